@@ -1,0 +1,591 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { indexLeaf, planIndex, type BatchIndex } from "./batch-index";
+import { isDType, tfDTypeOf, type DType } from "./dtype";
+import { HostArray, resolveReshape } from "./host-array";
+import type { EntryAt, KeyPath, LeafPath, Schema, UntypedSchema } from "./key-path";
+import { joinPath, missingKeyError, toParts } from "./key-path";
+import { isLeaf, isTensor, leafLocation, type Leaf } from "./leaf";
+import { assertValidShape, formatShape, shapesEqual, sizeOf, startsWith, type Shape } from "./shape";
+import { catLeaves, stackLeaves } from "./stack-leaves";
+
+/** What `get` returns for a schema entry: the leaf itself, or a TensorDict for a nested schema. */
+export type Materialize<E> = E extends Leaf ? E : E extends Schema ? TensorDict<E> : never;
+
+/** What `set` accepts for a schema entry: a host array of the declared dtype or any tensor; a TensorDict for a nested schema. */
+export type SetValue<E> = E extends HostArray<infer D> ? HostArray<D> : E extends tf.Tensor ? tf.Tensor : E extends Schema ? TensorDict<E> | Source<E> : never;
+
+/** A plain nested object of leaves and TensorDicts, as accepted by the constructor. */
+export type Source<S> = string extends keyof S ? SourceRecord : { [K in keyof S]: SetValue<S[K]> };
+export type SourceRecord = { readonly [key: string]: Leaf | TensorDict<Schema> | SourceRecord };
+
+/** The schema `TensorDict.from` infers from a source object. */
+export type SchemaOfSource<T> = {
+  [K in keyof T]: T[K] extends HostArray<infer D> ? Leaf<D> : T[K] extends tf.Tensor ? Leaf : T[K] extends TensorDict<infer S> ? S : SchemaOfSource<T[K]>;
+};
+
+export interface KeysOptions {
+  /** Include keys of nested TensorDicts, as dotted paths. Default false. */
+  nested?: boolean;
+  /** Leave out keys that hold a nested TensorDict. Default false. */
+  leavesOnly?: boolean;
+}
+
+type Entry = Leaf | TensorDict<Schema>;
+
+/** Any key path, before it is checked against a schema. */
+export type AnyPath = string | readonly string[];
+
+
+
+/**
+ * A record of leaves (host arrays or tfjs tensors) that share leading batch dims, with nested sub-records.
+ * It is what flows between every part of tdrl; semantics follow TorchRL's `tensordict.TensorDict`.
+ *
+ * - Keys are paths: a dotted string (`"next.reward"`) or a tuple (`["next", "reward"]`).
+ * - Every leaf's shape starts with `batchSize`; nested TensorDicts' batch sizes start with it too.
+ * - Batch operations (`index`, `reshape`, `stack`, ...) act on the batch dims of every leaf at once.
+ *   Integer and contiguous-range indexing of host leaves returns views over the same memory (as in TorchRL);
+ *   index arrays and masks copy.
+ * - Tensor leaves are owned by the TensorDict that made them: `dispose()` frees them.
+ *
+ * @example
+ * import { HostArray, TensorDict, type Bool, type Float32 } from "@tdrl/tensordict";
+ * type Step = { observation: Float32; next: { reward: Float32; done: Bool } };
+ * const td = new TensorDict<Step>(
+ *   {
+ *     observation: HostArray.zeros("float32", [4, 3]),
+ *     next: { reward: HostArray.zeros("float32", [4, 1]), done: HostArray.zeros("bool", [4, 1]) },
+ *   },
+ *   [4],
+ * );
+ * td.getHost("next.reward").data[0] = 1;
+ * const firstTwo = td.index({ stop: 2 }); // batchSize [2], a view
+ * console.log(String(firstTwo));
+ */
+export class TensorDict<S extends Schema = UntypedSchema> {
+  readonly batchSize: Shape;
+  /** Type-level only: carries the schema so that `TensorDict<A>` is assignable to `TensorDict<B>` exactly when A is to B. */
+  declare readonly schema?: S;
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(source: Source<S> = {} as Source<S>, batchSize: Shape = []) {
+    assertValidShape(batchSize, "TensorDict");
+    this.batchSize = Object.freeze([...batchSize]);
+    // Validate everything before storing anything, so a bad source throws without a half-built record.
+    const staged: [string, Entry][] = [];
+    for (const [key, value] of Object.entries(source as SourceRecord)) {
+      staged.push([key, this.checkEntry(toParts([key], "TensorDict"), value as unknown, "TensorDict")]);
+    }
+    for (const [key, entry] of staged) this.entries.set(key, entry);
+  }
+
+  /** Builds a TensorDict and infers its schema from the source. */
+  static from<const T extends SourceRecord>(source: T, batchSize: Shape = []): TensorDict<SchemaOfSource<T>> {
+    return new TensorDict<SchemaOfSource<T>>(source as unknown as Source<SchemaOfSource<T>>, batchSize);
+  }
+
+  get batchDims(): number {
+    return this.batchSize.length;
+  }
+
+  /** Number of elements in the batch (product of `batchSize`). */
+  get numel(): number {
+    return sizeOf(this.batchSize);
+  }
+
+  // ---------------------------------------------------------------- keys and values
+
+  // Methods that check paths take the schema from `this` (T) instead of the class parameter S: a class
+  // parameter used in method parameters makes TypeScript treat S as invariant, and a typed record could
+  // then not be passed where an untyped one is expected (see tensordict.test-d.ts).
+  get<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>): Materialize<EntryAt<T, P>>;
+  get(path: AnyPath): unknown {
+    return this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get");
+  }
+
+  /** The leaf at `path` as a host array; throws if it is a tensor or a nested TensorDict. */
+  getHost<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & LeafPath<T>): Extract<EntryAt<T, P>, HostArray>;
+  getHost(path: AnyPath): HostArray {
+    const parts = toParts(path, "TensorDict.getHost");
+    const entry = this.lookup(parts, "TensorDict.getHost");
+    if (!(entry instanceof HostArray)) {
+      throw new Error(`TensorDict.getHost("${joinPath(parts)}"): the entry is ${describe(entry)}, not a host array${isTensor(entry) ? "; call toHost() first" : ""}`);
+    }
+    return entry;
+  }
+
+  /** The leaf at `path` as a tfjs tensor; throws if it is a host array or a nested TensorDict. */
+  getTensor<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & LeafPath<T>): tf.Tensor;
+  getTensor(path: AnyPath): tf.Tensor {
+    const parts = toParts(path, "TensorDict.getTensor");
+    const entry = this.lookup(parts, "TensorDict.getTensor");
+    if (!isTensor(entry)) {
+      throw new Error(`TensorDict.getTensor("${joinPath(parts)}"): the entry is ${describe(entry)}, not a tensor${entry instanceof HostArray ? "; call toTensors() first" : ""}`);
+    }
+    return entry;
+  }
+
+  has<T extends Schema>(this: TensorDict<T>, path: KeyPath<T>): boolean;
+  has(path: AnyPath): boolean {
+    const parts = toParts(path as string | readonly string[], "TensorDict.has");
+    let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
+    for (let i = 0; i < parts.length; i++) {
+      const entry = node.entries.get(parts[i]!);
+      if (entry === undefined) return false;
+      if (i === parts.length - 1) return true;
+      if (!(entry instanceof TensorDict)) return false;
+      node = entry;
+    }
+    return false;
+  }
+
+  /**
+   * Sets a leaf or a nested TensorDict (a plain object is turned into one), creating missing parents.
+   * Throws, and changes nothing, if the shape does not start with the batch size.
+   */
+  set<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>, value: SetValue<EntryAt<T, P>>): TensorDict<T>;
+  set(path: AnyPath, value: unknown): this {
+    const parts = toParts(path, "TensorDict.set");
+    const what = `TensorDict.set("${joinPath(parts)}")`;
+    let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
+    const missingParents: number[] = [];
+    for (let i = 0; i < parts.length - 1; i++) {
+      const entry = node.entries.get(parts[i]!);
+      if (entry === undefined) {
+        missingParents.push(i);
+        continue;
+      }
+      if (missingParents.length > 0 || !(entry instanceof TensorDict)) {
+        throw new Error(`${what}: "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`);
+      }
+      node = entry;
+    }
+    const checked = node.checkEntry(parts, value as unknown, "TensorDict.set");
+    for (const i of missingParents) {
+      const child: TensorDict<Schema> = new TensorDict<Schema>({}, node.batchSize);
+      node.entries.set(parts[i]!, child);
+      node = child;
+    }
+    node.entries.set(parts[parts.length - 1]!, checked);
+    return this;
+  }
+
+  /** Removes an entry; throws if it does not exist. */
+  delete<T extends Schema>(this: TensorDict<T>, path: KeyPath<T>): TensorDict<T>;
+  delete(path: AnyPath): this {
+    const parts = toParts(path as string | readonly string[], "TensorDict.delete");
+    const parent = this.parentOf(parts, "TensorDict.delete");
+    parent.entries.delete(parts[parts.length - 1]!);
+    return this;
+  }
+
+  /** Keys as dotted paths, in insertion order (depth first when `nested`). */
+  keys(options: KeysOptions = {}): string[] {
+    const out: string[] = [];
+    const walk = (node: TensorDict<Schema>, prefix: string) => {
+      for (const [key, entry] of node.entries) {
+        const path = prefix + key;
+        const isDict = entry instanceof TensorDict;
+        if (!(isDict && options.leavesOnly)) out.push(path);
+        if (isDict && options.nested) walk(entry, `${path}.`);
+      }
+    };
+    walk(this as unknown as TensorDict<Schema>, "");
+    return out;
+  }
+
+  /** Every leaf with its dotted path, depth first. */
+  leaves(): [string, Leaf][] {
+    const out: [string, Leaf][] = [];
+    const walk = (node: TensorDict<Schema>, prefix: string) => {
+      for (const [key, entry] of node.entries) {
+        if (entry instanceof TensorDict) walk(entry, `${prefix}${key}.`);
+        else out.push([prefix + key, entry]);
+      }
+    };
+    walk(this as unknown as TensorDict<Schema>, "");
+    return out;
+  }
+
+  // ---------------------------------------------------------------- record operations
+
+  /** A new TensorDict with only these keys (sharing their leaves). Throws on a missing key. */
+  select<T extends Schema>(this: TensorDict<T>, ...paths: KeyPath<T>[]): TensorDict<T>;
+  select(...paths: AnyPath[]): TensorDict<S> {
+    const out = new TensorDict<Schema>({}, this.batchSize);
+    for (const path of paths) {
+      const parts = toParts(path as string | readonly string[], "TensorDict.select");
+      const entry = this.lookup(parts, "TensorDict.select");
+      let node = out;
+      for (let i = 0; i < parts.length - 1; i++) {
+        const source = this.lookup(parts.slice(0, i + 1), "TensorDict.select") as TensorDict<Schema>;
+        let child = node.entries.get(parts[i]!);
+        if (!(child instanceof TensorDict)) {
+          child = new TensorDict<Schema>({}, source.batchSize);
+          node.entries.set(parts[i]!, child);
+        }
+        node = child;
+      }
+      node.entries.set(parts[parts.length - 1]!, entry instanceof TensorDict ? entry.shallowCopy() : entry);
+    }
+    return out as unknown as TensorDict<S>;
+  }
+
+  /** A new TensorDict without these keys (sharing the other leaves). Missing keys are ignored. */
+  exclude<T extends Schema>(this: TensorDict<T>, ...paths: KeyPath<T>[]): TensorDict<T>;
+  exclude(...paths: AnyPath[]): TensorDict<S> {
+    const out = this.shallowCopy();
+    for (const path of paths) {
+      const parts = toParts(path as string | readonly string[], "TensorDict.exclude");
+      if (out.has(parts as KeyPath<S>)) out.delete(parts as KeyPath<S>);
+    }
+    return out;
+  }
+
+  /** Moves an entry to a new key, in place. Throws if `from` is missing or `to` exists. */
+  rename<T extends Schema>(this: TensorDict<T>, from: KeyPath<T>, to: AnyPath): TensorDict<T>;
+  rename(from: AnyPath, to: AnyPath): this {
+    const fromParts = toParts(from as string | readonly string[], "TensorDict.rename");
+    const toPartsList = toParts(to, "TensorDict.rename");
+    const entry = this.lookup(fromParts, "TensorDict.rename");
+    if (this.has(toPartsList as KeyPath<S>)) {
+      throw new Error(`TensorDict.rename("${joinPath(fromParts)}", "${joinPath(toPartsList)}"): "${joinPath(toPartsList)}" already exists`);
+    }
+    (this as unknown as TensorDict<Schema>).set(toPartsList, entry as SetValue<Leaf>);
+    this.parentOf(fromParts, "TensorDict.rename").entries.delete(fromParts[fromParts.length - 1]!);
+    return this;
+  }
+
+  /**
+   * Writes every entry of `other` into this record, in place, merging nested TensorDicts key by key.
+   * All of `other` is validated before anything is written.
+   */
+  update(other: TensorDict<Schema> | SourceRecord): this {
+    const source = other instanceof TensorDict ? other : new TensorDict<Schema>(other as Source<Schema>, this.batchSize);
+    const writes: [readonly string[], Leaf][] = [];
+    for (const [path, leaf] of source.leaves()) {
+      const parts = toParts(path, "TensorDict.update");
+      const target = this.nearestDictBatch(parts);
+      if (!startsWith(leaf.shape, target)) {
+        throw new Error(`TensorDict.update("${path}"): shape ${formatShape(leaf.shape)} does not start with batch size ${formatShape(target)}`);
+      }
+      writes.push([parts, leaf]);
+    }
+    for (const [parts, leaf] of writes) (this as unknown as TensorDict<Schema>).set(parts, leaf as SetValue<Leaf>);
+    return this;
+  }
+
+  /**
+   * A new TensorDict with `fn` applied to every leaf. `batchSize` gives the result's batch size when `fn`
+   * changes the leading dims.
+   */
+  apply(fn: (leaf: Leaf, path: string) => Leaf, options: { batchSize?: Shape } = {}): TensorDict<UntypedSchema> {
+    const batchSize = options.batchSize ?? this.batchSize;
+    const out = new TensorDict<UntypedSchema>({}, batchSize);
+    for (const [path, leaf] of this.leaves()) out.set(path, fn(leaf, path));
+    return out;
+  }
+
+  /** A deep copy: host data is copied, tensors are cloned (the copy owns its tensors). */
+  clone(): TensorDict<S> {
+    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf.clone() : tf.clone(leaf)), (b) => b);
+  }
+
+  // ---------------------------------------------------------------- batch operations
+
+  /**
+   * Indexes the batch dims of every leaf: one `BatchIndex` per leading batch dim (fewer keeps the rest).
+   * @example td.index(0); td.index({ start: 1, stop: 3 }); td.index([5, 2, 9]); td.index(HostArray.from("bool", [4], [1, 0, 1, 1]))
+   */
+  index(...indices: BatchIndex[]): TensorDict<S> {
+    const plan = planIndex(this.batchSize, indices, "TensorDict.index");
+    return this.mapLeaves(
+      (leaf) => indexLeaf(leaf, plan),
+      (b) => [...plan.outDims, ...b.slice(plan.consumedDims)],
+    );
+  }
+
+  /** Stacks records with equal batch sizes and keys along a new batch dim. */
+  static stack<S extends Schema>(tds: readonly TensorDict<S>[], dim = 0): TensorDict<S> {
+    const first = firstOf(tds, "TensorDict.stack");
+    const d = normaliseDim(dim, first.batchDims + 1, "TensorDict.stack");
+    for (let i = 1; i < tds.length; i++) {
+      if (!shapesEqual(tds[i]!.batchSize, first.batchSize)) {
+        throw new Error(`TensorDict.stack: element ${i} has batch size ${formatShape(tds[i]!.batchSize)}, element 0 has ${formatShape(first.batchSize)}`);
+      }
+    }
+    const insert = (b: Shape) => [...b.slice(0, d), tds.length, ...b.slice(d)];
+    return TensorDict.combine(tds as unknown as readonly TensorDict<Schema>[], insert, (leaves, path) => stackLeaves(leaves, d, `TensorDict.stack("${path}")`), "TensorDict.stack") as unknown as TensorDict<S>;
+  }
+
+  /** Concatenates records along an existing batch dim; the other batch dims must agree. */
+  static cat<S extends Schema>(tds: readonly TensorDict<S>[], dim = 0): TensorDict<S> {
+    const first = firstOf(tds, "TensorDict.cat");
+    const d = normaliseDim(dim, first.batchDims, "TensorDict.cat");
+    for (let i = 1; i < tds.length; i++) {
+      const b = tds[i]!.batchSize;
+      if (b.length !== first.batchDims || b.some((n, j) => j !== d && n !== first.batchSize[j])) {
+        throw new Error(`TensorDict.cat: element ${i} has batch size ${formatShape(b)}, which differs from element 0's ${formatShape(first.batchSize)} outside dim ${d}`);
+      }
+    }
+    const total = tds.reduce((sum, td) => sum + td.batchSize[d]!, 0);
+    const grow = (b: Shape) => b.map((n, j) => (j === d ? total : n));
+    return TensorDict.combine(tds as unknown as readonly TensorDict<Schema>[], grow, (leaves, path) => catLeaves(leaves, d, `TensorDict.cat("${path}")`), "TensorDict.cat") as unknown as TensorDict<S>;
+  }
+
+  /** Reshapes the batch dims (one entry may be -1). Host leaves are views over the same memory. */
+  reshape(batchSize: Shape): TensorDict<S> {
+    const next = resolveReshape(this.batchSize, batchSize, "TensorDict.reshape");
+    return this.reshapeBatch(next);
+  }
+
+  /** Inserts a batch dim of size 1 at `dim` (negative counts from the end). */
+  unsqueeze(dim: number): TensorDict<S> {
+    const d = normaliseDim(dim, this.batchDims + 1, "TensorDict.unsqueeze");
+    return this.reshapeBatch([...this.batchSize.slice(0, d), 1, ...this.batchSize.slice(d)]);
+  }
+
+  /** Removes batch dim `dim` (which must have size 1), or every batch dim of size 1 when omitted. */
+  squeeze(dim?: number): TensorDict<S> {
+    if (dim === undefined) return this.reshapeBatch(this.batchSize.filter((n) => n !== 1));
+    const d = normaliseDim(dim, this.batchDims, "TensorDict.squeeze");
+    if (this.batchSize[d] !== 1) {
+      throw new Error(`TensorDict.squeeze(${dim}): batch dim ${d} has size ${this.batchSize[d]}, not 1 (batch size ${formatShape(this.batchSize)})`);
+    }
+    return this.reshapeBatch(this.batchSize.filter((_, j) => j !== d));
+  }
+
+  /** Merges batch dims `startDim..endDim` (inclusive) into one. */
+  flatten(startDim = 0, endDim = -1): TensorDict<S> {
+    const s = normaliseDim(startDim, this.batchDims, "TensorDict.flatten");
+    const e = normaliseDim(endDim, this.batchDims, "TensorDict.flatten");
+    if (e < s) throw new Error(`TensorDict.flatten(${startDim}, ${endDim}): end dim ${e} comes before start dim ${s}`);
+    const b = this.batchSize;
+    return this.reshapeBatch([...b.slice(0, s), sizeOf(b.slice(s, e + 1)), ...b.slice(e + 1)]);
+  }
+
+  // ---------------------------------------------------------------- host <-> backend
+
+  /**
+   * A new TensorDict whose leaves are tfjs tensors (only `paths` when given). The result owns its tensors:
+   * dispose it when done. uint8 leaves become int32 tensors (tfjs has no uint8).
+   */
+  toTensors<T extends Schema>(this: TensorDict<T>, paths?: readonly KeyPath<T>[]): TensorDict<T>;
+  toTensors(paths?: readonly AnyPath[]): TensorDict<S> {
+    const source = paths === undefined ? this : (this as TensorDict).select(...paths);
+    return source.mapLeaves(leafToTensor, (b) => b) as unknown as TensorDict<S>;
+  }
+
+  /** A new TensorDict whose leaves are host arrays. Host leaves are shared; tensors are read synchronously. */
+  toHost(): TensorDict<S> {
+    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : tensorToHost(leaf, leaf.dataSync() as Float32Array | Int32Array | Uint8Array)), (b) => b);
+  }
+
+  /** `toHost` without blocking: tensors are downloaded with `data()`. */
+  async toHostAsync(): Promise<TensorDict<S>> {
+    const leaves = this.leaves();
+    const values = await Promise.all(leaves.map(([, leaf]) => (leaf instanceof HostArray ? leaf : leaf.data())));
+    const hosts = new Map<Leaf, HostArray>();
+    leaves.forEach(([, leaf], i) => {
+      if (!(leaf instanceof HostArray)) hosts.set(leaf, tensorToHost(leaf, values[i] as Float32Array | Int32Array | Uint8Array));
+    });
+    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : hosts.get(leaf)!), (b) => b);
+  }
+
+  /** Frees every tensor leaf (host leaves are left to the garbage collector). */
+  dispose(): void {
+    for (const [, leaf] of this.leaves()) if (!(leaf instanceof HostArray)) leaf.dispose();
+  }
+
+  toString(): string {
+    const lines: string[] = [];
+    const walk = (node: TensorDict<Schema>, indent: string) => {
+      lines.push(`TensorDict(batchSize=${formatShape(node.batchSize)}) {`);
+      for (const [key, entry] of node.entries) {
+        if (entry instanceof TensorDict) {
+          lines.push(`${indent}  ${key}: `);
+          const at = lines.length - 1;
+          const before = lines.length;
+          walk(entry, `${indent}  `);
+          lines[at] += lines[before]!;
+          lines.splice(before, 1);
+        } else {
+          const place = leafLocation(entry) === "host" ? "host" : `tensor(${tf.getBackend() ?? "?"})`;
+          lines.push(`${indent}  ${key}: ${entry.dtype}${formatShape(entry.shape)} ${place}`);
+        }
+      }
+      lines.push(`${indent}}`);
+    };
+    walk(this as unknown as TensorDict<Schema>, "");
+    return lines.join("\n");
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private lookup(parts: readonly string[], what: string): Entry {
+    let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
+    for (let i = 0; i < parts.length; i++) {
+      const entry = node.entries.get(parts[i]!);
+      if (entry === undefined) throw missingKeyError(what, parts, i, node.entries.keys());
+      if (i === parts.length - 1) return entry;
+      if (!(entry instanceof TensorDict)) {
+        throw new Error(`${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`);
+      }
+      node = entry;
+    }
+    return node;
+  }
+
+  private parentOf(parts: readonly string[], what: string): TensorDict<Schema> {
+    this.lookup(parts, what);
+    return parts.length === 1 ? (this as unknown as TensorDict<Schema>) : (this.lookup(parts.slice(0, -1), what) as TensorDict<Schema>);
+  }
+
+  /** Batch size of the deepest existing TensorDict on the path to `parts` (where a leaf there would land). */
+  private nearestDictBatch(parts: readonly string[]): Shape {
+    let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const entry = node.entries.get(parts[i]!);
+      if (!(entry instanceof TensorDict)) break;
+      node = entry;
+    }
+    return node.batchSize;
+  }
+
+  /** Validates a value for key `parts[depth]` of this node and turns plain objects into TensorDicts. */
+  private checkEntry(parts: readonly string[], value: unknown, method: string): Entry {
+    const what = `${method}("${joinPath(parts)}")`;
+    if (value instanceof TensorDict) {
+      if (!startsWith(value.batchSize, this.batchSize)) {
+        throw new Error(`${what}: batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`);
+      }
+      return value;
+    }
+    if (isLeaf(value)) {
+      if (!startsWith(value.shape, this.batchSize)) {
+        throw new Error(`${what}: shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
+      }
+      if (isTensor(value) && !isDType(value.dtype)) {
+        throw new Error(`${what}: tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
+      }
+      return value;
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
+      return new TensorDict<Schema>(value as Source<Schema>, this.batchSize);
+    }
+    throw new Error(`${what}: expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
+  }
+
+  /** Walks the first record's keys and combines the matching entries of all records, node by node. */
+  private static combine(
+    tds: readonly TensorDict<Schema>[],
+    batch: (b: Shape) => Shape,
+    leafFn: (leaves: Leaf[], path: string) => Leaf,
+    what: string,
+    prefix = "",
+  ): TensorDict<Schema> {
+    const first = tds[0]!;
+    const keys = [...first.entries.keys()];
+    const out = new TensorDict<Schema>({}, batch(first.batchSize));
+    // Hot path (stacking rollout steps): one pass per key gathers, checks presence and kind together.
+    for (let i = 1; i < tds.length; i++) {
+      if (tds[i]!.entries.size !== keys.length) throw keyMismatch(tds, i, what, prefix);
+    }
+    for (const key of keys) {
+      const head = first.entries.get(key)!;
+      const isDict = head instanceof TensorDict;
+      const items: Entry[] = new Array(tds.length);
+      for (let i = 0; i < tds.length; i++) {
+        const e = tds[i]!.entries.get(key);
+        if (e === undefined) throw keyMismatch(tds, i, what, prefix);
+        if (e instanceof TensorDict !== isDict) {
+          throw new Error(`${what}: "${prefix + key}" is ${describe(head)} in element 0 but ${describe(e)} in element ${i}`);
+        }
+        items[i] = e;
+      }
+      out.entries.set(
+        key,
+        isDict
+          ? TensorDict.combine(items as TensorDict<Schema>[], batch, leafFn, what, `${prefix}${key}.`)
+          : leafFn(items as Leaf[], prefix + key),
+      );
+    }
+    return out;
+  }
+
+  /** Shallow structural copy: new TensorDict nodes, same leaves. */
+  private shallowCopy(): TensorDict<S> {
+    return this.mapLeaves((leaf) => leaf, (b) => b);
+  }
+
+  /** Rebuilds the tree with `fn` applied to each leaf and `batch` applied to each node's batch size. */
+  private mapLeaves(fn: (leaf: Leaf) => Leaf, batch: (b: Shape) => Shape): TensorDict<S> {
+    const out = new TensorDict<Schema>({}, batch(this.batchSize));
+    for (const [key, entry] of this.entries) {
+      out.entries.set(key, entry instanceof TensorDict ? entry.mapLeaves(fn, batch) : fn(entry));
+    }
+    return out as unknown as TensorDict<S>;
+  }
+
+  private reshapeBatch(next: Shape): TensorDict<S> {
+    const nb = this.batchDims;
+    return this.mapLeaves(
+      (leaf) => {
+        const shape = [...next, ...leaf.shape.slice(nb)];
+        return leaf instanceof HostArray ? leaf.reshape(shape) : tf.reshape(leaf, shape);
+      },
+      (b) => [...next, ...b.slice(nb)],
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value instanceof TensorDict) return `a TensorDict with batch size ${formatShape(value.batchSize)}`;
+  if (value instanceof HostArray) return `a host array ${value.dtype}${formatShape(value.shape)}`;
+  if (isTensor(value)) return `a tensor ${value.dtype}${formatShape(value.shape)}`;
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "a JS array (wrap it in HostArray.from)";
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} (wrap it in a HostArray with a shape)`;
+  return typeof value === "object" ? `a ${value.constructor?.name ?? "object"}` : `${typeof value} ${String(value)}`;
+}
+
+function keyMismatch(tds: readonly TensorDict<Schema>[], i: number, what: string, prefix: string): Error {
+  const keys = tds[0]!.keys();
+  const other = tds[i]!.keys();
+  const missing = keys.filter((k) => !other.includes(k)).map((k) => prefix + k);
+  const extra = other.filter((k) => !keys.includes(k)).map((k) => prefix + k);
+  return new Error(`${what}: element ${i} has different keys than element 0 (missing: ${missing.join(", ") || "none"}; extra: ${extra.join(", ") || "none"})`);
+}
+
+function firstOf<T>(items: readonly T[], what: string): T {
+  const first = items[0];
+  if (first === undefined) throw new Error(`${what}: needs at least one TensorDict`);
+  return first;
+}
+
+function normaliseDim(dim: number, n: number, what: string): number {
+  const d = dim < 0 ? dim + n : dim;
+  if (!Number.isInteger(dim) || d < 0 || d >= n) throw new Error(`${what}: dim ${dim} is out of range for ${n} positions`);
+  return d;
+}
+
+// Some backends (cpu, tensorflow) keep a reference to the typed array a tensor is made from, and hand back
+// their own storage from dataSync(). wasm copies both ways. Copy where needed so host and backend never alias.
+function backendCopies(): boolean {
+  return tf.getBackend() === "wasm";
+}
+
+function leafToTensor(leaf: Leaf): tf.Tensor {
+  if (isTensor(leaf)) return tf.clone(leaf);
+  const dtype = tfDTypeOf(leaf.dtype);
+  const data = leaf.dtype === "uint8" ? Int32Array.from(leaf.data) : backendCopies() ? leaf.data : leaf.data.slice();
+  return tf.tensor(data, [...leaf.shape], dtype);
+}
+
+function tensorToHost(tensor: tf.Tensor, values: Float32Array | Int32Array | Uint8Array): HostArray {
+  const dtype = tensor.dtype as DType;
+  const data = backendCopies() ? values : values.slice();
+  if (dtype === "bool") return new HostArray("bool", tensor.shape, data instanceof Uint8Array ? data : Uint8Array.from(data));
+  if (dtype === "int32") return new HostArray("int32", tensor.shape, data instanceof Int32Array ? data : Int32Array.from(data));
+  return new HostArray("float32", tensor.shape, data instanceof Float32Array ? data : Float32Array.from(data));
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
+
+/**
+ * Tests run against the sources: every `@tdrl/<name>` import resolves to packages/<name>/src/index.ts,
+ * so `npm test` needs no build and a change in one package is seen by the tests of the others.
+ */
+export function packageTests() {
+  return defineConfig({
+    resolve: {
+      alias: [{ find: /^@tdrl\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` }],
+    },
+    test: {
+      include: ["src/**/*.test.ts"],
+      typecheck: { enabled: true, include: ["src/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      pool: "forks",
+      passWithNoTests: true,
+    },
+  });
+}
