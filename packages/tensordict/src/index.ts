@@ -29,3 +29,15 @@ export { Composite, type AnySpec, type SpecRecord, type SchemaOf, type TensorDic
 export type { ArrayInput, NestedNumbers } from "./specs/broadcast";
 
 export { registerCoreGradients, CORE_GRADIENT_KERNELS } from "./gradients/register-core-gradients";
+
+export { initBackend, type InitBackendOptions } from "./backend/init-backend";
+export { formatBackendReport, type BackendReport, type SkippedBackend, type WasmFacts } from "./backend/backend-report";
+export {
+  BACKEND_PREFERENCES,
+  BACKEND_ENV_VAR,
+  WASM_THREADS_ENV_VAR,
+  type BackendChoice,
+  type BackendPreference,
+  type PreferenceSource,
+} from "./backend/backend-preference";
+export { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered, WASM_KERNEL_NAMES } from "./backend/wasm/register-wasm-kernels";

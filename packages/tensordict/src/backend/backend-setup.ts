@@ -20,7 +20,16 @@ const AUTO_ORDER: readonly BackendChoice[] = ["tensorflow-gpu", "tensorflow", "w
 /** Kernels whose gradients training needs first; the report says gradients are registered when all have one. */
 const GRADIENT_PROBES: readonly string[] = [tf.Sum, tf.BatchMatMul, tf.Conv2D];
 
-/** What `initBackendWith` remembers between calls. One per process in normal use; tests make their own. */
+/**
+ * What `initBackendWith` remembers between calls. One per process in normal use; tests make their own.
+ *
+ * @example
+ * ```ts
+ * const deps = { loadModule: importBackendModule, env: {}, state: new BackendSetupState() };
+ * await initBackendWith({ prefer: "cpu" }, deps);
+ * deps.state.current?.report.backend; // "cpu"
+ * ```
+ */
 export class BackendSetupState {
   current: { key: string; report: BackendReport } | null = null;
   /** Serializes set-ups so that concurrent calls do not race on `tf.setBackend`. */
@@ -38,7 +47,14 @@ export interface BackendSetupDeps {
 
 const processState = new BackendSetupState();
 
-/** The real module loader, the process environment and the process-wide state. */
+/**
+ * The real module loader, the process environment and the process-wide state.
+ *
+ * @example
+ * ```ts
+ * const report = await initBackendWith({ prefer: "wasm" }, { ...defaultBackendSetupDeps(), env: {} });
+ * ```
+ */
 export function defaultBackendSetupDeps(): BackendSetupDeps {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
   return { loadModule: importBackendModule, env, state: processState };

@@ -24,7 +24,10 @@ describe("experimental wasm threads", () => {
           tf.sum(tf.square(tf.conv2d(input2 as tf.Tensor4D, filter as tf.Tensor4D, 2, "same"))),
         )([tf.tensor4d(w, [4, 4, 3, 8]), input]);
         const mat = tf.tensor2d(m, [64, 96]);
-        return tf.concat([...grads.map((g) => tf.reshape(g, [-1])), tf.reshape(tf.matMul(mat, mat, true, false), [-1])]);
+        return tf.concat([
+          ...grads.map((g) => tf.reshape(g, [-1])),
+          tf.reshape(tf.matMul(mat, mat, true, false), [-1]),
+        ]);
       });
     const expected = await onCpu(run);
     expect(relativeError(onWasmNoLeak(run), expected)).toBeLessThan(1e-4);

@@ -7,9 +7,12 @@ type WasmPackage = {
   getThreadsCount: () => number;
 };
 
+type NodeWorker = { unref(): void };
+
 type EmscriptenModule = {
   cwrap: (name: string, returnType: string | null, argTypes: string[]) => unknown;
   tfjs?: unknown;
+  PThread?: { unusedWorkers: NodeWorker[]; runningWorkers: NodeWorker[]; pthreads: Record<string, NodeWorker> };
 };
 
 /**
@@ -23,11 +26,13 @@ type EmscriptenModule = {
  * package ships as a string, is written to a temporary file, and both it and the main script are given
  * as file paths. tfjs also caps the thread pool at half the logical cores (it assumes two hardware threads
  * per core), which on a 2-vCPU machine leaves one thread; `os.cpus()` is widened for the duration of the
- * initialization so that the cap allows `threads`.
+ * initialization so that the cap allows `threads` (without it the pool came up with 1 thread here).
  *
- * Measured on a 2-vCPU machine: matMul 512³ 24 → 37 GFLOP/s, Nature-DQN's first conv layer at batch 200
- * 25 → 12 ms. The threads compete with everything else on the machine, so on a busy machine this can be
- * slower; the C++ side may also grow shared memory behind the JS heap views, which tdrl's kernels read.
+ * Measured on a 2-vCPU machine with 2 threads (bench/kernels.ts, medians): matMul 512³ 25 → 47 GFLOP/s,
+ * Nature-DQN's conv trunk forward at batch 200 101 → 50 ms, a whole DQN Adam step 498 → 401 ms (the
+ * elementwise kernels and JS around them stay serial). The threads compete with everything else on the
+ * machine, so on a busy one this can be slower; and the C++ side may grow the shared memory behind the
+ * JS heap views that tfjs and tdrl's kernels read.
  *
  * @example
  * ```ts
@@ -57,9 +62,15 @@ export async function registerThreadedWasmBackend(wasmPackage: unknown, threads:
   };
   // The contents sit in a template literal, so the "\n" escapes of the worker's string literals arrived
   // as real newlines; tfjs re-escapes them the same way before making its Blob.
-  const workerFile = path.join(os.tmpdir(), `tdrl-wasm-worker-${process.pid}-${Date.now()}.js`);
-  fs.writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, "\\n"));
-  process.once("exit", () => fs.rmSync(workerFile, { force: true }));
+  const workerScript = wasmWorkerContents.replace(/\n/g, "\\n");
+  // Named by content and kept: a process killed before its exit handlers would leave a per-process file
+  // behind, and worker threads started later (more threads than the pre-started pool) read it again.
+  const workerFile = path.join(os.tmpdir(), `tdrl-wasm-worker-${contentHash(workerScript)}.js`);
+  if (!fs.existsSync(workerFile) || fs.readFileSync(workerFile, "utf8") !== workerScript) {
+    const partial = `${workerFile}.${process.pid}.tmp`;
+    fs.writeFileSync(partial, workerScript);
+    fs.renameSync(partial, workerFile);
+  }
 
   const realCpus = os.cpus;
   const widened = () => {
@@ -89,10 +100,30 @@ export async function registerThreadedWasmBackend(wasmPackage: unknown, threads:
     pkg.setThreadsCount(threads);
     // Creating the backend creates XNNPACK's thread pool, which is where the core count is read.
     const backend = new pkg.BackendWasm(module);
+    unrefWorkers(module);
     if (tf.findBackendFactory("wasm") != null) tf.removeBackend("wasm");
     tf.registerBackend("wasm", () => backend, 2);
   } finally {
     os.cpus = realCpus;
   }
   return true;
+}
+
+/**
+ * Lets the process exit while the pool's worker threads are alive: emscripten refs a worker while a pthread
+ * runs on it, and XNNPACK's pool threads run (idle) for the life of the backend.
+ */
+function unrefWorkers(module: EmscriptenModule): void {
+  const pthread = module.PThread;
+  if (pthread === undefined) return;
+  for (const worker of [...pthread.unusedWorkers, ...pthread.runningWorkers, ...Object.values(pthread.pthreads)]) {
+    worker.unref();
+  }
+}
+
+/** FNV-1a of a string, as 8 hex digits. */
+function contentHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
 }

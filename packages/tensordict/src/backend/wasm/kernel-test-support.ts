@@ -21,7 +21,14 @@ export async function useWasmWithKernels(): Promise<void> {
   if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend did not initialize");
 }
 
-/** The active wasm backend instance. */
+/**
+ * The wasm backend instance (for `numDataIds()` and heap access in tests).
+ *
+ * @example
+ * ```ts
+ * const ids = wasmBackend().numDataIds();
+ * ```
+ */
 export function wasmBackend(): BackendWasm {
   return tf.findBackend("wasm") as BackendWasm;
 }

@@ -87,7 +87,14 @@ export function withWasmScope(backend: BackendWasm, body: (scope: WasmKernelScop
   return result;
 }
 
-/** The wasm backend a kernel function was called with (tfjs types it as `{}`). */
+/**
+ * The wasm backend a kernel function was called with (tfjs types it as `{}`).
+ *
+ * @example
+ * ```ts
+ * const kernelFunc: tf.KernelFunc = ({ inputs, backend }) => withWasmScope(asWasmBackend(backend), (s) => ...);
+ * ```
+ */
 export function asWasmBackend(backend: object): BackendWasm {
   return backend as BackendWasm;
 }
