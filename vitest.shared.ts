@@ -19,6 +19,9 @@ export function packageTests() {
       hookTimeout: 60_000,
       pool: "forks",
       passWithNoTests: true,
+      // The JSON report feeds scripts/test-summary.mjs, which prints one total for the whole repo in CI.
+      reporters: ["default", "json"],
+      outputFile: { json: "test-results.json" },
     },
   });
 }
