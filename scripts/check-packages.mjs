@@ -178,6 +178,45 @@ function installAndProbe(packages, results, internalNames) {
     }
   }
   console.log(`probed ${packages.length} packages (ESM import, CJS require, named files) in ${seconds(start)}`);
+
+  start = performance.now();
+  for (const [name, problems] of typeProbe(packages, projectDir)) results.get(name).problems.push(...problems);
+  console.log(`type-checked imports of ${packages.length} packages from .mts and .cts consumers in ${seconds(start)}`);
+}
+
+/**
+ * A TypeScript consumer with node16 resolution imports every package from an ES module and a CommonJS
+ * module: this is what fails when `types` in the exports map points at a missing file or when a package
+ * ships declarations that do not match its format. One tsc run covers all packages; errors are attributed by file.
+ */
+function typeProbe(packages, projectDir) {
+  const files = [];
+  packages.forEach(({ manifest }, i) => {
+    for (const ext of ["mts", "cts"]) {
+      const file = `types-${i}.${ext}`;
+      const body = ext === "mts" ? `import * as m from "${manifest.name}";\nexport const names: string[] = Object.keys(m);\n` : `import m = require("${manifest.name}");\nexport const names: string[] = Object.keys(m);\n`;
+      writeFileSync(join(projectDir, file), body);
+      files.push({ file, name: manifest.name });
+    }
+  });
+  const tsconfig = {
+    compilerOptions: { module: "node16", moduleResolution: "node16", target: "es2022", strict: true, noEmit: true, skipLibCheck: true, types: [] },
+    files: files.map((f) => f.file),
+  };
+  writeFileSync(join(projectDir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const run = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: projectDir, encoding: "utf8", timeout: 300_000 });
+  const problems = new Map();
+  if (run.status === 0) return problems;
+  const lines = `${run.stdout ?? ""}${run.stderr ?? ""}`.split("\n").filter((l) => l.trim());
+  for (const { file, name } of files) {
+    for (const line of lines.filter((l) => l.startsWith(file))) {
+      if (!problems.has(name)) problems.set(name, []);
+      problems.get(name).push(`types (${file.endsWith("mts") ? "ESM" : "CJS"} consumer): ${line.slice(file.length)}`);
+    }
+  }
+  if (problems.size === 0) problems.set(packages[0].manifest.name, [`tsc failed on the consumer project: ${lines.slice(0, 5).join(" | ")}`]);
+  return problems;
 }
 
 function runProbe(probe, name, cwd) {

@@ -214,6 +214,16 @@ describe("TensorDict stack and cat", () => {
     expect(stacked.getHost("next.done").dtype).toBe("bool");
   });
 
+  it("stacks records whose keys were inserted in a different order", () => {
+    const a = new TensorDict({ x: f32([1], [1]), y: f32([1], [2]) }, []);
+    const b = new TensorDict({ y: f32([1], [20]), x: f32([1], [10]) }, []);
+    const s = TensorDict.stack([a, b]);
+    expect(values(s.getHost("x"))).toEqual([1, 10]);
+    expect(values(s.getHost("y"))).toEqual([2, 20]);
+    const c = new TensorDict({ y: f32([1]), z: f32([1]) }, []);
+    expect(() => TensorDict.stack([a, c])).toThrow("element 1 has different keys than element 0 (missing: x; extra: z)");
+  });
+
   it("stacks along an inner dim", () => {
     const a = new TensorDict({ x: f32([2, 2]) }, [2]);
     const b = new TensorDict({ x: f32([2, 2], [10, 11, 12, 13]) }, [2]);
