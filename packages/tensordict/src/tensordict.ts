@@ -4,7 +4,7 @@ import { isDType, tfDTypeOf, type DType } from "./dtype";
 import { HostArray, resolveReshape } from "./host-array";
 import type { EntryAt, KeyPath, LeafPath, Schema, UntypedSchema } from "./key-path";
 import { joinPath, missingKeyError, toParts } from "./key-path";
-import { isLeaf, isTensor, leafLocation, type Leaf } from "./leaf";
+import { isTensor, leafLocation, type Leaf } from "./leaf";
 import { assertValidShape, formatShape, shapesEqual, sizeOf, startsWith, type Shape } from "./shape";
 import { catLeaves, stackLeaves } from "./stack-leaves";
 
@@ -73,8 +73,12 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     this.batchSize = Object.freeze([...batchSize]);
     // Validate everything before storing anything, so a bad source throws without a half-built record.
     const staged: [string, Entry][] = [];
-    for (const [key, value] of Object.entries(source as SourceRecord)) {
-      staged.push([key, this.checkEntry(toParts([key], "TensorDict"), value as unknown, "TensorDict")]);
+    const record = source as SourceRecord;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (key.length === 0 || key.includes(".")) throw new Error(`TensorDict: invalid key ${JSON.stringify(key)}; keys are non-empty strings without "."`);
+      staged.push([key, this.checkEntry([key], record[key], "TensorDict")]);
     }
     for (const [key, entry] of staged) this.entries.set(key, entry);
   }
@@ -454,26 +458,31 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   /** Validates a value for key `parts[depth]` of this node and turns plain objects into TensorDicts. */
   private checkEntry(parts: readonly string[], value: unknown, method: string): Entry {
-    const what = `${method}("${joinPath(parts)}")`;
-    if (value instanceof TensorDict) {
-      if (!startsWith(value.batchSize, this.batchSize)) {
-        throw new Error(`${what}: batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`);
+    // The message prefix is built only when throwing: this runs for every leaf of every record an env makes.
+    const what = () => `${method}("${joinPath(parts)}")`;
+    if (value instanceof HostArray) {
+      if (!startsWith(value.shape, this.batchSize)) {
+        throw new Error(`${what()}: shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
       }
       return value;
     }
-    if (isLeaf(value)) {
+    if (value instanceof TensorDict) {
+      if (!startsWith(value.batchSize, this.batchSize)) {
+        throw new Error(`${what()}: batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`);
+      }
+      return value;
+    }
+    if (isTensor(value)) {
       if (!startsWith(value.shape, this.batchSize)) {
-        throw new Error(`${what}: shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
+        throw new Error(`${what()}: shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
       }
-      if (isTensor(value) && !isDType(value.dtype)) {
-        throw new Error(`${what}: tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
-      }
+      if (!isDType(value.dtype)) throw new Error(`${what()}: tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
       return value;
     }
     if (typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
       return new TensorDict<Schema>(value as Source<Schema>, this.batchSize);
     }
-    throw new Error(`${what}: expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
+    throw new Error(`${what()}: expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
   }
 
   /** Walks the first record's keys and combines the matching entries of all records, node by node. */
