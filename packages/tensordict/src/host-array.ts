@@ -30,7 +30,8 @@ export class HostArray<D extends DType = DType> {
       }
     }
     this.dtype = dtype;
-    this.shape = Object.freeze([...shape]);
+    // Shapes are frozen once and then shared: copying one per leaf per env step showed up in profiles.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.data = data;
   }
 

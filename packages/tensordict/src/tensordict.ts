@@ -70,7 +70,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   constructor(source: Source<S> = {} as Source<S>, batchSize: Shape = []) {
     assertValidShape(batchSize, "TensorDict");
-    this.batchSize = Object.freeze([...batchSize]);
+    this.batchSize = Object.isFrozen(batchSize) ? batchSize : Object.freeze([...batchSize]);
     // Validate everything before storing anything, so a bad source throws without a half-built record.
     const staged: [string, Entry][] = [];
     const record = source as SourceRecord;
@@ -292,7 +292,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   /** A deep copy: host data is copied, tensors are cloned (the copy owns its tensors). */
   clone(): TensorDict<S> {
-    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf.clone() : tf.clone(leaf)), (b) => b);
+    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf.clone() : tf.clone(leaf)), sameShape);
   }
 
   // ---------------------------------------------------------------- batch operations
@@ -377,12 +377,12 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   toTensors<T extends Schema>(this: TensorDict<T>, paths?: readonly KeyPath<T>[]): TensorDict<T>;
   toTensors(paths?: readonly AnyPath[]): TensorDict<S> {
     const source = paths === undefined ? this : (this as TensorDict).select(...paths);
-    return source.mapLeaves(leafToTensor, (b) => b) as unknown as TensorDict<S>;
+    return source.mapLeaves(leafToTensor, sameShape) as unknown as TensorDict<S>;
   }
 
   /** A new TensorDict whose leaves are host arrays. Host leaves are shared; tensors are read synchronously. */
   toHost(): TensorDict<S> {
-    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : tensorToHost(leaf, leaf.dataSync() as Float32Array | Int32Array | Uint8Array)), (b) => b);
+    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : tensorToHost(leaf, leaf.dataSync() as Float32Array | Int32Array | Uint8Array)), sameShape);
   }
 
   /** `toHost` without blocking: tensors are downloaded with `data()`. */
@@ -393,7 +393,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     leaves.forEach(([, leaf], i) => {
       if (!(leaf instanceof HostArray)) hosts.set(leaf, tensorToHost(leaf, values[i] as Float32Array | Int32Array | Uint8Array));
     });
-    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : hosts.get(leaf)!), (b) => b);
+    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : hosts.get(leaf)!), sameShape);
   }
 
   /** Frees every tensor leaf (host leaves are left to the garbage collector). */
@@ -543,7 +543,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   /** Shallow structural copy: new TensorDict nodes, same leaves. */
   private shallowCopy(): TensorDict<S> {
-    return this.mapLeaves((leaf) => leaf, (b) => b);
+    return this.mapLeaves(sameLeaf, sameShape);
   }
 
   /** Rebuilds the tree with `fn` applied to each leaf and `batch` applied to each node's batch size. */
@@ -566,6 +566,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     );
   }
 }
+
+const sameLeaf = (leaf: Leaf): Leaf => leaf;
+const sameShape = (shape: Shape): Shape => shape;
 
 function describe(value: unknown): string {
   if (value instanceof TensorDict) return `a TensorDict with batch size ${formatShape(value.batchSize)}`;

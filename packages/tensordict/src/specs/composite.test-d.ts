@@ -64,3 +64,12 @@ describe("SchemaOf", () => {
     expectTypeOf(untyped.get("b")).toEqualTypeOf<TensorSpec | Composite>();
   });
 });
+
+describe("Composite assignability", () => {
+  it("a typed Composite is a plain Composite", () => {
+    const typed = new Composite({ a: new Unbounded({ shape: [2] }) }, []);
+    const plain: Composite = typed;
+    expectTypeOf(plain.zero()).toEqualTypeOf<ReturnType<Composite["zero"]>>();
+    expectTypeOf(typed.zero().getHost("a")).toEqualTypeOf<HostArray<"float32">>();
+  });
+});

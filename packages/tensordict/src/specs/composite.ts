@@ -163,13 +163,15 @@ export class Composite<S extends SpecRecord = SpecRecord> {
   // ---------------------------------------------------------------- values
 
   /** A TensorDict of all-zero leaves (zero need not be in range, as in TorchRL). */
-  zero(): TensorDictOf<S> {
-    return this.build((spec) => spec.zero()) as unknown as TensorDictOf<S>;
+  // Typed through `this` (T) rather than the class parameter S: a conditional return type in S would make
+  // S invariant, and a typed Composite could then not be passed where a plain Composite is expected.
+  zero<T extends SpecRecord>(this: Composite<T>): TensorDictOf<T> {
+    return this.build((spec) => spec.zero()) as unknown as TensorDictOf<T>;
   }
 
   /** A TensorDict of random in-range leaves; leaves are drawn in key order, so a seeded `rng` reproduces it. */
-  rand(rng: Rng): TensorDictOf<S> {
-    return this.build((spec) => spec.rand(rng)) as unknown as TensorDictOf<S>;
+  rand<T extends SpecRecord>(this: Composite<T>, rng: Rng): TensorDictOf<T> {
+    return this.build((spec) => spec.rand(rng)) as unknown as TensorDictOf<T>;
   }
 
   /**
@@ -197,7 +199,7 @@ export class Composite<S extends SpecRecord = SpecRecord> {
    * A new TensorDict with every leaf the spec covers projected into its domain; other keys are carried
    * over as they are (shared, not copied). The covered leaves must be host arrays.
    */
-  project<T extends Schema>(typed: TensorDict<T>): TensorDictOf<S> {
+  project<T extends SpecRecord, U extends Schema>(this: Composite<T>, typed: TensorDict<U>): TensorDictOf<T> {
     if (!(typed instanceof TensorDict)) throw new Error(`Composite.project: expected a TensorDict, got ${describeValue(typed)}`);
     const td = typed as unknown as TensorDict;
     const out = td.exclude();
@@ -209,7 +211,7 @@ export class Composite<S extends SpecRecord = SpecRecord> {
       }
       out.set(path, spec.project(leaf));
     }
-    return out as unknown as TensorDictOf<S>;
+    return out as unknown as TensorDictOf<T>;
   }
 
   // ---------------------------------------------------------------- whole-spec operations
