@@ -1,6 +1,33 @@
-/**
- * Placeholder for tdrl's environments, which are not yet implemented (see the issue for this package).
- * The marker gives the package one real export so it builds, packs and imports like the finished
- * package will; it goes away when the first real export lands.
- */
-export const PACKAGE_STATUS = "planned" as const;
+// @tdrl/envs: the env contract (EnvBase), CartPole with state and pixels, batched / serial / parallel envs,
+// and an adapter for gymnasium-style JS envs.
+
+export { EnvBase, ACTION_KEY, REWARD_KEY, DONE_KEYS, type EnvSpecs, type EnvBaseOptions, type Policy, type RolloutOptions } from "./env-base";
+export { stepMdp, type StepMdpOptions } from "./step-mdp";
+export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
+export { CountingEnv, type CountingEnvOptions } from "./counting-env";
+export { CartPoleEnv, type CartPoleEnvOptions, type CartPoleVersion } from "./cartpole/cartpole-env";
+export { cartPoleStep, stepCartPoles, isTerminal, X_THRESHOLD, THETA_THRESHOLD_RADIANS, type KinematicsIntegrator } from "./cartpole/cartpole-physics";
+export { SerialEnv, subEnvSeed, type SerialEnvOptions } from "./serial-env";
+export { ParallelEnv, type ParallelEnvOptions } from "./parallel-env";
+export type { EnvFactory, EnvModuleRef } from "./parallel-env-module";
+export {
+  GymLikeEnv,
+  type GymLike,
+  type GymLikeEnvOptions,
+  type GymResetOptions,
+  type GymResetResult,
+  type GymStepResult,
+  type GymAction,
+  type AsyncPolicy,
+} from "./gym-like-env";
+export {
+  specFromSpace,
+  type GymSpace,
+  type BoxSpace,
+  type DiscreteSpace,
+  type MultiDiscreteSpace,
+  type MultiBinarySpace,
+  type GymDType,
+  type SpaceValues,
+  type NestedNumberArray,
+} from "./gym-like-spaces";

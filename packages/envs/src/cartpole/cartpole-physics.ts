@@ -1,0 +1,126 @@
+/**
+ * Gymnasium's CartPole dynamics (classic_control/cartpole.py, after Barto, Sutton and Anderson 1983),
+ * on float64 state `[x, x_dot, theta, theta_dot]` stored four numbers per sub-env in a Float64Array.
+ * The arithmetic is written in Gymnasium's operation order, so states agree with it to the last bits.
+ */
+
+export const GRAVITY = 9.8;
+export const MASS_CART = 1.0;
+export const MASS_POLE = 0.1;
+export const TOTAL_MASS = MASS_POLE + MASS_CART;
+/** Half the pole's length (Gymnasium's `length`). */
+export const LENGTH = 0.5;
+export const POLE_MASS_LENGTH = MASS_POLE * LENGTH;
+export const FORCE_MAG = 10.0;
+/** Seconds between state updates. */
+export const TAU = 0.02;
+/** The episode terminates when |theta| exceeds 12 degrees. */
+export const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
+/** The episode terminates when the cart's centre leaves [-2.4, 2.4]. */
+export const X_THRESHOLD = 2.4;
+
+/**
+ * `"euler"` (Gymnasium's default) updates positions with the old velocities; `"semi-implicit-euler"`
+ * updates the velocities first and the positions with the new ones.
+ */
+export type KinematicsIntegrator = "euler" | "semi-implicit-euler";
+
+/**
+ * Advances the state at `state[offset .. offset + 4)` by one step of `TAU` under `action` (0 pushes left,
+ * 1 pushes right) and returns whether the new state is terminal.
+ */
+export function cartPoleStep(state: Float64Array, offset: number, action: number, integrator: KinematicsIntegrator = "euler"): boolean {
+  let x = state[offset]!;
+  let xDot = state[offset + 1]!;
+  let theta = state[offset + 2]!;
+  let thetaDot = state[offset + 3]!;
+  const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
+  const cosTheta = Math.cos(theta);
+  const sinTheta = Math.sin(theta);
+  const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinTheta) / TOTAL_MASS;
+  const thetaAcc = (GRAVITY * sinTheta - cosTheta * temp) / (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosTheta * cosTheta)) / TOTAL_MASS));
+  const xAcc = temp - (POLE_MASS_LENGTH * thetaAcc * cosTheta) / TOTAL_MASS;
+  if (integrator === "euler") {
+    x = x + TAU * xDot;
+    xDot = xDot + TAU * xAcc;
+    theta = theta + TAU * thetaDot;
+    thetaDot = thetaDot + TAU * thetaAcc;
+  } else {
+    xDot = xDot + TAU * xAcc;
+    x = x + TAU * xDot;
+    thetaDot = thetaDot + TAU * thetaAcc;
+    theta = theta + TAU * thetaDot;
+  }
+  state[offset] = x;
+  state[offset + 1] = xDot;
+  state[offset + 2] = theta;
+  state[offset + 3] = thetaDot;
+  return isTerminal(x, theta);
+}
+
+/**
+ * Steps `n` carts at once, the hot loop of the batched env: the same arithmetic as `cartPoleStep`, fused
+ * with writing the float32 observation and the termination flag so the state is read and written once.
+ * The action of cart i is `action[i * actionStride + actionOffset] === 1` (stride 1 for indices; stride 2,
+ * offset 1 for one-hot rows, whose second element means "push right").
+ */
+export function stepCartPoles(
+  n: number,
+  state: Float64Array,
+  action: ArrayLike<number>,
+  actionStride: number,
+  actionOffset: number,
+  integrator: KinematicsIntegrator,
+  obs: Float32Array | null,
+  terminated: Uint8Array,
+  terminatedOffset: number,
+): void {
+  const euler = integrator === "euler";
+  for (let i = 0; i < n; i++) {
+    const o = 4 * i;
+    let x = state[o]!;
+    let xDot = state[o + 1]!;
+    let theta = state[o + 2]!;
+    let thetaDot = state[o + 3]!;
+    const force = action[i * actionStride + actionOffset] === 1 ? FORCE_MAG : -FORCE_MAG;
+    const cosTheta = Math.cos(theta);
+    const sinTheta = Math.sin(theta);
+    const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinTheta) / TOTAL_MASS;
+    const thetaAcc = (GRAVITY * sinTheta - cosTheta * temp) / (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosTheta * cosTheta)) / TOTAL_MASS));
+    const xAcc = temp - (POLE_MASS_LENGTH * thetaAcc * cosTheta) / TOTAL_MASS;
+    if (euler) {
+      x = x + TAU * xDot;
+      xDot = xDot + TAU * xAcc;
+      theta = theta + TAU * thetaDot;
+      thetaDot = thetaDot + TAU * thetaAcc;
+    } else {
+      xDot = xDot + TAU * xAcc;
+      x = x + TAU * xDot;
+      thetaDot = thetaDot + TAU * thetaAcc;
+      theta = theta + TAU * thetaDot;
+    }
+    state[o] = x;
+    state[o + 1] = xDot;
+    state[o + 2] = theta;
+    state[o + 3] = thetaDot;
+    if (obs !== null) {
+      obs[o] = x;
+      obs[o + 1] = xDot;
+      obs[o + 2] = theta;
+      obs[o + 3] = thetaDot;
+    }
+    terminated[terminatedOffset + i] = x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD_RADIANS || theta > THETA_THRESHOLD_RADIANS ? 1 : 0;
+  }
+}
+
+/** Gymnasium's termination test: the cart off the track or the pole past 12 degrees (NaN counts as neither). */
+export function isTerminal(x: number, theta: number): boolean {
+  return x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD_RADIANS || theta > THETA_THRESHOLD_RADIANS;
+}
+
+/**
+ * The observation bound (symmetric, `[-high, high]`), Gymnasium's: twice the termination thresholds for
+ * x and theta, so that a terminal observation is still inside the space, and float32's largest value for
+ * the velocities.
+ */
+export const OBSERVATION_HIGH: readonly number[] = [X_THRESHOLD * 2, 3.4028234663852886e38, THETA_THRESHOLD_RADIANS * 2, 3.4028234663852886e38];

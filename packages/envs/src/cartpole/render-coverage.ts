@@ -1,0 +1,195 @@
+/**
+ * Exact area fractions of a pixel covered by simple shapes, for rasterizing with box-filter anti-aliasing
+ * without supersampling. Pixels are unit squares; all functions are pure arithmetic on numbers.
+ */
+
+/**
+ * Fraction of a box lying on the side `n . z <= n . centre + s` of a line with unit normal n, where
+ * `p >= q >= 0` are half the box's extents projected on n (for a w x h box: p, q = the larger and smaller of
+ * |nx| w / 2 and |ny| h / 2). The projection of a uniform box is the sum of two uniform variables, so the
+ * fraction is the CDF of a trapezoid: quadratic on the two ramps, linear between them.
+ *
+ * @example
+ * boxHalfPlaneFraction(0, 0.5, 0); // 0.5: an axis-aligned line through the centre halves the pixel
+ * const k = Math.SQRT2 / 4;
+ * boxHalfPlaneFraction(k, k, k); // 0.875: a diagonal line leaves out a corner triangle with legs 1/2
+ */
+export function boxHalfPlaneFraction(s: number, p: number, q: number): number {
+  const reach = p + q;
+  if (s <= -reach) return 0;
+  if (s >= reach) return 1;
+  const flat = p - q;
+  if (s < -flat) {
+    const e = s + reach;
+    return (e * e) / (8 * p * q);
+  }
+  if (s <= flat) return 0.5 + s / (2 * p);
+  const e = reach - s;
+  return 1 - (e * e) / (8 * p * q);
+}
+
+/**
+ * Fraction of a box whose projection on a unit normal, centred at `t`, falls inside the slab [lo, hi]
+ * (p, q as in {@link boxHalfPlaneFraction}). The two half-planes are parallel and together cover
+ * everything, so the slab's share is the sum of theirs less one.
+ *
+ * @example
+ * slabFraction(0, -0.25, 0.25, 0.5, 0); // 0.5: a slab half a pixel wide through an axis-aligned pixel
+ */
+export function slabFraction(t: number, lo: number, hi: number, p: number, q: number): number {
+  const v = boxHalfPlaneFraction(hi - t, p, q) - (1 - boxHalfPlaneFraction(t - lo, p, q));
+  return v > 0 ? v : 0;
+}
+
+/**
+ * {@link boxHalfPlaneFraction}'s constants for one box and normal, so that evaluating it at many offsets
+ * (every pixel along a shape's edge) costs no division.
+ */
+export interface BoxProjection {
+  /** p + q: beyond this distance from the line the box is wholly on one side. */
+  reach: number;
+  /** p - q: the half-width of the linear middle part. */
+  flat: number;
+  /** 1 / (8pq), or 0 when q = 0 (the quadratic ramps are then empty). */
+  quad: number;
+  /** 1 / (2p). */
+  lin: number;
+}
+
+/**
+ * Fills `out` with the constants for projected half-extents p >= q >= 0 (p > 0).
+ *
+ * @example
+ * const proj = boxProjection(0.5, 0, { reach: 0, flat: 0, quad: 0, lin: 0 }); // an axis-aligned unit pixel
+ */
+export function boxProjection(p: number, q: number, out: BoxProjection): BoxProjection {
+  out.reach = p + q;
+  out.flat = p - q;
+  out.quad = q > 0 ? 1 / (8 * p * q) : 0;
+  out.lin = 1 / (2 * p);
+  return out;
+}
+
+/**
+ * {@link boxHalfPlaneFraction} with precomputed constants.
+ *
+ * @example
+ * projectedFraction(0.25, boxProjection(0.5, 0, { reach: 0, flat: 0, quad: 0, lin: 0 })); // 0.75
+ */
+export function projectedFraction(s: number, b: BoxProjection): number {
+  if (s <= -b.reach) return 0;
+  if (s >= b.reach) return 1;
+  if (s < -b.flat) {
+    const e = s + b.reach;
+    return e * e * b.quad;
+  }
+  if (s <= b.flat) return 0.5 + s * b.lin;
+  const e = b.reach - s;
+  return 1 - e * e * b.quad;
+}
+
+/**
+ * {@link slabFraction} with precomputed constants, skipping the side of the slab the box does not reach.
+ *
+ * @example
+ * slabFractionOf(0, -0.25, 0.25, boxProjection(0.5, 0, { reach: 0, flat: 0, quad: 0, lin: 0 })); // 0.5
+ */
+export function slabFractionOf(t: number, lo: number, hi: number, b: BoxProjection): number {
+  const toHi = hi - t;
+  const toLo = t - lo;
+  // Two call sites only, so that callers can afford to inline this.
+  const v = (toHi >= b.reach ? 1 : projectedFraction(toHi, b)) + (toLo >= b.reach ? 1 : projectedFraction(toLo, b)) - 1;
+  return v > 0 ? v : 0;
+}
+
+/**
+ * Length of the overlap of [a0, a1] and [b0, b1] (0 when they are apart); for an axis-aligned rectangle and a
+ * unit pixel, the product of the two axes' overlaps is the exact covered fraction.
+ *
+ * @example
+ * overlap(2, 3, 2.25, 10); // 0.75
+ */
+export function overlap(a0: number, a1: number, b0: number, b1: number): number {
+  const v = Math.min(a1, b1) - Math.max(a0, b0);
+  return v > 0 ? v : 0;
+}
+
+/**
+ * ∫ from -r to x of sqrt(r² - t²) dt, for x in [-r, r]: the area of the half-disc of radius r left of x.
+ *
+ * @example
+ * halfDiscAreaLeftOf(0, 1); // pi / 4
+ */
+export function halfDiscAreaLeftOf(x: number, r: number): number {
+  const h = Math.sqrt(Math.max(r * r - x * x, 0));
+  return 0.5 * (x * h + r * r * Math.asin(x / r)) + (Math.PI * r * r) / 4;
+}
+
+/**
+ * One column boundary of a disc, prepared once and shared by every row: the boundary clamped to the disc
+ * (relative to its centre) and the half-disc area left of it.
+ */
+export interface DiscColumn {
+  x: number;
+  area: number;
+}
+
+/** One row boundary of a disc: the boundary clamped to the disc, its half-chord, and the areas at -+chord. */
+export interface DiscRow {
+  y: number;
+  sign: number;
+  chord: number;
+  areaAtChord: number;
+  areaAtMinusChord: number;
+}
+
+/**
+ * Prepares a column boundary `x` (relative to the disc's centre) for {@link discCornerArea}.
+ *
+ * @example
+ * const col = discColumn(0, 1, { x: 0, area: 0 }); // col.area = pi / 4
+ */
+export function discColumn(x: number, r: number, out: DiscColumn): DiscColumn {
+  const xc = x < -r ? -r : x > r ? r : x;
+  out.x = xc;
+  out.area = halfDiscAreaLeftOf(xc, r);
+  return out;
+}
+
+/**
+ * Prepares a row boundary `y` (relative to the disc's centre) for {@link discCornerArea}.
+ *
+ * @example
+ * const row = discRow(0, 1, { y: 0, sign: 1, chord: 0, areaAtChord: 0, areaAtMinusChord: 0 }); // row.chord = 1
+ */
+export function discRow(y: number, r: number, out: DiscRow): DiscRow {
+  const yc = y < -r ? -r : y > r ? r : y;
+  const chord = Math.sqrt(Math.max(r * r - yc * yc, 0));
+  out.y = yc;
+  out.sign = yc >= 0 ? 1 : -1;
+  out.chord = chord;
+  out.areaAtChord = halfDiscAreaLeftOf(chord, r);
+  // The half-disc areas left of -c and of c add up to the whole half-disc.
+  out.areaAtMinusChord = (Math.PI * r * r) / 2 - out.areaAtChord;
+  return out;
+}
+
+/**
+ * Area of the disc within x <= col.x and y <= row.y: for each x, the part of the chord [-h(x), h(x)] below
+ * y, integrated in closed form. Where |x| exceeds the row's half-chord the chord lies wholly on one side of y.
+ * The area of a rectangle is then four corner areas by inclusion-exclusion.
+ *
+ * @example
+ * const r = 1;
+ * const c = discColumn(0, r, { x: 0, area: 0 });
+ * const w = discRow(0, r, { y: 0, sign: 1, chord: 0, areaAtChord: 0, areaAtMinusChord: 0 });
+ * discCornerArea(c, w); // pi / 4: one quadrant
+ */
+export function discCornerArea(col: DiscColumn, row: DiscRow): number {
+  const x = col.x;
+  const c = row.chord;
+  let area = col.area + row.sign * (x < -c ? col.area : row.areaAtMinusChord);
+  if (x > -c) area += row.y * ((x < c ? x : c) + c);
+  if (x > c) area += row.sign * (col.area - row.areaAtChord);
+  return area;
+}
