@@ -76,6 +76,7 @@ export function toParts(path: string | readonly string[], what: string): readonl
   }
   let parts = splitCache.get(path);
   if (parts === undefined) {
+    if (path.length === 0) throw new Error(`${what}: invalid key path ""`);
     const split = path.split(".");
     if (split.some((p) => p.length === 0)) throw new Error(`${what}: invalid key path ${JSON.stringify(path)}`);
     parts = Object.freeze(split);

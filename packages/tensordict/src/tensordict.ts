@@ -104,12 +104,16 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   // then not be passed where an untyped one is expected (see tensordict.test-d.ts).
   get<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>): Materialize<EntryAt<T, P>>;
   get(path: AnyPath): unknown {
-    return this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get");
+    return (isPlainKey(path) && this.entries.get(path)) || this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get");
   }
 
   /** The leaf at `path` as a host array; throws if it is a tensor or a nested TensorDict. */
   getHost<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & LeafPath<T>): Extract<EntryAt<T, P>, HostArray>;
   getHost(path: AnyPath): HostArray {
+    if (isPlainKey(path)) {
+      const entry = this.entries.get(path);
+      if (entry instanceof HostArray) return entry;
+    }
     const parts = toParts(path, "TensorDict.getHost");
     const entry = this.lookup(parts, "TensorDict.getHost");
     if (!(entry instanceof HostArray)) {
@@ -131,6 +135,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   has<T extends Schema>(this: TensorDict<T>, path: KeyPath<T>): boolean;
   has(path: AnyPath): boolean {
+    if (isPlainKey(path)) return this.entries.has(path);
     const parts = toParts(path as string | readonly string[], "TensorDict.has");
     let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
     for (let i = 0; i < parts.length; i++) {
@@ -149,8 +154,11 @@ export class TensorDict<S extends Schema = UntypedSchema> {
    */
   set<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>, value: SetValue<EntryAt<T, P>>): TensorDict<T>;
   set(path: AnyPath, value: unknown): this {
+    if (isPlainKey(path)) {
+      this.entries.set(path, this.checkEntry([path], value, "TensorDict.set"));
+      return this;
+    }
     const parts = toParts(path, "TensorDict.set");
-    const what = `TensorDict.set("${joinPath(parts)}")`;
     let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
     const missingParents: number[] = [];
     for (let i = 0; i < parts.length - 1; i++) {
@@ -160,7 +168,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
         continue;
       }
       if (missingParents.length > 0 || !(entry instanceof TensorDict)) {
-        throw new Error(`${what}: "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`);
+        throw new Error(`TensorDict.set("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`);
       }
       node = entry;
     }
@@ -568,6 +576,11 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 }
 
 const sameLeaf = (leaf: Leaf): Leaf => leaf;
+
+/** A one-segment string key: the common case, looked up without parsing a path (env steps do this a lot). */
+function isPlainKey(path: AnyPath): path is string {
+  return typeof path === "string" && path.length > 0 && !path.includes(".");
+}
 const sameShape = (shape: Shape): Shape => shape;
 
 function describe(value: unknown): string {
