@@ -1,6 +1,24 @@
-/**
- * Placeholder for tdrl's TensorDict modules, which are not yet implemented (see the issue for this package).
- * The marker gives the package one real export so it builds, packs and imports like the finished
- * package will; it goes away when the first real export lands.
- */
-export const PACKAGE_STATUS = "planned" as const;
+// @tdrl/modules: TensorDict modules (TorchRL's tensordict.nn and torchrl.modules) on TensorFlow.js.
+
+export {
+  type HasParameters,
+  namedParameters,
+  paramList,
+  collectParameters,
+  makeVariable,
+  copyParams,
+  lerpParams,
+} from "./parameters";
+export { type NestedKey, keyName } from "./keys";
+export { TensorDictModule, type TensorDictModuleBase, type TensorDictModuleOptions, type Model, type TensorFn } from "./tensordict-module";
+export { TensorDictSequential, type TensorDictSequentialOptions } from "./tensordict-sequential";
+export { type Activation, type ActivationName } from "./activation";
+export { MLP, type MLPOptions } from "./mlp";
+export { ConvNet, natureCnn, type ConvNetOptions, type NatureCnnOptions } from "./conv-net";
+export { type RecurrentMode } from "./recurrent-io";
+export { LSTMModule, type LSTMModuleOptions } from "./lstm-module";
+export { GRUModule, type GRUModuleOptions } from "./gru-module";
+export { QValueModule, type QValueModuleOptions, type ActionSpace } from "./q-value-module";
+export { DuelingHead, type DuelingHeadOptions } from "./dueling-head";
+export { EGreedyModule, type EGreedyModuleOptions, type ExplorationType } from "./e-greedy-module";
+export { saveWeights, loadWeights, readSafetensorsHeader, type SafetensorsEntry } from "./safetensors";

@@ -1,0 +1,58 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { Categorical, HostArray, initBackend, OneHot, Rng, TensorDict } from "@tdrl/tensordict";
+import { beforeAll, describe, expect, it } from "vitest";
+import { EGreedyModule } from "./e-greedy-module";
+
+beforeAll(async () => {
+  await initBackend({ prefer: "cpu" });
+});
+
+describe("EGreedyModule", () => {
+  it("anneals eps linearly in O(1) and clamps at epsEnd", () => {
+    const e = new EGreedyModule({ spec: new Categorical({ n: 4 }), epsInit: 1, epsEnd: 0.1, annealingNumSteps: 100 });
+    e.step(10);
+    expect(e.eps).toBeCloseTo(0.91, 12);
+    e.step();
+    expect(e.eps).toBeCloseTo(0.901, 12);
+    const t0 = performance.now();
+    e.step(1e12);
+    expect(performance.now() - t0).toBeLessThan(5);
+    expect(e.eps).toBe(0.1);
+  });
+
+  it("explores only in random mode, seeded, with the right frequency", () => {
+    const make = () => new EGreedyModule({ spec: new Categorical({ n: 4 }), epsInit: 0.5, epsEnd: 0.5, rng: new Rng(11) });
+    const greedy = HostArray.zeros("int32", [2000]);
+    const td = new TensorDict({ action: greedy.clone() }, [2000]);
+    make().forward(td, "deterministic");
+    expect(td.getHost("action").data.every((a) => a === 0)).toBe(true);
+    make().forward(td, "random");
+    const changed = td.getHost("action").data.filter((a) => a !== 0).length;
+    // eps 0.5, and a random action is 0 a quarter of the time: 0.375 of actions change.
+    expect(changed / 2000).toBeGreaterThan(0.33);
+    expect(changed / 2000).toBeLessThan(0.42);
+    const again = new TensorDict({ action: greedy.clone() }, [2000]);
+    make().forward(again, "random");
+    expect(Array.from(again.getHost("action").data)).toEqual(Array.from(td.getHost("action").data));
+  });
+
+  it("replaces tensor actions without leaking, keeps one-hot rows valid and respects the mask", () => {
+    const spec = new OneHot({ n: 3 });
+    const e = new EGreedyModule({ spec, epsInit: 1, epsEnd: 1, actionMaskKey: "mask", rng: new Rng(1) });
+    const td = new TensorDict(
+      { action: tf.tensor2d([[1, 0, 0], [1, 0, 0]], undefined, "bool"), mask: HostArray.from("bool", [2, 3], [0, 1, 1, 0, 0, 1]) },
+      [2],
+    );
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) {
+      e.forward(td, "random");
+      const a = td.getTensor("action").dataSync();
+      expect(Array.from(a.slice(3))).toEqual([0, 0, 1]);
+      expect(a[0]).toBe(0);
+      expect(a[1]! + a[2]!).toBe(1);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    td.dispose();
+    expect(() => new EGreedyModule({ spec, epsInit: 0.1, epsEnd: 0.5 })).toThrow("EGreedyModule: epsEnd (0.5) must not exceed epsInit (0.1)");
+  });
+});

@@ -1,0 +1,47 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { isHostArray, isTensor, type AnyPath, type TensorDict } from "@tdrl/tensordict";
+
+/** A key of a TensorDict entry: a dotted string (`"next.reward"`) or a tuple (`["next", "reward"]`). */
+export type NestedKey = AnyPath;
+
+/** `"a.b"` for messages, whichever form the key was given in. */
+export function keyName(key: NestedKey): string {
+  return typeof key === "string" ? key : key.join(".");
+}
+
+export function sameKey(a: NestedKey, b: NestedKey): boolean {
+  return keyName(a) === keyName(b);
+}
+
+/**
+ * The entries at `keys` as tensors: tensor leaves as they are, host leaves moved to the backend in one
+ * `toTensors` call. `release()` frees only what was moved here. Throws naming the module and the missing key.
+ */
+export function readTensors(td: TensorDict, keys: readonly NestedKey[], what: string): { tensors: tf.Tensor[]; release: () => void } {
+  const hostKeys: NestedKey[] = [];
+  for (const key of keys) {
+    if (!td.has(key)) {
+      throw new Error(`${what}: input key "${keyName(key)}" is missing from the TensorDict (it has ${td.keys({ nested: true, leavesOnly: true }).join(", ") || "no keys"})`);
+    }
+    const entry = td.get(key);
+    if (!isTensor(entry) && !isHostArray(entry)) throw new Error(`${what}: input key "${keyName(key)}" holds a nested TensorDict, not a leaf`);
+    if (!isTensor(entry)) hostKeys.push(key);
+  }
+  const moved = hostKeys.length > 0 ? td.toTensors(hostKeys) : undefined;
+  const tensors = keys.map((key) => (moved !== undefined && hostKeys.includes(key) ? moved.getTensor(key) : td.getTensor(key)));
+  return { tensors, release: () => moved?.dispose() };
+}
+
+/** Writes `tensors` under `keys`, naming the module and key when the TensorDict refuses one (e.g. a batch-size mismatch). */
+export function writeTensors(td: TensorDict, keys: readonly NestedKey[], tensors: readonly tf.Tensor[], what: string): void {
+  if (tensors.length !== keys.length) {
+    throw new Error(`${what}: produced ${tensors.length} output(s) for ${keys.length} out key(s) (${keys.map(keyName).join(", ")})`);
+  }
+  keys.forEach((key, i) => {
+    try {
+      td.set(key, tensors[i]!);
+    } catch (e) {
+      throw new Error(`${what}: cannot write out key "${keyName(key)}": ${(e as Error).message}`);
+    }
+  });
+}
