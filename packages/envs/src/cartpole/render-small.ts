@@ -4,7 +4,6 @@ import {
   discCornerArea,
   discRow,
   overlap,
-  slabFraction,
   slabFractionOf,
   type BoxProjection,
   type DiscColumn,
@@ -303,15 +302,18 @@ class PlacedScene {
     }
   }
 
-  /** The same for any box, centred at (uc, vc) with half-extents (hu, hv). */
+  private readonly boxA: BoxProjection = { reach: 0, flat: 0, quad: 0, lin: 0 };
+  private readonly boxB: BoxProjection = { reach: 0, flat: 0, quad: 0, lin: 0 };
+
+  /** Fraction of the output box centred at (uc, vc) with half-extents (hu, hv) inside the pole. */
   poleCoverBox(uc: number, vc: number, hu: number, hv: number): number {
     const a1 = Math.abs(this.nu) * hu;
     const a2 = Math.abs(this.nv) * hv;
-    const fa = slabFraction(this.nu * uc + this.nv * vc, this.loA, this.hiA, Math.max(a1, a2), Math.min(a1, a2));
+    const fa = slabFractionOf(this.nu * uc + this.nv * vc, this.loA, this.hiA, boxProjection(Math.max(a1, a2), Math.min(a1, a2), this.boxA));
     if (fa === 0) return 0;
     const b1 = Math.abs(this.du) * hu;
     const b2 = Math.abs(this.dv) * hv;
-    return fa * slabFraction(this.du * uc + this.dv * vc, this.loB, this.hiB, Math.max(b1, b2), Math.min(b1, b2));
+    return fa * slabFractionOf(this.du * uc + this.dv * vc, this.loB, this.hiB, boxProjection(Math.max(b1, b2), Math.min(b1, b2), this.boxB));
   }
 
   /** Output columns [first, last) the pole's outline spans within output row r, into `span`. */
@@ -535,10 +537,16 @@ export function rasterizeSmall(
     }
     if (!inCart && !inAxle && !(L.trackCover[r]! > 0)) {
       // Only the pole reaches this row: pole over white, written straight out.
-      let o = offset + (r * width + pa) * ch;
-      for (let c = pa; c < pb; c++, o += ch) {
-        const a = poleCover[c - pa]!;
-        for (let k = 0; k < ch; k++) out[o + k] = white[k]! + (pole[k]! - white[k]!) * a + 0.5;
+      const o = offset + (r * width + pa) * ch;
+      if (ch === 1) {
+        const w = white[0]! + 0.5;
+        const d = pole[0]! - white[0]!;
+        for (let c = pa; c < pb; c++) out[o + c - pa] = w + d * poleCover[c - pa]!;
+      } else {
+        for (let c = pa, i = o; c < pb; c++, i += 3) {
+          const a = poleCover[c - pa]!;
+          for (let k = 0; k < 3; k++) out[i + k] = white[k]! + (pole[k]! - white[k]!) * a + 0.5;
+        }
       }
       continue;
     }
