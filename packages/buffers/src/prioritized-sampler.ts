@@ -1,0 +1,166 @@
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
+import type { SampleResult, Sampler } from "./sampler";
+import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
+import { MinTree, SumTree } from "./segment-tree";
+import type { Storage } from "./storage";
+
+/** The `info` key under which prioritized samplers return importance-sampling weights. */
+export const PRIORITY_WEIGHT_KEY = "priority_weight";
+
+export interface PrioritizedSamplerOptions extends SamplerRngOptions {
+  /** Number of priorities kept; at least the storage's `maxSize`. */
+  maxCapacity: number;
+  /** How strongly priorities shape sampling: 0 is uniform, 1 is proportional. */
+  alpha: number;
+  /** Importance-weight exponent: 0 gives weights 1, 1 fully corrects the sampling bias. */
+  beta: number;
+  /** Added to every priority so that no element becomes impossible to draw. Default 1e-8. */
+  eps?: number;
+}
+
+/**
+ * Proportional prioritized replay (Schaul et al., 2016; TorchRL's `PrioritizedSampler`). Element i is
+ * drawn with probability `P(i) = q_i / sum_j q_j`, `q_i = (p_i + eps)^alpha`, by stratified sampling: the
+ * total mass is cut into `batchSize` equal segments and one uniform draw is made in each. New elements get
+ * the largest priority seen so far (1 at first), so each is likely drawn at least once before its
+ * priority is known.
+ *
+ * `info` holds `"priority_weight"` (float32, batch `[batchSize]`): `w_i = (N P(i))^-beta / max_j (N P(j))^-beta`,
+ * the max over every stored element (N = storage length), which is `(q_i / min_j q_j)^-beta` via the
+ * min tree. Sampling and updates are O(log maxCapacity) per element.
+ *
+ * @example
+ * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+ * import { LazyTensorStorage, PrioritizedSampler, ReplayBuffer } from "@tdrl/buffers";
+ * const sampler = new PrioritizedSampler({ maxCapacity: 1000, alpha: 0.6, beta: 0.4, rng: new Rng(0) });
+ * const rb = new ReplayBuffer({ storage: new LazyTensorStorage(1000), sampler });
+ * rb.extend(new TensorDict({ obs: HostArray.zeros("float32", [100, 4]) }, [100])); // max priority for new items
+ * const { index, info } = rb.sampleWithInfo(32);
+ * info?.getHost("priority_weight"); // float32 [32], at most 1
+ * rb.updatePriority(index, new Float32Array(32).fill(0.5)); // |TD errors|: one call for the whole batch
+ */
+export class PrioritizedSampler implements Sampler {
+  readonly maxCapacity: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly eps: number;
+  private readonly rng: Rng;
+  private readonly sumTree: SumTree;
+  private readonly minTree: MinTree;
+  /** Largest priority given so far (before eps and alpha). */
+  private maxPriority = 1;
+
+  constructor(options: PrioritizedSamplerOptions) {
+    const { maxCapacity, alpha, beta } = options;
+    const eps = options.eps ?? 1e-8;
+    if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1) throw new Error(`PrioritizedSampler: maxCapacity must be a positive integer, got ${maxCapacity}`);
+    if (!(alpha >= 0 && Number.isFinite(alpha))) throw new Error(`PrioritizedSampler: alpha must be a finite number >= 0, got ${alpha}`);
+    if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`PrioritizedSampler: beta must be a finite number >= 0, got ${beta}`);
+    if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`PrioritizedSampler: eps must be a finite number >= 0, got ${eps}`);
+    this.maxCapacity = maxCapacity;
+    this.alpha = alpha;
+    this.beta = beta;
+    this.eps = eps;
+    this.rng = options.rng ?? new Rng(0);
+    this.sumTree = new SumTree(maxCapacity);
+    this.minTree = new MinTree(maxCapacity);
+  }
+
+  sample(storage: Storage, batchSize: number): SampleResult {
+    const what = "PrioritizedSampler.sample";
+    checkSampleArgs(storage, batchSize, what);
+    if (storage.maxSize > this.maxCapacity) {
+      throw new Error(`${what}: the storage holds up to ${storage.maxSize} elements but maxCapacity is ${this.maxCapacity}`);
+    }
+    const total = this.sumTree.total();
+    if (!(total > 0)) {
+      throw new Error(`${what}: the priorities sum to ${total}; the sampler has not seen the stored elements (was extend called?) or every priority is 0 with eps 0`);
+    }
+    const index = new Int32Array(batchSize);
+    const weight = new Float32Array(batchSize);
+    const segment = total / batchSize;
+    const minQ = this.minTree.min();
+    const last = storage.length - 1;
+    for (let b = 0; b < batchSize; b++) {
+      let i = this.sumTree.find((b + this.rng.uniform()) * segment);
+      // Leaves past the stored length are empty unless the storage shrank without empty(); stay inside it.
+      if (i > last) i = last;
+      index[b] = i;
+      weight[b] = Math.pow(this.sumTree.get(i) / minQ, -this.beta);
+    }
+    const info = new TensorDict({ [PRIORITY_WEIGHT_KEY]: new HostArray("float32", [batchSize], weight) }, [batchSize]);
+    return { index, batchShape: [batchSize], info };
+  }
+
+  /** New elements get the largest priority seen so far. */
+  extend(index: Int32Array): void {
+    const q = Math.pow(this.maxPriority + this.eps, this.alpha);
+    for (let j = 0; j < index.length; j++) {
+      const i = this.checkIndex(index[j]!, "PrioritizedSampler.extend");
+      this.sumTree.set(i, q);
+      this.minTree.set(i, q);
+    }
+  }
+
+  /**
+   * Sets the priorities of a batch in one call (typically |TD error|), O(batch log n), no allocation.
+   * Everything is checked before anything changes.
+   */
+  updatePriority(index: Int32Array, priority: Float32Array): void {
+    const what = "PrioritizedSampler.updatePriority";
+    if (priority.length !== index.length) throw new Error(`${what}: ${index.length} indices but ${priority.length} priorities`);
+    let max = this.maxPriority;
+    for (let j = 0; j < index.length; j++) {
+      this.checkIndex(index[j]!, what);
+      const p = priority[j]!;
+      if (!(p >= 0 && Number.isFinite(p))) throw new Error(`${what}: priority ${p} at position ${j} (index ${index[j]}) is not a finite number >= 0`);
+      if (p > max) max = p;
+    }
+    for (let j = 0; j < index.length; j++) {
+      const q = Math.pow(priority[j]! + this.eps, this.alpha);
+      this.sumTree.set(index[j]!, q);
+      this.minTree.set(index[j]!, q);
+    }
+    this.maxPriority = max;
+  }
+
+  /** The sampling weight `(p + eps)^alpha` of element i (0 if it was never written). */
+  priorityOf(i: number): number {
+    return this.sumTree.get(this.checkIndex(i, "PrioritizedSampler.priorityOf"));
+  }
+
+  empty(): void {
+    this.sumTree.clear();
+    this.minTree.clear();
+    this.maxPriority = 1;
+  }
+
+  state(): ComponentState {
+    return {
+      kind: "PrioritizedSampler",
+      meta: { rng: rngToJson(this.rng), maxPriority: this.maxPriority, maxCapacity: this.maxCapacity },
+      arrays: { sumLeaves: this.sumTree.leaves(), minLeaves: this.minTree.leaves() },
+    };
+  }
+
+  loadState(state: ComponentState): void {
+    const what = "PrioritizedSampler";
+    assertKind(state, what, what);
+    const sums = stateArray(state, "sumLeaves", Float64Array, what);
+    const mins = stateArray(state, "minLeaves", Float64Array, what);
+    const maxPriority = metaNumber(state, "maxPriority", what);
+    if (sums.length !== this.maxCapacity || mins.length !== this.maxCapacity) {
+      throw new Error(`${what}.loadState: the state has ${sums.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`);
+    }
+    rngFromJson(this.rng, state.meta.rng, what);
+    this.sumTree.build(sums);
+    this.minTree.build(mins);
+    this.maxPriority = maxPriority;
+  }
+
+  private checkIndex(i: number, what: string): number {
+    if (!(i >= 0 && i < this.maxCapacity)) throw new Error(`${what}: index ${i} is out of range [0, ${this.maxCapacity}) (maxCapacity)`);
+    return i;
+  }
+}

@@ -1,0 +1,104 @@
+import { formatShape, type HostArray, type Shape, type TensorDict } from "@tdrl/tensordict";
+import type { ComponentState } from "./component-state";
+
+/**
+ * Where a replay buffer keeps its items.
+ *
+ * **Addressing.** Every stored element has a flat index. The flat indices `0 .. length-1` are exactly the
+ * stored elements, in every storage, so a sampler can draw uniformly from `[0, length)` without knowing
+ * the layout.
+ * - `ndim = 1`: the storage batch shape is `[capacity]` and an item is one element (one transition).
+ * - `ndim = 2`: data comes in blocks of batch `[numEnvs, T]` (one row per env, as collectors return it)
+ *   and the storage batch shape is `[capacityT, numEnvs]`, **time-major**: element (env `e`, time slot `t`)
+ *   has flat index `t * numEnvs + e`. The next step of the same env is `flat + numEnvs` (modulo the
+ *   capacity, when the ring wraps). `numEnvs` is fixed by the first write; `capacityT = floor(maxSize / numEnvs)`.
+ *   Time-major keeps "the stored elements are `[0, length)`" true while envs advance together.
+ *
+ * **Writes.** `set(index, data)`: the first `ndim` batch dims of `data`, flattened row-major, line up with
+ * `index` (so for `ndim = 2`, `data` has batch `[numEnvs, T]` and `index` has `numEnvs * T` entries).
+ * `set` checks everything before it stores anything: a bad key, shape or dtype throws naming the key and
+ * both shapes, and leaves the storage unchanged. `length` becomes `max(length, max(index) + 1)`.
+ *
+ * **Reads.** `get(index)` returns a TensorDict with batch `[index.length]` of host arrays (copies, never
+ * views of the storage); the caller reshapes it to the sampler's batch shape.
+ *
+ * A trajectory seam (where the newest data meets the oldest after the ring wraps) is not tracked by the
+ * storage: samplers that need trajectory boundaries read them from the data ("done", "traj_ids").
+ */
+export interface Storage {
+  /** The capacity asked for, in elements. */
+  readonly maxSize: number;
+  /** Number of leading batch dims of written data that index storage elements: 1 or 2. */
+  readonly ndim: 1 | 2;
+  /** The storage batch shape (`[capacity]` or `[capacityT, numEnvs]`); `null` until a 2-dim storage's first write. */
+  readonly shape: Shape | null;
+  /** Elements stored: the flat indices `0 .. length-1`. */
+  readonly length: number;
+  /**
+   * The flat index just after the last element of the last `set` (in data order), modulo the capacity;
+   * 0 before any write. It is where a round-robin writer continues, and where the ring's seam is (newest
+   * data before it, oldest after it). File-backed storages persist it, so a reopened buffer resumes.
+   */
+  readonly writeCursor: number;
+  set(index: Int32Array, data: TensorDict): void;
+  get(index: Int32Array): TensorDict;
+  /** One leaf (a dotted path) at `index`, batch `[index.length]`, without reading the other keys. */
+  getLeaf(path: string, index: Int32Array): HostArray;
+  /** Leaf paths (dotted), once the layout is known; `[]` before the first write. */
+  keys(): string[];
+  /** Forgets every element (and, for lazy storages, the layout). */
+  clear(): void;
+  state(): ComponentState;
+  loadState(state: ComponentState): void;
+}
+
+/**
+ * A storage whose data lives in files. Checkpoints call these instead of `state()` so that a buffer larger
+ * than memory is copied file to file and never loaded whole.
+ */
+export interface FileBackedStorage extends Storage {
+  /** Copies the data files and the manifest into `dir` (which exists and is empty). */
+  dumpFiles(dir: string): void;
+  /** Replaces this storage's content with the files in `dir` (written by `dumpFiles`). */
+  loadFiles(dir: string): void;
+}
+
+export function isFileBacked(storage: Storage): storage is FileBackedStorage {
+  const s = storage as Partial<FileBackedStorage>;
+  return typeof s.dumpFiles === "function" && typeof s.loadFiles === "function";
+}
+
+/**
+ * The storage batch shape that writing `data` with batch `dataBatch` into `storage` implies, checked
+ * against the shape the storage already has. Writers use it to turn their cursor into flat indices.
+ */
+export function writeShape(storage: Storage, dataBatch: Shape, what: string): Shape {
+  if (dataBatch.length < storage.ndim) {
+    throw new Error(`${what}: data has batch size ${formatShape(dataBatch)}, a ${storage.ndim}-dim storage needs at least ${storage.ndim} batch dims`);
+  }
+  if (storage.ndim === 1) return storage.shape ?? [storage.maxSize];
+  const numEnvs = dataBatch[0]!;
+  if (storage.shape !== null) {
+    if (storage.shape[1] !== numEnvs) {
+      throw new Error(`${what}: data has ${numEnvs} envs (batch size ${formatShape(dataBatch)}), the storage holds ${storage.shape[1]} (storage shape ${formatShape(storage.shape)})`);
+    }
+    return storage.shape;
+  }
+  return storageShapeFor(storage.maxSize, 2, dataBatch, what);
+}
+
+/** `[maxSize]` for one dim; `[floor(maxSize / numEnvs), numEnvs]` for two. */
+export function storageShapeFor(maxSize: number, ndim: 1 | 2, dataBatch: Shape, what: string): number[] {
+  if (ndim === 1) return [maxSize];
+  const numEnvs = dataBatch[0]!;
+  if (!(numEnvs >= 1)) throw new Error(`${what}: a 2-dim storage needs at least one env, got batch size ${formatShape(dataBatch)}`);
+  const capacityT = Math.floor(maxSize / numEnvs);
+  if (capacityT < 1) throw new Error(`${what}: maxSize ${maxSize} cannot hold one step of ${numEnvs} envs`);
+  return [capacityT, numEnvs];
+}
+
+/** Checks a `maxSize` / `ndim` pair given to a storage constructor. */
+export function checkCapacity(maxSize: number, ndim: number, what: string): asserts ndim is 1 | 2 {
+  if (!Number.isSafeInteger(maxSize) || maxSize < 1) throw new Error(`${what}: maxSize must be a positive integer, got ${maxSize}`);
+  if (ndim !== 1 && ndim !== 2) throw new Error(`${what}: ndim must be 1 or 2, got ${ndim}`);
+}
