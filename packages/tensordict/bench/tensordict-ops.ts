@@ -38,6 +38,18 @@ export function benchTensorDictOps(): BenchResult[] {
 
   const steps = Array.from({ length: 256 }, (_, i) => cartPoleStep(i));
   results.push(withTarget(measure("stack 256 single-step CartPole records (10 leaves)", () => TensorDict.stack(steps)), 100, "us", true));
+  // Baseline: the same copies with no TensorDict at all, from the same 2560 small typed arrays into fresh outputs.
+  const columns = steps[0]!.leaves().map(([path]) => steps.map((s) => s.getHost(path).data));
+  results.push(
+    measure("  baseline: raw copy of the same 2560 leaf arrays (no TensorDict)", () =>
+      columns.map((col) => {
+        const inner = col[0]!.length;
+        const out = new (col[0]!.constructor as Float32ArrayConstructor)(inner * col.length);
+        for (let k = 0; k < col.length; k++) out.set(col[k]!, k * inner);
+        return out;
+      }),
+    ),
+  );
 
   const big = new TensorDict(
     {

@@ -466,31 +466,27 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   /** Validates a value for key `parts[depth]` of this node and turns plain objects into TensorDicts. */
   private checkEntry(parts: readonly string[], value: unknown, method: string): Entry {
-    // The message prefix is built only when throwing: this runs for every leaf of every record an env makes.
-    const what = () => `${method}("${joinPath(parts)}")`;
+    // Messages are built only when throwing (entryError): this runs for every leaf of every record an env
+    // makes, and a closure here would cost more than the string it saves under tsx's keepNames wrapping.
     if (value instanceof HostArray) {
-      if (!startsWith(value.shape, this.batchSize)) {
-        throw new Error(`${what()}: shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
-      }
+      if (!startsWith(value.shape, this.batchSize)) throw entryError(method, parts, `shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
       return value;
     }
     if (value instanceof TensorDict) {
       if (!startsWith(value.batchSize, this.batchSize)) {
-        throw new Error(`${what()}: batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`);
+        throw entryError(method, parts, `batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`);
       }
       return value;
     }
     if (isTensor(value)) {
-      if (!startsWith(value.shape, this.batchSize)) {
-        throw new Error(`${what()}: shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
-      }
-      if (!isDType(value.dtype)) throw new Error(`${what()}: tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
+      if (!startsWith(value.shape, this.batchSize)) throw entryError(method, parts, `shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
+      if (!isDType(value.dtype)) throw entryError(method, parts, `tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
       return value;
     }
     if (typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
       return new TensorDict<Schema>(value as Source<Schema>, this.batchSize);
     }
-    throw new Error(`${what()}: expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
+    throw entryError(method, parts, `expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
   }
 
   /** Walks the first record's keys and combines the matching entries of all records, node by node. */
@@ -582,6 +578,10 @@ function isPlainKey(path: AnyPath): path is string {
   return typeof path === "string" && path.length > 0 && !path.includes(".");
 }
 const sameShape = (shape: Shape): Shape => shape;
+
+function entryError(method: string, parts: readonly string[], detail: string): Error {
+  return new Error(`${method}("${joinPath(parts)}"): ${detail}`);
+}
 
 function describe(value: unknown): string {
   if (value instanceof TensorDict) return `a TensorDict with batch size ${formatShape(value.batchSize)}`;
