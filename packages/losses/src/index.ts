@@ -1,6 +1,17 @@
-/**
- * Placeholder for tdrl's losses and value estimators, which are not yet implemented (see the issue for this package).
- * The marker gives the package one real export so it builds, packs and imports like the finished
- * package will; it goes away when the first real export lands.
- */
-export const PACKAGE_STATUS = "planned" as const;
+// @tdrl/losses: TorchRL's objectives (losses, target-network updates, value estimators) on TensorFlow.js.
+
+export { LossModule, type LossModuleOptions } from "./loss-module";
+export { DQNLoss, type DQNLossOptions, type Reduction } from "./dqn-loss";
+export { RecurrentDQNLoss, type RecurrentDQNLossOptions } from "./recurrent-dqn-loss";
+export { distanceLoss, type LossFunction } from "./distance-loss";
+export { SoftUpdate, type SoftUpdateOptions } from "./soft-update";
+export { HardUpdate, type HardUpdateOptions } from "./hard-update";
+export { clipGradNorm } from "./clip-grad-norm";
+export {
+  TD0Estimator,
+  TD1Estimator,
+  TDLambdaEstimator,
+  NStepEstimator,
+  type ValueEstimator,
+  type ReturnInputs,
+} from "./value-estimators";

@@ -99,7 +99,8 @@ export class QValueModule implements TensorDictModuleBase {
       outputs = tf.tidy(() => {
         const v = mask === undefined ? values : tf.where(tf.cast(mask, "bool"), values, tf.fill(values.shape, MASKED_VALUE));
         const index = tf.argMax(v, -1);
-        const hot = tf.oneHot(index, n!, 1, 0, "float32");
+        // tfjs-backend-wasm's OneHot ignores a float dtype and writes int32 bits (1 reads as 1.4e-45): cast instead.
+        const hot = tf.cast(tf.oneHot(index, n!), "float32");
         const chosen = tf.sum(tf.mul(hot, v), -1, true);
         const action = this.actionSpace === "categorical" ? index : this.oneHotDType === "float32" ? hot : tf.cast(hot, this.oneHotDType);
         return [action, chosen];

@@ -1,0 +1,46 @@
+import { copyParams } from "@tdrl/modules";
+import type { LossModule } from "./loss-module";
+
+export interface HardUpdateOptions {
+  /** Copy the online parameters into the target every `interval` calls to `step()`. */
+  interval: number;
+}
+
+/**
+ * Periodic copy of a loss's online parameters into its target parameters (TorchRL's `HardUpdate`):
+ * `step()` counts optimizer updates and copies on every `interval`-th one.
+ *
+ * @example
+ * import { initBackend, Rng } from "@tdrl/tensordict";
+ * import { MLP, TensorDictModule } from "@tdrl/modules";
+ * await initBackend({ prefer: "cpu" });
+ * const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] });
+ * const updater = new HardUpdate(new DQNLoss(qnet), { interval: 1000 });
+ * updater.step(); // true on the 1000th, 2000th, ... call
+ */
+export class HardUpdate {
+  readonly loss: LossModule;
+  readonly interval: number;
+  private count = 0;
+
+  constructor(loss: LossModule, options: HardUpdateOptions) {
+    const { interval } = options;
+    if (!(Number.isSafeInteger(interval) && interval >= 1)) throw new Error(`HardUpdate(${loss.name}): interval must be a positive integer, got ${String(interval)}`);
+    if (!loss.delayValue) throw new Error(`HardUpdate(${loss.name}): the loss was made with delayValue false, so it has no target parameters to update`);
+    this.loss = loss;
+    this.interval = interval;
+  }
+
+  /** Updates counted so far. */
+  get steps(): number {
+    return this.count;
+  }
+
+  /** Counts one update and copies when the count reaches a multiple of `interval`; returns whether it copied. */
+  step(): boolean {
+    this.count++;
+    if (this.count % this.interval !== 0) return false;
+    copyParams(this.loss, this.loss.targetModule());
+    return true;
+  }
+}

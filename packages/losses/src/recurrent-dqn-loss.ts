@@ -1,0 +1,187 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { HostArray, isHostArray, isTensor, TensorDict } from "@tdrl/tensordict";
+import { keyName, type NestedKey, type TensorDictModuleBase } from "@tdrl/modules";
+import { DQNLoss, type DQNLossOptions } from "./dqn-loss";
+
+export interface RecurrentDQNLossOptions extends DQNLossOptions {
+  /** R2D2 burn-in: the first `burnIn` steps of every sequence only warm up the recurrent state. Default 0. */
+  burnIn?: number;
+  /** Default "is_init". */
+  isInitKey?: NestedKey;
+}
+
+/** A recurrent state per sample (`[B, ...stateShape]` flattened) for every state key. */
+type States = Map<string, { data: Float32Array; shape: readonly number[] }>;
+
+/**
+ * DQN on `[B, T]` sequence batches for a recurrent value network in sequence mode (an `LSTMModule` or
+ * `GRUModule` inside it). Online Q-values come from one sequence pass. The target of step t is the target
+ * network's value of `next` at step t given the hidden state after step t of a target pass over the same
+ * sequence, which resets the state wherever `is_init` marks an episode start: unlike TorchRL's target pass
+ * over `next`, no hidden state leaks from one episode into the next, and the value after the last step
+ * uses the carried state. With `burnIn = k`, the first k steps are run (online and target) only to warm up
+ * the states, which are read back to the host so no gradient flows into them (R2D2), and are left out of the
+ * loss; their `td_error` is 0.
+ *
+ * Reads, besides DQN's keys, the network's recurrent state keys at step 0 (zero when absent) and `is_init`.
+ *
+ * @example
+ * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+ * import { LSTMModule, MLP, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
+ * const lstm = new LSTMModule({ inputSize: 3, hiddenSize: 8, inKey: "observation", outKey: "features", mode: "sequence", rng: new Rng(0) });
+ * const head = new TensorDictModule(new MLP({ inFeatures: 8, outFeatures: 2, numCells: [], rng: new Rng(1) }), { inKeys: ["features"], outKeys: ["action_value"] });
+ * const loss = new RecurrentDQNLoss(new TensorDictSequential(lstm, head), { burnIn: 2 });
+ * const isInit = HostArray.zeros("bool", [2, 6, 1]);
+ * isInit.data[0] = isInit.data[6] = isInit.data[9] = 1; // an episode starts inside the second sequence
+ * const td = new TensorDict({
+ *   observation: HostArray.zeros("float32", [2, 6, 3]),
+ *   is_init: isInit,
+ *   action: HostArray.zeros("int32", [2, 6]),
+ *   next: { observation: HostArray.zeros("float32", [2, 6, 3]), reward: HostArray.full("float32", [2, 6], 1), terminated: HostArray.zeros("bool", [2, 6]) },
+ * }, [2, 6]);
+ * loss.forward(td).dispose();
+ * td.getHost("td_error").shape; // [2, 6]
+ */
+export class RecurrentDQNLoss extends DQNLoss {
+  override readonly name: string = "RecurrentDQNLoss";
+  readonly burnIn: number;
+  private readonly stateKeys: readonly string[];
+  private readonly isInitKey: NestedKey;
+
+  constructor(valueNetwork: TensorDictModuleBase, options: RecurrentDQNLossOptions = {}) {
+    super(valueNetwork, options);
+    const what = "RecurrentDQNLoss";
+    this.burnIn = options.burnIn ?? 0;
+    if (!(Number.isSafeInteger(this.burnIn) && this.burnIn >= 0)) throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(options.burnIn)}`);
+    this.isInitKey = options.isInitKey ?? "is_init";
+    const inNames = new Set(valueNetwork.inKeys.map(keyName));
+    // A recurrent module reads `state` and writes `next.state`: those pairs are the states to carry.
+    this.stateKeys = valueNetwork.outKeys
+      .map((k) => (typeof k === "string" ? k.split(".") : [...k]))
+      .filter((parts) => parts.length === 2 && parts[0] === "next" && inNames.has(parts[1]!))
+      .map((parts) => parts[1]!);
+    if (this.stateKeys.length === 0) {
+      throw new Error(`${what}: the value network writes no "next.<state>" key that it also reads (out keys: ${valueNetwork.outKeys.map(keyName).join(", ")}); it is not recurrent`);
+    }
+  }
+
+  override forward(td: TensorDict): TensorDict {
+    const what = this.name;
+    if (td.batchDims !== 2) throw new Error(`${what}: batch size [${td.batchSize.join(", ")}] must be [B, T] (sequences)`);
+    const [b, t] = td.batchSize as [number, number];
+    const k = this.burnIn;
+    if (t <= k) throw new Error(`${what}: sequences of ${t} steps leave nothing after burnIn ${k}`);
+    if (!(td.has("next") && td.get("next") instanceof TensorDict)) throw new Error(`${what}: key "next" is missing or not a nested TensorDict`);
+    const m = b * (t - k);
+    const initial = this.initialStates(td);
+    const main = k === 0 ? td : td.index({}, { start: k });
+    let onlineStart = initial;
+    let targetStart = initial;
+    if (k > 0) {
+      const prefix = td.index({}, { stop: k });
+      onlineStart = this.finalStates(prefix, initial);
+      targetStart = this.withTargetParameters(() => this.finalStates(prefix, initial));
+    }
+    const target = this.targets(main, () => this.nextValues(main, onlineStart, targetStart, m));
+    const { loss, tdError } = this.lossFromTargets(main, () => this.actionValues(this.withStates(main, onlineStart), m), target);
+    const full = new Float32Array(b * t);
+    for (let i = 0; i < b; i++) full.set(tdError.subarray(i * (t - k), (i + 1) * (t - k)), i * t + k);
+    td.set(this.keys.priority, HostArray.from("float32", [b, t], full));
+    return new TensorDict({ loss }, []);
+  }
+
+  /** V(next_t) for every step: target values (double DQN: chosen by the online values), on the host. */
+  private nextValues(main: TensorDict, onlineStart: States | null, targetStart: States | null, m: number): Float32Array {
+    const v = tf.tidy(() => {
+      const qTarget = this.withTargetParameters(() => this.nextActionValues(main, targetStart, m));
+      if (!this.doubleDqn) return tf.max(qTarget, -1);
+      const qOnline = this.nextActionValues(main, onlineStart, m);
+      const hot = tf.cast(tf.oneHot(tf.argMax(qOnline, -1), qOnline.shape[1]), "float32");
+      return tf.sum(tf.mul(hot, qTarget), -1);
+    });
+    const host = v.dataSync() as Float32Array;
+    v.dispose();
+    return host;
+  }
+
+  /**
+   * Q(next_t, .) given the state after step t: a sequence pass (with resets at `is_init`) gives the state
+   * after every step, then one step on each next observation from that state, never reset.
+   */
+  private nextActionValues(main: TensorDict, start: States | null, m: number): tf.Tensor2D {
+    const net = this.valueNetwork;
+    const seq = this.withStates(main, start);
+    net.forward(seq);
+    const next = main.get("next") as TensorDict;
+    const present = net.inKeys.filter((key) => next.has(key) && !this.isState(key) && keyName(key) !== keyName(this.isInitKey));
+    const tail = next.select(...present).reshape([m, 1]);
+    for (const key of this.stateKeys) {
+      const s = seq.getTensor(["next", key]);
+      tail.set(key, tf.reshape(s, [m, 1, ...s.shape.slice(2)]));
+    }
+    tail.set(this.isInitKey, HostArray.zeros("bool", [m, 1, 1]));
+    return this.actionValues(tail, m);
+  }
+
+  /** The states after the last step of `prefix`, read to the host (no gradient flows back into burn-in). */
+  private finalStates(prefix: TensorDict, start: States | null): States {
+    const [b, k] = prefix.batchSize as [number, number];
+    const out: States = new Map();
+    tf.tidy(() => {
+      const seq = this.withStates(prefix, start);
+      this.valueNetwork.forward(seq);
+      for (const key of this.stateKeys) {
+        const s = seq.getTensor(["next", key]);
+        const shape = s.shape.slice(2);
+        const size = shape.reduce((p, d) => p * d, 1);
+        const all = s.dataSync() as Float32Array;
+        const data = new Float32Array(b * size);
+        for (let i = 0; i < b; i++) data.set(all.subarray((i * k + k - 1) * size, (i * k + k) * size), i * size);
+        out.set(key, { data, shape });
+      }
+    });
+    return out;
+  }
+
+  /** The states of `td` at step 0, or null when `td` has none (the network then starts from zeros). */
+  private initialStates(td: TensorDict): States | null {
+    const present = this.stateKeys.filter((key) => td.has(key));
+    if (present.length === 0) return null;
+    const [b, t] = td.batchSize as [number, number];
+    const out: States = new Map();
+    for (const key of this.stateKeys) {
+      if (!td.has(key)) throw new Error(`${this.name}: recurrent state "${key}" is missing while "${present[0]!}" is present; give all or none`);
+      const entry = td.get(key);
+      if (!isHostArray(entry) && !isTensor(entry)) throw new Error(`${this.name}: key "${key}" holds a nested TensorDict, not a leaf`);
+      const shape = entry.shape.slice(2);
+      const size = shape.reduce((p, d) => p * d, 1);
+      const all = isHostArray(entry) ? entry.data : (entry.dataSync() as ArrayLike<number>);
+      const data = new Float32Array(b * size);
+      for (let i = 0; i < b; i++) for (let j = 0; j < size; j++) data[i * size + j] = Number(all[i * t * size + j]);
+      out.set(key, { data, shape });
+    }
+    return out;
+  }
+
+  /**
+   * A scratch selection of the network's inputs from `source` `[B, T]`, with the states at step 0 replaced
+   * by `start` (sequence mode reads only step 0; the other steps are zeros).
+   */
+  private withStates(source: TensorDict, start: States | null): TensorDict {
+    const present = this.valueNetwork.inKeys.filter((key) => source.has(key) && (start === null || !this.isState(key)));
+    const scratch = source.select(...present);
+    if (start === null) return scratch;
+    const [b, t] = source.batchSize as [number, number];
+    for (const [key, s] of start) {
+      const size = s.data.length / b;
+      const arr = HostArray.zeros("float32", [b, t, ...s.shape]);
+      for (let i = 0; i < b; i++) arr.data.set(s.data.subarray(i * size, (i + 1) * size), i * t * size);
+      scratch.set(key, arr);
+    }
+    return scratch;
+  }
+
+  private isState(key: NestedKey): boolean {
+    return this.stateKeys.includes(keyName(key));
+  }
+}
