@@ -185,6 +185,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   /** Removes an entry; throws if it does not exist. */
   delete<T extends Schema>(this: TensorDict<T>, path: KeyPath<T>): TensorDict<T>;
   delete(path: AnyPath): this {
+    if (isPlainKey(path) && this.entries.delete(path)) return this;
     const parts = toParts(path as string | readonly string[], "TensorDict.delete");
     const parent = this.parentOf(parts, "TensorDict.delete");
     parent.entries.delete(parts[parts.length - 1]!);
@@ -248,6 +249,10 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   exclude(...paths: AnyPath[]): TensorDict<S> {
     const out = this.shallowCopy();
     for (const path of paths) {
+      if (isPlainKey(path)) {
+        out.entries.delete(path);
+        continue;
+      }
       const parts = toParts(path as string | readonly string[], "TensorDict.exclude");
       if (out.has(parts as KeyPath<S>)) out.delete(parts as KeyPath<S>);
     }

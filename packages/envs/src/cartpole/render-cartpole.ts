@@ -103,10 +103,11 @@ export function renderCartPoleSmall(
   state: ArrayLike<number>,
   out: Uint8Array,
   options: { height: number; width: number; grayscale: boolean },
-  offset = 0,
+  offset = 0
 ): void {
   const { height, width, grayscale } = options;
-  if (!Number.isInteger(height) || height <= 0) throw new RangeError(`renderCartPoleSmall: height must be a positive integer, got ${height}`);
+  if (!Number.isInteger(height) || height <= 0)
+    throw new RangeError(`renderCartPoleSmall: height must be a positive integer, got ${height}`);
   if (!Number.isInteger(width) || width <= 0) throw new RangeError(`renderCartPoleSmall: width must be a positive integer, got ${width}`);
   if (typeof grayscale !== "boolean") throw new TypeError(`renderCartPoleSmall: grayscale must be a boolean, got ${String(grayscale)}`);
   checkState("renderCartPoleSmall", state);

@@ -4,33 +4,11 @@
  */
 
 /**
- * Fraction of a box lying on the side `n . z <= n . centre + s` of a line with unit normal n, where
- * `p >= q >= 0` are half the box's extents projected on n (for a w x h box: p, q = the larger and smaller of
- * |nx| w / 2 and |ny| h / 2). The projection of a uniform box is the sum of two uniform variables, so the
- * fraction is the CDF of a trapezoid: quadratic on the two ramps, linear between them.
- *
- * @example
- * boxHalfPlaneFraction(0, 0.5, 0); // 0.5: an axis-aligned line through the centre halves the pixel
- * const k = Math.SQRT2 / 4;
- * boxHalfPlaneFraction(k, k, k); // 0.875: a diagonal line leaves out a corner triangle with legs 1/2
- */
-export function boxHalfPlaneFraction(s: number, p: number, q: number): number {
-  const reach = p + q;
-  if (s <= -reach) return 0;
-  if (s >= reach) return 1;
-  const flat = p - q;
-  if (s < -flat) {
-    const e = s + reach;
-    return (e * e) / (8 * p * q);
-  }
-  if (s <= flat) return 0.5 + s / (2 * p);
-  const e = reach - s;
-  return 1 - (e * e) / (8 * p * q);
-}
-
-/**
- * {@link boxHalfPlaneFraction}'s constants for one box and normal, so that evaluating it at many offsets
- * (every pixel along a shape's edge) costs no division.
+ * A box projected on a unit normal n: with p >= q >= 0 half the box's extents along n (for a w x h box, the
+ * larger and smaller of |nx| w / 2 and |ny| h / 2), the projection of a uniform box is the sum of two
+ * uniform variables, so the share of the box on the side `n . z <= n . centre + s` of a line is the CDF of
+ * a trapezoid at s: quadratic on the two ramps, linear between them. Stored as the constants of that CDF,
+ * so that evaluating it for many offsets (every pixel along a shape's edge) costs no division.
  */
 export interface BoxProjection {
   /** p + q: beyond this distance from the line the box is wholly on one side. */
@@ -60,11 +38,15 @@ export function boxProjection(p: number, q: number, out: BoxProjection): BoxProj
 /**
  * Fraction of a box whose projection on a unit normal, centred at `t`, falls inside the slab [lo, hi], with
  * the box's projection `b`. The two half-planes bounding the slab are parallel and together cover
- * everything, so the slab's share is the sum of theirs less one; each is {@link boxHalfPlaneFraction}.
- * Written as one loop without calls: it runs for every pixel along the pole, and V8 then inlines it whole.
+ * everything, so the slab's share is the sum of theirs less one, each the trapezoid CDF of
+ * {@link BoxProjection}; an infinite bound makes the slab a half-plane. Written as one loop without calls:
+ * it runs for every pixel along the pole, and V8 then inlines it whole.
  *
  * @example
- * slabFractionOf(0, -0.25, 0.25, boxProjection(0.5, 0, { reach: 0, flat: 0, quad: 0, lin: 0 })); // 0.5
+ * const unitPixel = boxProjection(0.5, 0, { reach: 0, flat: 0, quad: 0, lin: 0 });
+ * slabFractionOf(0, -0.25, 0.25, unitPixel); // 0.5: a slab half a pixel wide through an axis-aligned pixel
+ * const k = Math.SQRT2 / 4;
+ * slabFractionOf(0, -Infinity, k, boxProjection(k, k, unitPixel)); // 0.875: a diagonal cuts off a corner with legs 1/2
  */
 export function slabFractionOf(t: number, lo: number, hi: number, b: BoxProjection): number {
   let v = -1;

@@ -1,8 +1,9 @@
 /**
  * Raster primitives that reproduce pygame.gfxdraw (SDL_gfx) pixel for pixel: integer vertices, 16.16 fixed-point
  * scanline fill, the 8-bit Wu-style anti-aliased line, the midpoint filled circle and the anti-aliased
- * ellipse, and SDL_gfx's alpha blend. Written from the documented behaviour of those routines and checked
- * against Gymnasium's reference frames; only what the CartPole scene draws is here.
+ * ellipse, and SDL_gfx's alpha blend. Written from how those routines behave (vertex truncation, rounding,
+ * weights) and checked against Gymnasium's reference frames, on which it is exact; only what the CartPole
+ * scene draws is here.
  */
 
 /** An RGB colour, each channel 0..255. */
@@ -57,7 +58,7 @@ export function putPixel(s: GfxSurface, x: number, y: number, colour: Rgb, alpha
  *
  * @example
  * const s = { data: new Uint8Array(3).fill(255), offset: 0, width: 1, height: 1 };
- * putWeightedPixel(s, 0, 0, [0, 0, 0], 255); // s.data -> [2, 2, 2]
+ * putWeightedPixel(s, 0, 0, [0, 0, 0], 255); // s.data -> [1, 1, 1]
  */
 export function putWeightedPixel(s: GfxSurface, x: number, y: number, colour: Rgb, weight: number): void {
   putPixel(s, x, y, colour, (255 * weight) >> 8);
@@ -110,7 +111,7 @@ function outcode(x: number, y: number, right: number, bottom: number): number {
   return code;
 }
 
-/** Saturates like a C cast of an in-range float to Sint16 (truncation toward zero). */
+/** Truncates toward zero into 16 bits, as C's cast of a float to Sint16 does. */
 function toShort(v: number): number {
   return (Math.trunc(v) << 16) >> 16;
 }
@@ -151,9 +152,12 @@ function clipLine(s: GfxSurface, x1: number, y1: number, x2: number, y2: number)
 }
 
 /**
- * SDL_gfx's anti-aliased line without its end point (how aapolygon draws each edge): the start pixel at
- * full colour, then for every step along the major axis a pixel pair whose weights are the top 8 bits of a
- * 32-bit error accumulator. Axis-parallel lines are solid runs.
+ * SDL_gfx's anti-aliased line without its end point (how aapolygon draws each edge). The line is walked
+ * from its end with the smaller y along its major axis; per step the minor coordinate advances by
+ * q / 65536, with q = floor(65536 * minor / major), so after k steps it has moved floor(k q / 65536) whole
+ * pixels, and the 8 bits below the binary point of k q weight the pixel pair straddling the line (the far
+ * one gets the fraction, the near one its complement). The first endpoint as given is plotted opaque, the
+ * last not at all; axis-parallel lines are solid runs.
  *
  * @example
  * const s = { data: new Uint8Array(10 * 10 * 3).fill(255), offset: 0, width: 10, height: 10 };
@@ -163,61 +167,40 @@ export function aaline(s: GfxSurface, ax: number, ay: number, bx: number, by: nu
   const clipped = clipLine(s, ax, ay, bx, by);
   if (clipped === null) return;
   const [x1, y1, x2, y2] = clipped;
-  let x0 = x1;
-  let y0 = y1;
-  let xEnd = x2;
-  let yEnd = y2;
-  if (y0 > yEnd) {
-    [x0, xEnd] = [xEnd, x0];
-    [y0, yEnd] = [yEnd, y0];
-  }
-  let dx = xEnd - x0;
-  let dy = yEnd - y0;
-  if (dx === 0) {
-    if (dy > 0) vline(s, x1, y0, y0 + dy, colour);
+  const up = y1 <= y2;
+  const xa = up ? x1 : x2;
+  const ya = up ? y1 : y2;
+  const dy = Math.abs(y2 - y1);
+  const run = (up ? x2 : x1) - xa;
+  if (run === 0) {
+    if (dy > 0) vline(s, x1, ya, ya + dy, colour);
     else putPixel(s, x1, y1, colour, 255);
     return;
   }
   if (dy === 0) {
-    hline(s, x0, x0 + dx, y1, colour);
+    hline(s, xa, xa + run, y1, colour);
     return;
   }
-  let xdir = 1;
-  if (dx < 0) {
-    xdir = -1;
-    dx = -dx;
-  }
+  const dir = run > 0 ? 1 : -1;
+  const dx = Math.abs(run);
   putPixel(s, x1, y1, colour, 255);
-  let acc = 0;
   if (dy > dx) {
-    const adj = ((Math.trunc((dx << 16) / dy) << 16) >>> 0);
-    let xNext = x0 + xdir;
-    while (--dy) {
-      const before = acc;
-      acc = (acc + adj) >>> 0;
-      if (acc <= before) {
-        x0 = xNext;
-        xNext += xdir;
-      }
-      y0++;
-      const w = acc >>> 24;
-      putWeightedPixel(s, x0, y0, colour, 255 - w);
-      putWeightedPixel(s, xNext, y0, colour, w);
+    const q = Math.trunc((dx * 65536) / dy);
+    for (let k = 1; k < dy; k++) {
+      const moved = k * q;
+      const x = xa + dir * Math.floor(moved / 65536);
+      const w = (moved & 0xffff) >> 8;
+      putWeightedPixel(s, x, ya + k, colour, 255 - w);
+      putWeightedPixel(s, x + dir, ya + k, colour, w);
     }
   } else {
-    const adj = ((Math.trunc((dy << 16) / dx) << 16) >>> 0);
-    let yNext = y0 + 1;
-    while (--dx) {
-      const before = acc;
-      acc = (acc + adj) >>> 0;
-      if (acc <= before) {
-        y0 = yNext;
-        yNext++;
-      }
-      x0 += xdir;
-      const w = acc >>> 24;
-      putWeightedPixel(s, x0, y0, colour, 255 - w);
-      putWeightedPixel(s, x0, yNext, colour, w);
+    const q = Math.trunc((dy * 65536) / dx);
+    for (let k = 1; k < dx; k++) {
+      const moved = k * q;
+      const y = ya + Math.floor(moved / 65536);
+      const w = (moved & 0xffff) >> 8;
+      putWeightedPixel(s, xa + dir * k, y, colour, 255 - w);
+      putWeightedPixel(s, xa + dir * k, y + 1, colour, w);
     }
   }
 }
@@ -300,161 +283,120 @@ export function filledPolygon(s: GfxSurface, vx: ArrayLike<number>, vy: ArrayLik
 }
 
 /**
- * SDL_gfx's filled circle: the midpoint circle walk, filling the horizontal chords of each octant pair.
+ * SDL_gfx's filled circle: a midpoint walk over one octant from the top, x one column at a time and y down
+ * one row whenever the midpoint decision turns non-negative. Each height y, when first reached, fills rows
+ * +-y across +-x; each x off the diagonal fills rows +-x across +-y.
  *
  * @example
  * const s = { data: new Uint8Array(11 * 11 * 3).fill(255), offset: 0, width: 11, height: 11 };
  * filledCircle(s, 5, 5, 5, [0, 0, 0]);
  */
-export function filledCircle(s: GfxSurface, x: number, y: number, r: number, colour: Rgb): void {
-  let cx = 0;
-  let cy = r;
-  let lastCx = -1;
-  let lastCy = -1;
-  let df = 1 - r;
-  let dE = 3;
-  let dSE = -2 * r + 5;
-  do {
-    if (lastCy !== cy) {
-      if (cy > 0) {
-        hline(s, x - cx, x + cx, y + cy, colour);
-        hline(s, x - cx, x + cx, y - cy, colour);
-      } else hline(s, x - cx, x + cx, y, colour);
-      lastCy = cy;
+export function filledCircle(s: GfxSurface, cx: number, cy: number, r: number, colour: Rgb): void {
+  let x = 0;
+  let y = r;
+  let decision = 1 - r;
+  let lastY = -1;
+  while (x <= y) {
+    if (y !== lastY) {
+      hline(s, cx - x, cx + x, cy + y, colour);
+      if (y > 0) hline(s, cx - x, cx + x, cy - y, colour);
+      lastY = y;
     }
-    if (lastCx !== cx) {
-      if (cx !== cy) {
-        if (cx > 0) {
-          hline(s, x - cy, x + cy, y - cx, colour);
-          hline(s, x - cy, x + cy, y + cx, colour);
-        } else hline(s, x - cy, x + cy, y, colour);
-      }
-      lastCx = cx;
+    if (x !== y) {
+      hline(s, cx - y, cx + y, cy - x, colour);
+      if (x > 0) hline(s, cx - y, cx + y, cy + x, colour);
     }
-    if (df < 0) {
-      df += dE;
-      dE += 2;
-      dSE += 2;
-    } else {
-      df += dSE;
-      dE += 2;
-      dSE += 4;
-      cy--;
+    if (decision < 0) decision += 2 * x + 3;
+    else {
+      decision += 2 * (x - y) + 5;
+      y--;
     }
-    cx++;
-  } while (cx <= cy);
+    x++;
+  }
 }
 
 /**
- * SDL_gfx's anti-aliased circle (its ellipse routine with equal radii): the four extreme points at full
- * colour, then a walk of round(r / sqrt(2)) steps along each octant pair with the decision variable's ratio
- * |d| / |s| (single precision) as the weight split between the pixel on the curve and its neighbour,
- * mirrored into all quadrants. pygame's copy of SDL_gfx has no overdraw past the octant boundary (later
- * SDL_gfx releases add some), and the reference frames agree.
+ * SDL_gfx's anti-aliased circle (its ellipse routine with equal radii), in terms of the circle's implicit
+ * function: `inside(ox, oy) = r^2 - ox^2 - oy^2` for offsets from the centre. The top and bottom points are
+ * plotted opaque. Then two walks of round(r / sqrt 2) steps each, mirrored into all four quadrants: the
+ * first moves one column outward per step from the top, keeping the row whose pixel best straddles the
+ * circle and pairing it with its vertical neighbour on the circle's other side; the second moves one row
+ * per step, pairing horizontally. The neighbour's weight is |inside| / |2 oy| (resp. |2 ox|), a first-order
+ * distance to the circle, in single precision, capped at 1 and scaled to 255 by truncation; the pixel itself
+ * gets the complement. pygame's copy of SDL_gfx walks no further (later SDL_gfx releases overdraw a few
+ * steps), and the reference frames agree.
  *
  * @example
  * const s = { data: new Uint8Array(13 * 13 * 3).fill(255), offset: 0, width: 13, height: 13 };
  * aacircle(s, 6, 6, 5, [0, 0, 0]);
  */
-export function aacircle(s: GfxSurface, x: number, y: number, r: number, colour: Rgb): void {
+export function aacircle(s: GfxSurface, cx: number, cy: number, r: number, colour: Rgb): void {
   if (r <= 0) {
-    putPixel(s, x, y, colour, 255);
+    putPixel(s, cx, cy, colour, 255);
     return;
   }
-  const a2 = r * r;
-  const b2 = r * r;
-  const ds = 2 * a2;
-  const dt = 2 * b2;
-  const xc2 = 2 * x;
-  const yc2 = 2 * y;
-  const sab = Math.sqrt(a2 + b2);
-  const xSteps = roundHalfEven(a2 / sab);
-  const ySteps = roundHalfEven(b2 / sab);
-  let t = 0;
-  let sAcc = -2 * a2 * r;
-  let d = 0;
-  let xp = x;
-  let yp = y - r;
-  putPixel(s, xp, yp, colour, 255);
-  putPixel(s, xc2 - xp, yp, colour, 255);
-  putPixel(s, xp, yc2 - yp, colour, 255);
-  putPixel(s, xc2 - xp, yc2 - yp, colour, 255);
-  for (let i = 1; i <= xSteps; i++) {
-    xp--;
-    d += t - b2;
-    let ys: number;
-    if (d >= 0) ys = yp - 1;
-    else if (d - sAcc - a2 > 0) {
-      if (2 * d - sAcc - a2 >= 0) ys = yp + 1;
+  const r2 = r * r;
+  const steps = roundHalfEven(r2 / Math.sqrt(2 * r2));
+  putPixel(s, cx, cy - r, colour, 255);
+  putPixel(s, cx, cy + r, colour, 255);
+  let ox = 0;
+  let oy = -r;
+  for (let i = 0; i < steps; i++) {
+    ox--;
+    let inside = r2 - ox * ox - oy * oy;
+    let partner: number;
+    if (inside >= 0) partner = oy - 1;
+    else {
+      const below = inside - 2 * oy - 1;
+      if (below > 0 && inside + below >= 0) partner = oy + 1;
       else {
-        ys = yp;
-        yp++;
-        d -= sAcc + a2;
-        sAcc += ds;
+        partner = below > 0 ? oy : oy + 2;
+        oy++;
+        inside = below;
       }
-    } else {
-      yp++;
-      ys = yp + 1;
-      d -= sAcc + a2;
-      sAcc += ds;
     }
-    t -= dt;
-    const w = weightOf(d, sAcc);
-    const iw = 255 - w;
-    const xx = xc2 - xp;
-    putWeightedPixel(s, xp, yp, colour, iw);
-    putWeightedPixel(s, xx, yp, colour, iw);
-    putWeightedPixel(s, xp, ys, colour, w);
-    putWeightedPixel(s, xx, ys, colour, w);
-    putWeightedPixel(s, xp, yc2 - yp, colour, iw);
-    putWeightedPixel(s, xx, yc2 - yp, colour, iw);
-    putWeightedPixel(s, xp, yc2 - ys, colour, w);
-    putWeightedPixel(s, xx, yc2 - ys, colour, w);
+    const w = weightOf(inside, 2 * oy);
+    mirrored(s, cx, cy, ox, oy, colour, 255 - w);
+    mirrored(s, cx, cy, ox, partner, colour, w);
+    mirrored(s, cx, cy, ox, -oy, colour, 255 - w);
+    mirrored(s, cx, cy, ox, -partner, colour, w);
   }
-  for (let i = 1; i <= ySteps; i++) {
-    yp++;
-    d -= sAcc + a2;
-    let xs: number;
-    if (d <= 0) xs = xp + 1;
-    else if (d + t - b2 < 0) {
-      if (2 * d + t - b2 <= 0) xs = xp - 1;
+  for (let i = 0; i < steps; i++) {
+    oy++;
+    let inside = r2 - ox * ox - oy * oy;
+    let partner: number;
+    if (inside <= 0) partner = ox + 1;
+    else {
+      const outer = inside + 2 * ox - 1;
+      if (outer < 0 && inside + outer <= 0) partner = ox - 1;
       else {
-        xs = xp;
-        xp--;
-        d += t - b2;
-        t -= dt;
+        partner = outer < 0 ? ox : ox - 2;
+        ox--;
+        inside = outer;
       }
-    } else {
-      xp--;
-      xs = xp - 1;
-      d += t - b2;
-      t -= dt;
     }
-    sAcc += ds;
-    const w = weightOf(d, t);
-    const iw = 255 - w;
-    const xx = xc2 - xp;
-    const yy = yc2 - yp;
-    putWeightedPixel(s, xp, yp, colour, iw);
-    putWeightedPixel(s, xx, yp, colour, iw);
-    putWeightedPixel(s, xp, yy, colour, iw);
-    putWeightedPixel(s, xx, yy, colour, iw);
-    const xsm = xc2 - xs;
-    putWeightedPixel(s, xs, yp, colour, w);
-    putWeightedPixel(s, xsm, yp, colour, w);
-    putWeightedPixel(s, xs, yy, colour, w);
-    putWeightedPixel(s, xsm, yy, colour, w);
+    const w = weightOf(inside, 2 * ox);
+    mirrored(s, cx, cy, ox, oy, colour, 255 - w);
+    mirrored(s, cx, cy, ox, -oy, colour, 255 - w);
+    mirrored(s, cx, cy, partner, oy, colour, w);
+    mirrored(s, cx, cy, partner, -oy, colour, w);
   }
 }
 
-/** The blend weight of the pixel off the curve: |d| / |den| in single precision, capped at 1, times 255, truncated. */
-function weightOf(d: number, den: number): number {
+/** Weighted pixels at (cx + ox, cy + oy) and its mirror image (cx - ox, cy + oy), in that order. */
+function mirrored(s: GfxSurface, cx: number, cy: number, ox: number, oy: number, colour: Rgb, weight: number): void {
+  putWeightedPixel(s, cx + ox, cy + oy, colour, weight);
+  putWeightedPixel(s, cx - ox, cy + oy, colour, weight);
+}
+
+/** |value| / |den| in single precision, capped at 1, times 255, truncated (255 when den is 0). */
+function weightOf(value: number, den: number): number {
   if (den === 0) return 255;
-  const cp = Math.min(Math.fround(Math.abs(d) / Math.abs(den)), 1);
+  const cp = Math.min(Math.fround(Math.abs(value) / Math.abs(den)), 1);
   return Math.trunc(Math.fround(cp * 255));
 }
 
-/** C's lrint under the default rounding mode. */
+/** C's lrint under the default rounding mode: to nearest, ties to even. */
 function roundHalfEven(v: number): number {
   const f = Math.floor(v);
   const diff = v - f;

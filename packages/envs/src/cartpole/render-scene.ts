@@ -32,17 +32,28 @@ export const AXLE_COLOUR: Rgb = [129, 132, 203];
 export const TRACK_COLOUR: Rgb = [0, 0, 0];
 
 /**
- * Beyond this distance from the screen every shape is off it. Culling there also keeps coordinates far from
- * Sint16 range, where SDL_gfx would wrap them around.
+ * Beyond this distance from the screen every shape is off it (the pole's corners are 120.1 px from the
+ * axle). Culling there also keeps coordinates far from Sint16 range, where SDL_gfx would wrap them around.
  */
 const CULL_MARGIN = POLE_LENGTH + CART_WIDTH;
 
-/** The cart's centre column in pixels, as a float: `x * scale + width / 2`. */
+/**
+ * The cart's centre column in pixels, as a float: `x * scale + width / 2`.
+ *
+ * @example
+ * cartCentreX(1); // 425
+ */
 export function cartCentreX(x: number): number {
   return x * SCALE + SCREEN_WIDTH / 2.0;
 }
 
-/** Whether the cart and pole at this centre column can touch the screen. */
+/**
+ * Whether the cart and pole at this centre column can touch the screen.
+ *
+ * @example
+ * sceneVisible(cartCentreX(2.4)); // true: half the cart is on screen
+ * sceneVisible(cartCentreX(5)); // false
+ */
 export function sceneVisible(cartX: number): boolean {
   return cartX > -CULL_MARGIN && cartX < SCREEN_WIDTH + CULL_MARGIN;
 }
