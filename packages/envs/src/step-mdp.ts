@@ -91,7 +91,8 @@ function mergeMissing(into: TensorDict, from: TensorDict, excluded: readonly str
     const path = prefix + key;
     if (excluded.includes(path)) continue;
     const entry = from.get(key);
-    const inner = `${path}.`;
+    // Only nested records need the prefix string: leaves (the per-step common case) skip building it.
+    const inner = entry instanceof TensorDict ? `${path}.` : "";
     if (!into.has(key)) {
       if (entry instanceof TensorDict && hasDescendant(excluded, inner)) {
         const relative: string[] = [];
@@ -102,8 +103,9 @@ function mergeMissing(into: TensorDict, from: TensorDict, excluded: readonly str
       }
       continue;
     }
+    if (!(entry instanceof TensorDict)) continue;
     const existing = into.get(key);
-    if (existing instanceof TensorDict && entry instanceof TensorDict) mergeMissing(existing, entry, excluded, inner, false);
+    if (existing instanceof TensorDict) mergeMissing(existing, entry, excluded, inner, false);
   }
 }
 
