@@ -1,11 +1,12 @@
 import { closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { HostArray, TensorDict, formatShape, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { checkIndex } from "./element-copy";
 import { arrayType } from "./lazy-tensor-storage";
 import { Layout, buildTensorDict, type LeafLayout } from "./layout";
-import { checkCapacity, storageShapeFor, type FileBackedStorage } from "./storage";
+import { LazyLayoutStorage } from "./lazy-layout-storage";
+import type { FileBackedStorage } from "./storage";
 
 export interface LazyMemmapStorageOptions {
   /** The directory that holds the files; created when missing. */
@@ -66,22 +67,13 @@ function bytesView(a: { buffer: ArrayBufferLike; byteOffset: number; byteLength:
  * again.close();
  * rmSync(root, { recursive: true, force: true });
  */
-export class LazyMemmapStorage implements FileBackedStorage {
-  readonly maxSize: number;
-  readonly ndim: 1 | 2;
+export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedStorage {
   readonly scratchDir: string;
-  private layout: Layout | null = null;
   private files: string[] = [];
   private fds: number[] = [];
-  private storeShape: Shape | null = null;
-  private len = 0;
-  private cursor = 0;
 
   constructor(maxSize: number, options: LazyMemmapStorageOptions) {
-    const ndim = options.ndim ?? 1;
-    checkCapacity(maxSize, ndim, KIND);
-    this.maxSize = maxSize;
-    this.ndim = ndim;
+    super(maxSize, options.ndim ?? 1, KIND);
     this.scratchDir = options.scratchDir;
     if (existsSync(this.scratchDir)) {
       const entries = readdirSync(this.scratchDir);
@@ -96,42 +88,13 @@ export class LazyMemmapStorage implements FileBackedStorage {
     }
   }
 
-  get shape(): Shape | null {
-    return this.storeShape ?? (this.ndim === 1 ? [this.maxSize] : null);
-  }
-
-  get length(): number {
-    return this.len;
-  }
-
-  get writeCursor(): number {
-    return this.cursor;
-  }
-
-  keys(): string[] {
-    return this.layout?.leaves.map((l) => l.path) ?? [];
-  }
-
   set(index: Int32Array, data: TensorDict): void {
-    const what = `${KIND}.set`;
-    const shape = this.storeShape ?? storageShapeFor(this.maxSize, this.ndim, data.batchSize, what);
-    const items = sizeOf(data.batchSize.slice(0, this.ndim));
-    if (data.batchDims < this.ndim || items !== index.length) {
-      throw new Error(`${what}: data with batch size ${formatShape(data.batchSize)} holds ${items} elements, the index has ${index.length}`);
-    }
-    if (this.storeShape !== null && this.ndim === 2 && data.batchSize[0] !== shape[1]) {
-      throw new Error(`${what}: data has ${data.batchSize[0]} envs (batch size ${formatShape(data.batchSize)}), the storage holds ${shape[1]}`);
-    }
-    const capacity = sizeOf(shape);
-    const layout = this.layout ?? Layout.infer(data, this.ndim);
-    const hosts = layout.check(data, this.ndim, what);
-    const max = checkIndex(index, capacity, what);
+    const { shape, capacity, layout, hosts, max } = this.checkWrite(index, data, `${KIND}.set`);
     if (this.layout === null) this.allocate(layout, shape);
     if (index.length === 0) return;
     const plan = planRuns(index);
     layout.leaves.forEach((l, i) => writeRuns(this.fds[i]!, bytesView(hosts[i]!.data), index, plan, l.size * bytesPer(l.dtype)));
-    this.len = Math.max(this.len, max + 1);
-    this.cursor = (index[index.length - 1]! + 1) % capacity;
+    this.advance(index, max, capacity);
     this.writeManifest();
   }
 
@@ -145,12 +108,8 @@ export class LazyMemmapStorage implements FileBackedStorage {
   }
 
   getLeaf(path: string, index: Int32Array): HostArray {
-    const what = `${KIND}.getLeaf("${path}")`;
-    const layout = this.requireLayout(what);
-    const l = layout.leaf(path);
-    if (l === undefined) throw new Error(`${what}: no such key; the storage holds ${this.keys().map((k) => `"${k}"`).join(", ")}`);
-    checkIndex(index, this.len, what);
-    return this.readLeaf(l, layout.leaves.indexOf(l), index, planRuns(index));
+    const { leaf, position } = this.checkLeafRead(KIND, path, index);
+    return this.readLeaf(leaf, position, index, planRuns(index));
   }
 
   /** Deletes the data files and forgets the layout; the directory and an empty manifest stay. */
@@ -294,7 +253,7 @@ export class LazyMemmapStorage implements FileBackedStorage {
     this.fds = [];
   }
 
-  private requireLayout(what: string): Layout {
+  protected requireLayout(what: string): Layout {
     if (this.layout === null || this.len === 0) throw new Error(`${what}: the storage is empty`);
     if (this.fds.length !== this.files.length) throw new Error(`${what}: the storage is closed`);
     return this.layout;
@@ -368,19 +327,36 @@ function planRuns(index: Int32Array): Runs {
   return { order, starts };
 }
 
-function writeRuns(fd: number, src: Uint8Array, index: Int32Array, plan: Runs, eb: number): void {
+/** One run of `plan`: positions `order[a .. b)` cover the `count` storage indices from `first`. */
+interface Run {
+  a: number;
+  b: number;
+  first: number;
+  count: number;
+  /** The run's elements sit in order in the request too (the round-robin case): one contiguous copy. */
+  direct: boolean;
+}
+
+function forEachRun(index: Int32Array, plan: Runs, visit: (run: Run) => void): void {
   const { order, starts } = plan;
   for (let r = 0; r + 1 < starts.length; r++) {
     const a = starts[r]!;
     const b = starts[r + 1]!;
     const first = index[order[a]!]!;
     const count = index[order[b - 1]!]! - first + 1;
-    // Straight from the source when the run's elements sit in order there too (the round-robin case).
     let direct = count === b - a;
     for (let k = a + 1; direct && k < b; k++) direct = order[k] === order[k - 1]! + 1;
+    visit({ a, b, first, count, direct });
+  }
+}
+
+function writeRuns(fd: number, src: Uint8Array, index: Int32Array, plan: Runs, eb: number): void {
+  const { order } = plan;
+  forEachRun(index, plan, ({ a, b, first, count, direct }) => {
+    // Straight from the source when the run's elements sit in order there too (the round-robin case).
     if (direct) {
       writeFully(fd, src.subarray(order[a]! * eb, (order[a]! + count) * eb), first * eb);
-      continue;
+      return;
     }
     const stage = new Uint8Array(count * eb);
     // Ties are ordered by position, so the last write of a repeated index wins, as in memory.
@@ -389,21 +365,15 @@ function writeRuns(fd: number, src: Uint8Array, index: Int32Array, plan: Runs, e
       stage.set(src.subarray(p * eb, (p + 1) * eb), (index[p]! - first) * eb);
     }
     writeFully(fd, stage, first * eb);
-  }
+  });
 }
 
 function readRuns(fd: number, out: Uint8Array, index: Int32Array, plan: Runs, eb: number, file: string): void {
-  const { order, starts } = plan;
-  for (let r = 0; r + 1 < starts.length; r++) {
-    const a = starts[r]!;
-    const b = starts[r + 1]!;
-    const first = index[order[a]!]!;
-    const count = index[order[b - 1]!]! - first + 1;
-    let direct = count === b - a;
-    for (let k = a + 1; direct && k < b; k++) direct = order[k] === order[k - 1]! + 1;
+  const { order } = plan;
+  forEachRun(index, plan, ({ a, b, first, count, direct }) => {
     if (direct) {
       readFully(fd, out.subarray(order[a]! * eb, (order[a]! + count) * eb), first * eb, file);
-      continue;
+      return;
     }
     const stage = new Uint8Array(count * eb);
     readFully(fd, stage, first * eb, file);
@@ -412,7 +382,7 @@ function readRuns(fd: number, out: Uint8Array, index: Int32Array, plan: Runs, eb
       const at = (index[p]! - first) * eb;
       out.set(stage.subarray(at, at + eb), p * eb);
     }
-  }
+  });
 }
 
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {

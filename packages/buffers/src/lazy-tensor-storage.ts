@@ -1,9 +1,10 @@
-import { HostArray, TensorDict, formatShape, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import { HostArray, TensorDict, sizeOf, type DType } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { allocateViews, checkIndex, gather, scatter, type ElementArray } from "./element-copy";
 import { Layout, buildTensorDict } from "./layout";
+import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { PackedRows } from "./packed-rows";
-import { checkCapacity, storageShapeFor, type Storage } from "./storage";
+import type { Storage } from "./storage";
 
 export interface LazyTensorStorageOptions {
   /** 1 (default): data batch dim 0 indexes elements. 2: data comes as `[numEnvs, T]` blocks (see `Storage`). */
@@ -27,56 +28,19 @@ const ROWS = "rows";
  * storage.set(Int32Array.from([0, 1]), data);
  * storage.get(Int32Array.from([1])).getHost("pixels").dtype; // "uint8"
  */
-export class LazyTensorStorage implements Storage {
-  readonly maxSize: number;
-  readonly ndim: 1 | 2;
-  private layout: Layout | null = null;
+export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   private dtypes: DType[] = [];
   private paths: string[] = [];
   private store: PackedRows | null = null;
   // Keeps the result of touchRows observable, so the compiler cannot drop its loads.
   private touched = 0;
-  private storeShape: Shape | null = null;
-  private len = 0;
-  private cursor = 0;
 
   constructor(maxSize: number, options: LazyTensorStorageOptions = {}) {
-    const ndim = options.ndim ?? 1;
-    checkCapacity(maxSize, ndim, KIND);
-    this.maxSize = maxSize;
-    this.ndim = ndim;
-  }
-
-  get shape(): Shape | null {
-    return this.storeShape ?? (this.ndim === 1 ? [this.maxSize] : null);
-  }
-
-  get length(): number {
-    return this.len;
-  }
-
-  get writeCursor(): number {
-    return this.cursor;
-  }
-
-  keys(): string[] {
-    return this.layout?.leaves.map((l) => l.path) ?? [];
+    super(maxSize, options.ndim ?? 1, KIND);
   }
 
   set(index: Int32Array, data: TensorDict): void {
-    const what = `${KIND}.set`;
-    const shape = this.storeShape ?? storageShapeFor(this.maxSize, this.ndim, data.batchSize, what);
-    const items = sizeOf(data.batchSize.slice(0, this.ndim));
-    if (data.batchDims < this.ndim || items !== index.length) {
-      throw new Error(`${what}: data with batch size ${formatShape(data.batchSize)} holds ${items} elements, the index has ${index.length}`);
-    }
-    if (this.storeShape !== null && this.ndim === 2 && data.batchSize[0] !== shape[1]) {
-      throw new Error(`${what}: data has ${data.batchSize[0]} envs (batch size ${formatShape(data.batchSize)}), the storage holds ${shape[1]}`);
-    }
-    const capacity = sizeOf(shape);
-    const layout = this.layout ?? Layout.infer(data, this.ndim);
-    const hosts = layout.check(data, this.ndim, what);
-    const max = checkIndex(index, capacity, what);
+    const { shape, capacity, layout, hosts, max } = this.checkWrite(index, data, `${KIND}.set`);
     // Everything is checked: allocate (first write) and store.
     if (this.layout === null) {
       this.store = new PackedRows(layout, capacity);
@@ -88,10 +52,7 @@ export class LazyTensorStorage implements Storage {
       const p = places[i]!;
       scatter(p.array, hosts[i]!.data, index, l.size, p.stride, p.offset);
     });
-    if (index.length > 0) {
-      this.len = Math.max(this.len, max + 1);
-      this.cursor = (index[index.length - 1]! + 1) % capacity;
-    }
+    if (index.length > 0) this.advance(index, max, capacity);
   }
 
   get(index: Int32Array): TensorDict {
@@ -112,14 +73,10 @@ export class LazyTensorStorage implements Storage {
   }
 
   getLeaf(path: string, index: Int32Array): HostArray {
-    const what = `${KIND}.getLeaf("${path}")`;
-    const layout = this.requireLayout(what);
-    const l = layout.leaf(path);
-    if (l === undefined) throw new Error(`${what}: no such key; the storage holds ${this.keys().map((k) => `"${k}"`).join(", ")}`);
-    checkIndex(index, this.len, what);
-    const out = new HostArray(l.dtype, [index.length, ...l.shape]);
-    const p = this.store!.places[layout.leaves.indexOf(l)]!;
-    gather(p.array, index, l.size, out.data, p.stride, p.offset);
+    const { leaf, position } = this.checkLeafRead(KIND, path, index);
+    const out = new HostArray(leaf.dtype, [index.length, ...leaf.shape]);
+    const p = this.store!.places[position]!;
+    gather(p.array, index, leaf.size, out.data, p.stride, p.offset);
     return out;
   }
 
@@ -200,7 +157,7 @@ export class LazyTensorStorage implements Storage {
     this.paths = layout?.leaves.map((l) => l.path) ?? [];
   }
 
-  private requireLayout(what: string): Layout {
+  protected requireLayout(what: string): Layout {
     if (this.layout === null || this.len === 0) throw new Error(`${what}: the storage is empty`);
     return this.layout;
   }
