@@ -45,3 +45,30 @@ export function writeTensors(td: TensorDict, keys: readonly NestedKey[], tensors
     }
   });
 }
+
+/**
+ * A module's forward pass on a TensorDict: reads `inKeys` as tensors (`readTensors`), computes the outputs,
+ * frees what the read moved, then writes the outputs at `outKeys` (`writeTensors`), freeing them if the write fails.
+ */
+export function forwardTensors(
+  td: TensorDict,
+  inKeys: readonly NestedKey[],
+  outKeys: readonly NestedKey[],
+  what: string,
+  compute: (tensors: tf.Tensor[]) => tf.Tensor[],
+): TensorDict {
+  const { tensors, release } = readTensors(td, inKeys, what);
+  let outputs: tf.Tensor[];
+  try {
+    outputs = compute(tensors);
+  } finally {
+    release();
+  }
+  try {
+    writeTensors(td, outKeys, outputs, what);
+  } catch (e) {
+    tf.dispose(outputs);
+    throw e;
+  }
+  return td;
+}

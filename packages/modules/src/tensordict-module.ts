@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { TensorDict } from "@tdrl/tensordict";
-import { keyName, readTensors, writeTensors, type NestedKey } from "./keys";
+import { forwardTensors, keyName, type NestedKey } from "./keys";
 import type { HasParameters } from "./parameters";
 
 /**
@@ -73,22 +73,11 @@ export class TensorDictModule implements TensorDictModuleBase {
 
   forward(td: TensorDict): TensorDict {
     const what = `${this.name}(${this.inKeys.map(keyName).join(", ")} -> ${this.outKeys.map(keyName).join(", ")})`;
-    const { tensors, release } = readTensors(td, this.inKeys, what);
-    let outputs: tf.Tensor[];
-    try {
-      outputs = tf.tidy(() => {
+    return forwardTensors(td, this.inKeys, this.outKeys, what, (tensors) =>
+      tf.tidy(() => {
         const out = this.fn(...tensors);
         return Array.isArray(out) ? out : [out as tf.Tensor];
-      });
-    } finally {
-      release();
-    }
-    try {
-      writeTensors(td, this.outKeys, outputs, what);
-    } catch (e) {
-      tf.dispose(outputs);
-      throw e;
-    }
-    return td;
+      }),
+    );
   }
 }
