@@ -1,0 +1,143 @@
+// `npm run bench -w @tdrl/losses`: full DQN and recurrent-DQN updates (loss, backprop, Adam, soft target
+// update); JSON in bench/results/losses.json. Reference figures come from PyTorch on the same machine.
+import * as tf from "@tensorflow/tfjs-core";
+import { measure, printResult, withTarget, writeResults, type BenchResult } from "../../../bench/harness";
+import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { LSTMModule, MLP, natureCnn, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
+import { DQNLoss, RecurrentDQNLoss, SoftUpdate, type LossModule } from "../src/index";
+
+const report = await initBackend({ prefer: "wasm" });
+console.log("backend:", JSON.stringify(report));
+const results: BenchResult[] = [];
+const add = (r: BenchResult) => {
+  printResult(r);
+  results.push(r);
+};
+const rng = new Rng(0);
+const leaks: Record<string, { before: number; after: number }> = {};
+
+/** CPU time of one call (ms): the machine is shared, so wall-clock medians include time spent waiting for a core. */
+function cpuMs(fn: () => void, calls: number): number {
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < calls; i++) fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / calls;
+}
+
+/** One training step as a user writes it: gradients of the loss, Adam, then the target update. */
+function makeUpdate(loss: LossModule, optimizer: tf.Optimizer, updater: SoftUpdate, batch: () => TensorDict): () => void {
+  const vars = loss.parameterList();
+  return () => {
+    const td = batch();
+    const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, vars);
+    optimizer.applyGradients(grads);
+    updater.step();
+    // Reading the loss forces the whole update to finish inside the timed call.
+    value.dataSync();
+    tf.dispose([value, grads]);
+  };
+}
+
+/**
+ * Warm-up calls run before the baseline count, because Adam allocates its moment variables on the first
+ * applyGradients; only what is left over by the timed calls counts as a leak.
+ */
+function timed(name: string, update: () => void, warmups: number, run: () => BenchResult, cpuCalls: number): void {
+  for (let i = 0; i < warmups; i++) update();
+  const before = tf.memory().numTensors;
+  const r = run();
+  const cpu = cpuMs(update, cpuCalls);
+  const after = tf.memory().numTensors;
+  leaks[name] = { before, after };
+  console.log(`  tensors before ${before}, after ${after}`);
+  add({ ...r, note: `${cpu.toFixed(1)} ms CPU per call; numTensors ${before} -> ${after}` });
+}
+
+// 1. DQN: MLP 4-256-256-2, batch 64, double DQN, smooth L1. PyTorch: ~0.8 ms per update at batch 256.
+{
+  const N = 64;
+  const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [256, 256], activation: "relu", rng: new Rng(1) }), {
+    inKeys: ["observation"],
+    outKeys: ["action_value"],
+  });
+  const loss = new DQNLoss(qnet, { lossFunction: "smoothL1", doubleDqn: true, gamma: 0.99 });
+  const updater = new SoftUpdate(loss, { eps: 0.995 });
+  const optimizer: tf.Optimizer = tf.train.adam(1e-3);
+  const obs = HostArray.zeros("float32", [N, 4]);
+  const nextObs = HostArray.zeros("float32", [N, 4]);
+  rng.fillNormal(obs.data);
+  rng.fillNormal(nextObs.data);
+  const action = HostArray.zeros("int32", [N]);
+  rng.fillInt(action.data, 0, 2);
+  const reward = HostArray.zeros("float32", [N, 1]);
+  rng.fillNormal(reward.data);
+  const terminated = HostArray.zeros("bool", [N, 1]);
+  for (let i = 0; i < N; i++) terminated.data[i] = rng.bool(0.05) ? 1 : 0;
+  const batch = () => new TensorDict({ observation: obs, action, next: { observation: nextObs, reward, terminated } }, [N]);
+  const update = makeUpdate(loss, optimizer, updater, batch);
+  const name = "DQN update MLP 4-256-256-2 batch 64 (double, smoothL1, Adam, SoftUpdate)";
+  timed(name, update, 5, () => measure(name, update, { rounds: 10, roundMs: 300 }), 50);
+  optimizer.dispose();
+  loss.dispose();
+}
+
+// 2. Recurrent DQN on the flagship: Nature CNN on 84x84x1 -> LSTM 128 (sequence mode) -> MLP head, [4, 50]
+// slices. PyTorch on this machine: ~80 ms per update.
+{
+  const B = 4;
+  const T = 50;
+  const frame = 84 * 84;
+  // The ConvNet folds any leading dims into the batch, so it reads [B, T, 84, 84, 1] directly.
+  const cnn = new TensorDictModule(natureCnn({ inChannels: 1, rng: new Rng(2) }), { inKeys: ["observation"], outKeys: ["embed"] });
+  const lstm = new LSTMModule({ inputSize: 3136, hiddenSize: 128, inKey: "embed", outKey: "features", mode: "sequence", rng: new Rng(3) });
+  const head = new TensorDictModule(new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], activation: "relu", rng: new Rng(4) }), {
+    inKeys: ["features"],
+    outKeys: ["action_value"],
+  });
+  const net = new TensorDictSequential(cnn, lstm, head);
+  const loss = new RecurrentDQNLoss(net, { doubleDqn: true, gamma: 0.99 });
+  const updater = new SoftUpdate(loss, { tau: 0.05 });
+  const optimizer: tf.Optimizer = tf.train.adam(1e-3);
+
+  const obs = HostArray.zeros("float32", [B, T, 84, 84, 1]);
+  rng.fillUniform(obs.data);
+  // next.observation is the following frame inside an episode, a fresh one where the episode ends.
+  const nextObs = HostArray.zeros("float32", [B, T, 84, 84, 1]);
+  rng.fillUniform(nextObs.data);
+  const isInit = HostArray.zeros("bool", [B, T, 1]);
+  const terminated = HostArray.zeros("bool", [B, T]);
+  const done = HostArray.zeros("bool", [B, T]);
+  for (let b = 0; b < B; b++) isInit.data[b * T] = 1;
+  // Sequence 1: an episode ends (terminated) at step 19 and the next one starts at step 20.
+  isInit.data[T + 20] = 1;
+  terminated.data[T + 19] = 1;
+  done.data[T + 19] = 1;
+  // Sequence 3 ends in a truncation: done but not terminated, so it still bootstraps.
+  done.data[3 * T + T - 1] = 1;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t + 1 < T; t++) {
+      if (done.data[b * T + t]) continue;
+      nextObs.data.set(obs.data.subarray((b * T + t + 1) * frame, (b * T + t + 2) * frame), (b * T + t) * frame);
+    }
+  }
+  const action = HostArray.zeros("int32", [B, T]);
+  rng.fillInt(action.data, 0, 2);
+  const reward = HostArray.zeros("float32", [B, T]);
+  rng.fillNormal(reward.data);
+  const batch = () => new TensorDict({ observation: obs, is_init: isInit, action, next: { observation: nextObs, reward, terminated, done } }, [B, T]);
+  const update = makeUpdate(loss, optimizer, updater, batch);
+  const name = "Recurrent DQN update NatureCNN-LSTM128-MLP [4, 50] (double, Adam, SoftUpdate)";
+  timed(name, update, 2, () => withTarget(measure(name, update, { rounds: 5, callsPerRound: 1, warmupMs: 0 }), 600_000, "us", true), 2);
+  optimizer.dispose();
+  loss.dispose();
+}
+
+const file = writeResults("losses", results, {
+  backend: report,
+  numTensors: leaks,
+  reference: { dqnMlpBatch256PyTorchMs: 0.8, recurrentDqnFlagshipPyTorchMs: 80 },
+  note: "one wasm thread; medians of wall time on a shared machine",
+});
+console.log(`wrote ${file}`);
+const grown = Object.entries(leaks).filter(([, v]) => v.after > v.before);
+if (grown.length > 0) throw new Error(`tensor leak: ${grown.map(([k, v]) => `${k}: ${v.before} -> ${v.after}`).join("; ")}`);
