@@ -1,7 +1,7 @@
 import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
-import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
+import { checkPriorityUpdate, checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import { MinTree, SumTree } from "./segment-tree";
 import type { Storage } from "./storage";
 
@@ -108,15 +108,7 @@ export class PrioritizedSampler implements Sampler {
    * Everything is checked before anything changes.
    */
   updatePriority(index: Int32Array, priority: Float32Array): void {
-    const what = "PrioritizedSampler.updatePriority";
-    if (priority.length !== index.length) throw new Error(`${what}: ${index.length} indices but ${priority.length} priorities`);
-    let max = this.maxPriority;
-    for (let j = 0; j < index.length; j++) {
-      this.checkIndex(index[j]!, what);
-      const p = priority[j]!;
-      if (!(p >= 0 && Number.isFinite(p))) throw new Error(`${what}: priority ${p} at position ${j} (index ${index[j]}) is not a finite number >= 0`);
-      if (p > max) max = p;
-    }
+    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => this.checkIndex(i, what), "PrioritizedSampler.updatePriority");
     for (let j = 0; j < index.length; j++) {
       const q = Math.pow(priority[j]! + this.eps, this.alpha);
       this.sumTree.set(index[j]!, q);

@@ -2,6 +2,7 @@ import type { TensorDict } from "@tdrl/tensordict";
 import { metaNumber, stateArray, type ComponentState, type JsonValue } from "./component-state";
 import { PRIORITY_WEIGHT_KEY } from "./prioritized-sampler";
 import { MinTree, SumTree } from "./segment-tree";
+import { checkPriorityUpdate } from "./sampler-support";
 import { SliceSampler, type SliceSamplerOptions, type SliceStarts } from "./slice-sampler";
 import type { EpisodeTable } from "./slice-sampler-episodes";
 import type { Storage } from "./storage";
@@ -83,15 +84,7 @@ export class PrioritizedSliceSampler extends SliceSampler {
 
   /** Sets element priorities in one call; O(batch log n). */
   updatePriority(index: Int32Array, priority: Float32Array): void {
-    const what = "PrioritizedSliceSampler.updatePriority";
-    if (priority.length !== index.length) throw new Error(`${what}: ${index.length} indices but ${priority.length} priorities`);
-    let max = this.maxPriority;
-    for (let j = 0; j < index.length; j++) {
-      this.checkIndex(index[j]!, what);
-      const p = priority[j]!;
-      if (!(p >= 0 && Number.isFinite(p))) throw new Error(`${what}: priority ${p} at position ${j} (index ${index[j]}) is not a finite number >= 0`);
-      if (p > max) max = p;
-    }
+    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => this.checkIndex(i, what), "PrioritizedSliceSampler.updatePriority");
     // Trees built for the current table stay right for every element outside what the next append
     // refreshes (which reads q again), so updates go to them even when a write is pending.
     const treesCurrent = this.startsFor.version === this.tableVersion;

@@ -27,3 +27,25 @@ export function rngFromJson(rng: Rng, value: JsonValue | undefined, what: string
   }
   rng.setState(value as unknown as RngState);
 }
+
+/**
+ * Checks a batch of priority updates before anything changes (lengths, every index, every priority finite
+ * and >= 0) and returns the new running maximum priority.
+ */
+export function checkPriorityUpdate(
+  index: Int32Array,
+  priority: Float32Array,
+  currentMax: number,
+  checkIndex: (i: number, what: string) => number,
+  what: string,
+): number {
+  if (priority.length !== index.length) throw new Error(`${what}: ${index.length} indices but ${priority.length} priorities`);
+  let max = currentMax;
+  for (let j = 0; j < index.length; j++) {
+    checkIndex(index[j]!, what);
+    const p = priority[j]!;
+    if (!(p >= 0 && Number.isFinite(p))) throw new Error(`${what}: priority ${p} at position ${j} (index ${index[j]}) is not a finite number >= 0`);
+    if (p > max) max = p;
+  }
+  return max;
+}

@@ -30,33 +30,14 @@ export type KinematicsIntegrator = "euler" | "semi-implicit-euler";
  * 1 pushes right) and returns whether the new state is terminal.
  */
 export function cartPoleStep(state: Float64Array, offset: number, action: number, integrator: KinematicsIntegrator = "euler"): boolean {
-  let x = state[offset]!;
-  let xDot = state[offset + 1]!;
-  let theta = state[offset + 2]!;
-  let thetaDot = state[offset + 3]!;
-  const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
-  const cosTheta = Math.cos(theta);
-  const sinTheta = Math.sin(theta);
-  const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinTheta) / TOTAL_MASS;
-  const thetaAcc = (GRAVITY * sinTheta - cosTheta * temp) / (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosTheta * cosTheta)) / TOTAL_MASS));
-  const xAcc = temp - (POLE_MASS_LENGTH * thetaAcc * cosTheta) / TOTAL_MASS;
-  if (integrator === "euler") {
-    x = x + TAU * xDot;
-    xDot = xDot + TAU * xAcc;
-    theta = theta + TAU * thetaDot;
-    thetaDot = thetaDot + TAU * thetaAcc;
-  } else {
-    xDot = xDot + TAU * xAcc;
-    x = x + TAU * xDot;
-    thetaDot = thetaDot + TAU * thetaAcc;
-    theta = theta + TAU * thetaDot;
-  }
-  state[offset] = x;
-  state[offset + 1] = xDot;
-  state[offset + 2] = theta;
-  state[offset + 3] = thetaDot;
-  return isTerminal(x, theta);
+  // One cart through the batched kernel, so the physics is written once (scratch is safe: this is synchronous).
+  oneAction[0] = action;
+  stepCartPoles(1, offset === 0 ? state : state.subarray(offset, offset + 4), oneAction, 1, 0, integrator, null, oneTerminated, 0);
+  return oneTerminated[0] === 1;
 }
+
+const oneAction = new Int32Array(1);
+const oneTerminated = new Uint8Array(1);
 
 /**
  * Steps `n` carts at once, the hot loop of the batched env: the same arithmetic as `cartPoleStep`, fused
@@ -109,7 +90,7 @@ export function stepCartPoles(
       obs[o + 2] = theta;
       obs[o + 3] = thetaDot;
     }
-    terminated[terminatedOffset + i] = x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD_RADIANS || theta > THETA_THRESHOLD_RADIANS ? 1 : 0;
+    terminated[terminatedOffset + i] = isTerminal(x, theta) ? 1 : 0;
   }
 }
 

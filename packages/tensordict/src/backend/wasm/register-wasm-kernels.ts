@@ -3,6 +3,7 @@ import { conv2DBackpropFilterWasm } from "./conv2d-backprop-filter";
 import { conv2DBackpropInputWasm } from "./conv2d-backprop-input";
 import { explicitTransposeMatMul } from "./explicit-transpose-mat-mul";
 import { fusedMatMulWasm } from "./fused-mat-mul";
+import { oneHotWithDType } from "./one-hot-dtype";
 
 /** Kernels `registerWasmKernels` puts in place on the "wasm" backend. */
 export const WASM_KERNEL_NAMES: readonly string[] = [
@@ -10,6 +11,7 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   tf.Conv2DBackpropInput,
   tf.BatchMatMul,
   tf._FusedMatMul,
+  tf.OneHot,
 ];
 
 /** The configs that were registered before ours (undefined: none), kept to restore them. */
@@ -30,7 +32,7 @@ const replaced = new Map<string, tf.KernelConfig | undefined>();
  */
 export function registerWasmKernels(): readonly string[] {
   if (replaced.size > 0) return WASM_KERNEL_NAMES;
-  for (const needed of [tf.Conv2D, tf.Transpose, tf.PadV2, tf.Reshape, tf.BatchMatMul, tf._FusedMatMul, tf.Add]) {
+  for (const needed of [tf.Conv2D, tf.Transpose, tf.PadV2, tf.Reshape, tf.BatchMatMul, tf._FusedMatMul, tf.Add, tf.OneHot, tf.Cast]) {
     if (tf.getKernel(needed, "wasm") === undefined) {
       throw new Error(
         `registerWasmKernels: the wasm kernel '${needed}' is not registered; import "@tensorflow/tfjs-backend-wasm" ` +
@@ -43,6 +45,7 @@ export function registerWasmKernels(): readonly string[] {
     conv2DBackpropInputWasm,
     explicitTransposeMatMul(tf.getKernel(tf.BatchMatMul, "wasm")),
     fusedMatMulWasm(tf.getKernel(tf._FusedMatMul, "wasm")),
+    oneHotWithDType(tf.getKernel(tf.OneHot, "wasm")),
   ];
   for (const config of configs) {
     const previous = tf.getKernel(config.kernelName, "wasm") as tf.KernelConfig | undefined;
