@@ -116,3 +116,35 @@ export function writeResults(pkg: string, results: BenchResult[], extra: Record<
   writeFileSync(file, JSON.stringify(body, null, 2) + "\n");
   return file;
 }
+
+/** What `measurePaired` returns: both cases' statistics over rounds, and the median per-round time ratio. */
+export interface PairedResult {
+  result: BenchResult;
+  baseline: BenchResult;
+  /** Median over rounds of (time of `fn` / `items`) / (time of `base`). */
+  ratio: number;
+}
+
+/**
+ * Times `fn` and a baseline in alternating short rounds, so both see the same load on a shared machine;
+ * `items` is how many baseline units one call of `fn` does (e.g. 16 env steps). Ratios are steadier than
+ * absolute times across runs.
+ */
+export function measurePaired(name: string, fn: () => unknown, baseName: string, base: () => unknown, options: { rounds?: number; roundMs?: number; items?: number } = {}): PairedResult {
+  const rounds = options.rounds ?? 15;
+  const roundMs = options.roundMs ?? 40;
+  const items = options.items ?? 1;
+  const a: number[] = [];
+  const b: number[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const warmupMs = r === 0 ? 200 : 10;
+    const x = measure(name, fn, { rounds: 1, roundMs, warmupMs }).medianUs;
+    const y = measure(baseName, base, { rounds: 1, roundMs, warmupMs }).medianUs;
+    a.push(x);
+    b.push(y);
+    ratios.push(x / items / y);
+  }
+  const sortedRatios = [...ratios].sort((x, y) => x - y);
+  return { result: summarize(name, a, 1), baseline: summarize(baseName, b, 1), ratio: sortedRatios[Math.floor(sortedRatios.length / 2)]! };
+}

@@ -41,3 +41,16 @@ export {
   type PreferenceSource,
 } from "./backend/backend-preference";
 export { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered, WASM_KERNEL_NAMES } from "./backend/wasm/register-wasm-kernels";
+export {
+  encodeTypedArray,
+  decodeTypedArray,
+  encodeHostArray,
+  decodeHostArray,
+  encodeTensorDict,
+  decodeTensorDict,
+  type JsonValue,
+  type CodecTypedArray,
+  type EncodedTypedArray,
+  type EncodedHostArray,
+  type EncodedTensorDict,
+} from "./host-array-codec";

@@ -25,7 +25,8 @@ export function startsWith(shape: Shape, prefix: Shape): boolean {
 
 /** Throws unless every entry is a non-negative integer; `what` names the caller in the message. */
 export function assertValidShape(shape: Shape, what: string): void {
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
     if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: shape ${formatShape(shape)} has an invalid dimension ${d}`);
   }
 }

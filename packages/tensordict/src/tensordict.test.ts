@@ -114,6 +114,29 @@ describe("TensorDict records", () => {
     expect(td.keys({ nested: true }).filter((k) => !before.includes(k))).toEqual(["next.bad", "next.bad2", "ok", "z"]);
   });
 
+  // The top-level-keys paths of exclude and update are the ones every env step takes (stepMdp, resets).
+  it("exclude of top-level keys copies nested nodes; a flat update checks every leaf before writing", () => {
+    const td = transitions();
+    const exc = td.exclude("action", "not-there");
+    expect(exc.keys({ nested: true })).toEqual(["observation", "next", "next.observation", "next.reward", "next.done"]);
+    expect(exc.get("next")).not.toBe(td.get("next"));
+    expect(exc.getHost("next.reward")).toBe(td.getHost("next.reward"));
+    exc.delete("next.done");
+    expect(td.has("next.done")).toBe(true);
+
+    const obs = f32([4, 3]);
+    const flat = new TensorDict({ observation: obs, extra: f32([4]) }, [4]);
+    td.update(flat);
+    expect(td.getHost("observation")).toBe(obs);
+    expect(td.keys()).toEqual(["observation", "action", "next", "extra"]);
+
+    const before = td.getHost("observation");
+    const bad = new TensorDict({ other: f32([4]), observation: f32([2, 3]) }, []);
+    expect(() => td.update(bad)).toThrow('TensorDict.update("observation"): shape [2, 3] does not start with batch size [4]');
+    expect(td.getHost("observation")).toBe(before);
+    expect(td.has("other")).toBe(false);
+  });
+
   it("apply maps every leaf; clone copies host data", () => {
     const td = transitions();
     const doubled = td.apply((leaf) => (leaf instanceof HostArray && leaf.dtype === "float32" ? HostArray.from("float32", leaf.shape, Array.from(leaf.data, (v) => v * 2)) : leaf));

@@ -72,15 +72,15 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     assertValidShape(batchSize, "TensorDict");
     this.batchSize = Object.isFrozen(batchSize) ? batchSize : Object.freeze([...batchSize]);
     // Validate everything before storing anything, so a bad source throws without a half-built record.
-    const staged: [string, Entry][] = [];
     const record = source as SourceRecord;
     const keys = Object.keys(record);
+    const staged = new Array<Entry>(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
       if (key.length === 0 || key.includes(".")) throw new Error(`TensorDict: invalid key ${JSON.stringify(key)}; keys are non-empty strings without "."`);
-      staged.push([key, this.checkEntry([key], record[key], "TensorDict")]);
+      staged[i] = this.checkEntry(key, record[key], "TensorDict");
     }
-    for (const [key, entry] of staged) this.entries.set(key, entry);
+    for (let i = 0; i < keys.length; i++) this.entries.set(keys[i]!, staged[i]!);
   }
 
   /** Builds a TensorDict and infers its schema from the source. */
@@ -104,13 +104,14 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   // then not be passed where an untyped one is expected (see tensordict.test-d.ts).
   get<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>): Materialize<EntryAt<T, P>>;
   get(path: AnyPath): unknown {
-    return (isPlainKey(path) && this.entries.get(path)) || this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get");
+    // A stored key never holds ".", so a direct hit is the plain-key case without scanning the string.
+    return (typeof path === "string" && this.entries.get(path)) || this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get");
   }
 
   /** The leaf at `path` as a host array; throws if it is a tensor or a nested TensorDict. */
   getHost<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & LeafPath<T>): Extract<EntryAt<T, P>, HostArray>;
   getHost(path: AnyPath): HostArray {
-    if (isPlainKey(path)) {
+    if (typeof path === "string") {
       const entry = this.entries.get(path);
       if (entry instanceof HostArray) return entry;
     }
@@ -135,7 +136,8 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   has<T extends Schema>(this: TensorDict<T>, path: KeyPath<T>): boolean;
   has(path: AnyPath): boolean {
-    if (isPlainKey(path)) return this.entries.has(path);
+    if (typeof path === "string" && this.entries.has(path)) return true;
+    if (isPlainKey(path)) return false;
     const parts = toParts(path as string | readonly string[], "TensorDict.has");
     let node: TensorDict<Schema> = this as unknown as TensorDict<Schema>;
     for (let i = 0; i < parts.length; i++) {
@@ -155,7 +157,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   set<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>, value: SetValue<EntryAt<T, P>>): TensorDict<T>;
   set(path: AnyPath, value: unknown): this {
     if (isPlainKey(path)) {
-      this.entries.set(path, this.checkEntry([path], value, "TensorDict.set"));
+      this.entries.set(path, this.checkEntry(path, value, "TensorDict.set"));
       return this;
     }
     const parts = toParts(path, "TensorDict.set");
@@ -195,28 +197,14 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   /** Keys as dotted paths, in insertion order (depth first when `nested`). */
   keys(options: KeysOptions = {}): string[] {
     const out: string[] = [];
-    const walk = (node: TensorDict<Schema>, prefix: string) => {
-      for (const [key, entry] of node.entries) {
-        const path = prefix + key;
-        const isDict = entry instanceof TensorDict;
-        if (!(isDict && options.leavesOnly)) out.push(path);
-        if (isDict && options.nested) walk(entry, `${path}.`);
-      }
-    };
-    walk(this as unknown as TensorDict<Schema>, "");
+    TensorDict.collectKeys(this as unknown as TensorDict<Schema>, "", options.nested === true, options.leavesOnly === true, out);
     return out;
   }
 
   /** Every leaf with its dotted path, depth first. */
   leaves(): [string, Leaf][] {
     const out: [string, Leaf][] = [];
-    const walk = (node: TensorDict<Schema>, prefix: string) => {
-      for (const [key, entry] of node.entries) {
-        if (entry instanceof TensorDict) walk(entry, `${prefix}${key}.`);
-        else out.push([prefix + key, entry]);
-      }
-    };
-    walk(this as unknown as TensorDict<Schema>, "");
+    TensorDict.collectLeaves(this as unknown as TensorDict<Schema>, "", out);
     return out;
   }
 
@@ -247,6 +235,17 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   /** A new TensorDict without these keys (sharing the other leaves). Missing keys are ignored. */
   exclude<T extends Schema>(this: TensorDict<T>, ...paths: KeyPath<T>[]): TensorDict<T>;
   exclude(...paths: AnyPath[]): TensorDict<S> {
+    let plain = true;
+    for (let i = 0; i < paths.length; i++) if (!isPlainKey(paths[i]!)) plain = false;
+    if (plain) {
+      // Top-level keys only (stepMdp's case, every env step): copy the other entries in one pass.
+      const out = new TensorDict<Schema>({}, this.batchSize);
+      for (const [key, entry] of this.entries) {
+        if (paths.includes(key)) continue;
+        out.entries.set(key, entry instanceof TensorDict ? entry.shallowCopy() : entry);
+      }
+      return out as unknown as TensorDict<S>;
+    }
     const out = this.shallowCopy();
     for (const path of paths) {
       if (isPlainKey(path)) {
@@ -279,6 +278,17 @@ export class TensorDict<S extends Schema = UntypedSchema> {
    */
   update(other: TensorDict<Schema> | SourceRecord): this {
     const source = other instanceof TensorDict ? other : new TensorDict<Schema>(other as Source<Schema>, this.batchSize);
+    if (source.isFlat()) {
+      // Only leaves at the top (an env's reset output, every partial reset): no paths to build or split.
+      for (const [key, entry] of source.entries) {
+        const leaf = entry as Leaf;
+        if (!startsWith(leaf.shape, this.batchSize)) {
+          throw new Error(`TensorDict.update("${key}"): shape ${formatShape(leaf.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
+        }
+      }
+      for (const [key, leaf] of source.entries) this.entries.set(key, leaf instanceof HostArray ? leaf : this.checkEntry(key, leaf, "TensorDict.set"));
+      return this;
+    }
     const writes: [readonly string[], Leaf][] = [];
     for (const [path, leaf] of source.leaves()) {
       const parts = toParts(path, "TensorDict.update");
@@ -469,8 +479,8 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     return node.batchSize;
   }
 
-  /** Validates a value for key `parts[depth]` of this node and turns plain objects into TensorDicts. */
-  private checkEntry(parts: readonly string[], value: unknown, method: string): Entry {
+  /** Validates a value for the last key of `parts` (a plain key or a path) of this node and turns plain objects into TensorDicts. */
+  private checkEntry(parts: string | readonly string[], value: unknown, method: string): Entry {
     // Messages are built only when throwing (entryError): this runs for every leaf of every record an env
     // makes, and a closure here would cost more than the string it saves under tsx's keepNames wrapping.
     if (value instanceof HostArray) {
@@ -492,6 +502,24 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       return new TensorDict<Schema>(value as Source<Schema>, this.batchSize);
     }
     throw entryError(method, parts, `expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
+  }
+
+  // keys() and leaves() run on every env step (stepMdp, update): static walkers rather than per-call
+  // closures, which tsx's keepNames wrapping makes cost more than the walk itself.
+  private static collectKeys(node: TensorDict<Schema>, prefix: string, nested: boolean, leavesOnly: boolean, out: string[]): void {
+    for (const [key, entry] of node.entries) {
+      const path = prefix.length === 0 ? key : prefix + key;
+      const isDict = entry instanceof TensorDict;
+      if (!(isDict && leavesOnly)) out.push(path);
+      if (isDict && nested) TensorDict.collectKeys(entry, `${path}.`, nested, leavesOnly, out);
+    }
+  }
+
+  private static collectLeaves(node: TensorDict<Schema>, prefix: string, out: [string, Leaf][]): void {
+    for (const [key, entry] of node.entries) {
+      if (entry instanceof TensorDict) TensorDict.collectLeaves(entry, `${prefix}${key}.`, out);
+      else out.push([prefix.length === 0 ? key : prefix + key, entry]);
+    }
   }
 
   /** Walks the first record's keys and combines the matching entries of all records, node by node. */
@@ -550,6 +578,12 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     return out;
   }
 
+  /** Whether every entry is a leaf (no nested TensorDict). */
+  private isFlat(): boolean {
+    for (const entry of this.entries.values()) if (entry instanceof TensorDict) return false;
+    return true;
+  }
+
   /** Shallow structural copy: new TensorDict nodes, same leaves. */
   private shallowCopy(): TensorDict<S> {
     return this.mapLeaves(sameLeaf, sameShape);
@@ -584,8 +618,8 @@ function isPlainKey(path: AnyPath): path is string {
 }
 const sameShape = (shape: Shape): Shape => shape;
 
-function entryError(method: string, parts: readonly string[], detail: string): Error {
-  return new Error(`${method}("${joinPath(parts)}"): ${detail}`);
+function entryError(method: string, parts: string | readonly string[], detail: string): Error {
+  return new Error(`${method}("${typeof parts === "string" ? parts : joinPath(parts)}"): ${detail}`);
 }
 
 function describe(value: unknown): string {

@@ -4,6 +4,7 @@ import { conv2DBackpropInputWasm } from "./conv2d-backprop-input";
 import { explicitTransposeMatMul } from "./explicit-transpose-mat-mul";
 import { fusedMatMulWasm } from "./fused-mat-mul";
 import { oneHotWithDType } from "./one-hot-dtype";
+import { sharedIdentity } from "./shared-identity";
 
 /** Kernels `registerWasmKernels` puts in place on the "wasm" backend. */
 export const WASM_KERNEL_NAMES: readonly string[] = [
@@ -12,6 +13,7 @@ export const WASM_KERNEL_NAMES: readonly string[] = [
   tf.BatchMatMul,
   tf._FusedMatMul,
   tf.OneHot,
+  tf.Identity,
 ];
 
 /** The configs that were registered before ours (undefined: none), kept to restore them. */
@@ -20,19 +22,20 @@ const replaced = new Map<string, tf.KernelConfig | undefined>();
 /**
  * Registers tdrl's wasm kernels: `Conv2DBackpropFilter` (missing in tfjs-backend-wasm), a faster
  * `Conv2DBackpropInput`, `BatchMatMul` / `_FusedMatMul` that transpose operands explicitly, the latter
- * also fixing tfjs-backend-wasm's bias for batched operands. Requires
+ * also fixing tfjs-backend-wasm's bias for batched operands, a dtype-honouring `OneHot` and an `Identity`
+ * that shares buffers instead of copying (see `sharedIdentity`). Requires
  * `@tensorflow/tfjs-backend-wasm` to have been imported (it registers the kernels these build on); works
  * before or after the backend is initialized. Calling it again is a no-op. Returns the kernel names.
  *
  * @example
  * ```ts
  * import "@tensorflow/tfjs-backend-wasm";
- * registerWasmKernels(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul", "_FusedMatMul"]
+ * registerWasmKernels(); // ["Conv2DBackpropFilter", "Conv2DBackpropInput", "BatchMatMul", "_FusedMatMul", "OneHot", "Identity"]
  * ```
  */
 export function registerWasmKernels(): readonly string[] {
   if (replaced.size > 0) return WASM_KERNEL_NAMES;
-  for (const needed of [tf.Conv2D, tf.Transpose, tf.PadV2, tf.Reshape, tf.BatchMatMul, tf._FusedMatMul, tf.Add, tf.OneHot, tf.Cast]) {
+  for (const needed of [tf.Conv2D, tf.Transpose, tf.PadV2, tf.Reshape, tf.BatchMatMul, tf._FusedMatMul, tf.Add, tf.OneHot, tf.Cast, tf.Identity]) {
     if (tf.getKernel(needed, "wasm") === undefined) {
       throw new Error(
         `registerWasmKernels: the wasm kernel '${needed}' is not registered; import "@tensorflow/tfjs-backend-wasm" ` +
@@ -46,6 +49,7 @@ export function registerWasmKernels(): readonly string[] {
     explicitTransposeMatMul(tf.getKernel(tf.BatchMatMul, "wasm")),
     fusedMatMulWasm(tf.getKernel(tf._FusedMatMul, "wasm")),
     oneHotWithDType(tf.getKernel(tf.OneHot, "wasm")),
+    sharedIdentity(tf.getKernel(tf.Identity, "wasm")),
   ];
   for (const config of configs) {
     const previous = tf.getKernel(config.kernelName, "wasm") as tf.KernelConfig | undefined;
