@@ -1,7 +1,8 @@
 // Batched envs: ParallelEnv (2 worker threads) against SerialEnv (2 envs in this thread), stepping CartPole
-// with state observations, with 84x84 pixels and with Gymnasium's full 400x600 frames. Each call is one
-// stepAndMaybeReset of the whole batch, so steps/s counts env steps (2 per call).
-import { HostArray, type TensorDict } from "@tdrl/tensordict";
+// with state observations, with 84x84 pixels, with Gymnasium's full 400x600 frames, and with a batch of 32
+// pixel carts per worker. Each call is one stepAndMaybeReset of the whole batch, so steps/s counts env
+// steps (2, or 2 x 32, per call).
+import { HostArray, sizeOf, type TensorDict } from "@tdrl/tensordict";
 import { measure, withMetric, type BenchResult, type MeasureOptions } from "../../../bench/harness";
 import { CartPoleEnv, type CartPoleEnvOptions } from "../src/cartpole/cartpole-env";
 import type { EnvBase } from "../src/env-base";
@@ -13,7 +14,9 @@ const fixtures = new URL("../src/parallel-env-fixtures.ts", import.meta.url);
 
 /** A function that steps `env` once per call with alternating actions, resetting finished sub-envs. */
 function stepper(env: EnvBase): () => void {
-  const actions = [HostArray.from("int32", [N], [0, 1]), HostArray.from("int32", [N], [1, 0])];
+  const size = sizeOf(env.batchSize);
+  const pattern = (phase: number) => Array.from({ length: size }, (_, i) => (i + phase) & 1);
+  const actions = [HostArray.from("int32", env.batchSize, pattern(0)), HostArray.from("int32", env.batchSize, pattern(1))];
   let root: TensorDict = env.reset();
   let t = 0;
   return () => {
@@ -44,7 +47,8 @@ function compare(label: string, args: CartPoleEnvOptions, roundMs: number): Benc
     }
     const [s, p] = runs.map(combine) as [BenchResult, BenchResult];
     const note = `${median(ratios).toFixed(2)}x SerialEnv's steps/s (median of per-round ratios)`;
-    return [withMetric(s, rate(s), "steps/s"), { ...withMetric(p, rate(p), "steps/s"), note }];
+    const envSteps = N * sizeOf(args.batchSize ?? []);
+    return [withMetric(s, rate(s, envSteps), "steps/s"), { ...withMetric(p, rate(p, envSteps), "steps/s"), note }];
   } finally {
     parallel.close();
     serial.close();
@@ -52,7 +56,7 @@ function compare(label: string, args: CartPoleEnvOptions, roundMs: number): Benc
 }
 
 const ROUNDS = 11;
-const rate = (r: BenchResult) => (N * 1e6) / r.medianUs;
+const rate = (r: BenchResult, steps = N) => (steps * 1e6) / r.medianUs;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -66,7 +70,14 @@ function combine(runs: readonly BenchResult[]): BenchResult {
   return { name: runs[0]!.name, medianUs: q(0.5), p10Us: q(0.1), p90Us: q(0.9), rounds: runs.length, callsPerRound: runs[0]!.callsPerRound };
 }
 
-/** Env steps per second of SerialEnv and ParallelEnv on CartPole: state, 84x84 pixels, 400x600 pixels. */
+/**
+ * Env steps per second of SerialEnv and ParallelEnv on CartPole: state, 84x84 pixels, 400x600 pixels, and
+ * 32 carts with 84x84 grey pixels per sub-env.
+ *
+ * @example
+ * import { printResult } from "../../../bench/harness";
+ * for (const r of benchBatched()) printResult(r);
+ */
 export function benchBatched(): BenchResult[] {
   const batched = new CartPoleEnv({ batchSize: [N] });
   const reference = measure(`CartPoleEnv({ batchSize: [${N}] }) stepAndMaybeReset (one env, one loop)`, stepper(batched));
@@ -76,5 +87,7 @@ export function benchBatched(): BenchResult[] {
     ...compare("CartPole pixels 84x84", { fromPixels: true, renderSize: [84, 84] }, 60),
     // Gymnasium's full 400x600 RGB frame: the most work per step, where the threads should pay first.
     ...compare("CartPole pixels 400x600", { fromPixels: true }, 150),
+    // A batched sub-env per worker: one round trip carries 32 frames of work, the other way to pay for it.
+    ...compare("CartPole batch 32 pixels 84x84 grey", { batchSize: [32], fromPixels: true, renderSize: [84, 84], grayscale: true }, 150),
   ];
 }

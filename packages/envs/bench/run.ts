@@ -6,6 +6,7 @@ import { CartPoleEnv } from "../src/cartpole/cartpole-env";
 import { cartPoleStep, stepCartPoles } from "../src/cartpole/cartpole-physics";
 import { renderCartPoleRgb, renderCartPoleSmall } from "../src/cartpole/render-cartpole";
 import { stepMdp } from "../src/step-mdp";
+import { benchBatched } from "./batched";
 
 const results: BenchResult[] = [];
 function record(result: BenchResult): BenchResult {
@@ -46,6 +47,25 @@ function combine(runs: BenchResult[]): BenchResult {
   return { name: runs[0]!.name, medianUs: q(0.5), p10Us: q(0.1), p90Us: q(0.9), rounds: runs.length, callsPerRound: runs[0]!.callsPerRound };
 }
 
+/**
+ * Median CPU time of one call of `fn` (user + system, all threads, so GC counts), in µs. Unlike wall time
+ * it does not grow while the process waits for a core, so it is the steadier figure on a shared machine.
+ */
+function cpuUs(fn: () => unknown, rounds = 15, roundMs = 20): number {
+  const perCall: number[] = [];
+  let calls = 1;
+  for (let t0 = performance.now(); performance.now() - t0 < roundMs; calls++) fn();
+  for (let r = 0; r < rounds; r++) {
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) fn();
+    const c = process.cpuUsage(c0);
+    perCall.push((c.user + c.system) / calls);
+  }
+  return median(perCall);
+}
+
+const cpuNote = (us: number, items: number, unit: string, scale = 1) => `CPU time ${us.toFixed(2)} µs per call = ${((items * 1e6) / us / scale).toFixed(scale === 1 ? 0 : 1)} ${unit}`;
+
 const times = (ratio: number, what = "") => `${ratio.toFixed(1)}x the raw baseline${what} (median of per-round ratios)`;
 
 // Alternating pushes keep the pole up for a while, so resets are occasional, as in a real rollout.
@@ -69,7 +89,7 @@ const actionFor = (t: number) => t & 1;
   };
   const { result, baseline, ratio } = paired("cartpole single: step + stepMdp (+ reset when done)", envStep, "cartpole single: raw physics (Float64Array, no records)", rawStep);
   record(withMetric(baseline, perSecond(baseline, 1), "steps/s"));
-  record({ ...withTarget(withMetric(result, perSecond(result, 1), "steps/s"), 300_000, "steps/s", false), note: times(ratio) });
+  record({ ...withTarget(withMetric(result, perSecond(result, 1), "steps/s"), 300_000, "steps/s", false), note: `${times(ratio)}; ${cpuNote(cpuUs(envStep), 1, "steps/s")}` });
 
   // Where the time goes: the record-building pieces of one step, measured alone.
   const obs = new HostArray("float32", [4], new Float32Array(4));
@@ -111,7 +131,8 @@ const actionFor = (t: number) => t & 1;
     rawStep,
   );
   record(withMetric(baseline, perSecond(baseline, n) / 1e6, "M env-steps/s"));
-  record({ ...withTarget(withMetric(result, perSecond(result, n) / 1e6, "M env-steps/s"), 20, "M env-steps/s", false), note: times(ratio) });
+  const cpu = `${cpuNote(cpuUs(envStep), n, "M env-steps/s", 1e6)} (raw kernel: ${cpuNote(cpuUs(rawStep), n, "M", 1e6)})`;
+  record({ ...withTarget(withMetric(result, perSecond(result, n) / 1e6, "M env-steps/s"), 20, "M env-steps/s", false), note: `${times(ratio)}; ${cpu}` });
 }
 
 // ---------------------------------------------------------------- pixels
@@ -132,7 +153,8 @@ const actionFor = (t: number) => t & 1;
   };
   const s = paired(`pixels 84x84 gray: CartPoleEnv batch ${n} step + stepMdp`, envSmall, "pixels 84x84 gray: renderCartPoleSmall alone", rawSmall, n);
   record(withMetric(s.baseline, perSecond(s.baseline, 1), "frames/s"));
-  record({ ...withTarget(withMetric(s.result, perSecond(s.result, n), "frames/s"), 200_000, "frames/s", false), note: times(s.ratio, " per frame") });
+  const cpu = `${cpuNote(cpuUs(envSmall), n, "frames/s")} (renderer alone: ${cpuNote(cpuUs(rawSmall), 1, "frames/s")})`;
+  record({ ...withTarget(withMetric(s.result, perSecond(s.result, n), "frames/s"), 200_000, "frames/s", false), note: `${times(s.ratio, " per frame")}; ${cpu}` });
 
   const frame = new Uint8Array(400 * 600 * 3);
   const rawFull = () => renderCartPoleRgb(states[k++ & 63]!, frame);
@@ -147,6 +169,10 @@ const actionFor = (t: number) => t & 1;
   record(withMetric(f.baseline, perSecond(f.baseline, 1), "frames/s"));
   record({ ...withTarget(withMetric(f.result, perSecond(f.result, 1), "frames/s"), 2_000, "frames/s", false), note: times(f.ratio) });
 }
+
+// ---------------------------------------------------------------- SerialEnv vs ParallelEnv
+
+for (const r of benchBatched()) record(r);
 
 const file = writeResults("envs", results);
 console.log(`\nwrote ${file}`);

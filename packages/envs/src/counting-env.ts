@@ -1,4 +1,5 @@
-import { Bounded, Categorical, Composite, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
+import { Bounded, Categorical, Composite, HostArray, TensorDict, Unbounded, decodeTypedArray, encodeTypedArray, type JsonValue } from "@tdrl/tensordict";
+import { asObject } from "./env-state";
 import { EnvBase } from "./env-base";
 
 export interface CountingEnvOptions {
@@ -67,6 +68,21 @@ export class CountingEnv extends EnvBase {
   }
 
   protected override _setSeed(): void {}
+
+  protected override _state(): JsonValue {
+    return { maxCount: this.maxCount, count: encodeTypedArray(this.count), stepCount: encodeTypedArray(this.stepCount) };
+  }
+
+  protected override _loadState(state: JsonValue, what: string): () => void {
+    const s = asObject(state, what, '"env"');
+    if (s.maxCount !== this.maxCount) throw new Error(`${what}: "env.maxCount" is ${JSON.stringify(s.maxCount)}, this env has ${this.maxCount}`);
+    const count = decodeTypedArray(s.count, "int32", `${what}: "env.count"`, this.numEnvs);
+    const stepCount = decodeTypedArray(s.stepCount, "int32", `${what}: "env.stepCount"`, this.numEnvs);
+    return () => {
+      this.count.set(count);
+      this.stepCount.set(stepCount);
+    };
+  }
 
   private record(reward: Float32Array | null): TensorDict {
     const b = [...this.batchSize, 1];

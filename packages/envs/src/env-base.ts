@@ -1,6 +1,8 @@
 import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
+import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
+import { decodeEnvBase, encodeEnvBase, type EnvState } from "./env-state";
 
 /**
  * The specs a subclass declares. Each is a `Composite` with the env's batch size. The type parameters only
@@ -119,12 +121,17 @@ export abstract class EnvBase {
   private hasReset = false;
   /** One byte per sub-env: 1 while its last step ended the episode and it has not been reset since. */
   private readonly doneFlags: Uint8Array;
+  /** Error-message prefixes, built once rather than on every step. */
+  private readonly stepWhat: string;
+  private readonly autoResetWhat: string;
 
   protected constructor(options: EnvBaseOptions) {
     this.name = options.name;
     this.batchSize = checkBatchSize(options.batchSize ?? [], `${options.name}`);
     this.numEnvs = sizeOf(this.batchSize);
     this.doneFlags = new Uint8Array(this.numEnvs);
+    this.stepWhat = `${this.name}.step()`;
+    this.autoResetWhat = `${this.name}.stepAndMaybeReset()`;
     const seed = options.seed ?? 0;
     checkSeed(seed, this.name);
     this.rng = new Rng(seed).spawn(0);
@@ -222,7 +229,7 @@ export abstract class EnvBase {
    * Returns `td`. Nothing changes if a check fails.
    */
   step(td: TensorDict): TensorDict {
-    const what = `${this.name}.step()`;
+    const what = this.stepWhat;
     if (!this.hasReset) throw new Error(`${what}: the env has not been reset; call reset() before step()`);
     this.checkBatch(td, what);
     this.checkActions(td, what);
@@ -253,7 +260,7 @@ export abstract class EnvBase {
     const nextRoot = stepMdp(td);
     if (this.doneFlags.indexOf(1) !== -1) {
       // nextRoot is a new record: the reset output can replace its entries in place.
-      this.applyReset(this.doneFlags.slice(), undefined, `${this.name}.stepAndMaybeReset()`, nextRoot);
+      this.applyReset(this.doneFlags.slice(), undefined, this.autoResetWhat, nextRoot);
     }
     return [td, nextRoot];
   }
@@ -263,6 +270,17 @@ export abstract class EnvBase {
     const action = this.actionSpec.rand(this.actionRng);
     if (td === undefined) return action as unknown as TensorDict;
     return td.update(action as unknown as TensorDict);
+  }
+
+  /**
+   * A random action from `spec` drawn from this env's seeded action stream, written into `td` or a new
+   * record. For views of this env whose action spec is another (a transform's `parent`): their random
+   * actions then follow this env's `setSeed` instead of a stream of their own.
+   */
+  randActionFrom(spec: Composite, td?: TensorDict): TensorDict {
+    if (!(spec instanceof Composite)) throw new Error(`${this.name}.randActionFrom(): expected a Composite action spec, got ${String(spec)}`);
+    const action = spec.rand(this.actionRng) as unknown as TensorDict;
+    return td === undefined ? action : td.update(action);
   }
 
   /**
@@ -310,6 +328,44 @@ export abstract class EnvBase {
   protected abstract _step(td: TensorDict): TensorDict;
 
   protected abstract _setSeed(seed: number): void;
+
+  // ---------------------------------------------------------------- checkpoints (state / loadState)
+
+  /**
+   * A JSON-able checkpoint of everything the env's future depends on: whether it has been reset, the done
+   * flags, both random streams and the subclass's own part (`_state`). An env built with the same options
+   * and given it by `loadState` steps on exactly as this one would. Envs that do not implement `_state`
+   * throw, naming themselves.
+   */
+  state(): EnvState {
+    return encodeEnvBase(this.name, this.batchSize, { hasReset: this.hasReset, doneFlags: this.doneFlags, rng: this.rng, actionRng: this.actionRng }, this._state());
+  }
+
+  /** Restores a `state()` checkpoint. Everything is checked first: a bad state throws naming the field and changes nothing. */
+  loadState(state: EnvState): void {
+    const what = `${this.name}.loadState()`;
+    const base = decodeEnvBase(state, this.name, this.batchSize, what);
+    const apply = this._loadState(state.env, what);
+    this.hasReset = base.hasReset;
+    this.doneFlags.set(base.doneFlags);
+    this.rng = base.rng;
+    this.actionRng = base.actionRng;
+    apply();
+  }
+
+  /** The subclass's part of `state()`; the default says the env does not support checkpoints. */
+  protected _state(): JsonValue {
+    throw new Error(`${this.name}.state(): not supported; ${this.name} does not implement checkpoints (_state / _loadState)`);
+  }
+
+  /**
+   * Checks the subclass's part of a state and returns what applies it; it must throw (naming `what` and
+   * the field) before changing anything, and the returned function must not fail.
+   */
+  protected _loadState(state: JsonValue, what: string): () => void {
+    void state;
+    throw new Error(`${what}: not supported; ${this.name} does not implement checkpoints (_state / _loadState)`);
+  }
 
   // ---------------------------------------------------------------- internals
 

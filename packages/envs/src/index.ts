@@ -10,6 +10,8 @@ export { cartPoleStep, stepCartPoles, isTerminal, X_THRESHOLD, THETA_THRESHOLD_R
 export { SerialEnv, subEnvSeed, type SerialEnvOptions } from "./serial-env";
 export { ParallelEnv, type ParallelEnvOptions } from "./parallel-env";
 export type { EnvFactory, EnvModuleRef } from "./parallel-env-module";
+export { resolveEnvModule, type ResolvedEnvModule } from "./parallel-env-module";
+export { workerFailureError, type WorkerFailure } from "./parallel-env-protocol";
 export {
   GymLikeEnv,
   type GymLike,
@@ -31,3 +33,4 @@ export {
   type SpaceValues,
   type NestedNumberArray,
 } from "./gym-like-spaces";
+export { ENV_STATE_VERSION, type EnvState } from "./env-state";

@@ -73,6 +73,19 @@ export interface WorkerFailure {
   stack: string;
 }
 
+/**
+ * A worker's failure as an Error of the main thread (shared with the worker-based collectors): the message
+ * names `what`, the worker and what it was doing, and carries the worker's stack; `cause` is the worker's
+ * error rebuilt (name, message, stack), since the Error itself does not survive `postMessage`.
+ */
+export function workerFailureError(what: string, index: number, failure: WorkerFailure): Error {
+  const cause = new Error(failure.message);
+  cause.name = failure.name;
+  cause.stack = failure.stack.length > 0 ? failure.stack : `${failure.name}: ${failure.message}`;
+  const stack = failure.stack.length > 0 ? `\n--- worker ${index} stack ---\n${failure.stack}` : "";
+  return new Error(`${what}: worker ${index} failed in ${failure.during}: ${failure.name}: ${failure.message}${stack}`, { cause });
+}
+
 /** One shared buffer for one leaf, over all sub-envs; sub-env `i` owns elements `[i * size, (i + 1) * size)`. */
 export interface SharedLeaf {
   path: string;

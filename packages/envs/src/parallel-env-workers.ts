@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { ResolvedEnvModule } from "./parallel-env-module";
-import { Answer, CONTROL_STRIDE, Command, Slot, Status, commandName, type CommandCode, type WorkerFailure, type WorkerReady } from "./parallel-env-protocol";
+import { Answer, CONTROL_STRIDE, Command, Slot, Status, commandName, workerFailureError, type CommandCode, type WorkerFailure, type WorkerReady } from "./parallel-env-protocol";
 import { WORKER_SOURCE } from "./parallel-env-worker-source";
 
 interface Member {
@@ -193,11 +193,7 @@ export class WorkerGroup {
 
   /** The worker's error as an Error of this thread: the message names the worker and includes its stack. */
   private failureError(index: number, failure: WorkerFailure): Error {
-    const cause = new Error(failure.message);
-    cause.name = failure.name;
-    cause.stack = failure.stack.length > 0 ? failure.stack : `${failure.name}: ${failure.message}`;
-    const stack = failure.stack.length > 0 ? `\n--- worker ${index} stack ---\n${failure.stack}` : "";
-    return new Error(`${this.what}: worker ${index} failed in ${failure.during}: ${failure.name}: ${failure.message}${stack}`, { cause });
+    return workerFailureError(this.what, index, failure);
   }
 
   private checkUsable(command: CommandCode): void {

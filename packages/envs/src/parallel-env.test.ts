@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { HostArray, TensorDict, type TensorSpec } from "@tdrl/tensordict";
 import { afterEach, describe, expect, it } from "vitest";
+import { expectSameRecords } from "../../../test-support/same-records";
+import { settle, threadCount } from "../../../test-support/worker-threads";
 import { CartPoleEnv } from "./cartpole/cartpole-env";
 import { checkEnvSpecs } from "./check-env-specs";
 import { CountingEnv } from "./counting-env";
@@ -22,34 +23,6 @@ function parallel(...args: ConstructorParameters<typeof ParallelEnv>): ParallelE
 afterEach(async () => {
   await Promise.all(open.splice(0).map((env) => env.closeAsync()));
 });
-
-/** Every leaf of two records, compared as numbers (keys, shapes and values). */
-function expectSameRecords(a: TensorDict, b: TensorDict): void {
-  expect(a.keys({ nested: true, leavesOnly: true }).sort()).toEqual(b.keys({ nested: true, leavesOnly: true }).sort());
-  for (const [path, leaf] of a.leaves()) {
-    const other = b.getHost(path);
-    expect(leaf.shape, path).toEqual(other.shape);
-    expect(Array.from((leaf as HostArray).data), path).toEqual(Array.from(other.data));
-  }
-}
-
-/** Threads of this process (Linux); null elsewhere. */
-function threadCount(): number | null {
-  try {
-    return readdirSync("/proc/self/task").length;
-  } catch {
-    return null;
-  }
-}
-
-async function settle(check: () => boolean, ms = 5_000): Promise<boolean> {
-  const end = performance.now() + ms;
-  while (!check()) {
-    if (performance.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
-}
 
 function thrown(run: () => unknown): Error {
   try {

@@ -42,9 +42,10 @@ interface LeafBuffer {
  * and as `cause`; the other sub-envs have already stepped, so reset before going on. `close()` ends every
  * worker; workers do not keep the process alive (`unref`), like daemon processes.
  *
- * Parallelism pays when a sub-env step costs much more than the round trip to a worker (tens of
- * microseconds): pixel rendering, heavy physics. CartPole's state physics is cheaper than that; batch it
- * with `CartPoleEnv({ batchSize })` or `SerialEnv` instead.
+ * Parallelism pays when a worker's step costs much more than the round trip to it (tens of microseconds
+ * on an idle machine) and the copies out of shared memory: give each worker a batched env (32 pixel carts
+ * per worker ran 1.1-1.8x SerialEnv's speed on 2 busy cores) or heavy physics. One CartPole, even with a full
+ * 400x600 frame, is cheaper than that; batch it with `CartPoleEnv({ batchSize })` or `SerialEnv` instead.
  *
  * @example
  * const env = new ParallelEnv(2, { module: "@tdrl/envs", exportName: "CartPoleEnv", args: { fromPixels: true, renderSize: [84, 84] } }, { seed: 1 });

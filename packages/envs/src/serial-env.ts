@@ -1,5 +1,7 @@
 import { HostArray, TensorDict, formatShape, shapesEqual, sizeOf, type Composite } from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
+import { decodeTensorDict, encodeTensorDict, type JsonValue } from "@tdrl/tensordict";
+import { arrayField, asObject, type EnvState } from "./env-state";
 
 export interface SerialEnvOptions {
   /** Default 0. Sub-env `i` is seeded with `seed + i` (see `subEnvSeed`). */
@@ -94,6 +96,29 @@ export class SerialEnv extends EnvBase {
 
   protected override _setSeed(seed: number): void {
     this.envs.forEach((env, i) => env.setSeed(subEnvSeed(seed, i)));
+  }
+
+  /** Each sub-env's state, and the last root record of each (a partial reset keeps the others' rows from it). */
+  protected override _state(): JsonValue {
+    return { subEnvs: this.envs.map((env) => env.state()), roots: this.roots.map((root) => (root === null ? null : encodeTensorDict(root.select(...this.rootKeys)))) };
+  }
+
+  protected override _loadState(state: JsonValue, what: string): () => void {
+    const s = asObject(state, what, '"env"');
+    const subStates = arrayField(s.subEnvs, `${what}: "env.subEnvs"`, this.numSubEnvs) as EnvState[];
+    const roots = arrayField(s.roots, `${what}: "env.roots"`, this.numSubEnvs).map((r, i) => (r === null ? null : decodeTensorDict(r, `${what}: "env.roots[${i}]"`)));
+    // Each sub-env checks its own state in loadState; if one refuses, the ones already loaded are put back.
+    const before = this.envs.map((env) => env.state());
+    let loaded = 0;
+    try {
+      for (; loaded < this.envs.length; loaded++) this.envs[loaded]!.loadState(subStates[loaded]!);
+    } catch (error) {
+      for (let i = 0; i < loaded; i++) this.envs[i]!.loadState(before[i]!);
+      throw new Error(`${what}: sub-env ${loaded}: ${(error as Error).message}`, { cause: error });
+    }
+    return () => {
+      for (let i = 0; i < roots.length; i++) this.roots[i] = roots[i]!;
+    };
   }
 }
 

@@ -1,6 +1,8 @@
 import { Bounded, Categorical, Composite, HostArray, OneHot, shapesEqual, TensorDict, Unbounded, type Rng } from "@tdrl/tensordict";
 import { formatBatchIndex } from "../batch-position";
 import { EnvBase } from "../env-base";
+import type { JsonValue } from "@tdrl/tensordict";
+import { decodeCartPole, encodeCartPole, type CartPoleArrays } from "./cartpole-state";
 import { OBSERVATION_HIGH, stepCartPoles, type KinematicsIntegrator } from "./cartpole-physics";
 import { CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, renderCartPoleRgb, renderCartPoleSmall } from "./render-cartpole";
 
@@ -74,7 +76,7 @@ export class CartPoleEnv extends EnvBase {
   readonly integrator: KinematicsIntegrator;
 
   /** `[x, x_dot, theta, theta_dot]` per sub-env, float64, Gymnasium's internal state. */
-  private readonly state: Float64Array;
+  private readonly physics: Float64Array;
   private readonly elapsed: Int32Array;
   private readonly lastTerminated: Uint8Array;
   private readonly lastTruncated: Uint8Array;
@@ -117,7 +119,7 @@ export class CartPoleEnv extends EnvBase {
     this.withState = this.pixels === null || !(options.pixelsOnly ?? true);
 
     const n = this.numEnvs;
-    this.state = new Float64Array(4 * n);
+    this.physics = new Float64Array(4 * n);
     this.elapsed = new Int32Array(n);
     this.lastTerminated = new Uint8Array(n);
     this.lastTruncated = new Uint8Array(n);
@@ -158,21 +160,21 @@ export class CartPoleEnv extends EnvBase {
     if (elapsedSteps !== undefined && !(Number.isInteger(elapsedSteps) && elapsedSteps >= 0)) {
       throw new Error(`${what}: elapsedSteps must be a non-negative integer, got ${String(elapsedSteps)}`);
     }
-    for (let k = 0; k < 4; k++) this.state[4 * index + k] = state[k]!;
+    for (let k = 0; k < 4; k++) this.physics[4 * index + k] = state[k]!;
     if (elapsedSteps !== undefined) this.elapsed[index] = elapsedSteps;
   }
 
   /** A copy of sub-env `index`'s float64 state `[x, x_dot, theta, theta_dot]`. */
   getState(index = 0): Float64Array {
     this.checkIndex(index, `${this.name}.getState()`);
-    return this.state.slice(4 * index, 4 * index + 4);
+    return this.physics.slice(4 * index, 4 * index + 4);
   }
 
   /** Sub-env `index`'s current frame as Gymnasium renders it: uint8 `[400, 600, 3]`, row 0 at the top. */
   render(index = 0): HostArray<"uint8"> {
     this.checkIndex(index, `${this.name}.render()`);
     const out = new Uint8Array(CARTPOLE_FRAME_HEIGHT * CARTPOLE_FRAME_WIDTH * 3);
-    renderCartPoleRgb(this.state.subarray(4 * index, 4 * index + 4), out);
+    renderCartPoleRgb(this.physics.subarray(4 * index, 4 * index + 4), out);
     return new HostArray("uint8", [CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, 3], out);
   }
 
@@ -183,22 +185,23 @@ export class CartPoleEnv extends EnvBase {
    */
   protected override _reset(mask: Uint8Array | null, input?: TensorDict): TensorDict {
     const n = this.numEnvs;
-    const state = this.state;
+    const state = this.physics;
+    const { low, high, elapsed, lastTerminated, lastTruncated } = this;
     for (let i = 0; i < n; i++) {
       if (mask !== null && mask[i] !== 1) continue;
       const rng = this.subRngs[i]!;
-      for (let k = 0; k < 4; k++) state[4 * i + k] = rng.uniform(this.low, this.high);
-      this.elapsed[i] = 0;
-      this.lastTerminated[i] = 0;
-      this.lastTruncated[i] = 0;
+      for (let k = 0; k < 4; k++) state[4 * i + k] = rng.uniform(low, high);
+      elapsed[i] = 0;
+      lastTerminated[i] = 0;
+      lastTruncated[i] = 0;
     }
-    const flags = new Uint8Array(3 * n);
-    for (let i = 0; i < n; i++) {
-      flags[n + i] = this.lastTerminated[i]!;
-      flags[2 * n + i] = this.lastTruncated[i]!;
-      flags[i] = flags[n + i]! | flags[2 * n + i]!;
-    }
-    return this.record(flags, null, null, mask, input);
+    // Batch passes cost more than the arithmetic in them: copy the flags with memcpy, and skip the `done`
+    // pass when no cart is left terminated or truncated (the usual case, e.g. in stepAndMaybeReset).
+    const terminated = lastTerminated.slice();
+    const truncated = lastTruncated.slice();
+    const done = new Uint8Array(n);
+    if (terminated.indexOf(1) !== -1 || truncated.indexOf(1) !== -1) for (let i = 0; i < n; i++) done[i] = terminated[i]! | truncated[i]!;
+    return this.record(done, terminated, truncated, null, null, mask, input);
   }
 
   protected override _step(td: TensorDict): TensorDict {
@@ -209,33 +212,72 @@ export class CartPoleEnv extends EnvBase {
     const stepReward = this.suttonBarto ? 0 : 1;
     const terminalReward = this.suttonBarto ? -1 : 1;
     const reward = new Float32Array(n);
-    // done, terminated and truncated share one buffer: one allocation instead of three.
-    const flags = new Uint8Array(3 * n);
+    // Three arrays rather than views of one buffer: views force a small (on-heap) typed array's buffer
+    // off the heap, which costs more than the two extra allocations.
+    const done = new Uint8Array(n);
+    const terminated = new Uint8Array(n);
+    const truncated = new Uint8Array(n);
     const obs = this.withState ? new Float32Array(4 * n) : null;
-    stepCartPoles(n, this.state, action, this.oneHot ? 2 : 1, this.oneHot ? 1 : 0, this.integrator, obs, flags, n);
+    stepCartPoles(n, this.physics, action, this.oneHot ? 2 : 1, this.oneHot ? 1 : 0, this.integrator, obs, terminated, 0);
     for (let i = 0; i < n; i++) {
-      const terminated = flags[n + i] === 1;
+      const term = terminated[i]!;
       const steps = elapsed[i]! + 1;
       elapsed[i] = steps;
-      const truncated = steps >= limit ? 1 : 0;
-      reward[i] = terminated ? terminalReward : stepReward;
-      flags[2 * n + i] = truncated;
-      flags[i] = terminated ? 1 : truncated;
+      const trunc = steps >= limit ? 1 : 0;
+      reward[i] = term === 1 ? terminalReward : stepReward;
+      truncated[i] = trunc;
+      done[i] = term | trunc;
     }
-    this.lastTerminated.set(flags.subarray(n, 2 * n));
-    this.lastTruncated.set(flags.subarray(2 * n));
-    return this.record(flags, reward, obs, null);
+    this.lastTerminated.set(terminated);
+    this.lastTruncated.set(truncated);
+    return this.record(done, terminated, truncated, reward, obs, null);
   }
 
   protected override _setSeed(): void {
     this.subRngs = this.rng.split(this.numEnvs);
   }
 
+  // ---------------------------------------------------------------- checkpoints (see cartpole-state.ts)
+
+  protected override _state(): JsonValue {
+    return encodeCartPole(this.stateConfig(), this.stateArrays());
+  }
+
+  protected override _loadState(state: JsonValue, what: string): () => void {
+    return decodeCartPole(state, this.stateConfig(), this.stateArrays(), what);
+  }
+
+  private stateArrays(): CartPoleArrays {
+    return { physics: this.physics, elapsed: this.elapsed, lastTerminated: this.lastTerminated, lastTruncated: this.lastTruncated, subRngs: this.subRngs };
+  }
+
+  private stateConfig(): JsonValue {
+    const p = this.pixels;
+    return {
+      version: this.version,
+      integrator: this.integrator,
+      suttonBarto: this.suttonBarto,
+      oneHot: this.oneHot,
+      low: this.low,
+      high: this.high,
+      withState: this.withState,
+      pixels: p === null ? null : { height: p.height, width: p.width, channels: p.channels, full: p.full },
+    };
+  }
+
   /**
    * The observation keys and done flags (and the reward after a step) for every sub-env. `stepObs` is the
    * observation when the step kernel has written it; with a reset `mask`, rows outside it may come from `input`.
    */
-  private record(flags: Uint8Array, reward: Float32Array | null, stepObs: Float32Array | null, mask: Uint8Array | null, input?: TensorDict): TensorDict {
+  private record(
+    done: Uint8Array,
+    terminated: Uint8Array,
+    truncated: Uint8Array,
+    reward: Float32Array | null,
+    stepObs: Float32Array | null,
+    mask: Uint8Array | null,
+    input?: TensorDict,
+  ): TensorDict {
     const n = this.numEnvs;
     const flagShape = this.flagShape;
     const source: Record<string, HostArray> = {};
@@ -244,7 +286,7 @@ export class CartPoleEnv extends EnvBase {
       if (obs === null) {
         const kept = keptRows(mask, input, "observation", "float32", this.obsShape);
         obs = kept === null ? new Float32Array(4 * n) : (kept.slice() as Float32Array);
-        const state = this.state;
+        const state = this.physics;
         for (let i = 0; i < n; i++) {
           if (kept !== null && mask![i] !== 1) continue;
           for (let k = 4 * i; k < 4 * i + 4; k++) obs[k] = state[k]!;
@@ -254,9 +296,9 @@ export class CartPoleEnv extends EnvBase {
     }
     if (this.pixels !== null) source.pixels = new HostArray("uint8", this.pixelShape, this.renderFrames(mask, input));
     if (reward !== null) source.reward = new HostArray("float32", flagShape, reward);
-    source.done = new HostArray("bool", flagShape, flags.subarray(0, n));
-    source.terminated = new HostArray("bool", flagShape, flags.subarray(n, 2 * n));
-    source.truncated = new HostArray("bool", flagShape, flags.subarray(2 * n, 3 * n));
+    source.done = new HostArray("bool", flagShape, done);
+    source.terminated = new HostArray("bool", flagShape, terminated);
+    source.truncated = new HostArray("bool", flagShape, truncated);
     return new TensorDict(source, this.batchSize);
   }
 
@@ -270,7 +312,7 @@ export class CartPoleEnv extends EnvBase {
     const s = this.scratch;
     for (let i = 0; i < this.numEnvs; i++) {
       if (kept !== null && mask![i] !== 1) continue;
-      for (let k = 0; k < 4; k++) s[k] = this.state[4 * i + k]!;
+      for (let k = 0; k < 4; k++) s[k] = this.physics[4 * i + k]!;
       if (p.full) renderCartPoleRgb(s, out, i * frame);
       else renderCartPoleSmall(s, out, options, i * frame);
     }
