@@ -1,0 +1,266 @@
+import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { GrayScale } from "./gray-scale";
+import { UNIT_FLOAT, byteWords, bytesThroughTable, bytesEqual, bytesToGray, differingSpan, nativeBytesEqual } from "./image-kernels";
+import { ObservationNorm } from "./observation-norm";
+import { Resize } from "./resize";
+import type { ToTensorImage } from "./to-tensor-image";
+import { Transform, missingKeyError } from "./transform";
+
+/** The transforms a pipeline stands for, in the one order they can come in. */
+interface Stages {
+  readonly toTensor: ToTensorImage;
+  readonly gray: GrayScale | null;
+  readonly resize: Resize | null;
+  readonly norm: ObservationNorm | null;
+}
+
+/**
+ * ToTensorImage followed by any of GrayScale, Resize and ObservationNorm (in that order, on the same keys,
+ * in place), run as one pass from the env's uint8 frames (what `Compose` plans for them; see
+ * `Transform.fuseWith`). Grey values are formed per input row straight from the bytes and fed to the
+ * resize's width pass, so no full-size float image is built; a row that repeats the previous one outside a
+ * narrow span (most rows of a CartPole frame are background) is converted and width-resampled only where
+ * it differs, and output rows over a flat band reuse sums (`ResizePlan.widthRowSpan`). With no resize,
+ * ToTensorImage and ObservationNorm become one 256-entry table (found by running the ObservationNorm itself on the 256 byte
+ * values, so it is its arithmetic exactly). Every value equals the unfused chain's bit for bit. Inputs the
+ * single pass does not cover (float32 images, bad shapes) run the transforms one after the other, so they
+ * give the same results and the same errors.
+ */
+export class FusedImagePipeline extends Transform {
+  private readonly stages: Stages;
+  private readonly parts: readonly Transform[];
+  /** ObservationNorm as a byte table, per image shape; null when its loc or scale vary per element. */
+  private normTables = new Map<string, Float32Array>();
+  private readonly normUniform: boolean;
+  /** One input row of grey (or unit float) values, reused. */
+  private row = new Float32Array(0);
+  /** Per input key, the last table-path output of a batch and a copy of its bytes (see `keptRows`). */
+  private readonly last: { bytes: Uint8Array; out: HostArray<"float32"> }[] = [];
+  /** The reset mask during a partial reset, else null. */
+  private keep: Uint8Array | null = null;
+  /** `differingSpan`'s result, reused. */
+  private readonly span = new Int32Array(2);
+  /** The last span found in the current image, where the next changed row's is looked for first. */
+  private readonly hint = new Int32Array(2);
+
+  private constructor(stages: Stages) {
+    super({ inKeys: stages.toTensor.inKeys, outKeys: stages.toTensor.outKeys });
+    this.stages = stages;
+    this.parts = [stages.toTensor, stages.gray, stages.resize, stages.norm].filter((t): t is NonNullable<typeof t> => t !== null);
+    this.normUniform = stages.norm !== null && isUniform(stages.norm);
+  }
+
+  /** The pipeline of `toTensor` then `next`, or null when they do not fuse. */
+  static start(toTensor: ToTensorImage, next: Transform): FusedImagePipeline | null {
+    if (toTensor.channelsFirst) return null;
+    return new FusedImagePipeline({ toTensor, gray: null, resize: null, norm: null }).fuseWith(next);
+  }
+
+  override get name(): string {
+    // Read by the base constructor's key checks too, before `parts` is set.
+    const parts = this.parts as readonly Transform[] | undefined;
+    return parts === undefined ? "FusedImagePipeline" : parts.map((t) => t.name).join("+");
+  }
+
+  override fuseWith(next: Transform): FusedImagePipeline | null {
+    const { gray, resize, norm } = this.stages;
+    // `next` must transform this pipeline's output keys in place: nothing else can see the values in between.
+    if (!sameKeys(next.inKeys, this.outKeys) || !sameKeys(next.outKeys, next.inKeys)) return null;
+    if (norm !== null) return null;
+    if (next instanceof ObservationNorm) return new FusedImagePipeline({ ...this.stages, norm: next });
+    if (next instanceof Resize && resize === null && !next.channelsFirst) return new FusedImagePipeline({ ...this.stages, resize: next });
+    if (next instanceof GrayScale && gray === null && resize === null && !next.channelsFirst) return new FusedImagePipeline({ ...this.stages, gray: next });
+    return null;
+  }
+
+  override touchedKeys(): readonly string[] {
+    return [...this.inKeys, ...this.outKeys];
+  }
+
+  protected override missingKey(key: string, record: TensorDict, where: string): Error {
+    // The error the unfused chain would give: its first transform's.
+    return missingKeyError(this.stages.toTensor.name, key, record, where);
+  }
+
+  /** Notes a partial reset's mask: the sub-envs kept may take their frames from the last output (`keptRows`). */
+  override reset(input: TensorDict, record: TensorDict, mask: Uint8Array | null): TensorDict {
+    this.keep = mask !== null && mask.indexOf(0) !== -1 ? mask : null;
+    try {
+      return super.reset(input, record, mask);
+    } finally {
+      this.keep = null;
+    }
+  }
+
+  protected override _call(record: TensorDict): TensorDict {
+    const batchDims = record.batchDims;
+    const present: number[] = [];
+    for (let i = 0; i < this.inKeys.length; i++) {
+      if (!record.has(this.inKeys[i]!)) continue;
+      if (!this.fits(record.get(this.inKeys[i]!), batchDims)) {
+        // Not a frame the single pass covers: the parts in turn, with their own results and errors.
+        for (const part of this.parts) Transform.callOf(part, record);
+        return record;
+      }
+      present.push(i);
+    }
+    for (const i of present) {
+      const out = this.run(record.get(this.inKeys[i]!) as HostArray<"uint8">, batchDims, i);
+      record.set(this.outKeys[i]!, out.normalized ? out.leaf : this.normalize(out.leaf, record.batchSize, i));
+    }
+    return record;
+  }
+
+  /** Whether `value` is a (non-empty) uint8 channels-last image batch that the single pass takes. */
+  private fits(value: unknown, batchDims: number): value is HostArray<"uint8"> {
+    if (!(value instanceof HostArray) || value.dtype !== "uint8" || value.shape.length - batchDims < 3 || value.size === 0) return false;
+    const channels = value.shape[value.shape.length - 1]!;
+    return this.stages.gray === null || channels === 1 || channels === 3;
+  }
+
+  private run(leaf: HostArray<"uint8">, batchDims: number, keyIndex: number): { leaf: HostArray<"float32">; normalized: boolean } {
+    const { gray, resize, norm } = this.stages;
+    const shape = leaf.shape;
+    const rank = shape.length;
+    const [height, width, channels] = [shape[rank - 3]!, shape[rank - 2]!, shape[rank - 1]!];
+    const images = leaf.size / (height * width * channels);
+    const src = leaf.data;
+    const toGray = gray !== null && channels === 3;
+    const outChannels = toGray ? 1 : channels;
+    const resizing = resize !== null && !(resize.h === height && resize.w === width);
+    const batch = shape.slice(0, rank - 3);
+    if (resizing) {
+      const plan = resize.planFor(height, width, outChannels);
+      const out = new Float32Array(images * resize.h * resize.w * outChannels);
+      const rowLength = width * outChannels;
+      if (this.row.length !== rowLength) this.row = new Float32Array(rowLength);
+      const row = this.row;
+      const words = byteWords(src);
+      const equal = nativeBytesEqual(src);
+      const inRow = width * channels;
+      const span = this.span;
+      const hint = this.hint;
+      for (let n = 0; n < images; n++) {
+        hint[0] = hint[1] = 0;
+        const imageBase = n * height * width * channels;
+        for (let y = 0; y < height; y++) {
+          const rowBase = imageBase + y * inRow;
+          if (y === 0) {
+            if (toGray) bytesToGray(src, rowBase, width, row, 0, words);
+            else for (let j = 0; j < rowLength; j++) row[j] = UNIT_FLOAT[src[rowBase + j]!]!;
+            plan.widthRow(row, 0, y);
+            continue;
+          }
+          // `row` still holds row y - 1's values: only the pixels where the bytes differ are converted again,
+          // and only the width-pass outputs that read them are summed again (identical inputs, identical sums).
+          differingSpan(src, words, rowBase - inRow, rowBase, inRow, span, equal, hint);
+          if (span[0]! >= span[1]!) {
+            plan.widthRowSpan(row, 0, y, 0, 0);
+            continue;
+          }
+          hint.set(span);
+          // Whole pixels, from a multiple of four so the grey conversion can read aligned words.
+          const from = Math.floor(span[0]! / channels) & ~3;
+          const to = Math.ceil(span[1]! / channels);
+          if (toGray) bytesToGray(src, rowBase + 3 * from, to - from, row, from, words);
+          else for (let j = from * channels; j < to * channels; j++) row[j] = UNIT_FLOAT[src[rowBase + j]!]!;
+          plan.widthRowSpan(row, 0, y, from, to);
+        }
+        plan.heightPass(out, n * resize.h * resize.w * outChannels);
+      }
+      return { leaf: new HostArray("float32", [...batch, resize.h, resize.w, outChannels], out), normalized: false };
+    }
+    if (toGray) {
+      const out = new Float32Array(images * height * width);
+      bytesToGray(src, 0, images * height * width, out, 0);
+      return { leaf: new HostArray("float32", [...batch, height, width, 1], out), normalized: false };
+    }
+    // Values are still float32(v / 255) of the bytes: ObservationNorm folds into the look-up table.
+    const table = norm !== null && this.normUniform ? this.normTable(shape.slice(batchDims)) : null;
+    const lut = table ?? UNIT_FLOAT;
+    const normalized = norm === null || table !== null;
+    const out = new Float32Array(src.length);
+    const kept = normalized && images > 1 ? this.keptRows(keyIndex, src, images) : null;
+    if (kept === null) bytesThroughTable(src, images, height * width, channels, false, lut, out);
+    else {
+      const size = height * width * channels;
+      for (let n = 0, s = 0; n < images; n++, s += size) {
+        if (kept[n] === 1) out.set(this.last[keyIndex]!.out.data.subarray(s, s + size), s);
+        else bytesThroughTable(src.subarray(s, s + size), 1, height * width, channels, false, lut, out.subarray(s, s + size));
+      }
+    }
+    const result = new HostArray("float32", shape, out);
+    if (normalized && images > 1) this.remember(keyIndex, src, result);
+    return { leaf: result, normalized };
+  }
+
+  /**
+   * At a partial reset, which sub-envs' frames equal what this pipeline last turned into the caller's
+   * record's frames (1 = copy that row of it), or null when none can be reused. In a batched env the
+   * sub-envs not reset keep their frames, and without this every partial reset (in CartPole x16, one every
+   * three steps) would convert all of them again. Exact: a row is copied only when its bytes equal the ones
+   * it was computed from (records' arrays are not written in place, as everywhere in tdrl).
+   */
+  private keptRows(keyIndex: number, src: Uint8Array, images: number): Uint8Array | null {
+    const keep = this.keep;
+    const last = this.last[keyIndex];
+    if (keep === null || last === undefined || keep.length !== images || last.bytes.length !== src.length) return null;
+    const size = src.length / images;
+    const kept = new Uint8Array(images);
+    const equal = nativeBytesEqual(src, last.bytes);
+    let any = false;
+    for (let n = 0; n < images; n++) {
+      if (keep[n] !== 0) continue;
+      const s = n * size;
+      kept[n] = (equal === null ? bytesEqual(src, last.bytes, s, size) : equal(s, s, size)) ? 1 : 0;
+      any ||= kept[n] === 1;
+    }
+    return any ? kept : null;
+  }
+
+  /** Keeps `out` and a copy of the bytes it came from, for `keptRows`. */
+  private remember(keyIndex: number, src: Uint8Array, out: HostArray<"float32">): void {
+    const previous = this.last[keyIndex];
+    const bytes = previous !== undefined && previous.bytes.length === src.length ? previous.bytes : new Uint8Array(src.length);
+    // A copy: the env may hand out the same frame array again after writing into it.
+    bytes.set(src);
+    this.last[keyIndex] = { bytes, out };
+  }
+
+  /** ObservationNorm on one pipeline output, through its own `_call` (a one-key record of the same batch). */
+  private normalize(leaf: HostArray<"float32">, batchSize: readonly number[], keyIndex: number): HostArray<"float32"> {
+    const norm = this.stages.norm;
+    if (norm === null) return leaf;
+    const record = new TensorDict({}, batchSize).set(norm.inKeys[keyIndex]!, leaf);
+    return Transform.callOf(norm, record).getHost(norm.outKeys[keyIndex]!) as HostArray<"float32">;
+  }
+
+  /** ObservationNorm of `float32(v / 255)` for every byte `v`, for images of `featureShape` (loc and scale uniform). */
+  private normTable(featureShape: readonly number[]): Float32Array {
+    const id = featureShape.join(",");
+    const cached = this.normTables.get(id);
+    if (cached !== undefined) return cached;
+    let size = 1;
+    for (const d of featureShape) size *= d;
+    // Enough images of this shape to hold the 256 byte values; loc and scale are uniform, so position is irrelevant.
+    const count = Math.ceil(256 / size);
+    const probe = new Float32Array(count * size);
+    for (let i = 0; i < probe.length; i++) probe[i] = UNIT_FLOAT[i & 255]!;
+    const mapped = this.normalize(new HostArray("float32", [count, ...featureShape], probe), [count], 0);
+    const table = Float32Array.from(mapped.data.subarray(0, 256));
+    this.normTables.set(id, table);
+    return table;
+  }
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
+}
+
+/** Whether every element of loc and of scale is the same: the map is then one function of the value alone. */
+function isUniform(norm: ObservationNorm): boolean {
+  const loc = norm.loc;
+  const scale = norm.scale;
+  if (loc === null || scale === null) return false;
+  return loc.data.every((v) => v === loc.data[0]) && scale.data.every((v) => v === scale.data[0]);
+}
