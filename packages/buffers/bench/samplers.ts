@@ -9,6 +9,7 @@ import { PrioritizedSampler } from "../src/prioritized-sampler";
 import { PrioritizedSliceSampler } from "../src/prioritized-slice-sampler";
 import { ReplayBuffer } from "../src/replay-buffer";
 import type { Sampler } from "../src/sampler";
+import { withCpu } from "./cpu-time";
 import { SliceSampler } from "../src/slice-sampler";
 
 const CAPACITY = 1_000_000;
@@ -58,17 +59,11 @@ export function benchSamplers(options: MeasureOptions = {}): BenchResult[] {
     const sampler = new PrioritizedSampler({ maxCapacity: CAPACITY, alpha: 0.6, beta: 0.4, rng: new Rng(2) });
     const { rb } = filledBuffer(sampler);
     const storage = rb.storage;
-    results.push(
-      withTarget(
-        measure("PrioritizedSampler 1M: sample 256 + updatePriority 256 (indices + weights)", () => {
-          const { index } = sampler.sample(storage, 256);
-          sampler.updatePriority(index, rng.fillUniform(priorities, 0, 2));
-        }, options),
-        200,
-        "us",
-        true,
-      ),
-    );
+    const step = () => {
+      const { index } = sampler.sample(storage, 256);
+      sampler.updatePriority(index, rng.fillUniform(priorities, 0, 2));
+    };
+    results.push(withCpu(withTarget(measure("PrioritizedSampler 1M: sample 256 + updatePriority 256 (indices + weights)", step, options), 200, "us", true), step));
     results.push(
       measure("ReplayBuffer(PrioritizedSampler) 1M: sampleWithInfo 256 (gathered) + updatePriority", () => {
         const { index } = rb.sampleWithInfo(256);

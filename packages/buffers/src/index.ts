@@ -25,3 +25,5 @@ export { SliceSampler, type SliceSamplerOptions } from "./slice-sampler";
 export { PrioritizedSliceSampler, type PrioritizedSliceSamplerOptions } from "./prioritized-slice-sampler";
 export type { SamplerRngOptions } from "./sampler-support";
 export { SumTree, MinTree } from "./segment-tree";
+// Verified file I/O (fsync'd writes, size + sha256 checked reads), shared with the examples' run checkpoints.
+export { writeBinaryFile, readVerifiedFile, hashFile } from "./binary-file";

@@ -98,11 +98,15 @@ function toHostLeaf(leaf: Leaf, l: LeafLayout, what: string): HostArray {
   return host;
 }
 
-/** Builds a TensorDict with batch `batch` from dotted paths and host arrays (nested keys become sub-records). */
-export function buildTensorDict(paths: readonly string[], arrays: readonly HostArray[], batch: Shape): TensorDict {
+/**
+ * Builds a TensorDict with batch `batch` from dotted paths (or paths already split at the dots, which a hot
+ * caller keeps) and host arrays (nested keys become sub-records).
+ */
+export function buildTensorDict(paths: readonly (string | readonly string[])[], arrays: readonly HostArray[], batch: Shape): TensorDict {
   const root: Record<string, unknown> = {};
   for (let i = 0; i < paths.length; i++) {
-    const parts = paths[i]!.split(".");
+    const path = paths[i]!;
+    const parts = typeof path === "string" ? path.split(".") : path;
     let node = root;
     for (let j = 0; j < parts.length - 1; j++) node = (node[parts[j]!] ??= {}) as Record<string, unknown>;
     node[parts[parts.length - 1]!] = arrays[i]!;

@@ -24,6 +24,23 @@ describe("LazyTensorStorage", () => {
     expect(s.keys()).toEqual(["obs", "action", "pixels", "next.reward", "next.done"]);
   });
 
+  it("gets batches of changing sizes (the per-size plan is rebuilt) and after a clear with another layout", () => {
+    const s = new LazyTensorStorage(10);
+    s.set(idx(0, 1, 2, 3), transitions(4, 10));
+    for (const k of [idx(3, 1), idx(2), idx(0, 1, 2, 3, 3), idx(1, 0)]) {
+      const got = s.get(k);
+      expect(got.batchSize).toEqual([k.length]);
+      expect(got.getHost("pixels").shape).toEqual([k.length, 3, 3]);
+      expect(Array.from(got.getHost("action").data)).toEqual([...k].map((i) => 10 + i));
+      expect(Array.from(got.getHost("next.reward").data)).toEqual([...k].map((i) => -10 - i));
+    }
+    s.clear();
+    s.set(idx(0, 1), new TensorDict({ a: HostArray.from("int32", [2, 3], [1, 2, 3, 4, 5, 6]) }, [2]));
+    const got = s.get(idx(1, 0));
+    expect(got.keys()).toEqual(["a"]);
+    expect(Array.from(got.getHost("a").data)).toEqual([4, 5, 6, 1, 2, 3]);
+  });
+
   it("returns copies, not views of the storage", () => {
     const s = new LazyTensorStorage(4);
     s.set(idx(0), transitions(1, 7));

@@ -1,6 +1,6 @@
-import { HostArray, TensorDict, sizeOf, type DType } from "@tdrl/tensordict";
+import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
-import { allocateViews, checkIndex, gather, scatter, type ElementArray } from "./element-copy";
+import { checkIndex, gather, planViews, scatter, viewsIn, type ElementArray, type ViewPlan } from "./element-copy";
 import { Layout, buildTensorDict } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { PackedRows } from "./packed-rows";
@@ -12,6 +12,14 @@ export interface LazyTensorStorageOptions {
 }
 
 const KIND = "LazyTensorStorage";
+
+/** Shapes and buffer offsets of a sample of `n` elements. */
+interface SamplePlan {
+  readonly n: number;
+  readonly batch: Shape;
+  readonly shapes: readonly Shape[];
+  readonly views: ViewPlan;
+}
 /** The state array that holds the interleaved rows of small leaves. */
 const ROWS = "rows";
 
@@ -30,7 +38,8 @@ const ROWS = "rows";
  */
 export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   private dtypes: DType[] = [];
-  private paths: string[] = [];
+  private paths: (readonly string[])[] = [];
+  private plan: SamplePlan | null = null;
   private store: PackedRows | null = null;
   // Keeps the result of touchRows observable, so the compiler cannot drop its loads.
   private touched = 0;
@@ -61,15 +70,31 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     checkIndex(index, this.len, what);
     const n = index.length;
     const leaves = layout.leaves;
-    const views = allocateViews(this.dtypes, leaves.map((l) => n * l.size));
+    const plan = this.samplePlan(n);
+    const views = viewsIn(this.dtypes, plan.views);
     const places = this.store!.places;
     const rows = this.store!.rows;
     if (rows !== null) this.touched = touchRows(rows, this.store!.rowBytes, index);
-    const arrays = leaves.map((l, i) => {
+    const arrays = new Array<HostArray>(leaves.length);
+    for (let i = 0; i < leaves.length; i++) {
       const p = places[i]!;
-      return new HostArray(l.dtype, [n, ...l.shape], gather(p.array, index, l.size, views[i]!, p.stride, p.offset));
-    });
-    return buildTensorDict(this.paths, arrays, [n]);
+      arrays[i] = new HostArray(leaves[i]!.dtype, plan.shapes[i]!, gather(p.array, index, leaves[i]!.size, views[i]!, p.stride, p.offset));
+    }
+    return buildTensorDict(this.paths, arrays, plan.batch);
+  }
+
+  /** The layout of a sample of `n` elements, kept for the last `n` (a training loop samples one batch size). */
+  private samplePlan(n: number): SamplePlan {
+    if (this.plan?.n !== n) {
+      const leaves = this.layout!.leaves;
+      this.plan = {
+        n,
+        batch: Object.freeze([n]),
+        shapes: leaves.map((l) => Object.freeze([n, ...l.shape])),
+        views: planViews(this.dtypes, leaves.map((l) => n * l.size)),
+      };
+    }
+    return this.plan;
   }
 
   getLeaf(path: string, index: Int32Array): HostArray {
@@ -154,7 +179,8 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   private setLayout(layout: Layout | null): void {
     this.layout = layout;
     this.dtypes = layout?.leaves.map((l) => l.dtype) ?? [];
-    this.paths = layout?.leaves.map((l) => l.path) ?? [];
+    this.paths = layout?.leaves.map((l) => l.path.split(".")) ?? [];
+    this.plan = null;
   }
 
   protected requireLayout(what: string): Layout {

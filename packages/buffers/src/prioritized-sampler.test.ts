@@ -2,6 +2,7 @@ import { Rng } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { PRIORITY_WEIGHT_KEY, PrioritizedSampler } from "./prioritized-sampler";
 import { SamplerTestStorage } from "./sampler-test-storage";
+import { SumTree } from "./segment-tree";
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
@@ -53,6 +54,27 @@ describe("PrioritizedSampler", () => {
     sampler.extend(range(4));
     sampler.updatePriority(range(4), Float32Array.from([1, 1, 1, 1]));
     for (let r = 0; r < 20; r++) expect([...sampler.sample(storage, 4).index]).toEqual([0, 1, 2, 3]);
+  });
+
+  it("draws segment b at (b + u_b) * total / batchSize with u from its rng, on a tree large enough for batched descents", () => {
+    const n = 70_000;
+    const storage = new SamplerTestStorage([n], n);
+    const sampler = new PrioritizedSampler({ maxCapacity: n, alpha: 0.6, beta: 0.4, rng: new Rng(21) });
+    const rng = new Rng(22);
+    sampler.extend(range(n));
+    sampler.updatePriority(rng.fillInt(new Int32Array(30_000), 0, n), rng.fillUniform(new Float32Array(30_000), 0, 3));
+    // The reference: one single-mass descent per segment, on a tree rebuilt from the sampler's leaves.
+    const q = Float64Array.from({ length: n }, (_, i) => sampler.priorityOf(i));
+    const tree = new SumTree(n);
+    tree.build(q);
+    const minQ = q.reduce((a, b) => Math.min(a, b));
+    const uniforms = new Rng(21);
+    for (const batchSize of [1, 7, 256]) {
+      const { index, info } = sampler.sample(storage, batchSize);
+      const expected = Array.from({ length: batchSize }, (_, b) => tree.find((b + uniforms.uniform()) * (tree.total() / batchSize)));
+      expect([...index]).toEqual(expected);
+      expect([...info!.getHost(PRIORITY_WEIGHT_KEY).data]).toEqual(expected.map((i) => Math.fround(Math.pow(q[i]! / minQ, -0.4))));
+    }
   });
 
   it("gives new elements the largest priority seen so far", () => {

@@ -50,6 +50,7 @@ export class PrioritizedSampler implements Sampler {
   private readonly minTree: MinTree;
   /** Largest priority given so far (before eps and alpha). */
   private maxPriority = 1;
+  private scratchValues = new Float64Array(0);
 
   constructor(options: PrioritizedSamplerOptions) {
     const { maxCapacity, alpha, beta } = options;
@@ -77,16 +78,18 @@ export class PrioritizedSampler implements Sampler {
     if (!(total > 0)) {
       throw new Error(`${what}: the priorities sum to ${total}; the sampler has not seen the stored elements (was extend called?) or every priority is 0 with eps 0`);
     }
-    const index = new Int32Array(batchSize);
-    const weight = new Float32Array(batchSize);
+    // Every uniform is drawn first (the same stream as one draw per segment), then all descents run together.
+    const masses = this.rng.fillUniform(this.scratch(batchSize));
     const segment = total / batchSize;
+    for (let b = 0; b < batchSize; b++) masses[b] = (b + masses[b]!) * segment;
+    const index = this.sumTree.findMany(masses, new Int32Array(batchSize));
+    const weight = new Float32Array(batchSize);
     const minQ = this.minTree.min();
     const last = storage.length - 1;
     for (let b = 0; b < batchSize; b++) {
-      let i = this.sumTree.find((b + this.rng.uniform()) * segment);
+      let i = index[b]!;
       // Leaves past the stored length are empty unless the storage shrank without empty(); stay inside it.
-      if (i > last) i = last;
-      index[b] = i;
+      if (i > last) index[b] = i = last;
       weight[b] = Math.pow(this.sumTree.get(i) / minQ, -this.beta);
     }
     const info = new TensorDict({ [PRIORITY_WEIGHT_KEY]: new HostArray("float32", [batchSize], weight) }, [batchSize]);
@@ -95,12 +98,10 @@ export class PrioritizedSampler implements Sampler {
 
   /** New elements get the largest priority seen so far. */
   extend(index: Int32Array): void {
-    const q = Math.pow(this.maxPriority + this.eps, this.alpha);
-    for (let j = 0; j < index.length; j++) {
-      const i = this.checkIndex(index[j]!, "PrioritizedSampler.extend");
-      this.sumTree.set(i, q);
-      this.minTree.set(i, q);
-    }
+    for (let j = 0; j < index.length; j++) this.checkIndex(index[j]!, "PrioritizedSampler.extend");
+    const q = this.scratch(index.length).fill(Math.pow(this.maxPriority + this.eps, this.alpha));
+    this.sumTree.setMany(index, q);
+    this.minTree.setMany(index, q);
   }
 
   /**
@@ -109,11 +110,10 @@ export class PrioritizedSampler implements Sampler {
    */
   updatePriority(index: Int32Array, priority: Float32Array): void {
     const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => this.checkIndex(i, what), "PrioritizedSampler.updatePriority");
-    for (let j = 0; j < index.length; j++) {
-      const q = Math.pow(priority[j]! + this.eps, this.alpha);
-      this.sumTree.set(index[j]!, q);
-      this.minTree.set(index[j]!, q);
-    }
+    const q = this.scratch(index.length);
+    for (let j = 0; j < index.length; j++) q[j] = Math.pow(priority[j]! + this.eps, this.alpha);
+    this.sumTree.setMany(index, q);
+    this.minTree.setMany(index, q);
     this.maxPriority = max;
   }
 
@@ -149,6 +149,12 @@ export class PrioritizedSampler implements Sampler {
     this.sumTree.build(sums);
     this.minTree.build(mins);
     this.maxPriority = maxPriority;
+  }
+
+  /** `n` reusable float64 slots (uniform draws, new priorities): a training step allocates nothing for them. */
+  private scratch(n: number): Float64Array {
+    if (this.scratchValues.length < n) this.scratchValues = new Float64Array(Math.max(n, 2 * this.scratchValues.length));
+    return this.scratchValues.subarray(0, n);
   }
 
   private checkIndex(i: number, what: string): number {

@@ -62,6 +62,7 @@ describe("sampler doc examples", () => {
     const sum = new SumTree(4);
     sum.setMany(new Int32Array([0, 1, 2, 3]), [1, 2, 3, 4]);
     expect([sum.total(), sum.find(2.5)]).toEqual([10, 1]);
+    expect([...sum.findMany([0.5, 2.5, 9.5], new Int32Array(3))]).toEqual([0, 1, 3]);
     const min = new MinTree(4);
     min.set(2, 0.5);
     min.set(3, 0.25);

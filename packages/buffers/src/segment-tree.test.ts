@@ -2,6 +2,13 @@ import { Rng } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { MinTree, SumTree } from "./segment-tree";
 
+/** The first position where two arrays differ (-1 if none): toEqual on 70k-element arrays takes seconds. */
+function firstDifference(a: Float64Array, b: Float64Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
 describe("SumTree", () => {
   it("keeps the total equal to the sum of the leaves through random updates (non power-of-two capacity)", () => {
     const rng = new Rng(1);
@@ -66,6 +73,51 @@ describe("SumTree", () => {
     expect(a.get(9)).toBe(0);
   });
 
+  it("setMany in one batch (duplicates, contiguous runs, empty leaves) equals the sets one by one and a rebuild", () => {
+    const rng = new Rng(11);
+    const n = 70_000; // bottom level large enough for the touch pass
+    const batched = new SumTree(n);
+    const single = new SumTree(n);
+    const rebuilt = new SumTree(n);
+    for (let round = 0; round < 6; round++) {
+      const k = round === 0 ? n : 1 + rng.int(0, 2000);
+      const start = rng.int(0, n - k + 1);
+      const index = round % 2 === 0 ? Int32Array.from({ length: k }, (_, j) => start + j) : rng.fillInt(new Int32Array(k), 0, n);
+      if (k > 2) index[k - 1] = index[0]!; // a later duplicate wins
+      const values = Float64Array.from(index, () => (rng.bool(0.2) ? 0 : rng.uniform(0, 4)));
+      batched.setMany(index, values);
+      for (let j = 0; j < k; j++) single.set(index[j]!, values[j]!);
+      rebuilt.build(batched.leaves());
+      expect(firstDifference(batched.leaves(), single.leaves())).toBe(-1);
+      expect(batched.total()).toBe(single.total());
+      expect(batched.total()).toBe(rebuilt.total());
+      const masses = Float64Array.from({ length: 300 }, () => rng.uniform(0, batched.total() * 1.05));
+      const found = batched.findMany(masses, new Int32Array(300));
+      expect([...found]).toEqual([...masses].map((m) => rebuilt.find(m)));
+      expect([...found]).toEqual([...masses].map((m) => single.find(m)));
+    }
+  });
+
+  it("findMany equals find for every mass, including 0 and masses past the total", () => {
+    const rng = new Rng(12);
+    const tree = new SumTree(5000);
+    tree.build(Float64Array.from({ length: 5000 }, () => (rng.bool(0.4) ? 0 : rng.uniform(0, 2))));
+    const masses = [0, tree.total(), tree.total() * 3, ...Array.from({ length: 200 }, () => rng.uniform(0, tree.total()))];
+    expect([...tree.findMany(masses, new Int32Array(masses.length))]).toEqual(masses.map((m) => tree.find(m)));
+    expect(() => tree.findMany([1, 2], new Int32Array(3))).toThrow("SumTree.findMany: 2 masses but out has 3 entries");
+  });
+
+  it("setMany checks every index before changing anything", () => {
+    const tree = new SumTree(100);
+    tree.setMany(new Int32Array([3, 4]), [1, 2]);
+    expect(() => tree.setMany(new Int32Array([0, 1, 100]), [5, 5, 5])).toThrow("SumTree: index 100 is out of range [0, 100)");
+    expect([tree.get(0), tree.get(1), tree.total()]).toEqual([0, 0, 3]);
+    const min = new MinTree(100);
+    min.set(7, 2);
+    expect(() => min.setMany(new Int32Array([1, -1]), [1, 1])).toThrow("MinTree: index -1 is out of range [0, 100)");
+    expect([min.get(1), min.min()]).toEqual([Number.POSITIVE_INFINITY, 2]);
+  });
+
   it("names the index and the range when out of bounds", () => {
     expect(() => new SumTree(4).set(4, 1)).toThrow("SumTree: index 4 is out of range [0, 4)");
     expect(() => new SumTree(0)).toThrow("SumTree: capacity must be an integer in [1, 2^30], got 0");
@@ -99,5 +151,23 @@ describe("MinTree", () => {
       tree.set(i, brute[i]!);
       if (step % 100 === 0) expect(tree.min()).toBe(brute.reduce((a, b) => Math.min(a, b)));
     }
+  });
+
+  it("setMany in one batch equals the minimum of the leaves on a large tree, with duplicates", () => {
+    const rng = new Rng(13);
+    const n = 70_000;
+    const tree = new MinTree(n);
+    const brute = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+    for (let round = 0; round < 20; round++) {
+      const index = rng.fillInt(new Int32Array(1 + rng.int(0, 500)), 0, n);
+      index[index.length - 1] = index[0]!;
+      const values = Float64Array.from(index, () => rng.uniform(round, 100));
+      tree.setMany(index, values);
+      index.forEach((i, j) => (brute[i] = values[j]!));
+      let min = Number.POSITIVE_INFINITY;
+      for (const v of brute) if (v < min) min = v;
+      expect(tree.min()).toBe(min);
+    }
+    expect(firstDifference(tree.leaves(), brute)).toBe(-1);
   });
 });

@@ -1,4 +1,4 @@
-/** Children per node. 16 float64 children are two cache lines: a 1M-leaf tree is 5 levels deep instead of
+/** Children per node. 16 float64 children are two or three cache lines: a 1M-leaf tree is 5 levels deep instead of
  * 20, and a descent touches ~10 cache lines instead of ~20 scattered ones (the cold bottom levels of a
  * binary tree cost one miss each, which dominated sampling time). */
 const FANOUT = 16;
@@ -17,7 +17,12 @@ abstract class SegmentTree {
   readonly capacity: number;
   protected readonly levels: Float64Array[];
   protected root: number;
+  /** Keeps the result of the touch passes observable, so the compiler cannot drop their loads. */
+  protected touched = 0;
   private readonly neutral: number;
+  private nodes = new Int32Array(0);
+  private readonly oneIndex = new Int32Array(1);
+  private readonly oneValue = new Float64Array(1);
 
   constructor(capacity: number, what: string, neutral: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > 2 ** 30) {
@@ -39,22 +44,34 @@ abstract class SegmentTree {
   /** The sum or minimum of the `FANOUT` entries of `a` from `base`. */
   protected abstract reduce(a: Float64Array, base: number): number;
 
+  /** Writes the (already checked) leaves `index[j] = values[j]` in order and brings every ancestor up to date. */
+  protected abstract assign(index: Int32Array, values: ArrayLike<number>): void;
+
   get(i: number): number {
     return this.levels[0]![i]!;
   }
 
-  abstract set(i: number, value: number): void;
+  set(i: number, value: number): void {
+    this.check(i);
+    this.oneIndex[0] = i;
+    this.oneValue[0] = value;
+    this.assign(this.oneIndex, this.oneValue);
+  }
 
   protected check(i: number): void {
     if (!(i >= 0 && i < this.capacity)) throw new Error(`${this.constructor.name}: index ${i} is out of range [0, ${this.capacity})`);
   }
 
-  /** `set(index[j], values[j])` for every j, in order (a later duplicate index wins). */
+  /**
+   * `set(index[j], values[j])` for every j, in order (a later duplicate index wins), as one batch: every
+   * index is checked before anything changes, and the tree is brought up to date level by level.
+   */
   setMany(index: Int32Array, values: ArrayLike<number>): void {
     if (values.length !== index.length) {
       throw new Error(`${this.constructor.name}.setMany: ${index.length} indices but ${values.length} values`);
     }
-    for (let j = 0; j < index.length; j++) this.set(index[j]!, values[j]!);
+    for (let j = 0; j < index.length; j++) this.check(index[j]!);
+    this.assign(index, values);
   }
 
   /** Replaces every leaf (missing ones become empty) and rebuilds the parents in O(capacity). */
@@ -83,6 +100,41 @@ abstract class SegmentTree {
   leaves(): Float64Array {
     return this.levels[0]!.slice(0, this.capacity);
   }
+
+  /** A scratch array of at least `n` node numbers, reused across calls (no allocation per batch). */
+  protected scratchNodes(n: number): Int32Array {
+    if (this.nodes.length < n) this.nodes = new Int32Array(Math.max(n, 2 * this.nodes.length));
+    return this.nodes;
+  }
+
+  /**
+   * Reads the children of `nodes[0..count)` in `a` when `a` is too large for the cache: 16 float64s span up
+   * to three cache lines, and elements 0, 7 and 15 hit all of them whatever the array's alignment. The loop
+   * is nothing but independent loads, so the CPU overlaps the misses of a whole batch; the work that follows
+   * hits the cache. A per-element walk waits for each miss in turn, which dominated batched sampling and updates.
+   */
+  protected touchChildren(a: Float64Array, nodes: Int32Array, count: number): void {
+    if (a.length < TOUCH_MIN_LENGTH) return;
+    let acc = 0;
+    for (let j = 0; j < count; j++) {
+      const base = nodes[j]! << SHIFT;
+      acc += a[base]! + a[base + 7]! + a[base + FANOUT - 1]!;
+    }
+    this.touched += acc;
+  }
+}
+
+/** Levels with at least this many nodes (256 KB) miss the cache on random access and get a touch pass. */
+const TOUCH_MIN_LENGTH = 1 << 15;
+
+/** `nodes[j] >>= SHIFT` for j < count, dropping consecutive repeats (contiguous writes share parents); returns the new count. */
+function toParents(nodes: Int32Array, count: number): number {
+  let m = 0;
+  for (let j = 0; j < count; j++) {
+    const p = nodes[j]! >> SHIFT;
+    if (m === 0 || nodes[m - 1] !== p) nodes[m++] = p;
+  }
+  return m;
 }
 
 /**
@@ -93,8 +145,13 @@ abstract class SegmentTree {
  * tree.setMany(new Int32Array([0, 1, 2, 3]), [1, 2, 3, 4]);
  * tree.total(); // 10
  * tree.find(2.5); // 1: leaf 1 covers the masses [1, 3)
+ * tree.findMany([0.5, 2.5, 9.5], new Int32Array(3)); // [0, 1, 3]: a whole batch, one level at a time
  */
 export class SumTree extends SegmentTree {
+  private mass = new Float64Array(0);
+  private readonly oneMass = new Float64Array(1);
+  private readonly oneFound = new Int32Array(1);
+
   constructor(capacity: number) {
     super(capacity, "SumTree", 0);
   }
@@ -105,23 +162,33 @@ export class SumTree extends SegmentTree {
     return s;
   }
 
-  set(i: number, value: number): void {
-    this.check(i);
+  /** All leaves first, then each level's touched parents once, recomputed from their children. */
+  protected assign(index: Int32Array, values: ArrayLike<number>): void {
+    const n = index.length;
+    if (n === 0) return;
     const levels = this.levels;
-    let below = levels[0]!;
-    below[i] = value;
-    let k = i;
+    const leaves = levels[0]!;
+    const nodes = this.scratchNodes(n);
+    for (let j = 0; j < n; j++) nodes[j] = index[j]!;
+    let count = toParents(nodes, n);
+    this.touchChildren(leaves, nodes, count);
+    for (let j = 0; j < n; j++) leaves[index[j]!] = values[j]!;
     for (let l = 1; l < levels.length; l++) {
-      const p = k >> SHIFT;
-      const base = p << SHIFT;
-      let sum = 0;
-      for (let j = base; j < base + FANOUT; j++) sum += below[j]!;
+      const below = levels[l - 1]!;
       const above = levels[l]!;
-      above[p] = sum;
-      below = above;
-      k = p;
+      if (l > 1) {
+        count = toParents(nodes, count);
+        this.touchChildren(below, nodes, count);
+      }
+      for (let j = 0; j < count; j++) {
+        const p = nodes[j]!;
+        const base = p << SHIFT;
+        let sum = 0;
+        for (let k = base; k < base + FANOUT; k++) sum += below[k]!;
+        above[p] = sum;
+      }
     }
-    this.root = this.reduce(below, 0);
+    this.root = this.reduce(levels[levels.length - 1]!, 0);
   }
 
   total(): number {
@@ -134,32 +201,53 @@ export class SumTree extends SegmentTree {
    * (rounding) lands on the last non-empty leaf.
    */
   find(mass: number): number {
+    this.oneMass[0] = mass;
+    return this.findMany(this.oneMass, this.oneFound)[0]!;
+  }
+
+  /**
+   * `out[b] = find(masses[b])` for every b, descending all of them one level at a time so that the cache
+   * misses of a level overlap instead of being waited for one descent after another. Returns `out`.
+   */
+  findMany(masses: ArrayLike<number>, out: Int32Array): Int32Array {
+    const n = masses.length;
+    if (out.length !== n) throw new Error(`SumTree.findMany: ${n} masses but out has ${out.length} entries`);
+    if (this.mass.length < n) this.mass = new Float64Array(Math.max(n, 2 * this.mass.length));
+    const left = this.mass;
+    for (let b = 0; b < n; b++) {
+      left[b] = masses[b]!;
+      out[b] = 0;
+    }
     const levels = this.levels;
-    let node = 0;
     for (let l = levels.length - 1; l >= 0; l--) {
       const a = levels[l]!;
-      const base = node << SHIFT;
-      let pick = -1;
-      let lastNonEmpty = base;
-      for (let j = base; j < base + FANOUT; j++) {
-        const v = a[j]!;
-        if (v > 0) {
-          lastNonEmpty = j;
-          if (mass < v) {
-            pick = j;
-            break;
+      this.touchChildren(a, out, n);
+      for (let b = 0; b < n; b++) {
+        const base = out[b]! << SHIFT;
+        let mass = left[b]!;
+        let pick = -1;
+        let lastNonEmpty = base;
+        for (let j = base; j < base + FANOUT; j++) {
+          const v = a[j]!;
+          if (v > 0) {
+            lastNonEmpty = j;
+            if (mass < v) {
+              pick = j;
+              break;
+            }
+            mass -= v;
           }
-          mass -= v;
         }
+        if (pick < 0) {
+          // Past this node's sum: from here on take the last non-empty child at every level.
+          pick = lastNonEmpty;
+          mass = Number.POSITIVE_INFINITY;
+        }
+        out[b] = pick;
+        left[b] = mass;
       }
-      if (pick < 0) {
-        // Past this node's sum: from here on take the last non-empty child at every level.
-        pick = lastNonEmpty;
-        mass = Number.POSITIVE_INFINITY;
-      }
-      node = pick;
     }
-    return node;
+    return out;
   }
 }
 
@@ -184,9 +272,22 @@ export class MinTree extends SegmentTree {
     return m;
   }
 
+  /** Touches the two bottom levels for the whole batch, then walks up per element (see `update`). */
+  protected assign(index: Int32Array, values: ArrayLike<number>): void {
+    const n = index.length;
+    const levels = this.levels;
+    const nodes = this.scratchNodes(n);
+    for (let j = 0; j < n; j++) nodes[j] = index[j]! >> SHIFT;
+    this.touchChildren(levels[0]!, nodes, n);
+    if (levels.length > 1) {
+      for (let j = 0; j < n; j++) nodes[j] = nodes[j]! >> SHIFT;
+      this.touchChildren(levels[1]!, nodes, n);
+    }
+    for (let j = 0; j < n; j++) this.update(index[j]!, values[j]!);
+  }
+
   /** Walks up only while a node's minimum changes: most updates stop within a level or two. */
-  set(i: number, value: number): void {
-    this.check(i);
+  private update(i: number, value: number): void {
     const levels = this.levels;
     let below = levels[0]!;
     let oldChild = below[i]!;
