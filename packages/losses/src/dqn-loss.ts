@@ -188,12 +188,17 @@ export class DQNLoss extends LossModule {
     const present = net.inKeys.filter((k) => source.has(k));
     const scratch = source.select(...present);
     net.forward(scratch);
+    return this.readActionValues(scratch, n);
+  }
+
+  /** The Q-values the value network wrote into `scratch`, as `[n, numActions]`. */
+  protected readActionValues(scratch: TensorDict, n: number): tf.Tensor2D {
     const key = this.keys.actionValue;
-    if (!scratch.has(key)) throw new Error(`${this.name}: the value network did not write "${keyName(key)}" (it wrote ${net.outKeys.map(keyName).join(", ")})`);
+    if (!scratch.has(key)) throw new Error(`${this.name}: the value network did not write "${keyName(key)}" (it wrote ${this.valueNetwork.outKeys.map(keyName).join(", ")})`);
     const q = scratch.getTensor(key);
     const a = q.shape[q.rank - 1];
     if (q.rank === 0 || a === undefined || a * n !== q.size) {
-      throw new Error(`${this.name}: "${keyName(key)}" has shape [${q.shape.join(", ")}]; expected the batch size [${source.batchSize.join(", ")}] then numActions`);
+      throw new Error(`${this.name}: "${keyName(key)}" has shape [${q.shape.join(", ")}]; expected the batch size [${scratch.batchSize.join(", ")}] then numActions`);
     }
     return tf.reshape(q, [n, a]);
   }

@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { HostArray, isHostArray, isTensor, TensorDict } from "@tdrl/tensordict";
 import { keyName, type NestedKey, type TensorDictModuleBase } from "@tdrl/modules";
 import { DQNLoss, type DQNLossOptions } from "./dqn-loss";
+import { readSampleValues } from "./sample-values";
+import { withoutTape } from "./without-tape";
 
 export interface RecurrentDQNLossOptions extends DQNLossOptions {
   /** R2D2 burn-in: the first `burnIn` steps of every sequence only warm up the recurrent state. Default 0. */
@@ -13,6 +15,18 @@ export interface RecurrentDQNLossOptions extends DQNLossOptions {
 /** A recurrent state per sample (`[B, ...stateShape]` flattened) for every state key. */
 type States = Map<string, { data: Float32Array; shape: readonly number[] }>;
 
+/** A sequence pass of the value network: its scratch TensorDict (with the states after every step) and its Q-values `[m, numActions]`. */
+interface SequencePass {
+  scratch: TensorDict;
+  q: tf.Tensor2D;
+}
+
+/** Per flat step r of `[B, T]`: `successor[r]` is the step whose inputs are next_r (r + 1), or -1; `tail` lists the -1 steps. */
+export interface NextStepPlan {
+  successor: Int32Array;
+  tail: number[];
+}
+
 /**
  * DQN on `[B, T]` sequence batches for a recurrent value network in sequence mode (an `LSTMModule` or
  * `GRUModule` inside it). Online Q-values come from one sequence pass. The target of step t is the target
@@ -22,6 +36,10 @@ type States = Map<string, { data: Float32Array; shape: readonly number[] }>;
  * uses the carried state. With `burnIn = k`, the first k steps are run (online and target) only to warm up
  * the states, which are read back to the host so no gradient flows into them (R2D2), and are left out of the
  * loss; their `td_error` is 0.
+ *
+ * Where step t + 1 continues step t (the same inputs as `next` at t, no episode start), Q(next_t) is the
+ * sequence pass's own Q at t + 1; only the other steps run one extra network step, and the target passes
+ * run with the gradient tape off. The online sequence pass serves both the loss and double DQN.
  *
  * Reads, besides DQN's keys, the network's recurrent state keys at step 0 (zero when absent) and `is_init`.
  *
@@ -79,11 +97,19 @@ export class RecurrentDQNLoss extends DQNLoss {
     let targetStart = initial;
     if (k > 0) {
       const prefix = td.index({}, { stop: k });
-      onlineStart = this.finalStates(prefix, initial);
-      targetStart = this.withTargetParameters(() => this.finalStates(prefix, initial));
+      onlineStart = withoutTape(() => this.finalStates(prefix, initial));
+      targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
     }
-    const target = this.targets(main, () => this.nextValues(main, onlineStart, targetStart, m));
-    const { loss, tdError } = this.lossFromTargets(main, () => this.actionValues(this.withStates(main, onlineStart), m), target);
+    let tdError: Float32Array = new Float32Array(0);
+    const loss = tf.tidy(() => {
+      // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
+      let online: SequencePass | null = null;
+      const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
+      const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
+      const r = this.lossFromTargets(main, () => onlinePass().q, target);
+      tdError = r.tdError;
+      return r.loss;
+    });
     const full = new Float32Array(b * t);
     for (let i = 0; i < b; i++) full.set(tdError.subarray(i * (t - k), (i + 1) * (t - k)), i * t + k);
     td.set(this.keys.priority, HostArray.from("float32", [b, t], full));
@@ -91,36 +117,95 @@ export class RecurrentDQNLoss extends DQNLoss {
   }
 
   /** V(next_t) for every step: target values (double DQN: chosen by the online values), on the host. */
-  private nextValues(main: TensorDict, onlineStart: States | null, targetStart: States | null, m: number): Float32Array {
-    const v = tf.tidy(() => {
-      const qTarget = this.withTargetParameters(() => this.nextActionValues(main, targetStart, m));
-      if (!this.doubleDqn) return tf.max(qTarget, -1);
-      const qOnline = this.nextActionValues(main, onlineStart, m);
-      const hot = tf.cast(tf.oneHot(tf.argMax(qOnline, -1), qOnline.shape[1]), "float32");
-      return tf.sum(tf.mul(hot, qTarget), -1);
-    });
-    const host = v.dataSync() as Float32Array;
-    v.dispose();
-    return host;
+  private nextValues(main: TensorDict, targetStart: States | null, onlinePass: () => SequencePass, m: number): Float32Array {
+    const plan = this.nextStepPlan(main, m);
+    const qTarget = withoutTape(() => this.withTargetParameters(() => this.nextActionValues(main, this.sequencePass(main, targetStart, m), plan, m)));
+    const a = qTarget.length / m;
+    const v = new Float32Array(m);
+    if (!this.doubleDqn) {
+      for (let r = 0; r < m; r++) v[r] = Math.max(...qTarget.subarray(r * a, (r + 1) * a));
+      return v;
+    }
+    const online = onlinePass();
+    const qOnline = withoutTape(() => this.nextActionValues(main, online, plan, m));
+    for (let r = 0; r < m; r++) {
+      // The first maximum, as tf.argMax.
+      let best = 0;
+      for (let j = 1; j < a; j++) if (qOnline[r * a + j]! > qOnline[r * a + best]!) best = j;
+      v[r] = qTarget[r * a + best]!;
+    }
+    return v;
+  }
+
+  /** Runs the value network over the sequences of `source` from `start`, keeping its outputs (states after every step). */
+  private sequencePass(source: TensorDict, start: States | null, m: number): SequencePass {
+    const scratch = this.withStates(source, start);
+    this.valueNetwork.forward(scratch);
+    return { scratch, q: this.readActionValues(scratch, m) };
   }
 
   /**
-   * Q(next_t, .) given the state after step t: a sequence pass (with resets at `is_init`) gives the state
-   * after every step, then one step on each next observation from that state, never reset.
+   * Q(next_t, .) given the state after step t, on the host `[m * numActions]`. Where step t + 1 of the
+   * sequence continues from step t (same inputs as next_t, no episode start) that is the sequence pass's
+   * own Q at t + 1; only the other steps (episode ends, the last step) run one more step of the network
+   * on their next inputs from the carried state, never reset.
    */
-  private nextActionValues(main: TensorDict, start: States | null, m: number): tf.Tensor2D {
-    const net = this.valueNetwork;
-    const seq = this.withStates(main, start);
-    net.forward(seq);
-    const next = main.get("next") as TensorDict;
-    const present = net.inKeys.filter((key) => next.has(key) && !this.isState(key) && keyName(key) !== keyName(this.isInitKey));
-    const tail = next.select(...present).reshape([m, 1]);
-    for (const key of this.stateKeys) {
-      const s = seq.getTensor(["next", key]);
-      tail.set(key, tf.reshape(s, [m, 1, ...s.shape.slice(2)]));
+  private nextActionValues(main: TensorDict, pass: SequencePass, plan: NextStepPlan, m: number): Float32Array {
+    const qSeq = pass.q.dataSync() as Float32Array;
+    const a = pass.q.shape[1];
+    const out = new Float32Array(m * a);
+    for (let r = 0; r < m; r++) {
+      const s = plan.successor[r]!;
+      if (s >= 0) out.set(qSeq.subarray(s * a, (s + 1) * a), r * a);
     }
-    tail.set(this.isInitKey, HostArray.zeros("bool", [m, 1, 1]));
-    return this.actionValues(tail, m);
+    const rows = plan.tail;
+    if (rows.length === 0) return out;
+    const next = main.get("next") as TensorDict;
+    const net = this.valueNetwork;
+    const present = net.inKeys.filter((key) => next.has(key) && !this.isState(key) && keyName(key) !== keyName(this.isInitKey));
+    const tail = next.select(...present).reshape([m]).index(rows).reshape([rows.length, 1]);
+    const index = tf.tensor1d(rows, "int32");
+    for (const key of this.stateKeys) {
+      const s = pass.scratch.getTensor(["next", key]);
+      const rest = s.shape.slice(2);
+      tail.set(key, tf.reshape(tf.gather(tf.reshape(s, [m, ...rest]), index), [rows.length, 1, ...rest]));
+    }
+    tail.set(this.isInitKey, HostArray.zeros("bool", [rows.length, 1, 1]));
+    const qTail = this.actionValues(tail, rows.length).dataSync() as Float32Array;
+    rows.forEach((r, i) => out.set(qTail.subarray(i * a, (i + 1) * a), r * a));
+    return out;
+  }
+
+  /**
+   * Which steps' next inputs are the following step's inputs (`successor`), and which need a step of
+   * their own (`tail`). Decided from the data, not from flags: a step continues when every non-state input
+   * of the network under "next" equals the root's at t + 1 and no episode starts at t + 1. (A subclass
+   * returning every step as `tail` gets the plain one-step-per-next-observation path; the tests do.)
+   */
+  protected nextStepPlan(main: TensorDict, m: number): NextStepPlan {
+    const t = main.batchSize[1]!;
+    const next = main.get("next") as TensorDict;
+    const isInit = main.has(this.isInitKey) ? readSampleValues(main, this.isInitKey, this.name) : null;
+    const inputs: { root: ArrayLike<number>; next: ArrayLike<number>; size: number }[] = [];
+    let comparable = true;
+    for (const key of this.valueNetwork.inKeys) {
+      if (this.isState(key) || keyName(key) === keyName(this.isInitKey)) continue;
+      const inRoot = main.has(key);
+      if (inRoot !== next.has(key)) comparable = false;
+      if (!inRoot || !comparable) continue;
+      const root = leafValues(main, key);
+      const nxt = leafValues(next, key);
+      if (root === null || nxt === null || root.length !== nxt.length || root.length % m !== 0) comparable = false;
+      else inputs.push({ root, next: nxt, size: root.length / m });
+    }
+    const successor = new Int32Array(m).fill(-1);
+    const tail: number[] = [];
+    for (let r = 0; r < m; r++) {
+      const continues = comparable && (r % t) + 1 < t && !(isInit !== null && isInit[r + 1] !== 0) && inputs.every((x) => rowsEqual(x.next, r, x.root, r + 1, x.size));
+      if (continues) successor[r] = r + 1;
+      else tail.push(r);
+    }
+    return { successor, tail };
   }
 
   /** The states after the last step of `prefix`, read to the host (no gradient flows back into burn-in). */
@@ -184,4 +269,20 @@ export class RecurrentDQNLoss extends DQNLoss {
   private isState(key: NestedKey): boolean {
     return this.stateKeys.includes(keyName(key));
   }
+}
+
+/** A leaf's values on the host (tensors are read back), or null for a nested TensorDict. */
+function leafValues(td: TensorDict, key: NestedKey): ArrayLike<number> | null {
+  const entry = td.get(key);
+  if (isHostArray(entry)) return entry.data;
+  if (isTensor(entry)) return entry.dataSync() as ArrayLike<number>;
+  return null;
+}
+
+/** Whether row `i` of `a` and row `j` of `b` (rows of `size` values) hold the same values (NaN never matches). */
+function rowsEqual(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number, size: number): boolean {
+  const ai = i * size;
+  const bj = j * size;
+  for (let x = 0; x < size; x++) if (a[ai + x] !== b[bj + x]) return false;
+  return true;
 }

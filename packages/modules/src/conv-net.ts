@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "@tdrl/tensordict";
+import { biasAdd } from "./bias-add";
+import { convBiasRelu } from "./conv-bias-relu";
+import { spaceToDepthConv2d, useSpaceToDepth } from "./space-to-depth-conv";
 import { resolveActivation, type Activation } from "./activation";
 import { checkPositiveInt, uniformInit } from "./linear";
 import { makeVariable } from "./parameters";
@@ -48,6 +51,8 @@ export class ConvNet implements Model {
   readonly aggregator: "flatten" | "globalAvgPool";
   private readonly layers: ConvLayer[] = [];
   private readonly act: (x: tf.Tensor) => tf.Tensor;
+  /** ReLU layers after the first run as one fused op (see `convBiasRelu`). */
+  private readonly relu: boolean;
 
   constructor(options: ConvNetOptions) {
     const what = "ConvNet";
@@ -71,6 +76,7 @@ export class ConvNet implements Model {
     }
     this.aggregator = aggregator;
     this.act = resolveActivation(options.activation ?? "elu", what);
+    this.relu = options.activation === "relu";
     const rng = options.rng ?? new Rng(0);
     let cin = this.inChannels;
     for (let i = 0; i < n; i++) {
@@ -120,10 +126,17 @@ export class ConvNet implements Model {
     return tf.tidy(() => {
       let h = tf.reshape(x, [-1, height, width, this.inChannels]) as tf.Tensor4D;
       if (h.dtype !== "float32") h = tf.cast(h, "float32");
-      for (const l of this.layers) {
-        h = tf.conv2d(h, l.filter as tf.Tensor4D, l.stride, l.pad === 0 ? "valid" : l.pad);
-        h = this.act(tf.add(h, l.bias)) as tf.Tensor4D;
-      }
+      this.layers.forEach((l, i) => {
+        const filter = l.filter as tf.Tensor4D;
+        const bias = l.bias as tf.Tensor1D;
+        const pad = l.pad === 0 ? "valid" : l.pad;
+        if (i > 0 && this.relu) {
+          h = convBiasRelu(h, filter, bias, l.stride, pad);
+          return;
+        }
+        h = useSpaceToDepth(h.shape[3], filter.shape[0], l.stride, l.pad) ? spaceToDepthConv2d(h, filter, l.stride) : tf.conv2d(h, filter, l.stride, pad);
+        h = this.act(biasAdd(h, bias)) as tf.Tensor4D;
+      });
       const [n, oh, ow, c] = h.shape;
       const out = this.aggregator === "flatten" ? tf.reshape(h, [n, oh * ow * c]) : tf.mean(h, [1, 2]);
       return tf.reshape(out, [...lead, out.shape[1]!]);

@@ -23,7 +23,7 @@ export function gruUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, layers: readonly GruL
   layers.forEach((w, k) => {
     const hidden = w.weightHh.shape[1];
     const inFeatures = input.shape[2];
-    const proj = tf.add(matMulWT(tf.reshape(input, [n * t, inFeatures]) as tf.Tensor2D, w.weightIh, tf.transpose(w.weightIh)), w.biasIh);
+    const proj = tf.add(matMulWT(tf.reshape(input, [n * t, inFeatures]) as tf.Tensor2D, w.weightIh), w.biasIh);
     input = gruRecurrence(tf.reshape(proj, [n, t, 3 * hidden]) as tf.Tensor3D, h0s[k]!, w.weightHh, w.biasHh, isInit);
     hLayers.push(input);
   });

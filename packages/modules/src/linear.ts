@@ -21,10 +21,10 @@ export function makeLinear(rng: Rng, inFeatures: number, outFeatures: number): L
   return { weight, bias };
 }
 
-/** `x W^T + b` on a 2-D `x` (see `matMulWT` for why the weight is transposed explicitly). */
+/** `x W^T + b` on a 2-D `x` (see `matMulWT` for how the product is taken on wasm). */
 export function linear2d(x: tf.Tensor2D, p: LinearParams): tf.Tensor2D {
   const w = p.weight as tf.Tensor2D;
-  return tf.add(matMulWT(x, w, tf.transpose(w)), p.bias);
+  return tf.add(matMulWT(x, w), p.bias);
 }
 
 export function checkPositiveInt(value: unknown, name: string, what: string): number {

@@ -35,7 +35,7 @@ export function lstmUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D, lay
     const hidden = w.weightHh.shape[1];
     const inFeatures = input.shape[2];
     const bias = tf.add(w.biasIh, w.biasHh);
-    const proj2d = tf.add(matMulWT(tf.reshape(input, [n * t, inFeatures]) as tf.Tensor2D, w.weightIh, tf.transpose(w.weightIh)), bias);
+    const proj2d = tf.add(matMulWT(tf.reshape(input, [n * t, inFeatures]) as tf.Tensor2D, w.weightIh), bias);
     const hc = lstmRecurrence(tf.reshape(proj2d, [n, t, 4 * hidden]) as tf.Tensor3D, h0s[k]!, c0s[k]!, w.weightHh, isInit);
     const [hSeq, cSeq] = tf.split(hc, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
     hLayers.push(hSeq);

@@ -1,5 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { CartPoleEnv, stepMdp } from "@tdrl/envs";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "./golden.test-support";
 import { LSTMModule } from "./lstm-module";
@@ -209,12 +211,64 @@ describe("LSTMModule", () => {
     m.dispose();
   });
 
-  it("describes its primer spec", () => {
+  it("makes its primer transform", () => {
     const m = new LSTMModule({ inputSize: 3, hiddenSize: 4, numLayers: 2, inKey: "obs", outKey: "out" });
-    const spec = m.makeTensorDictPrimer();
-    expect(spec.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
-    expect((spec.get("recurrent_state_h") as { shape: readonly number[] }).shape).toEqual([2, 4]);
+    const primer = m.makeTensorDictPrimer();
+    expect(primer).toBeInstanceOf(TensorDictPrimer);
+    expect(primer.specs.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
+    expect((primer.specs.get("recurrent_state_h") as { shape: readonly number[] }).shape).toEqual([2, 4]);
+    expect(primer.defaultValue).toBe(0);
     m.dispose();
+  });
+
+  it("primes a CartPole env: a step-mode rollout carries the state from next to the root and zeroes it at resets", () => {
+    const H = 3;
+    const lstm = new LSTMModule({ inputSize: 4, hiddenSize: H, inKey: "observation", outKey: "features", rng: new Rng(1) });
+    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 3 }), lstm.makeTensorDictPrimer());
+    let root = env.reset();
+    expect(root.getHost("recurrent_state_h").shape).toEqual([2, 1, H]);
+    expect(Array.from(root.getHost("recurrent_state_c").data)).toEqual(new Array<number>(2 * H).fill(0));
+    const before = tf.memory().numTensors;
+    let resets = 0;
+    for (let i = 0; i < 80; i++) {
+      const h0 = Array.from(root.getHost("recurrent_state_h").data);
+      // The policy reads the root state and writes the next one; a collector moves it to the host.
+      lstm.forward(root);
+      const written: Record<string, number[]> = {};
+      for (const key of ["recurrent_state_h", "recurrent_state_c"]) {
+        const t = root.getTensor(["next", key]);
+        written[key] = Array.from(t.dataSync());
+        root.set(["next", key], HostArray.from("float32", [2, 1, H], t.dataSync()));
+        t.dispose();
+      }
+      const features = root.getTensor("features");
+      const f = features.dataSync();
+      root.set("action", HostArray.from("int32", [2], [f[0]! > 0 ? 1 : 0, f[H]! > 0 ? 1 : 0]));
+      features.dispose();
+      root.delete("features");
+      // The state moved: the LSTM really ran from the carried state.
+      expect(maxAbsDiff(written.recurrent_state_h!, h0)).toBeGreaterThan(0);
+      const stepped = env.step(root);
+      expect(Array.from(stepped.getHost(["next", "recurrent_state_h"]).data)).toEqual(written.recurrent_state_h);
+      root = stepMdp(stepped);
+      expect(Array.from(root.getHost("recurrent_state_h").data)).toEqual(written.recurrent_state_h);
+      expect(Array.from(root.getHost("recurrent_state_c").data)).toEqual(written.recurrent_state_c);
+      const done = Array.from(stepped.getHost(["next", "done"]).data);
+      if (done.some((d) => d !== 0)) {
+        resets++;
+        root = env.reset(root.set("_reset", HostArray.from("bool", [2, 1], done)));
+        const h = Array.from(root.getHost("recurrent_state_h").data);
+        const c = Array.from(root.getHost("recurrent_state_c").data);
+        for (let b = 0; b < 2; b++) {
+          const rows = (x: number[]) => x.slice(b * H, (b + 1) * H);
+          expect(rows(h)).toEqual(done[b] ? new Array<number>(H).fill(0) : rows(written.recurrent_state_h!));
+          expect(rows(c)).toEqual(done[b] ? new Array<number>(H).fill(0) : rows(written.recurrent_state_c!));
+        }
+      }
+    }
+    expect(resets).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+    lstm.dispose();
   });
 
   it("names the key and shape in errors", () => {

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Composite, Rng, Unbounded, type TensorDict } from "@tdrl/tensordict";
+import { TensorDictPrimer } from "@tdrl/transforms";
 import { forwardTensors, keyName, type NestedKey } from "./keys";
 import { checkPositiveInt, uniformInit } from "./linear";
 import { makeVariable } from "./parameters";
@@ -120,13 +121,13 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
   }
 
   /**
-   * The spec of the recurrent state entries an env must carry (`[numLayers, hiddenSize]` each, no batch
-   * dims). A stand-in for TorchRL's `make_tensordict_primer()`, which returns a transform: tdrl's transforms
-   * package does not exist yet, so this returns only the primer's spec, for a primer transform to use later.
+   * The env transform that adds this module's recurrent states (TorchRL's `make_tensordict_primer()`): a
+   * `TensorDictPrimer` of `[numLayers, hiddenSize]` float32 entries, zero at every reset, whose step keeps
+   * what the policy wrote to `next.<state>` so that `stepMdp` carries it to the next root.
    */
-  makeTensorDictPrimer(): Composite<{ [key: string]: Unbounded<"float32"> }> {
+  makeTensorDictPrimer(): TensorDictPrimer {
     const shape = [this.numLayers, this.hiddenSize];
-    return new Composite(Object.fromEntries(this.stateKeys.map((key) => [key, new Unbounded({ shape })])));
+    return new TensorDictPrimer({ specs: new Composite(Object.fromEntries(this.stateKeys.map((key) => [key, new Unbounded({ shape })]))) });
   }
 
   forward(td: TensorDict): TensorDict {
