@@ -1,12 +1,182 @@
 /**
- * Entry point of `npm start`. The flagship program (recurrent DQN on pixel CartPole) needs envs,
- * transforms, buffers, modules, losses and collectors, none of which exist yet; until the examples
- * issue lands this only tells the user so, and exits 0 so `npm start` is not mistaken for a crash.
+ * The flagship (`npm start`): recurrent DQN on pixel CartPole, the pipeline of TorchRL's recurrent-DQN
+ * tutorial built from tdrl's packages, with the recipe of `flagship-config.ts` (chosen for 2 CPU cores).
+ *
+ *   npm start                                   # train with the defaults, writing runs/<name>/
+ *   npm start -- train --frames 100000 --seed 1
+ *   npm start -- eval --checkpoint runs/<name> --episodes 10
  */
-const notice = [
-  "tdrl flagship: recurrent DQN on pixel CartPole.",
-  "The training program is coming with the examples issue; nothing is trained yet.",
-  "Meanwhile, `npm test` runs the test suite and `npm run bench` the benchmarks.",
-];
+import * as tf from "@tensorflow/tfjs-core";
+import { Categorical, HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
+import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
+import { EGreedyModule } from "@tdrl/modules";
+import { RecurrentDQNLoss } from "@tdrl/losses";
+import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
+import { QActor } from "./core/actor";
+import { evaluateGreedy, type Evaluation } from "./core/evaluate";
+import { DqnLearner } from "./core/dqn-learner";
+import { TargetSync } from "./core/target-sync";
+import { EVAL_FLAGS, RUN_FLAGS, evalCommand, runIfMain, trainCommand } from "./core/program-cli";
+import { readCartPoles, writeCartPoles, type CartPoleState } from "./core/cartpole-state";
+import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
+import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
+import type { LoopResult } from "./core/train-loop";
+import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
+import { defineFlags, FlagError, parseCommandLine } from "./run/flags";
 
-console.log(notice.join("\n"));
+/** The built flagship: a `BuiltRun` plus the recurrent network's two views and the fitted pixel statistics. */
+export interface FlagshipRun extends BuiltRun {
+  config: FlagshipConfig;
+  net: RecurrentQNetwork;
+  carts: CartPoleEnv;
+  /** Pixel mean and std fitted by `ObservationNorm.initStats`, reused by evaluation envs. */
+  pixelStats: { loc: HostArray<"float32">; scale: HostArray<"float32"> };
+  /** Greedy episodes on fresh evaluation envs (no reward scaling). */
+  evaluateEpisodes(episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation;
+}
+
+/**
+ * The env pipeline: 48x48 grey frames rendered directly -> ToTensorImage -> StepCounter -> InitTracker ->
+ * RewardScaling -> ObservationNorm -> the LSTM's primer. Evaluation envs leave out RewardScaling so their
+ * returns are CartPole's.
+ */
+function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): { env: TransformedEnv; carts: CartPoleEnv } {
+  const carts = new CartPoleEnv({ fromPixels: true, renderSize: [config.frameSize, config.frameSize], grayscale: true, batchSize: [numEnvs], seed });
+  const transforms = [new ToTensorImage(), new StepCounter(), new InitTracker(), ...(train ? [new RewardScaling(0, config.rewardScale)] : []), norm, net.lstm.makeTensorDictPrimer()];
+  return { env: new TransformedEnv(carts, new Compose(...transforms)), carts };
+}
+
+/** Keys a stored step needs: the loss reads pixels, is_init, the step-0 recurrent state, action and next's pixels, reward and flags. */
+const STORED_NEXT = ["pixels", "reward", "done", "terminated", "is_init"];
+
+export function buildFlagship(config: FlagshipConfig): FlagshipRun {
+  const root = new Rng(config.seed);
+  const rngs = { explore: root.spawn(1), sampler: root.spawn(2) };
+  const net = recurrentQNetwork({ frameSize: config.frameSize, numActions: 2, conv: config.conv, lstmHidden: config.lstmHidden, headCells: config.headCells, rng: root.spawn(0) });
+  const norm = new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] });
+  const { env, carts } = makeEnv(config, net, config.numEnvs, config.seed, norm, true);
+  // One mean and std over every pixel of random play, as TorchRL's tutorial (reduce env, time, H, W; keep the channel).
+  norm.initStats(config.initStatsFrames, { reduceDim: [0, 1, 2, 3], catDim: 1 });
+  const pixelStats = { loc: norm.loc!, scale: norm.scale! };
+  const spec = new Categorical({ n: 2 });
+  const explore = new EGreedyModule({ spec, epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
+  const actor = new QActor(net.acting, explore);
+  const loss = new RecurrentDQNLoss(net.training, { lossFunction: "smoothL1", doubleDqn: true, gamma: config.gamma, burnIn: config.burnIn });
+  // Slices run along each env's stream and may cross episode ends (the loss resets at is_init): "env_id" is the trajectory key.
+  const sampler = new SliceSampler({ sliceLen: config.sliceLen, trajKey: "env_id", rng: rngs.sampler });
+  const buffer = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(config.bufferSize, { ndim: 2 }), sampler, batchSize: config.numSlices * config.sliceLen });
+  const optimizer = tf.train.adam(config.lr);
+  const targetSync = new TargetSync(loss, { kind: "soft", tau: config.tau });
+  const learner = new DqnLearner({ loss, buffer, optimizer, targetSync, gradClip: config.gradClip, nStep: 1, gamma: config.gamma, obsKeys: ["pixels"], prioritized: false });
+  const envIds = HostArray.from("int32", [config.numEnvs, config.stepsPerBatch], Array.from({ length: config.numEnvs * config.stepsPerBatch }, (_, i) => Math.floor(i / config.stepsPerBatch)));
+  const evalNorm = () => new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: pixelStats.loc, scale: pixelStats.scale });
+  const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation =>
+    evaluateGreedy((n, s) => makeEnv(config, net, n, s, evalNorm(), false).env, actor, { episodes, seed, trackInit: false, ...(onStep === undefined ? {} : { onStep }) });
+  return {
+    config,
+    net,
+    carts,
+    pixelStats,
+    env,
+    qnet: net.training,
+    actor,
+    loss,
+    buffer,
+    optimizer,
+    learner,
+    rngs,
+    returnScale: 1 / config.rewardScale,
+    store: (batch) => {
+      const next = batch.get("next") as TensorDict;
+      const stored = new TensorDict(
+        {
+          pixels: batch.get("pixels") as HostArray,
+          is_init: batch.get("is_init") as HostArray,
+          recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
+          recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
+          action: batch.get("action") as HostArray,
+          env_id: envIds,
+          next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
+        },
+        [...batch.batchSize],
+      );
+      buffer.extend(stored);
+    },
+    readEnv: (steps) => readCartPoles(carts, steps),
+    writeEnv: (saved) => writeCartPoles(env, carts, saved as CartPoleState),
+    evaluateEpisodes,
+    evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
+    dispose: () => {
+      loss.dispose();
+      for (const v of net.training.parameters().values()) v.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/** Trains (or resumes) the flagship; returns the loop's result and the built run (caller disposes). */
+export async function trainFlagship(config: FlagshipConfig, options: TrainOptions = {}): Promise<{ result: LoopResult; built: FlagshipRun }> {
+  const built = buildFlagship(config);
+  const result = await trainRun(built, config, { solvedAt: 195, ...options });
+  return { result, built };
+}
+
+const program = {
+  program: "npm start --",
+  description: "Recurrent DQN on pixel CartPole (tdrl's flagship). Defaults are the 2-core recipe of src/flagship-config.ts.",
+  defaultCommand: "train",
+  commands: {
+    train: {
+      summary: "train an agent, writing runs/<name>/ (config, metrics, checkpoints)",
+      flags: defineFlags({
+        frames: { type: "int", default: FLAGSHIP.totalFrames, positive: true, help: "total env frames" },
+        seed: { type: "int", default: FLAGSHIP.seed, min: 0, help: "seed of envs, network and sampling" },
+        numEnvs: { type: "int", default: FLAGSHIP.numEnvs, positive: true, max: 64, help: "envs stepped together", group: "Collection" },
+        frameSize: { type: "int", default: FLAGSHIP.frameSize, min: 36, max: 128, help: "side of the square grey frame", group: "Collection" },
+        updatesPerFrame: { type: "number", default: FLAGSHIP.updatesPerFrame, positive: true, max: 4, help: "gradient steps per frame (replay ratio)", group: "Learning" },
+        numSlices: { type: "int", default: FLAGSHIP.numSlices, positive: true, help: "slices per batch", group: "Learning" },
+        sliceLen: { type: "int", default: FLAGSHIP.sliceLen, min: 2, help: "steps per slice", group: "Learning" },
+        burnIn: { type: "int", default: FLAGSHIP.burnIn, min: 0, help: "steps per slice that only warm up the LSTM", group: "Learning" },
+        lr: { type: "number", default: FLAGSHIP.lr, positive: true, help: "Adam learning rate", group: "Learning" },
+        tau: { type: "number", default: FLAGSHIP.tau, positive: true, max: 1, help: "soft target update rate", group: "Learning" },
+        lstmHidden: { type: "int", default: FLAGSHIP.lstmHidden, positive: true, help: "LSTM hidden size", group: "Network" },
+        bufferSize: { type: "int", default: FLAGSHIP.bufferSize, positive: true, help: "replay capacity in steps", group: "Learning" },
+        epsFrames: { type: "int", default: FLAGSHIP.epsFrames, positive: true, help: "frames epsilon anneals over (1 -> 0.05)", group: "Learning" },
+        evalEvery: { type: "int", default: FLAGSHIP.evalEvery, min: 0, help: "frames between greedy evaluations (0: only at the end)" },
+        ...RUN_FLAGS,
+      }),
+    },
+    eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
+  },
+} as const;
+
+/** The command line: `train` (default) or `eval`. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const parsed = parseCommandLine(program, argv);
+  if (parsed.kind === "help") return void console.log(parsed.text);
+  await initBackend();
+  if (parsed.command === "eval") return void evalCommand(parsed.values, buildFlagship);
+  const v = parsed.values;
+  if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
+  const config: FlagshipConfig = {
+    ...FLAGSHIP,
+    totalFrames: v.frames,
+    seed: v.seed,
+    numEnvs: v.numEnvs,
+    frameSize: v.frameSize,
+    updatesPerFrame: v.updatesPerFrame,
+    numSlices: v.numSlices,
+    sliceLen: v.sliceLen,
+    burnIn: v.burnIn,
+    lr: v.lr,
+    tau: v.tau,
+    lstmHidden: v.lstmHidden,
+    bufferSize: v.bufferSize,
+    epsFrames: v.epsFrames,
+    evalEvery: v.evalEvery,
+  };
+  await trainCommand("flagship", v, config, trainFlagship);
+}
+
+runIfMain(import.meta.url, main);

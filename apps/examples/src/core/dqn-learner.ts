@@ -1,0 +1,92 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
+import type { TensorDictReplayBuffer } from "@tdrl/buffers";
+import { clipGradNorm, type DQNLoss } from "@tdrl/losses";
+import { nStepTransitions } from "./n-step";
+import type { TargetSync } from "./target-sync";
+
+export interface DqnLearnerOptions {
+  loss: DQNLoss;
+  buffer: TensorDictReplayBuffer;
+  optimizer: tf.Optimizer;
+  targetSync: TargetSync;
+  /** Max global gradient norm; `Infinity` for none. */
+  gradClip: number;
+  /** n of n-step returns (1: plain TD(0)); the loss must discount by `gamma ** nStep`. */
+  nStep: number;
+  /** One-step discount, for the n-step reward sums. */
+  gamma: number;
+  /** Observation keys the loss reads under `"next"` (moved to the end of the n-step window). */
+  obsKeys: readonly string[];
+  /** Feed `td_error` back to a prioritized sampler. */
+  prioritized: boolean;
+}
+
+/** What one gradient step measured. */
+export interface UpdateStats {
+  loss: number;
+  gradNorm: number;
+  meanTdError: number;
+}
+
+/**
+ * One DQN gradient step per `update()`: sample from the buffer, optional n-step targets, loss, gradient
+ * clipping, Adam, priorities, target sync. Everything runs inside `tf.tidy` / `tf.variableGrads` and is
+ * disposed before returning, so the tensor count does not move between updates.
+ *
+ * @example
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+ * import { LazyTensorStorage, RandomSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
+ * import { DQNLoss } from "@tdrl/losses";
+ * import { mlpQNetwork } from "./q-network";
+ * import { TargetSync } from "./target-sync";
+ * const loss = new DQNLoss(mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: [8], dueling: false, rng: new Rng(0) }));
+ * const buffer = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(64, { ndim: 2 }), sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 8 });
+ * const f = (...s: number[]) => HostArray.zeros("float32", s);
+ * const b = () => HostArray.zeros("bool", [1, 16, 1]);
+ * buffer.extend(new TensorDict({ observation: f(1, 16, 4), action: HostArray.zeros("int32", [1, 16]), next: { observation: f(1, 16, 4), reward: f(1, 16, 1), done: b(), terminated: b(), truncated: b() } }, [1, 16]));
+ * const learner = new DqnLearner({ loss, buffer, optimizer: tf.train.adam(1e-3), targetSync: new TargetSync(loss, { kind: "hard", everyUpdates: 5 }), gradClip: 10, nStep: 1, gamma: 0.99, obsKeys: ["observation"], prioritized: false });
+ * learner.update().loss; // a finite number
+ */
+export class DqnLearner {
+  readonly options: DqnLearnerOptions;
+  private count = 0;
+
+  constructor(options: DqnLearnerOptions) {
+    this.options = options;
+  }
+
+  /** Optimizer steps taken (restored from checkpoints with `resumeAt`). */
+  get updates(): number {
+    return this.count;
+  }
+
+  resumeAt(updates: number): void {
+    this.count = updates;
+  }
+
+  update(): UpdateStats {
+    const { loss, buffer, optimizer, gradClip, nStep, gamma, obsKeys } = this.options;
+    const batch = buffer.sample();
+    if (nStep > 1) nStepTransitions(buffer.storage, (batch.get("index") as HostArray).data as Int32Array, batch, { n: nStep, gamma, obsKeys });
+    const stats = this.step(batch);
+    if (this.options.prioritized) buffer.updateTensorDictPriority(batch);
+    this.count += 1;
+    this.options.targetSync.afterUpdate(this.count);
+    return stats;
+  }
+
+  private step(batch: TensorDict): UpdateStats {
+    const { loss, optimizer, gradClip } = this.options;
+    let meanTdError = 0;
+    const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
+    const { grads: clipped, norm } = Number.isFinite(gradClip) ? clipGradNorm(grads, gradClip) : { grads, norm: NaN };
+    optimizer.applyGradients(clipped);
+    const lossValue = value.dataSync()[0]!;
+    tf.dispose([value, grads, clipped]);
+    const tdError = batch.has("td_error") ? ((batch.get("td_error") as HostArray).data as Float32Array) : null;
+    if (tdError !== null) meanTdError = tdError.reduce((a, b) => a + b, 0) / tdError.length;
+    return { loss: lossValue, gradNorm: norm, meanTdError };
+  }
+}

@@ -1,0 +1,143 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { TensorDict } from "@tdrl/tensordict";
+import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
+import type { HasParameters } from "@tdrl/modules";
+import { EpisodeGif } from "../run/episode-gif";
+import { writeReport } from "../run/report-html";
+import { writeRewardCurve } from "../run/reward-curve";
+import { defineFlags, FlagError } from "../run/flags";
+import { RunDirectory } from "../run/run-directory";
+import { loadPolicyWeights } from "./checkpoint";
+import type { Evaluation } from "./evaluate";
+import type { LoopRecord, LoopResult } from "./train-loop";
+import type { TrainOptions } from "./train-run";
+
+/** What the commands need of a built run. */
+export interface Playable {
+  qnet: HasParameters;
+  evaluateEpisodes(episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation;
+  dispose(): void;
+}
+
+/** The `eval` command's flags, the same in every program. */
+export const EVAL_FLAGS = defineFlags({
+  checkpoint: { type: "string", default: "", placeholder: "runs/<name>", help: "run directory to play (required)" },
+  episodes: { type: "int", default: 10, positive: true, help: "episodes to play" },
+  seed: { type: "int", default: 12345, min: 0, help: "seed of the evaluation episodes" },
+  gif: { type: "string", default: null, placeholder: "file.gif", help: "also write one more greedy episode as an animated GIF" },
+});
+
+/** Flags every `train` command has. */
+export const RUN_FLAGS = defineFlags({
+  name: { type: "string", default: null, placeholder: "name", help: "run name under runs/ (default <program>-<time>)" },
+  resume: { type: "string", default: null, placeholder: "runs/<name>", help: "continue a stopped run from its checkpoint" },
+});
+
+/** One progress line per metrics row. */
+export function formatRecord(r: LoopRecord): string {
+  const ev = r.evalMean === undefined ? "" : ` | eval ${r.evalMean.toFixed(1)}`;
+  const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
+  return `frames ${r.frames} | episodes ${r.episodes} | return ${num(r.trainReward, 1)} | loss ${num(r.loss, 4)} | eps ${r.eps.toFixed(3)} | ${r.framesPerSecond.toFixed(0)} frames/s${ev}`;
+}
+
+/**
+ * The `eval` command: rebuilds the run from its `config.json`, loads the checkpoint's online weights and
+ * plays greedily; prints the returns.
+ *
+ * @example
+ * // e.g. `node --import tsx src/dqn-cartpole.ts eval --checkpoint runs/<name>`
+ * typeof evalCommand; // "function"
+ */
+export function evalCommand<C, B extends Playable>(
+  values: { checkpoint: string; episodes: number; seed: number; gif?: string | null },
+  build: (config: C) => B,
+): Evaluation {
+  if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
+  const run = RunDirectory.open(values.checkpoint);
+  const built = build(run.config as unknown as C);
+  try {
+    loadPolicyWeights(run.path, built.qnet);
+    const result = built.evaluateEpisodes(values.episodes, values.seed);
+    console.log(`returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`);
+    if (values.gif !== undefined && values.gif !== null) {
+      const played = writeEpisodeGif(built, values.gif, values.seed + 1);
+      console.log(`${values.gif}: an episode of return ${played}`);
+    }
+    return result;
+  } finally {
+    built.dispose();
+  }
+}
+
+/** The `train` command: a new run directory (or the one to resume), training with progress lines. */
+export async function trainCommand<C extends object>(
+  program: string,
+  values: { name: string | null; resume: string | null },
+  config: C,
+  train: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: Playable }>,
+): Promise<LoopResult> {
+  const run = values.resume !== null ? RunDirectory.open(values.resume) : RunDirectory.create({ program, name: values.name, config: { ...config } as Record<string, unknown> });
+  console.log(`run ${run.path}${values.resume !== null ? " (resumed)" : ""}`);
+  const { result, built } = await train(run.config as unknown as C, { run, resume: values.resume !== null, log: (r) => console.log(formatRecord(r)) });
+  try {
+    await writeArtifacts(run, program, built, result);
+  } finally {
+    built.dispose();
+  }
+  const solved = result.state.solvedAtFrames === null ? "not solved" : `solved at ${result.state.solvedAtFrames} frames`;
+  console.log(`done: ${result.state.frames} frames in ${result.seconds.toFixed(0)} s; best eval ${result.state.bestEval.toFixed(1)}; ${solved}`);
+  return result;
+}
+
+/** The carts under an env (through `TransformedEnv.baseEnv`), for full-size renders. */
+function cartsOf(env: EnvBase): CartPoleEnv | null {
+  let e: EnvBase | undefined = env;
+  while (e !== undefined && !(e instanceof CartPoleEnv)) e = (e as { baseEnv?: EnvBase }).baseEnv;
+  return e ?? null;
+}
+
+/** Plays one greedy episode and writes it, rendered full size, as a GIF; returns the episode's return. */
+function writeEpisodeGif(built: Playable, file: string, seed: number): number {
+  const gif = new EpisodeGif();
+  const played = built.evaluateEpisodes(1, seed, (_root, env) => {
+    const carts = cartsOf(env);
+    if (carts !== null) gif.addFrame(carts.render(0));
+  });
+  if (gif.frames > 0) writeFileSync(file, gif.finish());
+  return played.mean;
+}
+
+/** After training: reward curve, a GIF of one greedy episode (full-size renders), and report.html. */
+async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: LoopResult): Promise<void> {
+  const rows = run.readMetrics();
+  await writeRewardCurve(run.path, rows, { title: `${program}: return vs frames` });
+  const played = writeEpisodeGif(built, join(run.path, "episode.gif"), 4242);
+  writeReport(run.path, {
+    title: program,
+    config: run.config,
+    summary: {
+      frames: result.state.frames,
+      "wall time (s)": Math.round(result.seconds),
+      updates: result.state.updates,
+      "best eval return": result.state.bestEval,
+      "solved at frames": result.state.solvedAtFrames ?? "not solved",
+      "GIF episode return": played,
+    },
+    gifCaption: `A greedy episode of the trained agent (return ${played})`,
+  });
+}
+
+/** Runs `main` when `url` is the entry script; a `FlagError` prints as one line and exits 2. */
+export function runIfMain(url: string, main: (argv: readonly string[]) => Promise<void>): void {
+  if (process.argv[1] === undefined || url !== new URL(`file://${process.argv[1]}`).href) return;
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    if (e instanceof FlagError) {
+      console.error(`error: ${e.message} (see --help)`);
+      process.exitCode = 2;
+    } else {
+      console.error(e);
+      process.exitCode = 1;
+    }
+  });
+}

@@ -1,0 +1,234 @@
+import type { Rng, RngState, TensorDict } from "@tdrl/tensordict";
+import type { EnvBase } from "@tdrl/envs";
+import type { ReplayBuffer } from "@tdrl/buffers";
+import type { QActor } from "./actor";
+import type { EnvRunner, RunnerSnapshot } from "./env-runner";
+import type { Evaluation } from "./evaluate";
+import type { UpdateStats } from "./dqn-learner";
+
+/** The schedule of an off-policy run, in frames (env steps summed over sub-envs). */
+export interface LoopConfig {
+  totalFrames: number;
+  /** Env steps per sub-env between learning phases. */
+  stepsPerBatch: number;
+  /** Frames of uniformly random actions before learning starts. */
+  initRandomFrames: number;
+  /** Gradient steps per collected frame (the replay ratio), e.g. 0.5 or 1/50. */
+  updatesPerFrame: number;
+  /** Greedy evaluation every this many frames (0: never). */
+  evalEvery: number;
+  /** Checkpoint boundary every this many frames (0: never); the env is reseeded there in every run. */
+  checkpointEvery: number;
+  seed: number;
+}
+
+/** One line of `metrics.jsonl`. */
+export interface LoopRecord {
+  frames: number;
+  updates: number;
+  episodes: number;
+  seconds: number;
+  framesPerSecond: number;
+  eps: number;
+  /** Mean return of the episodes that ended since the last record (NaN if none). */
+  trainReward: number;
+  loss: number;
+  evalMean?: number;
+  evalRewards?: number[];
+}
+
+/** The learner side of the loop: the DQN and recurrent-DQN learners both fit. */
+export interface Learner {
+  readonly updates: number;
+  resumeAt(updates: number): void;
+  update(): UpdateStats;
+}
+
+/** The loop's own state, saved in a checkpoint's `state.json` under `loop`. */
+export interface LoopState {
+  frames: number;
+  updates: number;
+  episodes: number;
+  segment: number;
+  bestEval: number;
+  solvedAtFrames: number | null;
+  rngs: Record<string, RngState>;
+  runner: RunnerSnapshot;
+  env: unknown;
+}
+
+export interface LoopParts {
+  env: EnvBase;
+  runner: EnvRunner;
+  actor: QActor;
+  buffer: ReplayBuffer;
+  learner: Learner;
+  /** Writes a collected `[numEnvs, T]` batch to the buffer. Default `buffer.extend(batch)`. */
+  store?: (batch: TensorDict) => void;
+  /** Called on episode counts changing (the classic recipe syncs its target every k episodes). */
+  onEpisodes?: (before: number, after: number) => void;
+  evaluate: () => Evaluation;
+  /** Every stateful RNG the run owns, by name, saved and restored with the run. */
+  rngs: Record<string, Rng>;
+  /** Snapshot / restore of the env's physical state (the runner's episode steps are its step counters). */
+  envState: { read: () => unknown; write: (saved: unknown) => void };
+  log: (record: LoopRecord) => void;
+  /** Seconds between metrics rows (besides the rows of evaluations). Default 5. */
+  logEverySeconds?: number;
+  /** Writes a checkpoint with the loop state (the caller adds weights, optimizer and buffer). */
+  checkpoint?: (loop: LoopState) => Promise<void>;
+  /** Evaluation mean at which the run counts as solved (recorded, and the run stops when `stopWhenSolved`). */
+  solvedAt?: number;
+  stopWhenSolved?: boolean;
+  /** Stop (after checkpointing) once this many frames are done: how tests stop a run mid-way. */
+  stopAtFrames?: number;
+}
+
+export interface LoopResult {
+  state: LoopState;
+  lastEval: Evaluation | null;
+  seconds: number;
+}
+
+/**
+ * The off-policy training loop shared by every program: collect `stepsPerBatch` steps per sub-env
+ * (random actions until `initRandomFrames`), extend the buffer, run the gradient steps the replay ratio
+ * owes, anneal epsilon, evaluate, log, checkpoint. Updates owed are `floor(frames * updatesPerFrame)` minus
+ * those done, so the schedule depends only on frame counts and a resumed run repeats it exactly.
+ *
+ * At every checkpoint boundary the env's reset streams are reseeded from `(seed, segment)`, in runs that
+ * checkpoint and runs that do not, so a resumed run continues with the same episodes although the env's
+ * RNG state is not readable.
+ *
+ * @example
+ * // every program runs it: see dqn-cartpole.ts (`trainDqnCartPole`) and its tests.
+ * typeof trainLoop; // "function"
+ */
+export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: LoopState): Promise<LoopResult> {
+  checkConfig(config);
+  const { env, runner, actor, buffer, learner, log } = parts;
+  const numEnvs = runner.numEnvs;
+  const framesPerBatch = config.stepsPerBatch * numEnvs;
+  const state: LoopState = resume ?? {
+    frames: 0,
+    updates: 0,
+    episodes: 0,
+    segment: 0,
+    bestEval: -Infinity,
+    solvedAtFrames: null,
+    rngs: {},
+    runner: runner.snapshot(),
+    env: null,
+  };
+  if (resume !== undefined) {
+    for (const [name, rng] of Object.entries(parts.rngs)) {
+      const saved = resume.rngs[name];
+      if (saved === undefined) throw new Error(`trainLoop: the checkpoint has no state for RNG "${name}"`);
+      rng.setState(saved);
+    }
+    parts.envState.write(resume.env); // resets the env, so reseed after it
+    env.setSeed(segmentSeed(config.seed, resume.segment));
+    runner.restore(resume.runner);
+    learner.resumeAt(resume.updates);
+    // Anneal in the same increments as the loop did: one big step rounds differently.
+    const randomFrames = Math.ceil(config.initRandomFrames / framesPerBatch) * framesPerBatch;
+    for (let f = randomFrames; f < resume.frames; f += framesPerBatch) actor.explore.step(framesPerBatch);
+  } else {
+    env.setSeed(segmentSeed(config.seed, 0));
+  }
+  const started = performance.now();
+  let windowStart = started;
+  let windowFrames = 0;
+  let lossSum = 0;
+  let lossCount = 0;
+  let rewards: number[] = [];
+  let lastEval: Evaluation | null = null;
+  let checkpointedAt = resume?.frames ?? -1;
+  const checkpoint = async () => {
+    if (parts.checkpoint === undefined) return;
+    state.rngs = Object.fromEntries(Object.entries(parts.rngs).map(([k, r]) => [k, r.state()]));
+    state.runner = runner.snapshot();
+    state.env = parts.envState.read();
+    await parts.checkpoint(structuredClone(state));
+    checkpointedAt = state.frames;
+  };
+  while (state.frames < config.totalFrames) {
+    const random = state.frames < config.initRandomFrames;
+    const batch = runner.collect(config.stepsPerBatch, (root) => (random ? env.randAction(root) : actor.act(root, "explore")));
+    if (parts.store !== undefined) parts.store(batch);
+    else buffer.extend(batch);
+    const before = state.frames;
+    state.frames += framesPerBatch;
+    windowFrames += framesPerBatch;
+    if (!random) actor.explore.step(framesPerBatch);
+    const ended = runner.takeEpisodes();
+    for (const e of ended) rewards.push(e.reward);
+    if (ended.length > 0) parts.onEpisodes?.(state.episodes, state.episodes + ended.length);
+    state.episodes += ended.length;
+    if (state.frames >= config.initRandomFrames) {
+      const owed = Math.floor(state.frames * config.updatesPerFrame) - Math.floor(config.initRandomFrames * config.updatesPerFrame);
+      while (learner.updates < owed) {
+        const stats = learner.update();
+        lossSum += stats.loss;
+        lossCount += 1;
+      }
+    }
+    state.updates = learner.updates;
+    const crossed = (every: number) => every > 0 && Math.floor(state.frames / every) > Math.floor(before / every);
+    const evalNow = crossed(config.evalEvery) || state.frames >= config.totalFrames;
+    if (evalNow) {
+      lastEval = parts.evaluate();
+      state.bestEval = Math.max(state.bestEval, lastEval.mean);
+      if (parts.solvedAt !== undefined && state.solvedAtFrames === null && lastEval.mean >= parts.solvedAt) state.solvedAtFrames = state.frames;
+    }
+    const now = performance.now();
+    // A row per evaluation and at most one per logEverySeconds otherwise: enough for curves, not a flood.
+    if (evalNow || (rewards.length > 0 && now - windowStart > (parts.logEverySeconds ?? 5) * 1000)) {
+      log({
+        frames: state.frames,
+        updates: state.updates,
+        episodes: state.episodes,
+        seconds: (now - started) / 1000,
+        framesPerSecond: (windowFrames * 1000) / Math.max(1, now - windowStart),
+        eps: random ? 1 : actor.explore.eps,
+        trainReward: rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0) / rewards.length : NaN,
+        loss: lossCount > 0 ? lossSum / lossCount : NaN,
+        ...(evalNow && lastEval !== null ? { evalMean: lastEval.mean, evalRewards: lastEval.rewards } : {}),
+      });
+      windowStart = now;
+      windowFrames = 0;
+      lossSum = 0;
+      lossCount = 0;
+      rewards = [];
+    }
+    const stop = (parts.stopAtFrames !== undefined && state.frames >= parts.stopAtFrames) || (parts.stopWhenSolved === true && state.solvedAtFrames !== null);
+    if (crossed(config.checkpointEvery)) {
+      state.segment += 1;
+      env.setSeed(segmentSeed(config.seed, state.segment));
+      await checkpoint();
+    }
+    if (stop) break;
+  }
+  // The end of a run is a checkpoint too (for eval, and for a resume with more frames; resumes are exact
+  // from boundary checkpoints, where the env was reseeded).
+  if (checkpointedAt !== state.frames) await checkpoint();
+  return { state, lastEval, seconds: (performance.now() - started) / 1000 };
+}
+
+function segmentSeed(seed: number, segment: number): number {
+  return (seed * 1_000_003 + segment * 7919 + 1) >>> 0;
+}
+
+function checkConfig(c: LoopConfig): void {
+  const int = (name: keyof LoopConfig, min: number) => {
+    const v = c[name];
+    if (!(Number.isInteger(v) && v >= min)) throw new Error(`trainLoop: ${name} must be an integer >= ${min}, got ${String(v)}`);
+  };
+  int("totalFrames", 1);
+  int("stepsPerBatch", 1);
+  int("initRandomFrames", 0);
+  int("evalEvery", 0);
+  int("checkpointEvery", 0);
+  if (!(Number.isFinite(c.updatesPerFrame) && c.updatesPerFrame >= 0)) throw new Error(`trainLoop: updatesPerFrame must be a number >= 0, got ${c.updatesPerFrame}`);
+}
+

@@ -1,0 +1,89 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "@tdrl/tensordict";
+import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
+import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
+import { RunDirectory } from "./run/run-directory";
+import { readCheckpoint } from "./run/checkpoint-files";
+
+const root = mkdtempSync(join(tmpdir(), "dqn-cartpole-"));
+beforeAll(async () => {
+  await initBackend({ prefer: "wasm" });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// A few thousand frames of the tuned recipe, scaled down so a smoke run takes seconds.
+const smoke: DqnCartPoleConfig = { ...TUNED, double: false, nStep: 1, totalFrames: 3072, stepsPerBatch: 128, initRandomFrames: 512, numCells: [32, 32], batchSize: 32, evalEvery: 1536, evalEpisodes: 4, checkpointEvery: 1024, epsFrames: 1000 };
+
+function weights(params: Map<string, tf.Variable>): number[] {
+  return [...params.values()].flatMap((v) => Array.from(v.dataSync()));
+}
+
+describe("dqn-cartpole smoke runs", () => {
+  for (const variant of [{}, { double: true, dueling: true }, { prioritized: true, nStep: 3 }, { target: { kind: "hardEpisodes" as const, everyEpisodes: 5 } }]) {
+    it(`trains ${JSON.stringify(variant)}: files written, metrics finite, no tensor leak`, async () => {
+      const config = { ...smoke, ...variant };
+      const run = RunDirectory.create({ root, program: "dqn-cartpole", config: { ...config } });
+      const before = tf.memory().numTensors;
+      const counts: number[] = [];
+      const { result, built } = await trainDqnCartPole(config, { run, logEverySeconds: 0, log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors) });
+      expect(result.state.frames).toBe(3072);
+      expect(result.state.updates).toBe(Math.floor(3072 * 0.5) - 256);
+      const rows = run.readMetrics();
+      expect(rows.length).toBeGreaterThan(2);
+      const losses = rows.map((r) => r.loss).filter((l): l is number => typeof l === "number");
+      expect(losses.length).toBeGreaterThan(0);
+      for (const l of losses) expect(Number.isFinite(l)).toBe(true);
+      const evals = rows.map((r) => r.eval_return).filter((e): e is number => typeof e === "number");
+      expect(evals.length).toBe(2);
+      for (const e of evals) expect(e).toBeGreaterThanOrEqual(8); // CartPole episodes last at least 8 steps
+      for (const f of ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint/manifest.json"]) {
+        expect(existsSync(join(run.path, f)), f).toBe(true);
+      }
+      // Once Adam has its slots, the tensor count stays put; disposing the run frees everything it made.
+      expect(counts.length).toBeGreaterThan(2);
+      expect(new Set(counts).size).toBe(1);
+      built.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }, 120_000);
+  }
+
+  it("a run stopped at a checkpoint and resumed ends with the same weights as an uninterrupted one", async () => {
+    const config: DqnCartPoleConfig = { ...smoke, prioritized: true, nStep: 2, double: true };
+    const whole = await trainDqnCartPole(config);
+    const expected = weights(whole.built.qnet.parameters());
+    const expectedTarget = weights(whole.built.loss.targetParameters());
+    whole.built.dispose();
+
+    const run = RunDirectory.create({ root, program: "resume", config: { ...config } });
+    const first = await trainDqnCartPole(config, { run, stopAtFrames: 2048 });
+    expect(first.result.state.frames).toBe(2048);
+    first.built.dispose();
+    expect((readCheckpoint(join(run.path, "checkpoint")).json("state") as { loop: { frames: number } }).loop.frames).toBe(2048);
+
+    const second = await trainDqnCartPole(config, { run: RunDirectory.open(run.path), resume: true });
+    expect(second.result.state.frames).toBe(3072);
+    const got = weights(second.built.qnet.parameters());
+    expect(got.length).toBe(expected.length);
+    expect(got).toEqual(expected);
+    expect(weights(second.built.loss.targetParameters())).toEqual(expectedTarget);
+    second.built.dispose();
+  }, 180_000);
+});
+
+describe("dqn-cartpole flags", () => {
+  it("refuses a mistyped or out-of-range flag, naming it, before building anything", async () => {
+    await expect(main(["train", "--n-stepp", "3"])).rejects.toThrow("unknown flag --n-stepp (did you mean --n-step?)");
+    await expect(main(["train", "--n-step", "50"])).rejects.toThrow(/--n-step/);
+    await expect(main(["eval"])).rejects.toThrow("eval needs --checkpoint runs/<name>");
+  });
+
+  it("maps flags onto the preset, 0 meaning the preset's value", () => {
+    const c = configFromFlags({ preset: "classic", seed: 3, frames: 0, double: true, dueling: false, prioritized: true, nStep: 3, lr: 0, batchSize: 64 });
+    expect(c).toMatchObject({ seed: 3, totalFrames: 100_000, double: true, prioritized: true, nStep: 3, lr: 5e-4, batchSize: 64, gamma: 0.98 });
+    expect(c.target).toEqual({ kind: "hardEpisodes", everyEpisodes: 20 });
+  });
+});

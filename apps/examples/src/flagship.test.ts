@@ -1,0 +1,76 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initBackend } from "@tdrl/tensordict";
+import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
+import { buildFlagship, trainFlagship } from "./flagship";
+import { evalCommand } from "./core/program-cli";
+import { readGifInfo } from "./run/episode-gif";
+import { RunDirectory } from "./run/run-directory";
+
+const root = mkdtempSync(join(tmpdir(), "flagship-"));
+beforeAll(async () => {
+  await initBackend({ prefer: "wasm" });
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// The default recipe, shrunk to a couple of thousand frames: a smaller LSTM and batch, frequent checkpoints.
+const smoke: FlagshipConfig = {
+  ...FLAGSHIP,
+  totalFrames: 1536,
+  initRandomFrames: 512,
+  lstmHidden: 16,
+  numSlices: 2,
+  sliceLen: 12,
+  burnIn: 4,
+  updatesPerFrame: 1 / 32,
+  bufferSize: 4096,
+  initStatsFrames: 64,
+  evalEvery: 768,
+  evalEpisodes: 2,
+  checkpointEvery: 512,
+};
+
+const weights = (params: Map<string, tf.Variable>) => [...params.values()].flatMap((v) => Array.from(v.dataSync()));
+
+describe("flagship smoke run", () => {
+  it("trains: files written, metrics finite, no tensor leak; eval plays the checkpoint", async () => {
+    const run = RunDirectory.create({ root, program: "flagship", config: { ...smoke } });
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const { result, built } = await trainFlagship(smoke, { run, logEverySeconds: 0, log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors) });
+    expect(result.state.frames).toBe(1536);
+    expect(result.state.updates).toBe(1536 / 32 - 512 / 32);
+    const rows = run.readMetrics();
+    for (const r of rows) if (r.loss !== null) expect(Number.isFinite(r.loss)).toBe(true);
+    const evals = rows.map((r) => r.eval_return).filter((e): e is number => typeof e === "number");
+    expect(evals.length).toBe(2);
+    for (const e of evals) expect(e).toBeGreaterThanOrEqual(8); // unscaled CartPole returns
+    expect(existsSync(join(run.path, "checkpoint", "manifest.json"))).toBe(true);
+    expect(counts.length).toBeGreaterThan(1);
+    expect(new Set(counts).size).toBe(1);
+    built.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const gif = join(root, "episode.gif");
+    const played = evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, gif }, buildFlagship);
+    expect(played.rewards.length).toBe(2);
+    const info = readGifInfo(new Uint8Array(readFileSync(gif)));
+    expect(info.frames).toBeGreaterThanOrEqual(8); // one frame per step of a CartPole episode
+    expect([info.width, info.height]).toEqual([300, 200]);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 180_000);
+
+  it("a run stopped at a checkpoint and resumed ends with the same weights", async () => {
+    const whole = await trainFlagship(smoke);
+    const expected = weights(whole.built.qnet.parameters());
+    whole.built.dispose();
+    const run = RunDirectory.create({ root, program: "flagship-resume", config: { ...smoke } });
+    (await trainFlagship(smoke, { run, stopAtFrames: 1024 })).built.dispose();
+    const second = await trainFlagship(smoke, { run: RunDirectory.open(run.path), resume: true });
+    expect(second.result.state.frames).toBe(1536);
+    expect(weights(second.built.qnet.parameters())).toEqual(expected);
+    second.built.dispose();
+  }, 240_000);
+});

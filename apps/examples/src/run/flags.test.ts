@@ -1,0 +1,146 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { FlagError, cliName, commandHelp, defineFlags, parseCommandLine, parseFlags } from "./flags";
+
+const trainFlags = defineFlags({
+  lr: { type: "number", default: 1e-3, positive: true, help: "Adam learning rate", group: "Optimization" },
+  batchSize: { type: "int", default: 32, min: 1, max: 4096, help: "minibatch size", group: "Optimization" },
+  gamma: { type: "number", default: 0.99, min: 0, max: 1, help: "discount" },
+  device: { type: "enum", values: ["wasm", "cpu"], default: "wasm", help: "tfjs backend" },
+  resume: { type: "string", default: null, placeholder: "run dir", help: "continue a run" },
+  name: { type: "string", default: "flagship", help: "run name" },
+  gif: { type: "bool", default: true, help: "write a GIF" },
+  verbose: { type: "bool", default: false, help: "more output" },
+});
+const program = {
+  program: "flagship",
+  description: "Recurrent DQN on pixel CartPole.",
+  defaultCommand: "train",
+  commands: {
+    train: { summary: "train an agent", flags: trainFlags },
+    eval: {
+      summary: "play a checkpoint greedily",
+      flags: defineFlags({
+        checkpoint: { type: "string", default: null, required: true, placeholder: "runs/<name>", help: "run to play" },
+        episodes: { type: "int", default: 10, positive: true, help: "episodes" },
+      }),
+    },
+  },
+} as const;
+
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(FlagError);
+    return (e as Error).message;
+  }
+  throw new Error("expected a FlagError");
+}
+
+describe("parseFlags", () => {
+  it("returns the defaults when nothing is given", () => {
+    expect(parseFlags(trainFlags, [])).toEqual({ lr: 1e-3, batchSize: 32, gamma: 0.99, device: "wasm", resume: null, name: "flagship", gif: true, verbose: false });
+  });
+
+  it("parses every type, in both --name value and --name=value forms", () => {
+    const v = parseFlags(trainFlags, ["--lr", "3e-4", "--batch-size=64", "--device", "cpu", "--resume", "runs/a", "--no-gif", "--verbose", "--gamma=0"]);
+    expect(v).toEqual({ lr: 3e-4, batchSize: 64, gamma: 0, device: "cpu", resume: "runs/a", name: "flagship", gif: false, verbose: true });
+    expect(parseFlags(trainFlags, ["--verbose=false", "--gif=true"])).toMatchObject({ verbose: false, gif: true });
+    expect(parseFlags(trainFlags, ["--gif", "false", "--verbose", "true"])).toMatchObject({ verbose: true, gif: false });
+  });
+
+  it("types the values from the spec", () => {
+    const v = parseFlags(trainFlags, []);
+    expectTypeOf(v.lr).toEqualTypeOf<number>();
+    expectTypeOf(v.device).toEqualTypeOf<"wasm" | "cpu">();
+    expectTypeOf(v.resume).toEqualTypeOf<string | null>();
+    expectTypeOf(v.name).toEqualTypeOf<string>();
+    expectTypeOf(v.gif).toEqualTypeOf<boolean>();
+  });
+
+  it("says what is wrong with a value", () => {
+    expect(errorOf(() => parseFlags(trainFlags, ["--lr", "abc"]))).toBe('--lr: expected a positive number, got "abc"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--lr", "-1"]))).toBe('--lr: expected a positive number, got "-1"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--lr"]))).toBe("--lr: expected a positive number, got nothing");
+    expect(errorOf(() => parseFlags(trainFlags, ["--batch-size", "2.5"]))).toBe('--batch-size: expected an integer between 1 and 4096, got "2.5"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--batch-size=5000"]))).toBe('--batch-size: expected an integer between 1 and 4096, got "5000"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--gamma", "1.5"]))).toBe('--gamma: expected a number between 0 and 1, got "1.5"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--device", "gpu"]))).toBe('--device: expected one of wasm, cpu, got "gpu"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--verbose=yes"]))).toBe('--verbose: expected true or false (or no value), got "yes"');
+    expect(errorOf(() => parseFlags(trainFlags, ["--resume", "--verbose"]))).toBe("--resume: expected a run dir value, got nothing");
+    expect(errorOf(() => parseFlags(trainFlags, ["--no-gif=1"]))).toBe('--no-gif: takes no value, got "1"');
+  });
+
+  it("suggests the nearest flag for a typo, and rejects repeats and stray words", () => {
+    expect(errorOf(() => parseFlags(trainFlags, ["--lrr", "1"]))).toBe("unknown flag --lrr (did you mean --lr?)");
+    expect(errorOf(() => parseFlags(trainFlags, ["--batchsize", "1"]))).toBe("unknown flag --batchsize (did you mean --batch-size?)");
+    expect(errorOf(() => parseFlags(trainFlags, ["--frobnicate"]))).toBe("unknown flag --frobnicate");
+    expect(errorOf(() => parseFlags(trainFlags, ["--no-lr"]))).toBe("--no-lr: --lr is not an on/off flag");
+    expect(errorOf(() => parseFlags(trainFlags, ["--lr", "1", "--lr=2"]))).toBe("--lr given twice");
+    expect(errorOf(() => parseFlags(trainFlags, ["oops"]))).toBe('unexpected argument "oops": flags look like --name value or --name=value');
+  });
+
+  it("refuses a spec whose default breaks its own rules", () => {
+    expect(() => defineFlags({ lr: { type: "number", default: 0, positive: true, help: "" } })).toThrow('flag spec "lr": default 0 is not a positive number');
+    expect(() => defineFlags({ d: { type: "enum", values: ["a"], default: "b" as "a", help: "" } })).toThrow('flag spec "d": default "b" is not one of a');
+  });
+
+  it("turns camelCase names into kebab-case flags", () => {
+    expect(cliName("frameSkip")).toBe("frame-skip");
+    expect(cliName("lr")).toBe("lr");
+  });
+});
+
+describe("parseCommandLine", () => {
+  it("dispatches subcommands and uses the default command for bare flags", () => {
+    const e = parseCommandLine(program, ["eval", "--episodes", "3", "--checkpoint", "runs/a"]);
+    expect(e).toEqual({ kind: "command", command: "eval", values: { episodes: 3, checkpoint: "runs/a" } });
+    if (e.kind === "command" && e.command === "eval") expectTypeOf(e.values.checkpoint).toEqualTypeOf<string>();
+    expect(errorOf(() => parseCommandLine(program, ["eval"]))).toBe("--checkpoint is required (run to play)");
+    expect(commandHelp(program, "eval")).toContain("  --checkpoint <runs/<name>>  run to play (required)\n");
+    const t = parseCommandLine(program, ["--lr=0.5"]);
+    expect(t.kind === "command" && t.command === "train" && t.values.lr).toBe(0.5);
+    expect(parseCommandLine(program, []).kind).toBe("command");
+  });
+
+  it("returns help text for --help, -h and help <command>", () => {
+    for (const argv of [["--help"], ["-h"], ["help"]]) {
+      const h = parseCommandLine(program, argv);
+      expect(h.kind).toBe("help");
+      if (h.kind === "help") expect(h.text).toContain("  train  train an agent\n  eval   play a checkpoint greedily");
+    }
+    const h = parseCommandLine(program, ["train", "--lrr", "--help"]);
+    expect(h).toEqual({ kind: "help", text: commandHelp(program, "train") });
+    expect(parseCommandLine(program, ["help", "eval"])).toEqual({ kind: "help", text: commandHelp(program, "eval") });
+  });
+
+  it("generates grouped help with types, defaults and ranges", () => {
+    const text = commandHelp(program, "train");
+    expect(text).toBe(
+      [
+        "flagship train: train an agent",
+        "",
+        "Usage: flagship train [flags]",
+        "",
+        "Optimization:",
+        "  --lr <number>        Adam learning rate (a positive number) (default: 0.001)",
+        "  --batch-size <int>   minibatch size (an integer between 1 and 4096) (default: 32)",
+        "",
+        "Options:",
+        "  --gamma <number>     discount (a number between 0 and 1) (default: 0.99)",
+        "  --device <wasm|cpu>  tfjs backend (default: wasm)",
+        "  --resume <run dir>   continue a run (default: none)",
+        "  --name <text>        run name (default: flagship)",
+        "  --gif                write a GIF (default: on; --no-gif turns it off)",
+        "  --verbose            more output (default: off)",
+        "",
+        "  --help               show this help",
+      ].join("\n"),
+    );
+  });
+
+  it("names an unknown command and the nearest one", () => {
+    expect(errorOf(() => parseCommandLine(program, ["trian"]))).toBe('unknown command "trian" (did you mean train?); commands: train, eval');
+    expect(errorOf(() => parseCommandLine(program, ["help", "xyz"]))).toBe('unknown command "xyz"; commands: train, eval');
+  });
+});

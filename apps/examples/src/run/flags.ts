@@ -1,0 +1,325 @@
+/**
+ * A small typed command-line flag parser for the example programs: a spec of flags gives the parsed
+ * types, the defaults, the validation and the `--help` text, so the four never disagree.
+ */
+
+interface FlagCommon {
+  help: string;
+  /** Heading the flag is listed under in `--help` (default "Options"). */
+  group?: string;
+}
+export interface NumberFlag extends FlagCommon {
+  type: "number";
+  default: number;
+  /** The value must be > 0. */
+  positive?: boolean;
+  min?: number;
+  max?: number;
+}
+export interface IntFlag extends FlagCommon {
+  type: "int";
+  default: number;
+  positive?: boolean;
+  min?: number;
+  max?: number;
+}
+export interface StringFlag extends FlagCommon {
+  type: "string";
+  /** `null`: the flag is optional and absent unless given. */
+  default: string | null;
+  /** The flag must be given (then `default` is only what `--help` shows: use null). */
+  required?: boolean;
+  /** Placeholder shown in `--help` (default "text"). */
+  placeholder?: string;
+}
+export interface BoolFlag extends FlagCommon {
+  type: "bool";
+  default: boolean;
+}
+export interface EnumFlag<V extends string = string> extends FlagCommon {
+  type: "enum";
+  values: readonly V[];
+  default: V;
+}
+export type FlagSpec = NumberFlag | IntFlag | StringFlag | BoolFlag | EnumFlag;
+/** Flags by their camelCase name; on the command line `frameSkip` is `--frame-skip`. */
+export type FlagSpecs = Record<string, FlagSpec>;
+
+/** The parsed values of a spec, typed from it. */
+export type FlagValues<S extends FlagSpecs> = {
+  -readonly [K in keyof S]: S[K] extends BoolFlag
+    ? boolean
+    : S[K] extends EnumFlag<infer V>
+      ? V
+      : S[K] extends StringFlag
+        ? S[K] extends { required: true }
+          ? string
+          : S[K]["default"] extends string
+            ? string
+            : string | null
+        : number;
+};
+
+export interface CommandSpec<S extends FlagSpecs = FlagSpecs> {
+  /** One line for the command list. */
+  summary: string;
+  flags: S;
+}
+export interface ProgramSpec<C extends Record<string, CommandSpec>> {
+  /** How the program is invoked, for the usage lines (e.g. "npm start --"). */
+  program: string;
+  description: string;
+  commands: C;
+  /** Command used when the first argument is a flag or absent (e.g. "train"). */
+  defaultCommand?: keyof C & string;
+}
+
+/** The result of parsing: the chosen command with its values, or help text the caller prints. */
+export type ParsedCommandLine<C extends Record<string, CommandSpec>> =
+  | { [K in keyof C & string]: { kind: "command"; command: K; values: FlagValues<C[K]["flags"]> } }[keyof C & string]
+  | { kind: "help"; text: string };
+
+/** A command-line mistake; the message says which flag and what is wrong, ready to print. */
+export class FlagError extends Error {
+  override name = "FlagError";
+}
+
+/** Identity helper that keeps the literal types of a spec (enum values, null defaults) for `FlagValues`. */
+export function defineFlags<const S extends FlagSpecs>(specs: S): S {
+  for (const [name, spec] of Object.entries(specs)) checkDefault(name, spec);
+  return specs;
+}
+
+/**
+ * Parses `argv` (without `node` and the script) for a program with subcommands (`train`, `eval`, ...).
+ * `--help` / `-h` anywhere, or `help [command]`, returns help text instead of values.
+ *
+ * @example
+ * import { defineFlags, parseCommandLine } from "./flags";
+ *
+ * const program = {
+ *   program: "flagship",
+ *   description: "Recurrent DQN on pixel CartPole.",
+ *   defaultCommand: "train",
+ *   commands: {
+ *     train: { summary: "train an agent", flags: defineFlags({ lr: { type: "number", default: 1e-3, positive: true, help: "Adam learning rate" } }) },
+ *     eval: { summary: "play a checkpoint", flags: defineFlags({ episodes: { type: "int", default: 10, positive: true, help: "episodes to play" } }) },
+ *   },
+ * } as const;
+ * const parsed = parseCommandLine(program, ["train", "--lr", "3e-4"]);
+ * if (parsed.kind !== "command" || parsed.command !== "train" || parsed.values.lr !== 3e-4) throw new Error("parse failed");
+ * let message = "";
+ * try { parseCommandLine(program, ["train", "--lrr=1"]); } catch (e) { message = (e as Error).message; }
+ * if (message !== "unknown flag --lrr (did you mean --lr?)") throw new Error(message);
+ */
+export function parseCommandLine<const C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, argv: readonly string[]): ParsedCommandLine<C> {
+  const names = Object.keys(spec.commands);
+  const first = argv[0];
+  if (first === "--help" || first === "-h") return { kind: "help", text: programHelp(spec) };
+  if (first === undefined || first.startsWith("-")) {
+    if (spec.defaultCommand === undefined) {
+      if (first === undefined) return { kind: "help", text: programHelp(spec) };
+      throw new FlagError(`expected a command (${names.join(", ")}) before ${first}`);
+    }
+    return parseCommand(spec, spec.defaultCommand, argv);
+  }
+  if (first === "help") {
+    const which = argv[1];
+    if (which === undefined) return { kind: "help", text: programHelp(spec) };
+    return { kind: "help", text: commandHelp(spec, commandName(spec, which)) };
+  }
+  return parseCommand(spec, commandName(spec, first), argv.slice(1));
+}
+
+function commandName<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, name: string): keyof C & string {
+  if (Object.hasOwn(spec.commands, name)) return name;
+  const names = Object.keys(spec.commands);
+  const guess = closest(name, names);
+  throw new FlagError(`unknown command "${name}"${guess === null ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`);
+}
+
+function parseCommand<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, command: keyof C & string, argv: readonly string[]): ParsedCommandLine<C> {
+  if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: commandHelp(spec, command) };
+  const values = parseFlags(spec.commands[command]!.flags, argv);
+  return { kind: "command", command, values } as ParsedCommandLine<C>;
+}
+
+/** Parses flags alone (no command). Values not given take their defaults. */
+export function parseFlags<const S extends FlagSpecs>(specs: S, argv: readonly string[]): FlagValues<S> {
+  const byCli = new Map<string, string>();
+  for (const name of Object.keys(specs)) byCli.set(cliName(name), name);
+  const values: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(specs)) values[name] = s.default;
+  const seen = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--") || arg === "--") throw new FlagError(`unexpected argument "${arg}": flags look like --name value or --name=value`);
+    const eq = arg.indexOf("=");
+    const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    let name = byCli.get(flag);
+    let negated = false;
+    if (name === undefined && flag.startsWith("no-")) {
+      const positive = byCli.get(flag.slice(3));
+      if (positive !== undefined && specs[positive]!.type !== "bool") throw new FlagError(`--${flag}: --${flag.slice(3)} is not an on/off flag`);
+      if (positive !== undefined) {
+        name = positive;
+        negated = true;
+      }
+    }
+    if (name === undefined) {
+      const guess = closest(flag, [...byCli.keys()]);
+      throw new FlagError(`unknown flag --${flag}${guess === null ? "" : ` (did you mean --${guess}?)`}`);
+    }
+    if (seen.has(name)) throw new FlagError(`--${cliName(name)} given twice`);
+    seen.add(name);
+    const s = specs[name]!;
+    let text: string | undefined;
+    if (eq >= 0) text = arg.slice(eq + 1);
+    else if (s.type !== "bool") {
+      text = argv[i + 1];
+      if (text !== undefined && text.startsWith("--")) text = undefined;
+      if (text !== undefined) i++;
+    } else if (!negated && (argv[i + 1] === "true" || argv[i + 1] === "false")) {
+      text = argv[++i];
+    }
+    if (negated && text !== undefined) throw new FlagError(`--${flag}: takes no value, got "${text}"`);
+    values[name] = negated ? false : parseValue(cliName(name), s, text);
+  }
+  for (const [name, s] of Object.entries(specs)) {
+    if (s.type === "string" && s.required === true && !seen.has(name)) throw new FlagError(`--${cliName(name)} is required (${s.help})`);
+  }
+  return values as FlagValues<S>;
+}
+
+function parseValue(flag: string, s: FlagSpec, text: string | undefined): unknown {
+  const fail = (expected: string): never => {
+    throw new FlagError(`--${flag}: expected ${expected}, got ${text === undefined ? "nothing" : JSON.stringify(text)}`);
+  };
+  switch (s.type) {
+    case "bool":
+      if (text === undefined || text === "true") return true;
+      if (text === "false") return false;
+      return fail("true or false (or no value)");
+    case "string":
+      if (text === undefined) return fail(`a ${s.placeholder ?? "text"} value`);
+      return text;
+    case "enum":
+      if (text === undefined || !s.values.includes(text)) return fail(`one of ${s.values.join(", ")}`);
+      return text;
+    case "number":
+    case "int": {
+      const n = text === undefined || text.trim() === "" ? Number.NaN : Number(text);
+      if (!Number.isFinite(n) || (s.type === "int" && !Number.isInteger(n)) || !inRange(s, n)) return fail(describeNumber(s));
+      return n;
+    }
+  }
+}
+
+function inRange(s: NumberFlag | IntFlag, n: number): boolean {
+  return !(s.positive === true && n <= 0) && !(s.min !== undefined && n < s.min) && !(s.max !== undefined && n > s.max);
+}
+
+/** "a positive number", "an integer between 1 and 8", "a number >= 0" ... */
+function describeNumber(s: NumberFlag | IntFlag): string {
+  const noun = s.type === "int" ? "integer" : "number";
+  const low = s.positive === true ? "positive " : "";
+  const article = low === "" && noun === "integer" ? "an" : "a";
+  if (s.min !== undefined && s.max !== undefined) return `${article} ${low}${noun} between ${s.min} and ${s.max}`;
+  if (s.min !== undefined) return `${article} ${low}${noun} >= ${s.min}`;
+  if (s.max !== undefined) return `${article} ${low}${noun} <= ${s.max}`;
+  return `${article} ${low}${noun}`;
+}
+
+function checkDefault(name: string, s: FlagSpec): void {
+  if (s.type === "number" || s.type === "int") {
+    const ok = Number.isFinite(s.default) && (s.type === "number" || Number.isInteger(s.default)) && inRange(s, s.default);
+    if (!ok) throw new Error(`flag spec "${name}": default ${s.default} is not ${describeNumber(s)}`);
+  }
+  if (s.type === "enum" && !s.values.includes(s.default)) {
+    throw new Error(`flag spec "${name}": default ${JSON.stringify(s.default)} is not one of ${s.values.join(", ")}`);
+  }
+}
+
+/** `frameSkip` -> `frame-skip`. */
+export function cliName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** Help text for the whole program: usage and the command list. */
+export function programHelp<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>): string {
+  const width = Math.max(...Object.keys(spec.commands).map((c) => c.length));
+  const lines = [spec.description, "", `Usage: ${spec.program} <command> [flags]`];
+  if (spec.defaultCommand !== undefined) lines.push(`       ${spec.program} [flags]   (same as: ${spec.defaultCommand} [flags])`);
+  lines.push("", "Commands:");
+  for (const [name, c] of Object.entries<CommandSpec>(spec.commands)) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
+  lines.push("", `Run "${spec.program} <command> --help" for the flags of a command.`);
+  return lines.join("\n");
+}
+
+/** Help text for one command: its flags grouped by `group`, each with its type, default and constraints. */
+export function commandHelp<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, command: string): string {
+  const c: CommandSpec | undefined = spec.commands[command];
+  if (c === undefined) throw new Error(`commandHelp: no command ${JSON.stringify(command)}`);
+  const rows = Object.entries(c.flags).map(([name, s]) => ({ group: s.group ?? "Options", left: `--${cliName(name)} ${placeholder(s)}`.trimEnd(), right: describeFlag(name, s) }));
+  const width = Math.max(0, ...rows.map((r) => r.left.length));
+  const lines = [`${spec.program} ${command}: ${c.summary}`, "", `Usage: ${spec.program} ${command} [flags]`];
+  for (const group of [...new Set(rows.map((r) => r.group))]) {
+    lines.push("", `${group}:`);
+    for (const r of rows.filter((x) => x.group === group)) lines.push(`  ${r.left.padEnd(width)}  ${r.right}`);
+  }
+  lines.push("", `  ${"--help".padEnd(width)}  show this help`);
+  return lines.join("\n");
+}
+
+function placeholder(s: FlagSpec): string {
+  switch (s.type) {
+    case "bool":
+      return "";
+    case "enum":
+      return `<${s.values.join("|")}>`;
+    case "string":
+      return `<${s.placeholder ?? "text"}>`;
+    default:
+      return `<${s.type === "int" ? "int" : "number"}>`;
+  }
+}
+
+function describeFlag(name: string, s: FlagSpec): string {
+  const parts = [s.help];
+  if (s.type === "number" || s.type === "int") {
+    const range = describeNumber(s);
+    if (range !== "a number" && range !== "an integer") parts.push(`(${range})`);
+  }
+  if (s.type === "bool") parts.push(`(default: ${s.default ? `on; --no-${cliName(name)} turns it off` : "off"})`);
+  else if (s.type === "string" && s.required === true) parts.push("(required)");
+  else if (s.default === null) parts.push("(default: none)");
+  else parts.push(`(default: ${s.default})`);
+  return parts.join(" ");
+}
+
+/** The candidate nearest to `word` by edit distance, if near enough to be a plausible typo. */
+function closest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best !== null && bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let prev = row;
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // A swap of two neighbours ("trian") is one typo, not two.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) next[j] = Math.min(next[j]!, prev[j - 2]! + 1);
+    }
+    prev = row;
+    row = next;
+  }
+  return row[b.length]!;
+}

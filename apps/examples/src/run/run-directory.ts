@@ -1,0 +1,248 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { writeSynced } from "./fs-sync";
+
+/** One metrics row: a value per column; a row may lack columns (e.g. eval_return between evaluations). */
+export type MetricsValue = number | string | boolean | null;
+export type MetricsRow = Record<string, MetricsValue>;
+export type RunConfig = Record<string, unknown>;
+
+export interface CreateRunOptions {
+  /** Program name, for the default run name `<program>-<UTC timestamp>`. */
+  program: string;
+  /** Run name; default `<program>-<YYYYMMDD-HHMMSS>`. A taken default name gets `-2`, `-3`, ...; a taken explicit one is an error. */
+  name?: string | null;
+  /** Parent directory of runs (default "runs"). */
+  root?: string;
+  /** Written to config.json. */
+  config: RunConfig;
+  /** Column that counts progress, used to truncate metrics on resume (default "frames"). */
+  frameKey?: string;
+  /** Clock for the default name. */
+  now?: Date;
+}
+
+const CONFIG = "config.json";
+const JSONL = "metrics.jsonl";
+const CSV = "metrics.csv";
+
+/**
+ * A run's directory `runs/<name>/`: `config.json` and the metrics as `metrics.jsonl` (the source of truth)
+ * and `metrics.csv` (for spreadsheets; columns in first-seen order, a new column rewrites the file once).
+ * Other artifacts (plots, GIF, report, checkpoints) go to `file(name)`.
+ *
+ * @example
+ * import { mkdtempSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { RunDirectory } from "./run-directory";
+ *
+ * const root = mkdtempSync(join(tmpdir(), "runs-"));
+ * const run = RunDirectory.create({ root, program: "flagship", name: "demo", config: { lr: 1e-3 } });
+ * run.appendMetrics({ frames: 1000, train_return: 21 });
+ * run.appendMetrics({ frames: 2000, train_return: 35, eval_return: 50 });
+ * // Resuming from a checkpoint taken at 1000 frames drops the rows after it.
+ * const resumed = RunDirectory.open(run.path);
+ * resumed.truncateMetrics(1000);
+ * if (resumed.readMetrics().length !== 1 || resumed.config.lr !== 1e-3) throw new Error("unexpected metrics");
+ */
+export class RunDirectory {
+  private columns: string[];
+
+  private constructor(
+    /** Absolute path of the run directory. */
+    readonly path: string,
+    /** The run's configuration as written to config.json. */
+    readonly config: RunConfig,
+    readonly frameKey: string,
+  ) {
+    this.columns = readCsvHeader(join(path, CSV));
+  }
+
+  /** Creates a new run directory; refuses to reuse an existing explicit name (use `open` to resume). */
+  static create(options: CreateRunOptions): RunDirectory {
+    const root = resolve(options.root ?? "runs");
+    const frameKey = options.frameKey ?? "frames";
+    let path: string;
+    if (options.name != null) {
+      if (!/^[\w.-]+$/.test(options.name) || options.name.startsWith(".")) {
+        throw new Error(`run name ${JSON.stringify(options.name)}: use letters, digits, "-", "_" and "." only (not starting with ".")`);
+      }
+      path = join(root, options.name);
+      if (existsSync(path) && readdirSync(path).length > 0) {
+        throw new Error(`${path} already exists and is not empty: resume it with --resume ${path}, or choose another --name`);
+      }
+    } else {
+      const base = `${options.program}-${timestamp(options.now ?? new Date())}`;
+      path = join(root, base);
+      for (let i = 2; existsSync(path); i++) path = join(root, `${base}-${i}`);
+    }
+    if (typeof options.config !== "object" || options.config === null) throw new Error(`run config: expected an object, got ${String(options.config)}`);
+    mkdirSync(path, { recursive: true });
+    writeSynced(join(path, CONFIG), `${JSON.stringify({ frameKey, config: options.config }, null, 2)}\n`);
+    return new RunDirectory(path, options.config, frameKey);
+  }
+
+  /** Opens an existing run (for `--resume` and `eval`); reads config.json. */
+  static open(path: string): RunDirectory {
+    const dir = resolve(path);
+    const file = join(dir, CONFIG);
+    if (!existsSync(file)) throw new Error(`${dir}: not a run directory (no ${CONFIG})`);
+    let parsed: { frameKey?: unknown; config?: unknown };
+    try {
+      parsed = JSON.parse(readFileSync(file, "utf8")) as typeof parsed;
+    } catch (e) {
+      throw new Error(`${file}: corrupt JSON (${(e as Error).message})`);
+    }
+    if (typeof parsed.frameKey !== "string" || typeof parsed.config !== "object" || parsed.config === null) {
+      throw new Error(`${file}: expected { frameKey, config }, got keys ${JSON.stringify(Object.keys(parsed))}`);
+    }
+    const run = new RunDirectory(dir, parsed.config as RunConfig, parsed.frameKey);
+    run.repair();
+    return run;
+  }
+
+  /**
+   * After a crash the jsonl may end in a half-written row and the csv may miss the last row (the two appends
+   * are not one atomic step): cut the jsonl back to whole rows and rebuild the csv from it.
+   */
+  private repair(): void {
+    const file = join(this.path, JSONL);
+    if (!existsSync(file)) return;
+    const rows = this.readMetrics();
+    const text = readFileSync(file, "utf8");
+    if (text !== "" && !text.endsWith("\n")) writeSynced(file, rows.map(toJsonLine).join(""));
+    this.writeCsv(rows);
+  }
+
+  /** The run's name (its directory's name). */
+  get name(): string {
+    return basename(this.path);
+  }
+
+  /** Path of an artifact inside the run directory. */
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  /** Appends a row to metrics.jsonl and metrics.csv. The row must hold a finite number under `frameKey`. */
+  appendMetrics(row: MetricsRow): void {
+    const frames = row[this.frameKey];
+    if (typeof frames !== "number" || !Number.isFinite(frames)) {
+      throw new Error(`metrics row: "${this.frameKey}" must be a finite number, got ${JSON.stringify(frames)}`);
+    }
+    const line = toJsonLine(row);
+    const fresh = Object.keys(row).filter((k) => !this.columns.includes(k));
+    appendFileSync(join(this.path, JSONL), line);
+    if (fresh.length > 0) {
+      this.columns = [...this.columns, ...fresh];
+      this.writeCsv(this.readMetrics());
+    } else {
+      appendFileSync(join(this.path, CSV), csvLine(this.columns.map((c) => row[c])));
+    }
+  }
+
+  /**
+   * The rows of metrics.jsonl, in order. A last line cut short by a crash mid-append is ignored (it is the
+   * one row that was never fully written); a malformed line elsewhere is an error naming the line.
+   */
+  readMetrics(): MetricsRow[] {
+    const file = join(this.path, JSONL);
+    if (!existsSync(file)) return [];
+    const text = readFileSync(file, "utf8");
+    const lines = text.split("\n");
+    lines.pop(); // "" after the last newline, or a row a crash cut short mid-append: never fully written
+    const rows: MetricsRow[] = [];
+    lines.forEach((line, i) => {
+      if (line === "") return;
+      try {
+        rows.push(fromJson(JSON.parse(line) as MetricsRow));
+      } catch (e) {
+        throw new Error(`${file}:${i + 1}: corrupt metrics row (${(e as Error).message})`);
+      }
+    });
+    return rows;
+  }
+
+  /**
+   * Keeps only the rows with `frameKey <= frames` (resume from a checkpoint taken at `frames`), and repairs
+   * an interrupted last line; both files are rewritten atomically.
+   */
+  truncateMetrics(frames: number): void {
+    const rows = this.readMetrics().filter((r) => (r[this.frameKey] as number) <= frames);
+    writeSynced(join(this.path, JSONL), rows.map(toJsonLine).join(""));
+    this.writeCsv(rows);
+  }
+
+  private writeCsv(rows: readonly MetricsRow[]): void {
+    const seen = new Set(this.columns);
+    for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+    this.columns = [...seen];
+    const body = rows.map((r) => csvLine(this.columns.map((c) => r[c]))).join("");
+    writeSynced(join(this.path, CSV), this.columns.length === 0 ? "" : csvLine(this.columns) + body);
+  }
+}
+
+/** `YYYYMMDD-HHMMSS` in UTC: sortable and free of characters shells or Windows dislike. */
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+// JSON has no NaN / Infinity; a diverged loss is worth keeping, so they travel as strings and come back as numbers.
+const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+function toJsonLine(row: MetricsRow): string {
+  return `${JSON.stringify(row, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v))}\n`;
+}
+
+function fromJson(row: MetricsRow): MetricsRow {
+  if (typeof row !== "object" || row === null || Array.isArray(row)) throw new Error("not a JSON object");
+  for (const [k, v] of Object.entries(row)) if (typeof v === "string" && v in NON_FINITE) row[k] = NON_FINITE[v]!;
+  return row;
+}
+
+function csvLine(values: readonly (MetricsValue | undefined)[]): string {
+  return `${values.map(csvField).join(",")}\n`;
+}
+
+function csvField(v: MetricsValue | undefined): string {
+  if (v === undefined || v === null) return "";
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function readCsvHeader(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, "utf8");
+  const end = text.indexOf("\n");
+  if (end <= 0) return [];
+  return parseCsvLine(text.slice(0, end));
+}
+
+/** Splits one CSV line (RFC 4180 quoting). */
+export function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = "";
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error(`CSV line ${JSON.stringify(line)}: unterminated quote`);
+        field += line.slice(i, q);
+        i = q + 1;
+        if (line[i] !== '"') break;
+        field += '"';
+        i++;
+      }
+    } else {
+      const c = line.indexOf(",", i);
+      field = line.slice(i, c < 0 ? line.length : c);
+      i = c < 0 ? line.length : c;
+    }
+    out.push(field);
+    if (i >= line.length) return out;
+    i++; // the comma
+  }
+}
