@@ -8,6 +8,7 @@ import { writeReport } from "../run/report-html";
 import { writeRewardCurve } from "../run/reward-curve";
 import { defineFlags, FlagError } from "../run/flags";
 import { RunDirectory } from "../run/run-directory";
+import { duration } from "../run/progress";
 import { loadPolicyWeights } from "./checkpoint";
 import type { Evaluation } from "./evaluate";
 import type { LoopRecord, LoopResult } from "./train-loop";
@@ -34,11 +35,23 @@ export const RUN_FLAGS = defineFlags({
   resume: { type: "string", default: null, placeholder: "runs/<name>", help: "continue a stopped run from its checkpoint" },
 });
 
-/** One progress line per metrics row. */
-export function formatRecord(r: LoopRecord): string {
-  const ev = r.evalMean === undefined ? "" : ` | eval ${r.evalMean.toFixed(1)}`;
+/** What a progress line carries over from earlier rows: the run's length and the last evaluation. */
+export interface ProgressContext {
+  totalFrames: number;
+  lastEval: number | null;
+}
+
+/**
+ * One progress line per metrics row: frames, episodes, return, loss, epsilon, frames/s, the last
+ * evaluation (carried until the next one) and the time left at the current speed.
+ */
+export function formatRecord(r: LoopRecord, context?: ProgressContext): string {
   const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
-  return `frames ${r.frames} | episodes ${r.episodes} | return ${num(r.trainReward, 1)} | loss ${num(r.loss, 4)} | eps ${r.eps.toFixed(3)} | ${r.framesPerSecond.toFixed(0)} frames/s${ev}`;
+  const lastEval = r.evalMean ?? context?.lastEval ?? null;
+  const ev = lastEval === null ? "" : ` | eval ${lastEval.toFixed(1)}${r.evalMean === undefined ? " (last)" : ""}`;
+  const left = context === undefined ? null : Math.max(0, context.totalFrames - r.frames);
+  const eta = left === null ? "" : left === 0 ? " | done" : r.framesPerSecond > 0 ? ` | ${duration(left / r.framesPerSecond)} left` : "";
+  return `frames ${r.frames} | episodes ${r.episodes} | return ${num(r.trainReward, 1)} | loss ${num(r.loss, 4)} | eps ${r.eps.toFixed(3)} | ${r.framesPerSecond.toFixed(0)} frames/s${ev}${eta}`;
 }
 
 /**
@@ -79,7 +92,13 @@ export async function trainCommand<C extends object>(
 ): Promise<LoopResult> {
   const run = values.resume !== null ? RunDirectory.open(values.resume) : RunDirectory.create({ program, name: values.name, config: { ...config } as Record<string, unknown> });
   console.log(`run ${run.path}${values.resume !== null ? " (resumed)" : ""}`);
-  const { result, built } = await train(run.config as unknown as C, { run, resume: values.resume !== null, log: (r) => console.log(formatRecord(r)) });
+  const totalFrames = (run.config as { totalFrames?: unknown }).totalFrames;
+  const context: ProgressContext | undefined = typeof totalFrames === "number" ? { totalFrames, lastEval: null } : undefined;
+  const log = (r: LoopRecord) => {
+    console.log(formatRecord(r, context));
+    if (context !== undefined && r.evalMean !== undefined) context.lastEval = r.evalMean;
+  };
+  const { result, built } = await train(run.config as unknown as C, { run, resume: values.resume !== null, log });
   try {
     await writeArtifacts(run, program, built, result);
   } finally {
