@@ -121,6 +121,11 @@ export abstract class EnvBase {
   private hasReset = false;
   /** One byte per sub-env: 1 while its last step ended the episode and it has not been reset since. */
   private readonly doneFlags: Uint8Array;
+  /**
+   * A subclass sets this when its `_step` writes every `done` flag as exactly 0 or 1 into a Uint8Array:
+   * `step` then copies the flags instead of normalizing them one by one (a pass over the batch per step).
+   */
+  protected doneIsBits = false;
   /** Error-message prefixes, built once rather than on every step. */
   private readonly stepWhat: string;
   private readonly autoResetWhat: string;
@@ -406,7 +411,8 @@ export abstract class EnvBase {
     }
     const out = this._reset(mask, input ?? into);
     if (mask === null) this.doneFlags.fill(0);
-    else for (let i = 0; i < mask.length; i++) if (mask[i] === 1) this.doneFlags[i] = 0;
+    // indexOf finds the few reset sub-envs of a partial reset natively, instead of testing every byte in JS.
+    else for (let i = mask.indexOf(1); i !== -1; i = mask.indexOf(1, i + 1)) this.doneFlags[i] = 0;
     this.hasReset = true;
     if (into !== undefined) return into.update(out);
     if (input === undefined) return out;
@@ -436,7 +442,8 @@ export abstract class EnvBase {
     }
     const src = done.data;
     const flags = this.doneFlags;
-    for (let i = 0; i < flags.length; i++) flags[i] = src[i] === 0 ? 0 : 1;
+    if (this.doneIsBits && src instanceof Uint8Array) flags.set(src);
+    else for (let i = 0; i < flags.length; i++) flags[i] = src[i] === 0 ? 0 : 1;
   }
 }
 

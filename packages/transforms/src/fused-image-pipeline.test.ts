@@ -290,6 +290,30 @@ describe("FusedImagePipeline (Compose fusion)", () => {
     }
   });
 
+  it("converts only what changed since the last frame, from private copies, into arrays no later step writes", () => {
+    const make = () => [new ToTensorImage(), new GrayScale(), new ObservationNorm({ loc: 0.9, scale: 0.1, standardNormal: true, inKeys: ["pixels"] })];
+    const fusedChain = new Compose(...make());
+    const plainChain = new Compose(...make());
+    plainChain.fusion = false;
+    // A square moving over a flat background, with a repeated frame and a frame that differs everywhere.
+    const frame = (t: number) => {
+      const data = new Uint8Array(84 * 84).fill(t === 9 ? 17 : 230);
+      if (t !== 6) for (let y = 10 + t; y < 20 + t; y++) for (let x = 3 * t; x < 3 * t + 7; x++) data[y * 84 + x] = 40 + t;
+      return new TensorDict({ pixels: new HostArray("uint8", [84, 84, 1], data) }, []);
+    };
+    const times = [0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+    const kept: { out: Float32Array; expected: Float32Array }[] = [];
+    for (const [i, t] of times.entries()) {
+      const out = fusedChain.forward(frame(t)).getHost("pixels").data as Float32Array;
+      const expected = plainChain.forward(frame(t)).getHost("pixels").data as Float32Array;
+      expectSameValues(out, expected);
+      // A caller writing into its records reaches neither later results nor other steps' arrays.
+      if (i % 2 === 1) out.fill(Number.NaN);
+      else kept.push({ out, expected: expected.slice() });
+    }
+    for (const { out, expected } of kept) expectSameValues(out, expected);
+  });
+
   it("gives the unfused chain's records on a single env, full frames", () => {
     expect(expectSameRollouts({ fromPixels: true }, () => flagship(true), 12)).toHaveLength(4);
   });

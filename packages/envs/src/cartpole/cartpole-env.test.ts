@@ -212,6 +212,34 @@ describe("CartPoleEnv bad input", () => {
     expectSameAfterValidStep(bad, clean, intActions([1, 1]));
   });
 
+  it("hands out new arrays every step and reset: past records keep their values (large batch, pooled buffers)", () => {
+    // 64 carts: past the size at which one step's arrays are views of one buffer.
+    const n = 64;
+    const env = new CartPoleEnv({ batchSize: [n], seed: 3 });
+    const keys = ["observation", "done", "terminated", "truncated"];
+    const snap = (td: TensorDict, prefix: string, withReward: boolean) =>
+      [...keys, ...(withReward ? ["reward"] : [])].map((k) => Array.from(td.getHost(prefix + k).data));
+    let root = env.reset();
+    // Each record with where its leaves are and their values when it was made (a root gets "next" later, when stepped).
+    const kept: [TensorDict, string, boolean, number[][]][] = [];
+    let terminations = 0;
+    for (let t = 0; t < 120; t++) {
+      root.set("action", HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : (t + i) & 1))));
+      const [stepped, next] = env.stepAndMaybeReset(root);
+      terminations += Array.from(stepped.getHost("next.terminated").data).filter((v) => v === 1).length;
+      kept.push([stepped, "next.", true, snap(stepped, "next.", true)], [next, "", false, snap(next, "", false)]);
+      root = next;
+    }
+    expect(terminations).toBeGreaterThan(n); // the carts pushed right every third step fall: partial resets happen
+    for (const [td, prefix, withReward, values] of kept) expect(snap(td, prefix, withReward)).toEqual(values);
+    const last = kept[kept.length - 2]![0];
+    expect(Array.from(last.getHost("next.reward").data)).toEqual(new Array<number>(n).fill(1));
+    const done = Array.from(last.getHost("next.done").data);
+    const term = Array.from(last.getHost("next.terminated").data);
+    const trunc = Array.from(last.getHost("next.truncated").data);
+    expect(done).toEqual(term.map((v, i) => v | trunc[i]!));
+  });
+
   it("validates constructor options and setState arguments", () => {
     expect(() => new CartPoleEnv({ version: "v2" as "v1" })).toThrow('CartPoleEnv: version must be "v0" or "v1", got "v2"');
     expect(() => new CartPoleEnv({ low: 0.1, high: -0.1 })).toThrow("CartPoleEnv: reset bounds must be finite with low < high, got low 0.1 and high -0.1");

@@ -90,6 +90,8 @@ export class CartPoleEnv extends EnvBase {
   private readonly flagShape: readonly number[];
   private readonly pixelShape: readonly number[];
   private subRngs: Rng[];
+  /** Where the arrays of the records this env hands out come from. */
+  private readonly memory = new RecordMemory();
   /** One cart's state, handed to the renderers without allocating a view per frame. */
   private readonly scratch = new Float64Array(4);
 
@@ -124,6 +126,8 @@ export class CartPoleEnv extends EnvBase {
     this.lastTerminated = new Uint8Array(n);
     this.lastTruncated = new Uint8Array(n);
     this.subRngs = this.rng.split(n);
+    // stepCartPoles writes done as term | trunc of two 0/1 flags.
+    this.doneIsBits = true;
 
     const b = this.batchSize;
     this.obsShape = Object.freeze([...b, 4]);
@@ -187,47 +191,46 @@ export class CartPoleEnv extends EnvBase {
     const n = this.numEnvs;
     const state = this.physics;
     const { low, high, elapsed, lastTerminated, lastTruncated } = this;
-    for (let i = 0; i < n; i++) {
-      if (mask !== null && mask[i] !== 1) continue;
+    // The observation is written as the carts are drawn, rather than in a pass of its own; the carts not
+    // reset keep the caller's entries when it holds them, else their current state.
+    const { obs, done, terminated, truncated } = recordArrays(this.memory, n, this.withState, false);
+    if (obs !== null) {
+      const kept = keptRows(mask, input, "observation", "float32", this.obsShape) as Float32Array | null;
+      if (kept !== null) obs.set(kept);
+      else if (mask !== null) for (let k = 0; k < 4 * n; k++) obs[k] = state[k]!;
+    }
+    // A partial reset (stepAndMaybeReset) usually touches a few carts: find them with indexOf, which is
+    // far cheaper than testing every mask byte in JS.
+    for (let i = mask === null ? 0 : mask.indexOf(1); i !== -1 && i < n; i = mask === null ? i + 1 : mask.indexOf(1, i + 1)) {
       const rng = this.subRngs[i]!;
-      for (let k = 0; k < 4; k++) state[4 * i + k] = rng.uniform(low, high);
+      const o = 4 * i;
+      for (let k = 0; k < 4; k++) state[o + k] = rng.uniform(low, high);
+      if (obs !== null) for (let k = 0; k < 4; k++) obs[o + k] = state[o + k]!;
       elapsed[i] = 0;
       lastTerminated[i] = 0;
       lastTruncated[i] = 0;
     }
-    // Batch passes cost more than the arithmetic in them: copy the flags with memcpy, and skip the `done`
-    // pass when no cart is left terminated or truncated (the usual case, e.g. in stepAndMaybeReset).
-    const terminated = lastTerminated.slice();
-    const truncated = lastTruncated.slice();
-    const done = new Uint8Array(n);
+    terminated.set(lastTerminated);
+    truncated.set(lastTruncated);
+    // Skip the `done` pass when no cart is left terminated or truncated (the usual case, e.g. in stepAndMaybeReset).
     if (terminated.indexOf(1) !== -1 || truncated.indexOf(1) !== -1) for (let i = 0; i < n; i++) done[i] = terminated[i]! | truncated[i]!;
-    return this.record(done, terminated, truncated, null, null, mask, input);
+    return this.record(done, terminated, truncated, null, obs, mask, input);
   }
 
   protected override _step(td: TensorDict): TensorDict {
     const n = this.numEnvs;
     const action = (td.get("action") as HostArray).data;
-    const elapsed = this.elapsed;
-    const limit = this.maxEpisodeSteps;
-    const stepReward = this.suttonBarto ? 0 : 1;
-    const terminalReward = this.suttonBarto ? -1 : 1;
-    const reward = new Float32Array(n);
-    // Three arrays rather than views of one buffer: views force a small (on-heap) typed array's buffer
-    // off the heap, which costs more than the two extra allocations.
-    const done = new Uint8Array(n);
-    const terminated = new Uint8Array(n);
-    const truncated = new Uint8Array(n);
-    const obs = this.withState ? new Float32Array(4 * n) : null;
-    stepCartPoles(n, this.physics, action, this.oneHot ? 2 : 1, this.oneHot ? 1 : 0, this.integrator, obs, terminated, 0);
-    for (let i = 0; i < n; i++) {
-      const term = terminated[i]!;
-      const steps = elapsed[i]! + 1;
-      elapsed[i] = steps;
-      const trunc = steps >= limit ? 1 : 0;
-      reward[i] = term === 1 ? terminalReward : stepReward;
-      truncated[i] = trunc;
-      done[i] = term | trunc;
-    }
+    const { obs, reward, done, terminated, truncated } = recordArrays(this.memory, n, this.withState, true);
+    const episode = {
+      elapsed: this.elapsed,
+      limit: this.maxEpisodeSteps,
+      stepReward: this.suttonBarto ? 0 : 1,
+      terminalReward: this.suttonBarto ? -1 : 1,
+      reward: reward!,
+      done,
+      truncated,
+    };
+    stepCartPoles(n, this.physics, action, this.oneHot ? 2 : 1, this.oneHot ? 1 : 0, this.integrator, obs, terminated, 0, episode);
     this.lastTerminated.set(terminated);
     this.lastTruncated.set(truncated);
     return this.record(done, terminated, truncated, reward, obs, null);
@@ -266,34 +269,22 @@ export class CartPoleEnv extends EnvBase {
   }
 
   /**
-   * The observation keys and done flags (and the reward after a step) for every sub-env. `stepObs` is the
-   * observation when the step kernel has written it; with a reset `mask`, rows outside it may come from `input`.
+   * The observation keys and done flags (and the reward after a step) for every sub-env, around the
+   * observation `_step` or `_reset` has written (null without state observations); with a reset `mask`,
+   * pixel rows outside it may come from `input`.
    */
   private record(
     done: Uint8Array,
     terminated: Uint8Array,
     truncated: Uint8Array,
     reward: Float32Array | null,
-    stepObs: Float32Array | null,
+    obs: Float32Array | null,
     mask: Uint8Array | null,
     input?: TensorDict,
   ): TensorDict {
-    const n = this.numEnvs;
     const flagShape = this.flagShape;
     const source: Record<string, HostArray> = {};
-    if (this.withState) {
-      let obs = stepObs;
-      if (obs === null) {
-        const kept = keptRows(mask, input, "observation", "float32", this.obsShape);
-        obs = kept === null ? new Float32Array(4 * n) : (kept.slice() as Float32Array);
-        const state = this.physics;
-        for (let i = 0; i < n; i++) {
-          if (kept !== null && mask![i] !== 1) continue;
-          for (let k = 4 * i; k < 4 * i + 4; k++) obs[k] = state[k]!;
-        }
-      }
-      source.observation = new HostArray("float32", this.obsShape, obs);
-    }
+    if (obs !== null) source.observation = new HostArray("float32", this.obsShape, obs);
     if (this.pixels !== null) source.pixels = new HostArray("uint8", this.pixelShape, this.renderFrames(mask, input));
     if (reward !== null) source.reward = new HostArray("float32", flagShape, reward);
     source.done = new HostArray("bool", flagShape, done);
@@ -325,6 +316,79 @@ export class CartPoleEnv extends EnvBase {
       throw new Error(`${what}: sub-env index ${String(index)} is out of range [0, ${this.numEnvs}) (the last is batch index ${formatBatchIndex(this.batchSize, last)})`);
     }
   }
+}
+
+/** V8 keeps typed arrays up to this many bytes on the JS heap; larger ones get a separate backing store. */
+const ON_HEAP_BYTES = 64;
+
+/** The fresh arrays one step or reset hands out. */
+interface RecordArrays {
+  obs: Float32Array | null;
+  reward: Float32Array | null;
+  done: Uint8Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+}
+
+/** Records per chunk of `RecordMemory`: allocations amortized against what one kept record can pin. */
+const RECORDS_PER_CHUNK = 8;
+
+/**
+ * Fresh memory for the records an env hands out: disjoint byte ranges carved from a chunk, never handed
+ * out twice, so no later step writes a past record's arrays. Each `new ArrayBuffer` costs about as
+ * much as stepping a hundred carts, so one chunk serves several records; the price is that a record
+ * kept alone keeps its chunk alive (at most `RECORDS_PER_CHUNK` records' worth of memory).
+ */
+class RecordMemory {
+  private chunk = new ArrayBuffer(0);
+  private used = 0;
+
+  /** A buffer and the byte offset of `bytes` fresh, zeroed bytes in it (8-byte aligned). */
+  take(bytes: number): number {
+    const size = (bytes + 7) & ~7;
+    if (this.used + size > this.chunk.byteLength) {
+      this.chunk = new ArrayBuffer(size * RECORDS_PER_CHUNK);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += size;
+    return at;
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.chunk;
+  }
+}
+
+/**
+ * New arrays for one record: `4n` observation floats (with `withObs`), `n` reward floats (with
+ * `withReward`) and three `n`-byte flag arrays. Once they are off the heap anyway, they are disjoint views
+ * of fresh memory from `memory`; small ones stay separate arrays, since a view would force a small
+ * buffer off the heap.
+ */
+function recordArrays(memory: RecordMemory, n: number, withObs: boolean, withReward: boolean): RecordArrays {
+  const floats = (withObs ? 4 * n : 0) + (withReward ? n : 0);
+  const bytes = 4 * floats + 3 * n;
+  if (bytes <= ON_HEAP_BYTES) {
+    return {
+      obs: withObs ? new Float32Array(4 * n) : null,
+      reward: withReward ? new Float32Array(n) : null,
+      done: new Uint8Array(n),
+      terminated: new Uint8Array(n),
+      truncated: new Uint8Array(n),
+    };
+  }
+  const at = memory.take(bytes);
+  const buffer = memory.buffer;
+  // Floats first, so that they start 4-byte aligned.
+  const flags = at + 4 * floats;
+  return {
+    obs: withObs ? new Float32Array(buffer, at, 4 * n) : null,
+    reward: withReward ? new Float32Array(buffer, withObs ? at + 16 * n : at, n) : null,
+    done: new Uint8Array(buffer, flags, n),
+    terminated: new Uint8Array(buffer, flags + n, n),
+    truncated: new Uint8Array(buffer, flags + 2 * n, n),
+  };
 }
 
 function pixelLayout(options: CartPoleEnvOptions, what: string): PixelLayout | null {

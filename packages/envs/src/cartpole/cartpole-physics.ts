@@ -40,8 +40,25 @@ const oneAction = new Int32Array(1);
 const oneTerminated = new Uint8Array(1);
 
 /**
+ * The per-step episode bookkeeping `stepCartPoles` can do in its loop: cart i's step count `elapsed[i]`
+ * grows by one, `truncated[i]` is whether it reached `limit`, `done[i]` is terminated or truncated, and
+ * `reward[i]` is `terminalReward` on a terminating step, else `stepReward`.
+ */
+export interface CartPoleEpisodeOutputs {
+  elapsed: Int32Array;
+  limit: number;
+  stepReward: number;
+  terminalReward: number;
+  reward: Float32Array;
+  done: Uint8Array;
+  truncated: Uint8Array;
+}
+
+/**
  * Steps `n` carts at once, the hot loop of the batched env: the same arithmetic as `cartPoleStep`, fused
- * with writing the float32 observation and the termination flag so the state is read and written once.
+ * with writing the float32 observation, the termination flag and (with `episode`) the step count,
+ * truncation, done and reward, so each cart is visited once per step: every pass over the batch costs
+ * more than the arithmetic in it.
  * The action of cart i is `action[i * actionStride + actionOffset] === 1` (stride 1 for indices; stride 2,
  * offset 1 for one-hot rows, whose second element means "push right").
  */
@@ -55,8 +72,16 @@ export function stepCartPoles(
   obs: Float32Array | null,
   terminated: Uint8Array,
   terminatedOffset: number,
+  episode: CartPoleEpisodeOutputs | null = null,
 ): void {
   const euler = integrator === "euler";
+  const elapsed = episode?.elapsed;
+  const limit = episode?.limit ?? 0;
+  const stepReward = episode?.stepReward ?? 0;
+  const terminalReward = episode?.terminalReward ?? 0;
+  const reward = episode?.reward;
+  const done = episode?.done;
+  const truncated = episode?.truncated;
   for (let i = 0; i < n; i++) {
     const o = 4 * i;
     let x = state[o]!;
@@ -90,7 +115,16 @@ export function stepCartPoles(
       obs[o + 2] = theta;
       obs[o + 3] = thetaDot;
     }
-    terminated[terminatedOffset + i] = isTerminal(x, theta) ? 1 : 0;
+    const term = isTerminal(x, theta) ? 1 : 0;
+    terminated[terminatedOffset + i] = term;
+    if (episode !== null) {
+      const steps = elapsed![i]! + 1;
+      elapsed![i] = steps;
+      const trunc = steps >= limit ? 1 : 0;
+      truncated![i] = trunc;
+      done![i] = term | trunc;
+      reward![i] = term === 1 ? terminalReward : stepReward;
+    }
   }
 }
 
