@@ -90,8 +90,6 @@ export class CartPoleEnv extends EnvBase {
   private readonly flagShape: readonly number[];
   private readonly pixelShape: readonly number[];
   private subRngs: Rng[];
-  /** Where the arrays of the records this env hands out come from. */
-  private readonly memory = new RecordMemory();
   /** One cart's state, handed to the renderers without allocating a view per frame. */
   private readonly scratch = new Float64Array(4);
 
@@ -193,7 +191,7 @@ export class CartPoleEnv extends EnvBase {
     const { low, high, elapsed, lastTerminated, lastTruncated } = this;
     // The observation is written as the carts are drawn, rather than in a pass of its own; the carts not
     // reset keep the caller's entries when it holds them, else their current state.
-    const { obs, done, terminated, truncated } = recordArrays(this.memory, n, this.withState, false);
+    const { obs, done, terminated, truncated } = recordArrays(n, this.withState, false);
     if (obs !== null) {
       const kept = keptRows(mask, input, "observation", "float32", this.obsShape) as Float32Array | null;
       if (kept !== null) obs.set(kept);
@@ -220,7 +218,7 @@ export class CartPoleEnv extends EnvBase {
   protected override _step(td: TensorDict): TensorDict {
     const n = this.numEnvs;
     const action = (td.get("action") as HostArray).data;
-    const { obs, reward, done, terminated, truncated } = recordArrays(this.memory, n, this.withState, true);
+    const { obs, reward, done, terminated, truncated } = recordArrays(n, this.withState, true);
     const episode = {
       elapsed: this.elapsed,
       limit: this.maxEpisodeSteps,
@@ -330,43 +328,13 @@ interface RecordArrays {
   truncated: Uint8Array;
 }
 
-/** Records per chunk of `RecordMemory`: allocations amortized against what one kept record can pin. */
-const RECORDS_PER_CHUNK = 8;
-
-/**
- * Fresh memory for the records an env hands out: disjoint byte ranges carved from a chunk, never handed
- * out twice, so no later step writes a past record's arrays. Each `new ArrayBuffer` costs about as
- * much as stepping a hundred carts, so one chunk serves several records; the price is that a record
- * kept alone keeps its chunk alive (at most `RECORDS_PER_CHUNK` records' worth of memory).
- */
-class RecordMemory {
-  private chunk = new ArrayBuffer(0);
-  private used = 0;
-
-  /** A buffer and the byte offset of `bytes` fresh, zeroed bytes in it (8-byte aligned). */
-  take(bytes: number): number {
-    const size = (bytes + 7) & ~7;
-    if (this.used + size > this.chunk.byteLength) {
-      this.chunk = new ArrayBuffer(size * RECORDS_PER_CHUNK);
-      this.used = 0;
-    }
-    const at = this.used;
-    this.used += size;
-    return at;
-  }
-
-  get buffer(): ArrayBuffer {
-    return this.chunk;
-  }
-}
-
 /**
  * New arrays for one record: `4n` observation floats (with `withObs`), `n` reward floats (with
  * `withReward`) and three `n`-byte flag arrays. Once they are off the heap anyway, they are disjoint views
- * of fresh memory from `memory`; small ones stay separate arrays, since a view would force a small
- * buffer off the heap.
+ * of one buffer: one allocation instead of five, and nothing writes them after the step that made them.
+ * Small ones stay separate arrays, since a view would force a small buffer off the heap.
  */
-function recordArrays(memory: RecordMemory, n: number, withObs: boolean, withReward: boolean): RecordArrays {
+function recordArrays(n: number, withObs: boolean, withReward: boolean): RecordArrays {
   const floats = (withObs ? 4 * n : 0) + (withReward ? n : 0);
   const bytes = 4 * floats + 3 * n;
   if (bytes <= ON_HEAP_BYTES) {
@@ -378,13 +346,12 @@ function recordArrays(memory: RecordMemory, n: number, withObs: boolean, withRew
       truncated: new Uint8Array(n),
     };
   }
-  const at = memory.take(bytes);
-  const buffer = memory.buffer;
   // Floats first, so that they start 4-byte aligned.
-  const flags = at + 4 * floats;
+  const buffer = new ArrayBuffer(bytes);
+  const flags = 4 * floats;
   return {
-    obs: withObs ? new Float32Array(buffer, at, 4 * n) : null,
-    reward: withReward ? new Float32Array(buffer, withObs ? at + 16 * n : at, n) : null,
+    obs: withObs ? new Float32Array(buffer, 0, 4 * n) : null,
+    reward: withReward ? new Float32Array(buffer, withObs ? 16 * n : 0, n) : null,
     done: new Uint8Array(buffer, flags, n),
     terminated: new Uint8Array(buffer, flags + n, n),
     truncated: new Uint8Array(buffer, flags + 2 * n, n),
