@@ -83,7 +83,7 @@ async function flagship(): Promise<void> {
   };
   const updateMs = time(10, () => built.learner.update());
   const probe = built.env.reset();
-  const actMs = time(50, () => built.actor.act(probe, "explore"));
+  const actMs = time(50, () => built.actor.forward(probe, "random"));
   built.dispose();
   save("flagship", {
     what: `flagship defaults (flagship-config.ts) for ${frames} frames; eval = greedy mean over ${FLAGSHIP.evalEpisodes} episodes`,

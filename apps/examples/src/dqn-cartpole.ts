@@ -5,22 +5,19 @@
  *   node --import tsx src/dqn-cartpole.ts train --preset tuned --double
  *   node --import tsx src/dqn-cartpole.ts eval --checkpoint runs/<name>
  */
-import { initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import type { LoopResult } from "./core/train-loop";
-import { EVAL_FLAGS, RUN_FLAGS, evalCommand, runIfMain, trainCommand } from "./core/program-cli";
+import { programMain, runIfMain } from "./core/program-cli";
 import { trainRun, type TrainOptions } from "./core/train-run";
 import { buildDqn, type DqnRun } from "./core/build-dqn";
 import { mlpQNetwork } from "./core/q-network";
 import { PRESETS, type DqnCartPoleConfig } from "./dqn-cartpole-config";
-import { defineFlags, parseCommandLine } from "./run/flags";
+import { defineFlags, type FlagValues } from "./run/flags";
 
 /** Builds env, Q-network, exploration, loss, buffer and learner from a config (no training step). */
 export function buildDqnCartPole(config: DqnCartPoleConfig): DqnRun {
-  const carts = new CartPoleEnv({ batchSize: [config.numEnvs], seed: config.seed });
   return buildDqn(config, {
-    env: carts,
-    carts,
+    env: new CartPoleEnv({ batchSize: [config.numEnvs], seed: config.seed }),
     makeEvalEnv: (n, seed) => new CartPoleEnv({ batchSize: [n], seed }),
     makeQNet: (rng) => mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
     obsKeys: ["observation"],
@@ -35,32 +32,21 @@ export async function trainDqnCartPole(config: DqnCartPoleConfig, options: Train
   return { result, built };
 }
 
-const program = {
-  program: "node --import tsx src/dqn-cartpole.ts",
-  description: "DQN on state CartPole-v1 (classic and tuned recipes; double, dueling, prioritized, n-step variants).",
-  defaultCommand: "train",
-  commands: {
-    train: {
-      summary: "train an agent, writing runs/<name>/",
-      flags: defineFlags({
-        preset: { type: "enum", values: ["tuned", "classic"], default: "tuned", help: "base recipe (dqn-cartpole-config.ts)" },
-        seed: { type: "int", default: 0, min: 0, help: "seed of env, network and sampling" },
-        frames: { type: "int", default: 0, min: 0, help: "total env steps (0: the preset's)" },
-        double: { type: "bool", default: false, help: "double DQN targets (on in the tuned preset)", group: "Variants" },
-        dueling: { type: "bool", default: false, help: "dueling head", group: "Variants" },
-        prioritized: { type: "bool", default: false, help: "prioritized replay (alpha 0.6, beta 0.4)", group: "Variants" },
-        nStep: { type: "int", default: 0, min: 0, max: 20, help: "n of n-step returns (0: the preset's; tuned 3, classic 1)", group: "Variants" },
-        lr: { type: "number", default: 0, min: 0, help: "Adam learning rate (0: the preset's)" },
-        batchSize: { type: "int", default: 0, min: 0, help: "replay batch size (0: the preset's)" },
-        ...RUN_FLAGS,
-      }),
-    },
-    eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
-  },
-} as const;
+// Not bound to one config (`configFlags`): the base is the chosen preset, so a flag's 0 or "off" means the preset's value.
+const TRAIN_FLAGS = defineFlags({
+  preset: { type: "enum", values: ["tuned", "classic"], default: "tuned", help: "base recipe (dqn-cartpole-config.ts)" },
+  seed: { type: "int", default: 0, min: 0, help: "seed of env, network and sampling" },
+  frames: { type: "int", default: 0, min: 0, help: "total env steps (0: the preset's)" },
+  double: { type: "bool", default: false, help: "double DQN targets (on in the tuned preset)", group: "Variants" },
+  dueling: { type: "bool", default: false, help: "dueling head", group: "Variants" },
+  prioritized: { type: "bool", default: false, help: "prioritized replay (alpha 0.6, beta 0.4)", group: "Variants" },
+  nStep: { type: "int", default: 0, min: 0, max: 20, help: "n of n-step returns (0: the preset's; tuned 3, classic 1)", group: "Variants" },
+  lr: { type: "number", default: 0, min: 0, help: "Adam learning rate (0: the preset's)" },
+  batchSize: { type: "int", default: 0, min: 0, help: "replay batch size (0: the preset's)" },
+});
 
 /** The config a `train` command line describes. */
-export function configFromFlags(v: { preset: "tuned" | "classic"; seed: number; frames: number; double: boolean; dueling: boolean; prioritized: boolean; nStep: number; lr: number; batchSize: number }): DqnCartPoleConfig {
+export function configFromFlags(v: FlagValues<typeof TRAIN_FLAGS>): DqnCartPoleConfig {
   const base = PRESETS[v.preset];
   return {
     ...base,
@@ -76,12 +62,13 @@ export function configFromFlags(v: { preset: "tuned" | "classic"; seed: number; 
 }
 
 /** The command line: `train` (default) or `eval`. */
-export async function main(argv: readonly string[]): Promise<void> {
-  const parsed = parseCommandLine(program, argv);
-  if (parsed.kind === "help") return void console.log(parsed.text);
-  await initBackend();
-  if (parsed.command === "eval") return void evalCommand(parsed.values, buildDqnCartPole);
-  await trainCommand("dqn-cartpole", parsed.values, configFromFlags(parsed.values), trainDqnCartPole);
-}
+export const main = programMain({
+  name: "dqn-cartpole",
+  invocation: "node --import tsx src/dqn-cartpole.ts",
+  description: "DQN on state CartPole-v1 (classic and tuned recipes; double, dueling, prioritized, n-step variants).",
+  train: { flags: TRAIN_FLAGS, config: configFromFlags },
+  build: buildDqnCartPole,
+  run: trainDqnCartPole,
+});
 
 runIfMain(import.meta.url, main);

@@ -9,6 +9,7 @@ import { buildFlagship, trainFlagship } from "./flagship";
 import { evalCommand } from "./core/program-cli";
 import { readGifInfo } from "./run/episode-gif";
 import { RunDirectory } from "./run/run-directory";
+import { expectExactResume } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "flagship-"));
 beforeAll(async () => {
@@ -33,7 +34,6 @@ const smoke: FlagshipConfig = {
   checkpointEvery: 512,
 };
 
-const weights = (params: Map<string, tf.Variable>) => [...params.values()].flatMap((v) => Array.from(v.dataSync()));
 
 describe("flagship smoke run", () => {
   it("trains: files written, metrics finite, no tensor leak; eval plays the checkpoint", async () => {
@@ -63,14 +63,7 @@ describe("flagship smoke run", () => {
   }, 180_000);
 
   it("a run stopped at a checkpoint and resumed ends with the same weights", async () => {
-    const whole = await trainFlagship(smoke);
-    const expected = weights(whole.built.qnet.parameters());
-    whole.built.dispose();
-    const run = RunDirectory.create({ root, program: "flagship-resume", config: { ...smoke } });
-    (await trainFlagship(smoke, { run, stopAtFrames: 1024 })).built.dispose();
-    const second = await trainFlagship(smoke, { run: RunDirectory.open(run.path), resume: true });
-    expect(second.result.state.frames).toBe(1536);
-    expect(weights(second.built.qnet.parameters())).toEqual(expected);
-    second.built.dispose();
+    // The checkpoint carries the LSTM state of the pending root and the episodes in progress.
+    await expectExactResume(root, "flagship", smoke, trainFlagship, 1024);
   }, 240_000);
 });

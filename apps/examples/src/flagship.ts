@@ -7,7 +7,7 @@
  *   npm start -- eval --checkpoint runs/<name> --episodes 10
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { Categorical, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { EGreedyModule } from "@tdrl/modules";
@@ -17,13 +17,12 @@ import { QActor } from "./core/actor";
 import { evaluateGreedy, type Evaluation } from "./core/evaluate";
 import { DqnLearner } from "./core/dqn-learner";
 import { TargetSync } from "./core/target-sync";
-import { EVAL_FLAGS, RUN_FLAGS, evalCommand, runIfMain, trainCommand } from "./core/program-cli";
-import { readCartPoles, writeCartPoles, type CartPoleState } from "./core/cartpole-state";
+import { programMain, runIfMain } from "./core/program-cli";
 import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
 import type { LoopResult } from "./core/train-loop";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
-import { defineFlags, FlagError, parseCommandLine } from "./run/flags";
+import { configFlags, FlagError } from "./run/flags";
 
 /** The built flagship: a `BuiltRun` plus the recurrent network's two views and the fitted pixel statistics. */
 export interface FlagshipRun extends BuiltRun {
@@ -72,7 +71,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const envIds = HostArray.from("int32", [config.numEnvs, config.stepsPerBatch], Array.from({ length: config.numEnvs * config.stepsPerBatch }, (_, i) => Math.floor(i / config.stepsPerBatch)));
   const evalNorm = () => new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: pixelStats.loc, scale: pixelStats.scale });
   const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation =>
-    evaluateGreedy((n, s) => makeEnv(config, net, n, s, evalNorm(), false).env, actor, { episodes, seed, trackInit: false, ...(onStep === undefined ? {} : { onStep }) });
+    evaluateGreedy((n, s) => makeEnv(config, net, n, s, evalNorm(), false).env, actor, { episodes, seed, ...(onStep === undefined ? {} : { onStep }) });
   return {
     config,
     net,
@@ -103,8 +102,6 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
       );
       buffer.extend(stored);
     },
-    readEnv: (steps) => readCartPoles(carts, steps),
-    writeEnv: (saved) => writeCartPoles(env, carts, saved as CartPoleState),
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {
@@ -122,61 +119,32 @@ export async function trainFlagship(config: FlagshipConfig, options: TrainOption
   return { result, built };
 }
 
-const program = {
-  program: "npm start --",
+/** The command line: `train` (default) or `eval`; every train flag sets the `FLAGSHIP` key of its name. */
+export const main = programMain({
+  name: "flagship",
+  invocation: "npm start --",
   description: "Recurrent DQN on pixel CartPole (tdrl's flagship). Defaults are the 2-core recipe of src/flagship-config.ts.",
-  defaultCommand: "train",
-  commands: {
-    train: {
-      summary: "train an agent, writing runs/<name>/ (config, metrics, checkpoints)",
-      flags: defineFlags({
-        frames: { type: "int", default: FLAGSHIP.totalFrames, positive: true, help: "total env frames" },
-        seed: { type: "int", default: FLAGSHIP.seed, min: 0, help: "seed of envs, network and sampling" },
-        numEnvs: { type: "int", default: FLAGSHIP.numEnvs, positive: true, max: 64, help: "envs stepped together", group: "Collection" },
-        frameSize: { type: "int", default: FLAGSHIP.frameSize, min: 36, max: 128, help: "side of the square grey frame", group: "Collection" },
-        updatesPerFrame: { type: "number", default: FLAGSHIP.updatesPerFrame, positive: true, max: 4, help: "gradient steps per frame (replay ratio)", group: "Learning" },
-        numSlices: { type: "int", default: FLAGSHIP.numSlices, positive: true, help: "slices per batch", group: "Learning" },
-        sliceLen: { type: "int", default: FLAGSHIP.sliceLen, min: 2, help: "steps per slice", group: "Learning" },
-        burnIn: { type: "int", default: FLAGSHIP.burnIn, min: 0, help: "steps per slice that only warm up the LSTM", group: "Learning" },
-        lr: { type: "number", default: FLAGSHIP.lr, positive: true, help: "Adam learning rate", group: "Learning" },
-        tau: { type: "number", default: FLAGSHIP.tau, positive: true, max: 1, help: "soft target update rate", group: "Learning" },
-        lstmHidden: { type: "int", default: FLAGSHIP.lstmHidden, positive: true, help: "LSTM hidden size", group: "Network" },
-        bufferSize: { type: "int", default: FLAGSHIP.bufferSize, positive: true, help: "replay capacity in steps", group: "Learning" },
-        epsFrames: { type: "int", default: FLAGSHIP.epsFrames, positive: true, help: "frames epsilon anneals over (1 -> 0.05)", group: "Learning" },
-        evalEvery: { type: "int", default: FLAGSHIP.evalEvery, min: 0, help: "frames between greedy evaluations (0: only at the end)" },
-        ...RUN_FLAGS,
-      }),
-    },
-    eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
+  train: configFlags(FLAGSHIP, {
+    frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
+    seed: { type: "int", min: 0, help: "seed of envs, network and sampling" },
+    numEnvs: { type: "int", positive: true, max: 64, help: "envs stepped together", group: "Collection" },
+    frameSize: { type: "int", min: 36, max: 128, help: "side of the square grey frame", group: "Collection" },
+    updatesPerFrame: { type: "number", positive: true, max: 4, help: "gradient steps per frame (replay ratio)", group: "Learning" },
+    numSlices: { type: "int", positive: true, help: "slices per batch", group: "Learning" },
+    sliceLen: { type: "int", min: 2, help: "steps per slice", group: "Learning" },
+    burnIn: { type: "int", min: 0, help: "steps per slice that only warm up the LSTM", group: "Learning" },
+    lr: { type: "number", positive: true, help: "Adam learning rate", group: "Learning" },
+    tau: { type: "number", positive: true, max: 1, help: "soft target update rate", group: "Learning" },
+    lstmHidden: { type: "int", positive: true, help: "LSTM hidden size", group: "Network" },
+    bufferSize: { type: "int", positive: true, help: "replay capacity in steps", group: "Learning" },
+    epsFrames: { type: "int", positive: true, help: "frames epsilon anneals over (1 -> 0.05)", group: "Learning" },
+    evalEvery: { type: "int", min: 0, help: "frames between greedy evaluations (0: only at the end)" },
+  }),
+  check: (v) => {
+    if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
   },
-} as const;
-
-/** The command line: `train` (default) or `eval`. */
-export async function main(argv: readonly string[]): Promise<void> {
-  const parsed = parseCommandLine(program, argv);
-  if (parsed.kind === "help") return void console.log(parsed.text);
-  await initBackend();
-  if (parsed.command === "eval") return void evalCommand(parsed.values, buildFlagship);
-  const v = parsed.values;
-  if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
-  const config: FlagshipConfig = {
-    ...FLAGSHIP,
-    totalFrames: v.frames,
-    seed: v.seed,
-    numEnvs: v.numEnvs,
-    frameSize: v.frameSize,
-    updatesPerFrame: v.updatesPerFrame,
-    numSlices: v.numSlices,
-    sliceLen: v.sliceLen,
-    burnIn: v.burnIn,
-    lr: v.lr,
-    tau: v.tau,
-    lstmHidden: v.lstmHidden,
-    bufferSize: v.bufferSize,
-    epsFrames: v.epsFrames,
-    evalEvery: v.evalEvery,
-  };
-  await trainCommand("flagship", v, config, trainFlagship);
-}
+  build: buildFlagship,
+  run: trainFlagship,
+});
 
 runIfMain(import.meta.url, main);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { HISTORY_DQN, buildHistoryDqn, trainHistoryDqn } from "./history-dqn";
-import { expectSmokeRun } from "./smoke.test-support";
+import { expectExactResume, expectSmokeRun } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "history-dqn-"));
 beforeAll(async () => {
@@ -24,5 +24,10 @@ describe("history-dqn", () => {
     expect(reward).toBeCloseTo(-theta, 6); // minus the absolute pole angle after the step
     built.dispose();
     await expectSmokeRun(root, "history-dqn", config, trainHistoryDqn, { evals: 2, minReturn: 8 });
+  }, 180_000);
+
+  it("resumes exactly: CatFrames' window and the fitted ObservationNorm are part of the checkpoint", async () => {
+    const config = { ...HISTORY_DQN, totalFrames: 1536, stepsPerBatch: 128, initRandomFrames: 256, numCells: [32, 32], batchSize: 32, evalEvery: 768, evalEpisodes: 2, checkpointEvery: 512, initStatsFrames: 200 };
+    await expectExactResume(root, "history-dqn", config, trainHistoryDqn, 1024);
   }, 180_000);
 });

@@ -6,7 +6,7 @@
  *   node --import tsx src/history-dqn.ts train [--frames N] [--seed S]
  *   node --import tsx src/history-dqn.ts eval --checkpoint runs/<name>
  */
-import { initBackend, type HostArray } from "@tdrl/tensordict";
+import type { HostArray } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import { CatFrames, Compose, ObservationNorm, TransformedEnv } from "@tdrl/transforms";
 import type { DqnConfig } from "./core/dqn-config";
@@ -14,30 +14,29 @@ import { buildDqn, type DqnRun } from "./core/build-dqn";
 import { mlpQNetwork } from "./core/q-network";
 import { trainRun, type TrainOptions } from "./core/train-run";
 import type { LoopResult } from "./core/train-loop";
-import { EVAL_FLAGS, RUN_FLAGS, evalCommand, runIfMain, trainCommand } from "./core/program-cli";
+import { programMain, runIfMain } from "./core/program-cli";
 import { TUNED } from "./dqn-cartpole-config";
 import { PoleAngleReward } from "./pole-angle-reward";
-import { defineFlags, parseCommandLine } from "./run/flags";
+import { configFlags } from "./run/flags";
 
 /** The tuned state recipe on 16 inputs; shaped rewards are small, so gamma and the schedule carry over. */
 export const HISTORY_DQN: DqnConfig & { initStatsFrames: number } = { ...TUNED, initStatsFrames: 1000 };
 
-function historyEnv(numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): { env: TransformedEnv; carts: CartPoleEnv } {
+function historyEnv(numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): TransformedEnv {
   const carts = new CartPoleEnv({ batchSize: [numEnvs], seed });
   const transforms = [...(train ? [new PoleAngleReward()] : []), new CatFrames(4, { dim: -1, inKeys: ["observation"] }), norm];
-  return { env: new TransformedEnv(carts, new Compose(...transforms)), carts };
+  return new TransformedEnv(carts, new Compose(...transforms));
 }
 
 /** Builds the state-history DQN run (no training step); fits the observation statistics on random play. */
 export function buildHistoryDqn(config: DqnConfig & { initStatsFrames: number }): DqnRun {
   const norm = new ObservationNorm({ standardNormal: true, inKeys: ["observation"] });
-  const { env, carts } = historyEnv(config.numEnvs, config.seed, norm, true);
+  const env = historyEnv(config.numEnvs, config.seed, norm, true);
   norm.initStats(config.initStatsFrames, { reduceDim: [0, 1], catDim: 1 }); // rollouts are [numEnvs, T, 16]: one loc/scale per feature
   const stats = { loc: norm.loc as HostArray<"float32">, scale: norm.scale as HostArray<"float32"> };
   return buildDqn(config, {
     env,
-    carts,
-    makeEvalEnv: (n, seed) => historyEnv(n, seed, new ObservationNorm({ standardNormal: true, inKeys: ["observation"], ...stats }), false).env,
+    makeEvalEnv: (n, seed) => historyEnv(n, seed, new ObservationNorm({ standardNormal: true, inKeys: ["observation"], ...stats }), false),
     makeQNet: (rng) => mlpQNetwork({ inFeatures: 16, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
     obsKeys: ["observation"],
     lossFunction: config.lossFunction,
@@ -49,31 +48,18 @@ export async function trainHistoryDqn(config: DqnConfig & { initStatsFrames: num
   return { result: await trainRun(built, config, { solvedAt: 475, ...options }), built };
 }
 
-const program = {
-  program: "node --import tsx src/history-dqn.ts",
+/** The command line: `train` (default) or `eval`; every train flag sets a `HISTORY_DQN` key. */
+export const main = programMain({
+  name: "history-dqn",
+  invocation: "node --import tsx src/history-dqn.ts",
   description: "DQN on the last 4 CartPole states, normalized from random play, with a shaped reward (-|angle|, -5 on failure).",
-  defaultCommand: "train",
-  commands: {
-    train: {
-      summary: "train an agent, writing runs/<name>/",
-      flags: defineFlags({
-        frames: { type: "int", default: HISTORY_DQN.totalFrames, positive: true, help: "total env steps" },
-        seed: { type: "int", default: 0, min: 0, help: "seed of envs, network and sampling" },
-        double: { type: "bool", default: false, help: "double DQN targets" },
-        ...RUN_FLAGS,
-      }),
-    },
-    eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
-  },
-} as const;
-
-export async function main(argv: readonly string[]): Promise<void> {
-  const parsed = parseCommandLine(program, argv);
-  if (parsed.kind === "help") return void console.log(parsed.text);
-  await initBackend();
-  if (parsed.command === "eval") return void evalCommand(parsed.values, buildHistoryDqn);
-  const v = parsed.values;
-  await trainCommand("history-dqn", v, { ...HISTORY_DQN, totalFrames: v.frames, seed: v.seed, double: v.double }, trainHistoryDqn);
-}
+  train: configFlags(HISTORY_DQN, {
+    frames: { key: "totalFrames", type: "int", positive: true, help: "total env steps" },
+    seed: { type: "int", min: 0, help: "seed of envs, network and sampling" },
+    double: { type: "bool", help: "double DQN targets" },
+  }),
+  build: buildHistoryDqn,
+  run: trainHistoryDqn,
+});
 
 runIfMain(import.meta.url, main);

@@ -6,7 +6,6 @@
  *   node --import tsx src/pixel-dqn.ts train [--frames N] [--seed S]
  *   node --import tsx src/pixel-dqn.ts eval --checkpoint runs/<name>
  */
-import { initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import { CatFrames, Compose, RewardClipping, TransformedEnv } from "@tdrl/transforms";
 import type { DqnConfig } from "./core/dqn-config";
@@ -14,8 +13,8 @@ import { buildDqn, type DqnRun } from "./core/build-dqn";
 import { convQNetwork } from "./core/q-network";
 import { trainRun, type TrainOptions } from "./core/train-run";
 import type { LoopResult } from "./core/train-loop";
-import { EVAL_FLAGS, RUN_FLAGS, evalCommand, runIfMain, trainCommand } from "./core/program-cli";
-import { defineFlags, parseCommandLine } from "./run/flags";
+import { programMain, runIfMain } from "./core/program-cli";
+import { configFlags } from "./run/flags";
 
 /**
  * Seed-style defaults (not tuned here: a Nature-CNN update of batch 32 costs ~80 ms on this machine, so
@@ -51,19 +50,17 @@ export const PIXEL_DQN: DqnConfig = {
   checkpointEvery: 20_000,
 };
 
-function pixelEnv(numEnvs: number, seed: number, train: boolean): { env: TransformedEnv; carts: CartPoleEnv } {
+function pixelEnv(numEnvs: number, seed: number, train: boolean): TransformedEnv {
   const carts = new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, batchSize: [numEnvs], seed });
   const stack = new CatFrames(4, { dim: -1, inKeys: ["pixels"] });
-  return { env: new TransformedEnv(carts, new Compose(...(train ? [new RewardClipping(-1, 1)] : []), stack)), carts };
+  return new TransformedEnv(carts, new Compose(...(train ? [new RewardClipping(-1, 1)] : []), stack));
 }
 
 /** Builds the pixel DQN run (no training step). */
 export function buildPixelDqn(config: DqnConfig): DqnRun {
-  const { env, carts } = pixelEnv(config.numEnvs, config.seed, true);
   return buildDqn(config, {
-    env,
-    carts,
-    makeEvalEnv: (n, seed) => pixelEnv(n, seed, false).env,
+    env: pixelEnv(config.numEnvs, config.seed, true),
+    makeEvalEnv: (n, seed) => pixelEnv(n, seed, false),
     makeQNet: (rng) => convQNetwork({ inChannels: 4, numActions: 2, headCells: config.numCells, rng }),
     obsKeys: ["pixels"],
     lossFunction: config.lossFunction,
@@ -75,32 +72,19 @@ export async function trainPixelDqn(config: DqnConfig, options: TrainOptions = {
   return { result: await trainRun(built, config, { solvedAt: 195, ...options }), built };
 }
 
-const program = {
-  program: "node --import tsx src/pixel-dqn.ts",
+/** The command line: `train` (default) or `eval`; every train flag sets a `PIXEL_DQN` key. */
+export const main = programMain({
+  name: "pixel-dqn",
+  invocation: "node --import tsx src/pixel-dqn.ts",
   description: "Seed-style DQN on pixel CartPole: 4 stacked 84x84 grey frames, clipped rewards, Nature CNN, Huber loss.",
-  defaultCommand: "train",
-  commands: {
-    train: {
-      summary: "train an agent, writing runs/<name>/",
-      flags: defineFlags({
-        frames: { type: "int", default: PIXEL_DQN.totalFrames, positive: true, help: "total env frames" },
-        seed: { type: "int", default: 0, min: 0, help: "seed of envs, network and sampling" },
-        lr: { type: "number", default: PIXEL_DQN.lr, positive: true, help: "Adam learning rate" },
-        double: { type: "bool", default: false, help: "double DQN targets" },
-        ...RUN_FLAGS,
-      }),
-    },
-    eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
-  },
-} as const;
-
-export async function main(argv: readonly string[]): Promise<void> {
-  const parsed = parseCommandLine(program, argv);
-  if (parsed.kind === "help") return void console.log(parsed.text);
-  await initBackend();
-  if (parsed.command === "eval") return void evalCommand(parsed.values, buildPixelDqn);
-  const v = parsed.values;
-  await trainCommand("pixel-dqn", v, { ...PIXEL_DQN, totalFrames: v.frames, seed: v.seed, lr: v.lr, double: v.double }, trainPixelDqn);
-}
+  train: configFlags(PIXEL_DQN, {
+    frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
+    seed: { type: "int", min: 0, help: "seed of envs, network and sampling" },
+    lr: { type: "number", positive: true, help: "Adam learning rate" },
+    double: { type: "bool", help: "double DQN targets" },
+  }),
+  build: buildPixelDqn,
+  run: trainPixelDqn,
+});
 
 runIfMain(import.meta.url, main);

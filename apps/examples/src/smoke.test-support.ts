@@ -2,9 +2,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { LoopResult } from "./core/train-loop";
+import type { HasParameters } from "@tdrl/modules";
+import type { LossModule } from "@tdrl/losses";
+import type { LoopResult, LoopState } from "./core/train-loop";
 import type { TrainOptions } from "./core/train-run";
 import { RunDirectory } from "./run/run-directory";
+import { readCheckpoint } from "./run/checkpoint-files";
 
 /**
  * Runs a program's smoke config into a fresh run directory and checks what every program must do: the
@@ -36,4 +39,43 @@ export async function expectSmokeRun<C extends { totalFrames: number }>(
   built.dispose();
   expect(tf.memory().numTensors).toBe(before);
   return run;
+}
+
+/** Every trained value of a built run: online weights, then the target's (when the loss keeps one). */
+function trainedValues(built: { qnet: HasParameters; loss: LossModule }): number[] {
+  const values = (params: Map<string, tf.Variable>) => [...params.values()].flatMap((v) => Array.from(v.dataSync()));
+  return [...values(built.qnet.parameters()), ...values(built.loss.targetParameters())];
+}
+
+/**
+ * Trains `config` once uninterrupted and once stopped at `stopAt` frames (a checkpoint) then resumed from
+ * the run directory, and checks that both end with the same frames and bit-identical online and target
+ * weights. The stop must fall mid-episode (checked), so the env's state and the collector's pending
+ * root record are what the resume depends on.
+ */
+export async function expectExactResume<C extends { totalFrames: number }>(
+  root: string,
+  program: string,
+  config: C,
+  train: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: { qnet: HasParameters; loss: LossModule; dispose(): void } }>,
+  stopAt: number,
+): Promise<void> {
+  const whole = await train(config, {});
+  const expected = trainedValues(whole.built);
+  whole.built.dispose();
+  const run = RunDirectory.create({ root, program: `${program}-resume`, config: { ...config } as Record<string, unknown> });
+  const first = await train(config, { run, stopAtFrames: stopAt });
+  expect(first.result.state.frames).toBe(stopAt);
+  first.built.dispose();
+  const saved = (readCheckpoint(join(run.path, "checkpoint")).json("state") as unknown as { loop: LoopState }).loop;
+  expect(saved.frames).toBe(stopAt);
+  expect(saved.collector?.framesCollected).toBe(stopAt);
+  // Episodes are in progress at the checkpoint, so the env, its transforms and the pending root must carry over.
+  expect(saved.episodeStats.lengths.some((l) => l > 0)).toBe(true);
+  const second = await train(config, { run: RunDirectory.open(run.path), resume: true });
+  expect(second.result.state.frames).toBe(config.totalFrames);
+  const got = trainedValues(second.built);
+  second.built.dispose();
+  expect(got.length).toBe(expected.length);
+  expect(got).toEqual(expected);
 }

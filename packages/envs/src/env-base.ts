@@ -55,7 +55,8 @@ export const DONE_KEYS = ["done", "terminated", "truncated"] as const;
  * A subclass declares its specs with `setSpecs` and implements three methods:
  * - `_reset(resetMask, input)`: resets the sub-envs whose mask byte is 1 (all of them when the mask is
  *   null) and returns the root record for ALL sub-envs: the observation keys (the sub-envs not reset keep
- *   their current observation) and `done` / `terminated` / `truncated` (false for the reset ones).
+ *   their current observation) and `done` / `terminated` / `truncated` (false for the reset ones). The
+ *   mask is only lent: `stepAndMaybeReset` reuses its array, so copy it to keep it.
  * - `_step(td)`: reads the action keys, which `step` has already checked against `actionSpec`, advances
  *   every sub-env and returns the next-step record: observation keys, `reward`, `done`, `terminated`,
  *   `truncated`. It must return new arrays every call (records of past steps keep theirs).
@@ -121,6 +122,8 @@ export abstract class EnvBase {
   private hasReset = false;
   /** One byte per sub-env: 1 while its last step ended the episode and it has not been reset since. */
   private readonly doneFlags: Uint8Array;
+  /** The mask `stepAndMaybeReset` passes to `_reset`, reused on every call (so `_reset` must not keep it). */
+  private readonly autoResetMask: Uint8Array;
   /**
    * A subclass sets this when its `_step` writes every `done` flag as exactly 0 or 1 into a Uint8Array:
    * `step` then copies the flags instead of normalizing them one by one (a pass over the batch per step).
@@ -135,6 +138,7 @@ export abstract class EnvBase {
     this.batchSize = checkBatchSize(options.batchSize ?? [], `${options.name}`);
     this.numEnvs = sizeOf(this.batchSize);
     this.doneFlags = new Uint8Array(this.numEnvs);
+    this.autoResetMask = new Uint8Array(this.numEnvs);
     this.stepWhat = `${this.name}.step()`;
     this.autoResetWhat = `${this.name}.stepAndMaybeReset()`;
     const seed = options.seed ?? 0;
@@ -265,7 +269,9 @@ export abstract class EnvBase {
     const nextRoot = stepMdp(td);
     if (this.doneFlags.indexOf(1) !== -1) {
       // nextRoot is a new record: the reset output can replace its entries in place.
-      this.applyReset(this.doneFlags.slice(), undefined, this.autoResetWhat, nextRoot);
+      // A copy, since applyReset clears doneFlags; kept rather than allocated per step.
+      this.autoResetMask.set(this.doneFlags);
+      this.applyReset(this.autoResetMask, undefined, this.autoResetWhat, nextRoot);
     }
     return [td, nextRoot];
   }

@@ -90,10 +90,14 @@ const cases: { label: string; options: CartPoleEnvOptions; resize: boolean; targ
   { label: "84x84 fast path, no Resize", options: { fromPixels: true, renderSize: [84, 84], grayscale: true }, resize: false, target: 50_000 },
 ];
 
+/** `TDRL_BENCH_ONLY=<regex>` runs only the flagship cases whose description matches (e.g. "batch of 16, 84"). */
+const only = process.env.TDRL_BENCH_ONLY === undefined ? null : new RegExp(process.env.TDRL_BENCH_ONLY);
+
 for (const batch of [1, 16]) {
   for (const c of cases) {
     const batchSize = batch === 1 ? [] : [batch];
     const what = `${batch === 1 ? "one env" : `batch of ${batch}`}, ${c.label}`;
+    if (only !== null && !only.test(what)) continue;
     const make = (fusion: boolean) => {
       const env = new TransformedEnv(new CartPoleEnv({ ...c.options, batchSize, seed: 0 }), new Compose(...flagship(c.resize)));
       env.transform.fusion = fusion;
@@ -110,6 +114,8 @@ for (const batch of [1, 16]) {
 }
 
 // ---------------------------------------------------------------- per-step overhead of the cheap transforms
+
+if (only !== null) process.exit(0);
 
 for (const batch of [1, 16]) {
   const batchSize = batch === 1 ? [] : [batch];

@@ -172,7 +172,9 @@ export class Compose extends Transform implements TransformContainer {
   // ---------------------------------------------------------------- container
 
   transformsChanged(): void {
-    // A transform's parameters changed (ObservationNorm.initStats): a fused transform may hold a copy.
+    // A transform's parameters changed (ObservationNorm.initStats, loadState). Fused transforms read them
+    // from their parts on every call (a held `parent` view's plan is never rebuilt); rebuilding costs little
+    // and keeps the plan a function of the chain as it is now.
     this.rebuildPlan();
     this.specsChanged();
   }

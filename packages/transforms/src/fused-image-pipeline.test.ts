@@ -314,6 +314,59 @@ describe("FusedImagePipeline (Compose fusion)", () => {
     for (const { out, expected } of kept) expectSameValues(out, expected);
   });
 
+  it("uses loc and scale changed after the first fused call (loadState, initStats, per-element), even in a held parent view", () => {
+    // A `parent` view holds a plan of its own that no change of the chain rebuilds: the fused pass must
+    // still see every change of loc and scale (it used to keep its byte table and uniformity from the first call).
+    const envs = [true, false].map((fusion) => {
+      const norm = new ObservationNorm({ loc: 0.3, scale: 0.07, standardNormal: true, inKeys: ["pixels"] });
+      const env = new TransformedEnv(new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, batchSize: [4], seed: 3 }), new Compose(new ToTensorImage(), new GrayScale(), norm, new StepCounter()));
+      env.transform.fusion = fusion;
+      return { env, norm, view: env.transform.at(-1).parent as TransformedEnv };
+    });
+    expect(envs[0]!.view.transform.plan).toEqual(["ToTensorImage+GrayScale+ObservationNorm"]);
+    const views = () => envs.map((e) => e.view.reset());
+    const expectSame = () => {
+      const [fused, plain] = views();
+      expectSameRecords(fused!, plain!);
+      return fused!.getHost("pixels").data[0]!;
+    };
+    const first = expectSame();
+    const perPixel = HostArray.from("float32", [84, 84, 1], Array.from({ length: 84 * 84 }, (_, i) => 0.2 + (i % 5) / 10));
+    const changes: ((norm: ObservationNorm) => void)[] = [
+      (norm) => norm.loadState(new ObservationNorm({ loc: 0.6, scale: 0.2, standardNormal: true }).state()),
+      (norm) => norm.loadState(new ObservationNorm({ loc: perPixel, scale: 0.5, standardNormal: true }).state()), // no longer uniform
+      (norm) => norm.initStats(12, { reduceDim: [0, 1, 2, 3, 4], catDim: 1 }), // uniform again, fitted
+    ];
+    const seen = [first];
+    for (const change of changes) {
+      for (const e of envs) change(e.norm);
+      seen.push(expectSame());
+    }
+    expect(new Set(seen).size).toBe(seen.length); // every change did reach the output
+    // The env's own (rebuilt) plan agrees too.
+    expectSameRecords(envs[0]!.env.reset(), envs[1]!.env.reset());
+  });
+
+  it("converts changed words exactly wherever they fall in a batch: every byte lane, word groups, a word count not a multiple of 4", () => {
+    let seed = 99;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const make = () => [new ToTensorImage(), new ObservationNorm({ loc: 0.5, scale: 0.3, standardNormal: true, inKeys: ["pixels"] })];
+    for (const shape of [[16, 6, 10, 1], [3, 5, 4, 1]]) {
+      const fusedChain = new Compose(...make());
+      const plainChain = new Compose(...make());
+      plainChain.fusion = false;
+      const size = shape.reduce((a, b) => a * b, 1);
+      const bytes = Uint8Array.from({ length: size }, () => Math.floor(next() * 256));
+      for (let t = 0; t < 40; t++) {
+        // A few changed bytes per frame, at random positions (so every lane of a word and of a 4-word group), or none.
+        for (let k = 0, changes = t % 5 === 0 ? 0 : Math.floor(next() * 6); k < changes; k++) bytes[Math.floor(next() * size)] = Math.floor(next() * 256);
+        if (t === 20) bytes[size - 1] = (bytes[size - 1]! + 1) & 255; // the last word, past the last whole group
+        const td = () => new TensorDict({ pixels: new HostArray("uint8", shape, bytes.slice()) }, [shape[0]!]);
+        expectSameValues(fusedChain.forward(td()).getHost("pixels").data, plainChain.forward(td()).getHost("pixels").data);
+      }
+    }
+  });
+
   it("gives the unfused chain's records on a single env, full frames", () => {
     expect(expectSameRollouts({ fromPixels: true }, () => flagship(true), 12)).toHaveLength(4);
   });

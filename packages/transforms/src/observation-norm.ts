@@ -1,5 +1,6 @@
 import { Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
+import { UNIT_FLOAT } from "./image-kernels";
 import { Transform } from "./transform";
 import { decodeHostArray, encodeHostArray, type JsonValue } from "@tdrl/tensordict";
 
@@ -38,6 +39,8 @@ interface Coefficients {
   readonly post: Float64Array;
   /** Every element has the same coefficients. */
   readonly uniform: boolean;
+  /** With `uniform`: the map of `float32(v / 255)` for every byte `v` (see `unitByteTable`), once asked for. */
+  unitTable?: Float32Array;
 }
 
 /**
@@ -190,22 +193,32 @@ export class ObservationNorm extends Transform {
     this.setParams(loc, scale, what);
   }
 
-  protected override transformLeaf(leaf: HostArray, key: string, batchDims: number): HostArray {
-    // Env leaves of one key share one frozen shape array: the coefficients are found without a lookup.
-    let coefficients = this.last !== null && this.last.shape === leaf.shape && this.last.batchDims === batchDims ? this.last.coefficients : null;
-    if (coefficients === null) {
-      coefficients = this.coefficientsFor(leaf.shape.slice(batchDims), key);
-      this.last = { shape: leaf.shape, batchDims, coefficients };
+  /**
+   * @internal What this transform maps `float32(v / 255)` to, for every byte value `v` (what ToTensorImage
+   * makes of a byte), on leaves of `shape` with `batchDims` batch dims; null when loc and scale are not set
+   * or vary per element. The fused ToTensorImage -> ObservationNorm pass looks bytes up in it. Computed by
+   * the arithmetic of `transformLeaf` and cached with the coefficients, so every change of loc and scale
+   * (`initStats`, `loadState`) drops it: no fused pass can hold a stale copy.
+   */
+  unitByteTable(shape: Shape, batchDims: number, key: string): Float32Array | null {
+    if (this.locValue === null) return null;
+    const coefficients = this.coefficientsOf(shape, batchDims, key);
+    if (!coefficients.uniform) return null;
+    if (coefficients.unitTable === undefined) {
+      const table = new Float32Array(256);
+      applyUniform(UNIT_FLOAT, coefficients, table);
+      coefficients.unitTable = table;
     }
+    return coefficients.unitTable;
+  }
+
+  protected override transformLeaf(leaf: HostArray, key: string, batchDims: number): HostArray {
+    const coefficients = this.coefficientsOf(leaf.shape, batchDims, key);
     const { shift, mul, post, uniform } = coefficients;
     const src = leaf.data;
     const out = new Float32Array(src.length);
     if (uniform) {
-      // One loc and scale for every element (the flagship's pixels): no per-element coefficient loads.
-      const s = shift[0] ?? 0;
-      const m = mul[0] ?? 1;
-      const p = post[0] ?? 0;
-      for (let i = 0; i < src.length; i++) out[i] = (src[i]! - s) * m + p;
+      applyUniform(src, coefficients, out);
       return new HostArray("float32", leaf.shape, out);
     }
     const f = mul.length;
@@ -235,6 +248,16 @@ export class ObservationNorm extends Transform {
     const high = map(spec.high);
     // Bounds as wide as float32 itself (CartPole's velocities) overflow: those are no bounds at all.
     return finite ? new Bounded({ low, high, shape: spec.shape, dtype: "float32" }) : unbounded;
+  }
+
+  /** `coefficientsFor` the feature dims of leaves of `shape`. */
+  private coefficientsOf(shape: Shape, batchDims: number, key: string): Coefficients {
+    // Env leaves of one key share one frozen shape array: the coefficients are found without a lookup.
+    const last = this.last;
+    if (last !== null && last.shape === shape && last.batchDims === batchDims) return last.coefficients;
+    const coefficients = this.coefficientsFor(shape.slice(batchDims), key);
+    this.last = { shape, batchDims, coefficients };
+    return coefficients;
   }
 
   /** `out = (x - shift) * mul + post` per feature element: standard normal is shift = loc, mul = 1 / scale. */
@@ -272,6 +295,14 @@ export class ObservationNorm extends Transform {
     this.last = null;
     this.specsChanged();
   }
+}
+
+/** `out[i] = (src[i] - shift) * mul + post` with one loc and scale for every element: no per-element coefficient loads. */
+function applyUniform(src: ArrayLike<number>, coefficients: Coefficients, out: Float32Array): void {
+  const s = coefficients.shift[0] ?? 0;
+  const m = coefficients.mul[0] ?? 1;
+  const p = coefficients.post[0] ?? 0;
+  for (let i = 0; i < src.length; i++) out[i] = (src[i]! - s) * m + p;
 }
 
 function toFloat32(value: number | HostArray, what: string): HostArray<"float32"> {

@@ -1,14 +1,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { HostArray, isTensor, TensorDict } from "@tdrl/tensordict";
-import { EGreedyModule, QValueModule, type TensorDictModuleBase } from "@tdrl/modules";
-
-/** How an actor picks actions: epsilon-greedy while collecting, greedy when evaluating. */
-export type ActMode = "explore" | "greedy";
+import { EGreedyModule, QValueModule, type ExplorationType, type TensorDictModuleBase } from "@tdrl/modules";
 
 /**
- * Acts with a Q-network: `qnet -> QValueModule -> EGreedyModule` on one root record. Everything the env
- * and the replay buffer will see comes back as host arrays (`action`, and for a recurrent network the
- * `next.recurrent_state_*` entries it wrote), so no tensor outlives the call.
+ * Acts with a Q-network: `qnet -> QValueModule -> EGreedyModule` on one root record; epsilon-greedy for
+ * `"random"` exploration (collecting), greedy otherwise (evaluating). Everything the env and the replay
+ * buffer will see comes back as host arrays (`action`, and for a recurrent network the
+ * `next.recurrent_state_*` entries it wrote), so no tensor outlives the call. Its `forward(td, exploration)`
+ * makes it a policy `SyncDataCollector` takes as it is.
  *
  * @example
  * import { Categorical, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
@@ -18,7 +17,7 @@ export type ActMode = "explore" | "greedy";
  * const qnet = mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: [16], dueling: false, rng: new Rng(0) });
  * const actor = new QActor(qnet, new EGreedyModule({ spec, epsInit: 1, epsEnd: 0.1, annealingNumSteps: 100, rng: new Rng(1) }));
  * const root = new TensorDict({ observation: HostArray.zeros("float32", [3, 4]) }, [3]);
- * actor.act(root, "explore");
+ * actor.forward(root, "random");
  * root.getHost("action").shape; // [3]
  */
 export class QActor {
@@ -33,7 +32,7 @@ export class QActor {
   }
 
   /** Writes a host `action` (and host copies of the network's `next.*` outputs) into `root`; returns `root`. */
-  act(root: TensorDict, mode: ActMode): TensorDict {
+  forward(root: TensorDict, exploration: ExplorationType): TensorDict {
     const inputs = new TensorDict({}, [...root.batchSize]);
     for (const key of this.qnet.inKeys) {
       const path = typeof key === "string" ? key : key.join(".");
@@ -51,7 +50,7 @@ export class QActor {
         }
       }
     });
-    if (mode === "explore") this.explore.forward(root, "random");
+    if (exploration === "random") this.explore.forward(root, exploration);
     return root;
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Categorical, Rng, type TensorDict } from "@tdrl/tensordict";
-import type { CartPoleEnv, EnvBase } from "@tdrl/envs";
+import type { EnvBase } from "@tdrl/envs";
 import { LazyTensorStorage, PrioritizedSampler, RandomSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { EGreedyModule, type TensorDictModuleBase } from "@tdrl/modules";
 import { DQNLoss, TD0Estimator } from "@tdrl/losses";
@@ -8,15 +8,13 @@ import { QActor } from "./actor";
 import { evaluateGreedy, type Evaluation } from "./evaluate";
 import { DqnLearner } from "./dqn-learner";
 import { TargetSync } from "./target-sync";
-import { readCartPoles, writeCartPoles, type CartPoleState } from "./cartpole-state";
 import type { BuiltRun } from "./train-run";
 import type { DqnConfig } from "./dqn-config";
 
 /** What a flat-replay DQN program supplies: its envs and its network. */
 export interface DqnPieces {
-  /** The training env and the CartPole under it (for checkpoints). */
+  /** The training env, seeded; it must support `state()` (checkpoints hold it through the collector). */
   env: EnvBase;
-  carts: CartPoleEnv;
   /** A batched evaluation env reporting CartPole's own returns. */
   makeEvalEnv: (numEnvs: number, seed: number) => EnvBase;
   /** Built from the run's network RNG. */
@@ -45,15 +43,15 @@ export interface DqnRun extends BuiltRun {
  * import { CartPoleEnv } from "@tdrl/envs";
  * import { CLASSIC } from "../dqn-cartpole-config";
  * import { mlpQNetwork } from "./q-network";
- * const carts = new CartPoleEnv({ batchSize: [1], seed: 0 });
- * const run = buildDqn(CLASSIC, { env: carts, carts, makeEvalEnv: (n, seed) => new CartPoleEnv({ batchSize: [n], seed }),
+ * const env = new CartPoleEnv({ batchSize: [1], seed: 0 });
+ * const run = buildDqn(CLASSIC, { env, makeEvalEnv: (n, seed) => new CartPoleEnv({ batchSize: [n], seed }),
  *   makeQNet: (rng) => mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: [16], dueling: false, rng }), obsKeys: ["observation"], lossFunction: "smoothL1" });
  * run.dispose();
  */
 export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
   const root = new Rng(config.seed);
   const rngs = { explore: root.spawn(1), sampler: root.spawn(2) };
-  const { env, carts } = pieces;
+  const { env } = pieces;
   if (env.batchSize[0] !== config.numEnvs) throw new Error(`buildDqn: the env has batch size [${env.batchSize.join(", ")}], the config says numEnvs ${config.numEnvs}`);
   const qnet = pieces.makeQNet(root.spawn(0));
   const explore = new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
@@ -72,7 +70,7 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
   const targetSync = new TargetSync(loss, config.target);
   const learner = new DqnLearner({ loss, buffer, optimizer, targetSync, gradClip: config.gradClip, nStep: config.nStep, gamma: config.gamma, obsKeys: pieces.obsKeys, prioritized: config.prioritized });
   const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void) =>
-    evaluateGreedy(pieces.makeEvalEnv, actor, { episodes, seed, trackInit: false, ...(onStep === undefined ? {} : { onStep }) });
+    evaluateGreedy(pieces.makeEvalEnv, actor, { episodes, seed, ...(onStep === undefined ? {} : { onStep }) });
   return {
     env,
     qnet,
@@ -83,8 +81,6 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
     learner,
     targetSync,
     rngs,
-    readEnv: (steps) => readCartPoles(carts, steps),
-    writeEnv: (saved) => writeCartPoles(env, carts, saved as CartPoleState),
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     onEpisodes: (before, after) => targetSync.afterEpisodes(before, after),

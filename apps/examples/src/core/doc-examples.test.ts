@@ -4,17 +4,16 @@ const here = new URL(".", import.meta.url).pathname;
 const modules: Record<string, string[]> = {
   "q-network": ["mlpQNetwork", "convQNetwork", "recurrentQNetwork"],
   actor: ["QActor"],
-  "env-runner": ["EnvRunner"],
+  "episode-stats": ["EpisodeStats"],
   evaluate: ["evaluateGreedy"],
   "n-step": ["nStepTransitions"],
   "target-sync": ["TargetSync"],
   "dqn-learner": ["DqnLearner"],
-  "cartpole-state": ["readCartPoles", "writeCartPoles"],
   checkpoint: ["saveTrainingCheckpoint"],
   "train-loop": ["trainLoop"],
   "train-run": ["trainRun"],
   "build-dqn": ["buildDqn"],
-  "program-cli": ["evalCommand"],
+  "program-cli": ["evalCommand", "programMain"],
 };
 
 // Examples import sibling modules as "./name" (and "../name") for the reader; they run from a scratch

@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { formatRecord } from "./program-cli";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { configFlags, FlagError } from "../run/flags";
+import { formatRecord, programMain, type ProgramDefinition } from "./program-cli";
 import type { LoopRecord } from "./train-loop";
 
 const row = (frames: number, evalMean?: number): LoopRecord => ({
@@ -26,5 +30,120 @@ describe("formatRecord", () => {
   it("leaves out what it does not know", () => {
     const line = formatRecord({ ...row(100), loss: Number.NaN, trainReward: Number.NaN });
     expect(line).toBe("frames 100 | episodes 10 | return - | loss - | eps 0.500 | 100 frames/s");
+  });
+});
+
+describe("programMain", () => {
+  const recipe = { totalFrames: 1000, sliceLen: 8, burnIn: 2, lr: 1e-3, gamma: 0.99 };
+  type Recipe = typeof recipe;
+  const calls: { build: Recipe[]; run: Recipe[] } = { build: [], run: [] };
+  const definition: ProgramDefinition<ReturnType<typeof trainFlags>["flags"], Recipe> = {
+    name: "toy",
+    invocation: "toy",
+    description: "A toy program.",
+    train: trainFlags(),
+    check: (v) => {
+      if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
+    },
+    build: (config) => {
+      calls.build.push(config);
+      throw new Error("build reached");
+    },
+    run: (config) => {
+      calls.run.push(config);
+      return Promise.reject(new Error("run reached"));
+    },
+  };
+  function trainFlags() {
+    return configFlags(recipe, {
+      frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
+      sliceLen: { type: "int", min: 2, help: "steps per slice" },
+      burnIn: { type: "int", min: 0, help: "warm-up steps per slice" },
+      lr: { type: "number", positive: true, help: "Adam learning rate", group: "Learning" },
+    });
+  }
+  const main = programMain(definition);
+  afterEach(() => {
+    calls.build.length = 0;
+    calls.run.length = 0;
+    vi.restoreAllMocks();
+  });
+
+  it("prints help for the program and for train, defaults taken from the config", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    await main(["--help"]);
+    await main(["train", "--help"]);
+    await main(["help", "eval"]);
+    expect(log.mock.calls.map((c) => c[0])).toEqual([
+      [
+        "A toy program.",
+        "",
+        "Usage: toy <command> [flags]",
+        "       toy [flags]   (same as: train [flags])",
+        "",
+        "Commands:",
+        "  train  train an agent, writing runs/<name>/ (config, metrics, checkpoints)",
+        "  eval   play a run's checkpoint greedily and print the returns",
+        "",
+        'Run "toy <command> --help" for the flags of a command.',
+      ].join("\n"),
+      [
+        "toy train: train an agent, writing runs/<name>/ (config, metrics, checkpoints)",
+        "",
+        "Usage: toy train [flags]",
+        "",
+        "Options:",
+        "  --frames <int>          total env frames (a positive integer) (default: 1000)",
+        "  --slice-len <int>       steps per slice (an integer >= 2) (default: 8)",
+        "  --burn-in <int>         warm-up steps per slice (an integer >= 0) (default: 2)",
+        "  --name <name>           run name under runs/ (default: toy-<UTC yyyymmdd-hhmmss>)",
+        "  --resume <runs/<name>>  continue a stopped run from its checkpoint (default: none)",
+        "",
+        "Learning:",
+        "  --lr <number>           Adam learning rate (a positive number) (default: 0.001)",
+        "",
+        "  --help                  show this help",
+      ].join("\n"),
+      expect.stringContaining("  --checkpoint <runs/<name>>  run directory to play (required)\n"),
+    ]);
+    expect(calls).toEqual({ build: [], run: [] });
+  });
+
+  it("refuses a bad flag with a FlagError naming it, before building anything", async () => {
+    await expect(main(["train", "--lrr", "1"])).rejects.toThrow(new FlagError("unknown flag --lrr (did you mean --lr?)"));
+    await expect(main(["--frames", "0"])).rejects.toThrow(new FlagError('--frames: expected a positive integer, got "0"'));
+    await expect(main(["trian"])).rejects.toThrow(new FlagError('unknown command "trian" (did you mean train?); commands: train, eval'));
+    await expect(main(["eval"])).rejects.toThrow(new FlagError("eval needs --checkpoint runs/<name>"));
+    expect(calls).toEqual({ build: [], run: [] });
+  });
+
+  it("checks the cross-flag rules on the parsed values, before building anything", async () => {
+    await expect(main(["--burn-in", "8"])).rejects.toThrow(new FlagError("--burn-in 8 must be smaller than --slice-len 8"));
+    await expect(main(["train", "--slice-len", "4", "--burn-in", "4"])).rejects.toThrow(new FlagError("--burn-in 4 must be smaller than --slice-len 4"));
+    expect(calls).toEqual({ build: [], run: [] });
+  });
+
+  it("trains on the config the flags describe, in a new run directory named for the program", async () => {
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), "program-main-"));
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      process.chdir(dir);
+      await expect(main(["--frames", "64", "--slice-len=16", "--burn-in", "9"])).rejects.toThrow("run reached");
+      const expected = { totalFrames: 64, sliceLen: 16, burnIn: 9, lr: 1e-3, gamma: 0.99 };
+      expect(calls.run).toEqual([expected]);
+      const [run] = readdirSync(join(dir, "runs"));
+      expect(run).toMatch(/^toy-\d{8}-\d{6}$/);
+      expect(JSON.parse(readFileSync(join(dir, "runs", run!, "config.json"), "utf8")).config).toEqual(expected);
+      expect(recipe.totalFrames).toBe(1000); // the recipe itself is untouched
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a program that redefines a flag every program has", () => {
+    const train = configFlags({ name: "x" }, { name: { type: "string", help: "" } });
+    expect(() => programMain({ ...definition, train } as unknown as typeof definition)).toThrow('programMain: toy\'s train flag "name" is one every program has already');
   });
 });

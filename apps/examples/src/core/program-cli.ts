@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TensorDict } from "@tdrl/tensordict";
+import { initBackend, type TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
 import { EpisodeGif } from "../run/episode-gif";
 import { writeReport } from "../run/report-html";
 import { writeRewardCurve } from "../run/reward-curve";
-import { defineFlags, FlagError } from "../run/flags";
+import { defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
 import { RunDirectory } from "../run/run-directory";
 import { duration } from "../run/progress";
 import { loadPolicyWeights } from "./checkpoint";
@@ -22,7 +22,7 @@ export interface Playable {
 }
 
 /** The `eval` command's flags, the same in every program. */
-export const EVAL_FLAGS = defineFlags({
+const EVAL_FLAGS = defineFlags({
   checkpoint: { type: "string", default: "", placeholder: "runs/<name>", help: "run directory to play (required)" },
   episodes: { type: "int", default: 10, positive: true, help: "episodes to play" },
   seed: { type: "int", default: 12345, min: 0, help: "seed of the evaluation episodes" },
@@ -30,8 +30,8 @@ export const EVAL_FLAGS = defineFlags({
 });
 
 /** Flags every `train` command has. */
-export const RUN_FLAGS = defineFlags({
-  name: { type: "string", default: null, placeholder: "name", help: "run name under runs/ (default <program>-<time>)" },
+const RUN_FLAGS = defineFlags({
+  name: { type: "string", default: null, placeholder: "name", help: "run name under runs/", defaultText: "<program>-<UTC yyyymmdd-hhmmss>" },
   resume: { type: "string", default: null, placeholder: "runs/<name>", help: "continue a stopped run from its checkpoint" },
 });
 
@@ -84,7 +84,7 @@ export function evalCommand<C, B extends Playable>(
 }
 
 /** The `train` command: a new run directory (or the one to resume), training with progress lines. */
-export async function trainCommand<C extends object>(
+async function trainCommand<C extends object>(
   program: string,
   values: { name: string | null; resume: string | null },
   config: C,
@@ -159,4 +159,78 @@ export function runIfMain(url: string, main: (argv: readonly string[]) => Promis
       process.exitCode = 1;
     }
   });
+}
+
+/** One program's command line: its `train` flags and the config they describe, cross-flag rules, build and train. */
+export interface ProgramDefinition<S extends FlagSpecs, C extends object> {
+  /** Short name: new runs are `runs/<name>-<UTC time>/`, and it titles the report. */
+  name: string;
+  /** How the program is invoked, for the usage lines (e.g. "npm start --"). */
+  invocation: string;
+  description: string;
+  /** The `train` flags (`--name` and `--resume` are added) and the config a command line describes: `configFlags(RECIPE, {...})`. */
+  train: FlagsToConfig<S, C>;
+  /** Rules between flags, checked before the backend starts or anything is built: throw a `FlagError` naming them. */
+  check?: (values: FlagValues<S>) => void;
+  /** Builds a run from a config (for `eval`, the run's own config.json). */
+  build: (config: C) => Playable;
+  /** Trains, or resumes, from a config. */
+  run: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: Playable }>;
+}
+
+/**
+ * A program's `main(argv)`: `train` (the default command) and `eval`, with `--help` for each. Bad flags
+ * and broken cross-flag rules throw a `FlagError` (one line, exit code 2 under `runIfMain`) before the
+ * backend starts.
+ *
+ * @example
+ * import { configFlags, FlagError } from "../run/flags";
+ *
+ * const recipe = { totalFrames: 1000, sliceLen: 8, burnIn: 2 };
+ * const never = (): never => { throw new Error("not reached"); };
+ * const main = programMain({
+ *   name: "toy",
+ *   invocation: "toy",
+ *   description: "A toy program.",
+ *   train: configFlags(recipe, {
+ *     frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
+ *     sliceLen: { type: "int", min: 2, help: "steps per slice" },
+ *     burnIn: { type: "int", min: 0, help: "warm-up steps per slice" },
+ *   }),
+ *   check: (v) => {
+ *     if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
+ *   },
+ *   build: never,
+ *   run: never,
+ * });
+ * let message = "";
+ * await main(["--burn-in", "9"]).catch((e: Error) => { message = e.message; });
+ * if (message !== "--burn-in 9 must be smaller than --slice-len 8") throw new Error(message);
+ */
+export function programMain<S extends FlagSpecs, C extends object>(def: ProgramDefinition<S, C>): (argv: readonly string[]) => Promise<void> {
+  for (const flag of Object.keys(RUN_FLAGS)) {
+    if (Object.hasOwn(def.train.flags, flag)) throw new Error(`programMain: ${def.name}'s train flag "${flag}" is one every program has already`);
+  }
+  const runFlags = { ...RUN_FLAGS, name: { ...RUN_FLAGS.name, defaultText: `${def.name}-<UTC yyyymmdd-hhmmss>` } };
+  const cli = {
+    program: def.invocation,
+    description: def.description,
+    defaultCommand: "train",
+    commands: {
+      train: { summary: "train an agent, writing runs/<name>/ (config, metrics, checkpoints)", flags: { ...def.train.flags, ...runFlags } },
+      eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
+    },
+  } as const;
+  return async (argv) => {
+    const parsed = parseCommandLine(cli, argv);
+    if (parsed.kind === "help") return void console.log(parsed.text);
+    if (parsed.command === "eval") {
+      await initBackend();
+      return void evalCommand(parsed.values, def.build);
+    }
+    const values = parsed.values as FlagValues<S> & FlagValues<typeof RUN_FLAGS>;
+    def.check?.(values);
+    await initBackend();
+    await trainCommand(def.name, values, def.train.config(values), def.run);
+  };
 }

@@ -1,8 +1,8 @@
 import type { Rng, RngState, TensorDict } from "@tdrl/tensordict";
-import type { EnvBase } from "@tdrl/envs";
 import type { ReplayBuffer } from "@tdrl/buffers";
+import type { CollectorState, SyncDataCollector } from "@tdrl/collectors";
 import type { QActor } from "./actor";
-import type { EnvRunner, RunnerSnapshot } from "./env-runner";
+import type { EpisodeStats, EpisodeStatsState } from "./episode-stats";
 import type { Evaluation } from "./evaluate";
 import type { UpdateStats } from "./dqn-learner";
 
@@ -11,15 +11,14 @@ export interface LoopConfig {
   totalFrames: number;
   /** Env steps per sub-env between learning phases. */
   stepsPerBatch: number;
-  /** Frames of uniformly random actions before learning starts. */
+  /** Frames of uniformly random actions before learning starts (whole batches: a batch that starts before it is random). */
   initRandomFrames: number;
   /** Gradient steps per collected frame (the replay ratio), e.g. 0.5 or 1/50. */
   updatesPerFrame: number;
   /** Greedy evaluation every this many frames (0: never). */
   evalEvery: number;
-  /** Checkpoint boundary every this many frames (0: never); the env is reseeded there in every run. */
+  /** Checkpoint every this many frames (0: only at the end). */
   checkpointEvery: number;
-  seed: number;
 }
 
 /** One line of `metrics.jsonl`. */
@@ -49,17 +48,20 @@ export interface LoopState {
   frames: number;
   updates: number;
   episodes: number;
-  segment: number;
   bestEval: number;
   solvedAtFrames: number | null;
   rngs: Record<string, RngState>;
-  runner: RunnerSnapshot;
-  env: unknown;
+  /** `collector.state()`: the env's state (transforms included), the pending root record, trajectory ids. */
+  collector: CollectorState | null;
+  /** Returns and lengths of the episodes in progress. */
+  episodeStats: EpisodeStatsState;
 }
 
 export interface LoopParts {
-  env: EnvBase;
-  runner: EnvRunner;
+  /** Collects `stepsPerBatch` steps per sub-env a `rollout()`, random actions for its `initRandomFrames`. */
+  collector: SyncDataCollector;
+  /** Books the episodes of each batch (returns in the task's units). */
+  stats: EpisodeStats;
   actor: QActor;
   buffer: ReplayBuffer;
   learner: Learner;
@@ -70,8 +72,6 @@ export interface LoopParts {
   evaluate: () => Evaluation;
   /** Every stateful RNG the run owns, by name, saved and restored with the run. */
   rngs: Record<string, Rng>;
-  /** Snapshot / restore of the env's physical state (the runner's episode steps are its step counters). */
-  envState: { read: () => unknown; write: (saved: unknown) => void };
   log: (record: LoopRecord) => void;
   /** Seconds between metrics rows (besides the rows of evaluations). Default 5. */
   logEverySeconds?: number;
@@ -91,14 +91,12 @@ export interface LoopResult {
 }
 
 /**
- * The off-policy training loop shared by every program: collect `stepsPerBatch` steps per sub-env
- * (random actions until `initRandomFrames`), extend the buffer, run the gradient steps the replay ratio
- * owes, anneal epsilon, evaluate, log, checkpoint. Updates owed are `floor(frames * updatesPerFrame)` minus
- * those done, so the schedule depends only on frame counts and a resumed run repeats it exactly.
- *
- * At every checkpoint boundary the env's reset streams are reseeded from `(seed, segment)`, in runs that
- * checkpoint and runs that do not, so a resumed run continues with the same episodes although the env's
- * RNG state is not readable.
+ * The off-policy training loop shared by every program: collect a batch of `stepsPerBatch` steps per
+ * sub-env with the `SyncDataCollector` (random actions until `initRandomFrames`), extend the buffer, run
+ * the gradient steps the replay ratio owes, anneal epsilon, evaluate, log, checkpoint. Updates owed are
+ * `floor(frames * updatesPerFrame)` minus those done, so the schedule depends only on frame counts; a
+ * checkpoint holds `collector.state()` (env, transforms and pending root record), so a resumed run goes on
+ * with the very same episodes.
  *
  * @example
  * // every program runs it: see dqn-cartpole.ts (`trainDqnCartPole`) and its tests.
@@ -106,35 +104,40 @@ export interface LoopResult {
  */
 export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: LoopState): Promise<LoopResult> {
   checkConfig(config);
-  const { env, runner, actor, buffer, learner, log } = parts;
-  const numEnvs = runner.numEnvs;
-  const framesPerBatch = config.stepsPerBatch * numEnvs;
+  const { collector, stats, actor, buffer, learner, log } = parts;
+  const framesPerBatch = collector.framesPerBatch;
+  if (collector.stepsPerBatch !== config.stepsPerBatch) {
+    throw new Error(`trainLoop: the collector steps ${collector.stepsPerBatch} steps per sub-env a batch, the config says stepsPerBatch ${config.stepsPerBatch}`);
+  }
+  const randomFrames = Math.ceil(config.initRandomFrames / framesPerBatch) * framesPerBatch;
+  if (collector.initRandomFrames !== randomFrames) {
+    throw new Error(`trainLoop: the collector's initRandomFrames must be ${randomFrames} (initRandomFrames ${config.initRandomFrames} rounded up to whole batches), got ${collector.initRandomFrames}`);
+  }
   const state: LoopState = resume ?? {
     frames: 0,
     updates: 0,
     episodes: 0,
-    segment: 0,
     bestEval: -Infinity,
     solvedAtFrames: null,
     rngs: {},
-    runner: runner.snapshot(),
-    env: null,
+    collector: null,
+    episodeStats: stats.state(),
   };
   if (resume !== undefined) {
+    if (resume.collector === null) throw new Error("trainLoop: the checkpoint holds no collector state");
+    if (resume.collector.framesCollected !== resume.frames) {
+      throw new Error(`trainLoop: the checkpoint's collector has ${resume.collector.framesCollected} frames, its loop ${resume.frames}`);
+    }
     for (const [name, rng] of Object.entries(parts.rngs)) {
       const saved = resume.rngs[name];
       if (saved === undefined) throw new Error(`trainLoop: the checkpoint has no state for RNG "${name}"`);
       rng.setState(saved);
     }
-    parts.envState.write(resume.env); // resets the env, so reseed after it
-    env.setSeed(segmentSeed(config.seed, resume.segment));
-    runner.restore(resume.runner);
+    collector.loadState(resume.collector);
+    stats.loadState(resume.episodeStats);
     learner.resumeAt(resume.updates);
     // Anneal in the same increments as the loop did: one big step rounds differently.
-    const randomFrames = Math.ceil(config.initRandomFrames / framesPerBatch) * framesPerBatch;
     for (let f = randomFrames; f < resume.frames; f += framesPerBatch) actor.explore.step(framesPerBatch);
-  } else {
-    env.setSeed(segmentSeed(config.seed, 0));
   }
   const started = performance.now();
   let windowStart = started;
@@ -147,29 +150,30 @@ export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: L
   const checkpoint = async () => {
     if (parts.checkpoint === undefined) return;
     state.rngs = Object.fromEntries(Object.entries(parts.rngs).map(([k, r]) => [k, r.state()]));
-    state.runner = runner.snapshot();
-    state.env = parts.envState.read();
+    state.collector = collector.state();
+    state.episodeStats = stats.state();
     await parts.checkpoint(structuredClone(state));
     checkpointedAt = state.frames;
   };
   while (state.frames < config.totalFrames) {
     const random = state.frames < config.initRandomFrames;
-    const batch = runner.collect(config.stepsPerBatch, (root) => (random ? env.randAction(root) : actor.act(root, "explore")));
+    const batch = collector.rollout();
     if (parts.store !== undefined) parts.store(batch);
     else buffer.extend(batch);
     const before = state.frames;
     state.frames += framesPerBatch;
     windowFrames += framesPerBatch;
     if (!random) actor.explore.step(framesPerBatch);
-    const ended = runner.takeEpisodes();
+    stats.add(batch);
+    const ended = stats.takeEpisodes();
     for (const e of ended) rewards.push(e.reward);
     if (ended.length > 0) parts.onEpisodes?.(state.episodes, state.episodes + ended.length);
     state.episodes += ended.length;
     if (state.frames >= config.initRandomFrames) {
       const owed = Math.floor(state.frames * config.updatesPerFrame) - Math.floor(config.initRandomFrames * config.updatesPerFrame);
       while (learner.updates < owed) {
-        const stats = learner.update();
-        lossSum += stats.loss;
+        const update = learner.update();
+        lossSum += update.loss;
         lossCount += 1;
       }
     }
@@ -202,21 +206,12 @@ export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: L
       rewards = [];
     }
     const stop = (parts.stopAtFrames !== undefined && state.frames >= parts.stopAtFrames) || (parts.stopWhenSolved === true && state.solvedAtFrames !== null);
-    if (crossed(config.checkpointEvery)) {
-      state.segment += 1;
-      env.setSeed(segmentSeed(config.seed, state.segment));
-      await checkpoint();
-    }
+    if (crossed(config.checkpointEvery)) await checkpoint();
     if (stop) break;
   }
-  // The end of a run is a checkpoint too (for eval, and for a resume with more frames; resumes are exact
-  // from boundary checkpoints, where the env was reseeded).
+  // The end of a run is a checkpoint too (for eval, and for a resume with more frames).
   if (checkpointedAt !== state.frames) await checkpoint();
   return { state, lastEval, seconds: (performance.now() - started) / 1000 };
-}
-
-function segmentSeed(seed: number, segment: number): number {
-  return (seed * 1_000_003 + segment * 7919 + 1) >>> 0;
 }
 
 function checkConfig(c: LoopConfig): void {

@@ -4,8 +4,9 @@ import type { EnvBase } from "@tdrl/envs";
 import type { JsonValue, ReplayBuffer } from "@tdrl/buffers";
 import type { TensorDictModuleBase } from "@tdrl/modules";
 import type { LossModule } from "@tdrl/losses";
+import { SyncDataCollector } from "@tdrl/collectors";
 import type { QActor } from "./actor";
-import { EnvRunner } from "./env-runner";
+import { EpisodeStats } from "./episode-stats";
 import type { Evaluation } from "./evaluate";
 import { findCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from "./checkpoint";
 import { trainLoop, type Learner, type LoopConfig, type LoopRecord, type LoopResult, type LoopState } from "./train-loop";
@@ -13,6 +14,7 @@ import type { RunDirectory } from "../run/run-directory";
 
 /** What every program builds before training: the pieces `trainLoop` and the checkpoints need. */
 export interface BuiltRun {
+  /** The training env (transforms included); its `state()` goes into checkpoints through the collector. */
   env: EnvBase;
   /** The module whose weights are saved and trained (for recurrent nets, the sequence-mode view). */
   qnet: TensorDictModuleBase;
@@ -22,15 +24,10 @@ export interface BuiltRun {
   optimizer: tf.Optimizer;
   learner: Learner;
   rngs: Record<string, Rng>;
-  /** Env physical state for checkpoints (given the runner's episode steps). */
-  readEnv: (episodeSteps: Int32Array) => unknown;
-  writeEnv: (saved: unknown) => void;
   /** Greedy evaluation number `k` of the run. */
   evaluate: (k: number) => Evaluation;
   onEpisodes?: (before: number, after: number) => void;
-  /** Write `is_init` from the runner (for envs without an `InitTracker`). */
-  trackInit?: boolean;
-  /** See `EnvRunner`'s `returnScale`. */
+  /** Multiplies the rewards booked into episode returns (see `EpisodeStats`), e.g. 1 / a RewardScaling's scale. */
   returnScale?: number;
   /** See `LoopParts.store`. */
   store?: (batch: TensorDict) => void;
@@ -52,15 +49,25 @@ export interface TrainOptions {
 }
 
 /**
- * Trains a built run with `trainLoop`, wiring the run directory (metrics rows, checkpoints at every
- * checkpoint boundary) and resuming from its checkpoint when asked. Shared by every program.
+ * Trains a built run with `trainLoop`: builds its `SyncDataCollector` (`stepsPerBatch` steps per sub-env a
+ * rollout, random actions for `initRandomFrames` rounded up to whole batches, the actor exploring) and
+ * wires the run directory (metrics rows, checkpoints every `checkpointEvery` frames), resuming from its
+ * checkpoint when asked. Shared by every program.
  *
  * @example
  * // see dqn-cartpole.ts and flagship.ts, which call it with their built runs.
  * typeof trainRun; // "function"
  */
 export async function trainRun(built: BuiltRun, config: LoopConfig & { evalEvery: number }, options: TrainOptions = {}): Promise<LoopResult> {
-  const runner = new EnvRunner(built.env, { trackInit: built.trackInit ?? false, returnScale: built.returnScale ?? 1 });
+  const numEnvs = built.env.batchSize.reduce((a, b) => a * b, 1);
+  const framesPerBatch = config.stepsPerBatch * numEnvs;
+  // The env keeps the seed the program built it with: no `seed` option, which would reseed it.
+  const collector = new SyncDataCollector(built.env, built.actor, {
+    framesPerBatch,
+    initRandomFrames: Math.ceil(config.initRandomFrames / framesPerBatch) * framesPerBatch,
+    explorationType: "random",
+  });
+  const stats = new EpisodeStats(numEnvs, { returnScale: built.returnScale ?? 1 });
   const run = options.run;
   const parts = { qnet: built.qnet, loss: built.loss, optimizer: built.optimizer, buffer: built.buffer };
   let resume: LoopState | undefined;
@@ -74,8 +81,8 @@ export async function trainRun(built: BuiltRun, config: LoopConfig & { evalEvery
   return trainLoop(
     config,
     {
-      env: built.env,
-      runner,
+      collector,
+      stats,
       actor: built.actor,
       buffer: built.buffer,
       learner: built.learner,
@@ -83,7 +90,6 @@ export async function trainRun(built: BuiltRun, config: LoopConfig & { evalEvery
       ...(built.onEpisodes === undefined ? {} : { onEpisodes: built.onEpisodes }),
       evaluate: () => built.evaluate(evalCount++),
       rngs: built.rngs,
-      envState: { read: () => built.readEnv(runner.episodeSteps), write: built.writeEnv },
       log: (record) => {
         options.log?.(record);
         run?.appendMetrics(metricsRow(record));

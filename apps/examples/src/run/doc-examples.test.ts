@@ -2,7 +2,7 @@ import { describeDocExamples } from "../../../../test-support/doc-examples";
 
 const here = new URL(".", import.meta.url).pathname;
 const modules: Record<string, string[]> = {
-  flags: ["defineFlags", "parseCommandLine"],
+  flags: ["configFlags", "defineFlags", "parseCommandLine", "parseFlags"],
   "run-directory": ["RunDirectory"],
   "reward-curve": ["writeRewardCurve"],
   "episode-gif": ["EpisodeGif", "readGifInfo"],

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { FlagError, cliName, commandHelp, defineFlags, parseCommandLine, parseFlags } from "./flags";
+import { FlagError, cliName, commandHelp, configFlags, defineFlags, parseCommandLine, parseFlags } from "./flags";
 
 const trainFlags = defineFlags({
   lr: { type: "number", default: 1e-3, positive: true, help: "Adam learning rate", group: "Optimization" },
@@ -142,5 +142,57 @@ describe("parseCommandLine", () => {
   it("names an unknown command and the nearest one", () => {
     expect(errorOf(() => parseCommandLine(program, ["trian"]))).toBe('unknown command "trian" (did you mean train?); commands: train, eval');
     expect(errorOf(() => parseCommandLine(program, ["help", "xyz"]))).toBe('unknown command "xyz"; commands: train, eval');
+  });
+});
+
+describe("configFlags", () => {
+  const base = { totalFrames: 50_000, lr: 2.3e-3, double: true, lossFunction: "smoothL1" as "smoothL1" | "huber", note: null as string | null };
+  const bound = configFlags(base, {
+    frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
+    lr: { type: "number", positive: true, help: "Adam learning rate" },
+    double: { type: "bool", help: "double DQN targets" },
+    lossFunction: { type: "enum", values: ["smoothL1", "huber"], help: "TD loss" },
+    note: { type: "string", help: "a note" },
+  });
+
+  it("takes every default from the config, and types the values from the specs", () => {
+    expect(parseFlags(bound.flags, [])).toEqual({ frames: 50_000, lr: 2.3e-3, double: true, lossFunction: "smoothL1", note: null });
+    expect(bound.config(parseFlags(bound.flags, []))).toEqual(base);
+    expect(commandHelp({ program: "p", description: "", commands: { train: { summary: "s", flags: bound.flags } } }, "train")).toMatch(/\n {2}--double +double DQN targets \(default: on; --no-double turns it off\)\n/);
+    const v = parseFlags(bound.flags, []);
+    expectTypeOf(v.frames).toEqualTypeOf<number>();
+    expectTypeOf(v.double).toEqualTypeOf<boolean>();
+    expectTypeOf(v.lossFunction).toEqualTypeOf<"smoothL1" | "huber">();
+    expectTypeOf(v.note).toEqualTypeOf<string | null>();
+  });
+
+  it("writes each flag's value to its key and leaves the base alone", () => {
+    const config = bound.config(parseFlags(bound.flags, ["--frames", "1000", "--no-double", "--loss-function", "huber", "--note=x"]));
+    expect(config).toEqual({ totalFrames: 1000, lr: 2.3e-3, double: false, lossFunction: "huber", note: "x" });
+    expect(base.totalFrames).toBe(50_000);
+    expect(base.double).toBe(true);
+  });
+
+  it("lets a flag keep a default of its own", () => {
+    const own = configFlags(base, { double: { type: "bool", default: false, help: "double DQN targets" } });
+    expect(own.flags.double.default).toBe(false);
+    expect(own.config(parseFlags(own.flags, []))).toEqual({ ...base, double: false });
+  });
+
+  it("refuses a key the config lacks, a value of another type, or a default out of the flag's range", () => {
+    // @ts-expect-error "frames" is not a key of the config
+    expect(() => configFlags(base, { frames: { type: "int", help: "" } })).toThrow('configFlags: flag "frames" sets config key "frames", which the config does not have');
+    expect(() => configFlags(base, { lr: { key: "double", type: "number", help: "" } })).toThrow('configFlags: flag "lr" is a number flag, but config key "double" holds true');
+    expect(() => configFlags(base, { note: { key: "lr", type: "string", help: "" } })).toThrow('configFlags: flag "note" is a string flag, but config key "lr" holds 0.0023');
+    expect(() => configFlags(base, { lr: { type: "number", max: 1e-3, help: "" } })).toThrow('flag spec "lr": default 0.0023 is not a number <= 0.001');
+    expect(() => configFlags(base, { lossFunction: { type: "enum", values: ["huber"], help: "" } })).toThrow('flag spec "lossFunction": default "smoothL1" is not one of huber');
+  });
+});
+
+describe("defaultText", () => {
+  it("says in --help what an absent optional flag stands for", () => {
+    const flags = defineFlags({ name: { type: "string", default: null, placeholder: "name", help: "run name", defaultText: "toy-<time>" } });
+    expect(commandHelp({ program: "p", description: "", commands: { train: { summary: "s", flags } } }, "train")).toContain("  --name <name>  run name (default: toy-<time>)\n");
+    expect(parseFlags(flags, []).name).toBeNull();
   });
 });

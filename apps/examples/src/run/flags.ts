@@ -31,6 +31,8 @@ export interface StringFlag extends FlagCommon {
   required?: boolean;
   /** Placeholder shown in `--help` (default "text"). */
   placeholder?: string;
+  /** What `--help` gives as the default of an absent optional flag (default "none"), e.g. "flagship-<UTC time>". */
+  defaultText?: string;
 }
 export interface BoolFlag extends FlagCommon {
   type: "bool";
@@ -88,6 +90,81 @@ export class FlagError extends Error {
 export function defineFlags<const S extends FlagSpecs>(specs: S): S {
   for (const [name, spec] of Object.entries(specs)) checkDefault(name, spec);
   return specs;
+}
+
+/** A flag that sets one key of a config: a `FlagSpec` whose `default` is the config's value. */
+export type ConfigFlagSpec<C> = Bindable<FlagSpec, C>;
+type Bindable<X extends FlagSpec, C> = X extends unknown
+  ? Omit<X, "default"> & {
+      /** The config key the flag sets (default: the flag's own name). */
+      key?: keyof C & string;
+      /** Only where the command line's default must differ from the config's. */
+      default?: X["default"];
+    }
+  : never;
+/** The flag specs `configFlags` makes of `ConfigFlagSpec`s (defaults filled in, `key` gone). */
+export type FilledFlags<S> = { -readonly [K in keyof S]: Filled<S[K]> };
+type Filled<X> = X extends { type: "enum"; values: readonly (infer V extends string)[] }
+  ? EnumFlag<V>
+  : X extends { type: "bool" }
+    ? BoolFlag
+    : X extends { type: "int" }
+      ? IntFlag
+      : X extends { type: "number" }
+        ? NumberFlag
+        : StringFlag;
+
+/** A command's flags and the config a parsed command line describes. */
+export interface FlagsToConfig<S extends FlagSpecs, C> {
+  flags: S;
+  config(values: FlagValues<S>): C;
+}
+
+/**
+ * Flags bound to the keys of a config object: each flag's default is `base`'s value (so `--help` shows
+ * the recipe as it is), and `config(values)` is `base` with every flag's value at its key. A key the
+ * config lacks, or holds a value of another type, is refused here, when the program is defined.
+ *
+ * @example
+ * import { configFlags, parseFlags } from "./flags";
+ *
+ * const base = { totalFrames: 50_000, lr: 1e-3, double: true, gamma: 0.99 };
+ * const train = configFlags(base, {
+ *   frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
+ *   lr: { type: "number", positive: true, help: "Adam learning rate" },
+ *   double: { type: "bool", help: "double DQN targets" },
+ * });
+ * if (train.flags.frames.default !== 50_000) throw new Error("default not taken from the config");
+ * const config = train.config(parseFlags(train.flags, ["--frames", "1000", "--no-double"]));
+ * if (config.totalFrames !== 1000 || config.double !== false || config.lr !== 1e-3 || config.gamma !== 0.99) throw new Error(JSON.stringify(config));
+ */
+export function configFlags<C extends object, const S extends Record<string, ConfigFlagSpec<C>>>(
+  base: C,
+  // A flag named for no config key must say which key it sets.
+  specs: S & { [K in keyof S]: K extends keyof C ? unknown : { key: keyof C & string } },
+): FlagsToConfig<FilledFlags<S>, C> {
+  const keys = new Map<string, string>();
+  const filled: Record<string, FlagSpec> = {};
+  for (const [name, bound] of Object.entries(specs)) {
+    const { key = name, ...spec } = bound as ConfigFlagSpec<C>;
+    if (!Object.hasOwn(base, key)) throw new Error(`configFlags: flag "${name}" sets config key "${key}", which the config does not have`);
+    const value = spec.default !== undefined ? spec.default : (base as Record<string, unknown>)[key];
+    const expected = { number: "number", int: "number", bool: "boolean", enum: "string", string: "string" }[spec.type];
+    if (typeof value !== expected && !(spec.type === "string" && value === null)) {
+      throw new Error(`configFlags: flag "${name}" is a ${spec.type} flag, but config key "${key}" holds ${JSON.stringify(value)}`);
+    }
+    keys.set(name, key);
+    filled[name] = { ...spec, default: value } as FlagSpec;
+  }
+  const flags = defineFlags(filled) as FilledFlags<S>;
+  return {
+    flags,
+    config: (values) => {
+      const config = { ...base } as Record<string, unknown>;
+      for (const [name, key] of keys) config[key] = (values as Record<string, unknown>)[name];
+      return config as C;
+    },
+  };
 }
 
 /**
@@ -292,8 +369,8 @@ function describeFlag(name: string, s: FlagSpec): string {
   }
   if (s.type === "bool") parts.push(`(default: ${s.default ? `on; --no-${cliName(name)} turns it off` : "off"})`);
   else if (s.type === "string" && s.required === true) parts.push("(required)");
-  else if (s.default === null) parts.push("(default: none)");
-  else parts.push(`(default: ${s.default})`);
+  else if (s.default === null) parts.push(`(default: ${s.defaultText ?? "none"})`);
+  else if (s.default !== "") parts.push(`(default: ${s.default})`);
   return parts.join(" ");
 }
 

@@ -3,7 +3,7 @@ import { formatBatchIndex } from "../batch-position";
 import { EnvBase } from "../env-base";
 import type { JsonValue } from "@tdrl/tensordict";
 import { decodeCartPole, encodeCartPole, type CartPoleArrays } from "./cartpole-state";
-import { OBSERVATION_HIGH, stepCartPoles, type KinematicsIntegrator } from "./cartpole-physics";
+import { OBSERVATION_HIGH, stepCartPoles, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole-physics";
 import { CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, renderCartPoleRgb, renderCartPoleSmall } from "./render-cartpole";
 
 /** `"v1"`: 500-step episodes (Gymnasium's CartPole-v1); `"v0"`: 200 steps. */
@@ -90,6 +90,8 @@ export class CartPoleEnv extends EnvBase {
   private readonly flagShape: readonly number[];
   private readonly pixelShape: readonly number[];
   private subRngs: Rng[];
+  /** The kernel's episode outputs; `_step` points it at each step's fresh arrays. */
+  private readonly episode: CartPoleEpisodeOutputs;
   /** One cart's state, handed to the renderers without allocating a view per frame. */
   private readonly scratch = new Float64Array(4);
 
@@ -124,6 +126,10 @@ export class CartPoleEnv extends EnvBase {
     this.lastTerminated = new Uint8Array(n);
     this.lastTruncated = new Uint8Array(n);
     this.subRngs = this.rng.split(n);
+    const none = new Uint8Array(0);
+    const stepReward = this.suttonBarto ? 0 : 1;
+    const terminalReward = this.suttonBarto ? -1 : 1;
+    this.episode = { elapsed: this.elapsed, limit: this.maxEpisodeSteps, stepReward, terminalReward, reward: new Float32Array(0), done: none, truncated: none };
     // stepCartPoles writes done as term | trunc of two 0/1 flags.
     this.doneIsBits = true;
 
@@ -208,10 +214,13 @@ export class CartPoleEnv extends EnvBase {
       lastTerminated[i] = 0;
       lastTruncated[i] = 0;
     }
-    terminated.set(lastTerminated);
-    truncated.set(lastTruncated);
-    // Skip the `done` pass when no cart is left terminated or truncated (the usual case, e.g. in stepAndMaybeReset).
-    if (terminated.indexOf(1) !== -1 || truncated.indexOf(1) !== -1) for (let i = 0; i < n; i++) done[i] = terminated[i]! | truncated[i]!;
+    // The new flag arrays are zeroed: copy and combine only when a cart is left terminated or truncated
+    // (never after stepAndMaybeReset, which resets every done cart).
+    const anyTerminated = lastTerminated.indexOf(1) !== -1;
+    const anyTruncated = lastTruncated.indexOf(1) !== -1;
+    if (anyTerminated) terminated.set(lastTerminated);
+    if (anyTruncated) truncated.set(lastTruncated);
+    if (anyTerminated || anyTruncated) for (let i = 0; i < n; i++) done[i] = terminated[i]! | truncated[i]!;
     return this.record(done, terminated, truncated, null, obs, mask, input);
   }
 
@@ -219,15 +228,10 @@ export class CartPoleEnv extends EnvBase {
     const n = this.numEnvs;
     const action = (td.get("action") as HostArray).data;
     const { obs, reward, done, terminated, truncated } = recordArrays(n, this.withState, true);
-    const episode = {
-      elapsed: this.elapsed,
-      limit: this.maxEpisodeSteps,
-      stepReward: this.suttonBarto ? 0 : 1,
-      terminalReward: this.suttonBarto ? -1 : 1,
-      reward: reward!,
-      done,
-      truncated,
-    };
+    const episode = this.episode;
+    episode.reward = reward!;
+    episode.done = done;
+    episode.truncated = truncated;
     stepCartPoles(n, this.physics, action, this.oneHot ? 2 : 1, this.oneHot ? 1 : 0, this.integrator, obs, terminated, 0, episode);
     this.lastTerminated.set(terminated);
     this.lastTruncated.set(truncated);

@@ -57,8 +57,9 @@ export interface CartPoleEpisodeOutputs {
 /**
  * Steps `n` carts at once, the hot loop of the batched env: the same arithmetic as `cartPoleStep`, fused
  * with writing the float32 observation, the termination flag and (with `episode`) the step count,
- * truncation, done and reward, so each cart is visited once per step: every pass over the batch costs
- * more than the arithmetic in it.
+ * truncation, done and reward, so each cart is visited once per step by JS: every JS pass over the batch
+ * costs more than the arithmetic in it (the episode arrays are first set to their common values by native
+ * `fill`s, far cheaper than a store per cart).
  * The action of cart i is `action[i * actionStride + actionOffset] === 1` (stride 1 for indices; stride 2,
  * offset 1 for one-hot rows, whose second element means "push right").
  */
@@ -82,6 +83,13 @@ export function stepCartPoles(
   const reward = episode?.reward;
   const done = episode?.done;
   const truncated = episode?.truncated;
+  if (episode !== null) {
+    // Most carts neither terminate nor truncate: native fills set the common values, and the loop
+    // writes only the exceptions (a store per cart per array costs more than the rare branch).
+    reward!.fill(stepReward, 0, n);
+    done!.fill(0, 0, n);
+    truncated!.fill(0, 0, n);
+  }
   for (let i = 0; i < n; i++) {
     const o = 4 * i;
     let x = state[o]!;
@@ -120,10 +128,14 @@ export function stepCartPoles(
     if (episode !== null) {
       const steps = elapsed![i]! + 1;
       elapsed![i] = steps;
-      const trunc = steps >= limit ? 1 : 0;
-      truncated![i] = trunc;
-      done![i] = term | trunc;
-      reward![i] = term === 1 ? terminalReward : stepReward;
+      if (steps >= limit) {
+        truncated![i] = 1;
+        done![i] = 1;
+      }
+      if (term === 1) {
+        done![i] = 1;
+        reward![i] = terminalReward;
+      }
     }
   }
 }
