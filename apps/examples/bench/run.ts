@@ -1,8 +1,9 @@
 /**
  * Learning benchmarks of the example programs (not CI tests): `npm run bench -w examples [-- section...]`.
- * Sections: `cartpole` (the tuned state-DQN recipe on 5 seeds: steps to solve, wall time, frames/s) and
- * `flagship` (a flagship run of BENCH_FLAGSHIP_FRAMES frames, default 40k: frames/s, update and acting
- * costs, and the learning curve). Results merge into
+ * Sections: `cartpole` and `history` (the tuned state-DQN recipe, and the state-history DQN, on 5 seeds:
+ * steps to solve, wall time, frames/s), `pixel` (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k:
+ * the learning curve and frames/s) and `flagship` (a flagship run of BENCH_FLAGSHIP_FRAMES frames, default
+ * 40k: frames/s, update and acting costs, and the learning curve); no section given runs them all. Results merge into
  * `bench/results/examples.json` at the repository root, with the machine they came from.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,6 +15,10 @@ import { TUNED } from "../src/dqn-cartpole-config";
 import { trainDqnCartPole } from "../src/dqn-cartpole";
 import { FLAGSHIP } from "../src/flagship-config";
 import { trainFlagship } from "../src/flagship";
+import { HISTORY_DQN, trainHistoryDqn } from "../src/history-dqn";
+import { PIXEL_DQN, trainPixelDqn } from "../src/pixel-dqn";
+import type { LoopResult } from "../src/core/train-loop";
+import type { TrainOptions } from "../src/core/train-run";
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The repository's bench/results/, beside every package's benchmark results.
@@ -36,27 +41,64 @@ const median = (xs: number[]) => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function cartpole(): Promise<void> {
+type Trainer<C> = (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: { dispose(): void } }>;
+
+/** Trains `config` on 5 seeds, each stopped at its first solving evaluation: the figure is frames to solve, not the final score. */
+async function solveOnSeeds<C extends { seed: number }>(section: string, what: string, config: C, train: Trainer<C>): Promise<void> {
   const seeds = [0, 1, 2, 3, 4];
   const runs = [];
   for (const seed of seeds) {
     const curve: { frames: number; eval: number }[] = [];
-    // Stops at the first evaluation that solves: the figure is frames to solve, not the final score.
-    const { result, built } = await trainDqnCartPole({ ...TUNED, seed }, { stopWhenSolved: true, log: (r) => r.evalMean !== undefined && curve.push({ frames: r.frames, eval: r.evalMean }) });
+    const { result, built } = await train({ ...config, seed }, { stopWhenSolved: true, log: (r) => r.evalMean !== undefined && curve.push({ frames: r.frames, eval: r.evalMean }) });
     built.dispose();
     const run = { seed, solvedAtFrames: result.state.solvedAtFrames, bestEval: result.state.bestEval, finalEval: result.lastEval?.mean ?? null, seconds: result.seconds, framesPerSecond: result.state.frames / result.seconds, curve };
     console.log(JSON.stringify({ ...run, curve: undefined }));
     runs.push(run);
   }
   const solved = runs.filter((r) => r.solvedAtFrames !== null);
-  save("cartpoleTuned", {
-    what: "tuned state DQN on CartPole-v1; solved = greedy mean >= 475 over 20 episodes at an evaluation every 2560 frames, within 50k frames",
+  save(section, {
+    what,
     machine: machine(),
     solvedSeeds: `${solved.length}/${runs.length}`,
     medianFramesToSolve: solved.length > 0 ? median(solved.map((r) => r.solvedAtFrames!)) : null,
     medianSeconds: median(runs.map((r) => r.seconds)),
     medianFramesPerSecond: median(runs.map((r) => r.framesPerSecond)),
     runs,
+  });
+}
+
+const cartpole = () =>
+  solveOnSeeds("cartpoleTuned", "tuned state DQN on CartPole-v1; solved = greedy mean >= 475 over 20 episodes at an evaluation every 2560 frames, within 50k frames", TUNED, trainDqnCartPole);
+
+const history = () =>
+  solveOnSeeds(
+    "historyDqn",
+    "state-history DQN (last 4 states, ObservationNorm from random play, shaped reward) with the tuned recipe; solved = greedy mean CartPole return >= 475 over 20 episodes at an evaluation every 2560 frames, within 50k frames",
+    HISTORY_DQN,
+    trainHistoryDqn,
+  );
+
+/** One pixel-DQN run of BENCH_PIXEL_FRAMES frames (default 60k): its learning curve, frames/s and wall time. */
+async function pixel(): Promise<void> {
+  const frames = Number(process.env.BENCH_PIXEL_FRAMES ?? 60_000);
+  const curve: { frames: number; seconds: number; eval: number }[] = [];
+  const config = { ...PIXEL_DQN, totalFrames: frames, evalEvery: Math.min(PIXEL_DQN.evalEvery, frames) };
+  const { result, built } = await trainPixelDqn(config, {
+    log: (r) => {
+      if (r.evalMean === undefined) return;
+      curve.push({ frames: r.frames, seconds: r.seconds, eval: r.evalMean });
+      console.log(JSON.stringify(curve[curve.length - 1]));
+    },
+  });
+  built.dispose();
+  save("pixelDqn", {
+    what: `seed-style pixel DQN (4 x 84x84 grey frames, Nature CNN, clipped rewards, Huber) for ${frames} frames; eval = greedy mean CartPole return over ${PIXEL_DQN.evalEpisodes} episodes`,
+    machine: machine(),
+    seconds: result.seconds,
+    framesPerSecond: result.state.frames / result.seconds,
+    updates: result.state.updates,
+    bestEval: result.state.bestEval,
+    curve,
   });
 }
 
@@ -98,7 +140,7 @@ async function flagship(): Promise<void> {
   });
 }
 
-const sections: Record<string, () => Promise<void>> = { cartpole, flagship };
+const sections: Record<string, () => Promise<void>> = { cartpole, history, pixel, flagship };
 
 await initBackend();
 const wanted = process.argv.slice(2);

@@ -7,7 +7,7 @@ import { initBackend } from "@tdrl/tensordict";
 import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
 import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
 import { RunDirectory } from "./run/run-directory";
-import { expectExactResume } from "./smoke.test-support";
+import { expectBestModel, expectExactResume } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "dqn-cartpole-"));
 beforeAll(async () => {
@@ -39,6 +39,7 @@ describe("dqn-cartpole smoke runs", () => {
       for (const f of ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint/manifest.json"]) {
         expect(existsSync(join(run.path, f)), f).toBe(true);
       }
+      expectBestModel(run);
       // Once Adam has its slots, the tensor count stays put; disposing the run frees everything it made.
       expect(counts.length).toBeGreaterThan(2);
       expect(new Set(counts).size).toBe(1);

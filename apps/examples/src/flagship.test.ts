@@ -9,7 +9,7 @@ import { buildFlagship, trainFlagship } from "./flagship";
 import { evalCommand } from "./core/program-cli";
 import { readGifInfo } from "./run/episode-gif";
 import { RunDirectory } from "./run/run-directory";
-import { expectExactResume } from "./smoke.test-support";
+import { expectBestModel, expectExactResume } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "flagship-"));
 beforeAll(async () => {
@@ -49,13 +49,17 @@ describe("flagship smoke run", () => {
     expect(evals.length).toBe(2);
     for (const e of evals) expect(e).toBeGreaterThanOrEqual(8); // unscaled CartPole returns
     expect(existsSync(join(run.path, "checkpoint", "manifest.json"))).toBe(true);
+    expectBestModel(run);
     expect(counts.length).toBeGreaterThan(1);
     expect(new Set(counts).size).toBe(1);
     built.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const gif = join(root, "episode.gif");
-    const played = evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, gif }, buildFlagship);
+    const played = evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, gif, policy: "best" }, buildFlagship);
     expect(played.rewards.length).toBe(2);
+    expect(evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, policy: "last" }, buildFlagship).rewards.length).toBe(2);
+    rmSync(join(run.path, "best"), { recursive: true });
+    expect(() => evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, policy: "best" }, buildFlagship)).toThrow(/has no best model yet .*--policy last/);
     const info = readGifInfo(new Uint8Array(readFileSync(gif)));
     expect(info.frames).toBeGreaterThanOrEqual(8); // one frame per step of a CartPole episode
     expect([info.width, info.height]).toEqual([300, 200]);

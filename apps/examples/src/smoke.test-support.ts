@@ -8,6 +8,20 @@ import type { LoopResult, LoopState } from "./core/train-loop";
 import type { TrainOptions } from "./core/train-run";
 import { RunDirectory } from "./run/run-directory";
 import { readCheckpoint } from "./run/checkpoint-files";
+import { readBestModelInfo } from "./core/checkpoint";
+
+/**
+ * Checks a finished run's `best/`: it holds the weights of the first evaluation that scored the run's
+ * best greedy mean (later equal scores do not replace it), as the metrics rows record them.
+ */
+export function expectBestModel(run: RunDirectory): void {
+  const evals = run.readMetrics().filter((r) => typeof r.eval_return === "number") as { frames: number; eval_return: number }[];
+  expect(evals.length).toBeGreaterThan(0);
+  const best = Math.max(...evals.map((r) => r.eval_return));
+  const first = evals.find((r) => r.eval_return === best)!;
+  expect(readBestModelInfo(run.path)).toEqual({ frames: first.frames, evalMean: best });
+  expect(existsSync(join(run.path, "best", "manifest.json"))).toBe(true);
+}
 
 /**
  * Runs a program's smoke config into a fresh run directory and checks what every program must do: the
@@ -34,6 +48,7 @@ export async function expectSmokeRun<C extends { totalFrames: number }>(
   expect(evals.length).toBe(expected.evals);
   for (const e of evals) expect(e).toBeGreaterThanOrEqual(expected.minReturn);
   for (const f of ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint/manifest.json"]) expect(existsSync(join(run.path, f)), f).toBe(true);
+  expectBestModel(run);
   expect(counts.length).toBeGreaterThan(1);
   expect(new Set(counts).size).toBe(1);
   built.dispose();
@@ -74,6 +89,7 @@ export async function expectExactResume<C extends { totalFrames: number }>(
   expect(saved.episodeStats.lengths.some((l) => l > 0)).toBe(true);
   const second = await train(config, { run: RunDirectory.open(run.path), resume: true });
   expect(second.result.state.frames).toBe(config.totalFrames);
+  expectBestModel(run);
   const got = trainedValues(second.built);
   second.built.dispose();
   expect(got.length).toBe(expected.length);

@@ -52,7 +52,42 @@ export function loadTrainingCheckpoint(runDir: string, parts: CheckpointTargets)
   return ckpt.json("state");
 }
 
-/** Loads only the online weights of a run's checkpoint (for `eval`). */
-export function loadPolicyWeights(runDir: string, qnet: HasParameters): void {
-  loadWeights(qnet, readCheckpoint(checkpointDir(runDir)).array("qnet", Uint8Array));
+/** Which weights `eval` plays: the best evaluation's (`best/`) or the last checkpoint's. */
+export type PolicyChoice = "best" | "last";
+
+/** Where the weights of a run's best evaluation so far are kept (beside `checkpoint/`). */
+export function bestModelDir(runDir: string): string {
+  return join(runDir, "best");
+}
+
+/** When the best model was saved, and its evaluation. */
+export interface BestModelInfo {
+  frames: number;
+  evalMean: number;
+}
+
+/**
+ * Writes the online weights of the run's best evaluation into `<runDir>/best` (atomically, like a
+ * checkpoint), so a run whose greedy score falls back later still keeps the agent at its best.
+ *
+ * @example
+ * // trainRun calls it after each evaluation that beats the best so far; `eval --policy best` plays it.
+ * typeof saveBestModel; // "function"
+ */
+export function saveBestModel(runDir: string, qnet: HasParameters, info: BestModelInfo): void {
+  writeCheckpoint(bestModelDir(runDir), { json: { best: { ...info } }, arrays: { qnet: saveWeights(qnet) } });
+}
+
+/** The best model's frames and evaluation, or null when the run has none yet. */
+export function readBestModelInfo(runDir: string): BestModelInfo | null {
+  if (!hasCheckpoint(bestModelDir(runDir))) return null;
+  return readCheckpoint(bestModelDir(runDir)).json("best") as unknown as BestModelInfo;
+}
+
+/** Loads only the online weights of a run, its best evaluation's or its last checkpoint's (for `eval`). */
+export function loadPolicyWeights(runDir: string, qnet: HasParameters, choice: PolicyChoice = "last"): void {
+  if (choice === "best" && !hasCheckpoint(bestModelDir(runDir))) {
+    throw new Error(`${runDir} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`);
+  }
+  loadWeights(qnet, readCheckpoint(choice === "best" ? bestModelDir(runDir) : checkpointDir(runDir)).array("qnet", Uint8Array));
 }

@@ -9,7 +9,7 @@ import { writeRewardCurve } from "../run/reward-curve";
 import { defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
 import { RunDirectory } from "../run/run-directory";
 import { duration } from "../run/progress";
-import { loadPolicyWeights } from "./checkpoint";
+import { loadPolicyWeights, readBestModelInfo, type PolicyChoice } from "./checkpoint";
 import type { Evaluation } from "./evaluate";
 import type { LoopRecord, LoopResult } from "./train-loop";
 import type { TrainOptions } from "./train-run";
@@ -27,6 +27,7 @@ const EVAL_FLAGS = defineFlags({
   episodes: { type: "int", default: 10, positive: true, help: "episodes to play" },
   seed: { type: "int", default: 12345, min: 0, help: "seed of the evaluation episodes" },
   gif: { type: "string", default: null, placeholder: "file.gif", help: "also write one more greedy episode as an animated GIF" },
+  policy: { type: "enum", values: ["best", "last"], default: "best", help: "weights to play: the best evaluation's (best/) or the last checkpoint's" },
 });
 
 /** Flags every `train` command has. */
@@ -63,14 +64,14 @@ export function formatRecord(r: LoopRecord, context?: ProgressContext): string {
  * typeof evalCommand; // "function"
  */
 export function evalCommand<C, B extends Playable>(
-  values: { checkpoint: string; episodes: number; seed: number; gif?: string | null },
+  values: { checkpoint: string; episodes: number; seed: number; gif?: string | null; policy?: PolicyChoice },
   build: (config: C) => B,
 ): Evaluation {
   if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
   const run = RunDirectory.open(values.checkpoint);
   const built = build(run.config as unknown as C);
   try {
-    loadPolicyWeights(run.path, built.qnet);
+    loadPolicyWeights(run.path, built.qnet, values.policy ?? "last");
     const result = built.evaluateEpisodes(values.episodes, values.seed);
     console.log(`returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`);
     if (values.gif !== undefined && values.gif !== null) {
@@ -105,7 +106,9 @@ async function trainCommand<C extends object>(
     built.dispose();
   }
   const solved = result.state.solvedAtFrames === null ? "not solved" : `solved at ${result.state.solvedAtFrames} frames`;
-  console.log(`done: ${result.state.frames} frames in ${result.seconds.toFixed(0)} s; best eval ${result.state.bestEval.toFixed(1)}; ${solved}`);
+  const best = readBestModelInfo(run.path);
+  const kept = best === null ? "" : ` (at ${best.frames} frames, kept in ${join(run.path, "best")})`;
+  console.log(`done: ${result.state.frames} frames in ${result.seconds.toFixed(0)} s; best eval ${result.state.bestEval.toFixed(1)}${kept}; ${solved}`);
   return result;
 }
 
@@ -127,11 +130,18 @@ function writeEpisodeGif(built: Playable, file: string, seed: number): number {
   return played.mean;
 }
 
-/** After training: reward curve, a GIF of one greedy episode (full-size renders), and report.html. */
+/**
+ * After training: reward curve, a GIF of one greedy episode of the best model (full-size renders), and
+ * report.html. Greedy scores swing from one evaluation to the next, so the agent shown is the best
+ * evaluation's (`best/`), not whatever the last update left.
+ */
 async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: LoopResult): Promise<void> {
   const rows = run.readMetrics();
   await writeRewardCurve(run.path, rows, { title: `${program}: return vs frames` });
+  const best = readBestModelInfo(run.path);
+  if (best !== null) loadPolicyWeights(run.path, built.qnet, "best");
   const played = writeEpisodeGif(built, join(run.path, "episode.gif"), 4242);
+  const shown = best === null ? "the trained agent" : `the best model (greedy mean ${best.evalMean.toFixed(1)} at ${best.frames} frames)`;
   writeReport(run.path, {
     title: program,
     config: run.config,
@@ -139,11 +149,13 @@ async function writeArtifacts(run: RunDirectory, program: string, built: Playabl
       frames: result.state.frames,
       "wall time (s)": Math.round(result.seconds),
       updates: result.state.updates,
+      "last eval return": result.lastEval?.mean ?? "none",
       "best eval return": result.state.bestEval,
+      "best model at frames": best?.frames ?? "none",
       "solved at frames": result.state.solvedAtFrames ?? "not solved",
       "GIF episode return": played,
     },
-    gifCaption: `A greedy episode of the trained agent (return ${played})`,
+    gifCaption: `A greedy episode of ${shown}: return ${played}`,
   });
 }
 

@@ -70,6 +70,8 @@ export interface LoopParts {
   /** Called on episode counts changing (the classic recipe syncs its target every k episodes). */
   onEpisodes?: (before: number, after: number) => void;
   evaluate: () => Evaluation;
+  /** Called after an evaluation that beats every earlier one of the run (e.g. to keep its weights). */
+  onBestEval?: (frames: number, evaluation: Evaluation) => void;
   /** Every stateful RNG the run owns, by name, saved and restored with the run. */
   rngs: Record<string, Rng>;
   log: (record: LoopRecord) => void;
@@ -182,7 +184,10 @@ export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: L
     const evalNow = crossed(config.evalEvery) || state.frames >= config.totalFrames;
     if (evalNow) {
       lastEval = parts.evaluate();
-      state.bestEval = Math.max(state.bestEval, lastEval.mean);
+      if (lastEval.mean > state.bestEval) {
+        state.bestEval = lastEval.mean;
+        parts.onBestEval?.(state.frames, lastEval);
+      }
       if (parts.solvedAt !== undefined && state.solvedAtFrames === null && lastEval.mean >= parts.solvedAt) state.solvedAtFrames = state.frames;
     }
     const now = performance.now();

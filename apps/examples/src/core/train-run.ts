@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
+import { rmSync } from "node:fs";
 import type { Rng, TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import type { JsonValue, ReplayBuffer } from "@tdrl/buffers";
@@ -8,7 +9,7 @@ import { SyncDataCollector } from "@tdrl/collectors";
 import type { QActor } from "./actor";
 import { EpisodeStats } from "./episode-stats";
 import type { Evaluation } from "./evaluate";
-import { findCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from "./checkpoint";
+import { bestModelDir, findCheckpoint, loadTrainingCheckpoint, readBestModelInfo, saveBestModel, saveTrainingCheckpoint } from "./checkpoint";
 import { trainLoop, type Learner, type LoopConfig, type LoopRecord, type LoopResult, type LoopState } from "./train-loop";
 import type { RunDirectory } from "../run/run-directory";
 
@@ -76,6 +77,9 @@ export async function trainRun(built: BuiltRun, config: LoopConfig & { evalEvery
     if (!findCheckpoint(run.path)) throw new Error(`trainRun: ${run.path} holds no checkpoint to resume from`);
     resume = (loadTrainingCheckpoint(run.path, parts) as unknown as { loop: LoopState }).loop;
     run.truncateMetrics(resume.frames);
+    // A best model saved after the checkpoint belongs to frames the resumed run replays (and saves again).
+    const best = readBestModelInfo(run.path);
+    if (best !== null && best.frames > resume.frames) rmSync(bestModelDir(run.path), { recursive: true, force: true });
   }
   let evalCount = resume === undefined ? 0 : Math.floor(resume.frames / Math.max(1, config.evalEvery));
   return trainLoop(
@@ -89,6 +93,7 @@ export async function trainRun(built: BuiltRun, config: LoopConfig & { evalEvery
       ...(built.store === undefined ? {} : { store: built.store }),
       ...(built.onEpisodes === undefined ? {} : { onEpisodes: built.onEpisodes }),
       evaluate: () => built.evaluate(evalCount++),
+      ...(run === undefined ? {} : { onBestEval: (frames: number, e: Evaluation) => saveBestModel(run.path, built.qnet, { frames, evalMean: e.mean }) }),
       rngs: built.rngs,
       log: (record) => {
         options.log?.(record);
