@@ -9,7 +9,7 @@ import { writeRewardCurve } from "../run/reward-curve";
 import { defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
 import { RunDirectory } from "../run/run-directory";
 import { duration } from "../run/progress";
-import { loadPolicyWeights, readBestModelInfo, type PolicyChoice } from "./checkpoint";
+import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type PolicyChoice } from "./checkpoint";
 import type { Evaluation } from "./evaluate";
 import type { LoopRecord, LoopResult } from "./train-loop";
 import type { TrainOptions } from "./train-run";
@@ -64,14 +64,14 @@ export function formatRecord(r: LoopRecord, context?: ProgressContext): string {
  * typeof evalCommand; // "function"
  */
 export function evalCommand<C, B extends Playable>(
-  values: { checkpoint: string; episodes: number; seed: number; gif?: string | null; policy?: PolicyChoice },
+  values: { checkpoint: string; episodes: number; seed: number; gif?: string | null; policy: PolicyChoice },
   build: (config: C) => B,
 ): Evaluation {
   if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
   const run = RunDirectory.open(values.checkpoint);
   const built = build(run.config as unknown as C);
   try {
-    loadPolicyWeights(run.path, built.qnet, values.policy ?? "last");
+    loadPolicyWeights(run.path, built.qnet, values.policy);
     const result = built.evaluateEpisodes(values.episodes, values.seed);
     console.log(`returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`);
     if (values.gif !== undefined && values.gif !== null) {
@@ -100,13 +100,13 @@ async function trainCommand<C extends object>(
     if (context !== undefined && r.evalMean !== undefined) context.lastEval = r.evalMean;
   };
   const { result, built } = await train(run.config as unknown as C, { run, resume: values.resume !== null, log });
+  let best: BestModelInfo | null;
   try {
-    await writeArtifacts(run, program, built, result);
+    best = await writeArtifacts(run, program, built, result);
   } finally {
     built.dispose();
   }
   const solved = result.state.solvedAtFrames === null ? "not solved" : `solved at ${result.state.solvedAtFrames} frames`;
-  const best = readBestModelInfo(run.path);
   const kept = best === null ? "" : ` (at ${best.frames} frames, kept in ${join(run.path, "best")})`;
   console.log(`done: ${result.state.frames} frames in ${result.seconds.toFixed(0)} s; best eval ${result.state.bestEval.toFixed(1)}${kept}; ${solved}`);
   return result;
@@ -133,9 +133,9 @@ function writeEpisodeGif(built: Playable, file: string, seed: number): number {
 /**
  * After training: reward curve, a GIF of one greedy episode of the best model (full-size renders), and
  * report.html. Greedy scores swing from one evaluation to the next, so the agent shown is the best
- * evaluation's (`best/`), not whatever the last update left.
+ * evaluation's (`best/`), not whatever the last update left. Returns what `best/` holds.
  */
-async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: LoopResult): Promise<void> {
+async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: LoopResult): Promise<BestModelInfo | null> {
   const rows = run.readMetrics();
   await writeRewardCurve(run.path, rows, { title: `${program}: return vs frames` });
   const best = readBestModelInfo(run.path);
@@ -157,6 +157,7 @@ async function writeArtifacts(run: RunDirectory, program: string, built: Playabl
     },
     gifCaption: `A greedy episode of ${shown}: return ${played}`,
   });
+  return best;
 }
 
 /** Runs `main` when `url` is the entry script; a `FlagError` prints as one line and exits 2. */
