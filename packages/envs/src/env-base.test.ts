@@ -127,6 +127,31 @@ describe("EnvBase protocol", () => {
   });
 });
 
+describe("EnvBase.step keeps what the policy wrote under next", () => {
+  it("keeps keys the env does not write; the env's own entries win", () => {
+    const env = new CountingEnv({ batchSize: [2] });
+    env.reset();
+    const td = actions([1, 0]);
+    td.set(["next", "recurrent_state"], HostArray.from("float32", [2, 1], [7, 8]));
+    td.set(["next", "observation"], HostArray.from("float32", [2, 1], [-1, -1]));
+    env.step(td);
+    expect(Array.from(td.getHost("next.recurrent_state").data)).toEqual([7, 8]);
+    expect(Array.from(td.getHost("next.observation").data)).toEqual([1, 0]); // the env's value
+  });
+
+  it("a rollout keeps them, and stepMdp carries them to the next root", () => {
+    const env = new CountingEnv({ maxCount: 3 });
+    let t = 0;
+    const policy = (td: TensorDict) => {
+      if (!td.has("memory")) td.set("memory", HostArray.zeros("float32", [1])); // what a primer does at reset
+      return td.update(actions([1], [])).set(["next", "memory"], HostArray.from("float32", [1], [++t]));
+    };
+    const rollout = env.rollout(3, policy);
+    expect(Array.from(rollout.getHost("next.memory").data)).toEqual([1, 2, 3]);
+    expect(Array.from(rollout.getHost("memory").data)).toEqual([0, 1, 2]);
+  });
+});
+
 describe("EnvBase.rollout", () => {
   it("stacks steps along the last batch dim and stops at the first done", () => {
     const env = new CountingEnv({ batchSize: [2], maxCount: 3 });

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type TensorDict } from "@tdrl/tensordict";
-import { keyName, type NestedKey } from "./keys";
+import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
 /**
@@ -126,7 +126,7 @@ export class EGreedyModule {
     }
     if (isTensor(entry)) {
       td.set(actionKey, tf.tensor(out, entry.shape, entry.dtype));
-      entry.dispose();
+      disposeUnheld(td, [entry]);
     }
     return td;
   }
