@@ -31,6 +31,7 @@ export type { ArrayInput, NestedNumbers } from "./specs/broadcast";
 export { registerCoreGradients, CORE_GRADIENT_KERNELS } from "./gradients/register-core-gradients";
 
 export { initBackend, type InitBackendOptions } from "./backend/init-backend";
+export { requireBackend } from "./backend/require-backend";
 export { formatBackendReport, type BackendReport, type SkippedBackend, type WasmFacts } from "./backend/backend-report";
 export {
   BACKEND_PREFERENCES,
