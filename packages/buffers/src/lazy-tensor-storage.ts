@@ -4,7 +4,7 @@ import { checkIndex, gather, planViews, scatter, viewsIn, type ElementArray, typ
 import { Layout, buildTensorDict } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { PackedRows } from "./packed-rows";
-import type { Storage } from "./storage";
+import { formatBytes, type Storage } from "./storage";
 
 export interface LazyTensorStorageOptions {
   /** 1 (default): data batch dim 0 indexes elements. 2: data comes as `[numEnvs, T]` blocks (see `Storage`). */
@@ -52,7 +52,7 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     const { shape, capacity, layout, hosts, max } = this.checkWrite(index, data, `${KIND}.set`);
     // Everything is checked: allocate (first write) and store.
     if (this.layout === null) {
-      this.store = new PackedRows(layout, capacity);
+      this.store = allocateStore(layout, capacity, this.maxSize, `${KIND}.set`);
       this.setLayout(layout);
       this.storeShape = Object.freeze([...shape]);
     }
@@ -186,6 +186,21 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   protected requireLayout(what: string): Layout {
     if (this.layout === null || this.len === 0) throw new Error(`${what}: the storage is empty`);
     return this.layout;
+  }
+}
+
+/**
+ * The memory for `capacity` elements of `layout`, or a clear error naming maxSize and the bytes it needs
+ * (instead of a bare "Invalid typed array length"), thrown before the storage changes.
+ */
+function allocateStore(layout: Layout, capacity: number, maxSize: number, what: string): PackedRows {
+  try {
+    return new PackedRows(layout, capacity);
+  } catch (e) {
+    // "Invalid typed array length" (above the runtime's typed array limit) or "Array buffer allocation failed".
+    if (!(e instanceof RangeError)) throw e;
+    const perElement = layout.leaves.reduce((sum, l) => sum + l.size * (l.dtype === "float32" || l.dtype === "int32" ? 4 : 1), 0);
+    throw new Error(`${what}: maxSize ${maxSize} with elements of ${formatBytes(perElement)} needs ${formatBytes(perElement * capacity)} of memory, and allocating it failed (${e.message}); lower maxSize or use LazyMemmapStorage`);
   }
 }
 
