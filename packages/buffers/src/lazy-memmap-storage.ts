@@ -1,4 +1,4 @@
-import { closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
@@ -21,6 +21,7 @@ const KIND = "LazyMemmapStorage";
 const FORMAT = "tdrl-memmap-storage";
 const VERSION = 1;
 const MANIFEST = "manifest.json";
+const COPY_CHUNK = 8 * 1024 * 1024;
 
 interface Manifest {
   format: string;
@@ -32,6 +33,12 @@ interface Manifest {
   files: string[];
   length: number;
   writeCursor: number;
+  /**
+   * Element rows each data file holds: the capacity in a live directory (sparse files), the length in a
+   * dump (only rows that hold data are written). Missing in manifests written before dumps were compact:
+   * the capacity.
+   */
+  fileRows?: number;
 }
 
 function bytesPer(dtype: DType): number {
@@ -130,16 +137,18 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.layout = null;
   }
 
-  /** Reads every stored leaf into memory: for small storages and tests; checkpoints use `dumpFiles`. */
+  /**
+   * Reads every stored leaf into memory (the `length` rows that hold data, not the capacity): for small
+   * storages and tests; checkpoints use `dumpFiles`.
+   */
   state(): ComponentState {
     const arrays: Record<string, StateArray> = {};
-    const capacity = this.storeShape === null ? 0 : sizeOf(this.storeShape);
     this.layout?.leaves.forEach((l, i) => {
-      const out = new HostArray(l.dtype, [capacity * l.size]).data;
+      const out = new HostArray(l.dtype, [this.len * l.size]).data;
       readFully(this.fds[i]!, bytesView(out), 0, join(this.scratchDir, this.files[i]!));
       arrays[l.path] = out;
     });
-    return { kind: KIND, meta: this.manifest() as unknown as ComponentState["meta"], arrays };
+    return { kind: KIND, meta: { ...this.manifest(), fileRows: this.len } as unknown as ComponentState["meta"], arrays };
   }
 
   loadState(state: ComponentState): void {
@@ -155,9 +164,13 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     }
     const layout = Layout.fromJSON(state.meta.layout, `${KIND}.loadState`);
     const shape = state.meta.shape as number[];
+    const length = metaNumber(state, "length", KIND);
+    // Rows that hold data only (current states), or the whole capacity (states written before).
     const arrays = layout.leaves.map((l) => {
       const a = stateArray(state, l.path, arrayType(l.dtype), KIND);
-      if (a.length !== sizeOf(shape) * l.size) throw new Error(`${KIND}.loadState: array "${l.path}" has ${a.length} numbers, expected ${sizeOf(shape) * l.size}`);
+      if (a.length !== length * l.size && a.length !== sizeOf(shape) * l.size) {
+        throw new Error(`${KIND}.loadState: array "${l.path}" has ${a.length} numbers, expected ${length * l.size} (${length} elements of ${l.size})`);
+      }
       return a;
     });
     this.clear();
@@ -168,29 +181,45 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.writeManifest();
   }
 
+  /**
+   * Writes the rows that hold data (`length` elements per leaf, not the capacity: a 100000-slot buffer of
+   * ten 84x84 frames dumps 70 KB, not 673 MB), fsynced, and a manifest saying so.
+   */
   dumpFiles(dir: string): void {
-    for (const f of this.files) copyFileSync(join(this.scratchDir, f), join(dir, f));
-    writeFileSync(join(dir, MANIFEST), JSON.stringify(this.manifest()));
+    const what = `${KIND}.dumpFiles`;
+    this.requireOpen(what);
+    this.layout?.leaves.forEach((l, i) => {
+      copyRows(this.fds[i]!, join(this.scratchDir, this.files[i]!), join(dir, this.files[i]!), this.len * l.size * bytesPer(l.dtype));
+    });
+    writeFileSync(join(dir, MANIFEST), JSON.stringify({ ...this.manifest(), fileRows: this.len }));
   }
 
   loadFiles(dir: string): void {
     // Validate the source completely (manifest, file sizes) before touching this storage's files.
-    const source = readManifest(dir, this.maxSize, this.ndim);
+    const source = readManifest(dir, this.maxSize, this.ndim, "dump");
     this.closeFiles();
     for (const f of this.files) rmSync(join(this.scratchDir, f), { force: true });
-    for (const f of source.files) {
+    const capacity = source.shape === null ? 0 : sizeOf(source.shape);
+    source.layout?.leaves.forEach((l, i) => {
+      const f = source.files[i]!;
       copyFileSync(join(dir, f), join(this.scratchDir, `${f}.tmp`));
+      // A dump holds the rows with data; the live file spans the capacity (sparse).
+      truncateSync(join(this.scratchDir, `${f}.tmp`), capacity * l.size * bytesPer(l.dtype));
       renameSync(join(this.scratchDir, `${f}.tmp`), join(this.scratchDir, f));
-    }
-    copyFileSync(join(dir, MANIFEST), join(this.scratchDir, `${MANIFEST}.tmp`));
-    renameSync(join(this.scratchDir, `${MANIFEST}.tmp`), join(this.scratchDir, MANIFEST));
+    });
+    this.layout = source.layout;
+    this.files = source.files;
+    this.storeShape = source.shape;
+    this.len = source.length;
+    this.cursor = source.writeCursor;
+    this.writeManifest();
     this.open(this.scratchDir);
   }
 
   // ---------------------------------------------------------------- internals
 
   private open(dir: string): void {
-    const m = readManifest(dir, this.maxSize, this.ndim);
+    const m = readManifest(dir, this.maxSize, this.ndim, "live");
     this.layout = m.layout;
     this.files = m.files;
     this.storeShape = m.shape;
@@ -238,6 +267,7 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
       files: this.files,
       length: this.len,
       writeCursor: this.cursor,
+      fileRows: this.storeShape === null ? 0 : sizeOf(this.storeShape),
     };
   }
 
@@ -253,6 +283,10 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.fds = [];
   }
 
+  private requireOpen(what: string): void {
+    if (this.fds.length !== this.files.length) throw new Error(`${what}: the storage is closed`);
+  }
+
   protected requireLayout(what: string): Layout {
     if (this.layout === null || this.len === 0) throw new Error(`${what}: the storage is empty`);
     if (this.fds.length !== this.files.length) throw new Error(`${what}: the storage is closed`);
@@ -261,7 +295,7 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
 }
 
 /** Reads and checks the manifest and data files in `dir`; throws naming the file and what is wrong. */
-function readManifest(dir: string, maxSize: number, ndim: number): { layout: Layout | null; files: string[]; shape: Shape | null; length: number; writeCursor: number } {
+function readManifest(dir: string, maxSize: number, ndim: number, kind: "live" | "dump"): { layout: Layout | null; files: string[]; shape: Shape | null; length: number; writeCursor: number } {
   const file = join(dir, MANIFEST);
   if (!existsSync(file)) throw new Error(`${file}: missing; ${dir} does not hold a ${KIND}`);
   let m: Partial<Manifest>;
@@ -280,13 +314,18 @@ function readManifest(dir: string, maxSize: number, ndim: number): { layout: Lay
   if (!Array.isArray(shape) || !shape.every(int) || shape.length !== ndim) throw new Error(`${file}: corrupt: storage shape ${JSON.stringify(shape)}`);
   const capacity = sizeOf(shape);
   if (m.length! > capacity || m.writeCursor! >= capacity) throw new Error(`${file}: corrupt: length ${m.length} / writeCursor ${m.writeCursor} exceed the capacity ${capacity}`);
+  // A live directory's files span the capacity; a dump's hold the rows with data (older dumps: the capacity).
+  const rows = m.fileRows ?? capacity;
+  if (rows !== capacity && !(kind === "dump" && rows === m.length)) {
+    throw new Error(`${file}: corrupt: fileRows ${JSON.stringify(m.fileRows)} should be ${kind === "dump" ? `the length ${m.length} or ` : ""}the capacity ${capacity}`);
+  }
   const files = m.files;
   if (!Array.isArray(files) || files.length !== layout.leaves.length || !files.every((f) => typeof f === "string" && /^[\w.-]+$/.test(f))) {
     throw new Error(`${file}: corrupt: the file list ${JSON.stringify(files)} does not match the ${layout.leaves.length} leaves`);
   }
   layout.leaves.forEach((l, i) => {
     const data = join(dir, files[i]!);
-    const expected = capacity * l.size * bytesPer(l.dtype);
+    const expected = rows * l.size * bytesPer(l.dtype);
     if (!existsSync(data)) throw new Error(`${data}: missing (leaf "${l.path}")`);
     const size = statSync(data).size;
     if (size !== expected) throw new Error(`${data}: ${size < expected ? "truncated" : "too long"}: leaf "${l.path}" needs ${expected} bytes, the file has ${size}`);
@@ -383,6 +422,22 @@ function readRuns(fd: number, out: Uint8Array, index: Int32Array, plan: Runs, eb
       out.set(stage.subarray(at, at + eb), p * eb);
     }
   });
+}
+
+/** Copies the first `bytes` bytes of an open file to a new file `to`, fsynced (a checkpoint must be durable before it is published). */
+function copyRows(fd: number, from: string, to: string, bytes: number): void {
+  const out = openSync(to, "wx");
+  try {
+    const chunk = new Uint8Array(Math.min(bytes, COPY_CHUNK));
+    for (let at = 0; at < bytes; at += chunk.length) {
+      const part = chunk.subarray(0, Math.min(chunk.length, bytes - at));
+      readFully(fd, part, at, from);
+      writeFully(out, part, at);
+    }
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
+  }
 }
 
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {
