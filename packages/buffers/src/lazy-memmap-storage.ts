@@ -96,15 +96,31 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     }
   }
 
+  /**
+   * Writes the rows, then the manifest. A write that fails midway (ENOSPC, EIO) is rolled back: the rows
+   * it overwrote that held data are read first and written back, and length and cursor stay, so a failed
+   * `set` stores nothing. (Overwritten rows sit in blocks the file already has, so the undo needs no space.)
+   */
   set(index: Int32Array, data: TensorDict): void {
-    this.requireOpen(`${KIND}.set`);
-    const { shape, capacity, layout, hosts, max } = this.checkWrite(index, data, `${KIND}.set`);
-    if (this.layout === null) this.allocate(layout, shape);
+    const what = `${KIND}.set`;
+    this.requireOpen(what);
+    const { shape, capacity, layout, hosts, max } = this.checkWrite(index, data, what);
+    const first = this.layout === null;
+    if (first) this.allocate(layout, shape);
     if (index.length === 0) return;
     const plan = planRuns(index);
-    layout.leaves.forEach((l, i) => writeRuns(this.fds[i]!, bytesView(hosts[i]!.data), index, plan, l.size * bytesPer(l.dtype)));
-    this.advance(index, max, capacity);
-    this.writeManifest();
+    const undo = this.undoFor(layout, index);
+    const { len, cursor } = this;
+    try {
+      layout.leaves.forEach((l, i) => writeRuns(this.fds[i]!, bytesView(hosts[i]!.data), index, plan, l.size * bytesPer(l.dtype)));
+      this.advance(index, max, capacity);
+      this.writeManifest();
+    } catch (e) {
+      this.len = len;
+      this.cursor = cursor;
+      this.rollBack(layout, undo, first, e as Error, what);
+      throw e;
+    }
   }
 
   get(index: Int32Array): TensorDict {
@@ -281,6 +297,41 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.files = files;
     this.fds = fds;
     this.storeShape = Object.freeze([...shape]);
+  }
+
+  /** The current bytes of the rows `index` overwrites that hold data (below the length), per leaf. */
+  private undoFor(layout: Layout, index: Int32Array): { index: Int32Array; plan: Runs; rows: Uint8Array[] } | null {
+    const held = index.filter((i) => i < this.len);
+    if (held.length === 0) return null;
+    const plan = planRuns(held);
+    const rows = layout.leaves.map((l, i) => {
+      const eb = l.size * bytesPer(l.dtype);
+      const out = new Uint8Array(held.length * eb);
+      readRuns(this.fds[i]!, out, held, plan, eb, join(this.scratchDir, this.files[i]!));
+      return out;
+    });
+    return { index: held, plan, rows };
+  }
+
+  /** Puts back what a failed `set` overwrote; a first write's new files are removed. */
+  private rollBack(layout: Layout, undo: ReturnType<LazyMemmapStorage["undoFor"]>, first: boolean, cause: Error, what: string): void {
+    if (first) {
+      this.closeFiles();
+      for (const f of this.files) rmSync(join(this.scratchDir, f), { force: true });
+      this.layout = null;
+      this.files = [];
+      this.storeShape = null;
+      return;
+    }
+    if (undo === null) return;
+    try {
+      layout.leaves.forEach((l, i) => writeRuns(this.fds[i]!, undo.rows[i]!, undo.index, undo.plan, l.size * bytesPer(l.dtype)));
+    } catch (e) {
+      // Should not happen (the blocks exist); say so rather than leave silent garbage.
+      this.closeFiles();
+      this.closed = true;
+      throw new Error(`${what}: the write failed (${cause.message}) and putting back the ${undo.index.length} overwritten rows failed too (${(e as Error).message}); the storage is closed, reopen ${this.scratchDir} and check its data`);
+    }
   }
 
   private readLeaf(l: LeafLayout, i: number, index: Int32Array, plan: Runs): HostArray {

@@ -88,4 +88,41 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
     storage.close();
     other.close();
   });
+
+  it("an extend whose manifest rewrite hits ENOSPC after the ring wrapped stores nothing and keeps writer and storage cursors together", () => {
+    const rb = buffer(join(fs!.dir, "rb"));
+    rb.extend(items(64, 0));
+    rb.extend(items(10, 64)); // wrapped: cursor 10
+    const before = contents(rb.storage);
+    fs!.fill();
+    // The rows 10..14 sit in blocks the files already have; the manifest's new file needs a block.
+    expect(() => rb.extend(items(5, 500))).toThrow(/ENOSPC/);
+    expect(contents(rb.storage)).toEqual(before);
+    expect(rb.length).toBe(64);
+    expect(rb.storage.writeCursor).toBe(10);
+    expect(rb.writer.cursor).toBe(10);
+    fs!.free();
+    expect(Array.from(rb.extend(items(5, 500)))).toEqual([10, 11, 12, 13, 14]);
+    expect(rb.storage.writeCursor).toBe(15);
+    expect(Array.from(rb.storage.getLeaf("id", Int32Array.from([9, 10, 14, 15])).data)).toEqual([73, 500, 504, 15]);
+    (rb.storage as LazyMemmapStorage).close();
+  });
+
+  it("an extend whose data write hits ENOSPC (before the ring wrapped) stores nothing; a failed first write leaves an empty storage", () => {
+    const rb = buffer(join(fs!.dir, "rb"));
+    rb.extend(items(10, 0));
+    const before = contents(rb.storage);
+    fs!.fill();
+    expect(() => rb.extend(items(20, 300))).toThrow(/ENOSPC/);
+    expect(contents(rb.storage)).toEqual(before);
+    expect([rb.length, rb.storage.writeCursor, rb.writer.cursor]).toEqual([10, 10, 10]);
+    const fresh = buffer(join(fs!.dir, "fresh"));
+    expect(() => fresh.extend(items(3, 0))).toThrow(/ENOSPC/);
+    expect([fresh.length, fresh.writer.cursor, fresh.storage.keys().length]).toEqual([0, 0, 0]);
+    fs!.free();
+    expect(Array.from(rb.extend(items(2, 300)))).toEqual([10, 11]);
+    expect(Array.from(fresh.extend(items(3, 0)))).toEqual([0, 1, 2]);
+    (rb.storage as LazyMemmapStorage).close();
+    (fresh.storage as LazyMemmapStorage).close();
+  });
 });
