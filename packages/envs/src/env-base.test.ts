@@ -66,6 +66,8 @@ describe("EnvBase protocol", () => {
     expect(() => env.step(TensorDict.from({ action: HostArray.from("float32", [2], [0, Number.NaN]) }, [2]))).toThrow(
       "CountingEnv.step(): action NaN at batch index [1] is not a valid action",
     );
+    // An int32 action built from NaN is refused where it is made, not stepped as action 0.
+    expect(() => env.step(actions([0, Number.NaN]))).toThrow("HostArray.from: value NaN at index [1] cannot be held by int32");
     expect(() => env.step(new TensorDict({}, [2]))).toThrow('CountingEnv.step(): no "action" entry');
     expect(() => env.step(actions([1, 1, 1]))).toThrow("CountingEnv.step(): the TensorDict has batch size [3], the env has [2]");
     // Nothing above stepped the env.
