@@ -2,6 +2,7 @@ import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, 
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
+import { runPolicyOnHost } from "./policy-output";
 import { decodeEnvBase, encodeEnvBase, type EnvState } from "./env-state";
 
 /**
@@ -33,8 +34,12 @@ export interface EnvBaseOptions {
   seed?: number;
 }
 
-/** What `policy` does in `rollout`: reads the root record and writes the action keys into it (or a copy). */
-export type Policy = (td: TensorDict) => TensorDict;
+/**
+ * What `policy` does in `rollout`: reads the root record and writes the action keys into it (or a copy). A
+ * function or a module (`forward(td)`, e.g. a `@tdrl/modules` `TensorDictSequential`); tensors it writes are
+ * downloaded to host arrays and freed at each step.
+ */
+export type Policy = ((td: TensorDict) => TensorDict) | { forward(td: TensorDict): TensorDict };
 
 export interface RolloutOptions {
   /** Stop after the first step in which any sub-env is done (default true). */
@@ -304,9 +309,10 @@ export abstract class EnvBase {
 
   /**
    * Runs up to `maxSteps` steps and returns them stacked along a new last batch dim: batch size
-   * `[...batchSize, T]`. Each step holds the root (observation, done keys, action) and `"next"`. Without a
-   * policy, actions are random (`randAction`). With `breakWhenAnyDone: false`, done sub-envs are reset
-   * in place and the rollout always has `maxSteps` steps.
+   * `[...batchSize, T]`. Each step holds the root (observation, done keys, action, what the policy wrote)
+   * and `"next"`. Without a policy, actions are random (`randAction`). Tensors the policy writes (actions,
+   * Q-values, recurrent states) are downloaded and freed at each step: the rollout holds host arrays only.
+   * With `breakWhenAnyDone: false`, done sub-envs are reset in place and the rollout always has `maxSteps` steps.
    */
   rollout(maxSteps: number, policy?: Policy, options: RolloutOptions = {}): TensorDict {
     const what = `${this.name}.rollout()`;
@@ -316,9 +322,11 @@ export abstract class EnvBase {
     if (autoReset) root = this.reset(tensordict);
     else if (tensordict === undefined) throw new Error(`${what}: autoReset is false, so pass the starting root record as "tensordict"`);
     else root = tensordict;
+    const act = policy === undefined ? undefined : typeof policy === "function" ? policy : (td: TensorDict) => policy.forward(td);
+    const name = `${what}: the policy`;
     const steps: TensorDict[] = [];
     for (let t = 0; t < maxSteps; t++) {
-      root = policy === undefined ? this.randAction(root) : policy(root);
+      root = act === undefined ? this.randAction(root) : runPolicyOnHost(act, root, name);
       if (breakWhenAnyDone) {
         this.step(root);
         steps.push(root);

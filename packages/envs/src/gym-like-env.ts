@@ -1,6 +1,7 @@
 import { checkOptions, Composite, HostArray, TensorDict, formatShape, type OptionKeys, type TensorSpec } from "@tdrl/tensordict";
 import { EnvBase, type RolloutOptions } from "./env-base";
 import { hostFromValue, specFromSpace, valueFromHost, type GymSpace, type NestedNumberArray } from "./gym-like-spaces";
+import { policyOutputToHost } from "./policy-output";
 import { stepMdp } from "./step-mdp";
 
 /** What `GymLikeEnv` passes to the wrapped env's `reset`. */
@@ -209,7 +210,7 @@ export class GymLikeEnv extends EnvBase {
     else root = tensordict;
     const steps: TensorDict[] = [];
     for (let t = 0; t < maxSteps; t++) {
-      root = policy === undefined ? this.randAction(root) : await policy(root);
+      root = policy === undefined ? this.randAction(root) : policyOutputToHost(await policy(root), root, `${what}: the policy`);
       if (breakWhenAnyDone) {
         await this.stepAsync(root);
         steps.push(root);

@@ -3,6 +3,7 @@
 
 export { EnvBase, ACTION_KEY, REWARD_KEY, DONE_KEYS, type EnvSpecs, type EnvBaseOptions, type Policy, type RolloutOptions } from "./env-base";
 export { stepMdp, type StepMdpOptions } from "./step-mdp";
+export { policyOutputToHost, runPolicyOnHost } from "./policy-output";
 export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
 export { CountingEnv, type CountingEnvOptions } from "./counting-env";
 export { CartPoleEnv, type CartPoleEnvOptions, type CartPoleVersion } from "./cartpole/cartpole-env";
