@@ -147,14 +147,22 @@ export class RecurrentDQNLoss extends DQNLoss {
         valid[j * t + k] = s + k < ends[j]! ? 1 : 0;
       }
     });
-    const padded = td.index(index).reshape([b, t]);
+    const gathered = td.index(index);
+    const padded = gathered.reshape([b, t]);
+    const kept = new Set(padded.leaves().map(([, leaf]) => leaf));
+    for (const [, leaf] of gathered.leaves()) if (isTensor(leaf) && !kept.has(leaf)) leaf.dispose(); // reshape copied it
     const maskKey = this.keys.mask.find((k) => td.has(k)) ?? this.keys.mask[0]!;
     if (padded.has(maskKey)) {
       const given = readSampleValues(padded, maskKey, what);
       for (let i = 0; i < valid.length; i++) if (given[i] === 0) valid[i] = 0;
     }
     padded.set(maskKey, new HostArray("bool", [b, t], valid));
-    const out = this.forward(padded);
+    let out: TensorDict;
+    try {
+      out = this.forward(padded);
+    } finally {
+      padded.dispose(); // tensor leaves of `td` were gathered into new tensors; host arrays stay
+    }
     const err = padded.getHost(this.keys.priority).data;
     const flat = new Float32Array(n);
     for (let i = 0; i < b * t; i++) if (valid[i] !== 0) flat[index[i]!] = Number(err[i]);
