@@ -251,23 +251,26 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
     });
   }
 
-  it("a flat batch holding tensors gives the same loss and frees the gathered copies", () => {
-    const net = makeNet();
-    const slices = makeSlices();
-    const loss = new RecurrentDQNLoss(net, { gamma: GAMMA });
-    const hostTd = flat(slices);
-    const expected = lossAndGrads(loss, hostTd).value;
-    const td = flat(slices);
-    const obs = td.getHost("observation");
-    td.set("observation", tf.tensor(obs.data, [...obs.shape]));
-    const before = tf.memory().numTensors;
-    const out = loss.forward(td);
-    expectClose(out.getTensor("loss").dataSync(), [expected]);
-    out.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    td.dispose();
-    loss.dispose();
-  });
+  for (const burnIn of [0, 1]) {
+    it(`burnIn ${burnIn}: a flat batch holding tensors gives the same loss and gradients and frees the copies it gathers`, () => {
+      const net = makeNet();
+      const slices = makeSlices();
+      const loss = new RecurrentDQNLoss(net, { gamma: GAMMA, burnIn });
+      const expected = lossAndGrads(loss, flat(slices));
+      const td = flat(slices);
+      const obs = td.getHost("observation");
+      td.set("observation", tf.tensor(obs.data, [...obs.shape]));
+      const before = tf.memory().numTensors;
+      const r = lossAndGrads(loss, td); // inside tf.variableGrads' own scope
+      expect(tf.memory().numTensors).toBe(before);
+      loss.forward(td).dispose(); // outside any scope
+      expect(tf.memory().numTensors).toBe(before);
+      expectClose([r.value], [expected.value]);
+      r.grads.forEach((g, i) => expectClose(g, expected.grads[i]!));
+      td.dispose();
+      loss.dispose();
+    });
+  }
 
   it("trains on (Prioritized)SliceSampler({ strictLength: false }) batches from a replay buffer, flat or padded, and updates only real steps' priorities", () => {
     const net = makeNet();

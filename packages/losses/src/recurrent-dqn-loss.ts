@@ -100,21 +100,31 @@ export class RecurrentDQNLoss extends DQNLoss {
     const main = k === 0 ? td : td.index({}, { start: k });
     let onlineStart = initial;
     let targetStart = initial;
-    if (k > 0) {
-      const prefix = td.index({}, { stop: k });
-      onlineStart = withoutTape(() => this.finalStates(prefix, initial));
-      targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
-    }
     let tdError: Float32Array = new Float32Array(0);
-    const loss = tf.tidy(() => {
-      // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
-      let online: SequencePass | null = null;
-      const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
-      const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
-      const r = this.lossFromTargets(main, () => onlinePass().q, target);
-      tdError = r.tdError;
-      return r.loss;
-    });
+    let loss: tf.Tensor;
+    try {
+      if (k > 0) {
+        const prefix = td.index({}, { stop: k });
+        try {
+          onlineStart = withoutTape(() => this.finalStates(prefix, initial));
+          targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
+        } finally {
+          prefix.dispose(); // slices of tensor leaves are new tensors (host arrays stay)
+        }
+      }
+      loss = tf.tidy(() => {
+        // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
+        let online: SequencePass | null = null;
+        const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
+        const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
+        const r = this.lossFromTargets(main, () => onlinePass().q, target);
+        tdError = r.tdError;
+        return r.loss;
+      });
+    } finally {
+      // The tape keeps its own references to what the backward pass needs, so the slices can go now.
+      if (main !== td) main.dispose();
+    }
     const full = new Float32Array(b * t);
     for (let i = 0; i < b; i++) full.set(tdError.subarray(i * (t - k), (i + 1) * (t - k)), i * t + k);
     td.set(this.keys.priority, HostArray.from("float32", [b, t], full));
