@@ -7,6 +7,7 @@ import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Collector, CollectorState } from "./collector";
 import { checkCollectorOptions } from "./collector-options";
 import { checkPolicy, checkPolicyAction, loadPolicyWeights, runPolicy, type CollectorPolicy, type PolicyWeights } from "./collector-policy";
+import { PolicyOutputs } from "./policy-outputs";
 import { splitTrajectories } from "./split-trajectories";
 import { stackSteps } from "./stack-steps";
 import { TrajectoryIds } from "./trajectory-ids";
@@ -19,7 +20,12 @@ export interface SyncDataCollectorOptions {
   framesPerBatch: number;
   /** Iteration ends once this many frames are collected (default -1: never). The last batch is whole, so up to `framesPerBatch - 1` frames more may come. */
   totalFrames?: number;
-  /** The first this-many frames take random actions from the action spec instead of the policy (default 0). */
+  /**
+   * The first this-many frames take random actions from the action spec instead of the policy (default 0).
+   * Their steps still carry every key the policy writes, as zeros: before the first random step the policy
+   * runs once, with exploration `"deterministic"`, on a copy of the root to learn those keys (TorchRL fills
+   * them from the policy's output spec), so random and policy batches share one layout (one replay buffer).
+   */
   initRandomFrames?: number;
   /** Trajectories longer than this are truncated (`truncated` and `done` set) and their sub-env reset (default -1: no limit). */
   maxFramesPerTraj?: number;
@@ -91,6 +97,8 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   /** Steps each sub-env's current trajectory has taken, for `maxFramesPerTraj`. */
   private readonly trajSteps: Int32Array;
   private root: TensorDict | null = null;
+  /** What the policy writes, learned before the first random step (zero-filled in random steps). */
+  private policyOutputs: PolicyOutputs | null = null;
   /** True until the first reset: the initial ids 0..n-1 belong to the first trajectories. */
   private idsFresh = true;
   private frames = 0;
@@ -255,8 +263,10 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     const what = "SyncDataCollector";
     root.set([...TRAJ_IDS_KEY], this.trajIds.snapshot());
     let td: TensorDict;
-    if (randomAction) {
+    const outputs = randomAction ? (this.policyOutputs ??= PolicyOutputs.probe(this.policy, root, what)) : null;
+    if (outputs !== null) {
       td = this.env.randAction(root);
+      outputs.fillRoot(td);
     } else {
       td = runPolicy(this.policy, root, this.explorationType);
       checkPolicyAction(td, this.actionLeaves, this.policy, what);
@@ -264,6 +274,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     // env.step keeps what the policy wrote under "next" (its next recurrent state) where the env wrote nothing.
     this.env.step(td);
     const next = td.get("next") as TensorDict;
+    outputs?.fillNext(next);
     this.truncateLongTrajectories(next);
     const done = next.getHost("done");
     let nextRoot = this.env.stepMdp(td);

@@ -100,21 +100,31 @@ export class RecurrentDQNLoss extends DQNLoss {
     const main = k === 0 ? td : td.index({}, { start: k });
     let onlineStart = initial;
     let targetStart = initial;
-    if (k > 0) {
-      const prefix = td.index({}, { stop: k });
-      onlineStart = withoutTape(() => this.finalStates(prefix, initial));
-      targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
-    }
     let tdError: Float32Array = new Float32Array(0);
-    const loss = tf.tidy(() => {
-      // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
-      let online: SequencePass | null = null;
-      const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
-      const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
-      const r = this.lossFromTargets(main, () => onlinePass().q, target);
-      tdError = r.tdError;
-      return r.loss;
-    });
+    let loss: tf.Tensor;
+    try {
+      if (k > 0) {
+        const prefix = td.index({}, { stop: k });
+        try {
+          onlineStart = withoutTape(() => this.finalStates(prefix, initial));
+          targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
+        } finally {
+          prefix.dispose(); // slices of tensor leaves are new tensors (host arrays stay)
+        }
+      }
+      loss = tf.tidy(() => {
+        // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
+        let online: SequencePass | null = null;
+        const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
+        const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
+        const r = this.lossFromTargets(main, () => onlinePass().q, target);
+        tdError = r.tdError;
+        return r.loss;
+      });
+    } finally {
+      // The tape keeps its own references to what the backward pass needs, so the slices can go now.
+      if (main !== td) main.dispose();
+    }
     const full = new Float32Array(b * t);
     for (let i = 0; i < b; i++) full.set(tdError.subarray(i * (t - k), (i + 1) * (t - k)), i * t + k);
     td.set(this.keys.priority, HostArray.from("float32", [b, t], full));
@@ -147,14 +157,22 @@ export class RecurrentDQNLoss extends DQNLoss {
         valid[j * t + k] = s + k < ends[j]! ? 1 : 0;
       }
     });
-    const padded = td.index(index).reshape([b, t]);
+    const gathered = td.index(index);
+    const padded = gathered.reshape([b, t]);
+    const kept = new Set(padded.leaves().map(([, leaf]) => leaf));
+    for (const [, leaf] of gathered.leaves()) if (isTensor(leaf) && !kept.has(leaf)) leaf.dispose(); // reshape copied it
     const maskKey = this.keys.mask.find((k) => td.has(k)) ?? this.keys.mask[0]!;
     if (padded.has(maskKey)) {
       const given = readSampleValues(padded, maskKey, what);
       for (let i = 0; i < valid.length; i++) if (given[i] === 0) valid[i] = 0;
     }
     padded.set(maskKey, new HostArray("bool", [b, t], valid));
-    const out = this.forward(padded);
+    let out: TensorDict;
+    try {
+      out = this.forward(padded);
+    } finally {
+      padded.dispose(); // tensor leaves of `td` were gathered into new tensors; host arrays stay
+    }
     const err = padded.getHost(this.keys.priority).data;
     const flat = new Float32Array(n);
     for (let i = 0; i < b * t; i++) if (valid[i] !== 0) flat[index[i]!] = Number(err[i]);
