@@ -1,3 +1,4 @@
+import { brandClass } from "@tdrl/tensordict";
 import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
@@ -103,6 +104,10 @@ export const DONE_KEYS = ["done", "terminated", "truncated"] as const;
  * console.log(rollout.batchSize, rollout.getHost("next.observation").data);
  */
 export abstract class EnvBase {
+  static {
+    brandClass(this, "EnvBase");
+  }
+
   readonly name: string;
   readonly batchSize: readonly number[];
   /** The key `step` reads the action from. */
