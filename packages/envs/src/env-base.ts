@@ -1,9 +1,11 @@
+import { brandClass } from "@tdrl/tensordict";
 import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
 import { runPolicyOnHost } from "./policy-output";
 import { decodeEnvBase, encodeEnvBase, type EnvState } from "./env-state";
+import { rolloutArgs, type RolloutCall, type RolloutOptions } from "./rollout-args";
 
 /**
  * The specs a subclass declares. Each is a `Composite` with the env's batch size. The type parameters only
@@ -40,15 +42,6 @@ export interface EnvBaseOptions {
  * downloaded to host arrays and freed at each step.
  */
 export type Policy = ((td: TensorDict) => TensorDict) | { forward(td: TensorDict): TensorDict };
-
-export interface RolloutOptions {
-  /** Stop after the first step in which any sub-env is done (default true). */
-  breakWhenAnyDone?: boolean;
-  /** Reset before the first step (default true); when false, `tensordict` is the starting root record. */
-  autoReset?: boolean;
-  /** The starting root record (with `autoReset`, it is passed to `reset`, so it may carry `"_reset"` flags). */
-  tensordict?: TensorDict;
-}
 
 export const ACTION_KEY = "action";
 export const REWARD_KEY = "reward";
@@ -108,6 +101,10 @@ export const DONE_KEYS = ["done", "terminated", "truncated"] as const;
  * console.log(rollout.batchSize, rollout.getHost("next.observation").data);
  */
 export abstract class EnvBase {
+  static {
+    brandClass(this, "EnvBase");
+  }
+
   readonly name: string;
   readonly batchSize: readonly number[];
   /** The key `step` reads the action from. */
@@ -313,10 +310,15 @@ export abstract class EnvBase {
    * and `"next"`. Without a policy, actions are random (`randAction`). Tensors the policy writes (actions,
    * Q-values, recurrent states) are downloaded and freed at each step: the rollout holds host arrays only.
    * With `breakWhenAnyDone: false`, done sub-envs are reset in place and the rollout always has `maxSteps` steps.
+   * The arguments may also be one object, as TorchRL's keywords: `rollout({ maxSteps: 100, policy,
+   * breakWhenAnyDone: false })`, or `rollout(100, { policy })`.
    */
-  rollout(maxSteps: number, policy?: Policy, options: RolloutOptions = {}): TensorDict {
+  rollout(maxSteps: number, policy?: Policy, options?: RolloutOptions): TensorDict;
+  rollout(maxSteps: number, options: RolloutOptions & { policy?: Policy }): TensorDict;
+  rollout(call: RolloutCall<Policy>): TensorDict;
+  rollout(first: number | RolloutCall<Policy>, second?: Policy | (RolloutOptions & { policy?: Policy }), third?: RolloutOptions): TensorDict {
     const what = `${this.name}.rollout()`;
-    if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new Error(`${what}: maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    const { maxSteps, policy, options } = rolloutArgs(what, first, second, third);
     const { breakWhenAnyDone = true, autoReset = true, tensordict } = options;
     let root: TensorDict;
     if (autoReset) root = this.reset(tensordict);

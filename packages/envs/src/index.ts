@@ -1,7 +1,8 @@
 // @tdrl/envs: the env contract (EnvBase), CartPole with state and pixels, batched / serial / parallel envs,
 // and an adapter for gymnasium-style JS envs.
 
-export { EnvBase, ACTION_KEY, REWARD_KEY, DONE_KEYS, type EnvSpecs, type EnvBaseOptions, type Policy, type RolloutOptions } from "./env-base";
+export { EnvBase, ACTION_KEY, REWARD_KEY, DONE_KEYS, type EnvSpecs, type EnvBaseOptions, type Policy } from "./env-base";
+export { type RolloutOptions, type RolloutCall } from "./rollout-args";
 export { stepMdp, type StepMdpOptions } from "./step-mdp";
 export { policyOutputToHost, runPolicyOnHost } from "./policy-output";
 export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
