@@ -1,7 +1,7 @@
 // @tdrl/buffers: replay buffers built as storage + sampler + writer (TorchRL's design).
 
 export type { ComponentState, JsonValue, StateArray } from "./component-state";
-export { type Storage, type FileBackedStorage, isFileBacked, writeShape, storageShapeFor } from "./storage";
+export { type Storage, type FileBackedStorage, type StoredExtent, isFileBacked, writeShape, storageShapeFor } from "./storage";
 export type { Sampler, SampleResult } from "./sampler";
 export type { Writer } from "./writer";
 
