@@ -50,30 +50,29 @@ function snapshot(rb: ReplayBuffer) {
 
 const tensorBuffer = (seed: number) => new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler: new RandomSampler({ rng: new Rng(seed) }), batchSize: 2 });
 
+/** A checkpoint of 6 items in 10 slots, and a target buffer holding 3 other items (with its snapshot). */
+function sixDumped() {
+  const rb = tensorBuffer(1);
+  rb.extend(transitions(6));
+  const dir = join(root, "ckpt");
+  rb.dumps(dir);
+  const target = tensorBuffer(2);
+  target.extend(transitions(3, 50));
+  return { dir, target, before: snapshot(target) };
+}
+
 describe("checkpoint metadata is checksummed and range-checked", () => {
   const badCursors = [1e9, 3.5, 12, -5, 8, 2];
 
   it("refuses a manifest edited after the dump (checksum), naming the file", () => {
-    const rb = tensorBuffer(1);
-    rb.extend(transitions(6));
-    const dir = join(root, "ckpt");
-    rb.dumps(dir);
-    const target = tensorBuffer(2);
-    target.extend(transitions(3, 50));
-    const before = snapshot(target);
+    const { dir, target, before } = sixDumped();
     editManifest(dir, (m) => (m.components.writer.meta.cursor = 12), false);
     expect(() => target.loads(dir)).toThrow(/manifest\.json: corrupt: sha256 is [0-9a-f]{64}, .*checkpoint\.json says [0-9a-f]{64}/);
     expect(snapshot(target)).toEqual(before);
   });
 
   it.each(badCursors)("refuses writer cursor %s with 6 items stored in 10 slots, even with a matching checksum, and changes nothing", (cursor) => {
-    const rb = tensorBuffer(1);
-    rb.extend(transitions(6));
-    const dir = join(root, "ckpt");
-    rb.dumps(dir);
-    const target = tensorBuffer(2);
-    target.extend(transitions(3, 50));
-    const before = snapshot(target);
+    const { dir, target, before } = sixDumped();
     editManifest(dir, (m) => (m.components.writer.meta.cursor = cursor), true);
     expect(() => target.loads(dir)).toThrow(new RegExp(`RoundRobinWriter.loadState: cursor ${String(cursor).replace(".", "\\.")} (is not a non-negative integer|does not match the storage, which holds 6 elements .* the writer's cursor must be 6)`));
     expect(snapshot(target)).toEqual(before);
@@ -88,13 +87,7 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     ["a fractional length", { length: 5.5 }, /length 5.5 is not an integer/],
     ["a shape that is not the capacity", { shape: [12] }, /storage shape \[12\] does not fit maxSize 10/],
   ])("refuses storage metadata with %s and changes nothing", (_name, patch, message) => {
-    const rb = tensorBuffer(1);
-    rb.extend(transitions(6));
-    const dir = join(root, "ckpt");
-    rb.dumps(dir);
-    const target = tensorBuffer(2);
-    target.extend(transitions(3, 50));
-    const before = snapshot(target);
+    const { dir, target, before } = sixDumped();
     editManifest(dir, (m) => Object.assign(m.components.storage.meta, patch), true);
     expect(() => target.loads(dir)).toThrow(message);
     expect(snapshot(target)).toEqual(before);
