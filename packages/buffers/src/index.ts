@@ -27,3 +27,4 @@ export type { SamplerRngOptions } from "./sampler-support";
 export { SumTree, MinTree } from "./segment-tree";
 // Verified file I/O (fsync'd writes, size + sha256 checked reads), shared with the examples' run checkpoints.
 export { writeBinaryFile, readVerifiedFile, hashFile } from "./binary-file";
+export { DirectoryLock, LOCK_FILE, type LockHolder } from "./directory-lock";

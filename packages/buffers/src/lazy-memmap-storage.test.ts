@@ -75,13 +75,15 @@ describe("LazyMemmapStorage", () => {
 
   it("refuses an existing non-empty directory without existsOk, and a mismatched capacity with it", () => {
     const dir = join(root, "rb");
-    new LazyMemmapStorage(6, { scratchDir: dir }).set(idx(0), transitions(1));
+    const first = new LazyMemmapStorage(6, { scratchDir: dir });
+    first.set(idx(0), transitions(1));
+    first.close();
     expect(() => new LazyMemmapStorage(6, { scratchDir: dir })).toThrow(/already exists and is not empty; pass existsOk/);
     expect(() => new LazyMemmapStorage(7, { scratchDir: dir, existsOk: true })).toThrow(/maxSize 6 and ndim 1, this one was asked for 7 and 1/);
     const empty = mkdtempSync(join(root, "empty-"));
     expect(new LazyMemmapStorage(3, { scratchDir: empty }).length).toBe(0);
     const stranger = join(root, "other");
-    new LazyMemmapStorage(3, { scratchDir: stranger });
+    new LazyMemmapStorage(3, { scratchDir: stranger }).close();
     writeFileSync(join(stranger, "notes.txt"), "hi");
     rmSync(join(stranger, "manifest.json"), { force: true });
     expect(() => new LazyMemmapStorage(3, { scratchDir: stranger, existsOk: true })).toThrow(/manifest.json: missing/);
@@ -119,7 +121,7 @@ describe("LazyMemmapStorage", () => {
     const s = new LazyMemmapStorage(8, { scratchDir: dir });
     s.set(idx(0), transitions(1));
     s.clear();
-    expect(readdirSync(dir)).toEqual(["manifest.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "tdrl.lock"]);
     expect(s.length).toBe(0);
     s.set(idx(0), transitions(1, 3));
     expect(Array.from(s.getLeaf("action", idx(0)).data)).toEqual([3]);

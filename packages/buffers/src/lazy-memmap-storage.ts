@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, 
 import { join } from "node:path";
 import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
+import { DirectoryLock, LOCK_FILE } from "./directory-lock";
 import { checkIndex } from "./element-copy";
 import { arrayType } from "./lazy-tensor-storage";
 import { Layout, buildTensorDict, type LeafLayout } from "./layout";
@@ -57,7 +58,10 @@ function bytesView(a: { buffer: ArrayBufferLike; byteOffset: number; byteLength:
  *
  * The directory outlives the process: `existsOk: true` reopens it with its data and write cursor. Without
  * it, a non-empty directory is refused rather than mixed with stale data. A corrupt manifest or a data
- * file of the wrong size is refused, naming the file.
+ * file of the wrong size is refused, naming the file. One live storage per directory: the constructor
+ * takes a lock file (`tdrl.lock`: holder pid, host, time) and refuses a second opener, in this process or
+ * another, naming the holder; `close()` releases it, and a lock left by a crashed process (its pid is gone)
+ * is taken over.
  *
  * @example
  * import { mkdtempSync, rmSync } from "node:fs";
@@ -79,20 +83,27 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
   private files: string[] = [];
   private fds: number[] = [];
   private closed = false;
+  private readonly lock: DirectoryLock;
 
   constructor(maxSize: number, options: LazyMemmapStorageOptions) {
     super(maxSize, options.ndim ?? 1, KIND);
     this.scratchDir = options.scratchDir;
-    if (existsSync(this.scratchDir)) {
-      const entries = readdirSync(this.scratchDir);
+    mkdirSync(this.scratchDir, { recursive: true });
+    // Taken first: a second live opener is refused naming the holder, whatever the directory holds.
+    this.lock = DirectoryLock.acquire(this.scratchDir, KIND);
+    try {
+      const entries = readdirSync(this.scratchDir).filter((e) => !e.startsWith(LOCK_FILE));
       if (entries.length > 0) {
         if (options.existsOk !== true) {
           throw new Error(`${KIND}: ${this.scratchDir} already exists and is not empty; pass existsOk: true to reopen the storage in it (refusing to mix with stale data)`);
         }
         this.open(this.scratchDir);
+        this.removeLeftovers(entries);
       }
-    } else {
-      mkdirSync(this.scratchDir, { recursive: true });
+    } catch (e) {
+      this.closeFiles();
+      this.lock.release();
+      throw e;
     }
   }
 
@@ -142,11 +153,12 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.replaceWith(null, null, 0, 0, () => undefined, `${KIND}.clear`);
   }
 
-  /** Closes the file descriptors; the files stay on disk. The storage can no longer be used. */
+  /** Closes the file descriptors and releases the directory lock; the files stay on disk. The storage can no longer be used. */
   close(): void {
     this.closeFiles();
     this.layout = null;
     this.closed = true;
+    this.lock.release();
   }
 
   /**
@@ -275,6 +287,17 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.len = length;
     this.cursor = cursor;
     for (const f of old) rmSync(join(this.scratchDir, f), { force: true });
+  }
+
+  /**
+   * Deletes what an interrupted load or write left beside the current files (data files the manifest does
+   * not list, a manifest temporary). Safe because this process holds the directory lock.
+   */
+  private removeLeftovers(entries: string[]): void {
+    const keep = new Set(this.files);
+    for (const e of entries) {
+      if ((e.endsWith(".bin") && /^\d+-/.test(e) && !keep.has(e)) || e === `${MANIFEST}.tmp`) rmSync(join(this.scratchDir, e), { force: true });
+    }
   }
 
   private allocate(layout: Layout, shape: Shape): void {

@@ -111,12 +111,12 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
   it("an extend whose data write hits ENOSPC (before the ring wrapped) stores nothing; a failed first write leaves an empty storage", () => {
     const rb = buffer(join(fs!.dir, "rb"));
     rb.extend(items(10, 0));
+    const fresh = buffer(join(fs!.dir, "fresh"));
     const before = contents(rb.storage);
     fs!.fill();
     expect(() => rb.extend(items(20, 300))).toThrow(/ENOSPC/);
     expect(contents(rb.storage)).toEqual(before);
     expect([rb.length, rb.storage.writeCursor, rb.writer.cursor]).toEqual([10, 10, 10]);
-    const fresh = buffer(join(fs!.dir, "fresh"));
     expect(() => fresh.extend(items(3, 0))).toThrow(/ENOSPC/);
     expect([fresh.length, fresh.writer.cursor, fresh.storage.keys().length]).toEqual([0, 0, 0]);
     fs!.free();
