@@ -127,4 +127,19 @@ describe("LazyMemmapStorage", () => {
     expect(Array.from(s.getLeaf("action", idx(0)).data)).toEqual([3]);
     s.close();
   });
+
+  it("reopening removes what an interrupted load left beside the current files, and keeps the data", () => {
+    const dir = join(root, "rb");
+    const s = new LazyMemmapStorage(8, { scratchDir: dir });
+    s.set(idx(0, 1), transitions(2));
+    s.close();
+    // A process killed during loadFiles: new-generation files written, manifest not yet swapped.
+    writeFileSync(join(dir, "0-obs.lxyz1234.bin"), "partial");
+    writeFileSync(join(dir, "manifest.json.tmp"), '{"format": "tdrl-me');
+    const r = new LazyMemmapStorage(8, { scratchDir: dir, existsOk: true });
+    expect(readdirSync(dir).filter((f) => f.includes("lxyz") || f.endsWith(".tmp"))).toEqual([]);
+    expect(Array.from(r.getLeaf("action", idx(0, 1)).data)).toEqual([0, 1]);
+    r.close();
+  });
 });
+

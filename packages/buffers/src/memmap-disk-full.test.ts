@@ -125,4 +125,23 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
     (rb.storage as LazyMemmapStorage).close();
     (fresh.storage as LazyMemmapStorage).close();
   });
+
+  it("a dumps that hits ENOSPC leaves the previous checkpoint loadable and no half-written directory", () => {
+    const rb = buffer(join(root, "rb"));
+    rb.extend(items(5, 0));
+    const ckpt = join(fs!.dir, "ckpt");
+    rb.dumps(ckpt);
+    const previous = readdirSync(ckpt).sort();
+    rb.extend(items(40, 5));
+    fs!.fill();
+    expect(() => rb.dumps(ckpt)).toThrow(/ENOSPC/);
+    expect(readdirSync(ckpt).sort()).toEqual(previous);
+    fs!.free();
+    const restored = buffer(join(root, "restored"));
+    restored.loads(ckpt);
+    expect(restored.length).toBe(5);
+    expect(Array.from(restored.storage.getLeaf("id", Int32Array.from([0, 4])).data)).toEqual([0, 4]);
+    (rb.storage as LazyMemmapStorage).close();
+    (restored.storage as LazyMemmapStorage).close();
+  });
 });
