@@ -6,6 +6,8 @@ import { Rng } from "@tdrl/tensordict";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LazyMemmapStorage } from "./lazy-memmap-storage";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
+import { ListStorage } from "./list-storage";
+import { MaxValueWriter } from "./max-value-writer";
 import { PrioritizedSampler } from "./prioritized-sampler";
 import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
@@ -134,4 +136,22 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     editManifest(dir2, (m) => (m.components.sampler.meta.position = 7.5), true);
     expect(() => make(new SamplerWithoutReplacement()).loads(dir2)).toThrow(/position 7.5 is out of range/);
   });
+
+  it("refuses a MaxValueWriter heap index past the stored elements, and a ListStorage cursor past its items", () => {
+    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10), writer: new MaxValueWriter({ rankKey: "action" }) });
+    rb.extend(transitions(4));
+    const dir = join(root, "ckpt");
+    rb.dumps(dir);
+    const writerFile = join(current(dir), "writer-0.bin");
+    const bytes = readFileSync(writerFile);
+    new Int32Array(bytes.buffer, bytes.byteOffset, 1)[0] = 7;
+    writeFileSync(writerFile, bytes);
+    editManifest(dir, (m) => (m.components.writer.arrays.heap.sha256 = sha(bytes)), true);
+    expect(() => new ReplayBuffer({ storage: new LazyTensorStorage(10), writer: new MaxValueWriter({ rankKey: "action" }) }).loads(dir)).toThrow(/heap\[0\] = 7 is not a distinct storage index below 4/);
+    const list = new ListStorage(5);
+    list.set(Int32Array.from([0, 1]), transitions(2));
+    const state = list.state();
+    expect(() => new ListStorage(5).loadState({ ...state, meta: { ...state.meta, writeCursor: 4 } })).toThrow(/writeCursor 4 is not an integer in \[0, 2\]/);
+  });
 });
+

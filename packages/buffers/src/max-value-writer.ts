@@ -113,6 +113,14 @@ export class MaxValueWriter implements Writer {
     const heap = stateArray(state, "heap", Int32Array, KIND);
     const rank = stateArray(state, "rank", Float64Array, KIND);
     if (heap.length !== rank.length || size > heap.length) throw new Error(`${KIND}.loadState: size ${size}, heap ${heap.length} and rank ${rank.length} disagree`);
+    // The kept items are distinct storage indices (below what the storage holds, when known).
+    const limit = storage?.length ?? heap.length;
+    const seen = new Set<number>();
+    for (let i = 0; i < size; i++) {
+      const k = heap[i]!;
+      if (!(k >= 0 && k < limit) || seen.has(k)) throw new Error(`${KIND}.loadState: heap[${i}] = ${k} is not a distinct storage index below ${limit}`);
+      seen.add(k);
+    }
     this.heap = heap.slice();
     this.rank = rank.slice();
     this.size = size;
