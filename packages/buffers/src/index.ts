@@ -1,7 +1,7 @@
 // @tdrl/buffers: replay buffers built as storage + sampler + writer (TorchRL's design).
 
 export type { ComponentState, JsonValue, StateArray } from "./component-state";
-export { type Storage, type FileBackedStorage, isFileBacked, writeShape, storageShapeFor } from "./storage";
+export { type Storage, type FileBackedStorage, type StoredExtent, isFileBacked, writeShape, storageShapeFor } from "./storage";
 export type { Sampler, SampleResult } from "./sampler";
 export type { Writer } from "./writer";
 
@@ -27,3 +27,4 @@ export type { SamplerRngOptions } from "./sampler-support";
 export { SumTree, MinTree } from "./segment-tree";
 // Verified file I/O (fsync'd writes, size + sha256 checked reads), shared with the examples' run checkpoints.
 export { writeBinaryFile, readVerifiedFile, hashFile } from "./binary-file";
+export { DirectoryLock, LOCK_FILE, type LockHolder } from "./directory-lock";
