@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, isHostArray, isTensor, TensorDict } from "@tdrl/tensordict";
+import { checkOptions, HostArray, isHostArray, isTensor, TensorDict, type OptionKeys } from "@tdrl/tensordict";
 import { keyName, type NestedKey, type TensorDictModuleBase } from "@tdrl/modules";
-import { DQNLoss, type DQNLossOptions } from "./dqn-loss";
+import { DQN_LOSS_OPTIONS, DQNLoss, type DQNLossOptions } from "./dqn-loss";
 import { readSampleValues } from "./sample-values";
 import { withoutTape } from "./without-tape";
 
@@ -11,6 +11,8 @@ export interface RecurrentDQNLossOptions extends DQNLossOptions {
   /** Default "is_init". */
   isInitKey?: NestedKey;
 }
+
+const RECURRENT_DQN_LOSS_OPTION_KEYS = { ...DQN_LOSS_OPTIONS, burnIn: true, isInitKey: true } satisfies OptionKeys<RecurrentDQNLossOptions>;
 
 /** A recurrent state per sample (`[B, ...stateShape]` flattened) for every state key. */
 type States = Map<string, { data: Float32Array; shape: readonly number[] }>;
@@ -71,11 +73,14 @@ export class RecurrentDQNLoss extends DQNLoss {
   private readonly isInitKey: NestedKey;
 
   constructor(valueNetwork: TensorDictModuleBase, options: RecurrentDQNLossOptions = {}) {
-    super(valueNetwork, options);
     const what = "RecurrentDQNLoss";
-    this.burnIn = options.burnIn ?? 0;
-    if (!(Number.isSafeInteger(this.burnIn) && this.burnIn >= 0)) throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(options.burnIn)}`);
-    this.isInitKey = options.isInitKey ?? "is_init";
+    // Checked before DQNLoss copies the parameters, so a refused option leaves no tensors behind.
+    checkOptions(what, options, RECURRENT_DQN_LOSS_OPTION_KEYS);
+    const { burnIn = 0, isInitKey = "is_init", ...dqnOptions } = options;
+    if (!(Number.isSafeInteger(burnIn) && burnIn >= 0)) throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(burnIn)}`);
+    super(valueNetwork, dqnOptions);
+    this.burnIn = burnIn;
+    this.isInitKey = isInitKey;
     const inNames = new Set(valueNetwork.inKeys.map(keyName));
     // A recurrent module reads `state` and writes `next.state`: those pairs are the states to carry.
     this.stateKeys = valueNetwork.outKeys
