@@ -59,7 +59,8 @@ function rows(slices: Slice[], t: number, pad: (s: number) => number[] | null): 
       next: {
         observation: HostArray.from("float32", [b, t, F], cols((sl, k) => sl.nextObs[k]!, F)),
         reward: HostArray.from("float32", [b, t, 1], cols((sl, k) => [sl.reward[k]!], 1)),
-        terminated: HostArray.from("bool", [b, t, 1], cols((sl, k) => [sl.terminated[k]!], 1)),
+        // Padding garbage (1000) becomes true: bool leaves cannot hold it as it is.
+        terminated: HostArray.from("bool", [b, t, 1], cols((sl, k) => [sl.terminated[k]!], 1), { onOutOfRange: "clamp" }),
         truncated: HostArray.from("bool", [b, t, 1], last),
         done: HostArray.from("bool", [b, t, 1], last),
       },
