@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
 import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
-import { RunDirectory } from "./run/run-directory";
+import { RunDirectory } from "@tdrl/record";
 import { expectBestModel, expectExactResume } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "dqn-cartpole-"));

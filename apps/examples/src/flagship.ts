@@ -14,13 +14,10 @@ import { EGreedyModule } from "@tdrl/modules";
 import { RecurrentDQNLoss } from "@tdrl/losses";
 import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
 import { QActor } from "./core/actor";
-import { evaluateGreedy, type Evaluation } from "./core/evaluate";
-import { DqnLearner } from "./core/dqn-learner";
-import { TargetSync } from "./core/target-sync";
+import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
 import { programMain, runIfMain } from "./core/program-cli";
 import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
-import type { LoopResult } from "./core/train-loop";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
 import { configFlags, FlagError } from "./run/flags";
 
@@ -86,22 +83,23 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     learner,
     rngs,
     returnScale: 1 / config.rewardScale,
-    store: (batch) => {
-      const next = batch.get("next") as TensorDict;
-      const stored = new TensorDict(
-        {
-          pixels: batch.get("pixels") as HostArray,
-          is_init: batch.get("is_init") as HostArray,
-          recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
-          recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
-          action: batch.get("action") as HostArray,
-          env_id: envIds,
-          next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
-        },
-        [...batch.batchSize],
-      );
-      buffer.extend(stored);
-    },
+    // Only what the loss reads is stored (and env_id, the sampler's trajectory key).
+    hooks: (trainer) =>
+      trainer.register("batchProcess", (batch) => {
+        const next = batch.get("next") as TensorDict;
+        return new TensorDict(
+          {
+            pixels: batch.get("pixels") as HostArray,
+            is_init: batch.get("is_init") as HostArray,
+            recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
+            recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
+            action: batch.get("action") as HostArray,
+            env_id: envIds,
+            next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
+          },
+          [...batch.batchSize],
+        );
+      }),
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {
@@ -113,7 +111,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
 }
 
 /** Trains (or resumes) the flagship; returns the loop's result and the built run (caller disposes). */
-export async function trainFlagship(config: FlagshipConfig, options: TrainOptions = {}): Promise<{ result: LoopResult; built: FlagshipRun }> {
+export async function trainFlagship(config: FlagshipConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: FlagshipRun }> {
   const built = buildFlagship(config);
   const result = await trainRun(built, config, { solvedAt: 195, ...options });
   return { result, built };

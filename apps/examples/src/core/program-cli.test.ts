@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configFlags, FlagError } from "../run/flags";
 import { formatRecord, programMain, type ProgramDefinition } from "./program-cli";
-import type { LoopRecord } from "./train-loop";
+import type { TrainerRecord } from "@tdrl/trainers";
 
-const row = (frames: number, evalMean?: number): LoopRecord => ({
+const row = (frames: number, evalMean?: number): TrainerRecord => ({
   frames,
   updates: frames / 16,
   episodes: 10,

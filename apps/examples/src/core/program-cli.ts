@@ -1,17 +1,10 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initBackend, type TensorDict } from "@tdrl/tensordict";
-import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
+import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
-import { EpisodeGif } from "../run/episode-gif";
-import { writeReport } from "../run/report-html";
-import { writeRewardCurve } from "../run/reward-curve";
+import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type Evaluation, type PolicyChoice, type TrainerRecord, type TrainerResult } from "@tdrl/trainers";
+import { RunDirectory, VideoRecorder, formatProgressLine, metricsRow, writeReport, writeTrainingPlots, type ProgressContext } from "@tdrl/record";
 import { defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
-import { RunDirectory } from "../run/run-directory";
-import { duration } from "../run/progress";
-import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type PolicyChoice } from "./checkpoint";
-import type { Evaluation } from "./evaluate";
-import type { LoopRecord, LoopResult } from "./train-loop";
 import type { TrainOptions } from "./train-run";
 
 /** What the commands need of a built run. */
@@ -36,23 +29,14 @@ const RUN_FLAGS = defineFlags({
   resume: { type: "string", default: null, placeholder: "runs/<name>", help: "continue a stopped run from its checkpoint" },
 });
 
-/** What a progress line carries over from earlier rows: the run's length and the last evaluation. */
-export interface ProgressContext {
-  totalFrames: number;
-  lastEval: number | null;
-}
+export type { ProgressContext };
 
 /**
  * One progress line per metrics row: frames, episodes, return, loss, epsilon, frames/s, the last
  * evaluation (carried until the next one) and the time left at the current speed.
  */
-export function formatRecord(r: LoopRecord, context?: ProgressContext): string {
-  const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
-  const lastEval = r.evalMean ?? context?.lastEval ?? null;
-  const ev = lastEval === null ? "" : ` | eval ${lastEval.toFixed(1)}${r.evalMean === undefined ? " (last)" : ""}`;
-  const left = context === undefined ? null : Math.max(0, context.totalFrames - r.frames);
-  const eta = left === null ? "" : left === 0 ? " | done" : r.framesPerSecond > 0 ? ` | ${duration(left / r.framesPerSecond)} left` : "";
-  return `frames ${r.frames} | episodes ${r.episodes} | return ${num(r.trainReward, 1)} | loss ${num(r.loss, 4)} | eps ${r.eps.toFixed(3)} | ${r.framesPerSecond.toFixed(0)} frames/s${ev}${eta}`;
+export function formatRecord(r: TrainerRecord, context?: ProgressContext): string {
+  return formatProgressLine(metricsRow(r), context);
 }
 
 /**
@@ -89,13 +73,13 @@ async function trainCommand<C extends object>(
   program: string,
   values: { name: string | null; resume: string | null },
   config: C,
-  train: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: Playable }>,
-): Promise<LoopResult> {
+  train: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: Playable }>,
+): Promise<TrainerResult> {
   const run = values.resume !== null ? RunDirectory.open(values.resume) : RunDirectory.create({ program, name: values.name, config: { ...config } as Record<string, unknown> });
   console.log(`run ${run.path}${values.resume !== null ? " (resumed)" : ""}`);
   const totalFrames = (run.config as { totalFrames?: unknown }).totalFrames;
   const context: ProgressContext | undefined = typeof totalFrames === "number" ? { totalFrames, lastEval: null } : undefined;
-  const log = (r: LoopRecord) => {
+  const log = (r: TrainerRecord) => {
     console.log(formatRecord(r, context));
     if (context !== undefined && r.evalMean !== undefined) context.lastEval = r.evalMean;
   };
@@ -112,21 +96,11 @@ async function trainCommand<C extends object>(
   return result;
 }
 
-/** The carts under an env (through `TransformedEnv.baseEnv`), for full-size renders. */
-function cartsOf(env: EnvBase): CartPoleEnv | null {
-  let e: EnvBase | undefined = env;
-  while (e !== undefined && !(e instanceof CartPoleEnv)) e = (e as { baseEnv?: EnvBase }).baseEnv;
-  return e ?? null;
-}
-
-/** Plays one greedy episode and writes it, rendered full size, as a GIF; returns the episode's return. */
+/** Plays one greedy episode and writes it, rendered full size (or from its pixels), as a GIF; returns the episode's return. */
 function writeEpisodeGif(built: Playable, file: string, seed: number): number {
-  const gif = new EpisodeGif();
-  const played = built.evaluateEpisodes(1, seed, (_root, env) => {
-    const carts = cartsOf(env);
-    if (carts !== null) gif.addFrame(carts.render(0));
-  });
-  if (gif.frames > 0) writeFileSync(file, gif.finish());
+  const video = new VideoRecorder();
+  const played = built.evaluateEpisodes(1, seed, (root, env) => video.capture(root, env));
+  if (video.frames > 0) video.save(file);
   return played.mean;
 }
 
@@ -135,9 +109,9 @@ function writeEpisodeGif(built: Playable, file: string, seed: number): number {
  * report.html. Greedy scores swing from one evaluation to the next, so the agent shown is the best
  * evaluation's (`best/`), not whatever the last update left. Returns what `best/` holds.
  */
-async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: LoopResult): Promise<BestModelInfo | null> {
+async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: TrainerResult): Promise<BestModelInfo | null> {
   const rows = run.readMetrics();
-  await writeRewardCurve(run.path, rows, { title: `${program}: return vs frames` });
+  await writeTrainingPlots(run.path, rows, program);
   const best = readBestModelInfo(run.path);
   if (best !== null) loadPolicyWeights(run.path, built.qnet, "best");
   const played = writeEpisodeGif(built, join(run.path, "episode.gif"), 4242);
@@ -188,7 +162,7 @@ export interface ProgramDefinition<S extends FlagSpecs, C extends object> {
   /** Builds a run from a config (for `eval`, the run's own config.json). */
   build: (config: C) => Playable;
   /** Trains, or resumes, from a config. */
-  run: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: Playable }>;
+  run: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: Playable }>;
 }
 
 /**
