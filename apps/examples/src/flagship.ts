@@ -15,6 +15,7 @@ import { RecurrentDQNLoss } from "@tdrl/losses";
 import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
 import { QActor } from "./core/actor";
 import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
+import { BytePixels } from "./core/byte-pixels";
 import { programMain, runIfMain } from "./core/program-cli";
 import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
@@ -44,7 +45,7 @@ function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number
 }
 
 /** Keys a stored step needs: the loss reads pixels, is_init, the step-0 recurrent state, action and next's pixels, reward and flags. */
-const STORED_NEXT = ["pixels", "reward", "done", "terminated", "is_init"];
+const STORED_NEXT = ["reward", "done", "terminated", "is_init"];
 
 export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const root = new Rng(config.seed);
@@ -55,6 +56,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   // One mean and std over every pixel of random play, as TorchRL's tutorial (reduce env, time, H, W; keep the channel).
   norm.initStats(config.initStatsFrames, { reduceDim: [0, 1, 2, 3], catDim: 1 });
   const pixelStats = { loc: norm.loc!, scale: norm.scale! };
+  const bytes = new BytePixels(norm);
   const spec = new Categorical({ n: 2 });
   const explore = new EGreedyModule({ spec, epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
   const actor = new QActor(net.acting, explore);
@@ -83,23 +85,28 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     learner,
     rngs,
     returnScale: 1 / config.rewardScale,
-    // Only what the loss reads is stored (and env_id, the sampler's trajectory key).
-    hooks: (trainer) =>
+    hooks: (trainer) => {
+      // Only what the loss reads is stored (and env_id, the sampler's trajectory key), pixels as 8-bit frames.
       trainer.register("batchProcess", (batch) => {
         const next = batch.get("next") as TensorDict;
         return new TensorDict(
           {
-            pixels: batch.get("pixels") as HostArray,
+            pixels: bytes.encode(batch.get("pixels") as HostArray),
             is_init: batch.get("is_init") as HostArray,
             recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
             recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
             action: batch.get("action") as HostArray,
             env_id: envIds,
-            next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
+            next: { ...Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])), pixels: bytes.encode(next.get("pixels") as HostArray) },
           },
           [...batch.batchSize],
         );
-      }),
+      });
+      // The loss sees the env's float32 pixels again, bit for bit.
+      trainer.register("processOptimBatch", (batch) => {
+        for (const key of [["pixels"], ["next", "pixels"]]) batch.set(key, bytes.decode(batch.get(key) as HostArray));
+      });
+    },
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {

@@ -7,6 +7,7 @@ const modules: Record<string, string[]> = {
   "train-run": ["trainRun"],
   "build-dqn": ["buildDqn"],
   "program-cli": ["evalCommand", "programMain"],
+  "byte-pixels": ["BytePixels"],
 };
 
 // Examples import sibling modules as "./name" (and "../name") for the reader; they run from a scratch
