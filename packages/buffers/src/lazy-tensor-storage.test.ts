@@ -6,6 +6,19 @@ import { transitions } from "./test-fixtures";
 const idx = (...k: number[]) => Int32Array.from(k);
 
 describe("LazyTensorStorage", () => {
+  it("refuses a maxSize it cannot index at construction, naming the option and the bytes", () => {
+    expect(() => new LazyTensorStorage(1e12)).toThrow(/LazyTensorStorage: maxSize 1000000000000 is above 2147483647.*at least 1.00 TB/);
+    expect(() => new LazyTensorStorage(2 ** 31)).toThrow(/maxSize 2147483648 is above 2147483647/);
+  });
+
+  it("refuses a first write whose memory cannot be allocated with a clear error, and stays empty and usable", () => {
+    const storage = new LazyTensorStorage(2e9);
+    const big = new TensorDict({ obs: HostArray.zeros("float32", [1, 100]) }, [1]);
+    expect(() => storage.set(Int32Array.from([0]), big)).toThrow(/LazyTensorStorage.set: maxSize 2000000000 with elements of 400 bytes needs 800 GB \(800000000000 bytes\) of memory, and allocating it failed/);
+    expect(storage.length).toBe(0);
+    expect(storage.keys()).toEqual([]);
+  });
+
   it("stores at the given indices and keeps dtypes (uint8 stays uint8)", () => {
     const s = new LazyTensorStorage(10);
     expect(s.length).toBe(0);

@@ -4,7 +4,7 @@ import { checkIndex, gather, planViews, scatter, viewsIn, type ElementArray, typ
 import { Layout, buildTensorDict } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { PackedRows } from "./packed-rows";
-import type { Storage } from "./storage";
+import { formatBytes, type Storage } from "./storage";
 
 export interface LazyTensorStorageOptions {
   /** 1 (default): data batch dim 0 indexes elements. 2: data comes as `[numEnvs, T]` blocks (see `Storage`). */
@@ -52,7 +52,7 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     const { shape, capacity, layout, hosts, max } = this.checkWrite(index, data, `${KIND}.set`);
     // Everything is checked: allocate (first write) and store.
     if (this.layout === null) {
-      this.store = new PackedRows(layout, capacity);
+      this.store = allocateStore(layout, capacity, this.maxSize, `${KIND}.set`);
       this.setLayout(layout);
       this.storeShape = Object.freeze([...shape]);
     }
@@ -114,16 +114,17 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   }
 
   /**
-   * The stored arrays are shared, not copied: write the state out before the next `set`. Small leaves are
-   * saved as one array of interleaved rows (`"rows"`), large ones under their path.
+   * Only the rows that hold data (`length` elements, not the capacity), as views of the stored arrays
+   * (shared, not copied: write the state out before the next `set`). Small leaves are saved as one array
+   * of interleaved rows (`"rows"`), large ones under their path.
    */
   state(): ComponentState {
     const arrays: Record<string, StateArray> = {};
     const store = this.store;
     if (store !== null) {
-      if (store.rows !== null) arrays[ROWS] = store.rows;
+      if (store.rows !== null) arrays[ROWS] = store.rows.subarray(0, this.len * store.rowBytes);
       this.layout!.leaves.forEach((l, i) => {
-        if (!store.isPacked(i)) arrays[l.path] = store.places[i]!.array;
+        if (!store.isPacked(i)) arrays[l.path] = store.places[i]!.array.subarray(0, this.len * l.size);
       });
     }
     return {
@@ -158,18 +159,25 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     const layout = Layout.fromJSON(state.meta.layout, `${what}.loadState`);
     const shape = state.meta.shape as number[];
     const capacity = sizeOf(shape);
+    // Rows that hold data only (current states), or the whole capacity (states written before).
+    const rowsOf = (got: number, per: number) => (got === length * per ? length : got === capacity * per ? capacity : -1);
     const probe = new PackedRows(layout, 0);
     const own = layout.leaves.map((l, i) => {
       if (probe.isPacked(i)) return undefined;
       const a = stateArray(state, l.path, arrayType(l.dtype), what);
-      if (a.length !== capacity * l.size) throw new Error(`${what}.loadState: array "${l.path}" has ${a.length} numbers, expected ${capacity * l.size}`);
+      if (rowsOf(a.length, l.size) < 0) throw new Error(`${what}.loadState: array "${l.path}" has ${a.length} numbers, expected ${length * l.size} (${length} elements of ${l.size})`);
       return a;
     });
     const rows = probe.rowBytes === 0 ? undefined : stateArray(state, ROWS, Uint8Array, what);
-    if (rows !== undefined && rows.length !== probe.rowBytes * capacity) {
-      throw new Error(`${what}.loadState: array "${ROWS}" has ${rows.length} bytes, expected ${probe.rowBytes} x ${capacity}`);
+    if (rows !== undefined && rowsOf(rows.length, probe.rowBytes) < 0) {
+      throw new Error(`${what}.loadState: array "${ROWS}" has ${rows.length} bytes, expected ${probe.rowBytes} x ${length}`);
     }
-    this.store = new PackedRows(layout, capacity, rows, own);
+    const store = allocateStore(layout, capacity, this.maxSize, `${what}.loadState`);
+    if (rows !== undefined) store.rows!.set(rows);
+    own.forEach((a, i) => {
+      if (a !== undefined) store.places[i]!.array.set(a);
+    });
+    this.store = store;
     this.setLayout(layout);
     this.storeShape = Object.freeze([...shape]);
     this.len = length;
@@ -186,6 +194,21 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   protected requireLayout(what: string): Layout {
     if (this.layout === null || this.len === 0) throw new Error(`${what}: the storage is empty`);
     return this.layout;
+  }
+}
+
+/**
+ * The memory for `capacity` elements of `layout`, or a clear error naming maxSize and the bytes it needs
+ * (instead of a bare "Invalid typed array length"), thrown before the storage changes.
+ */
+function allocateStore(layout: Layout, capacity: number, maxSize: number, what: string): PackedRows {
+  try {
+    return new PackedRows(layout, capacity);
+  } catch (e) {
+    // "Invalid typed array length" (above the runtime's typed array limit) or "Array buffer allocation failed".
+    if (!(e instanceof RangeError)) throw e;
+    const perElement = layout.leaves.reduce((sum, l) => sum + l.size * (l.dtype === "float32" || l.dtype === "int32" ? 4 : 1), 0);
+    throw new Error(`${what}: maxSize ${maxSize} with elements of ${formatBytes(perElement)} needs ${formatBytes(perElement * capacity)} of memory, and allocating it failed (${e.message}); lower maxSize or use LazyMemmapStorage`);
   }
 }
 

@@ -9,6 +9,27 @@ function range(n: number): Int32Array {
 }
 
 describe("PrioritizedSampler", () => {
+  it("refuses a priority for a slot that holds nothing yet (>= the stored length), naming index and length, and changes nothing", () => {
+    const storage = new SamplerTestStorage([100], 5);
+    const sampler = new PrioritizedSampler({ maxCapacity: 100, alpha: 0.6, beta: 0.4, rng: new Rng(0) });
+    sampler.extend(range(5));
+    const before = sampler.state();
+    expect(() => sampler.updatePriority(Int32Array.from([1, 50]), Float32Array.from([2, 1000]))).toThrow(/index 50 holds nothing yet: the buffer has stored 5 elements/);
+    expect(() => sampler.updatePriority(Int32Array.from([5]), Float32Array.from([1]))).toThrow(/index 5 holds nothing yet/);
+    expect(sampler.state().arrays.sumLeaves).toEqual(before.arrays.sumLeaves);
+    expect(sampler.priorityOf(1)).toBeCloseTo(1, 6);
+    // Every stored slot is still drawable and weights are not all 1 after a legal update.
+    sampler.updatePriority(Int32Array.from([4]), Float32Array.from([5]));
+    const draws = sampler.sample(storage, 64).index;
+    expect(Math.max(...draws)).toBeLessThan(5);
+    // The stored length survives a state round trip; an inconsistent state (priority past the length) is refused.
+    const copy = new PrioritizedSampler({ maxCapacity: 100, alpha: 0.6, beta: 0.4 });
+    copy.loadState(sampler.state());
+    expect(() => copy.updatePriority(Int32Array.from([7]), Float32Array.from([1]))).toThrow(/index 7 holds nothing yet/);
+    const bad = sampler.state();
+    expect(() => copy.loadState({ ...bad, meta: { ...bad.meta, length: 3 } })).toThrow(/priority leaf 3 .* length is 3/);
+  });
+
   const priorities = Float32Array.from([0.5, 1, 2, 4, 0.25, 8, 1, 3]);
 
   function filled(alpha: number, beta: number, seed = 0) {

@@ -1,7 +1,7 @@
 import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
-import { checkPriorityUpdate, checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
+import { checkPriorityUpdate, checkSampleArgs, checkStoredIndex, lengthFromLeaves, metaLength, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import { MinTree, SumTree } from "./segment-tree";
 import type { Storage } from "./storage";
 
@@ -50,6 +50,8 @@ export class PrioritizedSampler implements Sampler {
   private readonly minTree: MinTree;
   /** Largest priority given so far (before eps and alpha). */
   private maxPriority = 1;
+  /** Elements stored, as seen through `extend` (one past the largest index): `updatePriority` refuses slots past it. */
+  private filled = 0;
   private scratchValues = new Float64Array(0);
 
   constructor(options: PrioritizedSamplerOptions) {
@@ -98,10 +100,12 @@ export class PrioritizedSampler implements Sampler {
 
   /** New elements get the largest priority seen so far. */
   extend(index: Int32Array): void {
-    for (let j = 0; j < index.length; j++) this.checkIndex(index[j]!, "PrioritizedSampler.extend");
+    let max = -1;
+    for (let j = 0; j < index.length; j++) max = Math.max(max, this.checkIndex(index[j]!, "PrioritizedSampler.extend"));
     const q = this.scratch(index.length).fill(Math.pow(this.maxPriority + this.eps, this.alpha));
     this.sumTree.setMany(index, q);
     this.minTree.setMany(index, q);
+    this.filled = Math.max(this.filled, max + 1);
   }
 
   /**
@@ -109,7 +113,7 @@ export class PrioritizedSampler implements Sampler {
    * Everything is checked before anything changes.
    */
   updatePriority(index: Int32Array, priority: Float32Array): void {
-    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => this.checkIndex(i, what), "PrioritizedSampler.updatePriority");
+    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => checkStoredIndex(i, this.filled, this.maxCapacity, what), "PrioritizedSampler.updatePriority");
     const q = this.scratch(index.length);
     for (let j = 0; j < index.length; j++) q[j] = Math.pow(priority[j]! + this.eps, this.alpha);
     this.sumTree.setMany(index, q);
@@ -126,12 +130,13 @@ export class PrioritizedSampler implements Sampler {
     this.sumTree.clear();
     this.minTree.clear();
     this.maxPriority = 1;
+    this.filled = 0;
   }
 
   state(): ComponentState {
     return {
       kind: "PrioritizedSampler",
-      meta: { rng: rngToJson(this.rng), maxPriority: this.maxPriority, maxCapacity: this.maxCapacity },
+      meta: { rng: rngToJson(this.rng), maxPriority: this.maxPriority, maxCapacity: this.maxCapacity, length: this.filled },
       arrays: { sumLeaves: this.sumTree.leaves(), minLeaves: this.minTree.leaves() },
     };
   }
@@ -145,10 +150,18 @@ export class PrioritizedSampler implements Sampler {
     if (sums.length !== this.maxCapacity || mins.length !== this.maxCapacity) {
       throw new Error(`${what}.loadState: the state has ${sums.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`);
     }
+    if (!(maxPriority > 0 && Number.isFinite(maxPriority))) throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
+    const filled = metaLength(state.meta, this.maxCapacity, () => lengthFromLeaves(sums), what);
+    for (let i = 0; i < sums.length; i++) {
+      const q = sums[i]!;
+      if (!(q >= 0 && Number.isFinite(q))) throw new Error(`${what}.loadState: priority leaf ${i} is ${q}, not a finite number >= 0`);
+      if (i >= filled && q !== 0) throw new Error(`${what}.loadState: priority leaf ${i} is ${q} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`);
+    }
     rngFromJson(this.rng, state.meta.rng, what);
     this.sumTree.build(sums);
     this.minTree.build(mins);
     this.maxPriority = maxPriority;
+    this.filled = filled;
   }
 
   /** `n` reusable float64 slots (uniform draws, new priorities): a training step allocates nothing for them. */

@@ -28,6 +28,15 @@ function inEpisode(row: number[]): boolean {
 }
 
 describe("PrioritizedSliceSampler", () => {
+  it("refuses a priority for a slot that holds nothing yet, naming index and length", () => {
+    const sampler = new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: 100, alpha: 0.6, beta: 0.4, rng: new Rng(0) });
+    sampler.extend(Int32Array.from([0, 1, 2, 3]), new TensorDict({}, [4]));
+    expect(() => sampler.updatePriority(Int32Array.from([2, 40]), Float32Array.from([1, 9]))).toThrow(/index 40 holds nothing yet: the buffer has stored 4 elements/);
+    expect(sampler.priorityOf(2)).toBeCloseTo(1, 6);
+    sampler.updatePriority(Int32Array.from([3]), Float32Array.from([2]));
+    expect(sampler.priorityOf(3)).toBeCloseTo(2 ** 0.6, 6);
+  });
+
   it("draws slice starts with probability q / sum q over the valid starts only (chi-square)", () => {
     const alpha = 0.8;
     const { storage, sampler } = setup(alpha, 0.5, 1);

@@ -2,7 +2,7 @@ import type { TensorDict } from "@tdrl/tensordict";
 import { metaNumber, stateArray, type ComponentState, type JsonValue } from "./component-state";
 import { PRIORITY_WEIGHT_KEY } from "./prioritized-sampler";
 import { MinTree, SumTree } from "./segment-tree";
-import { checkPriorityUpdate } from "./sampler-support";
+import { checkPriorityUpdate, checkStoredIndex, lengthFromLeaves, metaLength } from "./sampler-support";
 import { SliceSampler, type SliceSamplerOptions, type SliceStarts } from "./slice-sampler";
 import type { EpisodeTable } from "./slice-sampler-episodes";
 import type { Storage } from "./storage";
@@ -48,6 +48,8 @@ export class PrioritizedSliceSampler extends SliceSampler {
   /** `(p + eps)^alpha` per element; the ground truth the start trees are built from. */
   private q: Float64Array;
   private maxPriority = 1;
+  /** Elements stored, as seen through `extend` (one past the largest index): `updatePriority` refuses slots past it. */
+  private filled = 0;
   private readonly valid: Uint8Array;
   private readonly startSum: SumTree;
   private readonly startMin: MinTree;
@@ -78,13 +80,16 @@ export class PrioritizedSliceSampler extends SliceSampler {
 
   override extend(index: Int32Array, data: TensorDict): void {
     const q = Math.pow(this.maxPriority + this.eps, this.alpha);
-    for (let j = 0; j < index.length; j++) this.q[this.checkIndex(index[j]!, "PrioritizedSliceSampler.extend")] = q;
+    let max = -1;
+    for (let j = 0; j < index.length; j++) max = Math.max(max, this.checkIndex(index[j]!, "PrioritizedSliceSampler.extend"));
+    for (let j = 0; j < index.length; j++) this.q[index[j]!] = q;
+    this.filled = Math.max(this.filled, max + 1);
     super.extend(index, data);
   }
 
   /** Sets element priorities in one call; O(batch log n). */
   updatePriority(index: Int32Array, priority: Float32Array): void {
-    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => this.checkIndex(i, what), "PrioritizedSliceSampler.updatePriority");
+    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => checkStoredIndex(i, this.filled, this.maxCapacity, what), "PrioritizedSliceSampler.updatePriority");
     // Trees built for the current table stay right for every element outside what the next append
     // refreshes (which reads q again), so updates go to them even when a write is pending.
     const treesCurrent = this.startsFor.version === this.tableVersion;
@@ -109,6 +114,7 @@ export class PrioritizedSliceSampler extends SliceSampler {
     super.empty();
     this.q.fill(0);
     this.maxPriority = 1;
+    this.filled = 0;
     this.startsFor = { version: -1, sliceLen: -1 };
   }
 
@@ -137,7 +143,7 @@ export class PrioritizedSliceSampler extends SliceSampler {
   }
 
   protected override stateMeta(): Record<string, JsonValue> {
-    return { ...super.stateMeta(), maxPriority: this.maxPriority };
+    return { ...super.stateMeta(), maxPriority: this.maxPriority, length: this.filled };
   }
 
   protected override stateArrays(): ComponentState["arrays"] {
@@ -149,8 +155,15 @@ export class PrioritizedSliceSampler extends SliceSampler {
     const q = stateArray(state, "priorities", Float64Array, what);
     if (q.length !== this.maxCapacity) throw new Error(`${what}.loadState: the state has ${q.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`);
     const maxPriority = metaNumber(state, "maxPriority", what);
+    if (!(maxPriority > 0)) throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
+    const filled = metaLength(state.meta, this.maxCapacity, () => lengthFromLeaves(q), what);
+    for (let i = 0; i < q.length; i++) {
+      if (!(q[i]! >= 0 && Number.isFinite(q[i]!))) throw new Error(`${what}.loadState: priority ${i} is ${q[i]}, not a finite number >= 0`);
+      if (i >= filled && q[i] !== 0) throw new Error(`${what}.loadState: priority ${i} is ${q[i]} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`);
+    }
     this.q = q.slice();
     this.maxPriority = maxPriority;
+    this.filled = filled;
     this.startsFor = { version: -1, sliceLen: -1 };
   }
 

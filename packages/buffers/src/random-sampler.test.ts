@@ -60,6 +60,17 @@ describe("SamplerWithoutReplacement", () => {
     expect([...sampler.sample(storage, 6).index]).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it("refuses a batch larger than the storage, naming both sizes, unless allowShortBatches is set", () => {
+    const storage = new SamplerTestStorage([10], 3);
+    const sampler = new SamplerWithoutReplacement({ rng: new Rng(2) });
+    expect(() => sampler.sample(storage, 32)).toThrow(/batchSize 32 is larger than the 3 stored elements.*allowShortBatches/);
+    expect(sampler.sample(storage, 3).batchShape).toEqual([3]); // nothing consumed by the refused call
+    const lenient = new SamplerWithoutReplacement({ allowShortBatches: true, shuffle: false });
+    const short = lenient.sample(storage, 32);
+    expect(short.batchShape).toEqual([3]);
+    expect([...short.index]).toEqual([0, 1, 2]);
+  });
+
   it("resumes mid-epoch from state", () => {
     const storage = new SamplerTestStorage([50], 50);
     const a = new SamplerWithoutReplacement({ rng: new Rng(9) });

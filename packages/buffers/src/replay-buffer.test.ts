@@ -1,6 +1,8 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
+import { PrioritizedSampler } from "./prioritized-sampler";
+import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
 import type { Sampler } from "./sampler";
 import { ScriptedSampler, ids, transitions } from "./test-fixtures";
@@ -11,6 +13,20 @@ async function ticks(n: number): Promise<void> {
 }
 
 describe("ReplayBuffer", () => {
+  it("defaults to a RandomSampler when none is given (TorchRL's default), so extend and sample work", () => {
+    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10), batchSize: 4 });
+    expect(rb.sampler).toBeInstanceOf(RandomSampler);
+    expect(Array.from(rb.extend(transitions(5)))).toEqual([0, 1, 2, 3, 4]);
+    expect(rb.length).toBe(5);
+    expect(ids(rb.sample()).every((i) => i >= 0 && i < 5)).toBe(true);
+  });
+
+  it("refuses at construction a sampler whose maxCapacity cannot index the storage, before anything is stored", () => {
+    const storage = new LazyTensorStorage(10);
+    expect(() => new ReplayBuffer({ storage, sampler: new PrioritizedSampler({ maxCapacity: 5, alpha: 0.6, beta: 0.4 }) })).toThrow(/maxCapacity 5 is smaller than the storage's maxSize 10/);
+    expect(storage.length).toBe(0);
+  });
+
   it("extends, samples the sampler's indices and reports its length", () => {
     const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler: new ScriptedSampler(() => [4, 0, 4]), batchSize: 3 });
     expect(Array.from(rb.extend(transitions(5)))).toEqual([0, 1, 2, 3, 4]);

@@ -1,5 +1,6 @@
 import { TensorDict, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { RandomSampler } from "./random-sampler";
 import { RoundRobinWriter } from "./round-robin-writer";
 import type { SampleResult, Sampler } from "./sampler";
 import type { Storage } from "./storage";
@@ -10,7 +11,11 @@ export type SampleTransform = (batch: TensorDict) => TensorDict;
 
 export interface ReplayBufferOptions {
   storage: Storage;
-  sampler: Sampler;
+  /**
+   * Default: a `RandomSampler` with its default generator (`new Rng(0)`), as TorchRL defaults to
+   * `RandomSampler`. Pass one with your own `Rng` for a seeded run.
+   */
+  sampler?: Sampler;
   /** Default: a `RoundRobinWriter`. */
   writer?: Writer;
   /** The batch size `sample()` uses when called without one. */
@@ -60,8 +65,14 @@ export class ReplayBuffer {
     const prefetch = options.prefetch ?? 0;
     if (!Number.isSafeInteger(prefetch) || prefetch < 0) throw new Error(`${this.name}: prefetch must be a non-negative integer, got ${prefetch}`);
     if (options.batchSize !== undefined) checkBatchSize(options.batchSize, this.name);
+    if (options.storage === undefined || options.storage === null) throw new Error(`${this.name}: options.storage is required (a Storage such as LazyTensorStorage)`);
     this.storage = options.storage;
-    this.sampler = options.sampler;
+    this.sampler = options.sampler ?? new RandomSampler();
+    // A sampler that cannot index every storage slot would fail in extend after the storage stored the items.
+    const capacity = (this.sampler as { maxCapacity?: unknown }).maxCapacity;
+    if (typeof capacity === "number" && capacity < this.storage.maxSize) {
+      throw new Error(`${this.name}: the sampler's maxCapacity ${capacity} is smaller than the storage's maxSize ${this.storage.maxSize}`);
+    }
     this.writer = options.writer ?? new RoundRobinWriter();
     this.batchSize = options.batchSize;
     this.transform = options.transform;

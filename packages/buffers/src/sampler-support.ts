@@ -49,3 +49,32 @@ export function checkPriorityUpdate(
   }
   return max;
 }
+
+/**
+ * Checks an index given to `updatePriority`: inside `[0, maxCapacity)` and holding an element (below
+ * `length`, the stored length the sampler has seen through `extend`). A priority on an empty slot would
+ * draw that slot (clamped to the last stored element) and skew every importance weight.
+ */
+export function checkStoredIndex(i: number, length: number, maxCapacity: number, what: string): number {
+  if (!(i >= 0 && i < maxCapacity && Number.isInteger(i))) throw new Error(`${what}: index ${i} is out of range [0, ${maxCapacity}) (maxCapacity)`);
+  if (i >= length) {
+    throw new Error(`${what}: index ${i} holds nothing yet: the buffer has stored ${length} element${length === 1 ? "" : "s"} (indices below ${length}); set priorities only for stored elements`);
+  }
+  return i;
+}
+
+/** The stored length implied by priority leaves of an older state without "length": one past the last non-zero leaf. */
+export function lengthFromLeaves(leaves: Float64Array): number {
+  for (let i = leaves.length - 1; i >= 0; i--) if (leaves[i] !== 0) return i + 1;
+  return 0;
+}
+
+/** The "length" meta of a prioritized sampler's state (or `fallback` for states written before it existed), range-checked. */
+export function metaLength(meta: { readonly [key: string]: JsonValue }, maxCapacity: number, fallback: () => number, what: string): number {
+  const value = meta.length;
+  if (value === undefined) return fallback();
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > maxCapacity) {
+    throw new Error(`${what}.loadState: meta "length" should be an integer in [0, ${maxCapacity}] (maxCapacity), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -9,12 +9,19 @@ export interface SamplerWithoutReplacementOptions extends SamplerRngOptions {
   dropLast?: boolean;
   /** Visit the elements in a random order each epoch; false visits 0, 1, 2, ... Default true. */
   shuffle?: boolean;
+  /**
+   * Accept a `batchSize` larger than the number of stored elements: every batch is then the whole (shuffled)
+   * storage, shorter than asked. Default false: such a call throws naming both sizes, since a caller asking
+   * for 32 rarely expects 3 (TorchRL returns the short batch silently).
+   */
+  allowShortBatches?: boolean;
 }
 
 /**
  * Visits every stored element once per epoch, `batchSize` at a time (TorchRL's
- * `SamplerWithoutReplacement`). The last batch of an epoch is shorter unless `dropLast`. When the
- * storage length changes (the buffer grew) a new epoch starts, over the new length.
+ * `SamplerWithoutReplacement`). The last batch of an epoch is shorter unless `dropLast` (the sample's
+ * batch shape says how many). A `batchSize` larger than the storage is refused unless `allowShortBatches`.
+ * When the storage length changes (the buffer grew) a new epoch starts, over the new length.
  *
  * @example
  * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
@@ -28,6 +35,7 @@ export class SamplerWithoutReplacement implements Sampler {
   private readonly rng: Rng;
   private readonly dropLast: boolean;
   private readonly shuffle: boolean;
+  private readonly allowShortBatches: boolean;
   private order: Int32Array = new Int32Array(0);
   private position = 0;
 
@@ -35,6 +43,7 @@ export class SamplerWithoutReplacement implements Sampler {
     this.rng = options.rng ?? new Rng(0);
     this.dropLast = options.dropLast ?? false;
     this.shuffle = options.shuffle ?? true;
+    this.allowShortBatches = options.allowShortBatches ?? false;
   }
 
   sample(storage: Storage, batchSize: number): SampleResult {
@@ -42,6 +51,9 @@ export class SamplerWithoutReplacement implements Sampler {
     const n = storage.length;
     if (this.dropLast && batchSize > n) {
       throw new Error(`SamplerWithoutReplacement.sample: batchSize ${batchSize} is larger than the ${n} stored elements and dropLast is set, so no batch can be drawn`);
+    }
+    if (batchSize > n && !this.allowShortBatches) {
+      throw new Error(`SamplerWithoutReplacement.sample: batchSize ${batchSize} is larger than the ${n} stored elements, so every batch would hold only ${n}; extend the buffer first, ask for at most ${n}, or pass allowShortBatches: true to accept short batches`);
     }
     const remaining = this.order.length - this.position;
     if (this.order.length !== n || remaining === 0 || (this.dropLast && remaining < batchSize)) this.newEpoch(n);

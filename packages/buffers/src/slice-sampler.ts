@@ -59,7 +59,8 @@ const MASK = "mask";
  *
  * With `strictLength: false` and `padOutput: false` slices may be shorter than `sliceLen`; they are then
  * concatenated into `batchShape = [total]` (as TorchRL does), and the flags above mark where each begins
- * and ends.
+ * and ends (`RecurrentDQNLoss` takes such a batch as is: it cuts it at `is_init`). With `padOutput`, losses
+ * read the `"mask"` and `TensorDictReplayBuffer.updateTensorDictPriority` skips masked elements.
  *
  * @example
  * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";

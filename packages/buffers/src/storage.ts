@@ -97,8 +97,27 @@ export function storageShapeFor(maxSize: number, ndim: 1 | 2, dataBatch: Shape, 
   return [capacityT, numEnvs];
 }
 
+/** The largest capacity a storage can index: flat indices are int32. */
+export const MAX_CAPACITY = 2 ** 31 - 1;
+
+/** `n` bytes for error messages: "673 MB". */
+export function formatBytes(n: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB", "PB"];
+  let u = 0;
+  let v = n;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${v.toPrecision(3)} ${units[u]} (${n} bytes)`;
+}
+
 /** Checks a `maxSize` / `ndim` pair given to a storage constructor. */
 export function checkCapacity(maxSize: number, ndim: number, what: string): asserts ndim is 1 | 2 {
   if (!Number.isSafeInteger(maxSize) || maxSize < 1) throw new Error(`${what}: maxSize must be a positive integer, got ${maxSize}`);
+  // Flat indices are int32 (samplers, writers and `set`/`get` take Int32Array).
+  if (maxSize > MAX_CAPACITY) {
+    throw new Error(`${what}: maxSize ${maxSize} is above ${MAX_CAPACITY}, the most elements a storage can index (flat indices are int32); it would also need at least ${formatBytes(maxSize)} (1 byte per element)`);
+  }
   if (ndim !== 1 && ndim !== 2) throw new Error(`${what}: ndim must be 1 or 2, got ${ndim}`);
 }

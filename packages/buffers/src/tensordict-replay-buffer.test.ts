@@ -50,4 +50,25 @@ describe("TensorDictReplayBuffer", () => {
       [1, 4],
     ]);
   });
+
+  it("skips masked (padded) elements on update, so padding never overwrites the priority of the step it repeats", () => {
+    const sampler = new ScriptedSampler(() => [2, 5]);
+    const rb = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(10), sampler, batchSize: 2 });
+    rb.extend(transitions(6));
+    // A padded slice batch: the second row's step 3 (index 4) is padding repeating index 3.
+    const batch = new TensorDict(
+      {
+        index: HostArray.from("int32", [2, 2], [1, 2, 3, 3]),
+        mask: HostArray.from("bool", [2, 2], [1, 1, 1, 0]),
+        td_error: HostArray.from("float32", [2, 2], [0.5, 0.25, 0.75, 0]),
+      },
+      [2, 2],
+    );
+    rb.updateTensorDictPriority(batch);
+    expect([...sampler.priorities]).toEqual([
+      [1, 0.5],
+      [2, 0.25],
+      [3, 0.75],
+    ]);
+  });
 });

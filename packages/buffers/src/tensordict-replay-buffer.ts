@@ -42,14 +42,28 @@ export class TensorDictReplayBuffer extends ReplayBuffer {
     return index;
   }
 
-  /** Sets priorities from `batch[priorityKey]` (max over non-batch dims) at `batch["index"]`. */
+  /**
+   * Sets priorities from `batch[priorityKey]` (max over non-batch dims) at `batch["index"]`. Where the batch
+   * has a `"mask"` (padded slices), masked elements are skipped: padding repeats a real step's index, and
+   * its priority (a loss writes 0 there) must not overwrite that step's.
+   */
   updateTensorDictPriority(batch: TensorDict): void {
     const what = `${this.name}.updateTensorDictPriority`;
     if (!batch.has("index" as never)) throw new Error(`${what}: the batch has no "index" key; pass a batch this buffer sampled`);
     if (!batch.has(this.priorityKey as never)) throw new Error(`${what}: the batch has no "${this.priorityKey}" key`);
     const indexLeaf = batch.get("index" as never) as Leaf;
     const index = Int32Array.from(isTensor(indexLeaf) ? indexLeaf.dataSync() : indexLeaf.data);
-    this.updatePriority(index, priorities(batch.get(this.priorityKey as never) as Leaf, index.length));
+    const values = priorities(batch.get(this.priorityKey as never) as Leaf, index.length);
+    if (!batch.has("mask" as never)) {
+      this.updatePriority(index, values);
+      return;
+    }
+    const maskLeaf = batch.get("mask" as never) as Leaf;
+    const mask: ArrayLike<number> = isTensor(maskLeaf) ? maskLeaf.dataSync() : maskLeaf.data;
+    if (mask.length !== index.length) throw new Error(`${what}: "mask" has ${mask.length} values for ${index.length} indices`);
+    const keep: number[] = [];
+    for (let i = 0; i < index.length; i++) if (mask[i] !== 0) keep.push(i);
+    this.updatePriority(Int32Array.from(keep, (i) => index[i]!), Float32Array.from(keep, (i) => values[i]!));
   }
 
   protected override get name(): string {

@@ -112,7 +112,8 @@ function isClass(fn: unknown): fn is new (args: unknown) => unknown {
   return typeof fn === "function" && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
-async function buildEnv(ref: ResolvedEnvModule, index: number): Promise<EnvBase> {
+/** Builds env `index` from a resolved module reference (an `EnvFactory` or an `EnvBase` subclass), checking what it gave. */
+export async function buildEnv(ref: ResolvedEnvModule, index: number): Promise<EnvBase> {
   const exported = await loadExport(ref);
   const env = isClass(exported) ? new exported(ref.args) : await (exported as (i: number, a: unknown) => unknown)(index, ref.args);
   const isEnv = env !== null && typeof env === "object" && ["reset", "step", "setSeed", "close"].every((m) => typeof (env as Record<string, unknown>)[m] === "function");
@@ -120,7 +121,8 @@ async function buildEnv(ref: ResolvedEnvModule, index: number): Promise<EnvBase>
   return env as EnvBase;
 }
 
-async function buildPolicy(ref: ResolvedEnvModule, index: number, context: PolicyContext): Promise<CollectorPolicy> {
+/** Builds policy `index` from a resolved module reference to a `PolicyFactory`, checking what it gave. */
+export async function buildPolicy(ref: ResolvedEnvModule, index: number, context: PolicyContext): Promise<CollectorPolicy> {
   const exported = await loadExport(ref);
   const policy = await (exported as (i: number, a: unknown, c: PolicyContext) => unknown)(index, ref.args, context);
   try {

@@ -140,8 +140,7 @@ export class CollectorWorkers {
       return at === -1 ? undefined : this.arrived.splice(at, 1)[0];
     };
     return this.waitFor(pick, performance.now() + this.timeoutMs, () => {
-      const who = index === null ? "no worker" : `worker ${index}`;
-      return `${this.what}: ${who} delivered a batch within ${this.timeoutMs} ms (timeoutMs); the workers were ended. Raise timeoutMs for a slow env or a large batch`;
+      return `${this.what}: ${index === null ? "no worker delivered" : `worker ${index} did not deliver`} a batch within ${this.timeoutMs} ms (timeoutMs); the workers were ended. Raise timeoutMs for a slow env or a large batch`;
     });
   }
 

@@ -14,3 +14,5 @@ export type { PolicyFactory, PolicyModuleRef, PolicyContext } from "./collector-
 export { randomPolicy } from "./random-policy";
 /** Internal: the entry point of collector worker threads, which import it from this module. */
 export { collectorWorkerMain } from "./collector-worker";
+/** Builds an env / a policy from a resolved module reference, as a collector worker does (used by @tdrl/distributed's actors). */
+export { buildEnv as buildEnvFromModule, buildPolicy as buildPolicyFromModule } from "./collector-worker";

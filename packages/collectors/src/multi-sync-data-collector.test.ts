@@ -200,6 +200,13 @@ describe("MultiSyncDataCollector errors and process exit", () => {
     await expect(collect(exiting)).rejects.toThrow("MultiSyncDataCollector: worker 0 exited with code 3 (process.exit() or a fatal error in the worker)");
   });
 
+  it("names the worker that did not deliver a batch within timeoutMs", async () => {
+    // Worker 1's steps take 3 s each: its batch cannot arrive within 400 ms.
+    const env = { module: fixtures, exportName: "makeSlowCounting", args: { delayMs: [0, 3000], maxCount: 3 } };
+    const collector = track(new MultiSyncDataCollector(env, randomPolicy, { numWorkers: 2, framesPerBatch: 4, timeoutMs: 400 }));
+    await expect(collect(collector)).rejects.toThrow(/^MultiSyncDataCollector: worker 1 did not deliver a batch within 400 ms \(timeoutMs\); the workers were ended/);
+  });
+
   it("lets the process exit, with one collector shut down and one forgotten", () => {
     const child = spawnSync(process.execPath, ["--import", "tsx", "src/collector-worker-exit-fixture.ts"], { cwd: packageDir, encoding: "utf8", timeout: 120_000 });
     expect(child.error).toBeUndefined();

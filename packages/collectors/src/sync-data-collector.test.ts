@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HostArray, Rng, TensorDict, initBackend } from "@tdrl/tensordict";
+import { Composite, HostArray, Rng, TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
+import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { CartPoleEnv, CountingEnv } from "@tdrl/envs";
 import { MLP, QValueModule, TensorDictModule, TensorDictSequential, type ExplorationType } from "@tdrl/modules";
 import { LazyTensorStorage, RandomSampler, ReplayBuffer } from "@tdrl/buffers";
@@ -120,7 +121,8 @@ describe("SyncDataCollector", () => {
     expect(col(b!, "memory").filter((_, i) => i % 3 === 0)).toEqual([0, 10, 0, 10]);
   });
 
-  it("lets the policy's next entries win over an env that carries the old value forward (a primer)", async () => {
+  it("keeps the policy's next entries where the env writes none; the env's own entries win (as env.step does)", async () => {
+    // An env that writes "memory" itself (carrying the root's value forward): its value wins over the policy's.
     class CarryEnv extends CountingEnv {
       protected override _step(td: TensorDict): TensorDict {
         const out = super._step(td);
@@ -131,8 +133,13 @@ describe("SyncDataCollector", () => {
     const policy = (td: TensorDict) => td.set("action", HostArray.full("int32", [1], 1)).set(["next", "memory"], HostArray.full("float32", [1, 1], ++t));
     const c = new SyncDataCollector(new CarryEnv({ batchSize: [1], maxCount: 100 }), policy, { framesPerBatch: 4 });
     const [b] = await collect(takeOne(c));
-    expect(col(b!, "next.memory")).toEqual([1, 2, 3, 4]);
-    expect(col(b!, "memory")).toEqual([0, 1, 2, 3]);
+    expect(col(b!, "next.memory")).toEqual([1, 1, 1, 1]); // the env wrote nothing at step 0, then carried 1
+    // A TensorDictPrimer (how a recurrent state gets into an env) sees the policy's entry and keeps it.
+    t = 0;
+    const primed = new TransformedEnv(new CountingEnv({ batchSize: [1], maxCount: 100 }), new TensorDictPrimer({ specs: new Composite({ memory: new Unbounded({ shape: [1] }) }) }));
+    const [p] = await collect(takeOne(new SyncDataCollector(primed, policy, { framesPerBatch: 4 })));
+    expect(col(p!, "next.memory")).toEqual([1, 2, 3, 4]);
+    expect(col(p!, "memory")).toEqual([0, 1, 2, 3]);
   });
 
   it("names the policy, the key and the value when the action is missing or outside the spec, at the first step", async () => {

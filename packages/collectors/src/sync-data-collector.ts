@@ -261,15 +261,9 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
       td = runPolicy(this.policy, root, this.explorationType);
       checkPolicyAction(td, this.actionLeaves, this.policy, what);
     }
-    // env.step replaces "next": put back what the policy wrote there (its next recurrent state), as TorchRL
-    // does. The policy's entries win: the only env-side writer of such a key is a primer carrying the old
-    // root value forward, which TorchRL also lets the policy's value override.
-    const fromPolicy = td.has("next") ? td.get("next") : undefined;
+    // env.step keeps what the policy wrote under "next" (its next recurrent state) where the env wrote nothing.
     this.env.step(td);
     const next = td.get("next") as TensorDict;
-    if (fromPolicy instanceof TensorDict) {
-      for (const [path, leaf] of fromPolicy.leaves()) next.set(path, leaf);
-    }
     this.truncateLongTrajectories(next);
     const done = next.getHost("done");
     let nextRoot = this.env.stepMdp(td);

@@ -66,6 +66,8 @@ describe("EnvBase protocol", () => {
     expect(() => env.step(TensorDict.from({ action: HostArray.from("float32", [2], [0, Number.NaN]) }, [2]))).toThrow(
       "CountingEnv.step(): action NaN at batch index [1] is not a valid action",
     );
+    // An int32 action built from NaN is refused where it is made, not stepped as action 0.
+    expect(() => env.step(actions([0, Number.NaN]))).toThrow("HostArray.from: value NaN at index [1] cannot be held by int32");
     expect(() => env.step(new TensorDict({}, [2]))).toThrow('CountingEnv.step(): no "action" entry');
     expect(() => env.step(actions([1, 1, 1]))).toThrow("CountingEnv.step(): the TensorDict has batch size [3], the env has [2]");
     // Nothing above stepped the env.
@@ -124,6 +126,31 @@ describe("EnvBase protocol", () => {
     expect(Array.from(nextRoot.getHost("steps").data)).toEqual([0, 2]);
     expect(nextRoot.has("_reset")).toBe(false);
     expect(nextRoot.has("action")).toBe(false);
+  });
+});
+
+describe("EnvBase.step keeps what the policy wrote under next", () => {
+  it("keeps keys the env does not write; the env's own entries win", () => {
+    const env = new CountingEnv({ batchSize: [2] });
+    env.reset();
+    const td = actions([1, 0]);
+    td.set(["next", "recurrent_state"], HostArray.from("float32", [2, 1], [7, 8]));
+    td.set(["next", "observation"], HostArray.from("float32", [2, 1], [-1, -1]));
+    env.step(td);
+    expect(Array.from(td.getHost("next.recurrent_state").data)).toEqual([7, 8]);
+    expect(Array.from(td.getHost("next.observation").data)).toEqual([1, 0]); // the env's value
+  });
+
+  it("a rollout keeps them, and stepMdp carries them to the next root", () => {
+    const env = new CountingEnv({ maxCount: 3 });
+    let t = 0;
+    const policy = (td: TensorDict) => {
+      if (!td.has("memory")) td.set("memory", HostArray.zeros("float32", [1])); // what a primer does at reset
+      return td.update(actions([1], [])).set(["next", "memory"], HostArray.from("float32", [1], [++t]));
+    };
+    const rollout = env.rollout(3, policy);
+    expect(Array.from(rollout.getHost("next.memory").data)).toEqual([1, 2, 3]);
+    expect(Array.from(rollout.getHost("memory").data)).toEqual([0, 1, 2]);
   });
 });
 

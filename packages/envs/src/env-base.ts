@@ -236,6 +236,11 @@ export abstract class EnvBase {
    * Checks the action keys of `td` against `actionSpec` (shape, dtype, range, NaN), refuses to step before
    * `reset` or to step a sub-env that is done, then steps and writes the transition into `td.next`.
    * Returns `td`. Nothing changes if a check fails.
+   *
+   * Entries `td` already held under `"next"` (what a policy wrote there, such as its next recurrent state)
+   * are kept in the new `"next"` wherever the env's step wrote nothing; on a key both wrote, the env's
+   * value wins (TorchRL's precedence). This is the one place that keeps them: a `TransformedEnv` passes
+   * them down to its base env's step, so its transforms see them too.
    */
   step(td: TensorDict): TensorDict {
     const what = this.stepWhat;
@@ -249,8 +254,11 @@ export abstract class EnvBase {
           `reset it first, with reset() and a "_reset" flag or with stepAndMaybeReset()`,
       );
     }
+    // What the policy wrote under "next" (e.g. its next recurrent state) is kept where the env wrote nothing.
+    const preset = td.has("next") ? td.get("next") : undefined;
     const next = this._step(td);
     this.recordDone(next, what);
+    if (preset instanceof TensorDict && preset !== next) keepPreset(preset, next);
     td.set("next", next);
     return td;
   }
@@ -451,6 +459,11 @@ export abstract class EnvBase {
     if (this.doneIsBits && src instanceof Uint8Array) flags.set(src);
     else for (let i = 0; i < flags.length; i++) flags[i] = src[i] === 0 ? 0 : 1;
   }
+}
+
+/** Copies the leaves of `preset` into `next` where `next` has no entry (the env's own entries win). */
+function keepPreset(preset: TensorDict, next: TensorDict): void {
+  for (const [path, leaf] of preset.leaves()) if (!next.has(path)) next.set(path, leaf);
 }
 
 function defaultDoneSpec(batch: Shape): Composite {

@@ -165,6 +165,41 @@ describe("GymLikeEnv on a synchronous env", () => {
     expect(() => env.reset()).toThrow("Broken.reset(): the wrapped env's reset() must return [observation, info], got a Object");
     expect(() => new GymLikeEnv({} as GymLike, { name: "Empty" })).toThrow("Empty: the wrapped env must have reset() and step() methods, got a Object");
   });
+
+  it("refuses missing options and unknown option keys with a clear error", () => {
+    const walk = new RandomWalk();
+    expect(() => new GymLikeEnv(walk, undefined as unknown as { name: string })).toThrow(
+      'GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got undefined',
+    );
+    expect(() => new GymLikeEnv(walk, {} as { name: string })).toThrow("GymLikeEnv: options.name must be a non-empty string, got undefined");
+    expect(() => new GymLikeEnv(walk, { name: "Walk", batch_size: [2] } as { name: string })).toThrow(
+      'GymLikeEnv: unknown option "batch_size" (known: name, batchSize, seed, checkObservations; did you mean batchSize?)',
+    );
+  });
+
+  it("checks observations against the Box and refuses NaN by default; checkObservations: false skips the check", () => {
+    const box = (observation: number[], onReset = false): GymLike => ({
+      observationSpace: { type: "Box", low: -10, high: 10, shape: [2] },
+      actionSpace: { type: "Discrete", n: 2 },
+      reset: () => [onReset ? observation : [0, 0], {}],
+      step: () => [observation, 0, false, false, {}],
+    });
+    const step = (env: GymLikeEnv) => env.step(env.reset().set("action", HostArray.from("int32", [], [0])));
+    const outside = new GymLikeEnv(box([1, 50]), { name: "Box" });
+    expect(outside.checkObservations).toBe(true);
+    expect(() => step(outside)).toThrow(
+      "Box.step(): the observation does not fit Bounded(shape=[2], dtype=float32, low=-10, high=10): value 50 at index [1] is out of bounds [-10, 10] (checkObservations: pass false to skip this check)",
+    );
+    expect(() => step(new GymLikeEnv(box([Number.NaN, 0]), { name: "Box" }))).toThrow("Box.step(): the observation has NaN at flat index 0");
+    expect(() => new GymLikeEnv(box([0, -11], true), { name: "Box" }).reset()).toThrow("Box.reset(): the observation does not fit");
+    // An unbounded Box still refuses NaN.
+    const unbounded: GymLike = { ...box([Number.NaN, 1]), observationSpace: { type: "Box", low: -Infinity, high: Infinity, shape: [2] } };
+    expect(() => step(new GymLikeEnv(unbounded, { name: "Free" }))).toThrow("Free.step(): the observation has NaN at flat index 0");
+    // Off: the value passes through as before.
+    const unchecked = new GymLikeEnv(box([1, 50]), { name: "Box", checkObservations: false });
+    expect(Array.from(step(unchecked).getHost("next.observation").data)).toEqual([1, 50]);
+    expect(() => new GymLikeEnv(box([0, 0]), { name: "Box", checkObservations: "yes" as unknown as boolean })).toThrow("Box: checkObservations must be a boolean, got string yes");
+  });
 });
 
 describe("GymLikeEnv on an async env", () => {

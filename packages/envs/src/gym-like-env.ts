@@ -1,4 +1,4 @@
-import { Composite, HostArray, TensorDict, formatShape, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, Composite, HostArray, TensorDict, formatShape, type OptionKeys, type TensorSpec } from "@tdrl/tensordict";
 import { EnvBase, type RolloutOptions } from "./env-base";
 import { hostFromValue, specFromSpace, valueFromHost, type GymSpace, type NestedNumberArray } from "./gym-like-spaces";
 import { stepMdp } from "./step-mdp";
@@ -50,6 +50,31 @@ export interface GymLikeEnvOptions {
   batchSize?: readonly number[];
   /** Default 0; passed as `reset({ seed })` on the first reset (and the first after `setSeed`). */
   seed?: number;
+  /**
+   * Check every observation the wrapped env returns against the observation spec (shape, the Box's bounds,
+   * integer ranges) and refuse NaN, naming the value and its index. Costs one pass over the observation per
+   * reset and step (for CartPole-sized observations well under a microsecond; for a 210x160x3 image about
+   * 0.1 ms). Default: on, unless `process.env.NODE_ENV` is "production".
+   */
+  checkObservations?: boolean;
+}
+
+const GYM_LIKE_ENV_OPTION_KEYS = { name: true, batchSize: true, seed: true, checkObservations: true } satisfies OptionKeys<GymLikeEnvOptions>;
+
+/** On in development, off in production builds (the usual NODE_ENV convention; no `process` in a browser means development). */
+function defaultCheckObservations(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.NODE_ENV !== "production";
+}
+
+/** The env name from `options`, after refusing a missing options object and unknown keys (before EnvBase reads them). */
+function checkedName(options: GymLikeEnvOptions | undefined): string {
+  if (options === undefined || options === null || typeof options !== "object") {
+    throw new Error(`GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got ${describe(options)}`);
+  }
+  checkOptions("GymLikeEnv", options, GYM_LIKE_ENV_OPTION_KEYS);
+  if (typeof options.name !== "string" || options.name === "") throw new Error(`GymLikeEnv: options.name must be a non-empty string, got ${describe(options.name)}`);
+  return options.name;
 }
 
 /** An async `policy` for `rolloutAsync`; a synchronous one works too. */
@@ -96,9 +121,11 @@ export class GymLikeEnv extends EnvBase {
   private probedMask: Uint8Array | null = null;
   private delivery: TensorDict | null = null;
   private busy = false;
+  /** Whether observations are checked against the observation spec (see `GymLikeEnvOptions.checkObservations`). */
+  readonly checkObservations: boolean;
 
   constructor(wrapped: GymLike, options: GymLikeEnvOptions) {
-    super({ name: options.name, batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
+    super({ name: checkedName(options), batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
     const what = this.name;
     if (wrapped === null || typeof wrapped !== "object" || typeof wrapped.reset !== "function" || typeof wrapped.step !== "function") {
       throw new Error(`${what}: the wrapped env must have reset() and step() methods, got ${describe(wrapped)}`);
@@ -116,6 +143,8 @@ export class GymLikeEnv extends EnvBase {
       action: new Composite({ action: actionLeaf }, b),
     });
     this.pendingSeed = options.seed ?? 0;
+    this.checkObservations = options.checkObservations ?? defaultCheckObservations();
+    if (typeof this.checkObservations !== "boolean") throw new Error(`${what}: checkObservations must be a boolean, got ${describe(options.checkObservations)}`);
     this.isAsync = isAsyncFunction(wrapped.reset) || isAsyncFunction(wrapped.step);
   }
 
@@ -235,7 +264,7 @@ export class GymLikeEnv extends EnvBase {
   private acceptReset(result: unknown, mask: Uint8Array | null): TensorDict {
     const what = `${this.name}.reset()`;
     if (!Array.isArray(result) || result.length < 1) throw new Error(`${what}: the wrapped env's reset() must return [observation, info], got ${describe(result)}`);
-    const observation = hostFromValue(result[0], this.observationLeaf, `${what}: the observation`);
+    const observation = this.observationFrom(result[0], what);
     const n = this.numEnvs;
     const flags = { done: new Uint8Array(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n) };
     if (mask !== null && this.current !== null) {
@@ -256,7 +285,7 @@ export class GymLikeEnv extends EnvBase {
       throw new Error(`${what}: the wrapped env's step() must return [observation, reward, terminated, truncated, info], got ${describe(result)}`);
     }
     const n = this.numEnvs;
-    const observation = hostFromValue(result[0], this.observationLeaf, `${what}: the observation`);
+    const observation = this.observationFrom(result[0], what);
     const reward = this.numbers(result[1], `${what}: the reward`, "number");
     const terminated = this.numbers(result[2], `${what}: terminated`, "flag");
     const truncated = this.numbers(result[3], `${what}: truncated`, "flag");
@@ -265,6 +294,21 @@ export class GymLikeEnv extends EnvBase {
     this.current = this.record(observation, { done, terminated: Uint8Array.from(terminated), truncated: Uint8Array.from(truncated) });
     // A shallow copy: `current` must not get the reward key (it becomes a root record), and no one writes into these arrays.
     return this.current.exclude().set("reward", new HostArray("float32", this.flagShape, Float32Array.from(reward)));
+  }
+
+  /** The wrapped env's observation as a host array, checked against the spec with `checkObservations`. */
+  private observationFrom(value: unknown, what: string): HostArray {
+    const observation = hostFromValue(value, this.observationLeaf, `${what}: the observation`);
+    if (!this.checkObservations) return observation;
+    const data = observation.data;
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isNaN(data[i])) {
+        throw new Error(`${what}: the observation has NaN at flat index ${i} (checkObservations: pass false to skip this check)`);
+      }
+    }
+    const problem = this.observationLeaf.mismatch(observation);
+    if (problem !== null) throw new Error(`${what}: the observation does not fit ${this.observationLeaf.toString()}: ${problem} (checkObservations: pass false to skip this check)`);
+    return observation;
   }
 
   /** One number (or flag) per sub-env from a scalar or an array, checked. */

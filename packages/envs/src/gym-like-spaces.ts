@@ -156,7 +156,8 @@ function broadcastTo(read: { shape: number[]; values: number[] }, shape: readonl
 
 /**
  * A value the wrapped env returned, as a host array of `spec`: the number of values must match (nested
- * or flat); values are converted to the spec's dtype the way typed arrays convert (float64 rounds to float32).
+ * or flat); float64 rounds to float32, and a value the spec's dtype cannot hold (NaN or 2.5 for an integer
+ * space, a number beyond float32's range) is refused, naming it.
  */
 export function hostFromValue(value: unknown, spec: TensorSpec, what: string): HostArray {
   const { values } = readValues(value, what);
@@ -164,7 +165,11 @@ export function hostFromValue(value: unknown, spec: TensorSpec, what: string): H
   if (values.length !== size) {
     throw new Error(`${what} has ${values.length} value${values.length === 1 ? "" : "s"} (${preview(values)}); ${spec.toString()} needs ${size}`);
   }
-  return HostArray.from(spec.dtype, spec.shape, values);
+  try {
+    return HostArray.from(spec.dtype, spec.shape, values);
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}`);
+  }
 }
 
 /** What the wrapped env's `step` receives: a number for a scalar action, nested arrays of numbers otherwise. */

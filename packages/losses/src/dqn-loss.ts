@@ -41,6 +41,13 @@ export interface DQNLossOptions {
   priorityKey?: NestedKey;
   /** Read when present: importance weights multiplying the per-sample losses. Default "priority_weight". */
   priorityWeightKey?: NestedKey;
+  /**
+   * Read when present: a bool per sample (`[...B]` or `[...B, 1]`), false on padding. Masked samples add
+   * nothing to the loss, its gradients or `td_error` (0 there); "mean" averages over the valid samples.
+   * Default: `"mask"` (`SliceSampler({ padOutput: true })`'s key), else `["collector", "mask"]`
+   * (`splitTrajectories`'s, TorchRL's). A key given here is the only one read.
+   */
+  maskKey?: NestedKey;
 }
 
 /**
@@ -89,6 +96,8 @@ export class DQNLoss extends LossModule {
     done: NestedKey;
     priority: NestedKey;
     priorityWeight: NestedKey;
+    /** Where a padding mask is looked for, in order. */
+    mask: readonly NestedKey[];
   };
 
   constructor(valueNetwork: TensorDictModuleBase, options: DQNLossOptions = {}) {
@@ -121,6 +130,7 @@ export class DQNLoss extends LossModule {
       done: ["next", options.doneKey ?? "done"],
       priority: options.priorityKey ?? "td_error",
       priorityWeight: options.priorityWeightKey ?? "priority_weight",
+      mask: options.maskKey === undefined ? DEFAULT_MASK_KEYS : [options.maskKey],
     };
   }
 
@@ -140,9 +150,23 @@ export class DQNLoss extends LossModule {
     const what = this.name;
     const reward = readSampleValues(td, this.keys.reward, what);
     const terminated = readSampleValues(td, this.keys.terminated, what);
-    const done = td.has(this.keys.done) ? readSampleValues(td, this.keys.done, what) : undefined;
+    let done = td.has(this.keys.done) ? readSampleValues(td, this.keys.done, what) : undefined;
     const steps = td.batchSize[td.batchSize.length - 1] ?? 1;
+    const mask = this.maskValues(td);
+    if (mask !== null) {
+      // A valid step followed by padding ends its trajectory: multi-step returns must not run into the padding.
+      done ??= new Float32Array(td.numel);
+      for (let i = 0; i < mask.length; i++) {
+        if (mask[i] !== 0 && ((i + 1) % steps === 0 || mask[i + 1] === 0)) done[i] = 1;
+      }
+    }
     return this.valueEstimator.returns({ reward, nextValue: nextValue(), terminated, ...(done === undefined ? {} : { done }), steps });
+  }
+
+  /** The padding mask of `td` (1 valid, 0 padding) from the first mask key present, or null when none is. */
+  protected maskValues(td: TensorDict): Float32Array | null {
+    const key = this.keys.mask.find((k) => td.has(k));
+    return key === undefined ? null : readSampleValues(td, key, this.name);
   }
 
   /**
@@ -152,16 +176,26 @@ export class DQNLoss extends LossModule {
   protected lossFromTargets(td: TensorDict, onlineValues: () => tf.Tensor2D, target: Float32Array): { loss: tf.Tensor; tdError: Float32Array } {
     const n = td.numel;
     const weight = td.has(this.keys.priorityWeight) ? readSampleValues(td, this.keys.priorityWeight, this.name) : null;
+    const mask = this.maskValues(td);
+    let valid = n;
+    if (mask !== null) {
+      valid = 0;
+      for (let i = 0; i < n; i++) valid += mask[i] !== 0 ? 1 : 0;
+    }
     const tdError = new Float32Array(n);
     const loss = tf.tidy(() => {
       const q = onlineValues();
-      const hot = this.actionOneHot(td, n, q.shape[1]);
+      const hot = this.actionOneHot(td, n, q.shape[1], mask);
       const chosen = tf.sum(tf.mul(hot, q), -1);
       const chosenHost = chosen.dataSync();
-      for (let i = 0; i < n; i++) tdError[i] = Math.abs(target[i]! - chosenHost[i]!);
-      let perSample = distanceLoss(chosen, tf.tensor1d(target), this.lossFunction, this.delta);
+      // Padded steps get a target equal to their own value: a zero distance whatever the padding holds.
+      const fixedTarget = mask === null ? target : target.map((y, i) => (mask[i] !== 0 ? y : chosenHost[i]!));
+      for (let i = 0; i < n; i++) tdError[i] = Math.abs(fixedTarget[i]! - chosenHost[i]!);
+      let perSample = distanceLoss(chosen, tf.tensor1d(fixedTarget), this.lossFunction, this.delta);
       if (weight !== null) perSample = tf.mul(perSample, tf.tensor1d(weight));
-      if (this.reduction === "mean") return tf.mean(perSample);
+      // Their distance is already 0; the mask makes their share exactly 0 whatever the weights hold.
+      if (mask !== null) perSample = tf.mul(perSample, tf.tensor1d(mask));
+      if (this.reduction === "mean") return mask === null ? tf.mean(perSample) : tf.div(tf.sum(perSample), Math.max(valid, 1));
       if (this.reduction === "sum") return tf.sum(perSample);
       return tf.reshape(perSample, [...td.batchSize]);
     });
@@ -204,7 +238,7 @@ export class DQNLoss extends LossModule {
   }
 
   /** The taken action as a float one-hot `[n, numActions]` (a product, not a gather: wasm has no gather gradient). */
-  protected actionOneHot(td: TensorDict, n: number, numActions: number): tf.Tensor2D {
+  protected actionOneHot(td: TensorDict, n: number, numActions: number, mask: Float32Array | null = null): tf.Tensor2D {
     const key = this.keys.action;
     if (!td.has(key)) throw new Error(`${this.name}: key "${keyName(key)}" is missing from the TensorDict`);
     const entry = td.get(key);
@@ -219,6 +253,7 @@ export class DQNLoss extends LossModule {
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const a = index[i]!;
+      if (mask !== null && mask[i] === 0) continue; // padding may hold anything (splitTrajectories pads with zeros)
       if (!(Number.isInteger(a) && a >= 0 && a < numActions)) {
         throw new Error(`${this.name}: "${keyName(key)}"[${i}] is ${a}; actions must be integers in [0, ${numActions})`);
       }
@@ -227,6 +262,9 @@ export class DQNLoss extends LossModule {
     return tf.tidy(() => floatOneHot(tf.tensor1d(idx, "int32"), numActions));
   }
 }
+
+/** The mask keys read when no `maskKey` is given: the slice sampler's, then the trajectory splitter's (TorchRL's). */
+const DEFAULT_MASK_KEYS: readonly NestedKey[] = ["mask", ["collector", "mask"]];
 
 /**
  * A float32 one-hot made as int32 and cast: tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype and

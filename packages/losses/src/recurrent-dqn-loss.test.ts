@@ -199,6 +199,6 @@ describe("RecurrentDQNLoss", () => {
     );
     expect(() => new RecurrentDQNLoss(net, { burnIn: -1 })).toThrow("RecurrentDQNLoss: burnIn must be a non-negative integer, got -1");
     expect(() => new RecurrentDQNLoss(net, { burnIn: 6 }).forward(makeBatch().td)).toThrow("RecurrentDQNLoss: sequences of 6 steps leave nothing after burnIn 6");
-    expect(() => new RecurrentDQNLoss(net).forward(makeBatch().td.index(0))).toThrow("RecurrentDQNLoss: batch size [6] must be [B, T] (sequences)");
+    expect(() => new RecurrentDQNLoss(net).forward(makeBatch().td.index(0, 0))).toThrow("RecurrentDQNLoss: batch size [] must be [B, T] (sequences) or [N]");
   });
 });

@@ -42,6 +42,10 @@ export interface NextStepPlan {
  * run with the gradient tape off. The online sequence pass serves both the loss and double DQN.
  *
  * Reads, besides DQN's keys, the network's recurrent state keys at step 0 (zero when absent) and `is_init`.
+ * A padding mask (see `DQNLossOptions.maskKey`) keeps padded steps out of the loss, gradients and
+ * `td_error`; the network still runs over them (padding sits at the ends of rows). A flat `[N]` batch of
+ * concatenated slices (`SliceSampler({ strictLength: false })`) is cut at every `is_init` into padded,
+ * masked `[B, T]` rows, and its `td_error` comes back as `[N]`.
  *
  * @example
  * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
@@ -85,7 +89,8 @@ export class RecurrentDQNLoss extends DQNLoss {
 
   override forward(td: TensorDict): TensorDict {
     const what = this.name;
-    if (td.batchDims !== 2) throw new Error(`${what}: batch size [${td.batchSize.join(", ")}] must be [B, T] (sequences)`);
+    if (td.batchDims === 1) return this.forwardFlat(td);
+    if (td.batchDims !== 2) throw new Error(`${what}: batch size [${td.batchSize.join(", ")}] must be [B, T] (sequences) or [N] (slices concatenated, each starting at "${keyName(this.isInitKey)}")`);
     const [b, t] = td.batchSize as [number, number];
     const k = this.burnIn;
     if (t <= k) throw new Error(`${what}: sequences of ${t} steps leave nothing after burnIn ${k}`);
@@ -114,6 +119,47 @@ export class RecurrentDQNLoss extends DQNLoss {
     for (let i = 0; i < b; i++) full.set(tdError.subarray(i * (t - k), (i + 1) * (t - k)), i * t + k);
     td.set(this.keys.priority, HostArray.from("float32", [b, t], full));
     return new TensorDict({ loss }, []);
+  }
+
+  /**
+   * A flat `[N]` batch of concatenated slices (`SliceSampler({ strictLength: false })`): cut into `[B, T]`
+   * at every `is_init`, padded to the longest slice by repeating each slice's last step, masked, run as
+   * sequences; `td_error` comes back as `[N]` in the input's order (no padding in it).
+   */
+  private forwardFlat(td: TensorDict): TensorDict {
+    const what = this.name;
+    const n = td.numel;
+    if (!td.has(this.isInitKey)) {
+      throw new Error(`${what}: a flat batch [${n}] needs "${keyName(this.isInitKey)}" to mark where each slice starts (SliceSampler writes it), or give [B, T] sequences`);
+    }
+    const isInit = readSampleValues(td, this.isInitKey, what);
+    const starts: number[] = [];
+    for (let i = 0; i < n; i++) if (i === 0 || isInit[i] !== 0) starts.push(i);
+    const ends = [...starts.slice(1), n];
+    const t = Math.max(...starts.map((s, j) => ends[j]! - s));
+    const b = starts.length;
+    const index = new Array<number>(b * t);
+    const valid = new Uint8Array(b * t);
+    starts.forEach((s, j) => {
+      for (let k = 0; k < t; k++) {
+        const at = Math.min(s + k, ends[j]! - 1);
+        index[j * t + k] = at;
+        valid[j * t + k] = s + k < ends[j]! ? 1 : 0;
+      }
+    });
+    const padded = td.index(index).reshape([b, t]);
+    const maskKey = this.keys.mask.find((k) => td.has(k)) ?? this.keys.mask[0]!;
+    if (padded.has(maskKey)) {
+      const given = readSampleValues(padded, maskKey, what);
+      for (let i = 0; i < valid.length; i++) if (given[i] === 0) valid[i] = 0;
+    }
+    padded.set(maskKey, new HostArray("bool", [b, t], valid));
+    const out = this.forward(padded);
+    const err = padded.getHost(this.keys.priority).data;
+    const flat = new Float32Array(n);
+    for (let i = 0; i < b * t; i++) if (valid[i] !== 0) flat[index[i]!] = Number(err[i]);
+    td.set(this.keys.priority, HostArray.from("float32", [n], flat));
+    return out;
   }
 
   /** V(next_t) for every step: target values (double DQN: chosen by the online values), on the host. */
@@ -186,6 +232,8 @@ export class RecurrentDQNLoss extends DQNLoss {
     const t = main.batchSize[1]!;
     const next = main.get("next") as TensorDict;
     const isInit = main.has(this.isInitKey) ? readSampleValues(main, this.isInitKey, this.name) : null;
+    // Padding repeats a slice's last step: it never continues the step before it.
+    const mask = this.maskValues(main);
     const inputs: { root: ArrayLike<number>; next: ArrayLike<number>; size: number }[] = [];
     let comparable = true;
     for (const key of this.valueNetwork.inKeys) {
@@ -201,7 +249,7 @@ export class RecurrentDQNLoss extends DQNLoss {
     const successor = new Int32Array(m).fill(-1);
     const tail: number[] = [];
     for (let r = 0; r < m; r++) {
-      const continues = comparable && (r % t) + 1 < t && !(isInit !== null && isInit[r + 1] !== 0) && inputs.every((x) => rowsEqual(x.next, r, x.root, r + 1, x.size));
+      const continues = comparable && (r % t) + 1 < t && !(isInit !== null && isInit[r + 1] !== 0) && !(mask !== null && mask[r + 1] === 0) && inputs.every((x) => rowsEqual(x.next, r, x.root, r + 1, x.size));
       if (continues) successor[r] = r + 1;
       else tail.push(r);
     }

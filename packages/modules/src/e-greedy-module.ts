@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type TensorDict } from "@tdrl/tensordict";
-import { keyName, type NestedKey } from "./keys";
+import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
+import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
 /**
@@ -10,8 +11,12 @@ import type { TensorDictModuleBase } from "./tensordict-module";
 export type ExplorationType = "random" | "deterministic" | "mode" | "mean";
 
 export interface EGreedyModuleOptions {
-  /** The action spec (`Categorical` or `OneHot`); its shape is one sample's action (no batch dims needed). */
-  spec: Categorical<DType> | OneHot<DType>;
+  /**
+   * The action spec (`Categorical` or `OneHot`, random actions then written as an index or a one-hot row),
+   * or a Composite holding one at `actionKey` (`env.actionSpec`). Only its number of actions is used, so its
+   * shape may or may not carry the env's batch dims.
+   */
+  spec: DiscreteActionSpec;
   /** Default 1. */
   epsInit?: number;
   /** Default 0.1. */
@@ -39,6 +44,7 @@ export interface EGreedyModuleOptions {
  * explore.step(100); // eps = 1 - 100 * 0.95 / 10000
  */
 export class EGreedyModule {
+  /** The action leaf of the spec given. */
   readonly spec: Categorical<DType> | OneHot<DType>;
   readonly epsInit: number;
   readonly epsEnd: number;
@@ -51,10 +57,7 @@ export class EGreedyModule {
 
   constructor(options: EGreedyModuleOptions) {
     const what = "EGreedyModule";
-    if (!(options.spec instanceof Categorical || options.spec instanceof OneHot)) {
-      throw new Error(`${what}: spec must be a Categorical or OneHot spec, got ${String(options.spec)}`);
-    }
-    this.spec = options.spec;
+    this.spec = discreteActionSpec(options.spec, options.actionKey ?? "action", what);
     this.epsInit = options.epsInit ?? 1;
     this.epsEnd = options.epsEnd ?? 0.1;
     this.annealingNumSteps = options.annealingNumSteps ?? 1000;
@@ -126,7 +129,7 @@ export class EGreedyModule {
     }
     if (isTensor(entry)) {
       td.set(actionKey, tf.tensor(out, entry.shape, entry.dtype));
-      entry.dispose();
+      disposeUnheld(td, [entry]);
     }
     return td;
   }

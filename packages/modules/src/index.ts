@@ -18,6 +18,7 @@ export { ConvNet, natureCnn, type ConvNetOptions, type NatureCnnOptions } from "
 export { type RecurrentMode } from "./recurrent-io";
 export { LSTMModule, type LSTMModuleOptions } from "./lstm-module";
 export { GRUModule, type GRUModuleOptions } from "./gru-module";
+export { type DiscreteActionSpec, discreteActionSpec } from "./action-spec";
 export { QValueModule, type QValueModuleOptions, type ActionSpace } from "./q-value-module";
 export { DuelingHead, type DuelingHeadOptions } from "./dueling-head";
 export { EGreedyModule, type EGreedyModuleOptions, type ExplorationType } from "./e-greedy-module";

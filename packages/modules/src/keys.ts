@@ -32,23 +32,49 @@ export function readTensors(td: TensorDict, keys: readonly NestedKey[], what: st
   return { tensors, release: () => moved?.dispose() };
 }
 
-/** Writes `tensors` under `keys`, naming the module and key when the TensorDict refuses one (e.g. a batch-size mismatch). */
+/**
+ * Writes `tensors` under `keys`, naming the module and key when the TensorDict refuses one (e.g. a
+ * batch-size mismatch); a refused write puts back what the earlier keys held. A tensor leaf written over is
+ * freed (the TensorDict owned it), unless it is still held: written again here, or stored under another key.
+ */
 export function writeTensors(td: TensorDict, keys: readonly NestedKey[], tensors: readonly tf.Tensor[], what: string): void {
   if (tensors.length !== keys.length) {
     throw new Error(`${what}: produced ${tensors.length} output(s) for ${keys.length} out key(s) (${keys.map(keyName).join(", ")})`);
   }
+  const before: unknown[] = [];
   keys.forEach((key, i) => {
+    const old = td.has(key) ? td.get(key) : undefined;
     try {
       td.set(key, tensors[i]!);
     } catch (e) {
+      for (let j = i - 1; j >= 0; j--) {
+        if (before[j] === undefined) td.delete(keys[j]!);
+        else td.set(keys[j]!, before[j] as Parameters<TensorDict["set"]>[1]);
+      }
       throw new Error(`${what}: cannot write out key "${keyName(key)}": ${(e as Error).message}`);
     }
+    before.push(old);
   });
+  disposeUnheld(td, before);
+}
+
+/**
+ * Frees the tensors among `entries` that `td` no longer holds under any key: the ownership rule for
+ * tensors a module writes over or drops (the same tensor may sit under two keys; freeing it there would
+ * free a live leaf).
+ */
+export function disposeUnheld(td: TensorDict, entries: readonly unknown[]): void {
+  const gone = entries.filter((e): e is tf.Tensor => isTensor(e));
+  if (gone.length === 0) return;
+  const held = new Set<unknown>();
+  for (const [, leaf] of td.leaves()) held.add(leaf);
+  for (const t of new Set(gone)) if (!held.has(t)) t.dispose();
 }
 
 /**
  * A module's forward pass on a TensorDict: reads `inKeys` as tensors (`readTensors`), computes the outputs,
- * frees what the read moved, then writes the outputs at `outKeys` (`writeTensors`), freeing them if the write fails.
+ * frees what the read moved, then writes the outputs at `outKeys` (`writeTensors`, which frees the tensors they
+ * replace), freeing the outputs if the write fails.
  */
 export function forwardTensors(
   td: TensorDict,
@@ -67,7 +93,7 @@ export function forwardTensors(
   try {
     writeTensors(td, outKeys, outputs, what);
   } catch (e) {
-    tf.dispose(outputs);
+    disposeUnheld(td, outputs);
     throw e;
   }
   return td;

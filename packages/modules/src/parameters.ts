@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { requireBackend } from "@tdrl/tensordict";
 
 /**
  * Anything that owns named trainable variables. Names are stable, dotted and PyTorch-like
@@ -30,6 +31,7 @@ export function collectParameters(into: Map<string, tf.Variable>, prefix: string
 
 /** Creates a trainable float32 variable from host values (the initial tensor is freed). */
 export function makeVariable(values: Float32Array, shape: readonly number[], trainable = true): tf.Variable {
+  requireBackend("Creating a module's parameters");
   return tf.tidy(() => tf.variable(tf.tensor(values, [...shape], "float32"), trainable));
 }
 

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, OneHot, type TensorDict } from "@tdrl/tensordict";
+import { Categorical, OneHot, type TensorDict } from "@tdrl/tensordict";
+import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { keyName, readTensors, writeTensors, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
@@ -9,8 +10,11 @@ export type ActionSpace = "categorical" | "one_hot";
 export interface QValueModuleOptions {
   /** Either this or `spec`. */
   actionSpace?: ActionSpace;
-  /** A `Categorical` or `OneHot` action spec; decides the action encoding and checks the number of actions. */
-  spec?: Categorical<DType> | OneHot<DType>;
+  /**
+   * A `Categorical` or `OneHot` action spec, or a Composite holding one at `actionKey` (`env.actionSpec`):
+   * decides the action encoding (int32 index, or a one-hot row in the spec's dtype) and checks the number of actions.
+   */
+  spec?: DiscreteActionSpec;
   /** Default "action_value": `[..., numActions]`. */
   actionValueKey?: NestedKey;
   /** Optional bool `[..., numActions]`; masked-out actions are never chosen. */
@@ -28,6 +32,7 @@ const MASKED_VALUE = -3.4028234663852886e38;
  * Greedy action selection from Q-values (TorchRL's `QValueModule`): reads `action_value` (and an optional
  * action mask), writes `action` (int32 index, or a one-hot row in the spec's dtype) and `chosen_action_value`
  * `[..., 1]`. The chosen value is a one-hot product, so gradients flow to the Q-network without a gather.
+ * `spec` may be `env.actionSpec` as it is (the leaf at the action key is used).
  * Unlike TorchRL, `action_value` is left as it is, also with a mask (TorchRL overwrites it with the masked
  * values): replacing a tensor entry would orphan the Q-network's output tensor, which the caller owns.
  *
@@ -48,7 +53,8 @@ export class QValueModule implements TensorDictModuleBase {
 
   constructor(options: QValueModuleOptions) {
     const what = "QValueModule";
-    const { spec } = options;
+    const actionKey = options.actionKey ?? "action";
+    const spec = options.spec === undefined ? undefined : discreteActionSpec(options.spec, actionKey, what);
     if (spec !== undefined) {
       if (spec instanceof OneHot) {
         this.actionSpace = "one_hot";
@@ -75,7 +81,7 @@ export class QValueModule implements TensorDictModuleBase {
     }
     const valueKey = options.actionValueKey ?? "action_value";
     this.inKeys = Object.freeze(options.actionMaskKey === undefined ? [valueKey] : [valueKey, options.actionMaskKey]);
-    this.outKeys = Object.freeze([options.actionKey ?? "action", options.chosenActionValueKey ?? "chosen_action_value"]);
+    this.outKeys = Object.freeze([actionKey, options.chosenActionValueKey ?? "chosen_action_value"]);
   }
 
   parameters(): Map<string, tf.Variable> {

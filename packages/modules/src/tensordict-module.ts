@@ -6,7 +6,8 @@ import type { HasParameters } from "./parameters";
 /**
  * What every tdrl module is: it reads `inKeys` of a TensorDict, writes `outKeys` into the same TensorDict
  * and returns it (as TorchRL's `TensorDictModuleBase`). Outputs are tensors owned by the TensorDict: the
- * caller disposes them (`td.dispose()`, or by running the forward pass inside `tf.tidy`).
+ * caller disposes them (`td.dispose()`, or by running the forward pass inside `tf.tidy`). A tensor leaf an
+ * out key writes over is freed by the module, unless the record still holds it under another key.
  */
 export interface TensorDictModuleBase extends HasParameters {
   readonly inKeys: readonly NestedKey[];

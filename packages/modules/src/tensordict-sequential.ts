@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { isTensor, type TensorDict } from "@tdrl/tensordict";
-import { keyName, type NestedKey } from "./keys";
+import type { TensorDict } from "@tdrl/tensordict";
+import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import { collectParameters } from "./parameters";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
@@ -77,12 +77,13 @@ export class TensorDictSequential implements TensorDictModuleBase {
 
   forward(td: TensorDict): TensorDict {
     for (const m of this.modules) m.forward(td);
+    const dropped: unknown[] = [];
     for (const k of this.dropKeys) {
       if (!td.has(k)) continue;
-      const entry = td.get(k);
-      if (isTensor(entry)) entry.dispose();
+      dropped.push(td.get(k));
       td.delete(k);
     }
+    disposeUnheld(td, dropped);
     return td;
   }
 }

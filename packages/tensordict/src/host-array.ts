@@ -41,20 +41,36 @@ export class HostArray<D extends DType = DType> {
 
   static full<D extends DType>(dtype: D, shape: Shape, value: number | boolean): HostArray<D> {
     const out = new HostArray(dtype, shape);
-    out.data.fill(Number(value));
+    const v = Number(value);
+    if (!canHold(dtype, v)) throw new Error(`HostArray.full: value ${String(value)} cannot be held by ${dtype} (${RANGE_TEXT[dtype]})`);
+    out.data.fill(v);
     return out;
   }
 
-  /** Copies `values` (numbers or booleans, flat, row-major) into a new array. */
-  static from<D extends DType>(dtype: D, shape: Shape, values: ArrayLike<number | boolean>): HostArray<D> {
+  /**
+   * Copies `values` (numbers or booleans, flat, row-major) into a new array. A value the dtype cannot hold
+   * (NaN, a fraction or a number out of range for int32 / uint8; anything but 0, 1, true, false for bool; a
+   * finite number beyond float32's range) is refused with an error naming it, unless `onOutOfRange` asks for
+   * an explicit conversion: `"wrap"` converts the way typed arrays do (integers wrap around, NaN becomes 0;
+   * bool takes the value's truth), `"clamp"` saturates to the dtype's range (fractions round toward zero;
+   * NaN is still refused for integer dtypes). A typed array of the dtype's own kind is copied unchecked.
+   *
+   * @example
+   * HostArray.from("uint8", [2], [300, 7]); // throws: value 300 at index [0] cannot be held by uint8
+   * HostArray.from("uint8", [2], [300, 7], { onOutOfRange: "clamp" }).data; // Uint8Array [255, 7]
+   */
+  static from<D extends DType>(dtype: D, shape: Shape, values: ArrayLike<number | boolean>, options: HostArrayFromOptions = {}): HostArray<D> {
     const out = new HostArray(dtype, shape);
     if (values.length !== out.data.length) {
       throw new Error(`HostArray.from: shape ${formatShape(shape)} holds ${out.data.length} elements, got ${values.length} values`);
     }
-    for (let i = 0; i < values.length; i++) out.data[i] = Number(values[i]);
+    const mode = options.onOutOfRange ?? "throw";
+    if (mode !== "throw" && mode !== "wrap" && mode !== "clamp") {
+      throw new Error(`HostArray.from: onOutOfRange must be "throw", "wrap" or "clamp", got ${JSON.stringify(mode)}`);
+    }
+    fillChecked(out, values, mode);
     return out;
   }
-
   get size(): number {
     return this.data.length;
   }
@@ -117,4 +133,79 @@ export function resolveReshape(from: Shape, to: Shape, what: string): number[] {
     throw new Error(`${what}: cannot reshape ${formatShape(from)} (${size} elements) to ${formatShape(to)}`);
   }
   return out;
+}
+
+/** What `HostArray.from` does with a value its dtype cannot hold. */
+export type OutOfRange = "throw" | "wrap" | "clamp";
+
+export interface HostArrayFromOptions {
+  /** Default "throw": refuse the value, naming it. "wrap" and "clamp" convert it explicitly. */
+  onOutOfRange?: OutOfRange;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+const RANGE_TEXT: Record<DType, string> = {
+  float32: `numbers within +-${FLOAT32_MAX}, or NaN and +-Infinity`,
+  int32: "integers in [-2147483648, 2147483647]",
+  uint8: "integers in [0, 255]",
+  bool: "0, 1, true or false",
+};
+
+/** Whether `dtype` stores `v` exactly (up to float32 rounding). */
+function canHold(dtype: DType, v: number): boolean {
+  switch (dtype) {
+    case "float32":
+      return Math.abs(v) <= FLOAT32_MAX || !Number.isFinite(v) || Math.abs(Math.fround(v)) !== Infinity;
+    case "int32":
+      return (v | 0) === v;
+    case "uint8":
+      return (v & 255) === v;
+    default:
+      return v === 0 || v === 1;
+  }
+}
+
+function fillChecked(out: HostArray, values: ArrayLike<number | boolean>, mode: OutOfRange): void {
+  const data = out.data;
+  const dtype = out.dtype;
+  // A typed array of the storage's own kind holds only representable values (bool's Uint8Array may not).
+  if (dtype !== "bool" && matchesDType(dtype, values as unknown as ArrayBufferView)) {
+    data.set(values as ArrayLike<number>);
+    return;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (canHold(dtype, v)) {
+      data[i] = v;
+      continue;
+    }
+    const at = () => `value ${String(values[i])} at index ${formatShape(unravel(i, out.shape))}`;
+    if (mode === "throw") {
+      throw new Error(`HostArray.from: ${at()} cannot be held by ${dtype} (${RANGE_TEXT[dtype]}); pass { onOutOfRange: "wrap" } or { onOutOfRange: "clamp" } to convert it`);
+    }
+    if (mode === "clamp" && Number.isNaN(v) && dtype !== "float32") throw new Error(`HostArray.from: ${at()} cannot be clamped into ${dtype} (${RANGE_TEXT[dtype]})`);
+    data[i] = mode === "wrap" ? wrapped(dtype, v) : clamped(dtype, v);
+  }
+}
+
+function wrapped(dtype: DType, v: number): number {
+  // Typed-array stores already wrap int32 / uint8 and round float32; bool takes the truth of the value.
+  return dtype === "bool" ? (v !== 0 && !Number.isNaN(v) ? 1 : 0) : v;
+}
+
+function clamped(dtype: DType, v: number): number {
+  if (dtype === "float32") return Math.max(-FLOAT32_MAX, Math.min(FLOAT32_MAX, v));
+  const [lo, hi] = dtype === "int32" ? [-2147483648, 2147483647] : dtype === "uint8" ? [0, 255] : [0, 1];
+  return Math.max(lo, Math.min(hi, Math.trunc(v)));
+}
+
+function unravel(flat: number, shape: Shape): number[] {
+  const index = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    index[d] = flat % n;
+    flat = Math.floor(flat / n);
+  }
+  return index;
 }

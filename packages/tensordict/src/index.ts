@@ -3,7 +3,8 @@
 
 export { type DType, type TypedArrayOf, type TfDTypeOf, DTYPES, isDType, tfDTypeOf } from "./dtype";
 export { type Shape, sizeOf, formatShape, shapesEqual } from "./shape";
-export { HostArray } from "./host-array";
+export { HostArray, type HostArrayFromOptions, type OutOfRange } from "./host-array";
+export { checkOptions, type OptionKeys } from "./check-options";
 export { type Leaf, type Float32, type Int32, type UInt8, type Bool, isHostArray, isTensor, isLeaf } from "./leaf";
 export type { Schema, UntypedSchema, KeyPath, LeafPath, PathString, PathTuple, EntryAt } from "./key-path";
 export type { BatchIndex, Range } from "./batch-index";
@@ -31,6 +32,7 @@ export type { ArrayInput, NestedNumbers } from "./specs/broadcast";
 export { registerCoreGradients, CORE_GRADIENT_KERNELS } from "./gradients/register-core-gradients";
 
 export { initBackend, type InitBackendOptions } from "./backend/init-backend";
+export { requireBackend } from "./backend/require-backend";
 export { formatBackendReport, type BackendReport, type SkippedBackend, type WasmFacts } from "./backend/backend-report";
 export {
   BACKEND_PREFERENCES,

@@ -46,7 +46,8 @@ export type AnyPath = string | readonly string[];
  * - Batch operations (`index`, `reshape`, `stack`, ...) act on the batch dims of every leaf at once.
  *   Integer and contiguous-range indexing of host leaves returns views over the same memory (as in TorchRL);
  *   index arrays and masks copy.
- * - Tensor leaves are owned by the TensorDict that made them: `dispose()` frees them.
+ * - Tensor leaves are owned by the TensorDict holding them: `dispose()` frees them, and a module that writes
+ *   over or drops one frees it unless the record still holds it under another key (see the README).
  *
  * @example
  * import { HostArray, TensorDict, type Bool, type Float32 } from "@tdrl/tensordict";

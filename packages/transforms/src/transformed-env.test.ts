@@ -82,6 +82,16 @@ describe("TransformedEnv", () => {
     expect(values(stepped, "next.observation")).toEqual([1, 1]); // the env's own entry wins
   });
 
+  it("with an inverting transform too, a primer keeps the state the policy wrote into td.next", () => {
+    const primer = new TensorDictPrimer({ specs: new Composite({ memo: new Unbounded({ shape: [1] }) }) });
+    const env = new TransformedEnv(countingEnv(2), new Compose(new DTypeCast({ dtypeIn: "int32", dtypeOut: "float32", inKeysInv: ["action"] }), primer));
+    expect(env.transform.inverts).toBe(true);
+    const root = env.reset();
+    root.set("action", HostArray.from("float32", [2], [1, 1]));
+    root.set(["next", "memo"], HostArray.from("float32", [2, 1], [7, 8]));
+    expect(values(env.step(root), "next.memo")).toEqual([7, 8]);
+  });
+
   it("stops a rollout at the transformed done (truncation), though the base env is not done", () => {
     const env = new TransformedEnv(countingEnv(2), new StepCounter({ maxSteps: 5 }));
     const rollout = env.rollout(100, (td) => withAction(td, 0));

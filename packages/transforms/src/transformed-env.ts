@@ -16,9 +16,9 @@ export interface TransformedEnvOptions {
  * the base env's specs passed through the transform. `transform` is always a `Compose` (a single transform
  * is wrapped), so `env.transform.at(-1)`, `append` and `insert` work; changing it recomputes the specs.
  *
- * A step: `transform.inv` maps the policy's input (actions) to the base env's, the base env steps, the
- * entries the policy wrote into `td.next` (e.g. a recurrent state) are kept where the env wrote nothing,
- * and `transform.step(root, next)` gives this env's `"next"` record. Its `done` is what counts: a
+ * A step: `transform.inv` maps the policy's input (actions) to the base env's, the base env steps (its
+ * `step` keeps the entries the policy wrote into `td.next`, e.g. a recurrent state, where it wrote
+ * nothing), and `transform.step(root, next)` gives this env's `"next"` record. Its `done` is what counts: a
  * `StepCounter` that truncates an episode makes this env done (and `stepAndMaybeReset` resets that
  * sub-env of the base env, which need not be done itself).
  *
@@ -100,19 +100,18 @@ export class TransformedEnv extends EnvBase implements TransformContainer {
   }
 
   protected override _step(td: TensorDict): TensorDict {
-    const preset = td.has("next") ? td.get("next") : undefined;
-    const next = this.stepBase(td);
-    if (preset instanceof TensorDict) {
-      for (const [path, leaf] of preset.leaves()) if (!next.has(path)) next.set(path, leaf);
-    }
-    return this.transform.step(td, next);
+    return this.transform.step(td, this.stepBase(td));
   }
 
-  /** Steps the base env with `td`'s input keys mapped by every inverse; returns (a shallow copy of) its "next" record. */
+  /**
+   * Steps the base env with `td`'s input keys mapped by every inverse; returns (a shallow copy of) its "next"
+   * record. `td`'s own "next" (what the policy wrote there) goes down with it: the base env's `step` keeps it
+   * where it writes nothing, so the transforms see it (a `TensorDictPrimer` keeps the policy's next state).
+   */
   private stepBase(td: TensorDict): TensorDict {
     // Without inverses the base env may step `td` itself: the "next" it writes there is replaced by
-    // this env's own "next" before `step` returns (and any preset "next" has been read already).
-    const baseIn = this.transform.inverts ? this.transform.inv(td.exclude("next")) : td;
+    // this env's own "next" before `step` returns (and `step` has read the preset "next" already).
+    const baseIn = this.transform.inverts ? this.transform.inv(td) : td;
     this.baseEnv.step(baseIn);
     const baseNext = baseIn.get("next") as TensorDict;
     this.lastBase = baseNext;

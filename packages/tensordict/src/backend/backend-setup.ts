@@ -13,6 +13,7 @@ import type { BackendReport, SkippedBackend, WasmFacts } from "./backend-report"
 import { registerThreadedWasmBackend } from "./experimental-wasm-threads";
 import { TENSORFLOW_PACKAGES, tensorflowInstallHint, tensorflowRepairHint } from "./install-hints";
 import { registerWasmKernels, wasmKernelsRegistered } from "./wasm/register-wasm-kernels";
+import { removeAddedHandlers, snapshotProcessHandlers } from "./process-handlers";
 
 /** The order `auto` tries backends in. */
 const AUTO_ORDER: readonly BackendChoice[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
@@ -198,6 +199,16 @@ async function tryTensorflow(choice: "tensorflow-gpu" | "tensorflow", deps: Back
 }
 
 async function tryWasm(threadsRequested: number | null, deps: BackendSetupDeps): Promise<Attempt> {
+  // The wasm module's Emscripten glue adds process handlers that re-throw (see removeAddedHandlers).
+  const handlers = snapshotProcessHandlers();
+  try {
+    return await loadWasm(threadsRequested, deps);
+  } finally {
+    removeAddedHandlers(handlers);
+  }
+}
+
+async function loadWasm(threadsRequested: number | null, deps: BackendSetupDeps): Promise<Attempt> {
   const pkg = "@tensorflow/tfjs-backend-wasm";
   let module: unknown;
   try {

@@ -76,7 +76,7 @@ describe("TensorSpec checks shared by every leaf spec", () => {
 
   it("rejects bool data that is not 0 or 1", () => {
     const flags = new Unbounded({ shape: [3], dtype: "bool" });
-    expect(() => flags.assert(HostArray.from("bool", [3], [0, 2, 1]), "done")).toThrow('Unbounded.assert("done"): value 2 at index [1] is not a bool (0 or 1)');
+    expect(() => flags.assert(new HostArray("bool", [3], Uint8Array.from([0, 2, 1])), "done")).toThrow('Unbounded.assert("done"): value 2 at index [1] is not a bool (0 or 1)');
   });
 
   it("reads tensors with dataSync: values, shape and dtype are checked like host arrays", () => {

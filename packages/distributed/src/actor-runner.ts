@@ -1,0 +1,142 @@
+import { hostname } from "node:os";
+import { initBackend, type TensorDict } from "@tdrl/tensordict";
+import { resolveEnvModule, type EnvBase } from "@tdrl/envs";
+import { buildEnvFromModule, buildPolicyFromModule, SyncDataCollector, type CollectorPolicy } from "@tdrl/collectors";
+import { loadWeights, type HasParameters } from "@tdrl/modules";
+import { connectRedis, describeRedis, type RedisConnection } from "./redis-connection";
+import { runKeys } from "./run-keys";
+import { readRunConfig, type PriorityFn, type RunConfig } from "./run-config";
+import { ExperienceWriter } from "./experience-writer";
+import { WeightsSubscriber } from "./weights-broadcast";
+
+export interface ActorOptions {
+  redis: RedisConnection;
+  /** The run to join. Default `"tdrl"`. */
+  run?: string;
+  /** The actor's index (seeds its env with the run's seed + index). Default: the next free one (INCR in Redis). */
+  index?: number;
+  /** Stop after this many batches (default: run until the learner stops the run, or `signal` aborts). */
+  maxBatches?: number;
+  /** Aborting ends the loop after the batch being collected is sent. */
+  signal?: AbortSignal;
+  /** How long to wait for the learner's run config. Default 120 000 ms. */
+  configTimeoutMs?: number;
+  /** How often the weights version is polled besides the pub/sub notices. Default 1000 ms. */
+  weightsPollMs?: number;
+  /** Progress and error lines. Default: none. */
+  log?: (line: string) => void;
+}
+
+/** What an actor did, when it stops. */
+export interface ActorSummary {
+  index: number;
+  batches: number;
+  frames: number;
+  bytesSent: number;
+  /** The weights version it acted with last. */
+  weightsVersion: number;
+  stoppedBy: "learner" | "maxBatches" | "signal";
+}
+
+/**
+ * Runs one actor of a distributed run (Ape-X's actor): reads the run's config from Redis, builds the env
+ * and policy from their module references (as a collector worker does), then loops: load the newest
+ * weights if new ones were fetched meanwhile, collect a batch with a `SyncDataCollector`, attach the
+ * initial priorities, append it to the experience stream. Weights are fetched in the background, so acting
+ * never waits for them. A Redis restart pauses the loop (commands are retried once it is back).
+ *
+ * @example
+ * // In a process of its own (the `tdrl-actor` command does this with REDIS_URL):
+ * // await runActor({ redis: "redis://learner-host:6379", run: "apex" });
+ */
+export async function runActor(options: ActorOptions): Promise<ActorSummary> {
+  const run = options.run ?? "tdrl";
+  const keys = runKeys(run);
+  const log = options.log ?? (() => undefined);
+  const redis = connectRedis(options.redis, `tdrl-actor:${run}`);
+  const subscriber = connectRedis(options.redis, `tdrl-actor-sub:${run}`);
+  redis.on("error", (e: Error) => log(`redis ${describeRedis(options.redis)}: ${e.message}`));
+  subscriber.on("error", () => undefined);
+  let weights: WeightsSubscriber | null = null;
+  let collector: SyncDataCollector | null = null;
+  let policy: CollectorPolicy | null = null;
+  try {
+    const config = await readRunConfig(redis, keys, options.configTimeoutMs ?? 120_000);
+    const index = options.index ?? (await redis.incr(keys.actorIndex)) - 1;
+    if (!(Number.isSafeInteger(index) && index >= 0)) throw new Error(`runActor: index must be a non-negative integer, got ${String(index)}`);
+    await initBackend();
+    const seed = config.seed + index;
+    const env = await buildEnvFromModule(resolveEnvModule(config.env, "runActor (env)"), index);
+    policy = await buildPolicyFromModule(resolveEnvModule(config.policy, "runActor (policy)"), index, { seed, env });
+    const priority = config.priority === null ? null : await buildPriority(config, index, seed, env, policy);
+    const acting = policy;
+    collector = new SyncDataCollector(env, policy, {
+      framesPerBatch: config.framesPerBatch,
+      seed,
+      explorationType: config.explorationType,
+      maxFramesPerTraj: config.maxFramesPerTraj,
+      initRandomFrames: config.initRandomFrames,
+    });
+    const writer = new ExperienceWriter(redis, keys.experience, config.maxStreamLength, config.maxMessageBytes);
+    weights = new WeightsSubscriber(redis, subscriber, keys, 0, options.weightsPollMs ?? 1000, (e) => log(`weights: ${e.message}`));
+    await weights.start();
+    const actorName = `${hostname()}:${process.pid}`;
+    log(`actor ${index} (${actorName}) joined run ${run} on ${describeRedis(options.redis)}`);
+    let batches = 0;
+    let bytesSent = 0;
+    let stoppedBy: ActorSummary["stoppedBy"] = "learner";
+    for (;;) {
+      if (weights.stopped) break;
+      if (options.signal?.aborted) {
+        stoppedBy = "signal";
+        break;
+      }
+      if (options.maxBatches !== undefined && batches >= options.maxBatches) {
+        stoppedBy = "maxBatches";
+        break;
+      }
+      const fresh = weights.take();
+      if (fresh !== null) loadPolicy(acting, fresh.bytes);
+      const batch = collector.rollout();
+      const priorities = priority === null ? null : checkPriorities(priority(batch), batch);
+      const meta = { run, actor: index, actorName, seq: batches, weightsVersion: weights.currentVersion, frames: batch.numel, sentAt: Date.now(), priorities };
+      const { bytes } = await writer.append(batch, meta);
+      bytesSent += bytes;
+      batches++;
+    }
+    log(`actor ${index} stopped (${stoppedBy}) after ${batches} batches`);
+    return { index, batches, frames: collector.framesCollected, bytesSent, weightsVersion: weights.currentVersion, stoppedBy };
+  } finally {
+    weights?.close();
+    await collector?.shutdown().catch(() => undefined);
+    // The policy was built here, so its variables end here (an actor in a long-lived process must not leak them).
+    if (policy !== null && typeof policy !== "function") for (const v of policy.parameters?.().values() ?? []) v.dispose();
+    redis.disconnect();
+    subscriber.disconnect();
+  }
+}
+
+async function buildPriority(config: RunConfig, index: number, seed: number, env: EnvBase, policy: CollectorPolicy): Promise<PriorityFn> {
+  const ref = resolveEnvModule(config.priority!, "runActor (priority)");
+  const mod = (await import(ref.url)) as Record<string, unknown>;
+  const factory = mod[ref.exportName];
+  if (typeof factory !== "function") throw new Error(`runActor: module ${ref.url} has no PriorityFactory exported as "${ref.exportName}"`);
+  const fn = await (factory as (i: number, a: unknown, c: unknown) => unknown)(index, ref.args, { seed, env, policy });
+  if (typeof fn !== "function") throw new Error(`runActor: "${ref.exportName}" from ${ref.url} gave ${typeof fn}, not a priority function (batch) => priorities`);
+  return fn as PriorityFn;
+}
+
+function checkPriorities(values: Float32Array | readonly number[], batch: TensorDict): Float32Array {
+  const out = values instanceof Float32Array ? values : Float32Array.from(values);
+  if (out.length !== batch.numel) throw new Error(`runActor: the priority function gave ${out.length} priorities for a ${batch.numel}-frame batch`);
+  const bad = out.findIndex((p) => !(Number.isFinite(p) && p >= 0));
+  if (bad !== -1) throw new Error(`runActor: priority ${bad} is ${out[bad]}, not a finite non-negative number`);
+  return out;
+}
+
+function loadPolicy(policy: CollectorPolicy, bytes: Uint8Array): void {
+  if (typeof policy === "function" || typeof (policy as Partial<HasParameters>).parameters !== "function") {
+    throw new Error("runActor: the learner published weights, but the actor's policy has no parameters() to load them into");
+  }
+  loadWeights(policy as HasParameters, bytes);
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import { LazyTensorStorage, PrioritizedSampler, ReplayBuffer } from "@tdrl/buffers";
+import { Rng, initBackend } from "@tdrl/tensordict";
+import { startTestRedis, type TestRedis } from "../../../test-support/redis-server";
+import { MarkedPolicy } from "../test/fixtures";
+import { DistributedCollector, WEIGHTS_VERSION_KEY } from "./distributed-collector";
+import { runActor } from "./actor-runner";
+import { spawnActorProcess } from "./actor-process";
+
+const fixtures = new URL("../test/fixtures.ts", import.meta.url);
+const env = { module: fixtures, exportName: "makeCountingEnv" };
+const policy = { module: fixtures, exportName: "makeMarkedPolicy" };
+
+let server: TestRedis;
+beforeAll(async () => {
+  await initBackend();
+  server = await startTestRedis();
+});
+afterAll(async () => {
+  await server.dispose();
+});
+
+describe("DistributedCollector (real redis-server)", () => {
+  it("ingests actor batches into a prioritized buffer with the actors' priorities; weights reach the actors by version", async () => {
+    const learnerPolicy = new MarkedPolicy(0);
+    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10_000), sampler: new PrioritizedSampler({ maxCapacity: 10_000, alpha: 1, beta: 1, rng: new Rng(0) }) });
+    const collector = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run: "inproc",
+      framesPerBatch: 8,
+      totalFrames: 8 * 24,
+      replayBuffer: rb,
+      postproc: (b) => b.flatten(),
+      policyWeights: learnerPolicy,
+      priority: { module: fixtures, exportName: "actorPriority" },
+      blockMs: 100,
+    });
+    await collector.start();
+    const abort = new AbortController();
+    const actors = [0, 1].map((index) => runActor({ redis: server.url, run: "inproc", index, signal: abort.signal, weightsPollMs: 100 }));
+    let batches = 0;
+    const before = tf.memory().numTensors;
+    for await (const frames of collector) {
+      expect(frames).toBe(collector.framesCollected);
+      if (++batches % 4 === 0) {
+        const t = tf.tensor1d([collector.weightsVersion + 1]);
+        learnerPolicy.w.assign(t);
+        t.dispose();
+        await collector.updatePolicyWeights();
+      }
+    }
+    const stats = collector.stats;
+    await collector.shutdown();
+    abort.abort();
+    const summaries = await Promise.all(actors);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(stats.frames).toBe(8 * 24);
+    expect(rb.length).toBe(8 * 24);
+    expect(Object.keys(stats.framesByActor).sort()).toEqual(["0", "1"]);
+    expect(stats.weightsVersion).toBe(6);
+    expect(Object.values(stats.rejected).every((n) => n === 0)).toBe(true);
+    expect(summaries.every((s) => s.batches >= 1)).toBe(true);
+    // Every frame was acted with the weights of the version it records (w was set to the version before publishing).
+    const all = rb.storage.get(Int32Array.from({ length: rb.length }, (_, i) => i));
+    const versions = all.getHost([...WEIGHTS_VERSION_KEY]).data;
+    const w = all.getHost("w").data;
+    for (let i = 0; i < rb.length; i++) expect(w[i]).toBe(versions[i]);
+    // The actors did pick up new weights (not only version 0), and the lag is measured.
+    expect(Math.max(...versions)).toBeGreaterThan(0);
+    expect(stats.meanPolicyLag).toBeGreaterThanOrEqual(0);
+    // Ape-X: each frame's initial priority is its actor's (index + 1).
+    const traj = all.getHost(["collector", "traj_ids"]).data;
+    const sampler = rb.sampler as PrioritizedSampler;
+    for (let i = 0; i < rb.length; i++) expect(sampler.priorityOf(i)).toBeCloseTo((traj[i]! % 1024) + 1, 4);
+  });
+
+  it("runs actor processes; a killed actor does not stop the learner, and a restarted one rejoins", async () => {
+    const run = "procs";
+    const collector = new DistributedCollector(env, policy, { redis: server.url, run, framesPerBatch: 8, blockMs: 100 });
+    const [a0, a1] = await collector.startActors(2, { stdio: "ignore" });
+    const seen = new Map<number, number>();
+    const it = collector[Symbol.asyncIterator]();
+    const next = async () => {
+      const r = await it.next();
+      const batch = r.value as import("@tdrl/tensordict").TensorDict;
+      const actor = batch.getHost(["collector", "traj_ids"]).data[0]! % 1024;
+      seen.set(actor, (seen.get(actor) ?? 0) + 1);
+      return actor;
+    };
+    while (!(seen.has(0) && seen.has(1))) await next();
+    a0!.kill("SIGKILL");
+    expect(await a0!.exited).toBe("SIGKILL");
+    const frames = collector.framesCollected;
+    for (let i = 0; i < 10; i++) await next();
+    expect(collector.framesCollected).toBe(frames + 80);
+    // A new actor process joins (a fresh index, as from another machine), and is ingested too.
+    const rejoined = spawnActorProcess({ redis: server.url, run, stdio: "ignore" });
+    const before = new Set(seen.keys());
+    while ([...seen.keys()].every((k) => before.has(k))) await next();
+    expect([...seen.keys()].sort()).toEqual([0, 1, 2]);
+    await it.return(undefined);
+    await collector.shutdown();
+    // Shut down: the started actor and the joined one both stop (the run's stop notice).
+    expect(await a1!.exited).toBe(0);
+    expect(await rejoined.exited).toBe(0);
+  });
+});

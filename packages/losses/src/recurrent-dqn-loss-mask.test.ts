@@ -1,0 +1,183 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { LSTMModule, MLP, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
+import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
+import { RecurrentDQNLoss } from "./recurrent-dqn-loss";
+
+const F = 3;
+const H = 6;
+const A = 2;
+const GAMMA = 0.9;
+/** Three slices as SliceSampler({ strictLength: false }) cuts them: 4 steps, 2 steps (terminated), 1 step. */
+const LENGTHS = [4, 2, 1];
+const T = Math.max(...LENGTHS);
+
+function makeNet(): TensorDictSequential {
+  const lstm = new LSTMModule({ inputSize: F, hiddenSize: H, inKey: "embed", outKey: "features", mode: "sequence", rng: new Rng(1) });
+  const head = new TensorDictModule(new MLP({ inFeatures: H, outFeatures: A, numCells: [], rng: new Rng(2) }), { inKeys: ["features"], outKeys: ["action_value"] });
+  const embed = new TensorDictModule(new MLP({ inFeatures: F, outFeatures: F, numCells: [], rng: new Rng(3) }), { inKeys: ["observation"], outKeys: ["embed"] });
+  return new TensorDictSequential(embed, lstm, head);
+}
+
+interface Slice {
+  obs: number[][];
+  nextObs: number[][];
+  action: number[];
+  reward: number[];
+  terminated: number[];
+}
+
+function makeSlices(): Slice[] {
+  const rng = new Rng(9);
+  return LENGTHS.map((len, s) => {
+    const steps = Array.from({ length: len + 1 }, () => Array.from({ length: F }, () => rng.normal()));
+    return {
+      obs: steps.slice(0, len),
+      nextObs: steps.slice(1),
+      action: Array.from({ length: len }, () => rng.int(0, A)),
+      reward: Array.from({ length: len }, () => rng.normal()),
+      terminated: Array.from({ length: len }, (_, t) => (s === 1 && t === len - 1 ? 1 : 0)),
+    };
+  });
+}
+
+/** Slices as rows of `t` steps (`t` >= every length), padded with `pad` (a step's value) and masked when any is shorter. */
+function rows(slices: Slice[], t: number, pad: (s: number) => number[] | null): TensorDict {
+  const b = slices.length;
+  const f = (get: (sl: Slice, k: number) => number[], width: number, s: number, k: number): number[] =>
+    k < slices[s]!.obs.length ? get(slices[s]!, k) : (pad(s)?.slice(0, width) ?? new Array<number>(width).fill(0));
+  const cols = (get: (sl: Slice, k: number) => number[], width: number): number[] =>
+    Array.from({ length: b }, (_, s) => Array.from({ length: t }, (_, k) => f(get, width, s, k))).flat(2);
+  const valid = slices.map((sl) => Array.from({ length: t }, (_, k) => (k < sl.obs.length ? 1 : 0))).flat();
+  const last = slices.map((sl) => Array.from({ length: t }, (_, k) => (k === sl.obs.length - 1 ? 1 : 0))).flat();
+  const td = new TensorDict(
+    {
+      observation: HostArray.from("float32", [b, t, F], cols((sl, k) => sl.obs[k]!, F)),
+      is_init: HostArray.from("bool", [b, t, 1], slices.map(() => Array.from({ length: t }, (_, k) => (k === 0 ? 1 : 0))).flat()),
+      action: HostArray.from("int32", [b, t], cols((sl, k) => [sl.action[k]!], 1)),
+      next: {
+        observation: HostArray.from("float32", [b, t, F], cols((sl, k) => sl.nextObs[k]!, F)),
+        reward: HostArray.from("float32", [b, t, 1], cols((sl, k) => [sl.reward[k]!], 1)),
+        terminated: HostArray.from("bool", [b, t, 1], cols((sl, k) => [sl.terminated[k]!], 1)),
+        truncated: HostArray.from("bool", [b, t, 1], last),
+        done: HostArray.from("bool", [b, t, 1], last),
+      },
+    },
+    [b, t],
+  );
+  if (valid.includes(0)) td.set("mask", HostArray.from("bool", [b, t], valid));
+  return td;
+}
+
+/** The slices concatenated into one flat [N] batch, as SliceSampler({ strictLength: false }) returns them. */
+function flat(slices: Slice[]): TensorDict {
+  const parts = slices.map((sl) => rows([sl], sl.obs.length, () => null).reshape([sl.obs.length]));
+  return TensorDict.cat(parts, 0);
+}
+
+/** Loss value and gradients (by parameter order) of `loss` on `td`. */
+function lossAndGrads(loss: RecurrentDQNLoss, td: TensorDict): { value: number; grads: Float32Array[] } {
+  const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, loss.parameterList());
+  const out = { value: value.dataSync()[0]!, grads: loss.parameterList().map((v) => grads[v.name]!.dataSync() as Float32Array) };
+  tf.dispose([value, grads]);
+  return out;
+}
+
+/**
+ * The reference: every slice alone, unpadded and unmasked, with reduction "sum"; the mean is the sum over
+ * slices divided by the number of trained steps. Slices no longer than burnIn train nothing.
+ */
+function reference(net: TensorDictSequential, slices: Slice[], burnIn: number): { value: number; grads: number[][]; tdError: number[][] } {
+  const loss = new RecurrentDQNLoss(net, { gamma: GAMMA, reduction: "sum", burnIn });
+  let value = 0;
+  let count = 0;
+  const grads = loss.parameterList().map((v) => new Array<number>(v.size).fill(0));
+  const tdError: number[][] = [];
+  for (const sl of slices) {
+    const len = sl.obs.length;
+    if (len <= burnIn) {
+      tdError.push(new Array<number>(len).fill(0));
+      continue;
+    }
+    const td = rows([sl], len, () => null);
+    const r = lossAndGrads(loss, td);
+    value += r.value;
+    count += len - burnIn;
+    r.grads.forEach((g, i) => g.forEach((x, j) => (grads[i]![j]! += x)));
+    tdError.push([...td.getHost("td_error").data]);
+  }
+  loss.dispose();
+  return { value: value / count, grads: grads.map((g) => g.map((x) => x / count)), tdError };
+}
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(expected[i]!)));
+}
+
+describe("RecurrentDQNLoss with padded / concatenated slices", () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: "wasm" });
+  });
+
+  for (const burnIn of [0, 1, 2]) {
+    it(`burnIn ${burnIn}: a flat batch of slices and the padded [B, T] batch with a mask both equal the slices run alone`, () => {
+      const net = makeNet();
+      const slices = makeSlices();
+      const ref = reference(net, slices, burnIn);
+      const loss = new RecurrentDQNLoss(net, { gamma: GAMMA, burnIn });
+      const before = tf.memory().numTensors;
+
+      const flatTd = flat(slices);
+      const f = lossAndGrads(loss, flatTd);
+      expectClose([f.value], [ref.value]);
+      f.grads.forEach((g, i) => expectClose(g, ref.grads[i]!));
+      expect(flatTd.getHost("td_error").shape).toEqual([LENGTHS.reduce((s, l) => s + l, 0)]);
+      expectClose(flatTd.getHost("td_error").data, ref.tdError.flat());
+
+      // Padding with garbage (huge observations, an out-of-range action) changes nothing: the LSTM runs over it, the loss ignores it.
+      const padded = rows(slices, T, () => [1e3, -1e3, 1e3]);
+      padded.getHost("action").data.set([5], T * 2 - 1);
+      const p = lossAndGrads(loss, padded);
+      expectClose([p.value], [ref.value]);
+      p.grads.forEach((g, i) => expectClose(g, ref.grads[i]!));
+      expectClose(padded.getHost("td_error").data, ref.tdError.map((e) => [...e, ...new Array<number>(T - e.length).fill(0)]).flat());
+      expect(tf.memory().numTensors).toBe(before);
+      loss.dispose();
+    });
+  }
+
+  it("trains on SliceSampler({ strictLength: false }) batches from a replay buffer and feeds its priorities only real steps", () => {
+    const net = makeNet();
+    const loss = new RecurrentDQNLoss(net, { gamma: GAMMA });
+    const n = 40;
+    const rng = new Rng(4);
+    const done = HostArray.zeros("bool", [n, 1]);
+    for (const end of [2, 9, 12, 30]) done.data[end] = 1; // episodes of 3, 7, 3, 18 and 9 steps
+    const data = new TensorDict(
+      {
+        observation: HostArray.from("float32", [n, F], Array.from({ length: n * F }, () => rng.normal())),
+        action: HostArray.from("int32", [n], Array.from({ length: n }, () => rng.int(0, A))),
+        next: {
+          observation: HostArray.from("float32", [n, F], Array.from({ length: n * F }, () => rng.normal())),
+          reward: HostArray.from("float32", [n, 1], Array.from({ length: n }, () => rng.normal())),
+          terminated: done,
+          done,
+        },
+      },
+      [n],
+    );
+    for (const padOutput of [false, true]) {
+      const rb = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(100), sampler: new SliceSampler({ sliceLen: 8, strictLength: false, padOutput, rng: new Rng(1) }), batchSize: 32 });
+      rb.extend(data);
+      const batch = rb.sample();
+      expect(batch.batchSize).toEqual(padOutput ? [4, 8] : [batch.numel]);
+      const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
+      expect(Number.isFinite(value.dataSync()[0])).toBe(true);
+      tf.dispose([value, grads]);
+      expect(batch.getHost("td_error").shape).toEqual(batch.batchSize);
+    }
+    loss.dispose();
+  });
+});
