@@ -7,6 +7,8 @@ export interface ReportOptions {
   title: string;
   /** The run's configuration; nested objects become dotted keys in the table. */
   config: Record<string, unknown>;
+  /** What the run ran on (backend, Node, tdrl version, git commit), shown as a table. */
+  environment?: Record<string, unknown>;
   /** Headline figures (frames, wall time, best eval, ...), in the order given. */
   summary: Record<string, string | number>;
   /** Reward-curve image, relative to the report (default "reward-curve.png"); null: none yet. */
@@ -77,6 +79,7 @@ export function renderReportHtml(options: ReportOptions): string {
     ${figures.join("\n    ")}
   </section>
   ${plots === "" ? "" : `<h2>Training</h2>\n  <section class="media">\n    ${plots}\n  </section>`}
+  ${options.environment === undefined ? "" : `<h2>Environment</h2>\n  <table id="environment">\n        ${flatten(options.environment).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n        ")}\n  </table>`}
   <h2>Configuration</h2>
   <table>
         ${config}

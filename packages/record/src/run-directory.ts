@@ -16,6 +16,8 @@ export interface CreateRunOptions {
   root?: string;
   /** Written to config.json. */
   config: RunConfig;
+  /** What the run runs on (backend, versions, commit), written to config.json beside the config. */
+  environment?: Record<string, unknown>;
   /** Column that counts progress, used to truncate metrics on resume (default "frames"). */
   frameKey?: string;
   /** Clock for the default name. */
@@ -52,9 +54,11 @@ export class RunDirectory implements Logger {
   private constructor(
     /** Absolute path of the run directory. */
     readonly path: string,
-    /** The run's configuration as written to config.json. */
-    readonly config: RunConfig,
+    /** The run's configuration as written to config.json (`update` changes it). */
+    public config: RunConfig,
     readonly frameKey: string,
+    /** What the run last ran on, as written to config.json (empty if not recorded). */
+    public environment: Record<string, unknown> = {},
   ) {
     this.jsonl = new JsonlLogger(join(path, JSONL));
     this.csv = new CsvLogger(join(path, CSV), () => this.jsonl.read());
@@ -80,8 +84,9 @@ export class RunDirectory implements Logger {
     }
     if (typeof options.config !== "object" || options.config === null) throw new Error(`run config: expected an object, got ${String(options.config)}`);
     mkdirSync(path, { recursive: true });
-    writeSynced(join(path, CONFIG), `${JSON.stringify({ frameKey, config: options.config }, null, 2)}\n`);
-    return new RunDirectory(path, options.config, frameKey);
+    const run = new RunDirectory(path, options.config, frameKey, options.environment ?? {});
+    run.writeConfig();
+    return run;
   }
 
   /** Opens an existing run (for `--resume` and `eval`); reads config.json. */
@@ -98,7 +103,8 @@ export class RunDirectory implements Logger {
     if (typeof parsed.frameKey !== "string" || typeof parsed.config !== "object" || parsed.config === null) {
       throw new Error(`${file}: expected { frameKey, config }, got keys ${JSON.stringify(Object.keys(parsed))}`);
     }
-    const run = new RunDirectory(dir, parsed.config as RunConfig, parsed.frameKey);
+    const environment = (parsed as { environment?: unknown }).environment;
+    const run = new RunDirectory(dir, parsed.config as RunConfig, parsed.frameKey, typeof environment === "object" && environment !== null ? (environment as Record<string, unknown>) : {});
     run.repair();
     return run;
   }
@@ -112,6 +118,19 @@ export class RunDirectory implements Logger {
     const rows = this.jsonl.read();
     if (this.jsonl.needsRepair()) this.jsonl.rewrite(rows);
     this.csv.rewrite(rows);
+  }
+
+  /** Replaces config.json's config and environment (atomically), e.g. a resume extending the run. */
+  update(config: RunConfig, environment: Record<string, unknown> = this.environment): void {
+    if (typeof config !== "object" || config === null) throw new Error(`run config: expected an object, got ${String(config)}`);
+    this.config = config;
+    this.environment = environment;
+    this.writeConfig();
+  }
+
+  private writeConfig(): void {
+    const environment = Object.keys(this.environment).length > 0 ? { environment: this.environment } : {};
+    writeSynced(join(this.path, CONFIG), `${JSON.stringify({ frameKey: this.frameKey, config: this.config, ...environment }, null, 2)}\n`);
   }
 
   /** The run's name (its directory's name). */

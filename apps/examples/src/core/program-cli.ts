@@ -1,10 +1,11 @@
 import { join } from "node:path";
-import { initBackend, type TensorDict } from "@tdrl/tensordict";
+import { formatBackendReport, initBackend, type TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
 import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type Evaluation, type PolicyChoice, type TrainerRecord, type TrainerResult } from "@tdrl/trainers";
 import { RunDirectory, VideoRecorder, formatProgressLine, metricsRow, writeReport, writeTrainingPlots, type ProgressContext } from "@tdrl/record";
-import { defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
+import { cliName, defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
+import { runEnvironment, userPath, type RunEnvironment } from "./run-environment";
 import type { TrainOptions } from "./train-run";
 
 /** What the commands need of a built run. */
@@ -52,14 +53,14 @@ export function evalCommand<C, B extends Playable>(
   build: (config: C) => B,
 ): Evaluation {
   if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
-  const run = RunDirectory.open(values.checkpoint);
+  const run = openRun(values.checkpoint);
   const built = build(run.config as unknown as C);
   try {
     loadPolicyWeights(run.path, built.qnet, values.policy);
     const result = built.evaluateEpisodes(values.episodes, values.seed);
     console.log(`returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`);
     if (values.gif !== undefined && values.gif !== null) {
-      const played = writeEpisodeGif(built, values.gif, values.seed + 1);
+      const played = writeEpisodeGif(built, userPath(values.gif), values.seed + 1);
       console.log(`${values.gif}: an episode of return ${played}`);
     }
     return result;
@@ -68,25 +69,46 @@ export function evalCommand<C, B extends Playable>(
   }
 }
 
+/** Opens a run directory named on the command line (from the user's directory); a bad path is a user error. */
+function openRun(path: string): RunDirectory {
+  try {
+    return RunDirectory.open(userPath(path));
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+}
+
+/** Starts the backend (a bad TDRL_BACKEND is a user error) and prints which one is in use. */
+async function startBackend(): Promise<RunEnvironment> {
+  let report;
+  try {
+    report = await initBackend();
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+  console.log(formatBackendReport(report).split("\n")[0]);
+  return runEnvironment(report);
+}
+
 /** The `train` command: a new run directory (or the one to resume), training with progress lines. */
 async function trainCommand<C extends object>(
   program: string,
-  values: { name: string | null; resume: string | null },
-  config: C,
+  run: RunDirectory,
+  resumed: boolean,
+  environment: RunEnvironment,
   train: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: Playable }>,
 ): Promise<TrainerResult> {
-  const run = values.resume !== null ? RunDirectory.open(values.resume) : RunDirectory.create({ program, name: values.name, config: { ...config } as Record<string, unknown> });
-  console.log(`run ${run.path}${values.resume !== null ? " (resumed)" : ""}`);
+  console.log(`run ${run.path}${resumed ? " (resumed)" : ""}`);
   const totalFrames = (run.config as { totalFrames?: unknown }).totalFrames;
   const context: ProgressContext | undefined = typeof totalFrames === "number" ? { totalFrames, lastEval: null } : undefined;
   const log = (r: TrainerRecord) => {
     console.log(formatRecord(r, context));
     if (context !== undefined && r.evalMean !== undefined) context.lastEval = r.evalMean;
   };
-  const { result, built } = await train(run.config as unknown as C, { run, resume: values.resume !== null, log });
+  const { result, built } = await train(run.config as unknown as C, { run, resume: resumed, log });
   let best: BestModelInfo | null;
   try {
-    best = await writeArtifacts(run, program, built, result);
+    best = await writeArtifacts(run, program, built, result, environment);
   } finally {
     built.dispose();
   }
@@ -109,7 +131,7 @@ function writeEpisodeGif(built: Playable, file: string, seed: number): number {
  * report.html. Greedy scores swing from one evaluation to the next, so the agent shown is the best
  * evaluation's (`best/`), not whatever the last update left. Returns what `best/` holds.
  */
-async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: TrainerResult): Promise<BestModelInfo | null> {
+async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: TrainerResult, environment: RunEnvironment): Promise<BestModelInfo | null> {
   const rows = run.readMetrics();
   await writeTrainingPlots(run.path, rows, program);
   const best = readBestModelInfo(run.path);
@@ -119,6 +141,7 @@ async function writeArtifacts(run: RunDirectory, program: string, built: Playabl
   writeReport(run.path, {
     title: program,
     config: run.config,
+    environment: { ...environment },
     summary: {
       frames: result.state.frames,
       "wall time (s)": Math.round(result.seconds),
@@ -212,12 +235,41 @@ export function programMain<S extends FlagSpecs, C extends object>(def: ProgramD
     const parsed = parseCommandLine(cli, argv);
     if (parsed.kind === "help") return void console.log(parsed.text);
     if (parsed.command === "eval") {
-      await initBackend();
+      await startBackend();
       return void evalCommand(parsed.values, def.build);
     }
     const values = parsed.values as FlagValues<S> & FlagValues<typeof RUN_FLAGS>;
+    const given = givenFlags(argv.slice(argv[0] === "train" ? 1 : 0), Object.keys(cli.commands.train.flags));
+    if (values.resume !== null) {
+      // A resumed run keeps its recipe; only its length may change.
+      const refused = [...given].filter((f) => f !== "resume" && f !== "frames");
+      if (refused.length > 0) {
+        throw new FlagError(`--resume continues a run with its own recipe: ${refused.map((f) => `--${cliName(f)}`).join(", ")} cannot change it (only --frames, to extend the run)`);
+      }
+      const run = openRun(values.resume);
+      const environment = await startBackend();
+      const totalFrames = given.has("frames") ? (def.train.config(values) as { totalFrames?: unknown }).totalFrames : undefined;
+      run.update({ ...run.config, ...(typeof totalFrames === "number" ? { totalFrames } : {}) }, { ...environment });
+      await trainCommand(def.name, run, true, environment, def.run);
+      return;
+    }
     def.check?.(values);
-    await initBackend();
-    await trainCommand(def.name, values, def.train.config(values), def.run);
+    const config = def.train.config(values);
+    const environment = await startBackend();
+    const run = RunDirectory.create({ program: def.name, name: values.name, config: { ...config } as Record<string, unknown>, environment: { ...environment } });
+    await trainCommand(def.name, run, false, environment, def.run);
   };
+}
+
+/** The train flags named on the command line (camelCase), `--no-x` counting as `x`. */
+function givenFlags(argv: readonly string[], names: readonly string[]): Set<string> {
+  const byCli = new Map(names.map((n) => [cliName(n), n]));
+  const given = new Set<string>();
+  for (const arg of argv) {
+    if (!arg.startsWith("--")) continue;
+    const flag = arg.slice(2).split("=")[0]!;
+    const name = byCli.get(flag) ?? byCli.get(flag.replace(/^no-/, ""));
+    if (name !== undefined) given.add(name);
+  }
+  return given;
 }
