@@ -16,6 +16,7 @@ import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTe
 import { QActor } from "./core/actor";
 import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
 import { BytePixels } from "./core/byte-pixels";
+import { NextFrames } from "./core/next-frames";
 import { programMain, runIfMain } from "./core/program-cli";
 import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
@@ -44,7 +45,7 @@ function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number
   return { env: new TransformedEnv(carts, new Compose(...transforms)), carts };
 }
 
-/** Keys a stored step needs: the loss reads pixels, is_init, the step-0 recurrent state, action and next's pixels, reward and flags. */
+/** Keys a stored step needs besides pixels: the loss reads is_init, the step-0 recurrent state, action and next's reward and flags (next.pixels is rebuilt). */
 const STORED_NEXT = ["reward", "done", "terminated", "is_init"];
 
 export function buildFlagship(config: FlagshipConfig): FlagshipRun {
@@ -57,6 +58,8 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   norm.initStats(config.initStatsFrames, { reduceDim: [0, 1, 2, 3], catDim: 1 });
   const pixelStats = { loc: norm.loc!, scale: norm.scale! };
   const bytes = new BytePixels(norm);
+  // Each frame is stored once, as 8-bit grey: next.pixels is rebuilt from the following step at sample time.
+  const nextFrames = new NextFrames(config.numEnvs, Math.floor(config.bufferSize / config.numEnvs), config.frameSize * config.frameSize);
   const spec = new Categorical({ n: 2 });
   const explore = new EGreedyModule({ spec, epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
   const actor = new QActor(net.acting, explore);
@@ -85,26 +88,32 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     learner,
     rngs,
     returnScale: 1 / config.rewardScale,
+    checkpointExtras: { nextFrames },
     hooks: (trainer) => {
       // Only what the loss reads is stored (and env_id, the sampler's trajectory key), pixels as 8-bit frames.
       trainer.register("batchProcess", (batch) => {
         const next = batch.get("next") as TensorDict;
+        const stored = bytes.encode(batch.get("pixels") as HostArray);
+        nextFrames.add(stored, bytes.encode(next.get("pixels") as HostArray), next.get("done") as HostArray, buffer.storage.writeCursor);
         return new TensorDict(
           {
-            pixels: bytes.encode(batch.get("pixels") as HostArray),
+            pixels: stored,
             is_init: batch.get("is_init") as HostArray,
             recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
             recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
             action: batch.get("action") as HostArray,
             env_id: envIds,
-            next: { ...Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])), pixels: bytes.encode(next.get("pixels") as HostArray) },
+            next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
           },
           [...batch.batchSize],
         );
       });
-      // The loss sees the env's float32 pixels again, bit for bit.
+      // The loss sees the env's float32 pixels again, bit for bit, next.pixels rebuilt from the following steps.
       trainer.register("processOptimBatch", (batch) => {
-        for (const key of [["pixels"], ["next", "pixels"]]) batch.set(key, bytes.decode(batch.get(key) as HostArray));
+        const pixels = batch.get("pixels") as HostArray;
+        const index = (batch.get("index") as HostArray).data as Int32Array;
+        batch.set(["next", "pixels"], bytes.decode(nextFrames.nextPixels(buffer.storage, index, "pixels").reshape([...pixels.shape])));
+        batch.set("pixels", bytes.decode(pixels));
       });
     },
     evaluateEpisodes,

@@ -197,6 +197,13 @@ export class Checkpoint {
     return v;
   }
 
+  /** An array entry whatever its type. */
+  anyArray(name: string): StateArray {
+    const a = this.arrayEntries.get(name);
+    if (a === undefined) throw this.missing(name, "array");
+    return a;
+  }
+
   array<A extends StateArray>(name: string, type: { new (n: number): A; name: string }): A {
     const a = this.arrayEntries.get(name);
     if (a === undefined) throw this.missing(name, "array");

@@ -1,7 +1,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { JsonValue, ReplayBuffer } from "@tdrl/buffers";
+import type { JsonValue, ReplayBuffer, StateArray } from "@tdrl/buffers";
 import { loadWeights, saveWeights, type HasParameters } from "@tdrl/modules";
 import { hasCheckpoint, readCheckpoint, writeCheckpoint } from "./checkpoint-files";
 import { restoreAdamState, saveAdamState, type AdamStateMeta } from "./optimizer-state";
@@ -17,6 +17,14 @@ export interface CheckpointTargets {
   /** Adam's state is saved in the order of these variables. */
   parameters: () => tf.Variable[];
   buffer?: ReplayBuffer;
+  /** More state a run keeps (e.g. frames stored beside the buffer), by name: JSON and typed arrays. */
+  extras?: Record<string, Checkpointable>;
+}
+
+/** Something a checkpoint saves and restores: its state as JSON and typed arrays. */
+export interface Checkpointable {
+  state(): { json: JsonValue; arrays: Record<string, StateArray> };
+  loadState(state: { json: JsonValue; arrays: Record<string, StateArray> }): void;
 }
 
 export interface CheckpointManagerOptions {
@@ -95,6 +103,13 @@ export class CheckpointManager {
   async save(state: TrainerState, extra: JsonValue = null): Promise<void> {
     const { qnet, target, optimizer, buffer } = this.targets;
     const adam = await saveAdamState(optimizer);
+    const extraJson: Record<string, JsonValue> = {};
+    const extraArrays: Record<string, StateArray> = {};
+    for (const [name, part] of Object.entries(this.targets.extras ?? {})) {
+      const s = part.state();
+      extraJson[`extra.${name}`] = { json: s.json, arrays: Object.keys(s.arrays) };
+      for (const [k, a] of Object.entries(s.arrays)) extraArrays[`extra.${name}.${k}`] = a;
+    }
     const previous = this.exists() && this.keepLast > 1 ? readCheckpoint(this.dir).json("state") : null;
     const previousFrames = (previous as { trainer?: { frames?: number } } | null)?.trainer?.frames;
     writeCheckpoint(
@@ -104,8 +119,9 @@ export class CheckpointManager {
           state: { trainer: state as unknown as JsonValue, extra },
           recipe: (this.recipe ?? null) as JsonValue,
           adamMeta: adam.meta as unknown as JsonValue,
+          ...extraJson,
         },
-        arrays: { qnet: saveWeights(qnet), ...(target === undefined ? {} : { target: saveWeights(target) }), adam: adam.data },
+        arrays: { qnet: saveWeights(qnet), ...(target === undefined ? {} : { target: saveWeights(target) }), adam: adam.data, ...extraArrays },
         ...(buffer === undefined ? {} : { dirs: { buffer: (dir: string) => buffer.dumps(dir) } }),
       },
       previousFrames === undefined ? {} : { keepPrevious: join(this.runDir, `checkpoint-${previousFrames}`) },
@@ -144,6 +160,12 @@ export class CheckpointManager {
     if (target !== undefined) loadWeights(target, ckpt.array("target", Uint8Array));
     restoreAdamState(optimizer, { meta: ckpt.json("adamMeta") as unknown as AdamStateMeta, data: ckpt.array("adam", Float32Array) }, parameters());
     if (buffer !== undefined) buffer.loads(ckpt.directory("buffer"));
+    for (const [name, part] of Object.entries(this.targets.extras ?? {})) {
+      const saved = ckpt.json(`extra.${name}`) as { json: JsonValue; arrays: string[] };
+      const arrays: Record<string, StateArray> = {};
+      for (const k of saved.arrays) arrays[k] = ckpt.anyArray(`extra.${name}.${k}`);
+      part.loadState({ json: saved.json, arrays });
+    }
     const state = ckpt.json("state") as { trainer?: TrainerState; loop?: TrainerState; extra?: JsonValue };
     // Checkpoints of the examples before @tdrl/trainers held the state under "loop".
     const trainer = state.trainer ?? state.loop;

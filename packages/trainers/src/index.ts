@@ -29,6 +29,7 @@ export {
   readBestModelInfo,
   loadPolicyWeights,
   type CheckpointTargets,
+  type Checkpointable,
   type CheckpointManagerOptions,
   type LoadedCheckpoint,
   type BestModelInfo,

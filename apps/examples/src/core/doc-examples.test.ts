@@ -8,6 +8,7 @@ const modules: Record<string, string[]> = {
   "build-dqn": ["buildDqn"],
   "program-cli": ["evalCommand", "programMain"],
   "byte-pixels": ["BytePixels"],
+  "next-frames": ["NextFrames"],
 };
 
 // Examples import sibling modules as "./name" (and "../name") for the reader; they run from a scratch

@@ -13,6 +13,7 @@ import {
   bestModelDir,
   readBestModelInfo,
   saveBestModel,
+  type Checkpointable,
   type Evaluation,
   type Learner,
   type TrainerConfig,
@@ -39,6 +40,8 @@ export interface BuiltRun {
   evaluate: (k: number) => Evaluation;
   /** Registers the program's own hooks (e.g. a target sync every k episodes, what is stored of a batch). */
   hooks?: (trainer: Trainer) => void;
+  /** More state for checkpoints (see `CheckpointTargets.extras`). */
+  checkpointExtras?: Record<string, Checkpointable>;
   /** Multiplies the rewards booked into episode returns (see `EpisodeStats`), e.g. 1 / a RewardScaling's scale. */
   returnScale?: number;
   dispose(): void;
@@ -83,7 +86,7 @@ export async function trainRun(built: BuiltRun, config: TrainerConfig, options: 
       ? undefined
       : new CheckpointManager(
           run.path,
-          { qnet: built.qnet, target: built.loss.targetModule(), optimizer: built.optimizer, parameters: () => built.loss.parameterList(), buffer: built.buffer },
+          { qnet: built.qnet, target: built.loss.targetModule(), optimizer: built.optimizer, parameters: () => built.loss.parameterList(), buffer: built.buffer, ...(built.checkpointExtras === undefined ? {} : { extras: built.checkpointExtras }) },
           { recipe: { ...config } },
         );
   let resume: TrainerState | undefined;
