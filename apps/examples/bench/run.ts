@@ -17,7 +17,7 @@ import { FLAGSHIP } from "../src/flagship-config";
 import { trainFlagship } from "../src/flagship";
 import { HISTORY_DQN, trainHistoryDqn } from "../src/history-dqn";
 import { PIXEL_DQN, trainPixelDqn } from "../src/pixel-dqn";
-import type { LoopResult } from "../src/core/train-loop";
+import type { TrainerResult } from "@tdrl/trainers";
 import type { TrainOptions } from "../src/core/train-run";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,7 +41,7 @@ const median = (xs: number[]) => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-type Trainer<C> = (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: { dispose(): void } }>;
+type Trainer<C> = (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: { dispose(): void } }>;
 
 /** Trains `config` on 5 seeds, each stopped at its first solving evaluation: the figure is frames to solve, not the final score. */
 async function solveOnSeeds<C extends { seed: number }>(section: string, what: string, config: C, train: Trainer<C>): Promise<void> {

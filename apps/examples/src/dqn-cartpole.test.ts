@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
 import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
-import { RunDirectory } from "./run/run-directory";
+import { RunDirectory } from "@tdrl/record";
 import { expectBestModel, expectExactResume } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "dqn-cartpole-"));
@@ -66,4 +66,43 @@ describe("dqn-cartpole flags", () => {
     expect(c).toMatchObject({ seed: 3, totalFrames: 100_000, double: true, prioritized: true, nStep: 3, lr: 5e-4, batchSize: 64, gamma: 0.98 });
     expect(c.target).toEqual({ kind: "hardEpisodes", everyEpisodes: 20 });
   });
+});
+
+describe("dqn-cartpole command line", () => {
+  /** The report's headline figures, by label. */
+  const summary = (dir: string): Record<string, string> =>
+    Object.fromEntries([...readFileSync(join(dir, "report.html"), "utf8").matchAll(/<div class="value">([^<]*)<\/div><div class="label">([^<]*)<\/div>/g)].map((m) => [m[2]!, m[1]!]));
+
+  it("train, resume (totals kept in the report), and resume with --frames to extend the run", async () => {
+    const cwd = process.cwd();
+    const saved = process.env.INIT_CWD;
+    delete process.env.INIT_CWD;
+    const dir = mkdtempSync(join(root, "cli-"));
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      process.chdir(dir);
+      await main(["--frames", "1536", "--name", "cli"]);
+      const run = join(dir, "runs", "cli");
+      const first = summary(run);
+      expect(first["last eval return"]).not.toBe("none");
+      const firstSeconds = Number(first["wall time (s)"]!.replace(/,/g, ""));
+      // Resuming a finished run trains nothing; its report still has the run's wall time and last evaluation.
+      await main(["--resume", "runs/cli"]);
+      const again = summary(run);
+      expect(again["last eval return"]).toBe(first["last eval return"]);
+      expect(Number(again["wall time (s)"]!.replace(/,/g, ""))).toBeGreaterThanOrEqual(firstSeconds);
+      expect(again.frames).toBe("1,536");
+      await main(["--resume", "runs/cli", "--frames", "2048"]);
+      const extended = RunDirectory.open(run);
+      expect(extended.config.totalFrames).toBe(2048);
+      expect(extended.readMetrics().at(-1)!.frames).toBe(2048);
+      expect(summary(run).frames).toBe("2,048");
+      expect(readFileSync(join(run, "report.html"), "utf8")).toContain('<table id="environment">');
+      for (const plot of ["reward-curve.png", "loss.png", "epsilon.png", "frames-per-second.png"]) expect(existsSync(join(run, plot)), plot).toBe(true);
+    } finally {
+      process.chdir(cwd);
+      if (saved !== undefined) process.env.INIT_CWD = saved;
+      vi.restoreAllMocks();
+    }
+  }, 240_000);
 });

@@ -6,7 +6,7 @@
  *   node --import tsx src/dqn-cartpole.ts eval --checkpoint runs/<name>
  */
 import { CartPoleEnv } from "@tdrl/envs";
-import type { LoopResult } from "./core/train-loop";
+import type { TrainerResult } from "@tdrl/trainers";
 import { programMain, runIfMain } from "./core/program-cli";
 import { trainRun, type TrainOptions } from "./core/train-run";
 import { buildDqn, type DqnRun } from "./core/build-dqn";
@@ -26,7 +26,7 @@ export function buildDqnCartPole(config: DqnCartPoleConfig): DqnRun {
 }
 
 /** Trains (or resumes) a state-CartPole DQN; returns the loop's result and the built run (caller disposes). */
-export async function trainDqnCartPole(config: DqnCartPoleConfig, options: TrainOptions = {}): Promise<{ result: LoopResult; built: DqnRun }> {
+export async function trainDqnCartPole(config: DqnCartPoleConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: DqnRun }> {
   const built = buildDqnCartPole(config);
   const result = await trainRun(built, config, { solvedAt: 475, ...options });
   return { result, built };

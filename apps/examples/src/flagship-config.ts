@@ -17,7 +17,8 @@
  * - **Double DQN, soft target (tau 0.02), Adam 3e-4, gradient clip 10, smooth L1**: the stable DQN
  *   defaults; rewards scaled by 0.1 (RewardScaling) keep Q-values near 10 instead of 100.
  * - **Epsilon 1 -> 0.05 over 40k frames**, 2000 random frames first.
- * - **Replay of 40k steps**: float32 48x48 frames, with `next`, are ~19 KB a step, so ~0.75 GB; at the
+ * - **Replay of 40k steps**: each 48x48 frame stored once as bytes (BytePixels, NextFrames) with the LSTM
+ *   state is ~3.3 KB a step, so ~134 MB (float32 frames with `next` were ~19 KB a step, ~0.75 GB); at the
  *   default rate that is the last ~7 minutes of play.
  */
 export interface FlagshipConfig {

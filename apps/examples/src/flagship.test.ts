@@ -7,8 +7,8 @@ import { initBackend } from "@tdrl/tensordict";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
 import { buildFlagship, trainFlagship } from "./flagship";
 import { evalCommand } from "./core/program-cli";
-import { readGifInfo } from "./run/episode-gif";
-import { RunDirectory } from "./run/run-directory";
+import { readGifInfo } from "@tdrl/record";
+import { RunDirectory } from "@tdrl/record";
 import { expectBestModel, expectExactResume } from "./smoke.test-support";
 
 const root = mkdtempSync(join(tmpdir(), "flagship-"));

@@ -14,13 +14,12 @@ import { EGreedyModule } from "@tdrl/modules";
 import { RecurrentDQNLoss } from "@tdrl/losses";
 import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
 import { QActor } from "./core/actor";
-import { evaluateGreedy, type Evaluation } from "./core/evaluate";
-import { DqnLearner } from "./core/dqn-learner";
-import { TargetSync } from "./core/target-sync";
+import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
+import { BytePixels } from "./core/byte-pixels";
+import { NextFrames } from "./core/next-frames";
 import { programMain, runIfMain } from "./core/program-cli";
 import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
-import type { LoopResult } from "./core/train-loop";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
 import { configFlags, FlagError } from "./run/flags";
 
@@ -46,8 +45,8 @@ function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number
   return { env: new TransformedEnv(carts, new Compose(...transforms)), carts };
 }
 
-/** Keys a stored step needs: the loss reads pixels, is_init, the step-0 recurrent state, action and next's pixels, reward and flags. */
-const STORED_NEXT = ["pixels", "reward", "done", "terminated", "is_init"];
+/** Keys a stored step needs besides pixels: the loss reads is_init, the step-0 recurrent state, action and next's reward and flags (next.pixels is rebuilt). */
+const STORED_NEXT = ["reward", "done", "terminated", "is_init"];
 
 export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const root = new Rng(config.seed);
@@ -58,6 +57,9 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   // One mean and std over every pixel of random play, as TorchRL's tutorial (reduce env, time, H, W; keep the channel).
   norm.initStats(config.initStatsFrames, { reduceDim: [0, 1, 2, 3], catDim: 1 });
   const pixelStats = { loc: norm.loc!, scale: norm.scale! };
+  const bytes = new BytePixels(norm);
+  // Each frame is stored once, as 8-bit grey: next.pixels is rebuilt from the following step at sample time.
+  const nextFrames = new NextFrames(config.numEnvs, Math.floor(config.bufferSize / config.numEnvs), config.frameSize * config.frameSize);
   const spec = new Categorical({ n: 2 });
   const explore = new EGreedyModule({ spec, epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
   const actor = new QActor(net.acting, explore);
@@ -86,21 +88,33 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     learner,
     rngs,
     returnScale: 1 / config.rewardScale,
-    store: (batch) => {
-      const next = batch.get("next") as TensorDict;
-      const stored = new TensorDict(
-        {
-          pixels: batch.get("pixels") as HostArray,
-          is_init: batch.get("is_init") as HostArray,
-          recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
-          recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
-          action: batch.get("action") as HostArray,
-          env_id: envIds,
-          next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
-        },
-        [...batch.batchSize],
-      );
-      buffer.extend(stored);
+    checkpointExtras: { nextFrames },
+    hooks: (trainer) => {
+      // Only what the loss reads is stored (and env_id, the sampler's trajectory key), pixels as 8-bit frames.
+      trainer.register("batchProcess", (batch) => {
+        const next = batch.get("next") as TensorDict;
+        const stored = bytes.encode(batch.get("pixels") as HostArray);
+        nextFrames.add(stored, bytes.encode(next.get("pixels") as HostArray), next.get("done") as HostArray, buffer.storage.writeCursor);
+        return new TensorDict(
+          {
+            pixels: stored,
+            is_init: batch.get("is_init") as HostArray,
+            recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
+            recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
+            action: batch.get("action") as HostArray,
+            env_id: envIds,
+            next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
+          },
+          [...batch.batchSize],
+        );
+      });
+      // The loss sees the env's float32 pixels again, bit for bit, next.pixels rebuilt from the following steps.
+      trainer.register("processOptimBatch", (batch) => {
+        const pixels = batch.get("pixels") as HostArray;
+        const index = (batch.get("index") as HostArray).data as Int32Array;
+        batch.set(["next", "pixels"], bytes.decode(nextFrames.nextPixels(buffer.storage, index, "pixels").reshape([...pixels.shape])));
+        batch.set("pixels", bytes.decode(pixels));
+      });
     },
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
@@ -113,7 +127,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
 }
 
 /** Trains (or resumes) the flagship; returns the loop's result and the built run (caller disposes). */
-export async function trainFlagship(config: FlagshipConfig, options: TrainOptions = {}): Promise<{ result: LoopResult; built: FlagshipRun }> {
+export async function trainFlagship(config: FlagshipConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: FlagshipRun }> {
   const built = buildFlagship(config);
   const result = await trainRun(built, config, { solvedAt: 195, ...options });
   return { result, built };

@@ -13,7 +13,7 @@ import type { DqnConfig } from "./core/dqn-config";
 import { buildDqn, type DqnRun } from "./core/build-dqn";
 import { mlpQNetwork } from "./core/q-network";
 import { trainRun, type TrainOptions } from "./core/train-run";
-import type { LoopResult } from "./core/train-loop";
+import type { TrainerResult } from "@tdrl/trainers";
 import { programMain, runIfMain } from "./core/program-cli";
 import { TUNED } from "./dqn-cartpole-config";
 import { PoleAngleReward } from "./pole-angle-reward";
@@ -43,7 +43,7 @@ export function buildHistoryDqn(config: DqnConfig & { initStatsFrames: number })
   });
 }
 
-export async function trainHistoryDqn(config: DqnConfig & { initStatsFrames: number }, options: TrainOptions = {}): Promise<{ result: LoopResult; built: DqnRun }> {
+export async function trainHistoryDqn(config: DqnConfig & { initStatsFrames: number }, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: DqnRun }> {
   const built = buildHistoryDqn(config);
   return { result: await trainRun(built, config, { solvedAt: 475, ...options }), built };
 }

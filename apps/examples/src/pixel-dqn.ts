@@ -12,7 +12,7 @@ import type { DqnConfig } from "./core/dqn-config";
 import { buildDqn, type DqnRun } from "./core/build-dqn";
 import { convQNetwork } from "./core/q-network";
 import { trainRun, type TrainOptions } from "./core/train-run";
-import type { LoopResult } from "./core/train-loop";
+import type { TrainerResult } from "@tdrl/trainers";
 import { programMain, runIfMain } from "./core/program-cli";
 import { configFlags } from "./run/flags";
 
@@ -67,7 +67,7 @@ export function buildPixelDqn(config: DqnConfig): DqnRun {
   });
 }
 
-export async function trainPixelDqn(config: DqnConfig, options: TrainOptions = {}): Promise<{ result: LoopResult; built: DqnRun }> {
+export async function trainPixelDqn(config: DqnConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: DqnRun }> {
   const built = buildPixelDqn(config);
   return { result: await trainRun(built, config, { solvedAt: 195, ...options }), built };
 }

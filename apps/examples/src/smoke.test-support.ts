@@ -4,11 +4,9 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { HasParameters } from "@tdrl/modules";
 import type { LossModule } from "@tdrl/losses";
-import type { LoopResult, LoopState } from "./core/train-loop";
+import { readBestModelInfo, readCheckpoint, type TrainerResult, type TrainerState } from "@tdrl/trainers";
+import { RunDirectory } from "@tdrl/record";
 import type { TrainOptions } from "./core/train-run";
-import { RunDirectory } from "./run/run-directory";
-import { readCheckpoint } from "./run/checkpoint-files";
-import { readBestModelInfo } from "./core/checkpoint";
 
 /**
  * Checks a finished run's `best/`: it holds the weights of the first evaluation that scored the run's
@@ -32,7 +30,7 @@ export async function expectSmokeRun<C extends { totalFrames: number }>(
   root: string,
   program: string,
   config: C,
-  train: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: { dispose(): void } }>,
+  train: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: { dispose(): void } }>,
   expected: { evals: number; minReturn: number },
 ): Promise<RunDirectory> {
   const run = RunDirectory.create({ root, program, config: { ...config } as Record<string, unknown> });
@@ -72,7 +70,7 @@ export async function expectExactResume<C extends { totalFrames: number }>(
   root: string,
   program: string,
   config: C,
-  train: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: { qnet: HasParameters; loss: LossModule; dispose(): void } }>,
+  train: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: { qnet: HasParameters; loss: LossModule; dispose(): void } }>,
   stopAt: number,
 ): Promise<void> {
   const whole = await train(config, {});
@@ -82,7 +80,7 @@ export async function expectExactResume<C extends { totalFrames: number }>(
   const first = await train(config, { run, stopAtFrames: stopAt });
   expect(first.result.state.frames).toBe(stopAt);
   first.built.dispose();
-  const saved = (readCheckpoint(join(run.path, "checkpoint")).json("state") as unknown as { loop: LoopState }).loop;
+  const saved = (readCheckpoint(join(run.path, "checkpoint")).json("state") as unknown as { trainer: TrainerState }).trainer;
   expect(saved.frames).toBe(stopAt);
   expect(saved.collector?.framesCollected).toBe(stopAt);
   // Episodes are in progress at the checkpoint, so the env, its transforms and the pending root must carry over.

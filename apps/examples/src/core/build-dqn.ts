@@ -5,9 +5,7 @@ import { LazyTensorStorage, PrioritizedSampler, RandomSampler, TensorDictReplayB
 import { EGreedyModule, type TensorDictModuleBase } from "@tdrl/modules";
 import { DQNLoss, TD0Estimator } from "@tdrl/losses";
 import { QActor } from "./actor";
-import { evaluateGreedy, type Evaluation } from "./evaluate";
-import { DqnLearner } from "./dqn-learner";
-import { TargetSync } from "./target-sync";
+import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation } from "@tdrl/trainers";
 import type { BuiltRun } from "./train-run";
 import type { DqnConfig } from "./dqn-config";
 
@@ -59,7 +57,7 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
   const loss = new DQNLoss(qnet, {
     lossFunction: pieces.lossFunction,
     doubleDqn: config.double,
-    // n-step sums are built at sample time (core/n-step.ts); the bootstrap is then discounted by gamma^n.
+    // n-step sums are built at sample time (nStepTransitions in @tdrl/trainers); the bootstrap is then discounted by gamma^n.
     valueEstimator: new TD0Estimator({ gamma: config.gamma ** config.nStep }),
   });
   const sampler = config.prioritized
@@ -83,7 +81,7 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
     rngs,
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
-    onEpisodes: (before, after) => targetSync.afterEpisodes(before, after),
+    hooks: (trainer) => trainer.register("postEpisodes", (ended, state) => void targetSync.afterEpisodes(state.episodes - ended.length, state.episodes)),
     dispose: () => {
       loss.dispose();
       for (const v of qnet.parameters().values()) v.dispose();

@@ -4,16 +4,11 @@ const here = new URL(".", import.meta.url).pathname;
 const modules: Record<string, string[]> = {
   "q-network": ["mlpQNetwork", "convQNetwork", "recurrentQNetwork"],
   actor: ["QActor"],
-  "episode-stats": ["EpisodeStats"],
-  evaluate: ["evaluateGreedy"],
-  "n-step": ["nStepTransitions"],
-  "target-sync": ["TargetSync"],
-  "dqn-learner": ["DqnLearner"],
-  checkpoint: ["saveTrainingCheckpoint"],
-  "train-loop": ["trainLoop"],
   "train-run": ["trainRun"],
   "build-dqn": ["buildDqn"],
   "program-cli": ["evalCommand", "programMain"],
+  "byte-pixels": ["BytePixels"],
+  "next-frames": ["NextFrames"],
 };
 
 // Examples import sibling modules as "./name" (and "../name") for the reader; they run from a scratch

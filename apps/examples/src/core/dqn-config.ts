@@ -1,5 +1,5 @@
 import type { LossFunction } from "@tdrl/losses";
-import type { TargetSyncConfig } from "./target-sync";
+import type { TargetSyncConfig } from "@tdrl/trainers";
 
 /** Everything a flat-replay DQN run is made of; the run's `config.json` holds it verbatim. */
 export interface DqnConfig {

@@ -2,11 +2,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { RunDirectory } from "@tdrl/record";
 import { configFlags, FlagError } from "../run/flags";
 import { formatRecord, programMain, type ProgramDefinition } from "./program-cli";
-import type { LoopRecord } from "./train-loop";
+import type { TrainerRecord } from "@tdrl/trainers";
 
-const row = (frames: number, evalMean?: number): LoopRecord => ({
+const row = (frames: number, evalMean?: number): TrainerRecord => ({
   frames,
   updates: frames / 16,
   episodes: 10,
@@ -139,6 +140,67 @@ describe("programMain", () => {
     } finally {
       process.chdir(cwd);
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("records the backend, Node, tdrl version and git commit in config.json and prints the backend", async () => {
+    const cwd = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), "program-main-"));
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    try {
+      process.chdir(dir);
+      await expect(main(["--frames", "64"])).rejects.toThrow("run reached");
+      const [run] = readdirSync(join(dir, "runs"));
+      const environment = JSON.parse(readFileSync(join(dir, "runs", run!, "config.json"), "utf8")).environment;
+      expect(environment).toEqual({ backend: expect.stringMatching(/^(wasm|cpu|tensorflow[\w-]*) \(tfjs "\w+"\)$/), node: process.version, tdrl: "0.1.0", gitCommit: expect.stringMatching(/^[0-9a-f]{12}(\+changes)?$/) });
+      expect(log.mock.calls[0]![0]).toMatch(/^backend: \w+/);
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--resume --frames N extends the run; other recipe flags are refused in one line", async () => {
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const root = mkdtempSync(join(tmpdir(), "program-resume-"));
+    try {
+      const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe, sliceLen: 16 } });
+      await expect(main(["--resume", run.path, "--lr", "1", "--slice-len=4"])).rejects.toThrow(
+        new FlagError("--resume continues a run with its own recipe: --lr, --slice-len cannot change it (only --frames, to extend the run)"),
+      );
+      expect(calls.run).toEqual([]);
+      await expect(main(["train", "--resume", run.path, "--frames", "5000"])).rejects.toThrow("run reached");
+      expect(calls.run).toEqual([{ ...recipe, sliceLen: 16, totalFrames: 5000 }]);
+      expect(RunDirectory.open(run.path).config.totalFrames).toBe(5000);
+      // Without --frames the run keeps its length.
+      await expect(main(["--resume", run.path])).rejects.toThrow("run reached");
+      expect(calls.run[1]!.totalFrames).toBe(5000);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("resolves paths from the user's directory (INIT_CWD under npm); a bad path or TDRL_BACKEND is a one-line user error", async () => {
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const root = mkdtempSync(join(tmpdir(), "program-paths-"));
+    const saved = { initCwd: process.env.INIT_CWD, backend: process.env.TDRL_BACKEND };
+    try {
+      const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe } });
+      process.env.INIT_CWD = root;
+      // Relative to INIT_CWD, not to the process's directory (apps/examples under npm).
+      await expect(main(["--resume", "r"])).rejects.toThrow("run reached");
+      expect(calls.run).toHaveLength(1);
+      await expect(main(["eval", "--checkpoint", "runs/missing"])).rejects.toThrow(new FlagError(`${join(root, "runs", "missing")}: not a run directory (no config.json)`));
+      process.env.TDRL_BACKEND = "gpuu";
+      await expect(main(["--resume", run.path])).rejects.toThrow(FlagError);
+      await expect(main(["--resume", run.path])).rejects.toThrow(/TDRL_BACKEND="gpuu"/);
+      expect(calls.run).toHaveLength(1);
+    } finally {
+      for (const [key, value] of [["INIT_CWD", saved.initCwd], ["TDRL_BACKEND", saved.backend]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

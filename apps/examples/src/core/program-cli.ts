@@ -1,17 +1,11 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { initBackend, type TensorDict } from "@tdrl/tensordict";
-import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
+import { formatBackendReport, initBackend, type TensorDict } from "@tdrl/tensordict";
+import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
-import { EpisodeGif } from "../run/episode-gif";
-import { writeReport } from "../run/report-html";
-import { writeRewardCurve } from "../run/reward-curve";
-import { defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
-import { RunDirectory } from "../run/run-directory";
-import { duration } from "../run/progress";
-import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type PolicyChoice } from "./checkpoint";
-import type { Evaluation } from "./evaluate";
-import type { LoopRecord, LoopResult } from "./train-loop";
+import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type Evaluation, type PolicyChoice, type TrainerRecord, type TrainerResult } from "@tdrl/trainers";
+import { RunDirectory, VideoRecorder, formatProgressLine, metricsRow, writeReport, writeTrainingPlots, type ProgressContext } from "@tdrl/record";
+import { cliName, defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
+import { runEnvironment, userPath, type RunEnvironment } from "./run-environment";
 import type { TrainOptions } from "./train-run";
 
 /** What the commands need of a built run. */
@@ -36,23 +30,14 @@ const RUN_FLAGS = defineFlags({
   resume: { type: "string", default: null, placeholder: "runs/<name>", help: "continue a stopped run from its checkpoint" },
 });
 
-/** What a progress line carries over from earlier rows: the run's length and the last evaluation. */
-export interface ProgressContext {
-  totalFrames: number;
-  lastEval: number | null;
-}
+export type { ProgressContext };
 
 /**
  * One progress line per metrics row: frames, episodes, return, loss, epsilon, frames/s, the last
  * evaluation (carried until the next one) and the time left at the current speed.
  */
-export function formatRecord(r: LoopRecord, context?: ProgressContext): string {
-  const num = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : "-");
-  const lastEval = r.evalMean ?? context?.lastEval ?? null;
-  const ev = lastEval === null ? "" : ` | eval ${lastEval.toFixed(1)}${r.evalMean === undefined ? " (last)" : ""}`;
-  const left = context === undefined ? null : Math.max(0, context.totalFrames - r.frames);
-  const eta = left === null ? "" : left === 0 ? " | done" : r.framesPerSecond > 0 ? ` | ${duration(left / r.framesPerSecond)} left` : "";
-  return `frames ${r.frames} | episodes ${r.episodes} | return ${num(r.trainReward, 1)} | loss ${num(r.loss, 4)} | eps ${r.eps.toFixed(3)} | ${r.framesPerSecond.toFixed(0)} frames/s${ev}${eta}`;
+export function formatRecord(r: TrainerRecord, context?: ProgressContext): string {
+  return formatProgressLine(metricsRow(r), context);
 }
 
 /**
@@ -68,14 +53,14 @@ export function evalCommand<C, B extends Playable>(
   build: (config: C) => B,
 ): Evaluation {
   if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
-  const run = RunDirectory.open(values.checkpoint);
+  const run = openRun(values.checkpoint);
   const built = build(run.config as unknown as C);
   try {
     loadPolicyWeights(run.path, built.qnet, values.policy);
     const result = built.evaluateEpisodes(values.episodes, values.seed);
     console.log(`returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`);
     if (values.gif !== undefined && values.gif !== null) {
-      const played = writeEpisodeGif(built, values.gif, values.seed + 1);
+      const played = writeEpisodeGif(built, userPath(values.gif), values.seed + 1);
       console.log(`${values.gif}: an episode of return ${played}`);
     }
     return result;
@@ -84,25 +69,46 @@ export function evalCommand<C, B extends Playable>(
   }
 }
 
+/** Opens a run directory named on the command line (from the user's directory); a bad path is a user error. */
+function openRun(path: string): RunDirectory {
+  try {
+    return RunDirectory.open(userPath(path));
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+}
+
+/** Starts the backend (a bad TDRL_BACKEND is a user error) and prints which one is in use. */
+async function startBackend(): Promise<RunEnvironment> {
+  let report;
+  try {
+    report = await initBackend();
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
+  console.log(formatBackendReport(report).split("\n")[0]);
+  return runEnvironment(report);
+}
+
 /** The `train` command: a new run directory (or the one to resume), training with progress lines. */
 async function trainCommand<C extends object>(
   program: string,
-  values: { name: string | null; resume: string | null },
-  config: C,
-  train: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: Playable }>,
-): Promise<LoopResult> {
-  const run = values.resume !== null ? RunDirectory.open(values.resume) : RunDirectory.create({ program, name: values.name, config: { ...config } as Record<string, unknown> });
-  console.log(`run ${run.path}${values.resume !== null ? " (resumed)" : ""}`);
+  run: RunDirectory,
+  resumed: boolean,
+  environment: RunEnvironment,
+  train: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: Playable }>,
+): Promise<TrainerResult> {
+  console.log(`run ${run.path}${resumed ? " (resumed)" : ""}`);
   const totalFrames = (run.config as { totalFrames?: unknown }).totalFrames;
   const context: ProgressContext | undefined = typeof totalFrames === "number" ? { totalFrames, lastEval: null } : undefined;
-  const log = (r: LoopRecord) => {
+  const log = (r: TrainerRecord) => {
     console.log(formatRecord(r, context));
     if (context !== undefined && r.evalMean !== undefined) context.lastEval = r.evalMean;
   };
-  const { result, built } = await train(run.config as unknown as C, { run, resume: values.resume !== null, log });
+  const { result, built } = await train(run.config as unknown as C, { run, resume: resumed, log });
   let best: BestModelInfo | null;
   try {
-    best = await writeArtifacts(run, program, built, result);
+    best = await writeArtifacts(run, program, built, result, environment);
   } finally {
     built.dispose();
   }
@@ -112,21 +118,11 @@ async function trainCommand<C extends object>(
   return result;
 }
 
-/** The carts under an env (through `TransformedEnv.baseEnv`), for full-size renders. */
-function cartsOf(env: EnvBase): CartPoleEnv | null {
-  let e: EnvBase | undefined = env;
-  while (e !== undefined && !(e instanceof CartPoleEnv)) e = (e as { baseEnv?: EnvBase }).baseEnv;
-  return e ?? null;
-}
-
-/** Plays one greedy episode and writes it, rendered full size, as a GIF; returns the episode's return. */
+/** Plays one greedy episode and writes it, rendered full size (or from its pixels), as a GIF; returns the episode's return. */
 function writeEpisodeGif(built: Playable, file: string, seed: number): number {
-  const gif = new EpisodeGif();
-  const played = built.evaluateEpisodes(1, seed, (_root, env) => {
-    const carts = cartsOf(env);
-    if (carts !== null) gif.addFrame(carts.render(0));
-  });
-  if (gif.frames > 0) writeFileSync(file, gif.finish());
+  const video = new VideoRecorder();
+  const played = built.evaluateEpisodes(1, seed, (root, env) => video.capture(root, env));
+  if (video.frames > 0) video.save(file);
   return played.mean;
 }
 
@@ -135,9 +131,9 @@ function writeEpisodeGif(built: Playable, file: string, seed: number): number {
  * report.html. Greedy scores swing from one evaluation to the next, so the agent shown is the best
  * evaluation's (`best/`), not whatever the last update left. Returns what `best/` holds.
  */
-async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: LoopResult): Promise<BestModelInfo | null> {
+async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: TrainerResult, environment: RunEnvironment): Promise<BestModelInfo | null> {
   const rows = run.readMetrics();
-  await writeRewardCurve(run.path, rows, { title: `${program}: return vs frames` });
+  await writeTrainingPlots(run.path, rows, program);
   const best = readBestModelInfo(run.path);
   if (best !== null) loadPolicyWeights(run.path, built.qnet, "best");
   const played = writeEpisodeGif(built, join(run.path, "episode.gif"), 4242);
@@ -145,6 +141,7 @@ async function writeArtifacts(run: RunDirectory, program: string, built: Playabl
   writeReport(run.path, {
     title: program,
     config: run.config,
+    environment: { ...environment },
     summary: {
       frames: result.state.frames,
       "wall time (s)": Math.round(result.seconds),
@@ -188,7 +185,7 @@ export interface ProgramDefinition<S extends FlagSpecs, C extends object> {
   /** Builds a run from a config (for `eval`, the run's own config.json). */
   build: (config: C) => Playable;
   /** Trains, or resumes, from a config. */
-  run: (config: C, options: TrainOptions) => Promise<{ result: LoopResult; built: Playable }>;
+  run: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: Playable }>;
 }
 
 /**
@@ -238,12 +235,41 @@ export function programMain<S extends FlagSpecs, C extends object>(def: ProgramD
     const parsed = parseCommandLine(cli, argv);
     if (parsed.kind === "help") return void console.log(parsed.text);
     if (parsed.command === "eval") {
-      await initBackend();
+      await startBackend();
       return void evalCommand(parsed.values, def.build);
     }
     const values = parsed.values as FlagValues<S> & FlagValues<typeof RUN_FLAGS>;
+    const given = givenFlags(argv.slice(argv[0] === "train" ? 1 : 0), Object.keys(cli.commands.train.flags));
+    if (values.resume !== null) {
+      // A resumed run keeps its recipe; only its length may change.
+      const refused = [...given].filter((f) => f !== "resume" && f !== "frames");
+      if (refused.length > 0) {
+        throw new FlagError(`--resume continues a run with its own recipe: ${refused.map((f) => `--${cliName(f)}`).join(", ")} cannot change it (only --frames, to extend the run)`);
+      }
+      const run = openRun(values.resume);
+      const environment = await startBackend();
+      const totalFrames = given.has("frames") ? (def.train.config(values) as { totalFrames?: unknown }).totalFrames : undefined;
+      run.update({ ...run.config, ...(typeof totalFrames === "number" ? { totalFrames } : {}) }, { ...environment });
+      await trainCommand(def.name, run, true, environment, def.run);
+      return;
+    }
     def.check?.(values);
-    await initBackend();
-    await trainCommand(def.name, values, def.train.config(values), def.run);
+    const config = def.train.config(values);
+    const environment = await startBackend();
+    const run = RunDirectory.create({ program: def.name, name: values.name, config: { ...config } as Record<string, unknown>, environment: { ...environment } });
+    await trainCommand(def.name, run, false, environment, def.run);
   };
+}
+
+/** The train flags named on the command line (camelCase), `--no-x` counting as `x`. */
+function givenFlags(argv: readonly string[], names: readonly string[]): Set<string> {
+  const byCli = new Map(names.map((n) => [cliName(n), n]));
+  const given = new Set<string>();
+  for (const arg of argv) {
+    if (!arg.startsWith("--")) continue;
+    const flag = arg.slice(2).split("=")[0]!;
+    const name = byCli.get(flag) ?? byCli.get(flag.replace(/^no-/, ""));
+    if (name !== undefined) given.add(name);
+  }
+  return given;
 }

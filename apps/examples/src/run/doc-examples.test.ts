@@ -3,13 +3,6 @@ import { describeDocExamples } from "../../../../test-support/doc-examples";
 const here = new URL(".", import.meta.url).pathname;
 const modules: Record<string, string[]> = {
   flags: ["configFlags", "defineFlags", "parseCommandLine", "parseFlags"],
-  "run-directory": ["RunDirectory"],
-  "reward-curve": ["writeRewardCurve"],
-  "episode-gif": ["EpisodeGif", "readGifInfo"],
-  "optimizer-state": ["restoreAdamState", "saveAdamState"],
-  "checkpoint-files": ["readCheckpoint", "writeCheckpoint"],
-  progress: ["Progress"],
-  "report-html": ["writeReport"],
 };
 
 // Examples import these modules as "./name" for the reader; they run from a scratch directory, so the

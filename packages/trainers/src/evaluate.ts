@@ -1,8 +1,7 @@
 import type { TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import type { ExplorationType } from "@tdrl/modules";
-import { SyncDataCollector } from "@tdrl/collectors";
-import type { QActor } from "./actor";
+import { SyncDataCollector, type ExplorationPolicy, type PolicyFn } from "@tdrl/collectors";
 import { EpisodeStats } from "./episode-stats";
 
 /** Summary of a greedy evaluation. */
@@ -14,24 +13,25 @@ export interface Evaluation {
 }
 
 /**
- * Plays `episodes` episodes greedily, all at once on a batched env made for it (`makeEnv(episodes, seed)`),
+ * Plays `episodes` episodes with a policy in its deterministic mode (greedy), all at once on a batched env made for it (`makeEnv(episodes, seed)`),
  * so evaluation never touches the training env's random streams. Each sub-env counts its first episode.
  * The env is stepped by a `SyncDataCollector` (one step per rollout, deterministic exploration).
  *
  * @example
- * import { Categorical, Rng } from "@tdrl/tensordict";
+ * import { HostArray, type TensorDict } from "@tdrl/tensordict";
  * import { CartPoleEnv } from "@tdrl/envs";
- * import { EGreedyModule } from "@tdrl/modules";
- * import { QActor } from "./actor";
- * import { mlpQNetwork } from "./q-network";
- * const qnet = mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: [16], dueling: false, rng: new Rng(0) });
- * const actor = new QActor(qnet, new EGreedyModule({ spec: new Categorical({ n: 2 }) }));
- * const result = evaluateGreedy((n, seed) => new CartPoleEnv({ batchSize: [n], seed }), actor, { episodes: 3, seed: 7 });
+ * // A fixed policy: push towards the side the pole leans to.
+ * const lean = (td: TensorDict) => {
+ *   const obs = td.getHost("observation").data;
+ *   td.set("action", HostArray.from("int32", [obs.length / 4], Array.from({ length: obs.length / 4 }, (_, i) => (obs[4 * i + 2]! > 0 ? 1 : 0))));
+ *   return td;
+ * };
+ * const result = evaluateGreedy((n, seed) => new CartPoleEnv({ batchSize: [n], seed }), lean, { episodes: 3, seed: 7 });
  * result.rewards.length; // 3
  */
 export function evaluateGreedy(
   makeEnv: (numEnvs: number, seed: number) => EnvBase,
-  actor: QActor,
+  actor: PolicyFn | ExplorationPolicy,
   options: { episodes: number; seed: number; returnScale?: number; maxSteps?: number; onStep?: (root: TensorDict, env: EnvBase) => void },
 ): Evaluation {
   const { episodes, seed } = options;
@@ -42,7 +42,7 @@ export function evaluateGreedy(
     const onStep = options.onStep;
     const policy = (root: TensorDict, exploration: ExplorationType) => {
       onStep?.(root, env);
-      return actor.forward(root, exploration);
+      return typeof actor === "function" ? actor(root, exploration) : actor.forward(root, exploration);
     };
     // One step per batch, so the last episode's end stops the play at once.
     const collector = new SyncDataCollector(env, policy, { framesPerBatch: episodes, explorationType: "deterministic" });

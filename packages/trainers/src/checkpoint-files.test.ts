@@ -109,8 +109,8 @@ describe("writeCheckpoint / readCheckpoint", () => {
   });
 
   it("always leaves one whole checkpoint when the writer is killed at any moment", async () => {
-    const fixture = fileURLToPath(new URL("./checkpoint-files-fixture.ts", import.meta.url));
-    const appDir = fileURLToPath(new URL("../..", import.meta.url));
+    const fixture = fileURLToPath(new URL("../test/checkpoint-files-fixture.ts", import.meta.url));
+    const appDir = fileURLToPath(new URL("..", import.meta.url));
     const seen = new Set<number>();
     for (const delayMs of [0, 60, 150]) {
       const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], { cwd: appDir, stdio: ["ignore", "pipe", "inherit"] });

@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Resvg, type ResvgRenderOptions } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
-import { writeSynced } from "./fs-sync";
-import type { MetricsRow } from "./run-directory";
+import type { TopLevelSpec } from "vega-lite";
+import { writeSynced } from "@tdrl/trainers";
+import type { MetricsRow } from "./logger";
 
 /** One line of the plot: a metrics column and its legend label. */
 export interface CurveSeries {
@@ -18,6 +17,10 @@ export interface RewardCurveOptions {
   frameKey?: string;
   /** Default: train_return as "train" and eval_return as "eval". */
   series?: readonly CurveSeries[];
+  /** y axis title (default "return"). */
+  yTitle?: string;
+  /** Log-scale y axis (for losses spanning decades). */
+  logY?: boolean;
   /** Plot area size in CSS pixels (default 640 x 320). */
   width?: number;
   height?: number;
@@ -42,7 +45,7 @@ export function rewardCurveSpec(rows: readonly MetricsRow[], options: RewardCurv
     if (typeof frames !== "number") continue;
     for (const s of series) {
       const v = row[s.column];
-      if (typeof v === "number" && Number.isFinite(v)) values.push({ frames, value: v, series: s.label });
+      if (typeof v === "number" && Number.isFinite(v) && !(options.logY === true && v <= 0)) values.push({ frames, value: v, series: s.label });
     }
   }
   const labels = series.map((s) => s.label);
@@ -56,7 +59,7 @@ export function rewardCurveSpec(rows: readonly MetricsRow[], options: RewardCurv
     mark: { type: "line", point: { size: 18 }, strokeWidth: 1.5 },
     encoding: {
       x: { field: "frames", type: "quantitative", title: frameKey },
-      y: { field: "value", type: "quantitative", title: "return" },
+      y: { field: "value", type: "quantitative", title: options.yTitle ?? "return", ...(options.logY === true ? { scale: { type: "log" as const } } : {}) },
       color: { field: "series", type: "nominal", title: null, scale: { domain: labels, range: COLORS.slice(0, labels.length) }, legend: { orient: "top-left" } },
       order: { field: "frames", type: "quantitative" },
     },
@@ -65,6 +68,8 @@ export function rewardCurveSpec(rows: readonly MetricsRow[], options: RewardCurv
 
 /** vega-lite -> vega -> SVG, headless (no canvas: vega estimates text widths). */
 export async function specToSvg(spec: TopLevelSpec): Promise<string> {
+  // Loaded on first use: vega is ESM-only with top-level await, which a CommonJS require of this package cannot load.
+  const [vega, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -114,10 +119,50 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
  * if (statSync(png).size < 1000) throw new Error("the plot is empty");
  */
 export async function writeRewardCurve(dir: string, rows: readonly MetricsRow[], options: RewardCurveOptions = {}): Promise<string> {
+  return writeMetricPlot(dir, "reward-curve", rows, options);
+}
+
+/**
+ * Writes `<name>.svg` and `<name>.png` into `dir`: the given metrics columns against frames (any
+ * `series`, e.g. loss, epsilon or frames/s); returns the PNG's path.
+ *
+ * @example
+ * import { mkdtempSync, statSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * const dir = mkdtempSync(join(tmpdir(), "plot-"));
+ * const rows = [{ frames: 1000, loss: 0.5 }, { frames: 2000, loss: 0.2 }, { frames: 3000, loss: 0.05 }];
+ * const png = await writeMetricPlot(dir, "loss", rows, { title: "TD loss", series: [{ column: "loss", label: "loss" }], yTitle: "loss", logY: true });
+ * statSync(png).size > 1000; // true
+ */
+export async function writeMetricPlot(dir: string, name: string, rows: readonly MetricsRow[], options: RewardCurveOptions = {}): Promise<string> {
+  if (!/^[\w.-]+$/.test(name)) throw new Error(`writeMetricPlot: name ${JSON.stringify(name)}: use letters, digits, "-", "_" and "."`);
   const svg = await specToSvg(rewardCurveSpec(rows, options));
   const png = svgToPng(svg, options.scale ?? 2);
-  writeSynced(join(dir, "reward-curve.svg"), svg);
-  const file = join(dir, "reward-curve.png");
+  writeSynced(join(dir, `${name}.svg`), svg);
+  const file = join(dir, `${name}.png`);
   writeSynced(file, png);
   return file;
+}
+
+/** The plots a run report shows besides the reward curve: file name, title, columns. */
+export const TRAINING_PLOTS: readonly { name: string; title: string; series: readonly CurveSeries[]; yTitle: string; logY?: boolean }[] = [
+  { name: "loss", title: "Loss", series: [{ column: "loss", label: "loss" }], yTitle: "loss (mean per row)", logY: true },
+  { name: "epsilon", title: "Exploration", series: [{ column: "eps", label: "epsilon" }], yTitle: "epsilon" },
+  { name: "frames-per-second", title: "Speed", series: [{ column: "frames_per_second", label: "frames/s" }], yTitle: "frames/s" },
+];
+
+/**
+ * Writes the reward curve and the `TRAINING_PLOTS` (loss, epsilon, frames/s) of a run's metrics into
+ * `dir`; returns the PNG files written, relative to `dir`, reward curve first. A plot with no data is skipped.
+ */
+export async function writeTrainingPlots(dir: string, rows: readonly MetricsRow[], title: string): Promise<string[]> {
+  await writeRewardCurve(dir, rows, { title: `${title}: return vs frames` });
+  const written = ["reward-curve.png"];
+  for (const p of TRAINING_PLOTS) {
+    if (!rows.some((r) => p.series.some((s) => typeof r[s.column] === "number" && Number.isFinite(r[s.column]) && !(p.logY === true && (r[s.column] as number) <= 0)))) continue;
+    await writeMetricPlot(dir, p.name, rows, { title: `${title}: ${p.title.toLowerCase()}`, series: p.series, yTitle: p.yTitle, ...(p.logY === true ? { logY: true } : {}) });
+    written.push(`${p.name}.png`);
+  }
+  return written;
 }

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
-import type { MetricsRow } from "./run-directory";
-import { fontOptions, rewardCurveSpec, specToSvg, svgToPng, writeRewardCurve } from "./reward-curve";
+import type { MetricsRow } from "./logger";
+import { fontOptions, rewardCurveSpec, specToSvg, svgToPng, writeRewardCurve } from "./metric-plot";
 
 const dir = mkdtempSync(join(tmpdir(), "reward-curve-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

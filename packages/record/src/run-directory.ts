@@ -1,10 +1,10 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { writeSynced } from "./fs-sync";
+import { writeSynced } from "@tdrl/trainers";
+import { CsvLogger } from "./csv-logger";
+import { JsonlLogger } from "./jsonl-logger";
+import type { Logger, MetricsRow } from "./logger";
 
-/** One metrics row: a value per column; a row may lack columns (e.g. eval_return between evaluations). */
-export type MetricsValue = number | string | boolean | null;
-export type MetricsRow = Record<string, MetricsValue>;
 export type RunConfig = Record<string, unknown>;
 
 export interface CreateRunOptions {
@@ -16,6 +16,8 @@ export interface CreateRunOptions {
   root?: string;
   /** Written to config.json. */
   config: RunConfig;
+  /** What the run runs on (backend, versions, commit), written to config.json beside the config. */
+  environment?: Record<string, unknown>;
   /** Column that counts progress, used to truncate metrics on resume (default "frames"). */
   frameKey?: string;
   /** Clock for the default name. */
@@ -35,7 +37,6 @@ const CSV = "metrics.csv";
  * import { mkdtempSync } from "node:fs";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
- * import { RunDirectory } from "./run-directory";
  *
  * const root = mkdtempSync(join(tmpdir(), "runs-"));
  * const run = RunDirectory.create({ root, program: "flagship", name: "demo", config: { lr: 1e-3 } });
@@ -46,17 +47,21 @@ const CSV = "metrics.csv";
  * resumed.truncateMetrics(1000);
  * if (resumed.readMetrics().length !== 1 || resumed.config.lr !== 1e-3) throw new Error("unexpected metrics");
  */
-export class RunDirectory {
-  private columns: string[];
+export class RunDirectory implements Logger {
+  private readonly jsonl: JsonlLogger;
+  private readonly csv: CsvLogger;
 
   private constructor(
     /** Absolute path of the run directory. */
     readonly path: string,
-    /** The run's configuration as written to config.json. */
-    readonly config: RunConfig,
+    /** The run's configuration as written to config.json (`update` changes it). */
+    public config: RunConfig,
     readonly frameKey: string,
+    /** What the run last ran on, as written to config.json (empty if not recorded). */
+    public environment: Record<string, unknown> = {},
   ) {
-    this.columns = readCsvHeader(join(path, CSV));
+    this.jsonl = new JsonlLogger(join(path, JSONL));
+    this.csv = new CsvLogger(join(path, CSV), () => this.jsonl.read());
   }
 
   /** Creates a new run directory; refuses to reuse an existing explicit name (use `open` to resume). */
@@ -79,8 +84,9 @@ export class RunDirectory {
     }
     if (typeof options.config !== "object" || options.config === null) throw new Error(`run config: expected an object, got ${String(options.config)}`);
     mkdirSync(path, { recursive: true });
-    writeSynced(join(path, CONFIG), `${JSON.stringify({ frameKey, config: options.config }, null, 2)}\n`);
-    return new RunDirectory(path, options.config, frameKey);
+    const run = new RunDirectory(path, options.config, frameKey, options.environment ?? {});
+    run.writeConfig();
+    return run;
   }
 
   /** Opens an existing run (for `--resume` and `eval`); reads config.json. */
@@ -97,7 +103,8 @@ export class RunDirectory {
     if (typeof parsed.frameKey !== "string" || typeof parsed.config !== "object" || parsed.config === null) {
       throw new Error(`${file}: expected { frameKey, config }, got keys ${JSON.stringify(Object.keys(parsed))}`);
     }
-    const run = new RunDirectory(dir, parsed.config as RunConfig, parsed.frameKey);
+    const environment = (parsed as { environment?: unknown }).environment;
+    const run = new RunDirectory(dir, parsed.config as RunConfig, parsed.frameKey, typeof environment === "object" && environment !== null ? (environment as Record<string, unknown>) : {});
     run.repair();
     return run;
   }
@@ -107,12 +114,23 @@ export class RunDirectory {
    * are not one atomic step): cut the jsonl back to whole rows and rebuild the csv from it.
    */
   private repair(): void {
-    const file = join(this.path, JSONL);
-    if (!existsSync(file)) return;
-    const rows = this.readMetrics();
-    const text = readFileSync(file, "utf8");
-    if (text !== "" && !text.endsWith("\n")) writeSynced(file, rows.map(toJsonLine).join(""));
-    this.writeCsv(rows);
+    if (!existsSync(this.jsonl.file)) return;
+    const rows = this.jsonl.read();
+    if (this.jsonl.needsRepair()) this.jsonl.rewrite(rows);
+    this.csv.rewrite(rows);
+  }
+
+  /** Replaces config.json's config and environment (atomically), e.g. a resume extending the run. */
+  update(config: RunConfig, environment: Record<string, unknown> = this.environment): void {
+    if (typeof config !== "object" || config === null) throw new Error(`run config: expected an object, got ${String(config)}`);
+    this.config = config;
+    this.environment = environment;
+    this.writeConfig();
+  }
+
+  private writeConfig(): void {
+    const environment = Object.keys(this.environment).length > 0 ? { environment: this.environment } : {};
+    writeSynced(join(this.path, CONFIG), `${JSON.stringify({ frameKey: this.frameKey, config: this.config, ...environment }, null, 2)}\n`);
   }
 
   /** The run's name (its directory's name). */
@@ -131,15 +149,13 @@ export class RunDirectory {
     if (typeof frames !== "number" || !Number.isFinite(frames)) {
       throw new Error(`metrics row: "${this.frameKey}" must be a finite number, got ${JSON.stringify(frames)}`);
     }
-    const line = toJsonLine(row);
-    const fresh = Object.keys(row).filter((k) => !this.columns.includes(k));
-    appendFileSync(join(this.path, JSONL), line);
-    if (fresh.length > 0) {
-      this.columns = [...this.columns, ...fresh];
-      this.writeCsv(this.readMetrics());
-    } else {
-      appendFileSync(join(this.path, CSV), csvLine(this.columns.map((c) => row[c])));
-    }
+    this.jsonl.log(row);
+    this.csv.log(row);
+  }
+
+  /** `Logger`: the same as `appendMetrics`. */
+  log(row: MetricsRow): void {
+    this.appendMetrics(row);
   }
 
   /**
@@ -147,21 +163,7 @@ export class RunDirectory {
    * one row that was never fully written); a malformed line elsewhere is an error naming the line.
    */
   readMetrics(): MetricsRow[] {
-    const file = join(this.path, JSONL);
-    if (!existsSync(file)) return [];
-    const text = readFileSync(file, "utf8");
-    const lines = text.split("\n");
-    lines.pop(); // "" after the last newline, or a row a crash cut short mid-append: never fully written
-    const rows: MetricsRow[] = [];
-    lines.forEach((line, i) => {
-      if (line === "") return;
-      try {
-        rows.push(fromJson(JSON.parse(line) as MetricsRow));
-      } catch (e) {
-        throw new Error(`${file}:${i + 1}: corrupt metrics row (${(e as Error).message})`);
-      }
-    });
-    return rows;
+    return this.jsonl.read();
   }
 
   /**
@@ -169,80 +171,11 @@ export class RunDirectory {
    * an interrupted last line; both files are rewritten atomically.
    */
   truncateMetrics(frames: number): void {
-    const rows = this.readMetrics().filter((r) => (r[this.frameKey] as number) <= frames);
-    writeSynced(join(this.path, JSONL), rows.map(toJsonLine).join(""));
-    this.writeCsv(rows);
-  }
-
-  private writeCsv(rows: readonly MetricsRow[]): void {
-    const seen = new Set(this.columns);
-    for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
-    this.columns = [...seen];
-    const body = rows.map((r) => csvLine(this.columns.map((c) => r[c]))).join("");
-    writeSynced(join(this.path, CSV), this.columns.length === 0 ? "" : csvLine(this.columns) + body);
+    this.csv.rewrite(this.jsonl.truncate(frames, this.frameKey));
   }
 }
 
 /** `YYYYMMDD-HHMMSS` in UTC: sortable and free of characters shells or Windows dislike. */
 function timestamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
-// JSON has no NaN / Infinity; a diverged loss is worth keeping, so they travel as strings and come back as numbers.
-const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, "-Infinity": -Infinity };
-
-function toJsonLine(row: MetricsRow): string {
-  return `${JSON.stringify(row, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v))}\n`;
-}
-
-function fromJson(row: MetricsRow): MetricsRow {
-  if (typeof row !== "object" || row === null || Array.isArray(row)) throw new Error("not a JSON object");
-  for (const [k, v] of Object.entries(row)) if (typeof v === "string" && v in NON_FINITE) row[k] = NON_FINITE[v]!;
-  return row;
-}
-
-function csvLine(values: readonly (MetricsValue | undefined)[]): string {
-  return `${values.map(csvField).join(",")}\n`;
-}
-
-function csvField(v: MetricsValue | undefined): string {
-  if (v === undefined || v === null) return "";
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function readCsvHeader(file: string): string[] {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, "utf8");
-  const end = text.indexOf("\n");
-  if (end <= 0) return [];
-  return parseCsvLine(text.slice(0, end));
-}
-
-/** Splits one CSV line (RFC 4180 quoting). */
-export function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = "";
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) throw new Error(`CSV line ${JSON.stringify(line)}: unterminated quote`);
-        field += line.slice(i, q);
-        i = q + 1;
-        if (line[i] !== '"') break;
-        field += '"';
-        i++;
-      }
-    } else {
-      const c = line.indexOf(",", i);
-      field = line.slice(i, c < 0 ? line.length : c);
-      i = c < 0 ? line.length : c;
-    }
-    out.push(field);
-    if (i >= line.length) return out;
-    i++; // the comma
-  }
 }

@@ -1,4 +1,5 @@
-import type { HostArray } from "@tdrl/tensordict";
+import { writeFileSync } from "node:fs";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import * as gifencModule from "gifenc";
 import type { GifStream, Palette } from "gifenc";
 
@@ -200,4 +201,102 @@ export function readGifInfo(bytes: Uint8Array): GifInfo {
       frames++;
     } else fail(`unknown block 0x${block.toString(16)}`, i);
   }
+}
+
+/** An env that draws itself: `render(i)` returns sub-env `i`'s frame as uint8 `[H, W, 3|4]` (e.g. `CartPoleEnv`). */
+export interface Renderable {
+  render(index?: number): HostArray<"uint8">;
+}
+
+export interface VideoRecorderOptions extends EpisodeGifOptions {
+  /** Key of the observation frames used when the env cannot render (default "pixels"). */
+  pixelsKey?: string;
+  /** Which sub-env of a batched env or record to film (default 0). */
+  index?: number;
+}
+
+/**
+ * Films an episode into an animated GIF (TorchRL's `VideoRecorder`): `capture(root, env)` takes one frame
+ * per step, from `env.render(index)` when the env (or one it wraps, through `baseEnv`) can render, else
+ * from the record's pixel observation (`[C, H, W]` or `[H, W, C]`, uint8 or float in [0, 1], grey or RGB).
+ * Use it as the `onStep` of `evaluateGreedy`, then `save(file)`.
+ *
+ * @example
+ * import { HostArray, TensorDict } from "@tdrl/tensordict";
+ * const video = new VideoRecorder({ downscale: 1 });
+ * for (let t = 0; t < 5; t++) {
+ *   const pixels = HostArray.from("float32", [1, 8, 8], Array.from({ length: 64 }, (_, i) => ((i + t) % 8) / 8));
+ *   video.capture(new TensorDict({ pixels }, []));
+ * }
+ * readGifInfo(video.finish()).frames; // 5
+ */
+export class VideoRecorder {
+  private readonly gif: EpisodeGif;
+  private readonly pixelsKey: string;
+  private readonly index: number;
+
+  constructor(options: VideoRecorderOptions = {}) {
+    this.gif = new EpisodeGif(options);
+    this.pixelsKey = options.pixelsKey ?? "pixels";
+    this.index = options.index ?? 0;
+    if (!(Number.isInteger(this.index) && this.index >= 0)) throw new Error(`VideoRecorder: index must be an integer >= 0, got ${String(this.index)}`);
+  }
+
+  /** Frames captured so far. */
+  get frames(): number {
+    return this.gif.frames;
+  }
+
+  /** Adds the current frame of `env` (rendered) or of `root` (its pixels). */
+  capture(root: TensorDict, env?: object): void {
+    const drawn = env === undefined ? null : renderable(env);
+    if (drawn !== null) return this.gif.addFrame(drawn.render(this.index));
+    if (!root.has(this.pixelsKey)) throw new Error(`VideoRecorder.capture: the env cannot render and the record has no "${this.pixelsKey}" (keys: ${root.keys({ nested: true, leavesOnly: true }).join(", ")})`);
+    const pixels = root.get(this.pixelsKey) as HostArray;
+    this.gif.addFrame(toRgb(pixels, root.batchSize.length, this.index));
+  }
+
+  /** The GIF's bytes. */
+  finish(): Uint8Array {
+    return this.gif.finish();
+  }
+
+  /** Writes the GIF to `file`; returns the number of frames. */
+  save(file: string): number {
+    writeFileSync(file, this.finish());
+    return this.frames;
+  }
+}
+
+/** `env`, or an env it wraps (`baseEnv`), that has `render()`. */
+function renderable(env: object): Renderable | null {
+  let e: object | undefined = env;
+  while (e !== undefined) {
+    if (typeof (e as Partial<Renderable>).render === "function") return e as Renderable;
+    e = (e as { baseEnv?: object }).baseEnv;
+  }
+  return null;
+}
+
+/** One frame of a pixel observation as uint8 `[H, W, 3]`. */
+function toRgb(pixels: HostArray, batchDims: number, index: number): HostArray<"uint8"> {
+  const shape = pixels.shape.slice(batchDims);
+  const per = shape.reduce((a, b) => a * b, 1);
+  const offset = batchDims === 0 ? 0 : index * per;
+  if (shape.length !== 3 || offset + per > pixels.data.length) throw new Error(`VideoRecorder.capture: pixels of shape [${pixels.shape.join(", ")}] are not [..., C, H, W] or [..., H, W, C] frames with sub-env ${index}`);
+  const chw = shape[0] === 1 || shape[0] === 3;
+  const [c, h, w] = chw ? [shape[0]!, shape[1]!, shape[2]!] : [shape[2]!, shape[0]!, shape[1]!];
+  if (c !== 1 && c !== 3) throw new Error(`VideoRecorder.capture: expected 1 or 3 channels, got shape [${shape.join(", ")}]`);
+  const scale = pixels.dtype === "uint8" ? 1 : 255;
+  const out = new HostArray("uint8", [h, w, 3]);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < 3; k++) {
+        const ch = c === 1 ? 0 : k;
+        const v = pixels.data[offset + (chw ? (ch * h + y) * w + x : (y * w + x) * c + ch)]!;
+        out.data[(y * w + x) * 3 + k] = Math.max(0, Math.min(255, Math.round(v * scale)));
+      }
+    }
+  }
+  return out;
 }

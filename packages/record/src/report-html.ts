@@ -1,15 +1,20 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { writeSynced } from "./fs-sync";
+import { writeSynced } from "@tdrl/trainers";
+import { TRAINING_PLOTS } from "./metric-plot";
 
 export interface ReportOptions {
   title: string;
   /** The run's configuration; nested objects become dotted keys in the table. */
   config: Record<string, unknown>;
+  /** What the run ran on (backend, Node, tdrl version, git commit), shown as a table. */
+  environment?: Record<string, unknown>;
   /** Headline figures (frames, wall time, best eval, ...), in the order given. */
   summary: Record<string, string | number>;
   /** Reward-curve image, relative to the report (default "reward-curve.png"); null: none yet. */
   curve?: string | null;
+  /** More plots (loss, epsilon, frames/s, ...): image and caption, relative to the report. Default: those of `TRAINING_PLOTS` that exist. */
+  plots?: readonly { src: string; caption: string }[];
   /** Episode GIF, relative to the report (default "episode.gif"); null: none. */
   gif?: string | null;
   /** Caption under the GIF (default "A greedy episode of the trained agent"). */
@@ -38,6 +43,9 @@ export function renderReportHtml(options: ReportOptions): string {
     curve === null ? "" : `<figure><img id="reward-curve" src="${escapeAttr(curve)}" alt="Return vs frames (train and greedy eval)" width="720"><figcaption>Return vs frames</figcaption></figure>`,
     gif === null ? "" : `<figure><img id="episode" src="${escapeAttr(gif)}" alt="${escapeAttr(options.gifCaption ?? "A greedy episode of the trained agent")}"><figcaption>${escapeHtml(options.gifCaption ?? "A greedy episode of the trained agent")}</figcaption></figure>`,
   ].filter((f) => f !== "");
+  const plots = (options.plots ?? [])
+    .map((p) => `<figure><img class="plot" src="${escapeAttr(p.src)}" alt="${escapeAttr(p.caption)}" width="480"><figcaption>${escapeHtml(p.caption)}</figcaption></figure>`)
+    .join("\n    ");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -70,6 +78,8 @@ export function renderReportHtml(options: ReportOptions): string {
   <section class="media">
     ${figures.join("\n    ")}
   </section>
+  ${plots === "" ? "" : `<h2>Training</h2>\n  <section class="media">\n    ${plots}\n  </section>`}
+  ${options.environment === undefined ? "" : `<h2>Environment</h2>\n  <table id="environment">\n        ${flatten(options.environment).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n        ")}\n  </table>`}
   <h2>Configuration</h2>
   <table>
         ${config}
@@ -103,6 +113,7 @@ export function writeReport(dir: string, options: ReportOptions): string {
     renderReportHtml({
       ...options,
       curve: options.curve === undefined ? present("reward-curve.png") : options.curve,
+      plots: options.plots ?? TRAINING_PLOTS.filter((p) => present(`${p.name}.png`) !== null).map((p) => ({ src: `${p.name}.png`, caption: `${p.title}: ${p.yTitle} vs frames` })),
       gif: options.gif === undefined ? present("episode.gif") : options.gif,
       links: options.links ?? ["config.json", "metrics.csv", "metrics.jsonl"].filter((f) => present(f) !== null),
     }),

@@ -1,7 +1,7 @@
 import { CartPoleEnv } from "@tdrl/envs";
 import { HostArray } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { EpisodeGif, readGifInfo } from "./episode-gif";
+import { EpisodeGif, readGifInfo } from "./video-recorder";
 
 /** A test-only GIF decoder (global palette, LZW), so the tests compare pixels rather than trust the encoder. */
 function decodeGif(bytes: Uint8Array): { width: number; height: number; frames: Uint8Array[] } {

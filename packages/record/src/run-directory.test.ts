@@ -2,7 +2,8 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RunDirectory, parseCsvLine } from "./run-directory";
+import { RunDirectory } from "./run-directory";
+import { parseCsvLine } from "./csv-logger";
 
 let root: string;
 beforeEach(() => {

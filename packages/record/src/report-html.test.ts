@@ -5,10 +5,10 @@ import { pathToFileURL } from "node:url";
 import { CartPoleEnv } from "@tdrl/envs";
 import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
-import { EpisodeGif, readGifInfo } from "./episode-gif";
-import { writeSynced } from "./fs-sync";
+import { EpisodeGif, readGifInfo } from "./video-recorder";
+import { writeSynced } from "@tdrl/trainers";
 import { renderReportHtml, writeReport } from "./report-html";
-import { writeRewardCurve } from "./reward-curve";
+import { writeRewardCurve } from "./metric-plot";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Without these, chromium waits on network services this closed network never answers.

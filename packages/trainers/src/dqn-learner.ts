@@ -4,6 +4,7 @@ import type { TensorDictReplayBuffer } from "@tdrl/buffers";
 import { clipGradNorm, type DQNLoss } from "@tdrl/losses";
 import { nStepTransitions } from "./n-step";
 import type { TargetSync } from "./target-sync";
+import type { Learner, UpdateContext, UpdateStats } from "./trainer";
 
 export interface DqnLearnerOptions {
   loss: DQNLoss;
@@ -22,13 +23,6 @@ export interface DqnLearnerOptions {
   prioritized: boolean;
 }
 
-/** What one gradient step measured. */
-export interface UpdateStats {
-  loss: number;
-  gradNorm: number;
-  meanTdError: number;
-}
-
 /**
  * One DQN gradient step per `update()`: sample from the buffer, optional n-step targets, loss, gradient
  * clipping, Adam, priorities, target sync. Everything runs inside `tf.tidy` / `tf.variableGrads` and is
@@ -39,9 +33,9 @@ export interface UpdateStats {
  * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
  * import { LazyTensorStorage, RandomSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
  * import { DQNLoss } from "@tdrl/losses";
- * import { mlpQNetwork } from "./q-network";
+ * import { MLP, TensorDictModule } from "@tdrl/modules";
  * import { TargetSync } from "./target-sync";
- * const loss = new DQNLoss(mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: [8], dueling: false, rng: new Rng(0) }));
+ * const loss = new DQNLoss(new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [8], rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] }));
  * const buffer = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(64, { ndim: 2 }), sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 8 });
  * const f = (...s: number[]) => HostArray.zeros("float32", s);
  * const b = () => HostArray.zeros("bool", [1, 16, 1]);
@@ -49,7 +43,7 @@ export interface UpdateStats {
  * const learner = new DqnLearner({ loss, buffer, optimizer: tf.train.adam(1e-3), targetSync: new TargetSync(loss, { kind: "hard", everyUpdates: 5 }), gradClip: 10, nStep: 1, gamma: 0.99, obsKeys: ["observation"], prioritized: false });
  * learner.update().loss; // a finite number
  */
-export class DqnLearner {
+export class DqnLearner implements Learner {
   readonly options: DqnLearnerOptions;
   private count = 0;
 
@@ -66,10 +60,12 @@ export class DqnLearner {
     this.count = updates;
   }
 
-  update(): UpdateStats {
-    const { loss, buffer, optimizer, gradClip, nStep, gamma, obsKeys } = this.options;
+  /** One gradient step; `context.processBatch` (a trainer's "processOptimBatch" hooks) sees the sampled batch before the loss. */
+  update(context?: Pick<UpdateContext, "processBatch">): UpdateStats {
+    const { buffer, nStep, gamma, obsKeys } = this.options;
     const batch = buffer.sample();
     if (nStep > 1) nStepTransitions(buffer.storage, (batch.get("index") as HostArray).data as Int32Array, batch, { n: nStep, gamma, obsKeys });
+    context?.processBatch(batch);
     const stats = this.step(batch);
     if (this.options.prioritized) buffer.updateTensorDictPriority(batch);
     this.count += 1;

@@ -11,6 +11,11 @@ export interface CheckpointContents {
   dirs?: Record<string, (dir: string) => void>;
 }
 
+export interface WriteCheckpointOptions {
+  /** Move the checkpoint this one replaces here (a whole, verified checkpoint) instead of deleting it: how older ones are kept. */
+  keepPrevious?: string;
+}
+
 type ArrayDType = "float32" | "float64" | "int32" | "uint32" | "uint8";
 interface FileEntry {
   file: string;
@@ -48,7 +53,7 @@ const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32
  * const weights = ckpt.array("weights", Float32Array);
  * if (weights[1] !== -1 || (ckpt.json("counters") as { frames: number }).frames !== 1000) throw new Error("bad checkpoint");
  */
-export function writeCheckpoint(dir: string, contents: CheckpointContents): void {
+export function writeCheckpoint(dir: string, contents: CheckpointContents, options: WriteCheckpointOptions = {}): void {
   const names = [...Object.keys(contents.json ?? {}), ...Object.keys(contents.arrays ?? {}), ...Object.keys(contents.dirs ?? {})];
   const bad = names.find((n) => !/^[A-Za-z0-9][\w.-]*$/.test(n) || n === MANIFEST);
   if (bad !== undefined) throw new Error(`writeCheckpoint: entry name ${JSON.stringify(bad)}: use letters, digits, "_", "-" and "." (not "${MANIFEST}")`);
@@ -103,6 +108,11 @@ export function writeCheckpoint(dir: string, contents: CheckpointContents): void
       throw e;
     }
     syncDir(dirname(dir));
+    if (options.keepPrevious !== undefined && existsSync(old)) {
+      rmSync(options.keepPrevious, { recursive: true, force: true });
+      renameSync(old, options.keepPrevious);
+      syncDir(dirname(options.keepPrevious));
+    }
     rmSync(old, { recursive: true, force: true });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
@@ -185,6 +195,13 @@ export class Checkpoint {
     const v = this.jsonEntries.get(name);
     if (v === undefined) throw this.missing(name, "json");
     return v;
+  }
+
+  /** An array entry whatever its type. */
+  anyArray(name: string): StateArray {
+    const a = this.arrayEntries.get(name);
+    if (a === undefined) throw this.missing(name, "array");
+    return a;
   }
 
   array<A extends StateArray>(name: string, type: { new (n: number): A; name: string }): A {

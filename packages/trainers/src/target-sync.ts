@@ -16,8 +16,8 @@ export type TargetSyncConfig =
  * @example
  * import { Rng } from "@tdrl/tensordict";
  * import { DQNLoss } from "@tdrl/losses";
- * import { mlpQNetwork } from "./q-network";
- * const loss = new DQNLoss(mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: [8], dueling: false, rng: new Rng(0) }));
+ * import { MLP, TensorDictModule } from "@tdrl/modules";
+ * const loss = new DQNLoss(new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [8], rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] }));
  * const sync = new TargetSync(loss, { kind: "hard", everyUpdates: 10 });
  * sync.afterUpdate(10); // true: copied
  */

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeCheckpoint } from "./checkpoint-files";
+import { writeCheckpoint } from "../src/checkpoint-files";
 
 const dir = process.argv[2]!;
 const big = new Float32Array(256 * 1024);

@@ -1,0 +1,57 @@
+import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { ObservationNorm, ToTensorImage } from "@tdrl/transforms";
+
+/**
+ * Stores pixel observations as the 8-bit frames they came from, and rebuilds the env's float32 values at
+ * sample time, bit for bit: the env maps a frame `u` to `norm(toTensorImage(u))`; `encode` inverts that
+ * (`round((f * scale + loc) * 255)`) and checks that decoding gives back every float exactly (else it
+ * throws: the values were not 8-bit frames), so replay stores 1 byte a pixel instead of 4 and learning
+ * sees the same numbers. One channel (grey frames, one loc and scale).
+ *
+ * @example
+ * import { HostArray, TensorDict } from "@tdrl/tensordict";
+ * import { ObservationNorm, ToTensorImage } from "@tdrl/transforms";
+ * const norm = new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: 0.4, scale: 0.2 });
+ * const frames = new TensorDict({ pixels: HostArray.from("uint8", [2, 2, 1], [0, 100, 200, 255]) }, []);
+ * const floats = norm.forward(new ToTensorImage().forward(frames)).getHost("pixels") as HostArray<"float32">;
+ * const codec = new BytePixels(norm);
+ * const bytes = codec.encode(floats);
+ * bytes.data; // Uint8Array [0, 100, 200, 255]
+ * codec.decode(bytes).data.every((v, i) => Object.is(v, floats.data[i])); // true
+ */
+export class BytePixels {
+  private readonly toImage = new ToTensorImage({ inKeys: ["pixels"] });
+  private readonly norm: ObservationNorm;
+  private readonly loc: number;
+  private readonly scale: number;
+
+  constructor(fitted: ObservationNorm) {
+    const loc = fitted.loc;
+    const scale = fitted.scale;
+    if (loc === null || scale === null || loc.data.length !== 1 || scale.data.length !== 1 || !fitted.standardNormal) {
+      throw new Error("BytePixels: needs a fitted standard-normal ObservationNorm with one loc and one scale (grey frames)");
+    }
+    this.loc = loc.data[0]!;
+    this.scale = scale.data[0]!;
+    this.norm = new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc, scale });
+  }
+
+  /** The env's float32 pixels as the 8-bit frames they came from; throws if decoding would not give them back exactly. */
+  encode(pixels: HostArray): HostArray<"uint8"> {
+    if (pixels.dtype !== "float32") throw new Error(`BytePixels.encode: expected float32 pixels, got ${pixels.dtype}`);
+    const f = pixels.data as Float32Array;
+    const bytes = new HostArray("uint8", [...pixels.shape]);
+    for (let i = 0; i < f.length; i++) bytes.data[i] = Math.max(0, Math.min(255, Math.round((f[i]! * this.scale + this.loc) * 255)));
+    const back = this.decode(bytes).data;
+    for (let i = 0; i < f.length; i++) {
+      if (!Object.is(back[i], f[i])) throw new Error(`BytePixels.encode: pixel ${i} (${f[i]}) is not an 8-bit frame value after ToTensorImage and ObservationNorm`);
+    }
+    return bytes;
+  }
+
+  /** The float32 pixels the env made of these frames: ToTensorImage, then the ObservationNorm. */
+  decode(bytes: HostArray): HostArray<"float32"> {
+    const td = new TensorDict({ pixels: bytes }, []);
+    return this.norm.forward(this.toImage.forward(td)).getHost("pixels") as HostArray<"float32">;
+  }
+}
