@@ -43,6 +43,9 @@ describe("the playground in headless Chromium", () => {
 
   beforeAll(async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing in CI: .ci/run's chromium phase should have installed it`).toBe(true);
+    // The page imports the built packages (their browser entries), as an app depending on them would.
+    const unbuilt = ["tensordict", "envs", "transforms", "buffers", "modules", "losses", "collectors"].filter((p) => !existsSync(join(appDir, "..", "..", "packages", p, "dist")));
+    expect(unbuilt, `packages without dist/: run \`npm run build\` first`).toEqual([]);
     const outDir = join(profile, "dist");
     await build({ root: appDir, logLevel: "error", build: { outDir, emptyOutDir: true } });
     ({ server, url } = await serveStatic(outDir));

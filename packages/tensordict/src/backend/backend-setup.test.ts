@@ -207,6 +207,25 @@ describe("initBackendWith: the browser platform", () => {
     expect(loader.calls).toEqual(["@tensorflow/tfjs-backend-wasm"]);
   });
 
+  it("passes over a software-rendered WebGL on auto, naming the renderer", async () => {
+    // What headless Chromium without a GPU offers: a WebGL context rendered by SwiftShader.
+    const g = globalThis as { OffscreenCanvas?: unknown };
+    g.OffscreenCanvas = class {
+      getContext() {
+        return { RENDERER: 0x1f01, getExtension: () => null, getParameter: () => "Google SwiftShader" };
+      }
+    };
+    try {
+      const loader = fakeLoader("absent", "absent");
+      const report = await initBackendWith({}, browserDeps(loader));
+      expect(report.backend).toBe("wasm");
+      expect(report.skipped[1]).toEqual({ backend: "webgl", reason: "WebGL is software-rendered here (Google SwiftShader), slower than wasm" });
+      expect(loader.calls).toEqual(["@tensorflow/tfjs-backend-wasm"]);
+    } finally {
+      delete g.OffscreenCanvas;
+    }
+  });
+
   it("refuses a Node-only backend in a browser and a browser-only one in Node, naming both", async () => {
     await expect(initBackendWith({ prefer: "tensorflow" }, browserDeps(fakeLoader("present", "present")))).rejects.toThrow(
       `Backend "tensorflow" was requested by initBackend({ prefer: "tensorflow" }) but it runs only in Node, not in a browser.`,
