@@ -110,6 +110,8 @@ export interface ApexOptions {
   publishEvery: number;
   framesPerBatch: number;
   seed: number;
+  /** Actors wait while this many batches wait unread (0: never wait, Ape-X's free-running actors). */
+  maxUnread: number;
 }
 
 /** Trains; returns the greedy evaluation and the run's transport figures. */
@@ -137,7 +139,7 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
   const collector = new DistributedCollector(
     { module: self, exportName: "apexEnv", args },
     { module: self, exportName: "apexPolicy", args },
-    { redis: url, run: o.run, framesPerBatch: o.framesPerBatch, totalFrames: o.frames, replayBuffer: buffer, postproc: (b) => b.flatten(), policyWeights: qnet, priority: { module: self, exportName: "apexPriority", args }, seed: o.seed },
+    { redis: url, run: o.run, framesPerBatch: o.framesPerBatch, totalFrames: o.frames, replayBuffer: buffer, postproc: (b) => b.flatten(), policyWeights: qnet, priority: { module: self, exportName: "apexPriority", args }, seed: o.seed, maxUnread: o.maxUnread === 0 ? null : o.maxUnread },
   );
   await collector.start();
   await collector.updatePolicyWeights(undefined, 1);
@@ -161,7 +163,7 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
       // Version = update count, so the policy lag reads in updates.
       if (updates % o.publishEvery === 0) await collector.updatePolicyWeights(undefined, updates);
     }
-    if (frames - lastLog >= 5000) {
+    if (frames - lastLog >= 2000) {
       lastLog = frames;
       const s = collector.stats;
       const secs = (performance.now() - started) / 1000;
@@ -183,7 +185,7 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
 function greedyReturn(qnet: TensorDictModuleBase, episodes: number, seed: number): number {
   const env = new CartPoleEnv({ batchSize: [episodes], seed });
   const policy = new ApexActorPolicy(qnet, new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: 0, epsEnd: 0, annealingNumSteps: 1, rng: new Rng(0) }));
-  const rollout = env.rollout(500, (td) => policy.forward(td, "deterministic"), { breakWhenAnyDone: false, autoReset: false });
+  const rollout = env.rollout(500, (td) => policy.forward(td, "deterministic"), { breakWhenAnyDone: false });
   const reward = rollout.getHost(["next", "reward"]).data;
   const done = rollout.getHost(["next", "done"]).data;
   const steps = rollout.batchSize[1]!;
@@ -199,7 +201,7 @@ function greedyReturn(qnet: TensorDictModuleBase, episodes: number, seed: number
 }
 
 function parse(argv: string[]): ApexOptions {
-  const o: ApexOptions = { actors: 2, redis: null, run: "apex", frames: 50_000, publishEvery: 50, framesPerBatch: 64, seed: 0 };
+  const o: ApexOptions = { actors: 2, redis: null, run: "apex", frames: 50_000, publishEvery: 50, framesPerBatch: 64, seed: 0, maxUnread: 8 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i]!, argv[i + 1]];
     if (value === undefined) throw new Error(`apex: ${flag} needs a value`);
@@ -215,7 +217,8 @@ function parse(argv: string[]): ApexOptions {
     else if (flag === "--publish-every") o.publishEvery = Math.max(1, int());
     else if (flag === "--frames-per-batch") o.framesPerBatch = Math.max(4, int());
     else if (flag === "--seed") o.seed = int();
-    else throw new Error(`apex: unknown flag ${flag}; flags: --actors N --redis URL --run NAME --frames N --publish-every K --frames-per-batch N --seed S`);
+    else if (flag === "--max-unread") o.maxUnread = int();
+    else throw new Error(`apex: unknown flag ${flag}; flags: --actors N --redis URL --run NAME --frames N --publish-every K --frames-per-batch N --seed S --max-unread N`);
   }
   if (o.framesPerBatch % 4 !== 0) throw new Error(`apex: --frames-per-batch must be a multiple of 4 (the actors' envs), got ${o.framesPerBatch}`);
   return o;

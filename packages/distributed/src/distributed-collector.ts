@@ -25,6 +25,12 @@ export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptio
   policyWeights?: HasParameters;
   /** The stream holds about this many entries at most (XADD MAXLEN ~); older unread batches are dropped. Default 10 000. */
   maxStreamLength?: number;
+  /**
+   * Backpressure: actors pause while more than this many entries wait unread by the learner's group, so on
+   * a shared machine they do not take the learner's CPU to make batches that would only be trimmed.
+   * Default null: actors never wait (Ape-X), and the stream cap drops what the learner cannot keep up with.
+   */
+  maxUnread?: number | null;
   /** Messages over this many bytes are refused by actors (before sending) and by the learner. Default 32 MiB. */
   maxMessageBytes?: number;
   /**
@@ -166,6 +172,8 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       initRandomFrames,
       maxStreamLength,
       maxMessageBytes,
+      group: o.group ?? "learner",
+      maxUnread: o.maxUnread === undefined || o.maxUnread === null ? null : int("maxUnread", 0, 1),
     };
     this.counters = { batches: 0, frames: 0, bytes: 0, recovered: 0, rejected: { version: 0, foreign: 0, schema: 0, truncated: 0, size: 0, malformed: 0, trimmed: 0 }, weightsVersion: 0, lastPolicyLag: 0, meanPolicyLag: 0, framesByActor: {} };
     const onEvent = o.onEvent ?? ((e: DistributedEvent) => e.kind === "rejected" && console.warn(`${what}: refused stream entry ${e.entry.id} (${e.entry.reason}): ${e.entry.message}`));
