@@ -15,7 +15,7 @@ import { CartPoleEnv } from "@tdrl/envs";
 import { loadWeights, readSafetensorsHeader } from "@tdrl/modules";
 import { mlpQNetwork } from "../../examples/src/core/q-network";
 import { QActor } from "../../examples/src/core/actor";
-import { evaluateGreedy } from "../../examples/src/core/evaluate";
+import { evaluateGreedy } from "@tdrl/trainers";
 import { EGreedyModule } from "@tdrl/modules";
 import { Categorical } from "@tdrl/tensordict";
 import { CHROMIUM, launchChromium } from "./chromium";

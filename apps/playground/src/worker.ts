@@ -6,7 +6,7 @@ import { CartPoleEnv } from "@tdrl/envs";
 import { SyncDataCollector } from "@tdrl/collectors";
 import { saveWeights } from "@tdrl/modules";
 import { buildDqn, type DqnRun } from "../../examples/src/core/build-dqn";
-import { EpisodeStats } from "../../examples/src/core/episode-stats";
+import { EpisodeStats } from "@tdrl/trainers";
 import { mlpQNetwork } from "../../examples/src/core/q-network";
 import { configFor, SOLVED_AT, weightsMetadata } from "./settings";
 import { WASM_PATHS } from "./wasm-paths";
@@ -65,7 +65,7 @@ class Session {
     if (!random) built.actor.explore.step(collector.framesPerBatch);
     stats.add(batch);
     const returns = stats.takeEpisodes().map((e) => e.reward);
-    if (returns.length > 0) built.onEpisodes?.(this.episodes, this.episodes + returns.length);
+    if (returns.length > 0) built.targetSync.afterEpisodes(this.episodes, this.episodes + returns.length);
     this.episodes += returns.length;
     if (this.frames >= config.initRandomFrames) {
       const owed = Math.floor(this.frames * config.updatesPerFrame) - Math.floor(config.initRandomFrames * config.updatesPerFrame);
