@@ -1,6 +1,7 @@
 import type { Rng, RngState, TensorDict } from "@tdrl/tensordict";
 import type { ReplayBuffer } from "@tdrl/buffers";
 import type { CollectorState, SyncDataCollector } from "@tdrl/collectors";
+import type { EGreedyModuleState } from "@tdrl/modules";
 import type { QActor } from "./actor";
 import type { EpisodeStats, EpisodeStatsState } from "./episode-stats";
 import type { Evaluation } from "./evaluate";
@@ -55,6 +56,8 @@ export interface LoopState {
   collector: CollectorState | null;
   /** Returns and lengths of the episodes in progress. */
   episodeStats: EpisodeStatsState;
+  /** `actor.explore.state()`: the annealed eps (and its rng). */
+  explore: EGreedyModuleState;
 }
 
 export interface LoopParts {
@@ -124,6 +127,7 @@ export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: L
     rngs: {},
     collector: null,
     episodeStats: stats.state(),
+    explore: actor.explore.state(),
   };
   if (resume !== undefined) {
     if (resume.collector === null) throw new Error("trainLoop: the checkpoint holds no collector state");
@@ -138,8 +142,7 @@ export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: L
     collector.loadState(resume.collector);
     stats.loadState(resume.episodeStats);
     learner.resumeAt(resume.updates);
-    // Anneal in the same increments as the loop did: one big step rounds differently.
-    for (let f = randomFrames; f < resume.frames; f += framesPerBatch) actor.explore.step(framesPerBatch);
+    actor.explore.loadState(resume.explore);
   }
   const started = performance.now();
   let windowStart = started;
@@ -154,6 +157,7 @@ export async function trainLoop(config: LoopConfig, parts: LoopParts, resume?: L
     state.rngs = Object.fromEntries(Object.entries(parts.rngs).map(([k, r]) => [k, r.state()]));
     state.collector = collector.state();
     state.episodeStats = stats.state();
+    state.explore = actor.explore.state();
     await parts.checkpoint(structuredClone(state));
     checkpointedAt = state.frames;
   };
