@@ -62,7 +62,9 @@ export type EnvOrFactory = EnvBase | (() => EnvBase);
  * never cut short, so the total is rounded up to whole batches.
  *
  * The env state and the policy's recurrent state carry over between batches: a trajectory spans batch
- * boundaries and keeps its id. Done sub-envs are reset in place (a `"_reset"` partial reset).
+ * boundaries and keeps its id. Done sub-envs are reset in place (a `"_reset"` partial reset). If the env
+ * was used by someone else between batches (an evaluation `env.rollout`, as TorchRL's tutorials do), the
+ * carried state no longer matches it: the next batch starts with a full reset and new trajectories.
  * Everything the collector hands the env and yields is host arrays; tensors the policy writes are
  * downloaded and freed at each step.
  *
@@ -99,6 +101,8 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   private root: TensorDict | null = null;
   /** What the policy writes, learned before the first random step (zero-filled in random steps). */
   private policyOutputs: PolicyOutputs | null = null;
+  /** `env.interactions` after the collector's own last call: a different count means someone else used the env. */
+  private envMark = -1;
   /** True until the first reset: the initial ids 0..n-1 belong to the first trajectories. */
   private idsFresh = true;
   private frames = 0;
@@ -168,7 +172,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   rollout(): TensorDict {
     const what = "SyncDataCollector.rollout()";
     if (this.closed) throw new Error(`${what}: the collector was shut down`);
-    if (this.root === null || this.resetAtEachIter) this.resetAll();
+    if (this.root === null || this.resetAtEachIter || this.envUsedElsewhere()) this.resetAll();
     const steps: TensorDict[] = [];
     let root = this.root!;
     for (let t = 0; t < this.stepsPerBatch; t++) {
@@ -177,6 +181,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
       root = nextRoot;
       // Keep the carried root current, so an error mid-batch leaves the collector at a consistent step.
       this.root = root;
+      this.envMark = this.env.interactions;
     }
     this.frames += this.framesPerBatch;
     return stackSteps(steps, this.env.batchSize.length);
@@ -201,7 +206,9 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     } catch (error) {
       throw new Error(`SyncDataCollector.state(): ${(error as Error).message}; countersState() saves the counters only (the env is reset on resume)`, { cause: error });
     }
-    const root = this.root === null ? null : encodeTensorDict(this.root.toHost());
+    // A root the env has moved on from (an evaluation rollout since) is not saved: the resumed collector
+    // resets, as this one will.
+    const root = this.root === null || this.envUsedElsewhere() ? null : encodeTensorDict(this.root.toHost());
     return { ...this.countersState(), resume: { env, root, trajSteps: encodeTypedArray(this.trajSteps), idsFresh: this.idsFresh } };
   }
 
@@ -240,6 +247,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
       this.trajSteps.set(resume.trajSteps);
       this.idsFresh = resume.idsFresh;
     }
+    this.envMark = this.env.interactions;
   }
 
   async shutdown(): Promise<void> {
@@ -251,8 +259,14 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
 
   // ---------------------------------------------------------------- internals
 
+  /** Whether the env was reset, stepped or loaded by someone else since the collector's last step (e.g. `env.rollout` to evaluate). */
+  private envUsedElsewhere(): boolean {
+    return this.root !== null && this.env.interactions !== this.envMark;
+  }
+
   private resetAll(): void {
     this.root = this.env.reset();
+    this.envMark = this.env.interactions;
     if (!this.idsFresh) this.trajIds.renew();
     this.idsFresh = false;
     this.trajSteps.fill(0);

@@ -122,6 +122,8 @@ export abstract class EnvBase {
   private actionLeaves: readonly [string, TensorSpec][] = [];
   private fullSpecCache: Composite | null = null;
   private hasReset = false;
+  /** `reset`, `step` and `loadState` calls that succeeded (see `interactions`). */
+  private calls = 0;
   /** One byte per sub-env: 1 while its last step ended the episode and it has not been reset since. */
   private readonly doneFlags: Uint8Array;
   /** The mask `stepAndMaybeReset` passes to `_reset`, reused on every call (so `_reset` must not keep it). */
@@ -262,7 +264,17 @@ export abstract class EnvBase {
     this.recordDone(next, what);
     if (preset instanceof TensorDict && preset !== next) keepPreset(preset, next);
     td.set("next", next);
+    this.calls++;
     return td;
+  }
+
+  /**
+   * How many `reset`, `step` and `loadState` calls have changed this env so far (for a `TransformedEnv`,
+   * also those of the envs below it). Whoever carries a root record between its own calls (a collector)
+   * compares it to tell whether someone else used the env in between, e.g. an evaluation `rollout`.
+   */
+  get interactions(): number {
+    return this.calls;
   }
 
   /** The next root record from a stepped one, with TorchRL's `step_mdp` defaults (see `stepMdp`). */
@@ -380,6 +392,7 @@ export abstract class EnvBase {
     this.rng = base.rng;
     this.actionRng = base.actionRng;
     apply();
+    this.calls++;
   }
 
   /** The subclass's part of `state()`; the default says the env does not support checkpoints. */
@@ -438,6 +451,7 @@ export abstract class EnvBase {
     // indexOf finds the few reset sub-envs of a partial reset natively, instead of testing every byte in JS.
     else for (let i = mask.indexOf(1); i !== -1; i = mask.indexOf(1, i + 1)) this.doneFlags[i] = 0;
     this.hasReset = true;
+    this.calls++;
     if (into !== undefined) return into.update(out);
     if (input === undefined) return out;
     const merged = input.has("_reset") ? input.exclude("_reset") : input.exclude();
