@@ -18,7 +18,7 @@ try {
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1100, height: 720 });
+    await page.setViewportSize({ width: 1320, height: 800 });
     await page.goto(url, { waitUntil: "load" });
     await page.click("#start");
     await page

@@ -75,6 +75,10 @@ describe("the playground in headless Chromium", () => {
     await page.waitForFunction(() => document.getElementById("status")?.textContent === "training", undefined, { timeout: 30_000 });
     await page.waitForFunction(() => Number(document.getElementById("frames")?.textContent) > 0, undefined, { timeout: 60_000 });
     expect(await text("backend")).toMatch(/^(webgpu|webgl|wasm|cpu)$/);
+    // initBackend's report, in the page: what it took and why it passed over the backends before it.
+    const summary = (await page.locator("#backend").getAttribute("title")) ?? "";
+    expect(summary).toMatch(/^backend: (webgpu|webgl|wasm|cpu) \(tfjs "\w+"\), requested auto \(option\)/);
+    if (!summary.startsWith("backend: webgpu")) expect(summary).toMatch(/\nskipped webgpu: /);
     // Greedy evaluations (20 episodes) run every 2560 frames; wait for one clearly above random play.
     await page.waitForFunction(
       ({ threshold, maxFrames }) => {
