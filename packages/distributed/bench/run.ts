@@ -103,8 +103,8 @@ for (const n of [1, 2, 4]) {
 extra.ingest = ingest;
 
 // --- weight broadcast latency ---
-async function broadcastLatency(bytes: Uint8Array, rounds: number): Promise<number[]> {
-  const keys = runKeys("weights");
+async function broadcastLatency(run: string, bytes: Uint8Array, rounds: number): Promise<number[]> {
+  const keys = runKeys(run);
   const pub = new Redis(server.port, "127.0.0.1");
   const get = new Redis(server.port, "127.0.0.1");
   const sub = new Redis(server.port, "127.0.0.1");
@@ -124,7 +124,7 @@ async function broadcastLatency(bytes: Uint8Array, rounds: number): Promise<numb
 for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4], ["MLP 3136-512-2 (Nature-CNN head size)", [512], 3136]] as const) {
   const mlp = new MLP({ inFeatures: inF, outFeatures: 2, numCells: [...cells], rng: new Rng(0) });
   const bytes = saveWeights(mlp);
-  const lat = await broadcastLatency(bytes, 15);
+  const lat = await broadcastLatency(`weights${inF}`, bytes, 15);
   const med = lat[Math.floor(lat.length / 2)]!;
   add(figure(`weights: publish -> actor has them, ${label}`, med * 1000, bytes.length, "bytes", `p90 ${lat[Math.floor(lat.length * 0.9)]!.toFixed(2)} ms`));
   for (const v of mlp.parameters().values()) v.dispose();
