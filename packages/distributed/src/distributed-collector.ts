@@ -102,14 +102,15 @@ export const ACTOR_ID_STRIDE = 1024;
  * collected with; each frame carries it at `["collector", "weights_version"]`, and the policy lag is in `stats`.
  *
  * @example
- * // const collector = new DistributedCollector(
- * //   { module: "@tdrl/envs", exportName: "CartPoleEnv" },
- * //   { module: "@tdrl/collectors", exportName: "randomPolicy" },
- * //   { redis: "redis://127.0.0.1:6379", run: "demo", framesPerBatch: 64, totalFrames: 1024 },
- * // );
- * // await collector.startActors(2);
- * // for await (const batch of collector) console.log(batch.batchSize); // [64]
- * // await collector.shutdown();
+ * const env = { module: "@tdrl/envs", exportName: "CartPoleEnv", args: { batchSize: [4] } };
+ * const policy = { module: "@tdrl/collectors", exportName: "randomPolicy" };
+ * const collector = new DistributedCollector(env, policy, { redis: redisUrl, run: "demo", framesPerBatch: 64, totalFrames: 256 });
+ * await collector.start();
+ * // Actors: `await collector.startActors(2)` (processes), `tdrl-actor` elsewhere, or one in this process:
+ * const actor = runActor({ redis: redisUrl, run: "demo", maxBatches: 4 });
+ * for await (const batch of collector) console.log(batch.batchSize, collector.lastBatchMeta?.weightsVersion); // [4, 16] 0
+ * await actor;
+ * await collector.shutdown();
  */
 export class DistributedCollector<O extends DistributedCollectorOptions = DistributedCollectorOptions> implements Collector<CollectorOutput<O>> {
   readonly framesPerBatch: number;
