@@ -5,7 +5,7 @@
  *
  *   npm run apex -w examples -- --actors 2                     # starts a local redis-server on loopback
  *   npm run apex -w examples -- --actors 0 --redis redis://10.0.0.5:6379 --run apex
- *   REDIS_URL=redis://10.0.0.5:6379 npx tdrl-actor --run apex  # one more actor, from any machine
+ *   REDIS_URL=redis://10.0.0.5:6379 node --import tsx packages/distributed/src/tdrl-actor-bin.ts --run apex  # one more actor, from any machine
  *
  * Self-contained on purpose: it takes its hyperparameters from the state-DQN recipe (dqn-cartpole-config.ts)
  * and everything else from the @tdrl packages, so actor processes load only this module (by reference).
@@ -144,7 +144,7 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
   await collector.start();
   await collector.updatePolicyWeights(undefined, 1);
   if (o.actors > 0) await collector.startActors(o.actors);
-  console.log(`learner: run "${o.run}" on ${url}; ${o.actors} local actors; more: REDIS_URL=${url} npx tdrl-actor --run ${o.run}`);
+  console.log(`learner: run "${o.run}" on ${url}; ${o.actors} local actors; more: REDIS_URL=${url} node --import tsx packages/distributed/src/tdrl-actor-bin.ts --run ${o.run}`);
   const updatesPerBatch = Math.max(1, Math.round(o.framesPerBatch * cfg.updatesPerFrame));
   let updates = 0;
   let lastLog = 0;

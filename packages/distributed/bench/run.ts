@@ -5,7 +5,7 @@
 //   weights:   publish -> actor-has-it latency for a small MLP and a Nature-CNN-sized weight file
 //   learner:   DQN updates/s alone, with actors running, and with actors running and ingestion; policy lag
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng, initBackend, type HostArray } from "@tdrl/tensordict";
+import { HostArray as HostArrayValue, Rng, initBackend, type HostArray } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import { SyncDataCollector } from "@tdrl/collectors";
 import { LazyTensorStorage, RandomSampler, ReplayBuffer } from "@tdrl/buffers";
@@ -13,10 +13,15 @@ import { MLP, TensorDictModule, saveWeights } from "@tdrl/modules";
 import { DQNLoss } from "@tdrl/losses";
 import { Redis } from "ioredis";
 import { printResult, writeResults, type BenchResult } from "../../../bench/harness";
-import { DistributedCollector, ExperienceReader, ExperienceWriter, WeightsSubscriber, publishWeights, runKeys, startRedisServer, encodeBatchMessage, decodeBatchMessage } from "../src/index";
+import { DistributedCollector, ExperienceReader, ExperienceWriter, WeightsSubscriber, publishWeights, runKeys, WEIGHTS_VERSION_KEY, startRedisServer, encodeBatchMessage, decodeBatchMessage } from "../src/index";
 
 await initBackend();
 const server = await startRedisServer({ appendOnly: false });
+// A failing part must not leave the server behind.
+process.on("uncaughtException", (e) => {
+  console.error(e);
+  void server.stop().then(() => process.exit(1));
+});
 const results: BenchResult[] = [];
 const extra: Record<string, unknown> = { redis: server.url, note: "2-core machine shared with other jobs: noisy; actors and learner compete for the same 2 cores" };
 const add = (r: BenchResult) => {
@@ -103,8 +108,8 @@ for (const n of [1, 2, 4]) {
 extra.ingest = ingest;
 
 // --- weight broadcast latency ---
-async function broadcastLatency(bytes: Uint8Array, rounds: number): Promise<number[]> {
-  const keys = runKeys("weights");
+async function broadcastLatency(run: string, bytes: Uint8Array, rounds: number): Promise<number[]> {
+  const keys = runKeys(run);
   const pub = new Redis(server.port, "127.0.0.1");
   const get = new Redis(server.port, "127.0.0.1");
   const sub = new Redis(server.port, "127.0.0.1");
@@ -124,7 +129,7 @@ async function broadcastLatency(bytes: Uint8Array, rounds: number): Promise<numb
 for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4], ["MLP 3136-512-2 (Nature-CNN head size)", [512], 3136]] as const) {
   const mlp = new MLP({ inFeatures: inF, outFeatures: 2, numCells: [...cells], rng: new Rng(0) });
   const bytes = saveWeights(mlp);
-  const lat = await broadcastLatency(bytes, 15);
+  const lat = await broadcastLatency(`weights${inF}`, bytes, 15);
   const med = lat[Math.floor(lat.length / 2)]!;
   add(figure(`weights: publish -> actor has them, ${label}`, med * 1000, bytes.length, "bytes", `p90 ${lat[Math.floor(lat.length * 0.9)]!.toFixed(2)} ms`));
   for (const v of mlp.parameters().values()) v.dispose();
@@ -138,7 +143,9 @@ for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4
   const rb = new ReplayBuffer({ storage: new LazyTensorStorage(50_000), sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 64 });
   const env = new CartPoleEnv({ batchSize: [8], seed: 0 });
   const fill = new SyncDataCollector(env, (td) => env.randAction(td), { framesPerBatch: 2048, seed: 0 });
-  rb.extend(fill.rollout().flatten());
+  // The same keys as ingested batches (they carry each frame's weights version).
+  const filled = fill.rollout().flatten();
+  rb.extend(filled.set([...WEIGHTS_VERSION_KEY], HostArrayValue.zeros("int32", [...filled.batchSize])));
   await fill.shutdown();
   const update = () => {
     const batch = rb.sample();

@@ -47,8 +47,13 @@ export interface ActorSummary {
  * never waits for them. A Redis restart pauses the loop (commands are retried once it is back).
  *
  * @example
- * // In a process of its own (the `tdrl-actor` command does this with REDIS_URL):
- * // await runActor({ redis: "redis://learner-host:6379", run: "apex" });
+ * // Usually in a process of its own (the `tdrl-actor` command runs it with REDIS_URL).
+ * const collector = new DistributedCollector({ module: "@tdrl/envs", exportName: "CountingEnv" }, { module: "@tdrl/collectors", exportName: "randomPolicy" }, { redis: redisUrl, run: "one-actor", framesPerBatch: 8, totalFrames: 16 });
+ * await collector.start();
+ * const summary = runActor({ redis: redisUrl, run: "one-actor", maxBatches: 2 });
+ * for await (const _batch of collector);
+ * console.log((await summary).batches); // 2
+ * await collector.shutdown();
  */
 export async function runActor(options: ActorOptions): Promise<ActorSummary> {
   const run = options.run ?? "tdrl";

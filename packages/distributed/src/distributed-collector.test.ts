@@ -149,3 +149,22 @@ describe("tdrl-actor command (real redis-server)", () => {
     await expect(actorCli([], {})).rejects.toThrow(/set REDIS_URL/);
   });
 });
+
+describe("weights versions across learner restarts (real redis-server)", () => {
+  it("a new learner on a run continues the stored version, so actors keep taking its weights", async () => {
+    const firstPolicy = new MarkedPolicy(0);
+    const first = new DistributedCollector(env, policy, { redis: server.url, run: "versions", framesPerBatch: 8, policyWeights: firstPolicy });
+    await first.updatePolicyWeights(undefined, 40);
+    await first.shutdown();
+    firstPolicy.w.dispose();
+    const learnerPolicy = new MarkedPolicy(0);
+    const second = new DistributedCollector(env, policy, { redis: server.url, run: "versions", framesPerBatch: 8, policyWeights: learnerPolicy });
+    await second.start();
+    expect(second.weightsVersion).toBe(40);
+    await second.updatePolicyWeights();
+    expect(second.weightsVersion).toBe(41);
+    await expect(second.updatePolicyWeights(undefined, 41)).rejects.toThrow(/version must be an integer above the last published 41, got 41/);
+    await second.shutdown();
+    learnerPolicy.w.dispose();
+  });
+});

@@ -23,7 +23,7 @@ export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptio
   priority?: PolicyModuleRef;
   /** Where `updatePolicyWeights()` without arguments takes the weights from: the policy being trained. */
   policyWeights?: HasParameters;
-  /** The stream holds about this many entries at most (XADD MAXLEN ~); older unread batches are dropped. Default 10 000. */
+  /** The stream holds about this many entries at most (XADD MAXLEN ~); older unread batches are dropped. Default 1000 (64 frames of 48x48 pixels are ~400 KB: size it to your memory). */
   maxStreamLength?: number;
   /**
    * Backpressure: actors pause while more than this many entries wait unread by the learner's group, so on
@@ -102,14 +102,15 @@ export const ACTOR_ID_STRIDE = 1024;
  * collected with; each frame carries it at `["collector", "weights_version"]`, and the policy lag is in `stats`.
  *
  * @example
- * // const collector = new DistributedCollector(
- * //   { module: "@tdrl/envs", exportName: "CartPoleEnv" },
- * //   { module: "@tdrl/collectors", exportName: "randomPolicy" },
- * //   { redis: "redis://127.0.0.1:6379", run: "demo", framesPerBatch: 64, totalFrames: 1024 },
- * // );
- * // await collector.startActors(2);
- * // for await (const batch of collector) console.log(batch.batchSize); // [64]
- * // await collector.shutdown();
+ * const env = { module: "@tdrl/envs", exportName: "CartPoleEnv", args: { batchSize: [4] } };
+ * const policy = { module: "@tdrl/collectors", exportName: "randomPolicy" };
+ * const collector = new DistributedCollector(env, policy, { redis: redisUrl, run: "demo", framesPerBatch: 64, totalFrames: 256 });
+ * await collector.start();
+ * // Actors: `await collector.startActors(2)` (processes), `tdrl-actor` elsewhere, or one in this process:
+ * const actor = runActor({ redis: redisUrl, run: "demo", maxBatches: 4 });
+ * for await (const batch of collector) console.log(batch.batchSize, collector.lastBatchMeta?.weightsVersion); // [4, 16] 0
+ * await actor;
+ * await collector.shutdown();
  */
 export class DistributedCollector<O extends DistributedCollectorOptions = DistributedCollectorOptions> implements Collector<CollectorOutput<O>> {
   readonly framesPerBatch: number;
@@ -145,7 +146,7 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       if (!(Number.isSafeInteger(v) && v >= min)) throw new Error(`${what}: ${name} must be an integer >= ${min}, got ${String(v)}`);
       return v;
     };
-    const maxStreamLength = int("maxStreamLength", 10_000, 1);
+    const maxStreamLength = int("maxStreamLength", 1000, 1);
     const maxMessageBytes = int("maxMessageBytes", 32 * 1024 * 1024, 1024);
     const readCount = int("readCount", 16, 1);
     const blockMs = int("blockMs", 1000, 1);
@@ -204,6 +205,9 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
     this.startPromise ??= (async () => {
       await writeRunConfig(this.redis, this.keys, this.config);
       await this.reader.init();
+      // Versions must keep growing across learner restarts: actors only ever take a newer one.
+      const stored = Number((await this.redis.hget(this.keys.weights, "version")) ?? 0);
+      if (stored > this.version) this.version = this.counters.weightsVersion = stored;
     })();
     return this.startPromise;
   }
@@ -340,7 +344,7 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
         throw new Error(`${what}: "distributed.unacknowledged" must list stream ids, got ${JSON.stringify(d.unacknowledged)}`);
       }
       this.restoredUnacked.splice(0, this.restoredUnacked.length, ...d.unacknowledged);
-      if (d.schema !== null && this.reader.schema === null) (this.reader as unknown as { schemaValue: string | null }).schemaValue = d.schema;
+      if (d.schema !== null) this.reader.adoptSchema(d.schema);
     }
     this.counters.frames = state.framesCollected;
     this.iterations = state.iterations;

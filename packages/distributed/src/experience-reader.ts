@@ -58,6 +58,12 @@ export class ExperienceReader {
     return this.schemaValue;
   }
 
+  /** Sets the schema to check against (from a checkpoint); refused once a different one is in force. */
+  adoptSchema(schema: string): void {
+    if (this.schemaValue !== null && this.schemaValue !== schema) throw new Error(`ExperienceReader: the schema is already ${this.schemaValue}, cannot switch to ${schema}`);
+    this.schemaValue = schema;
+  }
+
   /** True while the entries delivered before a restart are being re-read. */
   get recovering(): boolean {
     return this.pendingCursor !== null;

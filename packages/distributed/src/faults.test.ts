@@ -16,11 +16,13 @@ const env = { module: fixtures, exportName: "makeCountingEnv" };
 const policy = { module: fixtures, exportName: "makeMarkedPolicy" };
 
 const servers: TestRedis[] = [];
+const dirs: string[] = [];
 beforeAll(async () => {
   await initBackend();
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.dispose()));
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 async function redis(args: string[] = []): Promise<TestRedis> {
   const s = await startTestRedis(args);
@@ -40,6 +42,7 @@ describe("faults (real redis-server)", () => {
   it("a learner killed mid-run and restarted from its checkpoint holds every batch exactly once", async () => {
     const server = await redis();
     const dir = mkdtempSync(join(tmpdir(), "tdrl-learner-"));
+    dirs.push(dir);
     const ckpt = join(dir, "ckpt.json");
     const script = fileURLToPath(new URL("../test/learner-process.ts", import.meta.url));
     const learner = () =>
@@ -68,7 +71,6 @@ describe("faults (real redis-server)", () => {
     const pending = (await check.xpending("tdrl:lk:experience", "learner")) as [number];
     check.disconnect();
     expect(pending[0]).toBe(0);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("survives a Redis restart (AOF on): clients reconnect, the run continues, no batch is lost", async () => {

@@ -58,9 +58,9 @@ export async function freePort(): Promise<number> {
  * runs, examples and tests; a multi-machine run uses a Redis of its own (see the README).
  *
  * @example
- * // const server = await startRedisServer();
- * // const collector = new DistributedCollector(env, policy, { redis: server.url, framesPerBatch: 64 });
- * // ...; await server.stop();
+ * const server = await startRedisServer(); // 127.0.0.1, a free port, AOF in a temporary directory
+ * console.log(server.url); // redis://127.0.0.1:<port>
+ * await server.stop(); // removes the temporary directory
  */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = options.binary ?? "redis-server";

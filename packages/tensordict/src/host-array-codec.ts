@@ -114,11 +114,17 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
+const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Node's Buffer when running in Node (absent in browsers, where the loops below do the work). */
+const NodeBuffer = (globalThis as { Buffer?: { from(a: ArrayBufferLike | string, b?: number | string, c?: number): Uint8Array & { toString(e: string): string } } }).Buffer;
+
 const ENCODE = new Uint8Array(64).map((_, i) => ALPHABET.charCodeAt(i));
 const ASCII = new TextDecoder("latin1");
 
 /** Base64 without Node's Buffer, so the codec runs in browsers too (ASCII bytes, then one decode: ~ms per MB). */
 function bytesToBase64(bytes: Uint8Array): string {
+  // Node's native base64 is ~50x faster (it matters for the @tdrl/distributed transport); same text.
+  if (NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
   const n = bytes.length;
   const out = new Uint8Array(Math.ceil(n / 3) * 4);
   let o = 0;
@@ -143,6 +149,9 @@ function bytesToBase64(bytes: Uint8Array): string {
 
 function base64ToBytes(text: string, what: string): Uint8Array {
   if (text.length % 4 !== 0) throw new Error(`${what}: base64 text has length ${text.length}, not a multiple of 4`);
+  // Node's decoder skips bad characters silently, so it only gets text the strict check passes; other text
+  // goes through the loop below, which names the first bad character.
+  if (NodeBuffer !== undefined && STRICT_BASE64.test(text)) return NodeBuffer.from(text, "base64");
   const pad = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
   const out = new Uint8Array((text.length / 4) * 3 - pad);
   const body = text.length - pad;
