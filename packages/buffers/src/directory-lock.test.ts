@@ -28,6 +28,7 @@ function firstLine(p: ReturnType<typeof child>): Promise<string> {
 }
 
 async function kill9(p: ReturnType<typeof child>): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise((r) => p.once("exit", r));
   p.kill("SIGKILL");
   await exited;
@@ -73,9 +74,12 @@ describe("one live LazyMemmapStorage per directory", () => {
   it("refuses this process while another process holds it, and takes over the lock once that process is killed (kill -9)", async () => {
     const dir = join(root, "rb");
     const holder = child("hold", dir);
-    expect(await firstLine(holder)).toBe("ready");
-    expect(() => new LazyMemmapStorage(100, { scratchDir: dir, existsOk: true })).toThrow(new RegExp(`is locked by pid ${holder.pid} on ${hostname()}`));
-    await kill9(holder);
+    try {
+      expect(await firstLine(holder)).toBe("ready");
+      expect(() => new LazyMemmapStorage(100, { scratchDir: dir, existsOk: true })).toThrow(new RegExp(`is locked by pid ${holder.pid} on ${hostname()}`));
+    } finally {
+      await kill9(holder);
+    }
     // The lock file is still there, naming a dead pid: stale, taken over.
     expect((JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")) as { pid: number }).pid).toBe(holder.pid);
     const storage = new LazyMemmapStorage(100, { scratchDir: dir, existsOk: true });
@@ -101,9 +105,12 @@ describe("kill -9 during dumps", () => {
       const dir = join(root, `rb-${delayMs}`);
       const ckpt = join(root, `ckpt-${delayMs}`);
       const p = child("dump-loop", dir, ckpt);
-      await firstLine(p); // at least one dump is complete
-      await new Promise((r) => setTimeout(r, delayMs));
-      await kill9(p);
+      try {
+        await firstLine(p); // at least one dump is complete
+        await new Promise((r) => setTimeout(r, delayMs));
+      } finally {
+        await kill9(p);
+      }
       const rb = new ReplayBuffer({ storage: new LazyMemmapStorage(100, { scratchDir: join(root, `restore-${delayMs}`) }), sampler: new RandomSampler({ rng: new Rng(1) }) });
       rb.loads(ckpt);
       const n = rb.length;

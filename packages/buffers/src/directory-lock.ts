@@ -145,6 +145,11 @@ function breakStale(dir: string, file: string, stale: LockHolder): void {
 function lockedMessage(what: string, dir: string, file: string, h: LockHolder | "unreadable"): string {
   if (h === "unreadable") return `${what}: ${dir} is locked (${file} exists but cannot be read); if no process uses the directory, delete ${file}`;
   const who = h.pid === process.pid && h.host === hostname() ? `this process (pid ${h.pid})` : `pid ${h.pid}`;
-  const remote = h.host !== hostname() ? `; that host's processes cannot be checked from here: if the process is gone, delete ${file}` : "";
+  const remote =
+    h.host !== hostname()
+      ? `; that host's processes cannot be checked from here: if the process is gone, delete ${file}`
+      : h.pid === process.pid
+        ? ""
+        : ` (if pid ${h.pid} is now an unrelated process, the holder is gone: delete ${file})`;
   return `${what}: ${dir} is locked by ${who} on ${h.host} since ${h.time} (lock file ${file}); two live buffers on one directory would overwrite each other: close the other one first${remote}`;
 }
