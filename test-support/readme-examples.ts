@@ -5,11 +5,12 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 /**
  * Runs every ```ts block of a package's README as written (each must log something, and nothing undefined), so the docs cannot
  * drift from the code. Blocks import the package by its published name; vitest resolves it to the sources.
- * Call from `src/readme.test.ts`: `describeReadmeExamples(new URL("..", import.meta.url))`.
+ * Call from `src/readme.test.ts`: `describeReadmeExamples(new URL("..", import.meta.url))`; `markdown` runs
+ * another page's blocks instead (scratch files still go in the package, so its imports resolve).
  */
-export function describeReadmeExamples(packageDir: URL, minExamples = 1): void {
+export function describeReadmeExamples(packageDir: URL, minExamples = 1, markdown?: URL): void {
   const dir = packageDir.pathname;
-  const readme = readFileSync(join(dir, "README.md"), "utf8");
+  const readme = readFileSync(markdown === undefined ? join(dir, "README.md") : markdown.pathname, "utf8");
   const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
   const scratch = mkdtempSync(join(dir, ".readme-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { brandClass } from "@tdrl/tensordict";
-import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
+import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Schema, type Shape, type SpecRecord, type TensorSpec, type UntypedSchema } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
@@ -99,8 +99,14 @@ export const DONE_KEYS = ["done", "terminated", "truncated"] as const;
  * const env = new WalkEnv();
  * const rollout = env.rollout(100); // stops at the first done; batch size [T]
  * console.log(rollout.batchSize, rollout.getHost("next.observation").data);
+ *
+ * The type parameter carries the keys into the records `reset`, `step`, `stepMdp` and `rollout` return:
+ * build it from the observation and action keys with `StepSchema<O, A>` (`class WalkEnv extends
+ * EnvBase<StepSchema<Obs, Act>>`), so `reset().getHost("observaton")` fails to compile. It is one schema for
+ * root and step records alike, so TorchRL's in-place `env.step(td); td.get("next.reward")` compiles (a root
+ * record just after `reset` has no `"next"` yet). Left out, the records are untyped.
  */
-export abstract class EnvBase {
+export abstract class EnvBase<S extends Schema = UntypedSchema> {
   static {
     brandClass(this, "EnvBase");
   }
@@ -225,7 +231,7 @@ export abstract class EnvBase {
    * only the flagged ones; the others keep their state. Returns a new root record: the keys of `td` other
    * than `"_reset"` (shared), overwritten by the observation and done keys of all sub-envs.
    */
-  reset(td?: TensorDict): TensorDict {
+  reset(td?: TensorDict): TensorDict<S> {
     const what = `${this.name}.reset()`;
     this.requireSpecs();
     let mask: Uint8Array | null = null;
@@ -233,7 +239,7 @@ export abstract class EnvBase {
       this.checkBatch(td, what);
       if (td.has("_reset")) mask = this.readResetMask(td, what);
     }
-    return this.applyReset(mask, td, what);
+    return this.applyReset(mask, td, what) as TensorDict<S>;
   }
 
   /**
@@ -246,7 +252,7 @@ export abstract class EnvBase {
    * value wins (TorchRL's precedence). This is the one place that keeps them: a `TransformedEnv` passes
    * them down to its base env's step, so its transforms see them too.
    */
-  step(td: TensorDict): TensorDict {
+  step(td: TensorDict): TensorDict<S> {
     const what = this.stepWhat;
     if (!this.hasReset) throw new Error(`${what}: the env has not been reset; call reset() before step()`);
     this.checkBatch(td, what);
@@ -265,7 +271,7 @@ export abstract class EnvBase {
     if (preset instanceof TensorDict && preset !== next) keepPreset(preset, next);
     td.set("next", next);
     this.calls++;
-    return td;
+    return td as TensorDict<S>;
   }
 
   /**
@@ -278,15 +284,15 @@ export abstract class EnvBase {
   }
 
   /** The next root record from a stepped one, with TorchRL's `step_mdp` defaults (see `stepMdp`). */
-  stepMdp(td: TensorDict): TensorDict {
-    return stepMdp(td);
+  stepMdp(td: TensorDict): TensorDict<S> {
+    return stepMdp(td) as TensorDict<S>;
   }
 
   /**
    * Steps, builds the next root record with `stepMdp`, and resets the sub-envs that are done (their
    * observation in the next root is the reset one; `td.next` keeps the final one). Returns `[td, nextRoot]`.
    */
-  stepAndMaybeReset(td: TensorDict): [TensorDict, TensorDict] {
+  stepAndMaybeReset(td: TensorDict): [TensorDict<S>, TensorDict<S>] {
     this.step(td);
     const nextRoot = stepMdp(td);
     if (this.doneFlags.indexOf(1) !== -1) {
@@ -295,7 +301,7 @@ export abstract class EnvBase {
       this.autoResetMask.set(this.doneFlags);
       this.applyReset(this.autoResetMask, undefined, this.autoResetWhat, nextRoot);
     }
-    return [td, nextRoot];
+    return [td as TensorDict<S>, nextRoot as TensorDict<S>];
   }
 
   /** Writes a random action from `actionSpec` (drawn from the env's seeded action stream) into `td`, or a new record. */
@@ -325,10 +331,10 @@ export abstract class EnvBase {
    * The arguments may also be one object, as TorchRL's keywords: `rollout({ maxSteps: 100, policy,
    * breakWhenAnyDone: false })`, or `rollout(100, { policy })`.
    */
-  rollout(maxSteps: number, policy?: Policy, options?: RolloutOptions): TensorDict;
-  rollout(maxSteps: number, options: RolloutOptions & { policy?: Policy }): TensorDict;
-  rollout(call: RolloutCall<Policy>): TensorDict;
-  rollout(first: number | RolloutCall<Policy>, second?: Policy | (RolloutOptions & { policy?: Policy }), third?: RolloutOptions): TensorDict {
+  rollout(maxSteps: number, policy?: Policy, options?: RolloutOptions): TensorDict<S>;
+  rollout(maxSteps: number, options: RolloutOptions & { policy?: Policy }): TensorDict<S>;
+  rollout(call: RolloutCall<Policy>): TensorDict<S>;
+  rollout(first: number | RolloutCall<Policy>, second?: Policy | (RolloutOptions & { policy?: Policy }), third?: RolloutOptions): TensorDict<S> {
     const what = `${this.name}.rollout()`;
     const { maxSteps, policy, options } = rolloutArgs(what, first, second, third);
     const { breakWhenAnyDone = true, autoReset = true, tensordict } = options;
@@ -352,7 +358,7 @@ export abstract class EnvBase {
         root = nextRoot;
       }
     }
-    return TensorDict.stack(steps, this.batchSize.length);
+    return TensorDict.stack(steps, this.batchSize.length) as TensorDict<S>;
   }
 
   /** Releases what the env holds (workers, handles); a no-op here. */

@@ -43,7 +43,7 @@ describe("env checkpoints (state / loadState)", () => {
 
   it("refuses a bad state naming the env and the field, and changes nothing", () => {
     const env = new CartPoleEnv({ batchSize: [2], seed: 1 });
-    let root = env.reset();
+    let root: TensorDict = env.reset();
     root = runSteps(env, root, 5).root;
     const good = json(env.state());
     const before = JSON.stringify(env.state());

@@ -1,4 +1,4 @@
-import { TensorDict } from "@tdrl/tensordict";
+import { TensorDict, type Schema, type UntypedSchema } from "@tdrl/tensordict";
 
 export interface StepMdpOptions {
   /** Drop the action keys from the result (default true): the next root has no action yet. */
@@ -46,7 +46,9 @@ const DEFAULT_DONE_KEYS: readonly string[] = ["done", "terminated", "truncated"]
  * });
  * stepMdp(td).keys(); // ["observation", "done"]: observation and done from "next"; no action, no reward
  */
-export function stepMdp(td: TensorDict, options: StepMdpOptions = {}): TensorDict {
+export function stepMdp<T extends Schema = UntypedSchema>(typed: TensorDict<T>, options: StepMdpOptions = {}): TensorDict<T> {
+  // The result keeps the record's type (an env's records share one schema, see EnvBase).
+  const td = typed as unknown as TensorDict;
   const next = td.has("next") ? td.get("next") : undefined;
   if (!(next instanceof TensorDict)) {
     throw new Error(`stepMdp: the record has no "next" sub-record (keys: ${td.keys().join(", ") || "(none)"}); call env.step() on it first`);
@@ -61,7 +63,7 @@ export function stepMdp(td: TensorDict, options: StepMdpOptions = {}): TensorDic
       if (td.has(key) && !out.has(key)) out.set(key, td.get(key) as TensorDict);
     }
   }
-  return out;
+  return out as unknown as TensorDict<T>;
 }
 
 function excludedKeys(options: StepMdpOptions): readonly string[] {

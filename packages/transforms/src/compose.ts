@@ -1,6 +1,7 @@
 import { brandClass } from "@tdrl/tensordict";
 import type { Composite, TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
+import type { ChainAddedKeys } from "./added-keys";
 import { Transform, type TransformContainer } from "./transform";
 import type { JsonValue } from "@tdrl/tensordict";
 import { composeParts } from "./transform-state";
@@ -26,7 +27,10 @@ import { composeParts } from "./transform-state";
  * env.transform.at(-1, RewardSum).name; // "RewardSum", typed as RewardSum (an error if it were not one)
  * env.reset().keys(); // observation, done, terminated, truncated, step_count, is_init, episode_reward
  */
-export class Compose extends Transform implements TransformContainer {
+export class Compose<const Ts extends readonly Transform[] = readonly Transform[]> extends Transform implements TransformContainer {
+  /** The keys the transforms given to the constructor add (a later `append` / `insert` is not tracked by the type). */
+  declare readonly addedKeys?: ChainAddedKeys<Ts>;
+
   static {
     brandClass(this, "Compose");
   }
@@ -38,7 +42,7 @@ export class Compose extends Transform implements TransformContainer {
   private invPlan: Transform[] = [];
   private fusionOn = true;
 
-  constructor(...transforms: Transform[]) {
+  constructor(...transforms: Ts) {
     super();
     this.insertAll(this.chain.length, transforms, "Compose");
   }

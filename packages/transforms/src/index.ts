@@ -2,7 +2,8 @@
 
 export { Transform, type TransformKeys, type TransformContainer } from "./transform";
 export { Compose } from "./compose";
-export { TransformedEnv, type TransformedEnvOptions } from "./transformed-env";
+export { TransformedEnv, type TransformedEnvOptions, type TransformedEnvConstructor } from "./transformed-env";
+export type { AddedKeys, WithAddedKeys, ChainAddedKeys } from "./added-keys";
 export { ToTensorImage } from "./to-tensor-image";
 export { GrayScale } from "./gray-scale";
 export { Resize, type ResizeOptions } from "./resize";

@@ -1,11 +1,11 @@
-import { HostArray, TensorDict, Unbounded, sizeOf, type Composite, type Shape } from "@tdrl/tensordict";
+import { HostArray, TensorDict, Unbounded, sizeOf, type Composite, type Float32, type Shape } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 
-export interface RewardSumOptions {
+export interface RewardSumOptions<K extends string = string> {
   /** The rewards summed (default `["reward"]`). */
   inKeys?: readonly string[];
   /** The running sums, one per in key (default `["episode_reward"]`). */
-  outKeys?: readonly string[];
+  outKeys?: readonly K[];
   /** The done flag that ends an episode in standalone `forward` (default `"done"`). */
   doneKey?: string;
 }
@@ -25,12 +25,15 @@ export interface RewardSumOptions {
  * const traj = new TensorDict({ next: { reward: HostArray.from("float32", [4, 1], [1, 2, 3, 4]), done: HostArray.from("bool", [4, 1], [0, 1, 0, 0]) } }, [4]);
  * new RewardSum().forward(traj).getHost("next.episode_reward").data; // Float32Array [1, 3, 3, 7]
  */
-export class RewardSum extends Transform {
+export class RewardSum<K extends string = "episode_reward"> extends Transform {
+  /** (Several `inKeys` without `outKeys` write `episode_<key>`; name them in `outKeys` to have them typed.) */
+  declare readonly addedKeys?: { [P in K]: Float32 };
+
   readonly doneKey: string;
   /** The event shape (after the batch dims) of each in key's reward, from the reward spec; [1] by default. */
   private eventShapes: readonly Shape[];
 
-  constructor(options: RewardSumOptions = {}) {
+  constructor(options: RewardSumOptions<K> = {}) {
     const inKeys = options.inKeys ?? ["reward"];
     super({ inKeys, outKeys: options.outKeys ?? (inKeys.length === 1 ? ["episode_reward"] : inKeys.map((k) => `episode_${k}`)) });
     this.doneKey = options.doneKey ?? "done";

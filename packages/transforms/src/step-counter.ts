@@ -1,12 +1,12 @@
-import { Binary, Bounded, HostArray, TensorDict, type Composite } from "@tdrl/tensordict";
+import { Binary, Bounded, HostArray, TensorDict, type Composite, type Int32 } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag, flagsOf, rowShape, rowsOf } from "./rows";
 
-export interface StepCounterOptions {
+export interface StepCounterOptions<K extends string = string> {
   /** Truncate episodes after this many steps: `truncated` and `done` become true at the limit. Default: no limit. */
   maxSteps?: number;
   /** Default `"step_count"`. */
-  stepCountKey?: string;
+  stepCountKey?: K;
   /** The done key set at the limit (default `"truncated"`; must be in the done spec). */
   truncatedKey?: string;
   /** The key that is `terminated || truncated` (default `"done"`). */
@@ -30,13 +30,15 @@ const INT32_MAX = 2 ** 31 - 1;
  * const rollout = env.rollout(10, (td) => td.set("action", HostArray.from("int32", [], [0])));
  * rollout.getHost("next.step_count").data; // Int32Array [1, 2, 3]: truncated at 3, before the pole falls
  */
-export class StepCounter extends Transform {
+export class StepCounter<K extends string = "step_count"> extends Transform {
+  declare readonly addedKeys?: { [P in K]: Int32 };
+
   readonly maxSteps: number | null;
   readonly stepCountKey: string;
   readonly truncatedKey: string;
   readonly doneKey: string;
 
-  constructor(options: StepCounterOptions = {}) {
+  constructor(options: StepCounterOptions<K> = {}) {
     const stepCountKey = options.stepCountKey ?? "step_count";
     super();
     const maxSteps = options.maxSteps ?? null;

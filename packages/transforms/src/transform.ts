@@ -1,6 +1,6 @@
 import { brandClass } from "@tdrl/tensordict";
 import { Composite, HostArray, TensorDict, TensorSpec, formatShape, type Leaf } from "@tdrl/tensordict";
-import type { JsonValue } from "@tdrl/tensordict";
+import type { JsonValue, Schema } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 
 /** The keys a transform reads and writes; `outKeys` defaults to `inKeys`, pairwise. */
@@ -100,6 +100,12 @@ export abstract class Transform {
   static {
     brandClass(this, "Transform");
   }
+
+  /**
+   * Type-level only: the keys this transform adds to an env's records (see `AddedKeys`); a transform that
+   * declares none makes a `TransformedEnv`'s records untyped.
+   */
+  declare readonly addedKeys?: Schema;
 
   readonly inKeys: readonly string[];
   readonly outKeys: readonly string[];

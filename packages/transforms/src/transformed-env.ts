@@ -1,7 +1,8 @@
 import { EnvBase } from "@tdrl/envs";
-import { HostArray, TensorDict, type Composite } from "@tdrl/tensordict";
+import { HostArray, TensorDict, type Composite, type Schema, type UntypedSchema } from "@tdrl/tensordict";
 import { decodeTensorDict, encodeTensorDict, type JsonValue } from "@tdrl/tensordict";
 import type { EnvState } from "@tdrl/envs";
+import type { AddedKeys, WithAddedKeys } from "./added-keys";
 import { Compose } from "./compose";
 import { Transform, type TransformContainer } from "./transform";
 
@@ -34,7 +35,7 @@ export interface TransformedEnvOptions {
  * const rollout = env.rollout(100, undefined, { breakWhenAnyDone: false }); // batch size [4, 100]
  * console.log(rollout.getHost("next.step_count").shape); // [4, 100, 1]
  */
-export class TransformedEnv extends EnvBase implements TransformContainer {
+class TransformedEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> implements TransformContainer {
   readonly baseEnv: EnvBase;
   readonly transform: Compose;
   /** The base env's last observation record (its own keys), passed back to it on partial resets. */
@@ -171,8 +172,29 @@ export class TransformedEnv extends EnvBase implements TransformContainer {
  * the base env's seeded action stream, not from a stream of its own: a view is built afresh on each
  * `parent` access, so an own stream would restart at seed 0 every time and ignore `env.setSeed`.
  */
-class ParentView extends TransformedEnv {
+class ParentView extends TransformedEnvClass {
   override randAction(td?: TensorDict): TensorDict {
     return this.baseEnv.randActionFrom(this.actionSpec, td);
   }
 }
+
+Object.defineProperty(TransformedEnvClass, "name", { value: "TransformedEnv" });
+
+/**
+ * `TransformedEnv`'s constructor: the records are typed as the base env's plus the keys the transform adds
+ * (`StepCounter`: `step_count`; `RewardSum`: `episode_reward`; a `Compose` of typed transforms: all of
+ * theirs), so `rollout(5).getHost("next.step_cont")` fails to compile. A transform that declares no
+ * `addedKeys` (see `Transform`) makes the records untyped.
+ */
+export interface TransformedEnvConstructor {
+  new <B extends Schema = UntypedSchema, T extends Transform = Compose<readonly []>>(
+    env: EnvBase<B>,
+    transform?: T,
+    options?: TransformedEnvOptions,
+  ): TransformedEnv<WithAddedKeys<B, AddedKeys<T>>>;
+  readonly prototype: TransformedEnv;
+}
+
+/** An env with transforms, whose records have schema `S` (see `EnvBase`); `TransformedEnv` alone is any. */
+export type TransformedEnv<S extends Schema = UntypedSchema> = TransformedEnvClass<S>;
+export const TransformedEnv = TransformedEnvClass as TransformedEnvConstructor;

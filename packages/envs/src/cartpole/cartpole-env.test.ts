@@ -132,7 +132,7 @@ describe("CartPoleEnv dynamics and resets", () => {
 
   it("partial reset copies the other carts' entries from the record it is given", () => {
     const env = new CartPoleEnv({ batchSize: [2] });
-    const root = env.reset();
+    const root: TensorDict = env.reset(); // untyped: "_reset" is not one of the env's keys
     root.getHost("observation").data.set([9, 9, 9, 9], 4); // the caller's record, edited: kept as it is
     const next = env.reset(root.set("_reset", HostArray.from("bool", [2, 1], [1, 0])));
     expect(Array.from(next.getHost("observation").data.subarray(4))).toEqual([9, 9, 9, 9]);

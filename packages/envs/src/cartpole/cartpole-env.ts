@@ -1,6 +1,7 @@
-import { Bounded, Categorical, Composite, HostArray, OneHot, shapesEqual, TensorDict, Unbounded, type Rng } from "@tdrl/tensordict";
+import { Bounded, Categorical, Composite, HostArray, OneHot, shapesEqual, TensorDict, Unbounded, type Bool, type Float32, type Int32, type Rng, type Schema, type UInt8, type UntypedSchema } from "@tdrl/tensordict";
 import { formatBatchIndex } from "../batch-position";
 import { EnvBase } from "../env-base";
+import type { StepSchema } from "../env-schema";
 import type { JsonValue } from "@tdrl/tensordict";
 import { decodeCartPole, encodeCartPole, type CartPoleArrays } from "./cartpole-state";
 import { OBSERVATION_HIGH, stepCartPoles, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole-physics";
@@ -35,6 +36,49 @@ export interface CartPoleEnvOptions {
   seed?: number;
 }
 
+/** A boolean option as a literal: its value when the options are a literal, `Default` when absent, else `boolean`. */
+type FlagOf<Opt, K extends string, Default extends boolean> = K extends keyof Opt
+  ? Opt[K] extends true
+    ? true
+    : Opt[K] extends false
+      ? false
+      : Opt[K] extends undefined
+        ? Default
+        : boolean
+  : Default;
+
+/**
+ * The observation keys a `CartPoleEnv` built with options `Opt` writes: `"observation"` by default,
+ * `"pixels"` with `fromPixels` (and both with `pixelsOnly: false`). Untyped when the options are not literals.
+ */
+export type CartPoleObservationSchema<Opt> = [FlagOf<Opt, "fromPixels", false>] extends [true]
+  ? [FlagOf<Opt, "pixelsOnly", true>] extends [true]
+    ? { pixels: UInt8 }
+    : [FlagOf<Opt, "pixelsOnly", true>] extends [false]
+      ? { observation: Float32; pixels: UInt8 }
+      : UntypedSchema
+  : [FlagOf<Opt, "fromPixels", false>] extends [false]
+    ? { observation: Float32 }
+    : UntypedSchema;
+
+/** The action key of a `CartPoleEnv` built with options `Opt`: int32 categories, or bool one-hot with `categoricalActionEncoding: false`. */
+export type CartPoleActionSchema<Opt> = [FlagOf<Opt, "categoricalActionEncoding", true>] extends [true]
+  ? { action: Int32 }
+  : [FlagOf<Opt, "categoricalActionEncoding", true>] extends [false]
+    ? { action: Bool }
+    : UntypedSchema;
+
+/**
+ * `CartPoleEnv`'s constructor: the option literals decide the record types, so
+ * `new CartPoleEnv({ fromPixels: true }).reset().getHost("pixels")` is typed and a typo fails to compile.
+ */
+export interface CartPoleEnvConstructor {
+  new <const Opt extends CartPoleEnvOptions = {}>(
+    options?: Opt,
+  ): CartPoleEnv<StepSchema<CartPoleObservationSchema<Opt>, CartPoleActionSchema<Opt>>>;
+  readonly prototype: CartPoleEnv;
+}
+
 const MAX_EPISODE_STEPS: Record<CartPoleVersion, number> = { v0: 200, v1: 500 };
 const REWARD_THRESHOLD: Record<CartPoleVersion, number> = { v0: 195, v1: 475 };
 
@@ -66,8 +110,11 @@ interface PixelLayout {
  *   [, td] = env.stepAndMaybeReset(env.randAction(td)); // done carts restart on their own
  * }
  * const rollout = env.rollout(500); // batch size [8, T], T = steps until the first cart is done
+ *
+ * The records are typed by the options (see `CartPoleEnvConstructor`): `new CartPoleEnv().reset()
+ * .getHost("observaton")` fails to compile; options whose values are not literals give untyped records.
  */
-export class CartPoleEnv extends EnvBase {
+class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
   readonly version: CartPoleVersion;
   /** Steps after which an episode is truncated: 500 for v1, 200 for v0. */
   readonly maxEpisodeSteps: number;
@@ -400,3 +447,9 @@ function describeState(state: unknown): string {
   const length = (state as { length?: unknown }).length;
   return typeof length === "number" ? `${length} values` : "an object without a length";
 }
+
+Object.defineProperty(CartPoleEnvClass, "name", { value: "CartPoleEnv" });
+
+/** A CartPole env whose records have schema `S` (see `EnvBase`); `CartPoleEnv` alone is any CartPole. */
+export type CartPoleEnv<S extends Schema = UntypedSchema> = CartPoleEnvClass<S>;
+export const CartPoleEnv = CartPoleEnvClass as CartPoleEnvConstructor;

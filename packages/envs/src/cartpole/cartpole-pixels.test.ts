@@ -33,7 +33,7 @@ describe("CartPoleEnv from pixels", () => {
   it("gives full 400x600 RGB frames of the current state and drops the state vector by default", () => {
     const env = new CartPoleEnv({ fromPixels: true });
     const root = env.reset();
-    expect(root.has("observation")).toBe(false);
+    expect((root as TensorDict).has("observation")).toBe(false); // the typed record has no such key at all
     expect(root.getHost("pixels").shape).toEqual([400, 600, 3]);
     expect(firstDifference(root.getHost("pixels").data, full(env.getState(0)))).toBe(-1);
     env.setState(0, [1, 0, 0.15, 0]);
