@@ -1,12 +1,14 @@
 import { closeSync, copyFileSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { checkIndex } from "./element-copy";
 import { arrayType } from "./lazy-tensor-storage";
 import { Layout, buildTensorDict, type LeafLayout } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import type { FileBackedStorage } from "./storage";
+
+const LAZY_MEMMAP_STORAGE_OPTION_KEYS = { scratchDir: true, existsOk: true, ndim: true } satisfies OptionKeys<LazyMemmapStorageOptions>;
 
 export interface LazyMemmapStorageOptions {
   /** The directory that holds the files; created when missing. */
@@ -73,6 +75,7 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
   private fds: number[] = [];
 
   constructor(maxSize: number, options: LazyMemmapStorageOptions) {
+    checkOptions("LazyMemmapStorage", options, LAZY_MEMMAP_STORAGE_OPTION_KEYS);
     super(maxSize, options.ndim ?? 1, KIND);
     this.scratchDir = options.scratchDir;
     if (existsSync(this.scratchDir)) {

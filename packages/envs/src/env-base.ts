@@ -1,4 +1,4 @@
-import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
+import { Binary, checkAllocation, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
@@ -137,6 +137,7 @@ export abstract class EnvBase {
     this.name = options.name;
     this.batchSize = checkBatchSize(options.batchSize ?? [], `${options.name}`);
     this.numEnvs = sizeOf(this.batchSize);
+    checkAllocation(this.name, `batchSize [${this.batchSize.join(", ")}]`, 2 * this.numEnvs);
     this.doneFlags = new Uint8Array(this.numEnvs);
     this.autoResetMask = new Uint8Array(this.numEnvs);
     this.stepWhat = `${this.name}.step()`;

@@ -1,4 +1,6 @@
-import { TensorDict } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, TensorDict } from "@tdrl/tensordict";
+
+const STEP_MDP_OPTION_KEYS = { excludeAction: true, excludeReward: true, excludeDone: true, keepOther: true, actionKeys: true, rewardKeys: true, doneKeys: true } satisfies OptionKeys<StepMdpOptions>;
 
 export interface StepMdpOptions {
   /** Drop the action keys from the result (default true): the next root has no action yet. */
@@ -47,6 +49,7 @@ const DEFAULT_DONE_KEYS: readonly string[] = ["done", "terminated", "truncated"]
  * stepMdp(td).keys(); // ["observation", "done"]: observation and done from "next"; no action, no reward
  */
 export function stepMdp(td: TensorDict, options: StepMdpOptions = {}): TensorDict {
+  checkOptions("stepMdp", options, STEP_MDP_OPTION_KEYS);
   const next = td.has("next") ? td.get("next") : undefined;
   if (!(next instanceof TensorDict)) {
     throw new Error(`stepMdp: the record has no "next" sub-record (keys: ${td.keys().join(", ") || "(none)"}); call env.step() on it first`);

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type TensorDict } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type TensorDict } from "@tdrl/tensordict";
 import { keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
+
+const E_GREEDY_MODULE_OPTION_KEYS = { spec: true, epsInit: true, epsEnd: true, annealingNumSteps: true, actionKey: true, actionMaskKey: true, rng: true } satisfies OptionKeys<EGreedyModuleOptions>;
 
 /**
  * How a policy acts (TorchRL's `ExplorationType`): only `"random"` explores; the others act greedily.
@@ -50,6 +52,7 @@ export class EGreedyModule {
   private currentEps: number;
 
   constructor(options: EGreedyModuleOptions) {
+    checkOptions("EGreedyModule", options, E_GREEDY_MODULE_OPTION_KEYS);
     const what = "EGreedyModule";
     if (!(options.spec instanceof Categorical || options.spec instanceof OneHot)) {
       throw new Error(`${what}: spec must be a Categorical or OneHot spec, got ${String(options.spec)}`);

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, OneHot, type TensorDict } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Categorical, type DType, OneHot, type TensorDict } from "@tdrl/tensordict";
 import { keyName, readTensors, writeTensors, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
+
+const Q_VALUE_MODULE_OPTION_KEYS = { actionSpace: true, spec: true, actionValueKey: true, actionMaskKey: true, actionKey: true, chosenActionValueKey: true } satisfies OptionKeys<QValueModuleOptions>;
 
 /** How the greedy action is written: an int32 index (`"categorical"`) or a one-hot row (`"one_hot"`). */
 export type ActionSpace = "categorical" | "one_hot";
@@ -47,6 +49,7 @@ export class QValueModule implements TensorDictModuleBase {
   private readonly oneHotDType: "bool" | "int32" | "float32";
 
   constructor(options: QValueModuleOptions) {
+    checkOptions("QValueModule", options, Q_VALUE_MODULE_OPTION_KEYS);
     const what = "QValueModule";
     const { spec } = options;
     if (spec !== undefined) {

@@ -3,6 +3,9 @@ import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import type { Shape } from "../shape";
 import { buildHost, castValue, TensorSpec } from "./spec";
+import { checkOptions, type OptionKeys } from "../check-options";
+
+const UNBOUNDED_OPTION_KEYS = { shape: true, dtype: true } satisfies OptionKeys<UnboundedOptions<DType>>;
 
 export interface UnboundedOptions<D extends DType> {
   shape: Shape;
@@ -25,6 +28,7 @@ const INT_RAND_RANGE = [-100, 100] as const;
  */
 export class Unbounded<D extends DType = "float32"> extends TensorSpec<D> {
   constructor(options: UnboundedOptions<D>) {
+    checkOptions("Unbounded", options, UNBOUNDED_OPTION_KEYS);
     super("Unbounded", options.shape, options.dtype ?? ("float32" as D));
   }
 
