@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { DirectoryLock, LOCK_FILE } from "./directory-lock";
 import { checkIndex } from "./element-copy";
@@ -8,6 +8,8 @@ import { arrayType } from "./lazy-tensor-storage";
 import { Layout, buildTensorDict, type LeafLayout } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { checkCounters, checkStorageShape, type FileBackedStorage } from "./storage";
+
+const LAZY_MEMMAP_STORAGE_OPTION_KEYS = { scratchDir: true, existsOk: true, ndim: true } satisfies OptionKeys<LazyMemmapStorageOptions>;
 
 export interface LazyMemmapStorageOptions {
   /** The directory that holds the files; created when missing. */
@@ -86,6 +88,7 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
   private readonly lock: DirectoryLock;
 
   constructor(maxSize: number, options: LazyMemmapStorageOptions) {
+    checkOptions("LazyMemmapStorage", options, LAZY_MEMMAP_STORAGE_OPTION_KEYS);
     super(maxSize, options.ndim ?? 1, KIND);
     this.scratchDir = options.scratchDir;
     mkdirSync(this.scratchDir, { recursive: true });

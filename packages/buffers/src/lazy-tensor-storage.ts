@@ -1,10 +1,12 @@
-import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { checkIndex, gather, planViews, scatter, viewsIn, type ElementArray, type ViewPlan } from "./element-copy";
 import { Layout, buildTensorDict } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { PackedRows } from "./packed-rows";
 import { checkCounters, checkStorageShape, formatBytes, type Storage } from "./storage";
+
+const LAZY_TENSOR_STORAGE_OPTION_KEYS = { ndim: true } satisfies OptionKeys<LazyTensorStorageOptions>;
 
 export interface LazyTensorStorageOptions {
   /** 1 (default): data batch dim 0 indexes elements. 2: data comes as `[numEnvs, T]` blocks (see `Storage`). */
@@ -45,6 +47,7 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   private touched = 0;
 
   constructor(maxSize: number, options: LazyTensorStorageOptions = {}) {
+    checkOptions("LazyTensorStorage", options, LAZY_TENSOR_STORAGE_OPTION_KEYS);
     super(maxSize, options.ndim ?? 1, KIND);
   }
 

@@ -1,7 +1,9 @@
-import { TensorDict, isTensor, sizeOf, type Leaf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, TensorDict, isTensor, sizeOf, type Leaf } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { Storage, StoredExtent } from "./storage";
 import type { Writer } from "./writer";
+
+const MAX_VALUE_WRITER_OPTION_KEYS = { rankKey: true } satisfies OptionKeys<MaxValueWriterOptions>;
 
 export interface MaxValueWriterOptions {
   /** The key whose value ranks an item (summed over non-batch dims). Default `"_reward"`, as in TorchRL. */
@@ -33,6 +35,7 @@ export class MaxValueWriter implements Writer {
   private rows: Int32Array | null = null;
 
   constructor(options: MaxValueWriterOptions = {}) {
+    checkOptions("MaxValueWriter", options, MAX_VALUE_WRITER_OPTION_KEYS);
     this.rankKey = options.rankKey ?? "_reward";
   }
 

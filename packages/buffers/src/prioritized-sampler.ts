@@ -1,9 +1,11 @@
-import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { checkAllocation, checkOptions, type OptionKeys, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
 import { checkPriorityUpdate, checkSampleArgs, checkStoredIndex, lengthFromLeaves, metaLength, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import { MinTree, SumTree } from "./segment-tree";
 import type { Storage, StoredExtent } from "./storage";
+
+const PRIORITIZED_SAMPLER_OPTION_KEYS = { maxCapacity: true, alpha: true, beta: true, eps: true, rng: true } satisfies OptionKeys<PrioritizedSamplerOptions>;
 
 /** The `info` key under which prioritized samplers return importance-sampling weights. */
 export const PRIORITY_WEIGHT_KEY = "priority_weight";
@@ -55,12 +57,15 @@ export class PrioritizedSampler implements Sampler {
   private scratchValues = new Float64Array(0);
 
   constructor(options: PrioritizedSamplerOptions) {
+    checkOptions("PrioritizedSampler", options, PRIORITIZED_SAMPLER_OPTION_KEYS);
     const { maxCapacity, alpha, beta } = options;
     const eps = options.eps ?? 1e-8;
     if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1) throw new Error(`PrioritizedSampler: maxCapacity must be a positive integer, got ${maxCapacity}`);
     if (!(alpha >= 0 && Number.isFinite(alpha))) throw new Error(`PrioritizedSampler: alpha must be a finite number >= 0, got ${alpha}`);
     if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`PrioritizedSampler: beta must be a finite number >= 0, got ${beta}`);
     if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`PrioritizedSampler: eps must be a finite number >= 0, got ${eps}`);
+    // A sum tree and a min tree of float64 leaves.
+    checkAllocation("PrioritizedSampler", `maxCapacity ${maxCapacity}`, maxCapacity * 16);
     this.maxCapacity = maxCapacity;
     this.alpha = alpha;
     this.beta = beta;

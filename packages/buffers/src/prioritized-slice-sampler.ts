@@ -6,6 +6,9 @@ import { checkPriorityUpdate, checkStoredIndex, lengthFromLeaves, metaLength } f
 import { SliceSampler, type SliceSamplerOptions, type SliceStarts } from "./slice-sampler";
 import type { EpisodeTable } from "./slice-sampler-episodes";
 import type { Storage, StoredExtent } from "./storage";
+import { checkAllocation, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const PRIORITIZED_SLICE_SAMPLER_OPTION_KEYS = { maxCapacity: true, alpha: true, beta: true, eps: true, sliceLen: true, numSlices: true, endKey: true, trajKey: true, strictLength: true, padOutput: true, rng: true } satisfies OptionKeys<PrioritizedSliceSamplerOptions>;
 
 export interface PrioritizedSliceSamplerOptions extends SliceSamplerOptions {
   /** Number of priorities kept; at least the storage's `maxSize`. */
@@ -59,14 +62,17 @@ export class PrioritizedSliceSampler extends SliceSampler {
   protected override readonly needsElementEpisodes = true;
 
   constructor(options: PrioritizedSliceSamplerOptions) {
-    super(options);
+    checkOptions("PrioritizedSliceSampler", options, PRIORITIZED_SLICE_SAMPLER_OPTION_KEYS);
+    const { maxCapacity, alpha, beta, eps: epsOption, ...sliceOptions } = options;
+    super(sliceOptions);
     const what = "PrioritizedSliceSampler";
-    const { maxCapacity, alpha, beta } = options;
-    const eps = options.eps ?? 1e-8;
+    const eps = epsOption ?? 1e-8;
     if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1) throw new Error(`${what}: maxCapacity must be a positive integer, got ${maxCapacity}`);
     if (!(alpha >= 0 && Number.isFinite(alpha))) throw new Error(`${what}: alpha must be a finite number >= 0, got ${alpha}`);
     if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`${what}: beta must be a finite number >= 0, got ${beta}`);
     if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`${what}: eps must be a finite number >= 0, got ${eps}`);
+    // Priorities and flags per slot, and two float64 trees over slice starts.
+    checkAllocation(what, `maxCapacity ${maxCapacity}`, maxCapacity * 33);
     this.maxCapacity = maxCapacity;
     this.alpha = alpha;
     this.beta = beta;

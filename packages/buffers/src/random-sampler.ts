@@ -1,8 +1,10 @@
-import { Rng } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Rng } from "@tdrl/tensordict";
 import { assertKind, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
 import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import type { Storage } from "./storage";
+
+const RANDOM_SAMPLER_OPTION_KEYS = { rng: true } satisfies OptionKeys<SamplerRngOptions>;
 
 /**
  * Draws `batchSize` stored elements uniformly, with replacement.
@@ -18,6 +20,7 @@ export class RandomSampler implements Sampler {
   private readonly rng: Rng;
 
   constructor(options: SamplerRngOptions = {}) {
+    checkOptions("RandomSampler", options, RANDOM_SAMPLER_OPTION_KEYS);
     this.rng = options.rng ?? new Rng(0);
   }
 

@@ -1,10 +1,12 @@
-import { TensorDict, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
+import { checkAllocation, checkOptions, HostArray, type OptionKeys, TensorDict, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { RandomSampler } from "./random-sampler";
 import { RoundRobinWriter } from "./round-robin-writer";
 import type { SampleResult, Sampler } from "./sampler";
 import type { Storage } from "./storage";
 import type { Writer } from "./writer";
+
+const REPLAY_BUFFER_OPTION_KEYS = { storage: true, sampler: true, writer: true, batchSize: true, transform: true, prefetch: true } satisfies OptionKeys<ReplayBufferOptions>;
 
 /** Runs on every sampled batch, e.g. to turn stored uint8 pixels into float32 at sample time. */
 export type SampleTransform = (batch: TensorDict) => TensorDict;
@@ -62,6 +64,7 @@ export class ReplayBuffer {
   private generation = 0;
 
   constructor(options: ReplayBufferOptions) {
+    checkOptions("ReplayBuffer", options, REPLAY_BUFFER_OPTION_KEYS);
     const prefetch = options.prefetch ?? 0;
     if (!Number.isSafeInteger(prefetch) || prefetch < 0) throw new Error(`${this.name}: prefetch must be a non-negative integer, got ${prefetch}`);
     if (options.batchSize !== undefined) checkBatchSize(options.batchSize, this.name);
@@ -121,8 +124,15 @@ export class ReplayBuffer {
   /** Sets the priorities of the elements at flat `index` (for prioritized samplers). */
   updatePriority(index: Int32Array | readonly number[], priority: Float32Array | readonly number[] | number): void {
     if (this.sampler.updatePriority === undefined) throw new Error(`${this.name}.updatePriority: the sampler (${this.sampler.constructor.name}) has no priorities`);
-    const idx = index instanceof Int32Array ? index : Int32Array.from(index);
-    const p = typeof priority === "number" ? new Float32Array(idx.length).fill(priority) : priority instanceof Float32Array ? priority : Float32Array.from(priority);
+    const what = `${this.name}.updatePriority`;
+    // JS numbers are checked, not coerced: Int32Array.from would wrap -1e12 into a valid-looking index.
+    const idx = index instanceof Int32Array ? index : (checked(() => HostArray.from("int32", [index.length], index), `${what}: index`).data as Int32Array);
+    const p =
+      typeof priority === "number"
+        ? checked(() => HostArray.full("float32", [idx.length], priority), `${what}: priority`).data
+        : priority instanceof Float32Array
+          ? priority
+          : (checked(() => HostArray.from("float32", [priority.length], priority), `${what}: priority`).data as Float32Array);
     if (p.length !== idx.length) throw new Error(`${this.name}.updatePriority: ${idx.length} indices but ${p.length} priorities`);
     this.sampler.updatePriority(idx, p);
   }
@@ -208,6 +218,17 @@ export class ReplayBuffer {
   }
 }
 
+/** Runs a conversion, prefixing its error with `what`. */
+function checked<T>(convert: () => T, what: string): T {
+  try {
+    return convert();
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}`);
+  }
+}
+
 function checkBatchSize(n: number, what: string): void {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${what}: batch size must be a positive integer, got ${n}`);
+  // At least an int32 index and a float64 weight per element; a huge size would crash the process allocating them.
+  checkAllocation(what, `batch size ${n}`, n * 12);
 }

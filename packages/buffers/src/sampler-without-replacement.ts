@@ -1,8 +1,10 @@
-import { Rng } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Rng } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
 import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import type { Storage, StoredExtent } from "./storage";
+
+const SAMPLER_WITHOUT_REPLACEMENT_OPTION_KEYS = { dropLast: true, shuffle: true, rng: true, allowShortBatches: true } satisfies OptionKeys<SamplerWithoutReplacementOptions>;
 
 export interface SamplerWithoutReplacementOptions extends SamplerRngOptions {
   /** Skip the short batch at the end of an epoch and start a new epoch instead. Default false. */
@@ -40,6 +42,7 @@ export class SamplerWithoutReplacement implements Sampler {
   private position = 0;
 
   constructor(options: SamplerWithoutReplacementOptions = {}) {
+    checkOptions("SamplerWithoutReplacement", options, SAMPLER_WITHOUT_REPLACEMENT_OPTION_KEYS);
     this.rng = options.rng ?? new Rng(0);
     this.dropLast = options.dropLast ?? false;
     this.shuffle = options.shuffle ?? true;

@@ -1,9 +1,11 @@
-import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { assertKind, type ComponentState, type JsonValue } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
 import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import { EpisodeTable } from "./slice-sampler-episodes";
 import type { Storage, StoredExtent } from "./storage";
+
+const SLICE_SAMPLER_OPTION_KEYS = { sliceLen: true, numSlices: true, endKey: true, trajKey: true, strictLength: true, padOutput: true, rng: true } satisfies OptionKeys<SliceSamplerOptions>;
 
 export interface SliceSamplerOptions extends SamplerRngOptions {
   /** Steps per slice; `numSlices = batchSize / sliceLen`. Give this or `numSlices`. */
@@ -99,6 +101,7 @@ export class SliceSampler implements Sampler {
   private eligibleCache: { version: number; sliceLen: number; list: Int32Array } | null = null;
 
   constructor(options: SliceSamplerOptions) {
+    checkOptions("SliceSampler", options, SLICE_SAMPLER_OPTION_KEYS);
     const what = this.constructor.name;
     const { sliceLen, numSlices } = options;
     if ((sliceLen === undefined) === (numSlices === undefined)) {

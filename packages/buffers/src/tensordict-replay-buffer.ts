@@ -1,5 +1,7 @@
-import { HostArray, TensorDict, isTensor, type Leaf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, isTensor, type Leaf } from "@tdrl/tensordict";
 import { ReplayBuffer, type ReplayBufferOptions, type Sample } from "./replay-buffer";
+
+const TENSOR_DICT_REPLAY_BUFFER_OPTION_KEYS = { priorityKey: true, storage: true, sampler: true, writer: true, batchSize: true, transform: true, prefetch: true } satisfies OptionKeys<TensorDictReplayBufferOptions>;
 
 export interface TensorDictReplayBufferOptions extends ReplayBufferOptions {
   /** Where priorities are read from by `extend` and `updateTensorDictPriority`. Default `"td_error"`. */
@@ -29,8 +31,10 @@ export class TensorDictReplayBuffer extends ReplayBuffer {
   readonly priorityKey: string;
 
   constructor(options: TensorDictReplayBufferOptions) {
-    super(options);
-    this.priorityKey = options.priorityKey ?? "td_error";
+    checkOptions("TensorDictReplayBuffer", options, TENSOR_DICT_REPLAY_BUFFER_OPTION_KEYS);
+    const { priorityKey, ...base } = options;
+    super(base);
+    this.priorityKey = priorityKey ?? "td_error";
   }
 
   override extend(data: TensorDict): Int32Array {

@@ -68,7 +68,7 @@ function explode(call: number): never {
 export const makeCartPole: EnvFactory<{ batchSize?: number[] } | undefined> = (_index, args) => new CartPoleEnv(args?.batchSize === undefined ? {} : { batchSize: args.batchSize });
 
 /** A CountingEnv whose steps take `delayMs[index]` ms in worker `index`: a slow and a fast worker. */
-export const makeSlowCounting: EnvFactory<{ delayMs: number[] } & CountingEnvOptions> = (index, args) => new SlowCountingEnv(args.delayMs[index] ?? 0, args);
+export const makeSlowCounting: EnvFactory<{ delayMs: number[] } & CountingEnvOptions> = (index, { delayMs, ...options }) => new SlowCountingEnv(delayMs[index] ?? 0, options);
 
 class SlowCountingEnv extends CountingEnv {
   constructor(private readonly delayMs: number, options: CountingEnvOptions) {

@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { HostArray, formatShape, isHostArray, sizeOf, type TensorDict } from "@tdrl/tensordict";
+import { HostArray, formatShape, isHostArray, sizeOf, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import type { EnvModuleRef } from "@tdrl/envs/node";
 import type { HasParameters } from "@tdrl/modules";
 import type { ReplayBuffer } from "@tdrl/buffers";
@@ -10,6 +10,8 @@ import { checkCollectorOptions } from "./collector-options";
 import { CollectorWorkers } from "./collector-workers";
 import { splitTrajectories } from "./split-trajectories";
 import { TRAJ_IDS_KEY, type CollectorOutput, type SyncDataCollectorOptions } from "./sync-data-collector";
+
+const MULTI_COLLECTOR_OPTION_KEYS = { numWorkers: true, seed: true, policyWeights: true, startTimeoutMs: true, timeoutMs: true, framesPerBatch: true, totalFrames: true, initRandomFrames: true, maxFramesPerTraj: true, resetAtEachIter: true, splitTrajs: true, explorationType: true, postproc: true, replayBuffer: true } satisfies OptionKeys<MultiCollectorOptions>;
 
 /** Options of the worker-based collectors: `SyncDataCollector`'s, plus the workers'. */
 export interface MultiCollectorOptions extends SyncDataCollectorOptions {
@@ -57,6 +59,7 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
 
   /** `workerFrames`: the frames of one worker batch. */
   protected constructor(what: string, env: EnvModuleRef, policy: PolicyModuleRef, options: O, workerFrames: (framesPerBatch: number, numWorkers: number) => number) {
+    checkOptions(what, options, MULTI_COLLECTOR_OPTION_KEYS);
     if (typeof options !== "object" || options === null) throw new Error(`${what}: options must be an object with numWorkers and framesPerBatch`);
     const numWorkers = options.numWorkers;
     if (!(Number.isSafeInteger(numWorkers) && numWorkers >= 1)) throw new Error(`${what}: numWorkers must be a positive integer, got ${String(numWorkers)}`);

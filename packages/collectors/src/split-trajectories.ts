@@ -1,4 +1,6 @@
-import { HostArray, TensorDict, formatShape, isHostArray, sizeOf, type AnyPath, type Leaf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, isHostArray, sizeOf, type AnyPath, type Leaf } from "@tdrl/tensordict";
+
+const SPLIT_TRAJECTORIES_OPTION_KEYS = { trajectoryKey: true, maskKey: true } satisfies OptionKeys<SplitTrajectoriesOptions>;
 
 export interface SplitTrajectoriesOptions {
   /** Default `["collector", "traj_ids"]`. */
@@ -20,6 +22,7 @@ export interface SplitTrajectoriesOptions {
  * split.getHost("x").data; // Float32Array [1, 2, 3, 4, 0, 0]
  */
 export function splitTrajectories(batch: TensorDict, options: SplitTrajectoriesOptions = {}): TensorDict {
+  checkOptions("splitTrajectories", options, SPLIT_TRAJECTORIES_OPTION_KEYS);
   const what = "splitTrajectories";
   const trajKey = options.trajectoryKey ?? ["collector", "traj_ids"];
   const maskKey = options.maskKey ?? ["collector", "mask"];

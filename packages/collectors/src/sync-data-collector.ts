@@ -1,4 +1,4 @@
-import { HostArray, TensorDict, formatShape, sizeOf, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, sizeOf, type TensorSpec } from "@tdrl/tensordict";
 import { encodeTensorDict, encodeTypedArray } from "@tdrl/tensordict";
 import type { EnvBase, EnvState } from "@tdrl/envs";
 import { decodeResume } from "./collector-resume";
@@ -11,6 +11,8 @@ import { PolicyOutputs } from "./policy-outputs";
 import { splitTrajectories } from "./split-trajectories";
 import { stackSteps } from "./stack-steps";
 import { TrajectoryIds } from "./trajectory-ids";
+
+const SYNC_DATA_COLLECTOR_OPTION_KEYS = { framesPerBatch: true, totalFrames: true, initRandomFrames: true, maxFramesPerTraj: true, resetAtEachIter: true, splitTrajs: true, explorationType: true, postproc: true, replayBuffer: true, seed: true } satisfies OptionKeys<SyncDataCollectorOptions>;
 
 /** Where each step's trajectory id goes (TorchRL's key). */
 export const TRAJ_IDS_KEY = ["collector", "traj_ids"] as const;
@@ -110,6 +112,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   private closed = false;
 
   constructor(envOrFactory: EnvOrFactory, policy: CollectorPolicy, options: O) {
+    checkOptions("SyncDataCollector", options, SYNC_DATA_COLLECTOR_OPTION_KEYS);
     const what = "SyncDataCollector";
     checkPolicy(policy, what);
     const o: SyncDataCollectorOptions = options;

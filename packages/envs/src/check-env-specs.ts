@@ -1,6 +1,8 @@
-import { Composite, HostArray, TensorDict, formatShape, shapesEqual, type SpecRecord } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Composite, HostArray, TensorDict, formatShape, shapesEqual, type SpecRecord } from "@tdrl/tensordict";
 import { formatBatchIndex } from "./batch-position";
 import type { EnvBase } from "./env-base";
+
+const CHECK_ENV_SPECS_OPTION_KEYS = { steps: true, seed: true } satisfies OptionKeys<CheckEnvSpecsOptions>;
 
 export interface CheckEnvSpecsOptions {
   /** Number of random-action steps (default 10); done sub-envs are reset as they finish. */
@@ -21,6 +23,7 @@ export interface CheckEnvSpecsOptions {
  * checkEnvSpecs(env, { steps: 20 }); // throws if any produced key breaks the specs
  */
 export function checkEnvSpecs(env: EnvBase, options: CheckEnvSpecsOptions = {}): void {
+  checkOptions("checkEnvSpecs", options, CHECK_ENV_SPECS_OPTION_KEYS);
   const steps = options.steps ?? 10;
   const what = `checkEnvSpecs(${env.name})`;
   if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`${what}: steps must be a positive integer, got ${String(steps)}`);

@@ -1,6 +1,8 @@
-import { Bounded, Categorical, Composite, HostArray, TensorDict, Unbounded, decodeTypedArray, encodeTypedArray, type JsonValue } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, Categorical, Composite, HostArray, TensorDict, Unbounded, decodeTypedArray, encodeTypedArray, type JsonValue } from "@tdrl/tensordict";
 import { asObject } from "./env-state";
 import { EnvBase } from "./env-base";
+
+const COUNTING_ENV_OPTION_KEYS = { batchSize: true, maxCount: true, seed: true } satisfies OptionKeys<CountingEnvOptions>;
 
 export interface CountingEnvOptions {
   batchSize?: readonly number[];
@@ -27,6 +29,7 @@ export class CountingEnv extends EnvBase {
   private readonly stepCount: Int32Array;
 
   constructor(options: CountingEnvOptions = {}) {
+    checkOptions("CountingEnv", options, COUNTING_ENV_OPTION_KEYS);
     super({ name: "CountingEnv", batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
     const maxCount = options.maxCount ?? 5;
     if (!(Number.isInteger(maxCount) && maxCount >= 1)) throw new Error(`CountingEnv: maxCount must be a positive integer, got ${String(maxCount)}`);

@@ -1,5 +1,4 @@
-import { brandClass } from "@tdrl/tensordict";
-import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Schema, type Shape, type SpecRecord, type TensorSpec, type UntypedSchema } from "@tdrl/tensordict";
+import { brandClass, Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Schema, type Shape, type SpecRecord, type TensorSpec, type UntypedSchema, checkAllocation } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
@@ -147,6 +146,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     this.name = options.name;
     this.batchSize = checkBatchSize(options.batchSize ?? [], `${options.name}`);
     this.numEnvs = sizeOf(this.batchSize);
+    checkAllocation(this.name, `batchSize [${this.batchSize.join(", ")}]`, 2 * this.numEnvs);
     this.doneFlags = new Uint8Array(this.numEnvs);
     this.autoResetMask = new Uint8Array(this.numEnvs);
     this.stepWhat = `${this.name}.step()`;

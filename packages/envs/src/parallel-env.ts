@@ -1,10 +1,12 @@
-import { HostArray, TensorDict, sizeOf, type Composite, type DType, type TypedArrayOf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type Composite, type DType, type TypedArrayOf } from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
 import { resolveEnvModule, type EnvModuleRef } from "./parallel-env-module";
 import { Command, type SharedLeaf, type WorkerLayout } from "./parallel-env-protocol";
 import { compositeFromDescription } from "./parallel-env-specs";
 import { WorkerGroup } from "./parallel-env-workers";
 import { expandSpecs, subEnvMismatch, subEnvSeed, type SubEnvSpecs } from "./serial-env";
+
+const PARALLEL_ENV_OPTION_KEYS = { seed: true, timeoutMs: true, startTimeoutMs: true } satisfies OptionKeys<ParallelEnvOptions>;
 
 export interface ParallelEnvOptions {
   /** Default 0. Sub-env `i` is seeded with `seed + i`, as in `SerialEnv`. */
@@ -70,6 +72,7 @@ export class ParallelEnv extends EnvBase {
   private readonly resetMask: Uint8Array;
 
   constructor(n: number, env: EnvModuleRef, options: ParallelEnvOptions = {}) {
+    checkOptions("ParallelEnv", options, PARALLEL_ENV_OPTION_KEYS);
     const what = "ParallelEnv";
     if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`${what}: the number of workers must be a positive integer, got ${String(n)}`);
     const seed = options.seed ?? 0;

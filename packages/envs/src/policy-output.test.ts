@@ -21,7 +21,7 @@ describe("env.rollout with a policy that writes tensors", () => {
     const env = new CartPoleEnv({ batchSize: [3], seed: 0 });
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {
-      const rollout = env.rollout(20, qPolicy, { breakWhenAnyDone: false });
+      const rollout: TensorDict = env.rollout(20, qPolicy, { breakWhenAnyDone: false });
       expect(rollout.batchSize).toEqual([3, 20]);
       expect(rollout.getHost("action_value").shape).toEqual([3, 20, 2]);
       expect(Array.from(rollout.getHost("action").data.slice(0, 3))).toEqual([1, 1, 1]);

@@ -1,7 +1,9 @@
-import { HostArray, TensorDict, formatShape, shapesEqual, sizeOf, type Composite } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, shapesEqual, sizeOf, type Composite } from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
 import { decodeTensorDict, encodeTensorDict, type JsonValue } from "@tdrl/tensordict";
 import { arrayField, asObject, type EnvState } from "./env-state";
+
+const SERIAL_ENV_OPTION_KEYS = { seed: true } satisfies OptionKeys<SerialEnvOptions>;
 
 export interface SerialEnvOptions {
   /** Default 0. Sub-env `i` is seeded with `seed + i` (see `subEnvSeed`). */
@@ -45,6 +47,7 @@ export class SerialEnv extends EnvBase {
   private readonly roots: (TensorDict | null)[];
 
   constructor(n: number, makeEnv: (index: number) => EnvBase, options: SerialEnvOptions = {}) {
+    checkOptions("SerialEnv", options, SERIAL_ENV_OPTION_KEYS);
     const envs = makeSubEnvs("SerialEnv", n, makeEnv);
     const first = envs[0]!;
     const seed = options.seed ?? 0;

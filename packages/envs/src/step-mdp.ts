@@ -1,4 +1,6 @@
-import { TensorDict, type Schema, type UntypedSchema } from "@tdrl/tensordict";
+import { TensorDict, type Schema, type UntypedSchema, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const STEP_MDP_OPTION_KEYS = { excludeAction: true, excludeReward: true, excludeDone: true, keepOther: true, actionKeys: true, rewardKeys: true, doneKeys: true } satisfies OptionKeys<StepMdpOptions>;
 
 export interface StepMdpOptions {
   /** Drop the action keys from the result (default true): the next root has no action yet. */
@@ -47,6 +49,7 @@ const DEFAULT_DONE_KEYS: readonly string[] = ["done", "terminated", "truncated"]
  * stepMdp(td).keys(); // ["observation", "done"]: observation and done from "next"; no action, no reward
  */
 export function stepMdp<T extends Schema = UntypedSchema>(typed: TensorDict<T>, options: StepMdpOptions = {}): TensorDict<T> {
+  checkOptions("stepMdp", options, STEP_MDP_OPTION_KEYS);
   // The result keeps the record's type (an env's records share one schema, see EnvBase).
   const td = typed as unknown as TensorDict;
   const next = td.has("next") ? td.get("next") : undefined;

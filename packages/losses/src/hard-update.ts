@@ -1,5 +1,8 @@
 import { copyParams } from "@tdrl/modules";
 import type { LossModule } from "./loss-module";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const HARD_UPDATE_OPTION_KEYS = { interval: true } satisfies OptionKeys<HardUpdateOptions>;
 
 /** A `HardUpdate` checkpoint (`state()`): the updates counted so far. JSON-able. */
 export interface HardUpdateState {
@@ -31,6 +34,7 @@ export class HardUpdate {
   private count = 0;
 
   constructor(loss: LossModule, options: HardUpdateOptions) {
+    checkOptions("HardUpdate", options, HARD_UPDATE_OPTION_KEYS);
     const { interval } = options;
     if (!(Number.isSafeInteger(interval) && interval >= 1)) throw new Error(`HardUpdate(${loss.name}): interval must be a positive integer, got ${String(interval)}`);
     if (!loss.delayValue) throw new Error(`HardUpdate(${loss.name}): the loss was made with delayValue false, so it has no target parameters to update`);

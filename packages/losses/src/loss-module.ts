@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { TensorDict } from "@tdrl/tensordict";
 import type { HasParameters, TensorDictModuleBase } from "@tdrl/modules";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const LOSS_MODULE_OPTION_KEYS = { delayValue: true } satisfies OptionKeys<LossModuleOptions>;
 
 export interface LossModuleOptions {
   /** Keep a separate, slowly updated copy of the value network's parameters for the targets. Default true. */
@@ -46,6 +49,7 @@ export abstract class LossModule implements HasParameters {
   private readonly target: Map<string, tf.Variable> | null;
 
   constructor(valueNetwork: TensorDictModuleBase, options: LossModuleOptions = {}) {
+    checkOptions("LossModule", options, LOSS_MODULE_OPTION_KEYS);
     this.valueNetwork = valueNetwork;
     this.delayValue = options.delayValue ?? true;
     this.target = this.delayValue ? copyAsTarget(valueNetwork.parameters()) : null;

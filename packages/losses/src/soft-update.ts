@@ -1,5 +1,8 @@
 import { lerpParams } from "@tdrl/modules";
 import type { LossModule } from "./loss-module";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const SOFT_UPDATE_OPTION_KEYS = { eps: true, tau: true } satisfies OptionKeys<SoftUpdateOptions>;
 
 /** Give exactly one: `eps` (TorchRL's name, the weight kept by the target) or `tau = 1 - eps`. */
 export type SoftUpdateOptions = { eps: number; tau?: never } | { tau: number; eps?: never };
@@ -22,6 +25,7 @@ export class SoftUpdate {
   readonly eps: number;
 
   constructor(loss: LossModule, options: SoftUpdateOptions) {
+    checkOptions("SoftUpdate", options, SOFT_UPDATE_OPTION_KEYS);
     const hasEps = options.eps !== undefined;
     const hasTau = options.tau !== undefined;
     if (hasEps === hasTau) {

@@ -1,3 +1,10 @@
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const TD0_ESTIMATOR_OPTION_KEYS = { gamma: true } satisfies OptionKeys<{ gamma?: number }>;
+const TD1_ESTIMATOR_OPTION_KEYS = { gamma: true } satisfies OptionKeys<{ gamma?: number }>;
+const TD_LAMBDA_ESTIMATOR_OPTION_KEYS = { gamma: true, lambda: true } satisfies OptionKeys<{ gamma?: number; lambda?: number }>;
+const N_STEP_ESTIMATOR_OPTION_KEYS = { gamma: true, n: true } satisfies OptionKeys<{ gamma?: number; n: number }>;
+
 /** Per-sample inputs of a return estimate, flat, with time as the last (fastest) dim of length `steps`. */
 export interface ReturnInputs {
   /** `r_t`, length `batch * steps`. */
@@ -71,6 +78,7 @@ export class TD0Estimator implements ValueEstimator {
   readonly name = "TD0Estimator";
   readonly gamma: number;
   constructor(options: { gamma?: number } = {}) {
+    checkOptions("TD0Estimator", options, TD0_ESTIMATOR_OPTION_KEYS);
     this.gamma = checkGamma(options.gamma ?? 0.99, this.name);
   }
   returns(inputs: ReturnInputs): Float32Array {
@@ -89,6 +97,7 @@ export class TD1Estimator implements ValueEstimator {
   readonly name = "TD1Estimator";
   readonly gamma: number;
   constructor(options: { gamma?: number } = {}) {
+    checkOptions("TD1Estimator", options, TD1_ESTIMATOR_OPTION_KEYS);
     this.gamma = checkGamma(options.gamma ?? 0.99, this.name);
   }
   returns(inputs: ReturnInputs): Float32Array {
@@ -108,6 +117,7 @@ export class TDLambdaEstimator implements ValueEstimator {
   readonly gamma: number;
   readonly lambda: number;
   constructor(options: { gamma?: number; lambda?: number } = {}) {
+    checkOptions("TDLambdaEstimator", options, TD_LAMBDA_ESTIMATOR_OPTION_KEYS);
     this.gamma = checkGamma(options.gamma ?? 0.99, this.name);
     this.lambda = options.lambda ?? 0.95;
     if (!(Number.isFinite(this.lambda) && this.lambda >= 0 && this.lambda <= 1)) throw new Error(`${this.name}: lambda must be in [0, 1], got ${this.lambda}`);
@@ -129,6 +139,7 @@ export class NStepEstimator implements ValueEstimator {
   readonly gamma: number;
   readonly n: number;
   constructor(options: { gamma?: number; n: number }) {
+    checkOptions("NStepEstimator", options, N_STEP_ESTIMATOR_OPTION_KEYS);
     this.gamma = checkGamma(options.gamma ?? 0.99, this.name);
     if (!(Number.isSafeInteger(options.n) && options.n >= 1)) throw new Error(`${this.name}: n must be a positive integer, got ${String(options.n)}`);
     this.n = options.n;

@@ -17,7 +17,7 @@ describe("env.actionSpec in QValueModule and EGreedyModule", () => {
     expect(greedy.actionSpace).toBe("categorical");
     expect(greedy.numActions).toBe(2);
     expect(explore.spec.toString()).toBe("Categorical(n=2, shape=[4], dtype=int32)");
-    const td = env.reset();
+    const td: TensorDict = env.reset();
     td.set("action_value", tf.tensor2d([[1, 2], [3, 0], [0, 5], [4, 4]]));
     greedy.forward(td);
     expect([...td.getTensor("action").dataSync()]).toEqual([1, 0, 1, 0]);
@@ -36,7 +36,7 @@ describe("env.actionSpec in QValueModule and EGreedyModule", () => {
     const greedy = new QValueModule({ spec: env.actionSpec });
     const explore = new EGreedyModule({ spec: env.actionSpec, epsInit: 1, epsEnd: 1, rng: new Rng(3) });
     expect(greedy.actionSpace).toBe("one_hot");
-    const td = env.reset();
+    const td: TensorDict = env.reset();
     td.set("action_value", tf.tensor2d([[1, 2], [3, 0], [0, 5]]));
     greedy.forward(td);
     const action = td.getTensor("action");

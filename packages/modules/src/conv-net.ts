@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Rng } from "@tdrl/tensordict";
 import { biasAdd } from "./bias-add";
 import { convBiasRelu } from "./conv-bias-relu";
 import { spaceToDepthConv2d, useSpaceToDepth } from "./space-to-depth-conv";
@@ -7,6 +7,9 @@ import { resolveActivation, type Activation } from "./activation";
 import { checkPositiveInt, uniformInit } from "./linear";
 import { makeVariable } from "./parameters";
 import type { Model } from "./tensordict-module";
+
+const CONV_NET_OPTION_KEYS = { inChannels: true, numCells: true, kernelSizes: true, strides: true, paddings: true, activation: true, aggregator: true, rng: true } satisfies OptionKeys<ConvNetOptions>;
+const NATURE_CNN_OPTION_KEYS = { inChannels: true, activation: true, rng: true } satisfies OptionKeys<NatureCnnOptions>;
 
 export interface ConvNetOptions {
   /** Channels of the input (the last dim of NHWC). */
@@ -55,6 +58,7 @@ export class ConvNet implements Model {
   private readonly relu: boolean;
 
   constructor(options: ConvNetOptions) {
+    checkOptions("ConvNet", options, CONV_NET_OPTION_KEYS);
     const what = "ConvNet";
     this.inChannels = checkPositiveInt(options.inChannels, "inChannels", what);
     const n = options.numCells.length;
@@ -165,6 +169,7 @@ export interface NatureCnnOptions {
  * torso.outFeatures(84, 84); // 3136
  */
 export function natureCnn(options: NatureCnnOptions = {}): ConvNet {
+  checkOptions("natureCnn", options, NATURE_CNN_OPTION_KEYS);
   return new ConvNet({
     inChannels: options.inChannels ?? 4,
     numCells: [32, 64, 64],

@@ -1,10 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Rng } from "@tdrl/tensordict";
 import type { Activation } from "./activation";
 import { checkPositiveInt } from "./linear";
 import { MLP } from "./mlp";
 import { collectParameters } from "./parameters";
 import type { Model } from "./tensordict-module";
+
+const DUELING_HEAD_OPTION_KEYS = { inFeatures: true, numActions: true, numCells: true, activation: true, rng: true } satisfies OptionKeys<DuelingHeadOptions>;
 
 export interface DuelingHeadOptions {
   inFeatures: number;
@@ -32,6 +34,7 @@ export class DuelingHead implements Model {
   readonly advantage: MLP;
 
   constructor(options: DuelingHeadOptions) {
+    checkOptions("DuelingHead", options, DUELING_HEAD_OPTION_KEYS);
     const inFeatures = checkPositiveInt(options.inFeatures, "inFeatures", "DuelingHead");
     this.numActions = checkPositiveInt(options.numActions, "numActions", "DuelingHead");
     const rng = options.rng ?? new Rng(0);

@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict } from "@tdrl/tensordict";
+import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
+
+const E_GREEDY_MODULE_OPTION_KEYS = { spec: true, epsInit: true, epsEnd: true, annealingNumSteps: true, actionKey: true, actionMaskKey: true, rng: true } satisfies OptionKeys<EGreedyModuleOptions>;
 
 /**
  * How a policy acts (TorchRL's `ExplorationType`): only `"random"` explores; the others act greedily.
@@ -65,6 +67,7 @@ export class EGreedyModule {
   private currentEps: number;
 
   constructor(options: EGreedyModuleOptions) {
+    checkOptions("EGreedyModule", options, E_GREEDY_MODULE_OPTION_KEYS);
     const what = "EGreedyModule";
     this.spec = discreteActionSpec(options.spec, options.actionKey ?? "action", what);
     this.epsInit = options.epsInit ?? 1;

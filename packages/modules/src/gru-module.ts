@@ -2,6 +2,9 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { gruUnroll, type GruLayerWeights } from "./gru-cell";
 import type { RecurrentMode } from "./recurrent-io";
 import { RecurrentModule, type RecurrentModuleOptions, type RecurrentUnrollResult } from "./recurrent-module";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const GRU_MODULE_OPTION_KEYS = { stateKey: true, inputSize: true, hiddenSize: true, numLayers: true, inKey: true, outKey: true, mode: true, isInitKey: true, rng: true, shareParamsWith: true } satisfies OptionKeys<GRUModuleOptions>;
 
 export interface GRUModuleOptions extends RecurrentModuleOptions<GRUModule> {
   /** Default "recurrent_state". */
@@ -25,6 +28,7 @@ export class GRUModule extends RecurrentModule {
   private readonly options: GRUModuleOptions;
 
   constructor(options: GRUModuleOptions) {
+    checkOptions("GRUModule", options, GRU_MODULE_OPTION_KEYS);
     super("GRUModule", 3, [options.stateKey ?? "recurrent_state"], options);
     this.options = { ...options };
   }

@@ -2,6 +2,9 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { lstmUnroll, type LstmLayerWeights } from "./lstm-cell";
 import type { RecurrentMode } from "./recurrent-io";
 import { RecurrentModule, type RecurrentModuleOptions, type RecurrentUnrollResult } from "./recurrent-module";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const LSTM_MODULE_OPTION_KEYS = { hKey: true, cKey: true, inputSize: true, hiddenSize: true, numLayers: true, inKey: true, outKey: true, mode: true, isInitKey: true, rng: true, shareParamsWith: true } satisfies OptionKeys<LSTMModuleOptions>;
 
 export interface LSTMModuleOptions extends RecurrentModuleOptions<LSTMModule> {
   /** Default "recurrent_state_h". */
@@ -37,6 +40,7 @@ export class LSTMModule extends RecurrentModule {
   private readonly options: LSTMModuleOptions;
 
   constructor(options: LSTMModuleOptions) {
+    checkOptions("LSTMModule", options, LSTM_MODULE_OPTION_KEYS);
     super("LSTMModule", 4, [options.hKey ?? "recurrent_state_h", options.cKey ?? "recurrent_state_c"], options);
     this.options = { ...options };
   }

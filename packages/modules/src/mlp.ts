@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Rng } from "@tdrl/tensordict";
 import { resolveActivation, type Activation } from "./activation";
 import { checkPositiveInt, linear2d, makeLinear, type LinearParams } from "./linear";
 import type { Model } from "./tensordict-module";
+
+const MLP_OPTION_KEYS = { inFeatures: true, outFeatures: true, numCells: true, depth: true, activation: true, activateLast: true, rng: true } satisfies OptionKeys<MLPOptions>;
 
 export interface MLPOptions {
   inFeatures: number;
@@ -41,6 +43,7 @@ export class MLP implements Model {
   private readonly activateLast: boolean;
 
   constructor(options: MLPOptions) {
+    checkOptions("MLP", options, MLP_OPTION_KEYS);
     const what = "MLP";
     this.inFeatures = checkPositiveInt(options.inFeatures, "inFeatures", what);
     this.outFeatures = checkPositiveInt(options.outFeatures, "outFeatures", what);

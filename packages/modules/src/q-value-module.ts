@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, OneHot, type TensorDict } from "@tdrl/tensordict";
+import { Categorical, OneHot, type TensorDict, checkOptions, type OptionKeys, type DType } from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { keyName, readTensors, writeTensors, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
+
+const Q_VALUE_MODULE_OPTION_KEYS = { actionSpace: true, spec: true, actionValueKey: true, actionMaskKey: true, actionKey: true, chosenActionValueKey: true } satisfies OptionKeys<QValueModuleOptions>;
 
 /** How the greedy action is written: an int32 index (`"categorical"`) or a one-hot row (`"one_hot"`). */
 export type ActionSpace = "categorical" | "one_hot";
@@ -52,6 +54,7 @@ export class QValueModule implements TensorDictModuleBase {
   private readonly oneHotDType: "bool" | "int32" | "float32";
 
   constructor(options: QValueModuleOptions) {
+    checkOptions("QValueModule", options, Q_VALUE_MODULE_OPTION_KEYS);
     const what = "QValueModule";
     const actionKey = options.actionKey ?? "action";
     const spec = options.spec === undefined ? undefined : discreteActionSpec(options.spec, actionKey, what);

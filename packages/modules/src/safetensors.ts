@@ -1,5 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { HasParameters } from "./parameters";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const SAVE_WEIGHTS_OPTION_KEYS = { metadata: true } satisfies OptionKeys<{ metadata?: Record<string, string> }>;
 
 /** One entry of a safetensors header. */
 export interface SafetensorsEntry {
@@ -22,6 +25,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * writeFileSync("/tmp/qnet.safetensors", saveWeights(mlp, { metadata: { step: "1000" } }));
  */
 export function saveWeights(module: HasParameters, options: { metadata?: Record<string, string> } = {}): Uint8Array {
+  checkOptions("saveWeights", options, SAVE_WEIGHTS_OPTION_KEYS);
   const params = [...module.parameters()];
   const header: Record<string, SafetensorsEntry | Record<string, string>> = {};
   if (options.metadata !== undefined) header.__metadata__ = { ...options.metadata };

@@ -2,6 +2,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { TensorDict } from "@tdrl/tensordict";
 import { forwardTensors, keyName, type NestedKey } from "./keys";
 import type { HasParameters } from "./parameters";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const TENSOR_DICT_MODULE_OPTION_KEYS = { inKeys: true, outKeys: true, name: true } satisfies OptionKeys<TensorDictModuleOptions>;
 
 /**
  * What every tdrl module is: it reads `inKeys` of a TensorDict, writes `outKeys` into the same TensorDict
@@ -54,6 +57,7 @@ export class TensorDictModule implements TensorDictModuleBase {
   private readonly model: Model | undefined;
 
   constructor(fnOrModel: TensorFn | Model, options: TensorDictModuleOptions) {
+    checkOptions("TensorDictModule", options, TENSOR_DICT_MODULE_OPTION_KEYS);
     this.name = options.name ?? "TensorDictModule";
     if (options.inKeys.length === 0) throw new Error(`${this.name}: inKeys is empty`);
     if (options.outKeys.length === 0) throw new Error(`${this.name}: outKeys is empty`);

@@ -1,6 +1,8 @@
-import { Binary, Bounded, Categorical, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, shapesEqual, sizeOf, type DType, type Shape, type TypedArrayOf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Binary, Bounded, Categorical, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, shapesEqual, sizeOf, type DType, type Shape, type TypedArrayOf } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { decodeHostArray, decodeTypedArray, encodeHostArray, encodeTypedArray, isDType, type JsonValue } from "@tdrl/tensordict";
+
+const CAT_FRAMES_OPTION_KEYS = { dim: true, inKeys: true, outKeys: true, padding: true, paddingValue: true, doneKey: true } satisfies OptionKeys<CatFramesOptions>;
 
 export interface CatFramesOptions {
   /** The dim to concatenate along, negative (counted from the end of each leaf, so batch-size independent). */
@@ -55,6 +57,7 @@ export class CatFrames extends Transform {
   private readonly rings = new Map<string, FrameRing>();
 
   constructor(n: number, options: CatFramesOptions) {
+    checkOptions("CatFrames", options, CAT_FRAMES_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["pixels"], outKeys: options.outKeys });
     if (!(Number.isInteger(n) && n >= 1)) throw new Error(`CatFrames: n must be a positive integer, got ${String(n)}`);
     const dim = options?.dim;

@@ -1,6 +1,9 @@
 import { BoxCrop } from "./crop";
 import type { CropBox } from "./image-kernels";
 import type { ImageTransformOptions } from "./image-transform";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const CENTER_CROP_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ImageTransformOptions>;
 
 /** Python's `round` (half to even), which torchvision uses to place the box. */
 function roundHalfEven(x: number): number {
@@ -27,6 +30,7 @@ function centredStart(size: number, crop: number): number {
  */
 export class CenterCrop extends BoxCrop {
   constructor(w: number, h: number, options: ImageTransformOptions = {}) {
+    checkOptions("CenterCrop", options, CENTER_CROP_OPTION_KEYS);
     super(w, h, options);
   }
 

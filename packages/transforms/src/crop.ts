@@ -2,6 +2,9 @@ import type { DType, HostArray } from "@tdrl/tensordict";
 import { cropPlanes, type CropBox } from "./image-kernels";
 import { imageShape, kernelPlanes, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const CROP_OPTION_KEYS = { top: true, left: true, inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<CropOptions>;
 
 /**
  * What `Crop` and `CenterCrop` share: a `w` x `h` box of every image, of any dtype, placed by `boxFor`;
@@ -65,6 +68,7 @@ export class Crop extends BoxCrop {
   readonly left: number;
 
   constructor(w: number, h: number, options: CropOptions = {}) {
+    checkOptions("Crop", options, CROP_OPTION_KEYS);
     super(w, h, options);
     const { top = 0, left = 0 } = options;
     for (const [name, v] of [["top", top], ["left", left]] as const) {

@@ -1,6 +1,9 @@
 import type { Shape } from "@tdrl/tensordict";
 import { ReshapeTransform } from "./reshape-transform";
 import { resolveDim } from "./spec-edit";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const FLATTEN_OBSERVATION_OPTION_KEYS = { firstDim: true, lastDim: true, inKeys: true, outKeys: true } satisfies OptionKeys<FlattenObservationOptions>;
 
 export interface FlattenObservationOptions {
   /** First event dim merged (default 0); negative counts from the end. */
@@ -28,6 +31,7 @@ export class FlattenObservation extends ReshapeTransform {
   readonly lastDim: number;
 
   constructor(options: FlattenObservationOptions) {
+    checkOptions("FlattenObservation", options, FLATTEN_OBSERVATION_OPTION_KEYS);
     super({ inKeys: options?.inKeys, outKeys: options?.outKeys });
     if (this.inKeys.length === 0) throw new Error("FlattenObservation: inKeys must name at least one key");
     this.firstDim = options.firstDim ?? 0;

@@ -1,5 +1,7 @@
-import { Bounded, HostArray, TensorDict, type Composite } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, HostArray, TensorDict, type Composite } from "@tdrl/tensordict";
 import { Transform } from "./transform";
+
+const FRAME_SKIP_OPTION_KEYS = { rewardKey: true, doneKey: true } satisfies OptionKeys<FrameSkipOptions>;
 
 export interface FrameSkipOptions {
   /** The reward key summed over the repeats (default `"reward"`). */
@@ -29,6 +31,7 @@ export class FrameSkip extends Transform {
   readonly doneKey: string;
 
   constructor(frameSkip: number, options: FrameSkipOptions = {}) {
+    checkOptions("FrameSkip", options, FRAME_SKIP_OPTION_KEYS);
     super();
     if (!(Number.isInteger(frameSkip) && frameSkip >= 1)) throw new Error(`FrameSkip: frameSkip must be a positive integer, got ${String(frameSkip)}`);
     this.frameSkip = frameSkip;

@@ -3,6 +3,9 @@ import type { DType, HostArray, Shape } from "@tdrl/tensordict";
 import { rgbToGray } from "./image-kernels";
 import { imageCount, imageShape, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const GRAY_SCALE_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ImageTransformOptions>;
 
 /**
  * RGB images to one grey channel (TorchRL's `GrayScale`, torchvision's `rgb_to_grayscale`):
@@ -23,6 +26,7 @@ export class GrayScale extends ImageTransform {
   }
 
   constructor(options: ImageTransformOptions = {}) {
+    checkOptions("GrayScale", options, GRAY_SCALE_OPTION_KEYS);
     super(options);
   }
 

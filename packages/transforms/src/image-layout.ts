@@ -21,6 +21,11 @@ export function imageLayout(shape: Shape, channelsFirst: boolean, what: string):
     throw new Error(`${what}: expected an image of shape ${order} (rank >= 3), got shape ${formatShape(shape)}`);
   }
   const [a, b, c] = [shape[rank - 3]!, shape[rank - 2]!, shape[rank - 1]!];
+  if (a === 0 || b === 0 || c === 0) {
+    // An empty image would come out of a resize as zeros of the new size: garbage, not an error, downstream.
+    const dims = channelsFirst ? `channels ${a}, height ${b}, width ${c}` : `height ${a}, width ${b}, channels ${c}`;
+    throw new Error(`${what}: shape ${formatShape(shape)} is an empty image (${dims}); images need at least one pixel and one channel`);
+  }
   return channelsFirst
     ? { batchShape: shape.slice(0, rank - 3), channels: a, height: b, width: c, channelsFirst }
     : { batchShape: shape.slice(0, rank - 3), height: a, width: b, channels: c, channelsFirst };

@@ -1,6 +1,8 @@
-import { Binary, TensorDict, type Composite } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Binary, TensorDict, type Composite } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag } from "./rows";
+
+const INIT_TRACKER_OPTION_KEYS = { initKey: true } satisfies OptionKeys<InitTrackerOptions>;
 
 export interface InitTrackerOptions {
   /** Default `"is_init"`. */
@@ -25,6 +27,7 @@ export class InitTracker extends Transform {
   readonly initKey: string;
 
   constructor(options: InitTrackerOptions = {}) {
+    checkOptions("InitTracker", options, INIT_TRACKER_OPTION_KEYS);
     super();
     this.initKey = options.initKey ?? "is_init";
   }

@@ -1,6 +1,8 @@
 import { stepMdp } from "@tdrl/envs";
-import { Rng, TensorDict, formatShape, sizeOf, type Composite, type JsonValue, type RngState } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Rng, TensorDict, formatShape, sizeOf, type Composite, type JsonValue, type RngState } from "@tdrl/tensordict";
 import { Transform } from "./transform";
+
+const NOOP_RESET_OPTION_KEYS = { noops: true, random: true, action: true, maxTrials: true, seed: true } satisfies OptionKeys<NoopResetOptions>;
 
 export interface NoopResetOptions {
   /** The most no-op steps after a reset (default 30, as in the Atari papers). */
@@ -44,6 +46,7 @@ export class NoopReset extends Transform {
   private readonly rng: Rng;
 
   constructor(options: NoopResetOptions = {}) {
+    checkOptions("NoopReset", options, NOOP_RESET_OPTION_KEYS);
     super();
     const noops = options.noops ?? 30;
     const maxTrials = options.maxTrials ?? 10;

@@ -1,9 +1,10 @@
-import { brandClass } from "@tdrl/tensordict";
-import { Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
+import { brandClass, Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import { UNIT_FLOAT } from "./image-kernels";
 import { Transform } from "./transform";
 import { decodeHostArray, encodeHostArray, type JsonValue } from "@tdrl/tensordict";
+
+const OBSERVATION_NORM_OPTION_KEYS = { loc: true, scale: true, standardNormal: true, inKeys: true, outKeys: true, eps: true } satisfies OptionKeys<ObservationNormOptions>;
 
 /** The smallest scale `ObservationNorm` divides by (TorchRL's default `eps`). */
 export const OBSERVATION_NORM_EPS = 1e-6;
@@ -79,6 +80,7 @@ export class ObservationNorm extends Transform {
   private last: { shape: Shape; batchDims: number; coefficients: Coefficients } | null = null;
 
   constructor(options: ObservationNormOptions = {}) {
+    checkOptions("ObservationNorm", options, OBSERVATION_NORM_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["observation"], outKeys: options.outKeys });
     this.standardNormal = options.standardNormal ?? false;
     const eps = options.eps ?? OBSERVATION_NORM_EPS;

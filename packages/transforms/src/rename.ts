@@ -1,5 +1,8 @@
 import type { Composite, HostArray, TensorDict, TensorSpec } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const RENAME_OPTION_KEYS = { inKeys: true, outKeys: true, inKeysInv: true, outKeysInv: true, createCopy: true } satisfies OptionKeys<RenameOptions>;
 
 export interface RenameOptions {
   /** Observation or reward keys to rename. */
@@ -32,6 +35,7 @@ export class Rename extends LeafTransform {
   private otherSpecs: { what: string; spec: Composite }[] = [];
 
   constructor(options: RenameOptions) {
+    checkOptions("Rename", options, RENAME_OPTION_KEYS);
     super({ inKeys: options?.inKeys, outKeys: options?.outKeys, inKeysInv: options?.inKeysInv, outKeysInv: options?.outKeysInv });
     if (this.inKeys.length === 0 && this.inKeysInv.length === 0) throw new Error("Rename: give inKeys / outKeys, inKeysInv / outKeysInv or both; there is nothing to rename");
     if (options.outKeys === undefined && this.inKeys.length > 0) throw new Error("Rename: outKeys is required with inKeys (the new names)");

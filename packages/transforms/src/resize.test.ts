@@ -62,4 +62,11 @@ describe("Resize", () => {
       'Resize: "pixels" is uint8[4, 4, 1]; expected float32 images (put ToTensorImage() before Resize)',
     );
   });
+
+  it("refuses an empty image instead of returning zeros, and unknown options", () => {
+    expect(() => new Resize(4, 4).forward(new TensorDict({ pixels: HostArray.zeros("float32", [8, 0, 1]) }))).toThrow(
+      'Resize: "pixels": shape [8, 0, 1] is an empty image (height 8, width 0, channels 1); images need at least one pixel and one channel',
+    );
+    expect(() => new Resize(4, 4, { interp: "nearest" } as never)).toThrow('Resize: unknown option "interp"');
+  });
 });

@@ -3,6 +3,9 @@ import type { DType, HostArray, Shape } from "@tdrl/tensordict";
 import { imageShape, kernelPlanes, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import { ResizePlan, type Interpolation } from "./resize-kernels";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const RESIZE_OPTION_KEYS = { interpolation: true, antialias: true, inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ResizeOptions>;
 
 const INTERPOLATIONS: readonly Interpolation[] = ["bilinear", "nearest", "area"];
 
@@ -45,6 +48,7 @@ export class Resize extends ImageTransform {
   private readonly plans = new Map<string, ResizePlan>();
 
   constructor(w: number, h: number, options: ResizeOptions = {}) {
+    checkOptions("Resize", options, RESIZE_OPTION_KEYS);
     super(options);
     for (const [name, v] of [["w", w], ["h", h]] as const) {
       if (!(Number.isInteger(v) && v >= 1)) throw new Error(`Resize: ${name} must be a positive integer, got ${String(v)}`);

@@ -1,5 +1,7 @@
-import { Bounded, HostArray, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, HostArray, type TensorSpec } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
+
+const REWARD_CLIPPING_OPTION_KEYS = { inKeys: true, outKeys: true } satisfies OptionKeys<RewardClippingOptions>;
 
 export interface RewardClippingOptions {
   /** Default `["reward"]`. */
@@ -23,6 +25,7 @@ export class RewardClipping extends LeafTransform {
   readonly clampMax: number;
 
   constructor(clampMin: number, clampMax: number, options: RewardClippingOptions = {}) {
+    checkOptions("RewardClipping", options, REWARD_CLIPPING_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
     if (Number.isNaN(clampMin) || Number.isNaN(clampMax) || typeof clampMin !== "number" || typeof clampMax !== "number" || clampMin > clampMax) {
       throw new Error(`RewardClipping: need clampMin <= clampMax (numbers), got ${String(clampMin)} and ${String(clampMax)}`);

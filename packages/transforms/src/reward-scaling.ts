@@ -1,5 +1,7 @@
-import { Bounded, HostArray, Unbounded, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, HostArray, Unbounded, type TensorSpec } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
+
+const REWARD_SCALING_OPTION_KEYS = { inKeys: true, outKeys: true, standardNormal: true } satisfies OptionKeys<RewardScalingOptions>;
 
 export interface RewardScalingOptions {
   /** Default `["reward"]`. */
@@ -27,6 +29,7 @@ export class RewardScaling extends LeafTransform {
   readonly standardNormal: boolean;
 
   constructor(loc: number, scale: number, options: RewardScalingOptions = {}) {
+    checkOptions("RewardScaling", options, REWARD_SCALING_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
     if (!Number.isFinite(loc)) throw new Error(`RewardScaling: loc must be a finite number, got ${String(loc)}`);
     if (!Number.isFinite(scale) || scale === 0) throw new Error(`RewardScaling: scale must be a finite non-zero number, got ${String(scale)}`);

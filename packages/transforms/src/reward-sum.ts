@@ -1,5 +1,7 @@
-import { HostArray, TensorDict, Unbounded, sizeOf, type Composite, type Float32, type Shape } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, Unbounded, sizeOf, type Composite, type Float32, type Shape } from "@tdrl/tensordict";
 import { Transform } from "./transform";
+
+const REWARD_SUM_OPTION_KEYS = { inKeys: true, outKeys: true, doneKey: true } satisfies OptionKeys<RewardSumOptions>;
 
 export interface RewardSumOptions<K extends string = string> {
   /** The rewards summed (default `["reward"]`). */
@@ -34,6 +36,7 @@ export class RewardSum<K extends string = "episode_reward"> extends Transform {
   private eventShapes: readonly Shape[];
 
   constructor(options: RewardSumOptions<K> = {}) {
+    checkOptions("RewardSum", options, REWARD_SUM_OPTION_KEYS);
     const inKeys = options.inKeys ?? ["reward"];
     super({ inKeys, outKeys: options.outKeys ?? (inKeys.length === 1 ? ["episode_reward"] : inKeys.map((k) => `episode_${k}`)) });
     this.doneKey = options.doneKey ?? "done";

@@ -1,5 +1,7 @@
-import { Composite, TensorDict } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Composite, TensorDict } from "@tdrl/tensordict";
 import { Transform } from "./transform";
+
+const SELECT_OPTION_KEYS = { keepRewards: true } satisfies OptionKeys<SelectOptions>;
 
 export interface SelectOptions {
   /** Keep the reward keys (default true). */
@@ -27,6 +29,7 @@ export class Select extends Transform {
   private doneKeys: readonly string[] = DEFAULT_DONE_KEYS;
 
   constructor(keys: readonly string[], options: SelectOptions = {}) {
+    checkOptions("Select", options, SELECT_OPTION_KEYS);
     super({ inKeys: keys });
     if (this.inKeys.length === 0) throw new Error("Select: give at least one key to keep");
     this.keys = this.inKeys;

@@ -1,5 +1,7 @@
-import { Bounded, HostArray, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, HostArray, type TensorSpec } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
+
+const SIGN_TRANSFORM_OPTION_KEYS = { inKeys: true, outKeys: true } satisfies OptionKeys<SignTransformOptions>;
 
 export interface SignTransformOptions {
   /** Default `["reward"]`; observation keys work too. */
@@ -20,6 +22,7 @@ export interface SignTransformOptions {
  */
 export class SignTransform extends LeafTransform {
   constructor(options: SignTransformOptions = {}) {
+    checkOptions("SignTransform", options, SIGN_TRANSFORM_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
   }
 

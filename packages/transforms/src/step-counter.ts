@@ -1,6 +1,8 @@
-import { Binary, Bounded, HostArray, TensorDict, type Composite, type Int32 } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Binary, Bounded, HostArray, TensorDict, type Composite, type Int32 } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag, flagsOf, rowShape, rowsOf } from "./rows";
+
+const STEP_COUNTER_OPTION_KEYS = { maxSteps: true, stepCountKey: true, truncatedKey: true, doneKey: true } satisfies OptionKeys<StepCounterOptions>;
 
 export interface StepCounterOptions<K extends string = string> {
   /** Truncate episodes after this many steps: `truncated` and `done` become true at the limit. Default: no limit. */
@@ -39,6 +41,7 @@ export class StepCounter<K extends string = "step_count"> extends Transform {
   readonly doneKey: string;
 
   constructor(options: StepCounterOptions<K> = {}) {
+    checkOptions("StepCounter", options, STEP_COUNTER_OPTION_KEYS);
     const stepCountKey = options.stepCountKey ?? "step_count";
     super();
     const maxSteps = options.maxSteps ?? null;

@@ -1,5 +1,7 @@
-import { Composite, HostArray, TensorDict, TensorSpec, formatShape, shapesEqual, type DType, type Shape } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Composite, HostArray, TensorDict, TensorSpec, formatShape, shapesEqual, type DType, type Shape } from "@tdrl/tensordict";
 import { Transform } from "./transform";
+
+const TENSOR_DICT_PRIMER_OPTION_KEYS = { specs: true, defaultValue: true } satisfies OptionKeys<TensorDictPrimerOptions>;
 
 export interface TensorDictPrimerOptions {
   /**
@@ -44,6 +46,7 @@ export class TensorDictPrimer extends Transform {
   private readonly primed: readonly Primed[];
 
   constructor(options: TensorDictPrimerOptions) {
+    checkOptions("TensorDictPrimer", options, TENSOR_DICT_PRIMER_OPTION_KEYS);
     const specs = options?.specs;
     if (!(specs instanceof Composite)) throw new Error(`TensorDictPrimer: options.specs must be a Composite, got ${String(specs)}`);
     const primed = specs.leaves().map(([key, spec]) => ({ key, spec, event: spec.shape.slice(specs.batchSize.length) }));

@@ -4,6 +4,9 @@ import { imageCount, imageShape, type ImageLayout } from "./image-layout";
 import { FusedImagePipeline } from "./fused-image-pipeline";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import type { Transform } from "./transform";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const TO_TENSOR_IMAGE_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ImageTransformOptions>;
 
 /**
  * Env frames (uint8 `[..., H, W, C]`) to float32 images in [0, 1] (TorchRL's `ToTensorImage`): values are
@@ -22,6 +25,7 @@ import type { Transform } from "./transform";
  */
 export class ToTensorImage extends ImageTransform {
   constructor(options: ImageTransformOptions = {}) {
+    checkOptions("ToTensorImage", options, TO_TENSOR_IMAGE_OPTION_KEYS);
     super(options);
   }
 

@@ -1,10 +1,12 @@
 import { EnvBase } from "@tdrl/envs";
-import { HostArray, TensorDict, type Composite, type Schema, type UntypedSchema } from "@tdrl/tensordict";
+import { HostArray, TensorDict, type Composite, type Schema, type UntypedSchema, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import { decodeTensorDict, encodeTensorDict, type JsonValue } from "@tdrl/tensordict";
 import type { EnvState } from "@tdrl/envs";
 import type { AddedKeys, WithAddedKeys } from "./added-keys";
 import { Compose } from "./compose";
 import { Transform, type TransformContainer } from "./transform";
+
+const TRANSFORMED_ENV_OPTION_KEYS = { seed: true } satisfies OptionKeys<TransformedEnvOptions>;
 
 export interface TransformedEnvOptions {
   /** Seed of the transformed env's own random-action stream (default 0); `setSeed` reseeds the base env too. */
@@ -42,6 +44,7 @@ class TransformedEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> i
   private lastBase: TensorDict | null = null;
 
   constructor(env: EnvBase, transform?: Transform, options: TransformedEnvOptions = {}) {
+    checkOptions("TransformedEnv", options, TRANSFORMED_ENV_OPTION_KEYS);
     if (!(env instanceof EnvBase)) throw new Error(`TransformedEnv: expected an EnvBase as the base env, got ${String(env)}`);
     super({ name: `TransformedEnv(${env.name})`, batchSize: env.batchSize, seed: options.seed ?? 0 });
     if (transform !== undefined && !(transform instanceof Transform)) {

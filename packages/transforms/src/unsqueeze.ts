@@ -1,6 +1,9 @@
 import type { Shape } from "@tdrl/tensordict";
 import { ReshapeTransform } from "./reshape-transform";
 import { resolveDim } from "./spec-edit";
+import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
+
+const UNSQUEEZE_OPTION_KEYS = { dim: true, inKeys: true, outKeys: true } satisfies OptionKeys<UnsqueezeOptions>;
 
 export interface UnsqueezeOptions {
   /** Where the new size-1 dim goes, counted in the event dims (after the batch dims); negative counts from the end (-1 appends). */
@@ -24,6 +27,7 @@ export class Unsqueeze extends ReshapeTransform {
   readonly dim: number;
 
   constructor(options: UnsqueezeOptions) {
+    checkOptions("Unsqueeze", options, UNSQUEEZE_OPTION_KEYS);
     super({ inKeys: options?.inKeys, outKeys: options?.outKeys });
     if (this.inKeys.length === 0) throw new Error("Unsqueeze: inKeys must name at least one key");
     if (!Number.isInteger(options.dim)) throw new Error(`Unsqueeze: dim must be an integer, got ${String(options.dim)}`);

@@ -1,5 +1,7 @@
-import { HostArray, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type TensorSpec } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
+
+const VEC_NORM_OPTION_KEYS = { inKeys: true, outKeys: true, decay: true, eps: true } satisfies OptionKeys<VecNormOptions>;
 
 export interface VecNormOptions {
   /** Keys to normalize (default `["observation", "reward"]`, as in TorchRL); observation or reward keys. */
@@ -68,6 +70,7 @@ export class VecNorm extends LeafTransform {
   private readonly stats = new Map<string, RunningStats>();
 
   constructor(options: VecNormOptions = {}) {
+    checkOptions("VecNorm", options, VEC_NORM_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["observation", "reward"], outKeys: options.outKeys });
     const decay = options.decay ?? 0.9999;
     const eps = options.eps ?? 1e-4;

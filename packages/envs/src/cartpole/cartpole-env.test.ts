@@ -246,6 +246,15 @@ describe("CartPoleEnv bad input", () => {
     expect(() => new CartPoleEnv({ batchSize: [0] })).toThrow("CartPoleEnv: batchSize must be an array of positive integers, got [0]");
     expect(() => new CartPoleEnv({ renderSize: [84, 84] })).toThrow("CartPoleEnv: renderSize needs fromPixels: true");
     expect(() => new CartPoleEnv({ fromPixels: true, renderSize: [84, 0] as [number, number] })).toThrow("renderSize must be [height, width]");
+    // Sizes too large to allocate name the option and the bytes, at construction.
+    expect(() => new CartPoleEnv({ fromPixels: true, renderSize: [1e5, 1e5] })).toThrow(
+      "CartPoleEnv: renderSize [100000, 100000] with 3 channels for 1 sub-env would need 30000000000 bytes (27.9 GiB); the limit is 2 GiB",
+    );
+    expect(() => new CartPoleEnv({ batchSize: [100000, 100000] })).toThrow("CartPoleEnv: batchSize [100000, 100000] would need 20000000000 bytes (18.6 GiB)");
+    // Unknown options are refused, with the likely meant one.
+    expect(() => new CartPoleEnv({ batch_size: [4] } as never)).toThrow(
+      'CartPoleEnv: unknown option "batch_size" (known: batchSize, version, suttonBartoReward, low, high, categoricalActionEncoding, fromPixels, pixelsOnly, renderSize, grayscale, kinematicsIntegrator, seed; did you mean batchSize?)',
+    );
     const env = new CartPoleEnv({ batchSize: [2] });
     expect(() => env.setState(2, [0, 0, 0, 0])).toThrow("CartPoleEnv.setState(): sub-env index 2 is out of range [0, 2)");
     expect(() => env.setState(0, [0, 0, 0])).toThrow("CartPoleEnv.setState(): state must hold 4 numbers [x, x_dot, theta, theta_dot], got 3 values");

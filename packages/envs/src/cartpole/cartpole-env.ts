@@ -1,4 +1,4 @@
-import { Bounded, Categorical, Composite, HostArray, OneHot, shapesEqual, TensorDict, Unbounded, type Bool, type Float32, type Int32, type Rng, type Schema, type UInt8, type UntypedSchema } from "@tdrl/tensordict";
+import { Bounded, Categorical, Composite, HostArray, OneHot, shapesEqual, TensorDict, Unbounded, type Bool, type Float32, type Int32, type Rng, type Schema, type UInt8, type UntypedSchema, checkAllocation, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import { formatBatchIndex } from "../batch-position";
 import { EnvBase } from "../env-base";
 import type { StepSchema } from "../env-schema";
@@ -6,6 +6,8 @@ import type { JsonValue } from "@tdrl/tensordict";
 import { decodeCartPole, encodeCartPole, type CartPoleArrays } from "./cartpole-state";
 import { OBSERVATION_HIGH, stepCartPoles, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole-physics";
 import { CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, renderCartPoleRgb, renderCartPoleSmall } from "./render-cartpole";
+
+const CART_POLE_ENV_OPTION_KEYS = { batchSize: true, version: true, suttonBartoReward: true, low: true, high: true, categoricalActionEncoding: true, fromPixels: true, pixelsOnly: true, renderSize: true, grayscale: true, kinematicsIntegrator: true, seed: true } satisfies OptionKeys<CartPoleEnvOptions>;
 
 /** `"v1"`: 500-step episodes (Gymnasium's CartPole-v1); `"v0"`: 200 steps. */
 export type CartPoleVersion = "v0" | "v1";
@@ -143,6 +145,7 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
   private readonly scratch = new Float64Array(4);
 
   constructor(options: CartPoleEnvOptions = {}) {
+    checkOptions("CartPoleEnv", options, CART_POLE_ENV_OPTION_KEYS);
     super({ name: "CartPoleEnv", batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
     const what = this.name;
     const version = options.version ?? "v1";
@@ -165,6 +168,9 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     this.low = low;
     this.high = high;
     this.pixels = pixelLayout(options, what);
+    checkPixelBytes(this.pixels, this.numEnvs, what);
+    // The float64 physics state of every sub-env.
+    checkAllocation(what, `batchSize [${this.batchSize.join(", ")}]`, 32 * this.numEnvs);
     this.withState = this.pixels === null || !(options.pixelsOnly ?? true);
 
     const n = this.numEnvs;
@@ -425,6 +431,13 @@ function pixelLayout(options: CartPoleEnvOptions, what: string): PixelLayout | n
     throw new Error(`${what}: renderSize must be [height, width] with positive integers, got ${JSON.stringify(size)}`);
   }
   return { height: size[0], width: size[1], channels: grayscale ? 1 : 3, full: false };
+}
+
+/** Refuses a frame batch too large to allocate, before any array is made. */
+function checkPixelBytes(layout: PixelLayout | null, numEnvs: number, what: string): void {
+  if (layout === null) return;
+  const { height, width, channels } = layout;
+  checkAllocation(what, `renderSize [${height}, ${width}] with ${channels} channel${channels === 1 ? "" : "s"} for ${numEnvs} sub-env${numEnvs === 1 ? "" : "s"}`, height * width * channels * numEnvs);
 }
 
 /** `input[key]` when some sub-envs are not reset and it is a host array of this dtype and shape (the caller's current entries), else null. */

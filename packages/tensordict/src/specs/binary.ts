@@ -4,6 +4,9 @@ import type { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
 import { buildHost, formatIndex, formatValue, TensorSpec } from "./spec";
+import { checkOptions, type OptionKeys } from "../check-options";
+
+const BINARY_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<BinaryOptions<DType>>;
 
 /** `n` bits (shape `[n]`), or a full `shape` whose last dim is the number of bits. */
 export type BinaryOptions<D extends DType> = ({ n: number; shape?: Shape } | { n?: number; shape: Shape }) & {
@@ -28,6 +31,7 @@ export class Binary<D extends DType = "bool"> extends TensorSpec<D> {
   readonly n: number;
 
   constructor(options: BinaryOptions<D>) {
+    checkOptions("Binary", options, BINARY_OPTION_KEYS);
     const { n, shape } = options;
     if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1)) throw new Error(`Binary: n must be a positive integer, got ${String(n)}`);
     if (n === undefined && shape === undefined) throw new Error("Binary: give n or shape");

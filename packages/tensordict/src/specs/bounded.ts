@@ -5,6 +5,9 @@ import type { Rng } from "../rng/rng";
 import { formatShape, sizeOf, type Shape } from "../shape";
 import { broadcastShapes, broadcastsTo, broadcastValues, readArrayInput, type ArrayInput } from "./broadcast";
 import { buildHost, castValue, fitsDType, formatIndex, formatValue, formatValues, TensorSpec } from "./spec";
+import { checkOptions, type OptionKeys } from "../check-options";
+
+const BOUNDED_OPTION_KEYS = { low: true, high: true, shape: true, dtype: true } satisfies OptionKeys<BoundedOptions<DType>>;
 
 export interface BoundedOptions<D extends DType> {
   /** Lowest allowed value: a scalar, nested arrays or a HostArray broadcastable to `shape`. */
@@ -39,6 +42,7 @@ export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
   readonly high: HostArray<D>;
 
   constructor(options: BoundedOptions<D>) {
+    checkOptions("Bounded", options, BOUNDED_OPTION_KEYS);
     const dtype = options.dtype ?? ("float32" as D);
     const low = readArrayInput(options.low, "Bounded: low");
     const high = readArrayInput(options.high, "Bounded: high");

@@ -4,6 +4,9 @@ import type { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
 import { buildHost, dtypeRange, formatIndex, formatValue, roundHalfEven, TensorSpec } from "./spec";
+import { checkOptions, type OptionKeys } from "../check-options";
+
+const CATEGORICAL_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<CategoricalOptions<DType>>;
 
 export interface CategoricalOptions<D extends DType> {
   /** Number of categories; values are integers in [0, n). */
@@ -31,6 +34,7 @@ export class Categorical<D extends DType = "int32"> extends TensorSpec<D> {
   readonly n: number;
 
   constructor(options: CategoricalOptions<D>) {
+    checkOptions("Categorical", options, CATEGORICAL_OPTION_KEYS);
     super("Categorical", options.shape ?? [], options.dtype ?? ("int32" as D));
     const { n } = options;
     if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`Categorical: n must be a positive integer, got ${String(n)}`);

@@ -4,6 +4,9 @@ import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
 import { describeValue, formatIndex, formatValue, TensorSpec } from "./spec";
+import { checkOptions, type OptionKeys } from "../check-options";
+
+const ONE_HOT_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<OneHotOptions<DType>>;
 
 export interface OneHotOptions<D extends DType> {
   /** Number of categories: the size of the last dim. */
@@ -33,6 +36,7 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
   readonly n: number;
 
   constructor(options: OneHotOptions<D>) {
+    checkOptions("OneHot", options, ONE_HOT_OPTION_KEYS);
     const { n } = options;
     if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`OneHot: n must be a positive integer, got ${String(n)}`);
     const shape = options.shape ?? [n];

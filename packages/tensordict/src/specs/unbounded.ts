@@ -4,6 +4,9 @@ import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import type { Shape } from "../shape";
 import { buildHost, castValue, TensorSpec } from "./spec";
+import { checkOptions, type OptionKeys } from "../check-options";
+
+const UNBOUNDED_OPTION_KEYS = { shape: true, dtype: true } satisfies OptionKeys<UnboundedOptions<DType>>;
 
 export interface UnboundedOptions<D extends DType> {
   shape: Shape;
@@ -30,6 +33,7 @@ export class Unbounded<D extends DType = "float32"> extends TensorSpec<D> {
   }
 
   constructor(options: UnboundedOptions<D>) {
+    checkOptions("Unbounded", options, UNBOUNDED_OPTION_KEYS);
     super("Unbounded", options.shape, options.dtype ?? ("float32" as D));
   }
 
