@@ -1,10 +1,10 @@
-import { Binary, TensorDict, type Composite } from "@tdrl/tensordict";
+import { Binary, TensorDict, type Bool, type Composite } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag } from "./rows";
 
-export interface InitTrackerOptions {
+export interface InitTrackerOptions<K extends string = string> {
   /** Default `"is_init"`. */
-  initKey?: string;
+  initKey?: K;
 }
 
 /**
@@ -21,10 +21,12 @@ export interface InitTrackerOptions {
  * root.getHost("is_init").data; // Uint8Array [1, 1]
  * env.step(env.randAction(root)).getHost("next.is_init").data; // Uint8Array [0, 0]
  */
-export class InitTracker extends Transform {
+export class InitTracker<K extends string = "is_init"> extends Transform {
+  declare readonly addedKeys?: { [P in K]: Bool };
+
   readonly initKey: string;
 
-  constructor(options: InitTrackerOptions = {}) {
+  constructor(options: InitTrackerOptions<K> = {}) {
     super();
     this.initKey = options.initKey ?? "is_init";
   }

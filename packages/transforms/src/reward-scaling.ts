@@ -1,11 +1,11 @@
-import { Bounded, HostArray, Unbounded, type TensorSpec } from "@tdrl/tensordict";
+import { Bounded, HostArray, Unbounded, type Float32, type TensorSpec } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
 
-export interface RewardScalingOptions {
+export interface RewardScalingOptions<K extends string = string> {
   /** Default `["reward"]`. */
   inKeys?: readonly string[];
   /** Default: `inKeys` (in place). */
-  outKeys?: readonly string[];
+  outKeys?: readonly K[];
   /** `(reward - loc) / scale` instead of `reward * scale + loc` (default false). */
   standardNormal?: boolean;
 }
@@ -21,12 +21,15 @@ export interface RewardScalingOptions {
  * const td = new TensorDict({ next: { reward: HostArray.from("float32", [2, 1], [1, -2]) } }, [2]);
  * new RewardScaling(0, 0.1).forward(td).getHost("next.reward").data; // Float32Array [0.1, -0.2]
  */
-export class RewardScaling extends LeafTransform {
+export class RewardScaling<K extends string = never> extends LeafTransform {
+  /** In place by default; `outKeys` add float32 keys. */
+  declare readonly addedKeys?: { [P in K]: Float32 };
+
   readonly loc: number;
   readonly scale: number;
   readonly standardNormal: boolean;
 
-  constructor(loc: number, scale: number, options: RewardScalingOptions = {}) {
+  constructor(loc: number, scale: number, options: RewardScalingOptions<K> = {}) {
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
     if (!Number.isFinite(loc)) throw new Error(`RewardScaling: loc must be a finite number, got ${String(loc)}`);
     if (!Number.isFinite(scale) || scale === 0) throw new Error(`RewardScaling: scale must be a finite non-zero number, got ${String(scale)}`);
