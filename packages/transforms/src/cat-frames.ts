@@ -1,16 +1,15 @@
-import { checkOptions, type OptionKeys, Binary, Bounded, Categorical, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, shapesEqual, sizeOf, type DType, type Shape, type TypedArrayOf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Binary, Bounded, Categorical, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, shapesEqual, sizeOf, type DType, type Shape, type TypedArrayOf, decodeHostArray, decodeTypedArray, encodeHostArray, encodeTypedArray, isDType, type JsonValue, type Leaf } from "@tdrl/tensordict";
 import { Transform } from "./transform";
-import { decodeHostArray, decodeTypedArray, encodeHostArray, encodeTypedArray, isDType, type JsonValue } from "@tdrl/tensordict";
 
 const CAT_FRAMES_OPTION_KEYS = { dim: true, inKeys: true, outKeys: true, padding: true, paddingValue: true, doneKey: true } satisfies OptionKeys<CatFramesOptions>;
 
-export interface CatFramesOptions {
+export interface CatFramesOptions<K extends string = string> {
   /** The dim to concatenate along, negative (counted from the end of each leaf, so batch-size independent). */
   dim: number;
   /** Keys to stack (default `["pixels"]`). */
   inKeys?: readonly string[];
   /** Where the stacks go (default: `inKeys`). */
-  outKeys?: readonly string[];
+  outKeys?: readonly K[];
   /** `"same"` (default) fills the window of a new episode with its first frame; `"constant"` with `paddingValue`. */
   padding?: CatFramesPadding;
   /** Default 0. */
@@ -48,7 +47,10 @@ export interface CatFramesOptions {
  * sample.getHost("observation").data; // Float32Array [1, 1, 2, 2, 2, 3]
  * sample.getHost("next.observation").data; // Float32Array [1, 9, 2, 3, 3, 4]
  */
-export class CatFrames extends Transform {
+export class CatFrames<K extends string = never> extends Transform {
+  /** In place by default; `outKeys` add keys of the input's dtype. */
+  declare readonly addedKeys?: { [P in K]: Leaf };
+
   readonly n: number;
   readonly dim: number;
   readonly padding: CatFramesPadding;
@@ -56,7 +58,7 @@ export class CatFrames extends Transform {
   readonly doneKey: string;
   private readonly rings = new Map<string, FrameRing>();
 
-  constructor(n: number, options: CatFramesOptions) {
+  constructor(n: number, options: CatFramesOptions<K>) {
     checkOptions("CatFrames", options, CAT_FRAMES_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["pixels"], outKeys: options.outKeys });
     if (!(Number.isInteger(n) && n >= 1)) throw new Error(`CatFrames: n must be a positive integer, got ${String(n)}`);

@@ -8,7 +8,7 @@ import { Transform, missingKeyError } from "./transform";
 
 /** The transforms a pipeline stands for, in the one order they can come in. */
 interface Stages {
-  readonly toTensor: ToTensorImage;
+  readonly toTensor: ToTensorImage<string>;
   readonly gray: GrayScale | null;
   readonly resize: Resize | null;
   readonly norm: ObservationNorm | null;
@@ -48,7 +48,7 @@ export class FusedImagePipeline extends Transform {
   }
 
   /** The pipeline of `toTensor` then `next`, or null when they do not fuse. */
-  static start(toTensor: ToTensorImage, next: Transform): FusedImagePipeline | null {
+  static start(toTensor: ToTensorImage<string>, next: Transform): FusedImagePipeline | null {
     if (toTensor.channelsFirst) return null;
     return new FusedImagePipeline({ toTensor, gray: null, resize: null, norm: null }).fuseWith(next);
   }

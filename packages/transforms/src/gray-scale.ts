@@ -1,5 +1,5 @@
 import { brandClass } from "@tdrl/tensordict";
-import type { DType, HostArray, Shape } from "@tdrl/tensordict";
+import type { DType, HostArray, Leaf, Shape } from "@tdrl/tensordict";
 import { rgbToGray } from "./image-kernels";
 import { imageCount, imageShape, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
@@ -20,12 +20,15 @@ const GRAY_SCALE_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: tru
  * const td = new TensorDict({ pixels: HostArray.from("float32", [1, 2, 3], [1, 1, 1, 0, 1, 0]) });
  * new GrayScale().forward(td).getHost("pixels"); // float32 [1, 2, 1]: 0.9999, 0.587
  */
-export class GrayScale extends ImageTransform {
+export class GrayScale<K extends string = never> extends ImageTransform {
+  /** In place by default; `outKeys` add keys of the input's dtype. */
+  declare readonly addedKeys?: { [P in K]: Leaf };
+
   static {
     brandClass(this, "GrayScale");
   }
 
-  constructor(options: ImageTransformOptions = {}) {
+  constructor(options: ImageTransformOptions<K> = {}) {
     checkOptions("GrayScale", options, GRAY_SCALE_OPTION_KEYS);
     super(options);
   }

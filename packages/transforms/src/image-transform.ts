@@ -3,11 +3,11 @@ import { imageLayout, type ImageLayout } from "./image-layout";
 import { Transform } from "./transform";
 
 /** Keys and layout shared by the image transforms. */
-export interface ImageTransformOptions {
+export interface ImageTransformOptions<K extends string = string> {
   /** Image keys to transform (default `["pixels"]`, as in TorchRL). */
   inKeys?: readonly string[];
   /** Where to write each result (default: `inKeys`, in place). */
-  outKeys?: readonly string[];
+  outKeys?: readonly K[];
   /**
    * The images are `[..., C, H, W]` (TorchRL's layout) rather than `[..., H, W, C]` (default false:
    * channels last, the layout tfjs convolutions take and the env renders).

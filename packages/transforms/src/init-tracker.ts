@@ -1,12 +1,12 @@
-import { checkOptions, type OptionKeys, Binary, TensorDict, type Composite } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Binary, TensorDict, type Composite, type Bool } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag } from "./rows";
 
 const INIT_TRACKER_OPTION_KEYS = { initKey: true } satisfies OptionKeys<InitTrackerOptions>;
 
-export interface InitTrackerOptions {
+export interface InitTrackerOptions<K extends string = string> {
   /** Default `"is_init"`. */
-  initKey?: string;
+  initKey?: K;
 }
 
 /**
@@ -23,10 +23,12 @@ export interface InitTrackerOptions {
  * root.getHost("is_init").data; // Uint8Array [1, 1]
  * env.step(env.randAction(root)).getHost("next.is_init").data; // Uint8Array [0, 0]
  */
-export class InitTracker extends Transform {
+export class InitTracker<K extends string = "is_init"> extends Transform {
+  declare readonly addedKeys?: { [P in K]: Bool };
+
   readonly initKey: string;
 
-  constructor(options: InitTrackerOptions = {}) {
+  constructor(options: InitTrackerOptions<K> = {}) {
     checkOptions("InitTracker", options, INIT_TRACKER_OPTION_KEYS);
     super();
     this.initKey = options.initKey ?? "is_init";

@@ -1,4 +1,4 @@
-import { brandClass, Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+import { brandClass, Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape, checkOptions, type OptionKeys, type Float32 } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import { UNIT_FLOAT } from "./image-kernels";
 import { Transform } from "./transform";
@@ -9,7 +9,7 @@ const OBSERVATION_NORM_OPTION_KEYS = { loc: true, scale: true, standardNormal: t
 /** The smallest scale `ObservationNorm` divides by (TorchRL's default `eps`). */
 export const OBSERVATION_NORM_EPS = 1e-6;
 
-export interface ObservationNormOptions {
+export interface ObservationNormOptions<K extends string = string> {
   /** Location: a number or a float32 array broadcastable (aligned on the right) to each key's feature shape. */
   loc?: number | HostArray;
   /** Scale, same forms as `loc`; must be positive. Give both or neither (then call `initStats`). */
@@ -19,7 +19,7 @@ export interface ObservationNormOptions {
   /** Keys to normalize (default `["observation"]`), all with the same loc and scale. */
   inKeys?: readonly string[];
   /** Where the results go (default: `inKeys`). */
-  outKeys?: readonly string[];
+  outKeys?: readonly K[];
   /** Lower bound of a standard-normal scale, so a constant input cannot divide by zero (default 1e-6). */
   eps?: number;
 }
@@ -65,7 +65,10 @@ interface Coefficients {
  * const td = new TensorDict({ observation: HostArray.from("float32", [2], [1, 5]) });
  * norm.forward(td).getHost("observation").data; // Float32Array [0, 2]
  */
-export class ObservationNorm extends Transform {
+export class ObservationNorm<K extends string = never> extends Transform {
+  /** In place by default; `outKeys` add float32 keys. */
+  declare readonly addedKeys?: { [P in K]: Float32 };
+
   static {
     brandClass(this, "ObservationNorm");
   }
@@ -79,7 +82,7 @@ export class ObservationNorm extends Transform {
   /** The leaf shape of the last call and its coefficients. */
   private last: { shape: Shape; batchDims: number; coefficients: Coefficients } | null = null;
 
-  constructor(options: ObservationNormOptions = {}) {
+  constructor(options: ObservationNormOptions<K> = {}) {
     checkOptions("ObservationNorm", options, OBSERVATION_NORM_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["observation"], outKeys: options.outKeys });
     this.standardNormal = options.standardNormal ?? false;

@@ -1,5 +1,5 @@
 import { brandClass } from "@tdrl/tensordict";
-import type { DType, HostArray, Shape } from "@tdrl/tensordict";
+import type { DType, HostArray, Leaf, Shape } from "@tdrl/tensordict";
 import { imageShape, kernelPlanes, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import { ResizePlan, type Interpolation } from "./resize-kernels";
@@ -9,7 +9,7 @@ const RESIZE_OPTION_KEYS = { interpolation: true, antialias: true, inKeys: true,
 
 const INTERPOLATIONS: readonly Interpolation[] = ["bilinear", "nearest", "area"];
 
-export interface ResizeOptions extends ImageTransformOptions {
+export interface ResizeOptions<K extends string = string> extends ImageTransformOptions<K> {
   /** Default "bilinear". `"area"` is torch's adaptive average pooling. */
   interpolation?: Interpolation;
   /**
@@ -35,7 +35,10 @@ export interface ResizeOptions extends ImageTransformOptions {
  * new Resize(2, 1, { antialias: false }).forward(td).getHost("pixels").data; // Float32Array [2.5, 4.5]
  * new Resize(2, 1, { interpolation: "area", outKeys: ["small"] }).forward(td).getHost("small").data; // same
  */
-export class Resize extends ImageTransform {
+export class Resize<K extends string = never> extends ImageTransform {
+  /** In place by default; `outKeys` add keys of the input's dtype. */
+  declare readonly addedKeys?: { [P in K]: Leaf };
+
   static {
     brandClass(this, "Resize");
   }
@@ -47,7 +50,7 @@ export class Resize extends ImageTransform {
   /** One plan per input size and channel count, since a transform may see several image keys. */
   private readonly plans = new Map<string, ResizePlan>();
 
-  constructor(w: number, h: number, options: ResizeOptions = {}) {
+  constructor(w: number, h: number, options: ResizeOptions<K> = {}) {
     checkOptions("Resize", options, RESIZE_OPTION_KEYS);
     super(options);
     for (const [name, v] of [["w", w], ["h", h]] as const) {

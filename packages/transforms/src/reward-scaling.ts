@@ -1,13 +1,13 @@
-import { checkOptions, type OptionKeys, Bounded, HostArray, Unbounded, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, HostArray, Unbounded, type TensorSpec, type Float32 } from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
 
 const REWARD_SCALING_OPTION_KEYS = { inKeys: true, outKeys: true, standardNormal: true } satisfies OptionKeys<RewardScalingOptions>;
 
-export interface RewardScalingOptions {
+export interface RewardScalingOptions<K extends string = string> {
   /** Default `["reward"]`. */
   inKeys?: readonly string[];
   /** Default: `inKeys` (in place). */
-  outKeys?: readonly string[];
+  outKeys?: readonly K[];
   /** `(reward - loc) / scale` instead of `reward * scale + loc` (default false). */
   standardNormal?: boolean;
 }
@@ -23,12 +23,15 @@ export interface RewardScalingOptions {
  * const td = new TensorDict({ next: { reward: HostArray.from("float32", [2, 1], [1, -2]) } }, [2]);
  * new RewardScaling(0, 0.1).forward(td).getHost("next.reward").data; // Float32Array [0.1, -0.2]
  */
-export class RewardScaling extends LeafTransform {
+export class RewardScaling<K extends string = never> extends LeafTransform {
+  /** In place by default; `outKeys` add float32 keys. */
+  declare readonly addedKeys?: { [P in K]: Float32 };
+
   readonly loc: number;
   readonly scale: number;
   readonly standardNormal: boolean;
 
-  constructor(loc: number, scale: number, options: RewardScalingOptions = {}) {
+  constructor(loc: number, scale: number, options: RewardScalingOptions<K> = {}) {
     checkOptions("RewardScaling", options, REWARD_SCALING_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
     if (!Number.isFinite(loc)) throw new Error(`RewardScaling: loc must be a finite number, got ${String(loc)}`);

@@ -1,4 +1,4 @@
-import type { DType, HostArray, Shape } from "@tdrl/tensordict";
+import type { DType, Float32, HostArray, Shape } from "@tdrl/tensordict";
 import { bytesToUnitFloat, interleavedToPlanar } from "./image-kernels";
 import { imageCount, imageShape, type ImageLayout } from "./image-layout";
 import { FusedImagePipeline } from "./fused-image-pipeline";
@@ -23,8 +23,11 @@ const TO_TENSOR_IMAGE_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst
  * new ToTensorImage().forward(td).getHost("pixels").data; // Float32Array [0, 0.2, 1, 1, 0.4, 0]
  * new ToTensorImage({ channelsFirst: true, outKeys: ["chw"] }).forward(td).getHost("chw").shape; // [3, 1, 2]
  */
-export class ToTensorImage extends ImageTransform {
-  constructor(options: ImageTransformOptions = {}) {
+export class ToTensorImage<K extends string = "pixels"> extends ImageTransform {
+  /** The float32 images it writes (at `outKeys`, default its in keys, default `"pixels"`). */
+  declare readonly addedKeys?: { [P in K]: Float32 };
+
+  constructor(options: ImageTransformOptions<K> & { inKeys?: readonly K[] } = {}) {
     checkOptions("ToTensorImage", options, TO_TENSOR_IMAGE_OPTION_KEYS);
     super(options);
   }
