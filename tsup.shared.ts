@@ -1,21 +1,59 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
+
+type EsbuildPlugin = NonNullable<Options["esbuildPlugins"]>[number];
+
+/**
+ * In a package's browser build, a source file `x.ts` with a sibling `x.browser.ts` is replaced by it (e.g.
+ * buffers' file checkpoints, which need node:fs). Only relative imports inside the package are affected.
+ */
+const browserOverrides: EsbuildPlugin = {
+  name: "tdrl-browser-overrides",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const base = resolve(dirname(args.importer), args.path).replace(/\.(ts|js)$/, "");
+      const override = `${base}.browser.ts`;
+      return existsSync(override) && !args.importer.endsWith(".browser.ts") ? { path: override } : undefined;
+    });
+  },
+};
 
 /**
  * The one build recipe every package uses: ESM + CJS + .d.ts from src/index.ts.
  * The d.ts build clears the `paths` mapping of tsconfig.base.json so that imports of other
  * @tdrl packages resolve to their published declarations instead of being inlined.
+ *
+ * A package with Node-only parts also has src/browser.ts, its browser-safe entry: it is built into
+ * dist/browser.* for the browser target, with `x.browser.ts` files standing in for their `x.ts`, and the
+ * package.json exports map sends the "node" condition to dist/index.* and every other one to dist/browser.*.
  */
 export function packageBuild(overrides: Options = {}) {
-  return defineConfig({
-    entry: ["src/index.ts"],
+  const base: Options = {
     format: ["esm", "cjs"],
-    dts: { compilerOptions: { paths: {} } },
+    // "node": a package's declarations see the full (Node) declarations of the @tdrl packages it uses;
+    // the browser entries only re-export browser-safe names, so their declarations stay within those.
+    dts: { compilerOptions: { paths: {}, customConditions: ["node"] } },
     sourcemap: true,
-    clean: true,
     target: "node20",
     splitting: false,
     treeshake: true,
     external: [/^@tdrl\//, /^@tensorflow\//],
-    ...overrides,
-  });
+  };
+  if (!existsSync("src/browser.ts")) {
+    return defineConfig({ ...base, entry: ["src/index.ts"], clean: true, ...overrides });
+  }
+  // Two builds writing to the same dist/, so each cleans only its own files.
+  return defineConfig([
+    { ...base, entry: ["src/index.ts"], clean: ["index.*"], ...overrides },
+    {
+      ...base,
+      entry: ["src/browser.ts"],
+      clean: ["browser.*"],
+      platform: "browser",
+      target: "es2022",
+      esbuildPlugins: [browserOverrides],
+      ...overrides,
+    },
+  ]);
 }

@@ -10,7 +10,8 @@ const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
 export function packageTests() {
   return defineConfig({
     resolve: {
-      alias: [{ find: /^@tdrl\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` }],
+      // `@tdrl/<name>/node` is the same full entry (the Node-only parts' documented import path).
+      alias: [{ find: /^@tdrl\/([a-z-]+)(\/node)?$/, replacement: `${packagesDir}$1/src/index.ts` }],
     },
     test: {
       include: ["src/**/*.test.ts"],

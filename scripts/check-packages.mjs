@@ -111,9 +111,29 @@ function manifestProblems(manifest) {
   }
   const sharedTypes = typeof entry.types === "string";
   if (sharedTypes && Object.keys(entry)[0] !== "types") problems.push('exports["."]: "types" must be the first condition');
+  problems.push(...formatProblems(entry, 'exports["."]', sharedTypes));
+  // A package with Node-only parts: "node" gets the full entry, every other condition the browser-safe one,
+  // and the "./node" subpath names the very same files (one module instance when both are imported).
+  if ("node" in entry) {
+    const firstCondition = Object.keys(entry).find((key) => key !== "types");
+    if (firstCondition !== "node") problems.push('exports["."]: "node" must come before "import" and "require" (the first match wins)');
+    if (typeof entry.node !== "object" || entry.node === null) problems.push(`exports["."].node: expected an object of conditions, got ${JSON.stringify(entry.node)}`);
+    else {
+      problems.push(...formatProblems(entry.node, 'exports["."].node', false));
+      if (JSON.stringify(manifest.exports["./node"]) !== JSON.stringify(entry.node)) {
+        problems.push(`exports["./node"]: expected the same targets as exports["."].node, got ${JSON.stringify(manifest.exports["./node"])}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Problems with the "import" and "require" conditions of one exports entry (labelled `where`). */
+function formatProblems(entry, where, sharedTypes) {
+  const problems = [];
   for (const condition of ["import", "require"]) {
     const target = entry[condition];
-    const label = `exports["."].${condition}`;
+    const label = `${where}.${condition}`;
     if (target === undefined) problems.push(`${label}: missing`);
     else if (typeof target === "object" && target !== null) {
       // TypeScript takes the first matching condition, so "types" after "default" is never seen.
@@ -277,17 +297,21 @@ function selfTest(targetName) {
     {
       id: "broken-import-path",
       breakExports: (entry) => (entry.import.default = "./dist/does-not-exist.js"),
-      expect: ['exports["."].import.default -> ./dist/does-not-exist.js', "ESM import of"],
+      expect: ['.import.default -> ./dist/does-not-exist.js', "ESM import of"],
     },
     {
       id: "broken-types-path",
       breakExports: (entry) => (entry.require.types = "./dist/does-not-exist.d.cts"),
-      expect: ['exports["."].require.types -> ./dist/does-not-exist.d.cts'],
+      expect: ['.require.types -> ./dist/does-not-exist.d.cts'],
     },
     {
       id: "missing-require",
-      breakExports: (entry) => delete entry.require,
-      expect: ['exports["."].require: missing', "CJS require of"],
+      // Also from the browser-safe conditions beside "node", which a CJS consumer would otherwise fall through to.
+      breakExports: (entry, dot) => {
+        delete entry.require;
+        delete dot.require;
+      },
+      expect: ['.require: missing', "CJS require of"],
     },
   ];
 
@@ -298,11 +322,13 @@ function selfTest(targetName) {
     cpSync(join(target.dir, "dist"), join(dir, "dist"), { recursive: true });
     const manifest = structuredClone(target.manifest);
     manifest.name = `@tdrl-self-test/${id}`;
-    const entry = manifest.exports?.["."];
+    // With a "node" condition, that is what Node (and so the probes) resolve: break it there.
+    const entry = manifest.exports?.["."]?.node ?? manifest.exports?.["."];
     if (typeof entry?.import !== "object" || typeof entry?.require !== "object") {
       throw new Error(`self-test: expected ${target.manifest.name} exports["."] to hold import and require objects, got ${JSON.stringify(entry)}`);
     }
-    breakExports(entry);
+    breakExports(entry, manifest.exports["."]);
+    if (manifest.exports["./node"] !== undefined) manifest.exports["./node"] = entry;
     writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
     return { dir, manifest };
   });

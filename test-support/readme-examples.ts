@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 /**
- * Runs every ```ts block of a package's README as written (each must log something), so the docs cannot
+ * Runs every ```ts block of a package's README as written (each must log something, and nothing undefined), so the docs cannot
  * drift from the code. Blocks import the package by its published name; vitest resolves it to the sources.
  * Call from `src/readme.test.ts`: `describeReadmeExamples(new URL("..", import.meta.url))`.
  */
@@ -26,6 +26,9 @@ export function describeReadmeExamples(packageDir: URL, minExamples = 1): void {
         try {
           await import(/* @vite-ignore */ file);
           expect(log).toHaveBeenCalled();
+          // A logged undefined is a property the docs name but the code lacks (e.g. a renamed report field).
+          const undefinedAt = log.mock.calls.findIndex((args) => args.some((arg) => arg === undefined));
+          expect(undefinedAt, `console.log call ${undefinedAt + 1} printed undefined: ${JSON.stringify(log.mock.calls[undefinedAt]?.map(String))}`).toBe(-1);
         } finally {
           log.mockRestore();
         }

@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sizeOf } from "@tdrl/tensordict";
 import { allocateArray, arrayDType, bytesOf, hashFile, readVerifiedFile, writeBinaryFile, type ArrayDType } from "./binary-file";
 import type { ComponentState, JsonValue, StateArray } from "./component-state";
 import type { Sampler } from "./sampler";
-import { isFileBacked, type Storage } from "./storage";
+import { checkCounters, checkStorageShape, isFileBacked, type Storage, type StoredExtent } from "./storage";
 import type { Writer } from "./writer";
 
 /** What a checkpoint holds. */
@@ -14,7 +16,8 @@ export interface CheckpointParts {
 }
 
 const FORMAT = "tdrl-replay-buffer-checkpoint";
-const VERSION = 1;
+/** 2: the pointer carries the manifest's sha256. Version 1 checkpoints (no checksum) still load, range-checked. */
+const VERSION = 2;
 const POINTER = "checkpoint.json";
 const MANIFEST = "manifest.json";
 const STORAGE_FILES = "storage-files";
@@ -65,10 +68,12 @@ export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
       components[key] = writeComponent(tmp, key, component.state());
     }
     const manifest: Manifest = { format: FORMAT, version: VERSION, components };
-    writeSynced(join(tmp, MANIFEST), JSON.stringify(manifest));
+    const manifestText = JSON.stringify(manifest);
+    writeSynced(join(tmp, MANIFEST), manifestText);
     renameSync(tmp, join(dir, name));
     const pointerTmp = join(dir, `${POINTER}.tmp`);
-    writeSynced(pointerTmp, JSON.stringify({ format: FORMAT, version: VERSION, current: name }));
+    // The metadata is checksummed like the data: the pointer holds the manifest's sha256, the manifest every file's.
+    writeSynced(pointerTmp, JSON.stringify({ format: FORMAT, version: VERSION, current: name, manifestSha256: sha256(manifestText) }));
     renameSync(pointerTmp, join(dir, POINTER));
     syncDir(dir);
   } catch (e) {
@@ -89,15 +94,24 @@ export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
 export function loadCheckpoint(dir: string, parts: CheckpointParts): void {
   const pointerFile = join(dir, POINTER);
   if (!existsSync(pointerFile)) throw new Error(`${pointerFile}: no checkpoint here (the file does not exist)`);
-  const pointer = parseJson(pointerFile) as { format?: unknown; current?: unknown };
+  const pointer = parseJson(pointerFile) as { format?: unknown; version?: unknown; current?: unknown; manifestSha256?: unknown };
   if (pointer.format !== FORMAT || typeof pointer.current !== "string" || !/^data-[\w-]+$/.test(pointer.current)) {
     throw new Error(`${pointerFile}: not a tdrl replay buffer checkpoint pointer: ${JSON.stringify(pointer)}`);
   }
+  const version = pointer.version ?? 1;
+  if (version !== 1 && version !== VERSION) throw new Error(`${pointerFile}: checkpoint version ${JSON.stringify(version)}, this tdrl reads versions 1 and ${VERSION}`);
+  if (version === VERSION && (typeof pointer.manifestSha256 !== "string" || !/^[0-9a-f]{64}$/.test(pointer.manifestSha256))) {
+    throw new Error(`${pointerFile}: corrupt: manifestSha256 ${JSON.stringify(pointer.manifestSha256)} is not a sha256`);
+  }
   const dataDir = join(dir, pointer.current);
   const manifestFile = join(dataDir, MANIFEST);
-  const manifest = parseJson(manifestFile) as Manifest;
-  if (manifest.format !== FORMAT || manifest.version !== VERSION || typeof manifest.components !== "object") {
-    throw new Error(`${manifestFile}: not a version ${VERSION} tdrl replay buffer checkpoint manifest`);
+  const manifestText = readText(manifestFile);
+  if (version === VERSION && sha256(manifestText) !== pointer.manifestSha256) {
+    throw new Error(`${manifestFile}: corrupt: sha256 is ${sha256(manifestText)}, ${pointerFile} says ${pointer.manifestSha256}`);
+  }
+  const manifest = parseText(manifestText, manifestFile) as Manifest;
+  if (manifest.format !== FORMAT || manifest.version !== version || typeof manifest.components !== "object" || manifest.components === null) {
+    throw new Error(`${manifestFile}: not a version ${JSON.stringify(version)} tdrl replay buffer checkpoint manifest`);
   }
   const states: Partial<Record<"storage" | "sampler" | "writer", ComponentState>> = {};
   let storageFiles: string | null = null;
@@ -118,10 +132,12 @@ export function loadCheckpoint(dir: string, parts: CheckpointParts): void {
     }
     states[key] = readComponent(dataDir, entry);
   }
+  // Every counter is checked against what the checkpoint's storage holds before anything is loaded.
+  const extent = storedExtent(parts.storage, storageFiles, states.storage, manifestFile);
   const previous = { writer: parts.writer.state(), sampler: parts.sampler.state() };
   try {
-    parts.writer.loadState(states.writer!);
-    parts.sampler.loadState(states.sampler!);
+    parts.writer.loadState(states.writer!, extent);
+    parts.sampler.loadState(states.sampler!, extent);
     if (storageFiles !== null && isFileBacked(parts.storage)) parts.storage.loadFiles(storageFiles);
     else parts.storage.loadState(states.storage!);
   } catch (e) {
@@ -152,18 +168,55 @@ function readComponent(dir: string, entry: ComponentEntry): ComponentState {
   return { kind: entry.kind, meta: entry.meta, arrays };
 }
 
-function parseJson(file: string): unknown {
-  let text: string;
+/**
+ * Length, write cursor and shape of the checkpoint's storage (from its state's meta, or the manifest of a
+ * file-backed storage's dump), range-checked against the storage it will be loaded into.
+ */
+function storedExtent(storage: Storage, storageFiles: string | null, state: ComponentState | undefined, manifestFile: string): StoredExtent | undefined {
+  const meta = (storageFiles !== null ? parseJson(join(storageFiles, MANIFEST)) : (state?.meta ?? {})) as { [key: string]: unknown };
+  const what = `${storageFiles !== null ? join(storageFiles, MANIFEST) : manifestFile} (storage): corrupt`;
+  const { maxSize, ndim } = storage;
+  if ((meta.maxSize !== undefined && meta.maxSize !== maxSize) || (meta.ndim !== undefined && meta.ndim !== ndim)) {
+    throw new Error(`${manifestFile}: the checkpoint holds a storage with maxSize ${JSON.stringify(meta.maxSize)} and ndim ${JSON.stringify(meta.ndim ?? 1)}, this one has ${maxSize} and ${ndim}`);
+  }
+  if (Array.isArray(meta.layouts)) {
+    // ListStorage: one layout per element, 1-dim, capacity maxSize.
+    const { length, writeCursor } = checkCounters(meta.layouts.length, meta.writeCursor, maxSize, what);
+    return { maxSize, ndim, shape: [maxSize], length, writeCursor };
+  }
+  if (meta.layout === null) {
+    if (meta.length !== 0 || meta.writeCursor !== 0) throw new Error(`${what}: no layout, but length ${JSON.stringify(meta.length)} / writeCursor ${JSON.stringify(meta.writeCursor)} are not 0`);
+    return { maxSize, ndim, shape: null, length: 0, writeCursor: 0 };
+  }
+  // A storage kind this function does not know: its own loadState checks its state.
+  if (meta.shape === undefined) return undefined;
+  const shape = checkStorageShape(meta.shape, maxSize, ndim, what);
+  const { length, writeCursor } = checkCounters(meta.length, meta.writeCursor, sizeOf(shape), what);
+  return { maxSize, ndim, shape, length, writeCursor };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+function readText(file: string): string {
   try {
-    text = readFileSync(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`${file}: cannot read (${(e as Error).message})`);
   }
+}
+
+function parseText(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: corrupt JSON (${(e as Error).message})`);
   }
+}
+
+function parseJson(file: string): unknown {
+  return parseText(readText(file), file);
 }
 
 /** Writes a small file and fsyncs it, so a rename that follows publishes complete content. */

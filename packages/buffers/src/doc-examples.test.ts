@@ -14,4 +14,5 @@ describeDocExamples(new URL(".", import.meta.url), [
   "prioritized-sampler.ts",
   "slice-sampler.ts",
   "prioritized-slice-sampler.ts",
+  "directory-lock.ts",
 ]);

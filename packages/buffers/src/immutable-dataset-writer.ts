@@ -1,6 +1,6 @@
 import type { TensorDict } from "@tdrl/tensordict";
 import { assertKind, type ComponentState } from "./component-state";
-import { writeShape, type Storage } from "./storage";
+import { writeShape, type Storage, type StoredExtent } from "./storage";
 import type { Writer } from "./writer";
 
 const KIND = "ImmutableDatasetWriter";
@@ -65,10 +65,13 @@ export class ImmutableDatasetWriter implements Writer {
     return { kind: KIND, meta: { cursor: this.next, sealed: this.sealed }, arrays: {} };
   }
 
-  loadState(state: ComponentState): void {
+  loadState(state: ComponentState, storage?: StoredExtent): void {
     assertKind(state, KIND, KIND);
     const cursor = state.meta.cursor;
     if (typeof cursor !== "number" || typeof state.meta.sealed !== "boolean") throw new Error(`${KIND}.loadState: meta needs a number "cursor" and a boolean "sealed", got ${JSON.stringify(state.meta)}`);
+    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error(`${KIND}.loadState: cursor ${cursor} is not a non-negative integer`);
+    // The writer fills in order: it cannot have written past what the storage holds.
+    if (storage !== undefined && cursor > storage.length) throw new Error(`${KIND}.loadState: cursor ${cursor} is past the ${storage.length} elements the storage holds`);
     this.next = cursor;
     this.sealed = state.meta.sealed;
   }

@@ -75,13 +75,15 @@ describe("LazyMemmapStorage", () => {
 
   it("refuses an existing non-empty directory without existsOk, and a mismatched capacity with it", () => {
     const dir = join(root, "rb");
-    new LazyMemmapStorage(6, { scratchDir: dir }).set(idx(0), transitions(1));
+    const first = new LazyMemmapStorage(6, { scratchDir: dir });
+    first.set(idx(0), transitions(1));
+    first.close();
     expect(() => new LazyMemmapStorage(6, { scratchDir: dir })).toThrow(/already exists and is not empty; pass existsOk/);
     expect(() => new LazyMemmapStorage(7, { scratchDir: dir, existsOk: true })).toThrow(/maxSize 6 and ndim 1, this one was asked for 7 and 1/);
     const empty = mkdtempSync(join(root, "empty-"));
     expect(new LazyMemmapStorage(3, { scratchDir: empty }).length).toBe(0);
     const stranger = join(root, "other");
-    new LazyMemmapStorage(3, { scratchDir: stranger });
+    new LazyMemmapStorage(3, { scratchDir: stranger }).close();
     writeFileSync(join(stranger, "notes.txt"), "hi");
     rmSync(join(stranger, "manifest.json"), { force: true });
     expect(() => new LazyMemmapStorage(3, { scratchDir: stranger, existsOk: true })).toThrow(/manifest.json: missing/);
@@ -119,10 +121,25 @@ describe("LazyMemmapStorage", () => {
     const s = new LazyMemmapStorage(8, { scratchDir: dir });
     s.set(idx(0), transitions(1));
     s.clear();
-    expect(readdirSync(dir)).toEqual(["manifest.json"]);
+    expect(readdirSync(dir).sort()).toEqual(["manifest.json", "tdrl.lock"]);
     expect(s.length).toBe(0);
     s.set(idx(0), transitions(1, 3));
     expect(Array.from(s.getLeaf("action", idx(0)).data)).toEqual([3]);
     s.close();
   });
+
+  it("reopening removes what an interrupted load left beside the current files, and keeps the data", () => {
+    const dir = join(root, "rb");
+    const s = new LazyMemmapStorage(8, { scratchDir: dir });
+    s.set(idx(0, 1), transitions(2));
+    s.close();
+    // A process killed during loadFiles: new-generation files written, manifest not yet swapped.
+    writeFileSync(join(dir, "0-obs.lxyz1234.bin"), "partial");
+    writeFileSync(join(dir, "manifest.json.tmp"), '{"format": "tdrl-me');
+    const r = new LazyMemmapStorage(8, { scratchDir: dir, existsOk: true });
+    expect(readdirSync(dir).filter((f) => f.includes("lxyz") || f.endsWith(".tmp"))).toEqual([]);
+    expect(Array.from(r.getLeaf("action", idx(0, 1)).data)).toEqual([0, 1]);
+    r.close();
+  });
 });
+

@@ -2,11 +2,12 @@ import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, 
 import { join } from "node:path";
 import { HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
+import { DirectoryLock, LOCK_FILE } from "./directory-lock";
 import { checkIndex } from "./element-copy";
 import { arrayType } from "./lazy-tensor-storage";
 import { Layout, buildTensorDict, type LeafLayout } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
-import type { FileBackedStorage } from "./storage";
+import { checkCounters, checkStorageShape, type FileBackedStorage } from "./storage";
 
 export interface LazyMemmapStorageOptions {
   /** The directory that holds the files; created when missing. */
@@ -57,7 +58,10 @@ function bytesView(a: { buffer: ArrayBufferLike; byteOffset: number; byteLength:
  *
  * The directory outlives the process: `existsOk: true` reopens it with its data and write cursor. Without
  * it, a non-empty directory is refused rather than mixed with stale data. A corrupt manifest or a data
- * file of the wrong size is refused, naming the file.
+ * file of the wrong size is refused, naming the file. One live storage per directory: the constructor
+ * takes a lock file (`tdrl.lock`: holder pid, host, time) and refuses a second opener, in this process or
+ * another, naming the holder; `close()` releases it, and a lock left by a crashed process (its pid is gone)
+ * is taken over.
  *
  * @example
  * import { mkdtempSync, rmSync } from "node:fs";
@@ -79,20 +83,27 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
   private files: string[] = [];
   private fds: number[] = [];
   private closed = false;
+  private readonly lock: DirectoryLock;
 
   constructor(maxSize: number, options: LazyMemmapStorageOptions) {
     super(maxSize, options.ndim ?? 1, KIND);
     this.scratchDir = options.scratchDir;
-    if (existsSync(this.scratchDir)) {
-      const entries = readdirSync(this.scratchDir);
+    mkdirSync(this.scratchDir, { recursive: true });
+    // Taken first: a second live opener is refused naming the holder, whatever the directory holds.
+    this.lock = DirectoryLock.acquire(this.scratchDir, KIND);
+    try {
+      const entries = readdirSync(this.scratchDir).filter((e) => !e.startsWith(LOCK_FILE));
       if (entries.length > 0) {
         if (options.existsOk !== true) {
           throw new Error(`${KIND}: ${this.scratchDir} already exists and is not empty; pass existsOk: true to reopen the storage in it (refusing to mix with stale data)`);
         }
         this.open(this.scratchDir);
+        this.removeLeftovers(entries);
       }
-    } else {
-      mkdirSync(this.scratchDir, { recursive: true });
+    } catch (e) {
+      this.closeFiles();
+      this.lock.release();
+      throw e;
     }
   }
 
@@ -142,11 +153,12 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.replaceWith(null, null, 0, 0, () => undefined, `${KIND}.clear`);
   }
 
-  /** Closes the file descriptors; the files stay on disk. The storage can no longer be used. */
+  /** Closes the file descriptors and releases the directory lock; the files stay on disk. The storage can no longer be used. */
   close(): void {
     this.closeFiles();
     this.layout = null;
     this.closed = true;
+    this.lock.release();
   }
 
   /**
@@ -177,7 +189,7 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
       return;
     }
     const layout = Layout.fromJSON(state.meta.layout, what);
-    const shape = checkShape(state.meta.shape, this.ndim, what);
+    const shape = checkStorageShape(state.meta.shape, this.maxSize, this.ndim, what);
     const { length, writeCursor } = checkCounters(state.meta.length, state.meta.writeCursor, sizeOf(shape), what);
     // Rows that hold data only (current states), or the whole capacity (states written before).
     const arrays = layout.leaves.map((l) => {
@@ -275,6 +287,17 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     this.len = length;
     this.cursor = cursor;
     for (const f of old) rmSync(join(this.scratchDir, f), { force: true });
+  }
+
+  /**
+   * Deletes what an interrupted load or write left beside the current files (data files the manifest does
+   * not list, a manifest temporary). Safe because this process holds the directory lock.
+   */
+  private removeLeftovers(entries: string[]): void {
+    const keep = new Set(this.files);
+    for (const e of entries) {
+      if ((e.endsWith(".bin") && /^\d+-/.test(e) && !keep.has(e)) || e === `${MANIFEST}.tmp`) rmSync(join(this.scratchDir, e), { force: true });
+    }
   }
 
   private allocate(layout: Layout, shape: Shape): void {
@@ -395,14 +418,14 @@ function readManifest(dir: string, maxSize: number, ndim: number, kind: "live" |
   }
   if (m.format !== FORMAT || m.version !== VERSION) throw new Error(`${file}: not a version ${VERSION} ${KIND} manifest (format ${JSON.stringify(m.format)}, version ${JSON.stringify(m.version)})`);
   if (m.maxSize !== maxSize || m.ndim !== ndim) throw new Error(`${file}: the storage there has maxSize ${m.maxSize} and ndim ${m.ndim}, this one was asked for ${maxSize} and ${ndim}`);
-  const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (!int(m.length) || !int(m.writeCursor)) throw new Error(`${file}: corrupt: length ${m.length} / writeCursor ${m.writeCursor} are not non-negative integers`);
-  if (m.layout === null || m.layout === undefined) return { layout: null, files: [], shape: null, length: 0, writeCursor: 0, fileRows: 0 };
+  if (m.layout === null || m.layout === undefined) {
+    if (m.length !== 0 || m.writeCursor !== 0) throw new Error(`${file}: corrupt: no layout, but length ${JSON.stringify(m.length)} / writeCursor ${JSON.stringify(m.writeCursor)} are not 0`);
+    return { layout: null, files: [], shape: null, length: 0, writeCursor: 0, fileRows: 0 };
+  }
   const layout = Layout.fromJSON(m.layout, file);
-  const shape = m.shape;
-  if (!Array.isArray(shape) || !shape.every(int) || shape.length !== ndim) throw new Error(`${file}: corrupt: storage shape ${JSON.stringify(shape)}`);
+  const shape = checkStorageShape(m.shape, maxSize, ndim as 1 | 2, `${file}: corrupt`);
   const capacity = sizeOf(shape);
-  if (m.length! > capacity || m.writeCursor! >= capacity) throw new Error(`${file}: corrupt: length ${m.length} / writeCursor ${m.writeCursor} exceed the capacity ${capacity}`);
+  checkCounters(m.length, m.writeCursor, capacity, `${file}: corrupt`);
   // A live directory's files span the capacity; a dump's hold the rows with data (older dumps: the capacity).
   const rows = m.fileRows ?? capacity;
   if (rows !== capacity && !(kind === "dump" && rows === m.length)) {
@@ -537,24 +560,6 @@ function copyBetween(src: number, from: string, dst: number, bytes: number): voi
 /** The data file of leaf `i`; files written by a load carry a generation tag so they never collide with the current ones. */
 function leafFile(i: number, path: string, generation: string | null): string {
   return `${i}-${path.replace(/[^\w.-]/g, "_")}${generation === null ? "" : `.${generation}`}.bin`;
-}
-
-/** The storage shape of a state, checked: `ndim` non-negative integers. */
-function checkShape(value: unknown, ndim: number, what: string): Shape {
-  if (!Array.isArray(value) || value.length !== ndim || !value.every((d) => Number.isSafeInteger(d) && d >= 1)) {
-    throw new Error(`${what}: corrupt: storage shape ${JSON.stringify(value)} is not ${ndim} positive integers`);
-  }
-  return value as number[];
-}
-
-/** Length and write cursor checked against the capacity: integers, length <= capacity, cursor < capacity and cursor <= length. */
-export function checkCounters(length: unknown, writeCursor: unknown, capacity: number, what: string): { length: number; writeCursor: number } {
-  const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (!int(length) || (length as number) > capacity) throw new Error(`${what}: length ${JSON.stringify(length)} is not an integer in [0, ${capacity}] (the capacity)`);
-  if (!int(writeCursor) || (writeCursor as number) >= capacity || (writeCursor as number) > (length as number)) {
-    throw new Error(`${what}: writeCursor ${JSON.stringify(writeCursor)} is not an integer in [0, ${Math.min(length as number, capacity - 1)}] (the length ${length}, capacity ${capacity})`);
-  }
-  return { length: length as number, writeCursor: writeCursor as number };
 }
 
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {

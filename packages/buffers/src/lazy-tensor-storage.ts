@@ -4,7 +4,7 @@ import { checkIndex, gather, planViews, scatter, viewsIn, type ElementArray, typ
 import { Layout, buildTensorDict } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { PackedRows } from "./packed-rows";
-import { formatBytes, type Storage } from "./storage";
+import { checkCounters, checkStorageShape, formatBytes, type Storage } from "./storage";
 
 export interface LazyTensorStorageOptions {
   /** 1 (default): data batch dim 0 indexes elements. 2: data comes as `[numEnvs, T]` blocks (see `Storage`). */
@@ -150,15 +150,15 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     if (maxSize !== this.maxSize || ndim !== this.ndim) {
       throw new Error(`${what}.loadState: the state is of a storage with maxSize ${maxSize} and ndim ${ndim}, this one has ${this.maxSize} and ${this.ndim}`);
     }
-    const length = metaNumber(state, "length", what);
-    const cursor = metaNumber(state, "writeCursor", what);
     if (state.meta.layout === null) {
+      if (state.meta.length !== 0 || state.meta.writeCursor !== 0) throw new Error(`${what}.loadState: no layout, but length ${JSON.stringify(state.meta.length)} / writeCursor ${JSON.stringify(state.meta.writeCursor)} are not 0`);
       this.clear();
       return;
     }
     const layout = Layout.fromJSON(state.meta.layout, `${what}.loadState`);
-    const shape = state.meta.shape as number[];
+    const shape = checkStorageShape(state.meta.shape, this.maxSize, this.ndim, `${what}.loadState`);
     const capacity = sizeOf(shape);
+    const { length, writeCursor: cursor } = checkCounters(state.meta.length, state.meta.writeCursor, capacity, `${what}.loadState`);
     // Rows that hold data only (current states), or the whole capacity (states written before).
     const rowsOf = (got: number, per: number) => (got === length * per ? length : got === capacity * per ? capacity : -1);
     const probe = new PackedRows(layout, 0);

@@ -3,7 +3,7 @@ import { assertKind, metaNumber, type ComponentState, type JsonValue, type State
 import { checkIndex } from "./element-copy";
 import { arrayType } from "./lazy-tensor-storage";
 import { Layout, buildTensorDict } from "./layout";
-import type { Storage } from "./storage";
+import { checkCounters, type Storage } from "./storage";
 
 const KIND = "ListStorage";
 
@@ -108,7 +108,8 @@ export class ListStorage implements Storage {
       });
       return buildTensorDict(layout.leaves.map((l) => l.path), arrays, []);
     });
+    const { writeCursor } = checkCounters(items.length, state.meta.writeCursor, this.maxSize, `${KIND}.loadState`);
     this.items = items;
-    this.cursor = metaNumber(state, "writeCursor", KIND);
+    this.cursor = writeCursor;
   }
 }

@@ -1,6 +1,6 @@
 import { TensorDict, isTensor, sizeOf, type Leaf } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 import type { Writer } from "./writer";
 
 export interface MaxValueWriterOptions {
@@ -105,12 +105,22 @@ export class MaxValueWriter implements Writer {
     return { kind: KIND, meta: { size: this.size, rankKey: this.rankKey }, arrays: { heap: this.heap, rank: this.rank } };
   }
 
-  loadState(state: ComponentState): void {
+  loadState(state: ComponentState, storage?: StoredExtent): void {
     assertKind(state, KIND, KIND);
     const size = metaNumber(state, "size", KIND);
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${KIND}.loadState: size ${size} is not a non-negative integer`);
+    if (storage !== undefined && size > storage.length) throw new Error(`${KIND}.loadState: size ${size} is more than the ${storage.length} elements the storage holds`);
     const heap = stateArray(state, "heap", Int32Array, KIND);
     const rank = stateArray(state, "rank", Float64Array, KIND);
     if (heap.length !== rank.length || size > heap.length) throw new Error(`${KIND}.loadState: size ${size}, heap ${heap.length} and rank ${rank.length} disagree`);
+    // The kept items are distinct storage indices (below what the storage holds, when known).
+    const limit = storage?.length ?? heap.length;
+    const seen = new Set<number>();
+    for (let i = 0; i < size; i++) {
+      const k = heap[i]!;
+      if (!(k >= 0 && k < limit) || seen.has(k)) throw new Error(`${KIND}.loadState: heap[${i}] = ${k} is not a distinct storage index below ${limit}`);
+      seen.add(k);
+    }
     this.heap = heap.slice();
     this.rank = rank.slice();
     this.size = size;

@@ -111,12 +111,12 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
   it("an extend whose data write hits ENOSPC (before the ring wrapped) stores nothing; a failed first write leaves an empty storage", () => {
     const rb = buffer(join(fs!.dir, "rb"));
     rb.extend(items(10, 0));
+    const fresh = buffer(join(fs!.dir, "fresh"));
     const before = contents(rb.storage);
     fs!.fill();
     expect(() => rb.extend(items(20, 300))).toThrow(/ENOSPC/);
     expect(contents(rb.storage)).toEqual(before);
     expect([rb.length, rb.storage.writeCursor, rb.writer.cursor]).toEqual([10, 10, 10]);
-    const fresh = buffer(join(fs!.dir, "fresh"));
     expect(() => fresh.extend(items(3, 0))).toThrow(/ENOSPC/);
     expect([fresh.length, fresh.writer.cursor, fresh.storage.keys().length]).toEqual([0, 0, 0]);
     fs!.free();
@@ -124,5 +124,24 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
     expect(Array.from(fresh.extend(items(3, 0)))).toEqual([0, 1, 2]);
     (rb.storage as LazyMemmapStorage).close();
     (fresh.storage as LazyMemmapStorage).close();
+  });
+
+  it("a dumps that hits ENOSPC leaves the previous checkpoint loadable and no half-written directory", () => {
+    const rb = buffer(join(root, "rb"));
+    rb.extend(items(5, 0));
+    const ckpt = join(fs!.dir, "ckpt");
+    rb.dumps(ckpt);
+    const previous = readdirSync(ckpt).sort();
+    rb.extend(items(40, 5));
+    fs!.fill();
+    expect(() => rb.dumps(ckpt)).toThrow(/ENOSPC/);
+    expect(readdirSync(ckpt).sort()).toEqual(previous);
+    fs!.free();
+    const restored = buffer(join(root, "restored"));
+    restored.loads(ckpt);
+    expect(restored.length).toBe(5);
+    expect(Array.from(restored.storage.getLeaf("id", Int32Array.from([0, 4])).data)).toEqual([0, 4]);
+    (rb.storage as LazyMemmapStorage).close();
+    (restored.storage as LazyMemmapStorage).close();
   });
 });

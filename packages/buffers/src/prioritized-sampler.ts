@@ -3,7 +3,7 @@ import { assertKind, metaNumber, stateArray, type ComponentState } from "./compo
 import type { SampleResult, Sampler } from "./sampler";
 import { checkPriorityUpdate, checkSampleArgs, checkStoredIndex, lengthFromLeaves, metaLength, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import { MinTree, SumTree } from "./segment-tree";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 
 /** The `info` key under which prioritized samplers return importance-sampling weights. */
 export const PRIORITY_WEIGHT_KEY = "priority_weight";
@@ -141,7 +141,7 @@ export class PrioritizedSampler implements Sampler {
     };
   }
 
-  loadState(state: ComponentState): void {
+  loadState(state: ComponentState, storage?: StoredExtent): void {
     const what = "PrioritizedSampler";
     assertKind(state, what, what);
     const sums = stateArray(state, "sumLeaves", Float64Array, what);
@@ -152,6 +152,7 @@ export class PrioritizedSampler implements Sampler {
     }
     if (!(maxPriority > 0 && Number.isFinite(maxPriority))) throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
     const filled = metaLength(state.meta, this.maxCapacity, () => lengthFromLeaves(sums), what);
+    if (storage !== undefined && filled > storage.length) throw new Error(`${what}.loadState: the sampler has priorities for ${filled} elements, the storage holds ${storage.length}`);
     for (let i = 0; i < sums.length; i++) {
       const q = sums[i]!;
       if (!(q >= 0 && Number.isFinite(q))) throw new Error(`${what}.loadState: priority leaf ${i} is ${q}, not a finite number >= 0`);

@@ -5,7 +5,7 @@ import { MinTree, SumTree } from "./segment-tree";
 import { checkPriorityUpdate, checkStoredIndex, lengthFromLeaves, metaLength } from "./sampler-support";
 import { SliceSampler, type SliceSamplerOptions, type SliceStarts } from "./slice-sampler";
 import type { EpisodeTable } from "./slice-sampler-episodes";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 
 export interface PrioritizedSliceSamplerOptions extends SliceSamplerOptions {
   /** Number of priorities kept; at least the storage's `maxSize`. */
@@ -150,13 +150,14 @@ export class PrioritizedSliceSampler extends SliceSampler {
     return { priorities: this.q.slice() };
   }
 
-  protected override loadStateExtra(state: ComponentState): void {
+  protected override loadStateExtra(state: ComponentState, storage?: StoredExtent): void {
     const what = "PrioritizedSliceSampler";
     const q = stateArray(state, "priorities", Float64Array, what);
     if (q.length !== this.maxCapacity) throw new Error(`${what}.loadState: the state has ${q.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`);
     const maxPriority = metaNumber(state, "maxPriority", what);
     if (!(maxPriority > 0)) throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
     const filled = metaLength(state.meta, this.maxCapacity, () => lengthFromLeaves(q), what);
+    if (storage !== undefined && filled > storage.length) throw new Error(`${what}.loadState: the sampler has priorities for ${filled} elements, the storage holds ${storage.length}`);
     for (let i = 0; i < q.length; i++) {
       if (!(q[i]! >= 0 && Number.isFinite(q[i]!))) throw new Error(`${what}.loadState: priority ${i} is ${q[i]}, not a finite number >= 0`);
       if (i >= filled && q[i] !== 0) throw new Error(`${what}.loadState: priority ${i} is ${q[i]} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`);

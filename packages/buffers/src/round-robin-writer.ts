@@ -1,6 +1,6 @@
 import type { TensorDict } from "@tdrl/tensordict";
 import { assertKind, metaNumber, type ComponentState } from "./component-state";
-import { writeShape, type Storage } from "./storage";
+import { writeShape, type Storage, type StoredExtent } from "./storage";
 import type { Writer } from "./writer";
 
 const KIND = "RoundRobinWriter";
@@ -59,8 +59,20 @@ export class RoundRobinWriter implements Writer {
     return { kind: KIND, meta: { cursor: this.next }, arrays: {} };
   }
 
-  loadState(state: ComponentState): void {
+  loadState(state: ComponentState, storage?: StoredExtent): void {
     assertKind(state, KIND, KIND);
-    this.next = metaNumber(state, "cursor", KIND);
+    const what = `${KIND}.loadState`;
+    const cursor = metaNumber(state, "cursor", KIND);
+    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error(`${what}: cursor ${cursor} is not a non-negative integer`);
+    if (storage !== undefined) {
+      // The writer's cursor is the storage's write cursor along time: a write continues where the data ends.
+      const numEnvs = storage.ndim === 2 ? (storage.shape?.[1] ?? 1) : 1;
+      const capacityT = storage.shape?.[0] ?? storage.maxSize;
+      const expected = storage.writeCursor / numEnvs;
+      if (cursor >= capacityT || cursor !== expected) {
+        throw new Error(`${what}: cursor ${cursor} does not match the storage, which holds ${storage.length} elements (capacity ${capacityT}${numEnvs > 1 ? ` steps of ${numEnvs} envs` : ""}) with write cursor ${storage.writeCursor}: the writer's cursor must be ${expected}`);
+      }
+    }
+    this.next = cursor;
   }
 }

@@ -2,7 +2,7 @@ import { Rng } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
 import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 
 export interface SamplerWithoutReplacementOptions extends SamplerRngOptions {
   /** Skip the short batch at the end of an epoch and start a new epoch instead. Default false. */
@@ -76,13 +76,18 @@ export class SamplerWithoutReplacement implements Sampler {
     };
   }
 
-  loadState(state: ComponentState): void {
+  loadState(state: ComponentState, storage?: StoredExtent): void {
     const what = "SamplerWithoutReplacement";
     assertKind(state, what, what);
     const order = stateArray(state, "order", Int32Array, what);
     const position = metaNumber(state, "position", what);
     if (!Number.isInteger(position) || position < 0 || position > order.length) {
       throw new Error(`${what}.loadState: position ${position} is out of range [0, ${order.length}]`);
+    }
+    // The epoch's order is a permutation of [0, n) for the n stored when it began.
+    const n = storage === undefined ? order.length : Math.min(order.length, storage.length);
+    for (let i = position; i < order.length; i++) {
+      if (!(order[i]! >= 0 && order[i]! < n)) throw new Error(`${what}.loadState: order[${i}] = ${order[i]} is not an index below ${n} (the stored elements)`);
     }
     rngFromJson(this.rng, state.meta.rng, what);
     this.order = order.slice();

@@ -1,6 +1,6 @@
 import type { Shape, TensorDict } from "@tdrl/tensordict";
 import type { ComponentState } from "./component-state";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 
 /**
  * What a sampler draws: flat storage indices (see `Storage`) and the batch shape to give them.
@@ -32,5 +32,6 @@ export interface Sampler {
   /** Forgets everything learned from writes (priorities, trajectory tables); the Rng is kept. */
   empty(): void;
   state(): ComponentState;
-  loadState(state: ComponentState): void;
+  /** Restores `state`; with `storage` (what the checkpoint's storage holds) its indices are checked against it. */
+  loadState(state: ComponentState, storage?: StoredExtent): void;
 }

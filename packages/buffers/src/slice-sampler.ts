@@ -3,7 +3,7 @@ import { assertKind, type ComponentState, type JsonValue } from "./component-sta
 import type { SampleResult, Sampler } from "./sampler";
 import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import { EpisodeTable } from "./slice-sampler-episodes";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 
 export interface SliceSamplerOptions extends SamplerRngOptions {
   /** Steps per slice; `numSlices = batchSize / sliceLen`. Give this or `numSlices`. */
@@ -214,10 +214,10 @@ export class SliceSampler implements Sampler {
     return { kind: this.constructor.name, meta: this.stateMeta(), arrays: this.stateArrays() };
   }
 
-  loadState(state: ComponentState): void {
+  loadState(state: ComponentState, storage?: StoredExtent): void {
     const what = this.constructor.name;
     assertKind(state, what, what);
-    this.loadStateExtra(state);
+    this.loadStateExtra(state, storage);
     rngFromJson(this.rng, state.meta.rng, what);
     this.resetEpisodes();
   }
@@ -231,7 +231,7 @@ export class SliceSampler implements Sampler {
   }
 
   /** Validates and applies subclass state; called before anything of this class changes. */
-  protected loadStateExtra(_state: ComponentState): void {}
+  protected loadStateExtra(_state: ComponentState, _storage?: StoredExtent): void {}
 
   /** `numSlices` episodes chosen uniformly among those long enough, and a uniform start in each. */
   protected drawStarts(table: EpisodeTable, numSlices: number, sliceLen: number, _storage: Storage, what: string): SliceStarts {

@@ -53,6 +53,44 @@ export interface Storage {
 }
 
 /**
+ * What a storage holds, as a live storage or a checkpoint records it (every `Storage` is one). Writers and
+ * samplers check their counters against it when a checkpoint is loaded (`loadState(state, extent)`).
+ */
+export interface StoredExtent {
+  readonly maxSize: number;
+  readonly ndim: 1 | 2;
+  readonly shape: Shape | null;
+  readonly length: number;
+  readonly writeCursor: number;
+}
+
+/**
+ * Checks a storage's counters against its capacity: `length` an integer in [0, capacity], `writeCursor`
+ * an integer below the capacity and at most the length (it is one past the last element written).
+ */
+export function checkCounters(length: unknown, writeCursor: unknown, capacity: number, what: string): { length: number; writeCursor: number } {
+  const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!int(length) || (length as number) > capacity) throw new Error(`${what}: length ${JSON.stringify(length)} is not an integer in [0, ${capacity}] (the capacity)`);
+  if (!int(writeCursor) || (writeCursor as number) >= capacity || (writeCursor as number) > (length as number)) {
+    throw new Error(`${what}: writeCursor ${JSON.stringify(writeCursor)} is not an integer in [0, ${Math.min(length as number, capacity - 1)}] (length ${length}, capacity ${capacity})`);
+  }
+  return { length: length as number, writeCursor: writeCursor as number };
+}
+
+/** A recorded storage shape, checked against `maxSize` / `ndim`: `[maxSize]`, or `[floor(maxSize / numEnvs), numEnvs]`. */
+export function checkStorageShape(value: unknown, maxSize: number, ndim: 1 | 2, what: string): Shape {
+  const ok =
+    Array.isArray(value) &&
+    value.length === ndim &&
+    value.every((d) => Number.isSafeInteger(d) && d >= 1) &&
+    (ndim === 1 ? value[0] === maxSize : value[0] === Math.floor(maxSize / (value[1] as number)));
+  if (!ok) {
+    throw new Error(`${what}: storage shape ${JSON.stringify(value)} does not fit maxSize ${maxSize} and ndim ${ndim} (expected ${ndim === 1 ? `[${maxSize}]` : "[floor(maxSize / numEnvs), numEnvs]"})`);
+  }
+  return Object.freeze([...(value as number[])]);
+}
+
+/**
  * A storage whose data lives in files. Checkpoints call these instead of `state()` so that a buffer larger
  * than memory is copied file to file and never loaded whole.
  */

@@ -1,6 +1,6 @@
 import type { TensorDict } from "@tdrl/tensordict";
 import type { ComponentState } from "./component-state";
-import type { Storage } from "./storage";
+import type { Storage, StoredExtent } from "./storage";
 
 /**
  * Decides where new data goes, and writes it.
@@ -29,5 +29,9 @@ export interface Writer {
   /** Forgets every write (the storage is emptied separately). */
   empty(): void;
   state(): ComponentState;
-  loadState(state: ComponentState): void;
+  /**
+   * Restores `state`, refusing it (naming the value) unless every counter is in range; with `storage`
+   * (what the checkpoint's storage holds), the cursor must also agree with it. Refused states change nothing.
+   */
+  loadState(state: ComponentState, storage?: StoredExtent): void;
 }

@@ -1,4 +1,4 @@
-import type { EnvModuleRef } from "@tdrl/envs";
+import type { EnvModuleRef } from "@tdrl/envs/node";
 import type { PolicyModuleRef } from "./collector-worker-protocol";
 import { MultiAsyncDataCollector } from "./multi-async-data-collector";
 import type { MultiCollectorOptions } from "./multi-collector";

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, TensorDict, formatShape, isTensor, type TensorSpec } from "@tdrl/tensordict";
+import { HostArray, formatShape, type TensorDict, type TensorSpec } from "@tdrl/tensordict";
+import { runPolicyOnHost } from "@tdrl/envs";
 import type { ExplorationType, HasParameters, TensorDictModuleBase } from "@tdrl/modules";
 
 /** A policy as a plain function: reads the root record, writes `"action"` (and anything else) into it or a copy. */
@@ -41,28 +42,7 @@ export function checkPolicy(policy: unknown, what: string): asserts policy is Co
  * freed (also when the policy throws), so nothing leaks and the env only ever sees host arrays.
  */
 export function runPolicy(policy: CollectorPolicy, td: TensorDict, exploration: ExplorationType): TensorDict {
-  let out: unknown;
-  try {
-    out = typeof policy === "function" ? policy(td, exploration) : policy.forward(td, exploration);
-  } catch (e) {
-    td.dispose();
-    throw e;
-  }
-  if (!(out instanceof TensorDict)) {
-    td.dispose();
-    throw new Error(`${policyName(policy)} returned ${out === null ? "null" : typeof out}, not a TensorDict`);
-  }
-  if (!hasTensor(out)) return out;
-  try {
-    return out.toHost();
-  } finally {
-    out.dispose();
-  }
-}
-
-function hasTensor(td: TensorDict): boolean {
-  for (const [, leaf] of td.leaves()) if (isTensor(leaf)) return true;
-  return false;
+  return runPolicyOnHost((x) => (typeof policy === "function" ? policy(x, exploration) : policy.forward(x, exploration)), td, policyName(policy));
 }
 
 /**

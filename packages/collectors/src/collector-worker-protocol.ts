@@ -1,4 +1,5 @@
-import type { EnvBase, ResolvedEnvModule, WorkerFailure } from "@tdrl/envs";
+import type { EnvBase } from "@tdrl/envs";
+import type { ResolvedEnvModule, WorkerFailure } from "@tdrl/envs/node";
 import type { DType } from "@tdrl/tensordict";
 import type { CollectorState } from "./collector";
 import type { CollectorPolicy } from "./collector-policy";

@@ -1,7 +1,8 @@
 import { parentPort } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import { pathToFileURL } from "node:url";
-import type { EnvBase, ResolvedEnvModule } from "@tdrl/envs";
+import type { EnvBase } from "@tdrl/envs";
+import type { ResolvedEnvModule } from "@tdrl/envs/node";
 import { HostArray, initBackend } from "@tdrl/tensordict";
 import { checkPolicy, type CollectorPolicy } from "./collector-policy";
 import { SharedBatchWriter } from "./collector-worker-batch";

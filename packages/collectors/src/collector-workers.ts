@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { resolveEnvModule, workerFailureError, type EnvModuleRef } from "@tdrl/envs";
+import { resolveEnvModule, workerFailureError, type EnvModuleRef } from "@tdrl/envs/node";
 import type { TensorDict } from "@tdrl/tensordict";
 import { SharedBatchReader } from "./collector-worker-batch";
 import { collectorWorkerModuleUrl } from "./collector-worker";

@@ -1,4 +1,4 @@
-import type { EnvModuleRef } from "@tdrl/envs";
+import type { EnvModuleRef } from "@tdrl/envs/node";
 import type { PolicyModuleRef } from "./collector-worker-protocol";
 import { MultiCollector, type MultiCollectorOptions } from "./multi-collector";
 import type { CollectorOutput } from "./sync-data-collector";

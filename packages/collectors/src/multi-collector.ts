@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { HostArray, formatShape, isHostArray, sizeOf, type TensorDict } from "@tdrl/tensordict";
-import type { EnvModuleRef } from "@tdrl/envs";
+import type { EnvModuleRef } from "@tdrl/envs/node";
 import type { HasParameters } from "@tdrl/modules";
 import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Collector, CollectorState } from "./collector";

@@ -89,14 +89,16 @@ describe("SyncDataCollector", () => {
 
   it("takes random actions for initRandomFrames frames, then the policy's", async () => {
     const env = new CountingEnv({ batchSize: [2], maxCount: 1000 });
-    let calls = 0;
-    const policy = (td: TensorDict) => {
-      calls++;
+    const calls: ExplorationType[] = [];
+    const policy = (td: TensorDict, exploration: ExplorationType) => {
+      calls.push(exploration);
       return td.set("action", HostArray.full("int32", [2], 1));
     };
     const c = new SyncDataCollector(env, policy, { framesPerBatch: 4, totalFrames: 8, initRandomFrames: 6, seed: 3 });
     const [first, second] = await collect(c);
-    expect(calls).toBe(1); // frames 0..5 random (3 steps of 2 envs), the 4th step (frames 6, 7) from the policy
+    // One deterministic call learns what the policy writes (zero-filled in random steps); frames 0..5 are
+    // random (3 steps of 2 envs), the 4th step (frames 6, 7) comes from the policy.
+    expect(calls).toEqual(["deterministic", "random"]);
     expect(col(second!, "action")).toEqual([col(second!, "action")[0], 1, col(second!, "action")[2], 1]);
     const random = [...col(first!, "action"), col(second!, "action")[0]!, col(second!, "action")[2]!];
     expect(new Set(random)).toEqual(new Set([0, 1])); // 10 seeded draws from Categorical(2) hit both values

@@ -7,6 +7,7 @@ import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Collector, CollectorState } from "./collector";
 import { checkCollectorOptions } from "./collector-options";
 import { checkPolicy, checkPolicyAction, loadPolicyWeights, runPolicy, type CollectorPolicy, type PolicyWeights } from "./collector-policy";
+import { PolicyOutputs } from "./policy-outputs";
 import { splitTrajectories } from "./split-trajectories";
 import { stackSteps } from "./stack-steps";
 import { TrajectoryIds } from "./trajectory-ids";
@@ -19,7 +20,12 @@ export interface SyncDataCollectorOptions {
   framesPerBatch: number;
   /** Iteration ends once this many frames are collected (default -1: never). The last batch is whole, so up to `framesPerBatch - 1` frames more may come. */
   totalFrames?: number;
-  /** The first this-many frames take random actions from the action spec instead of the policy (default 0). */
+  /**
+   * The first this-many frames take random actions from the action spec instead of the policy (default 0).
+   * Their steps still carry every key the policy writes, as zeros: before the first random step the policy
+   * runs once, with exploration `"deterministic"`, on a copy of the root to learn those keys (TorchRL fills
+   * them from the policy's output spec), so random and policy batches share one layout (one replay buffer).
+   */
   initRandomFrames?: number;
   /** Trajectories longer than this are truncated (`truncated` and `done` set) and their sub-env reset (default -1: no limit). */
   maxFramesPerTraj?: number;
@@ -56,7 +62,9 @@ export type EnvOrFactory = EnvBase | (() => EnvBase);
  * never cut short, so the total is rounded up to whole batches.
  *
  * The env state and the policy's recurrent state carry over between batches: a trajectory spans batch
- * boundaries and keeps its id. Done sub-envs are reset in place (a `"_reset"` partial reset).
+ * boundaries and keeps its id. Done sub-envs are reset in place (a `"_reset"` partial reset). If the env
+ * was used by someone else between batches (an evaluation `env.rollout`, as TorchRL's tutorials do), the
+ * carried state no longer matches it: the next batch starts with a full reset and new trajectories.
  * Everything the collector hands the env and yields is host arrays; tensors the policy writes are
  * downloaded and freed at each step.
  *
@@ -91,6 +99,10 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   /** Steps each sub-env's current trajectory has taken, for `maxFramesPerTraj`. */
   private readonly trajSteps: Int32Array;
   private root: TensorDict | null = null;
+  /** What the policy writes, learned before the first random step (zero-filled in random steps). */
+  private policyOutputs: PolicyOutputs | null = null;
+  /** `env.interactions` after the collector's own last call: a different count means someone else used the env. */
+  private envMark = -1;
   /** True until the first reset: the initial ids 0..n-1 belong to the first trajectories. */
   private idsFresh = true;
   private frames = 0;
@@ -160,7 +172,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   rollout(): TensorDict {
     const what = "SyncDataCollector.rollout()";
     if (this.closed) throw new Error(`${what}: the collector was shut down`);
-    if (this.root === null || this.resetAtEachIter) this.resetAll();
+    if (this.root === null || this.resetAtEachIter || this.envUsedElsewhere()) this.resetAll();
     const steps: TensorDict[] = [];
     let root = this.root!;
     for (let t = 0; t < this.stepsPerBatch; t++) {
@@ -169,6 +181,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
       root = nextRoot;
       // Keep the carried root current, so an error mid-batch leaves the collector at a consistent step.
       this.root = root;
+      this.envMark = this.env.interactions;
     }
     this.frames += this.framesPerBatch;
     return stackSteps(steps, this.env.batchSize.length);
@@ -193,7 +206,9 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     } catch (error) {
       throw new Error(`SyncDataCollector.state(): ${(error as Error).message}; countersState() saves the counters only (the env is reset on resume)`, { cause: error });
     }
-    const root = this.root === null ? null : encodeTensorDict(this.root.toHost());
+    // A root the env has moved on from (an evaluation rollout since) is not saved: the resumed collector
+    // resets, as this one will.
+    const root = this.root === null || this.envUsedElsewhere() ? null : encodeTensorDict(this.root.toHost());
     return { ...this.countersState(), resume: { env, root, trajSteps: encodeTypedArray(this.trajSteps), idsFresh: this.idsFresh } };
   }
 
@@ -232,6 +247,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
       this.trajSteps.set(resume.trajSteps);
       this.idsFresh = resume.idsFresh;
     }
+    this.envMark = this.env.interactions;
   }
 
   async shutdown(): Promise<void> {
@@ -243,8 +259,14 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
 
   // ---------------------------------------------------------------- internals
 
+  /** Whether the env was reset, stepped or loaded by someone else since the collector's last step (e.g. `env.rollout` to evaluate). */
+  private envUsedElsewhere(): boolean {
+    return this.root !== null && this.env.interactions !== this.envMark;
+  }
+
   private resetAll(): void {
     this.root = this.env.reset();
+    this.envMark = this.env.interactions;
     if (!this.idsFresh) this.trajIds.renew();
     this.idsFresh = false;
     this.trajSteps.fill(0);
@@ -255,8 +277,10 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     const what = "SyncDataCollector";
     root.set([...TRAJ_IDS_KEY], this.trajIds.snapshot());
     let td: TensorDict;
-    if (randomAction) {
+    const outputs = randomAction ? (this.policyOutputs ??= PolicyOutputs.probe(this.policy, root, what)) : null;
+    if (outputs !== null) {
       td = this.env.randAction(root);
+      outputs.fillRoot(td);
     } else {
       td = runPolicy(this.policy, root, this.explorationType);
       checkPolicyAction(td, this.actionLeaves, this.policy, what);
@@ -264,6 +288,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     // env.step keeps what the policy wrote under "next" (its next recurrent state) where the env wrote nothing.
     this.env.step(td);
     const next = td.get("next") as TensorDict;
+    outputs?.fillNext(next);
     this.truncateLongTrajectories(next);
     const done = next.getHost("done");
     let nextRoot = this.env.stepMdp(td);

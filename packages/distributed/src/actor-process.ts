@@ -42,6 +42,7 @@ const boot = JSON.parse(process.env.TDRL_ACTOR_BOOT);
   if (boot.tsx !== null) {
     const { register } = await import(boot.tsx.api);
     register(boot.tsx.tsconfig === null ? {} : { tsconfig: boot.tsx.tsconfig });
+    globalThis[Symbol.for("tdrl.distributed.tsxRegistered")] = true;
   }
   const mod = await import(boot.self);
   await mod.actorProcessMain();
@@ -59,7 +60,7 @@ export function spawnActorProcess(options: ActorProcessOptions): ActorProcess {
   const self = resolveEnvModule({ module: selfUrl(), exportName: "actorProcessMain" }, "spawnActorProcess");
   const { env, stdio, ...actor } = options;
   const child = spawn(process.execPath, ["--input-type=commonjs", "-e", ACTOR_PROCESS_SOURCE], {
-    env: { ...process.env, ...env, TDRL_ACTOR_BOOT: JSON.stringify({ self: self.url, tsx: self.tsx }), TDRL_ACTOR: JSON.stringify(actor) },
+    env: { ...process.env, ...env, TDRL_ACTOR_BOOT: JSON.stringify({ self: self.url, tsx: self.tsx }), TDRL_ACTOR: JSON.stringify(actor), TDRL_ACTOR_PARENT: String(process.pid) },
     stdio: stdio ?? "inherit",
   });
   if (child.pid === undefined) throw new Error("spawnActorProcess: the actor process did not start");
@@ -76,6 +77,19 @@ export async function actorProcessMain(): Promise<void> {
   if (options === null) throw new Error("actorProcessMain: TDRL_ACTOR is not set");
   const abort = new AbortController();
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => abort.abort());
+  // Started by a learner on this machine: end with it, even when it dies without a word (SIGKILL, crash),
+  // rather than retry a vanished Redis forever.
+  const parent = Number(process.env.TDRL_ACTOR_PARENT);
+  if (Number.isSafeInteger(parent) && parent > 0) {
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        console.error(`[actor] the learner process ${parent} is gone; exiting`);
+        process.exit(0);
+      }
+    }, 1000).unref();
+  }
   const summary = await runActor({ ...options, signal: abort.signal, log: (line) => console.error(`[actor] ${line}`) });
   console.error(`[actor] ${JSON.stringify(summary)}`);
   process.exit(0);

@@ -3,6 +3,7 @@ import { initBackend, type TensorDict } from "@tdrl/tensordict";
 import { resolveEnvModule, type EnvBase } from "@tdrl/envs";
 import { buildEnvFromModule, buildPolicyFromModule, SyncDataCollector, type CollectorPolicy } from "@tdrl/collectors";
 import { loadWeights, type HasParameters } from "@tdrl/modules";
+import type { Redis } from "ioredis";
 import { connectRedis, describeRedis, type RedisConnection } from "./redis-connection";
 import { runKeys } from "./run-keys";
 import { readRunConfig, type PriorityFn, type RunConfig } from "./run-config";
@@ -66,8 +67,11 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     if (!(Number.isSafeInteger(index) && index >= 0)) throw new Error(`runActor: index must be a non-negative integer, got ${String(index)}`);
     await initBackend();
     const seed = config.seed + index;
-    const env = await buildEnvFromModule(resolveEnvModule(config.env, "runActor (env)"), index);
-    policy = await buildPolicyFromModule(resolveEnvModule(config.policy, "runActor (policy)"), index, { seed, env });
+    const envRef = resolveEnvModule(config.env, "runActor (env)");
+    const policyRef = resolveEnvModule(config.policy, "runActor (policy)");
+    await registerTsxIfNeeded(envRef.url, envRef.tsx ?? policyRef.tsx);
+    const env = await buildEnvFromModule(envRef, index);
+    policy = await buildPolicyFromModule(policyRef, index, { seed, env });
     const priority = config.priority === null ? null : await buildPriority(config, index, seed, env, policy);
     const acting = policy;
     collector = new SyncDataCollector(env, policy, {
@@ -95,6 +99,7 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
         stoppedBy = "maxBatches";
         break;
       }
+      if (config.maxUnread !== null) await waitForLearner(redis, keys.experience, config.group, config.maxUnread, () => weights!.stopped || options.signal?.aborted === true);
       const fresh = weights.take();
       if (fresh !== null) loadPolicy(acting, fresh.bytes);
       const batch = collector.rollout();
@@ -114,6 +119,44 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
     redis.disconnect();
     subscriber.disconnect();
   }
+}
+
+const TSX_REGISTERED = Symbol.for("tdrl.distributed.tsxRegistered");
+
+/**
+ * TypeScript env / policy modules (a learner run from its sources stores `.ts` references): when this process
+ * cannot import them as they are (plain Node running `tdrl-actor` from the build), registers tsx once, as the
+ * worker collectors do in each thread. Processes that already load TypeScript (tsx, vitest) are left alone.
+ */
+async function registerTsxIfNeeded(url: string, tsx: { api: string; tsconfig: string | null } | null): Promise<void> {
+  const g = globalThis as { [TSX_REGISTERED]?: boolean };
+  if (tsx === null || g[TSX_REGISTERED] === true) return;
+  try {
+    await import(url);
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw e;
+  }
+  const { register } = (await import(tsx.api)) as { register: (o: object) => unknown };
+  register(tsx.tsconfig === null ? {} : { tsconfig: tsx.tsconfig });
+  g[TSX_REGISTERED] = true;
+}
+
+/** Waits while the learner's group has more than `maxUnread` entries to read (XINFO GROUPS' lag, Redis >= 7). */
+async function waitForLearner(redis: Redis, stream: string, group: string, maxUnread: number, stop: () => boolean): Promise<void> {
+  for (let wait = 5; !stop(); wait = Math.min(wait * 2, 200)) {
+    const groups = (await redis.xinfo("GROUPS", stream)) as unknown[][];
+    const mine = groups.map((g) => new Map(pairs(g))).find((g) => g.get("name") === group);
+    const lag = mine === undefined ? 0 : Number(mine.get("lag") ?? 0);
+    if (lag <= maxUnread) return;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+function pairs(flat: unknown[]): [unknown, unknown][] {
+  const out: [unknown, unknown][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+  return out;
 }
 
 async function buildPriority(config: RunConfig, index: number, seed: number, env: EnvBase, policy: CollectorPolicy): Promise<PriorityFn> {

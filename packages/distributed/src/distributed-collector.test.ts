@@ -106,3 +106,46 @@ describe("DistributedCollector (real redis-server)", () => {
     expect(await rejoined.exited).toBe(0);
   });
 });
+
+describe("DistributedCollector backpressure (real redis-server)", () => {
+  it("with maxUnread, actors wait for the learner instead of filling the stream", async () => {
+    const collector = new DistributedCollector(env, policy, { redis: server.url, run: "backpressure", framesPerBatch: 8, maxUnread: 3, blockMs: 100 });
+    await collector.start();
+    const abort = new AbortController();
+    const actor = runActor({ redis: server.url, run: "backpressure", index: 0, signal: abort.signal });
+    // The learner reads nothing for a while: the actor stops a few entries ahead.
+    await new Promise((r) => setTimeout(r, 1500));
+    const { Redis } = await import("ioredis");
+    const probe = new Redis(server.port, "127.0.0.1");
+    const length = await probe.xlen(collector.keys.experience);
+    expect(length).toBeGreaterThanOrEqual(3);
+    expect(length).toBeLessThanOrEqual(4);
+    // Once the learner reads, the actor goes on.
+    const it = collector[Symbol.asyncIterator]();
+    for (let i = 0; i < 8; i++) await it.next();
+    expect(await probe.xlen(collector.keys.experience)).toBeGreaterThan(length);
+    probe.disconnect();
+    await it.return(undefined);
+    await collector.shutdown();
+    abort.abort();
+    await actor;
+  });
+});
+
+describe("tdrl-actor command (real redis-server)", () => {
+  it("joins a run from REDIS_URL and refuses bad flags naming them", async () => {
+    const { actorCli } = await import("./actor-cli");
+    const collector = new DistributedCollector(env, policy, { redis: server.url, run: "cli", framesPerBatch: 8, totalFrames: 16, blockMs: 100 });
+    await collector.start();
+    const summary = actorCli(["--run", "cli", "--index", "5", "--max-batches", "2"], { REDIS_URL: server.url });
+    let n = 0;
+    for await (const _ of collector) n++;
+    expect(n).toBe(2);
+    expect(await summary).toMatchObject({ index: 5, batches: 2, stoppedBy: "maxBatches" });
+    expect(collector.lastBatchMeta!.actor).toBe(5);
+    await collector.shutdown();
+    await expect(actorCli(["--run"], { REDIS_URL: server.url })).rejects.toThrow(/missing value at "--run"/);
+    await expect(actorCli(["--index", "-1"], { REDIS_URL: server.url })).rejects.toThrow(/--index must be a non-negative integer, got "-1"/);
+    await expect(actorCli([], {})).rejects.toThrow(/set REDIS_URL/);
+  });
+});

@@ -3,7 +3,7 @@ import type { EnvModuleRef } from "@tdrl/envs";
 import { splitTrajectories, TRAJ_IDS_KEY, type Collector, type CollectorOutput, type CollectorState, type PolicyModuleRef, type PolicyWeights, type SyncDataCollectorOptions } from "@tdrl/collectors";
 import { saveWeights, type ExplorationType, type HasParameters } from "@tdrl/modules";
 import type { Redis } from "ioredis";
-import type { RejectReason } from "./batch-message";
+import type { BatchMeta, RejectReason } from "./batch-message";
 import { ExperienceReader, type RejectedEntry, type StreamEntry } from "./experience-reader";
 import { connectRedis, describeRedis, type RedisConnection } from "./redis-connection";
 import { runKeys, type RunKeys } from "./run-keys";
@@ -25,6 +25,12 @@ export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptio
   policyWeights?: HasParameters;
   /** The stream holds about this many entries at most (XADD MAXLEN ~); older unread batches are dropped. Default 10 000. */
   maxStreamLength?: number;
+  /**
+   * Backpressure: actors pause while more than this many entries wait unread by the learner's group, so on
+   * a shared machine they do not take the learner's CPU to make batches that would only be trimmed.
+   * Default null: actors never wait (Ape-X), and the stream cap drops what the learner cannot keep up with.
+   */
+  maxUnread?: number | null;
   /** Messages over this many bytes are refused by actors (before sending) and by the learner. Default 32 MiB. */
   maxMessageBytes?: number;
   /**
@@ -67,7 +73,16 @@ export interface DistributedStats {
 
 /** `state()`: the collector counters plus the distributed ones; `loadState` restores both. */
 export interface DistributedCollectorState extends CollectorState {
-  distributed: { weightsVersion: number; schema: string | null; stats: DistributedStats };
+  distributed: {
+    weightsVersion: number;
+    schema: string | null;
+    stats: DistributedStats;
+    /**
+     * Stream ids ingested but not acknowledged when the state was taken (`ack: "manual"`): the checkpoint
+     * holds their data, so a learner restored from it acknowledges them instead of ingesting them twice.
+     */
+    unacknowledged: string[];
+  };
 }
 
 /** Where each frame's weights version goes. */
@@ -107,11 +122,14 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
   private readonly o: DistributedCollectorOptions;
   private readonly started: ActorProcess[] = [];
   private readonly unacked: string[] = [];
+  /** Ids a loaded state holds: acknowledged before the first read. */
+  private readonly restoredUnacked: string[] = [];
   private startPromise: Promise<void> | null = null;
   private version = 0;
   private iterations = 0;
   private closed = false;
   private lagSum = 0;
+  private lastMeta: BatchMeta | null = null;
   private readonly counters: DistributedStats;
 
   constructor(env: EnvModuleRef, policy: PolicyModuleRef, options: O) {
@@ -154,6 +172,8 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       initRandomFrames,
       maxStreamLength,
       maxMessageBytes,
+      group: o.group ?? "learner",
+      maxUnread: o.maxUnread === undefined || o.maxUnread === null ? null : int("maxUnread", 0, 1),
     };
     this.counters = { batches: 0, frames: 0, bytes: 0, recovered: 0, rejected: { version: 0, foreign: 0, schema: 0, truncated: 0, size: 0, malformed: 0, trimmed: 0 }, weightsVersion: 0, lastPolicyLag: 0, meanPolicyLag: 0, framesByActor: {} };
     const onEvent = o.onEvent ?? ((e: DistributedEvent) => e.kind === "rejected" && console.warn(`${what}: refused stream entry ${e.entry.id} (${e.entry.reason}): ${e.entry.message}`));
@@ -221,6 +241,11 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
     return this.reader.schema;
   }
 
+  /** What the actor said about the batch last yielded (or stored): its actor, sequence number, weights version. */
+  get lastBatchMeta(): BatchMeta | null {
+    return this.lastMeta;
+  }
+
   /** A copy of the counters. */
   get stats(): DistributedStats {
     return structuredClone(this.counters);
@@ -228,19 +253,23 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
 
   async *[Symbol.asyncIterator](): AsyncGenerator<CollectorOutput<O>, void, undefined> {
     await this.start();
+    await this.reader.ack(this.restoredUnacked.splice(0));
     while (!this.closed && (this.totalFrames === -1 || this.counters.frames < this.totalFrames)) {
       const recovering = this.reader.recovering;
       const entries = await this.reader.read();
       for (const entry of entries) {
         if (recovering) this.counters.recovered++;
         const out = this.ingest(entry);
+        // Manual: the id is held from now on, so a checkpoint taken while the batch is in hand lists it.
+        const manual = this.o.ack === "manual";
+        if (manual) this.unacked.push(entry.id);
         if (this.o.replayBuffer !== undefined) {
-          await this.settle(entry.id);
+          if (!manual) await this.reader.ack([entry.id]);
           yield this.counters.frames as CollectorOutput<O>;
         } else {
           yield out as CollectorOutput<O>;
           // The consumer came back for more: the batch is used.
-          await this.settle(entry.id);
+          if (!manual) await this.reader.ack([entry.id]);
         }
         if (this.closed || (this.totalFrames !== -1 && this.counters.frames >= this.totalFrames)) return;
       }
@@ -287,7 +316,7 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       framesCollected: this.counters.frames,
       iterations: this.iterations,
       trajectoryIds: [],
-      distributed: { weightsVersion: this.version, schema: this.reader.schema, stats: this.stats },
+      distributed: { weightsVersion: this.version, schema: this.reader.schema, stats: this.stats, unacknowledged: [...this.unacked] },
     };
   }
 
@@ -307,6 +336,10 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       if (!(Number.isSafeInteger(d.weightsVersion) && d.weightsVersion >= 0)) throw new Error(`${what}: "distributed.weightsVersion" must be a non-negative integer, got ${String(d.weightsVersion)}`);
       this.version = d.weightsVersion;
       Object.assign(this.counters, structuredClone(d.stats));
+      if (!Array.isArray(d.unacknowledged) || !d.unacknowledged.every((id) => typeof id === "string" && /^\d+-\d+$/.test(id))) {
+        throw new Error(`${what}: "distributed.unacknowledged" must list stream ids, got ${JSON.stringify(d.unacknowledged)}`);
+      }
+      this.restoredUnacked.splice(0, this.restoredUnacked.length, ...d.unacknowledged);
       if (d.schema !== null && this.reader.schema === null) (this.reader as unknown as { schemaValue: string | null }).schemaValue = d.schema;
     }
     this.counters.frames = state.framesCollected;
@@ -340,6 +373,7 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
 
   private ingest(entry: StreamEntry): TensorDict {
     const { meta } = entry;
+    this.lastMeta = meta;
     // Each frame records the weights version that chose its action (the learner's lag measure, kept in the buffer).
     let batch = this.globalIds(entry.batch, meta.actor).set([...WEIGHTS_VERSION_KEY], HostArray.full("int32", entry.batch.batchSize, meta.weightsVersion));
     const lag = Math.max(0, this.version - meta.weightsVersion);
@@ -362,11 +396,6 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       }
     }
     return batch;
-  }
-
-  private async settle(id: string): Promise<void> {
-    if (this.o.ack === "manual") this.unacked.push(id);
-    else await this.reader.ack([id]);
   }
 
   /** Actor `a`'s local trajectory id `k` becomes `k * ACTOR_ID_STRIDE + a`. */

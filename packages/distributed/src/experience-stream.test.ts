@@ -23,7 +23,7 @@ function client(): Redis {
   return c;
 }
 
-const batch = (seq: number) => new TensorDict({ obs: HostArray.full("float32", [3, 2], seq), pixels: HostArray.full("uint8", [3, 4, 4, 1], seq) }, [3]);
+const batch = (seq: number) => new TensorDict({ obs: HostArray.full("float32", [3, 2], seq), pixels: HostArray.full("uint8", [3, 4, 4, 1], seq % 256) }, [3]);
 const meta = (run: string, seq: number): BatchMeta => ({ run, actor: 0, actorName: "t", seq, weightsVersion: 0, frames: 3, sentAt: Date.now(), priorities: null });
 
 function reader(run: string, rejected: RejectedEntry[] = [], over: Partial<ConstructorParameters<typeof ExperienceReader>[1]> = {}) {

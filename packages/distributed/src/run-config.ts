@@ -34,6 +34,10 @@ export interface RunConfig {
   initRandomFrames: number;
   maxStreamLength: number;
   maxMessageBytes: number;
+  /** The learner's consumer group (actors read its lag). */
+  group: string;
+  /** Actors wait while the group has more than this many unread entries (null: never wait, Ape-X's free-running actors). */
+  maxUnread: number | null;
 }
 
 /** What a `PriorityFactory` gets: the actor's index, seed, env and policy (to compute TD errors with). */

@@ -42,7 +42,7 @@ export function checkEnvSpecs(env: EnvBase, options: CheckEnvSpecsOptions = {}):
     root = nextRoot;
   }
 
-  const rollout = env.rollout(steps, undefined, { breakWhenAnyDone: false });
+  const rollout = env.rollout(steps, { breakWhenAnyDone: false });
   const expected = [...env.batchSize, steps];
   if (!shapesEqual(rollout.batchSize, expected)) {
     throw new Error(`${what}: rollout(${steps}) has batch size ${formatShape(rollout.batchSize)}, expected ${formatShape(expected)}`);

@@ -129,6 +129,21 @@ describe("EnvBase protocol", () => {
   });
 });
 
+describe("EnvBase.interactions", () => {
+  it("counts the resets, steps and loadStates that changed the env, not the rejected ones", () => {
+    const env = new CountingEnv({ batchSize: [2], maxCount: 1 });
+    expect(env.interactions).toBe(0);
+    const saved = env.state();
+    env.reset();
+    env.step(actions([1, 0]));
+    expect(env.interactions).toBe(2);
+    expect(() => env.step(actions([1, 0]))).toThrow("is done");
+    expect(env.interactions).toBe(2);
+    env.loadState(saved);
+    expect(env.interactions).toBe(3);
+  });
+});
+
 describe("EnvBase.step keeps what the policy wrote under next", () => {
   it("keeps keys the env does not write; the env's own entries win", () => {
     const env = new CountingEnv({ batchSize: [2] });

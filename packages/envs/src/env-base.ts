@@ -1,8 +1,11 @@
+import { brandClass } from "@tdrl/tensordict";
 import { Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type SpecRecord, type TensorSpec } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
+import { runPolicyOnHost } from "./policy-output";
 import { decodeEnvBase, encodeEnvBase, type EnvState } from "./env-state";
+import { rolloutArgs, type RolloutCall, type RolloutOptions } from "./rollout-args";
 
 /**
  * The specs a subclass declares. Each is a `Composite` with the env's batch size. The type parameters only
@@ -33,17 +36,12 @@ export interface EnvBaseOptions {
   seed?: number;
 }
 
-/** What `policy` does in `rollout`: reads the root record and writes the action keys into it (or a copy). */
-export type Policy = (td: TensorDict) => TensorDict;
-
-export interface RolloutOptions {
-  /** Stop after the first step in which any sub-env is done (default true). */
-  breakWhenAnyDone?: boolean;
-  /** Reset before the first step (default true); when false, `tensordict` is the starting root record. */
-  autoReset?: boolean;
-  /** The starting root record (with `autoReset`, it is passed to `reset`, so it may carry `"_reset"` flags). */
-  tensordict?: TensorDict;
-}
+/**
+ * What `policy` does in `rollout`: reads the root record and writes the action keys into it (or a copy). A
+ * function or a module (`forward(td)`, e.g. a `@tdrl/modules` `TensorDictSequential`); tensors it writes are
+ * downloaded to host arrays and freed at each step.
+ */
+export type Policy = ((td: TensorDict) => TensorDict) | { forward(td: TensorDict): TensorDict };
 
 export const ACTION_KEY = "action";
 export const REWARD_KEY = "reward";
@@ -103,6 +101,10 @@ export const DONE_KEYS = ["done", "terminated", "truncated"] as const;
  * console.log(rollout.batchSize, rollout.getHost("next.observation").data);
  */
 export abstract class EnvBase {
+  static {
+    brandClass(this, "EnvBase");
+  }
+
   readonly name: string;
   readonly batchSize: readonly number[];
   /** The key `step` reads the action from. */
@@ -120,6 +122,8 @@ export abstract class EnvBase {
   private actionLeaves: readonly [string, TensorSpec][] = [];
   private fullSpecCache: Composite | null = null;
   private hasReset = false;
+  /** `reset`, `step` and `loadState` calls that succeeded (see `interactions`). */
+  private calls = 0;
   /** One byte per sub-env: 1 while its last step ended the episode and it has not been reset since. */
   private readonly doneFlags: Uint8Array;
   /** The mask `stepAndMaybeReset` passes to `_reset`, reused on every call (so `_reset` must not keep it). */
@@ -260,7 +264,17 @@ export abstract class EnvBase {
     this.recordDone(next, what);
     if (preset instanceof TensorDict && preset !== next) keepPreset(preset, next);
     td.set("next", next);
+    this.calls++;
     return td;
+  }
+
+  /**
+   * How many `reset`, `step` and `loadState` calls have changed this env so far (for a `TransformedEnv`,
+   * also those of the envs below it). Whoever carries a root record between its own calls (a collector)
+   * compares it to tell whether someone else used the env in between, e.g. an evaluation `rollout`.
+   */
+  get interactions(): number {
+    return this.calls;
   }
 
   /** The next root record from a stepped one, with TorchRL's `step_mdp` defaults (see `stepMdp`). */
@@ -304,21 +318,29 @@ export abstract class EnvBase {
 
   /**
    * Runs up to `maxSteps` steps and returns them stacked along a new last batch dim: batch size
-   * `[...batchSize, T]`. Each step holds the root (observation, done keys, action) and `"next"`. Without a
-   * policy, actions are random (`randAction`). With `breakWhenAnyDone: false`, done sub-envs are reset
-   * in place and the rollout always has `maxSteps` steps.
+   * `[...batchSize, T]`. Each step holds the root (observation, done keys, action, what the policy wrote)
+   * and `"next"`. Without a policy, actions are random (`randAction`). Tensors the policy writes (actions,
+   * Q-values, recurrent states) are downloaded and freed at each step: the rollout holds host arrays only.
+   * With `breakWhenAnyDone: false`, done sub-envs are reset in place and the rollout always has `maxSteps` steps.
+   * The arguments may also be one object, as TorchRL's keywords: `rollout({ maxSteps: 100, policy,
+   * breakWhenAnyDone: false })`, or `rollout(100, { policy })`.
    */
-  rollout(maxSteps: number, policy?: Policy, options: RolloutOptions = {}): TensorDict {
+  rollout(maxSteps: number, policy?: Policy, options?: RolloutOptions): TensorDict;
+  rollout(maxSteps: number, options: RolloutOptions & { policy?: Policy }): TensorDict;
+  rollout(call: RolloutCall<Policy>): TensorDict;
+  rollout(first: number | RolloutCall<Policy>, second?: Policy | (RolloutOptions & { policy?: Policy }), third?: RolloutOptions): TensorDict {
     const what = `${this.name}.rollout()`;
-    if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new Error(`${what}: maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    const { maxSteps, policy, options } = rolloutArgs(what, first, second, third);
     const { breakWhenAnyDone = true, autoReset = true, tensordict } = options;
     let root: TensorDict;
     if (autoReset) root = this.reset(tensordict);
     else if (tensordict === undefined) throw new Error(`${what}: autoReset is false, so pass the starting root record as "tensordict"`);
     else root = tensordict;
+    const act = policy === undefined ? undefined : typeof policy === "function" ? policy : (td: TensorDict) => policy.forward(td);
+    const name = `${what}: the policy`;
     const steps: TensorDict[] = [];
     for (let t = 0; t < maxSteps; t++) {
-      root = policy === undefined ? this.randAction(root) : policy(root);
+      root = act === undefined ? this.randAction(root) : runPolicyOnHost(act, root, name);
       if (breakWhenAnyDone) {
         this.step(root);
         steps.push(root);
@@ -370,6 +392,7 @@ export abstract class EnvBase {
     this.rng = base.rng;
     this.actionRng = base.actionRng;
     apply();
+    this.calls++;
   }
 
   /** The subclass's part of `state()`; the default says the env does not support checkpoints. */
@@ -428,6 +451,7 @@ export abstract class EnvBase {
     // indexOf finds the few reset sub-envs of a partial reset natively, instead of testing every byte in JS.
     else for (let i = mask.indexOf(1); i !== -1; i = mask.indexOf(1, i + 1)) this.doneFlags[i] = 0;
     this.hasReset = true;
+    this.calls++;
     if (into !== undefined) return into.update(out);
     if (input === undefined) return out;
     const merged = input.has("_reset") ? input.exclude("_reset") : input.exclude();

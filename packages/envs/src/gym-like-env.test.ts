@@ -1,4 +1,5 @@
-import { HostArray, TensorDict, type TensorSpec } from "@tdrl/tensordict";
+import * as tf from "@tensorflow/tfjs-core";
+import { HostArray, initBackend, TensorDict, type TensorSpec } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { checkEnvSpecs } from "./check-env-specs";
 import { GymLikeEnv, type GymAction, type GymLike, type GymResetOptions, type GymResetResult, type GymStepResult } from "./gym-like-env";
@@ -222,6 +223,14 @@ describe("GymLikeEnv on an async env", () => {
     const shortSync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 5 }).rollout(70, (td) => td.set("action", HostArray.from("int32", [], [1])));
     expect(short.batchSize).toEqual(shortSync.batchSize);
     expectSameRecords(short, shortSync);
+  });
+
+  it("downloads and frees the tensors an async policy writes", async () => {
+    await initBackend({ prefer: "cpu" });
+    const before = tf.memory().numTensors;
+    const rollout = await new GymLikeEnv(new AsyncRandomWalk(), { name: "AsyncWalk", seed: 5 }).rolloutAsync(20, async (td) => td.set("action", tf.scalar(1, "int32")));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Array.from(rollout.getHost("action").data).every((a) => a === 1)).toBe(true);
   });
 
   it("works for synchronous envs too", async () => {

@@ -1,6 +1,8 @@
 import { checkOptions, Composite, HostArray, TensorDict, formatShape, type OptionKeys, type TensorSpec } from "@tdrl/tensordict";
-import { EnvBase, type RolloutOptions } from "./env-base";
+import { EnvBase } from "./env-base";
+import { rolloutArgs, type RolloutCall, type RolloutOptions } from "./rollout-args";
 import { hostFromValue, specFromSpace, valueFromHost, type GymSpace, type NestedNumberArray } from "./gym-like-spaces";
+import { policyOutputToHost } from "./policy-output";
 import { stepMdp } from "./step-mdp";
 
 /** What `GymLikeEnv` passes to the wrapped env's `reset`. */
@@ -198,10 +200,13 @@ export class GymLikeEnv extends EnvBase {
     return [td, nextRoot];
   }
 
-  /** `rollout` with the async methods; `policy` may return a Promise. */
-  async rolloutAsync(maxSteps: number, policy?: AsyncPolicy, options: RolloutOptions = {}): Promise<TensorDict> {
+  /** `rollout` with the async methods (the same three spellings of the arguments); `policy` may return a Promise. */
+  async rolloutAsync(maxSteps: number, policy?: AsyncPolicy, options?: RolloutOptions): Promise<TensorDict>;
+  async rolloutAsync(maxSteps: number, options: RolloutOptions & { policy?: AsyncPolicy }): Promise<TensorDict>;
+  async rolloutAsync(call: RolloutCall<AsyncPolicy>): Promise<TensorDict>;
+  async rolloutAsync(first: number | RolloutCall<AsyncPolicy>, second?: AsyncPolicy | (RolloutOptions & { policy?: AsyncPolicy }), third?: RolloutOptions): Promise<TensorDict> {
     const what = `${this.name}.rolloutAsync()`;
-    if (!(Number.isInteger(maxSteps) && maxSteps >= 1)) throw new Error(`${what}: maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    const { maxSteps, policy, options } = rolloutArgs(what, first, second, third);
     const { breakWhenAnyDone = true, autoReset = true, tensordict } = options;
     let root: TensorDict;
     if (autoReset) root = await this.resetAsync(tensordict);
@@ -209,7 +214,7 @@ export class GymLikeEnv extends EnvBase {
     else root = tensordict;
     const steps: TensorDict[] = [];
     for (let t = 0; t < maxSteps; t++) {
-      root = policy === undefined ? this.randAction(root) : await policy(root);
+      root = policy === undefined ? this.randAction(root) : policyOutputToHost(await policy(root), root, `${what}: the policy`);
       if (breakWhenAnyDone) {
         await this.stepAsync(root);
         steps.push(root);

@@ -1,36 +1,10 @@
 // @tdrl/envs: the env contract (EnvBase), CartPole with state and pixels, batched / serial / parallel envs,
-// and an adapter for gymnasium-style JS envs.
+// and an adapter for gymnasium-style JS envs. This is the Node entry (the "node" export condition and
+// @tdrl/envs/node): the browser entry's names (./browser.ts), plus ParallelEnv and its worker threads.
 
-export { EnvBase, ACTION_KEY, REWARD_KEY, DONE_KEYS, type EnvSpecs, type EnvBaseOptions, type Policy, type RolloutOptions } from "./env-base";
-export { stepMdp, type StepMdpOptions } from "./step-mdp";
-export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
-export { CountingEnv, type CountingEnvOptions } from "./counting-env";
-export { CartPoleEnv, type CartPoleEnvOptions, type CartPoleVersion } from "./cartpole/cartpole-env";
-export { cartPoleStep, stepCartPoles, isTerminal, X_THRESHOLD, THETA_THRESHOLD_RADIANS, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole/cartpole-physics";
-export { SerialEnv, subEnvSeed, type SerialEnvOptions } from "./serial-env";
+export * from "./browser";
+
 export { ParallelEnv, type ParallelEnvOptions } from "./parallel-env";
 export type { EnvFactory, EnvModuleRef } from "./parallel-env-module";
 export { resolveEnvModule, type ResolvedEnvModule } from "./parallel-env-module";
 export { workerFailureError, type WorkerFailure } from "./parallel-env-protocol";
-export {
-  GymLikeEnv,
-  type GymLike,
-  type GymLikeEnvOptions,
-  type GymResetOptions,
-  type GymResetResult,
-  type GymStepResult,
-  type GymAction,
-  type AsyncPolicy,
-} from "./gym-like-env";
-export {
-  specFromSpace,
-  type GymSpace,
-  type BoxSpace,
-  type DiscreteSpace,
-  type MultiDiscreteSpace,
-  type MultiBinarySpace,
-  type GymDType,
-  type SpaceValues,
-  type NestedNumberArray,
-} from "./gym-like-spaces";
-export { ENV_STATE_VERSION, type EnvState } from "./env-state";

@@ -231,6 +231,46 @@ describe("DQNLoss options", () => {
     expect(() => new DQNLoss(mlpNet(0), { gamma: 1.5 })).toThrow("DQNLoss: gamma must be in [0, 1], got 1.5");
     loss.dispose();
   });
+
+  it("refuses bad options before allocating the target copy: no tensors left behind", () => {
+    const net = mlpNet(0);
+    const before = tf.memory().numTensors;
+    expect(() => new DQNLoss(net, { gamma: 1.5 })).toThrow("DQNLoss: gamma must be in [0, 1], got 1.5");
+    expect(() => new DQNLoss(net, { lossFunction: "l3" as never })).toThrow('DQNLoss: lossFunction must be "l2", "smoothL1" or "huber", got "l3"');
+    expect(() => new DQNLoss(net, { delta: -1 })).toThrow("DQNLoss: delta must be > 0, got -1");
+    expect(() => new DQNLoss(net, { reduction: "max" as never })).toThrow('DQNLoss: reduction must be "mean", "sum" or "none", got "max"');
+    expect(() => new DQNLoss(net, { double_dqn: true } as never)).toThrow('DQNLoss: unknown option "double_dqn" (known: lossFunction, delta, delayValue, doubleDqn');
+    expect(() => new DQNLoss(net, { double_dqn: true } as never)).toThrow("did you mean doubleDqn?");
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("refuses negative, NaN and infinite priority weights, naming the sample, and leaks nothing", () => {
+    const loss = new DQNLoss(mlpNet(6));
+    const before = tf.memory().numTensors;
+    for (const [bad, shown] of [[-0.5, "-0.5"], [Number.NaN, "NaN"], [Number.POSITIVE_INFINITY, "Infinity"]] as const) {
+      const td = goldenBatch();
+      const w = new Float32Array(8).fill(1);
+      w[5] = bad;
+      td.set("priority_weight", new HostArray("float32", [8], w));
+      expect(() => loss.forward(td)).toThrow(`DQNLoss: "priority_weight"[5] is ${shown}; importance weights must be finite and >= 0`);
+      expect(td.has("td_error")).toBe(false);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    const ok = goldenBatch();
+    ok.set("priority_weight", HostArray.full("float32", [8], 0));
+    loss.forward(ok).dispose();
+    loss.dispose();
+  });
+
+  it("names the full path and the batch's keys when an input of the network is missing under next", () => {
+    const loss = new DQNLoss(mlpNet(6));
+    const td = goldenBatch();
+    td.delete(["next", "observation"]);
+    expect(() => loss.forward(td)).toThrow(
+      'DQNLoss: the batch has no "next.observation", an input of the value network (the batch has observation, action, next.reward, next.terminated',
+    );
+    loss.dispose();
+  });
 });
 
 describe("DQNLoss with a multi-step estimator", () => {

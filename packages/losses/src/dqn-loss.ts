@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, isHostArray, isTensor, TensorDict } from "@tdrl/tensordict";
+import { checkOptions, HostArray, isHostArray, isTensor, TensorDict, type OptionKeys } from "@tdrl/tensordict";
 import { keyName, type NestedKey, type TensorDictModuleBase } from "@tdrl/modules";
 import { distanceLoss, type LossFunction } from "./distance-loss";
 import { LossModule } from "./loss-module";
@@ -101,27 +101,15 @@ export class DQNLoss extends LossModule {
   };
 
   constructor(valueNetwork: TensorDictModuleBase, options: DQNLossOptions = {}) {
+    // Every option is checked before LossModule copies the parameters: a refused option leaves no tensors behind.
+    const resolved = resolveDQNLossOptions(options, "DQNLoss");
     super(valueNetwork, { delayValue: options.delayValue ?? true });
-    const lf = options.lossFunction ?? "l2";
-    if (lf !== "l2" && lf !== "smoothL1" && lf !== "huber") {
-      throw new Error(`DQNLoss: lossFunction must be "l2", "smoothL1" or "huber", got ${JSON.stringify(lf)}`);
-    }
-    this.lossFunction = lf;
-    this.delta = options.delta ?? 1;
-    if (!(Number.isFinite(this.delta) && this.delta > 0)) throw new Error(`DQNLoss: delta must be > 0, got ${this.delta}`);
+    this.lossFunction = resolved.lossFunction;
+    this.delta = resolved.delta;
     this.doubleDqn = options.doubleDqn ?? false;
-    const reduction = options.reduction ?? "mean";
-    if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
-      throw new Error(`DQNLoss: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
-    }
-    this.reduction = reduction;
-    const est = options.valueEstimator;
-    if (est !== undefined && options.gamma !== undefined && est.gamma !== options.gamma) {
-      throw new Error(`DQNLoss: gamma ${options.gamma} contradicts the value estimator's gamma ${est.gamma} (${est.name}); give one`);
-    }
-    this.gamma = est?.gamma ?? options.gamma ?? 0.99;
-    if (!(Number.isFinite(this.gamma) && this.gamma >= 0 && this.gamma <= 1)) throw new Error(`DQNLoss: gamma must be in [0, 1], got ${this.gamma}`);
-    this.valueEstimator = est ?? new TD0Estimator({ gamma: this.gamma });
+    this.reduction = resolved.reduction;
+    this.gamma = resolved.gamma;
+    this.valueEstimator = options.valueEstimator ?? new TD0Estimator({ gamma: this.gamma });
     this.keys = {
       actionValue: options.actionValueKey ?? "action_value",
       action: options.actionKey ?? "action",
@@ -139,10 +127,26 @@ export class DQNLoss extends LossModule {
     const n = td.numel;
     const next = td.has("next") ? td.get("next") : undefined;
     if (!(next instanceof TensorDict)) throw new Error(`${what}: key "next" is missing or not a nested TensorDict; it must hold the next observation, reward and terminated`);
+    this.checkInputs(td, next);
     const target = this.targets(td, () => this.nextStateValue(next, n));
     const { loss, tdError } = this.lossFromTargets(td, () => this.actionValues(td, n), target);
     td.set(this.keys.priority, HostArray.from("float32", [...td.batchSize], tdError));
     return new TensorDict({ loss }, []);
+  }
+
+  /**
+   * Refuses a batch that has an input of the value network at the root but not under "next" (or the other
+   * way round), naming the full path and the batch's keys: the network's own error would name only the
+   * inner key. An input missing from both is left to the network (it may be optional, as recurrent states).
+   */
+  protected checkInputs(td: TensorDict, next: TensorDict): void {
+    for (const key of this.valueNetwork.inKeys) {
+      const atRoot = td.has(key);
+      if (atRoot === next.has(key)) continue;
+      const keys = td.keys({ nested: true, leavesOnly: true });
+      const missing = atRoot ? `next.${keyName(key)}` : keyName(key);
+      throw new Error(`${this.name}: the batch has no "${missing}", an input of the value network (the batch has ${keys.length === 0 ? "no keys" : keys.join(", ")})`);
+    }
   }
 
   /** Value targets of every sample of `td` (rewards and flags read first, so a missing key fails before any pass). */
@@ -176,6 +180,15 @@ export class DQNLoss extends LossModule {
   protected lossFromTargets(td: TensorDict, onlineValues: () => tf.Tensor2D, target: Float32Array): { loss: tf.Tensor; tdError: Float32Array } {
     const n = td.numel;
     const weight = td.has(this.keys.priorityWeight) ? readSampleValues(td, this.keys.priorityWeight, this.name) : null;
+    if (weight !== null) {
+      for (let i = 0; i < weight.length; i++) {
+        const w = weight[i]!;
+        // A negative weight flips the sign of the sample's loss; NaN or Infinity poisons the whole batch.
+        if (!(Number.isFinite(w) && w >= 0)) {
+          throw new Error(`${this.name}: "${keyName(this.keys.priorityWeight)}"[${i}] is ${w}; importance weights must be finite and >= 0`);
+        }
+      }
+    }
     const mask = this.maskValues(td);
     let valid = n;
     if (mask !== null) {
@@ -265,6 +278,49 @@ export class DQNLoss extends LossModule {
 
 /** The mask keys read when no `maskKey` is given: the slice sampler's, then the trajectory splitter's (TorchRL's). */
 const DEFAULT_MASK_KEYS: readonly NestedKey[] = ["mask", ["collector", "mask"]];
+
+const DQN_LOSS_OPTION_KEYS = {
+  lossFunction: true,
+  delta: true,
+  delayValue: true,
+  doubleDqn: true,
+  reduction: true,
+  gamma: true,
+  valueEstimator: true,
+  doneKey: true,
+  actionValueKey: true,
+  actionKey: true,
+  rewardKey: true,
+  terminatedKey: true,
+  priorityKey: true,
+  priorityWeightKey: true,
+  maskKey: true,
+} satisfies OptionKeys<DQNLossOptions>;
+
+/** The option keys of `DQNLoss`, for losses that extend its options. */
+export const DQN_LOSS_OPTIONS: Readonly<Record<keyof DQNLossOptions, true>> = DQN_LOSS_OPTION_KEYS;
+
+/** DQNLoss's options checked and with defaults, before anything is allocated. */
+function resolveDQNLossOptions(options: DQNLossOptions, what: string): { lossFunction: LossFunction; delta: number; reduction: Reduction; gamma: number } {
+  checkOptions(what, options, DQN_LOSS_OPTION_KEYS);
+  const lf = options.lossFunction ?? "l2";
+  if (lf !== "l2" && lf !== "smoothL1" && lf !== "huber") {
+    throw new Error(`${what}: lossFunction must be "l2", "smoothL1" or "huber", got ${JSON.stringify(lf)}`);
+  }
+  const delta = options.delta ?? 1;
+  if (!(Number.isFinite(delta) && delta > 0)) throw new Error(`${what}: delta must be > 0, got ${delta}`);
+  const reduction = options.reduction ?? "mean";
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+    throw new Error(`${what}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(reduction)}`);
+  }
+  const est = options.valueEstimator;
+  if (est !== undefined && options.gamma !== undefined && est.gamma !== options.gamma) {
+    throw new Error(`${what}: gamma ${options.gamma} contradicts the value estimator's gamma ${est.gamma} (${est.name}); give one`);
+  }
+  const gamma = est?.gamma ?? options.gamma ?? 0.99;
+  if (!(Number.isFinite(gamma) && gamma >= 0 && gamma <= 1)) throw new Error(`${what}: gamma must be in [0, 1], got ${gamma}`);
+  return { lossFunction: lf, delta, reduction, gamma };
+}
 
 /**
  * A float32 one-hot made as int32 and cast: tfjs-backend-wasm 4.22's OneHot ignores a float32 dtype and

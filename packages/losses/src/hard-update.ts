@@ -1,6 +1,11 @@
 import { copyParams } from "@tdrl/modules";
 import type { LossModule } from "./loss-module";
 
+/** A `HardUpdate` checkpoint (`state()`): the updates counted so far. JSON-able. */
+export interface HardUpdateState {
+  steps: number;
+}
+
 export interface HardUpdateOptions {
   /** Copy the online parameters into the target every `interval` calls to `step()`. */
   interval: number;
@@ -17,6 +22,8 @@ export interface HardUpdateOptions {
  * const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] });
  * const updater = new HardUpdate(new DQNLoss(qnet), { interval: 1000 });
  * updater.step(); // true on the 1000th, 2000th, ... call
+ * const resumed = new HardUpdate(new DQNLoss(qnet), { interval: 1000 });
+ * resumed.loadState(updater.state()); // goes on counting from 1
  */
 export class HardUpdate {
   readonly loss: LossModule;
@@ -34,6 +41,20 @@ export class HardUpdate {
   /** Updates counted so far. */
   get steps(): number {
     return this.count;
+  }
+
+  /** A checkpoint of the count, so a resumed run copies on the same updates (the target weights are the loss's to save). */
+  state(): HardUpdateState {
+    return { steps: this.count };
+  }
+
+  /** Restores a `state()`; a bad state throws naming the value and changes nothing. */
+  loadState(state: HardUpdateState): void {
+    const steps = (state as HardUpdateState | null)?.steps;
+    if (!(Number.isSafeInteger(steps) && steps! >= 0)) {
+      throw new Error(`HardUpdate(${this.loss.name}).loadState(): "steps" must be a non-negative integer, got ${JSON.stringify(steps)}`);
+    }
+    this.count = steps!;
   }
 
   /** Counts one update and copies when the count reaches a multiple of `interval`; returns whether it copied. */

@@ -5,7 +5,7 @@ export { DQNLoss, type DQNLossOptions, type Reduction } from "./dqn-loss";
 export { RecurrentDQNLoss, type RecurrentDQNLossOptions } from "./recurrent-dqn-loss";
 export { distanceLoss, type LossFunction } from "./distance-loss";
 export { SoftUpdate, type SoftUpdateOptions } from "./soft-update";
-export { HardUpdate, type HardUpdateOptions } from "./hard-update";
+export { HardUpdate, type HardUpdateOptions, type HardUpdateState } from "./hard-update";
 export { clipGradNorm } from "./clip-grad-norm";
 export {
   TD0Estimator,

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { LSTMModule, MLP, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
-import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
+import { LazyTensorStorage, PrioritizedSliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { RecurrentDQNLoss } from "./recurrent-dqn-loss";
 
 const F = 3;
@@ -59,7 +59,8 @@ function rows(slices: Slice[], t: number, pad: (s: number) => number[] | null): 
       next: {
         observation: HostArray.from("float32", [b, t, F], cols((sl, k) => sl.nextObs[k]!, F)),
         reward: HostArray.from("float32", [b, t, 1], cols((sl, k) => [sl.reward[k]!], 1)),
-        terminated: HostArray.from("bool", [b, t, 1], cols((sl, k) => [sl.terminated[k]!], 1)),
+        // Padding garbage (1000) becomes true: bool leaves cannot hold it as it is.
+        terminated: HostArray.from("bool", [b, t, 1], cols((sl, k) => [sl.terminated[k]!], 1), { onOutOfRange: "clamp" }),
         truncated: HostArray.from("bool", [b, t, 1], last),
         done: HostArray.from("bool", [b, t, 1], last),
       },
@@ -111,6 +112,87 @@ function reference(net: TensorDictSequential, slices: Slice[], burnIn: number): 
   return { value: value / count, grads: grads.map((g) => g.map((x) => x / count)), tdError };
 }
 
+/** The network's parameters in float64, by role (PyTorch layouts: weights [out, in], LSTM gates i, f, g, o). */
+interface Params {
+  we: number[][];
+  be: number[];
+  wih: number[][];
+  whh: number[][];
+  bih: number[];
+  bhh: number[];
+  wo: number[][];
+  bo: number[];
+}
+
+function readParams(net: TensorDictSequential): Params {
+  const p = net.parameters();
+  const get = (name: string) => p.get(name)!.arraySync() as never;
+  return { we: get("0.0.weight"), be: get("0.0.bias"), wih: get("1.weight_ih_l0"), whh: get("1.weight_hh_l0"), bih: get("1.bias_ih_l0"), bhh: get("1.bias_hh_l0"), wo: get("2.0.weight"), bo: get("2.0.bias") };
+}
+
+/** The same parameters flattened in `net.parameters()` order, and back. */
+const ORDER = ["we", "be", "wih", "whh", "bih", "bhh", "wo", "bo"] as const;
+function flatParams(p: Params): number[] {
+  return ORDER.flatMap((k) => (p[k] as (number | number[])[]).flat());
+}
+function withValue(p: Params, at: number, value: number): Params {
+  const out = JSON.parse(JSON.stringify(p)) as Params;
+  let i = at;
+  for (const k of ORDER) {
+    const arr = out[k] as (number | number[])[];
+    const size = arr.flat().length;
+    if (i < size) {
+      if (Array.isArray(arr[0])) {
+        const cols = (arr[0] as number[]).length;
+        (arr[Math.floor(i / cols)] as number[])[i % cols] = value;
+      } else arr[i] = value;
+      return out;
+    }
+    i -= size;
+  }
+  throw new Error(`no parameter ${at}`);
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const linear = (w: number[][], b: number[], x: number[]): number[] => w.map((row, i) => row.reduce((s, wij, j) => s + wij * x[j]!, b[i]!));
+
+/** One LSTM step of the whole network (embed, LSTM cell) in float64. */
+function cellStep(p: Params, obs: number[], h: number[], c: number[]): [number[], number[]] {
+  const e = linear(p.we, p.be, obs);
+  const a = linear(p.wih, p.bih, e).map((x, i) => x + linear(p.whh, p.bhh, h)[i]!);
+  const c2 = c.map((cj, j) => sigmoid(a[H + j]!) * cj + sigmoid(a[j]!) * Math.tanh(a[2 * H + j]!));
+  return [c2.map((cj, j) => sigmoid(a[3 * H + j]!) * Math.tanh(cj)), c2];
+}
+
+/**
+ * R2D2's masked DQN loss over the real steps of each slice, from scratch in float64: the online state runs
+ * from zeros, with `burn` parameters (held fixed: no gradient) over the first `burnIn` steps; the target of
+ * step t is r + gamma (1 - terminated) max_a Q_target(next_t | target state after step t).
+ */
+function handLoss(online: Params, target: Params, burn: Params, slices: Slice[], burnIn: number): { loss: number; tdError: number[][] } {
+  let sum = 0;
+  let count = 0;
+  const tdError: number[][] = [];
+  for (const sl of slices) {
+    let [h, c] = [new Array<number>(H).fill(0), new Array<number>(H).fill(0)];
+    let [ht, ct] = [h, c];
+    const errs: number[] = [];
+    sl.obs.forEach((obs, t) => {
+      [h, c] = cellStep(t < burnIn ? burn : online, obs, h, c);
+      [ht, ct] = cellStep(target, obs, ht, ct);
+      if (t < burnIn) return errs.push(0);
+      const q = linear(online.wo, online.bo, h)[sl.action[t]!]!;
+      const v = Math.max(...linear(target.wo, target.bo, cellStep(target, sl.nextObs[t]!, ht, ct)[0]));
+      const y = sl.reward[t]! + GAMMA * (1 - sl.terminated[t]!) * v;
+      sum += (q - y) ** 2;
+      count++;
+      return errs.push(Math.abs(y - q));
+    });
+    tdError.push(errs);
+  }
+  return { loss: sum / count, tdError };
+}
+
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(expected[i]!)));
@@ -148,7 +230,50 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
     });
   }
 
-  it("trains on SliceSampler({ strictLength: false }) batches from a replay buffer and feeds its priorities only real steps", () => {
+  for (const burnIn of [0, 1]) {
+    it(`burnIn ${burnIn}: loss, td_error and every gradient of a padded batch match a float64 hand computation (gradients by central differences)`, () => {
+      const net = makeNet();
+      const slices = makeSlices();
+      const loss = new RecurrentDQNLoss(net, { gamma: GAMMA, burnIn });
+      const p = readParams(net);
+      const ref = handLoss(p, p, p, slices, burnIn);
+      const padded = rows(slices, T, () => [1e3, -1e3, 1e3]);
+      const r = lossAndGrads(loss, padded);
+      expectClose([r.value], [ref.loss], 1e-5);
+      expectClose(padded.getHost("td_error").data, ref.tdError.map((e) => [...e, ...new Array<number>(T - e.length).fill(0)]).flat(), 1e-4);
+      const values = flatParams(p);
+      const eps = 1e-6;
+      const numeric = values.map((x, i) => (handLoss(withValue(p, i, x + eps), p, p, slices, burnIn).loss - handLoss(withValue(p, i, x - eps), p, p, slices, burnIn).loss) / (2 * eps));
+      const analytic = r.grads.flatMap((g) => [...g]);
+      expect(analytic.length).toBe(numeric.length);
+      expect(Math.max(...numeric.map(Math.abs))).toBeGreaterThan(0.05); // the check is not vacuous
+      for (let i = 0; i < numeric.length; i++) expect(Math.abs(analytic[i]! - numeric[i]!)).toBeLessThan(2e-4 * Math.max(1, Math.abs(numeric[i]!)));
+      loss.dispose();
+    });
+  }
+
+  for (const burnIn of [0, 1]) {
+    it(`burnIn ${burnIn}: a flat batch holding tensors gives the same loss and gradients and frees the copies it gathers`, () => {
+      const net = makeNet();
+      const slices = makeSlices();
+      const loss = new RecurrentDQNLoss(net, { gamma: GAMMA, burnIn });
+      const expected = lossAndGrads(loss, flat(slices));
+      const td = flat(slices);
+      const obs = td.getHost("observation");
+      td.set("observation", tf.tensor(obs.data, [...obs.shape]));
+      const before = tf.memory().numTensors;
+      const r = lossAndGrads(loss, td); // inside tf.variableGrads' own scope
+      expect(tf.memory().numTensors).toBe(before);
+      loss.forward(td).dispose(); // outside any scope
+      expect(tf.memory().numTensors).toBe(before);
+      expectClose([r.value], [expected.value]);
+      r.grads.forEach((g, i) => expectClose(g, expected.grads[i]!));
+      td.dispose();
+      loss.dispose();
+    });
+  }
+
+  it("trains on (Prioritized)SliceSampler({ strictLength: false }) batches from a replay buffer, flat or padded, and updates only real steps' priorities", () => {
     const net = makeNet();
     const loss = new RecurrentDQNLoss(net, { gamma: GAMMA });
     const n = 40;
@@ -169,14 +294,32 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
       [n],
     );
     for (const padOutput of [false, true]) {
-      const rb = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(100), sampler: new SliceSampler({ sliceLen: 8, strictLength: false, padOutput, rng: new Rng(1) }), batchSize: 32 });
+      const sampler = new PrioritizedSliceSampler({ sliceLen: 8, strictLength: false, padOutput, maxCapacity: 100, alpha: 1, beta: 0.5, eps: 0, rng: new Rng(1) });
+      const rb = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(100), sampler, batchSize: 32 });
       rb.extend(data);
       const batch = rb.sample();
       expect(batch.batchSize).toEqual(padOutput ? [4, 8] : [batch.numel]);
+      if (!padOutput) expect(batch.numel).toBeLessThan(32); // the 3-step episodes give short slices
       const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       tf.dispose([value, grads]);
-      expect(batch.getHost("td_error").shape).toEqual(batch.batchSize);
+      const err = batch.getHost("td_error");
+      expect(err.shape).toEqual(batch.batchSize);
+      rb.updateTensorDictPriority(batch);
+      // Every real step's priority is its own |td error|: padding (td_error 0, repeating an index) overwrote none.
+      const index = batch.getHost("index").data;
+      const mask = padOutput ? batch.getHost("mask").data : null;
+      const real = new Map<number, number>(); // index -> |td error| of its last real occurrence (slices may overlap)
+      let padded = 0;
+      for (let i = 0; i < index.length; i++) {
+        if (mask !== null && mask[i] === 0) padded++;
+        else real.set(index[i]!, err.data[i]!);
+      }
+      for (const [i, e] of real) {
+        expect(e).toBeGreaterThan(0);
+        expect(sampler.priorityOf(i)).toBeCloseTo(e, 5);
+      }
+      if (padOutput) expect(padded).toBeGreaterThan(0);
     }
     loss.dispose();
   });

@@ -201,4 +201,15 @@ describe("RecurrentDQNLoss", () => {
     expect(() => new RecurrentDQNLoss(net, { burnIn: 6 }).forward(makeBatch().td)).toThrow("RecurrentDQNLoss: sequences of 6 steps leave nothing after burnIn 6");
     expect(() => new RecurrentDQNLoss(net).forward(makeBatch().td.index(0, 0))).toThrow("RecurrentDQNLoss: batch size [] must be [B, T] (sequences) or [N]");
   });
+
+  it("refuses a batch without is_init or with a float is_init (the hidden state would never be reset), leaking nothing", () => {
+    const loss = new RecurrentDQNLoss(makeNet(0));
+    const before = tf.memory().numTensors;
+    const missing = makeBatch().td.exclude("is_init");
+    expect(() => loss.forward(missing)).toThrow('"is_init" is missing');
+    const float = makeBatch().td;
+    float.set("is_init", HostArray.zeros("float32", float.getHost("is_init").shape));
+    expect(() => loss.forward(float)).toThrow('"is_init" has dtype float32; it must be bool');
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

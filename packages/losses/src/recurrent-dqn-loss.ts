@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, isHostArray, isTensor, TensorDict } from "@tdrl/tensordict";
+import { checkOptions, HostArray, isHostArray, isTensor, TensorDict, type OptionKeys } from "@tdrl/tensordict";
 import { keyName, type NestedKey, type TensorDictModuleBase } from "@tdrl/modules";
-import { DQNLoss, type DQNLossOptions } from "./dqn-loss";
+import { DQN_LOSS_OPTIONS, DQNLoss, type DQNLossOptions } from "./dqn-loss";
 import { readSampleValues } from "./sample-values";
 import { withoutTape } from "./without-tape";
 
@@ -11,6 +11,8 @@ export interface RecurrentDQNLossOptions extends DQNLossOptions {
   /** Default "is_init". */
   isInitKey?: NestedKey;
 }
+
+const RECURRENT_DQN_LOSS_OPTION_KEYS = { ...DQN_LOSS_OPTIONS, burnIn: true, isInitKey: true } satisfies OptionKeys<RecurrentDQNLossOptions>;
 
 /** A recurrent state per sample (`[B, ...stateShape]` flattened) for every state key. */
 type States = Map<string, { data: Float32Array; shape: readonly number[] }>;
@@ -71,11 +73,14 @@ export class RecurrentDQNLoss extends DQNLoss {
   private readonly isInitKey: NestedKey;
 
   constructor(valueNetwork: TensorDictModuleBase, options: RecurrentDQNLossOptions = {}) {
-    super(valueNetwork, options);
     const what = "RecurrentDQNLoss";
-    this.burnIn = options.burnIn ?? 0;
-    if (!(Number.isSafeInteger(this.burnIn) && this.burnIn >= 0)) throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(options.burnIn)}`);
-    this.isInitKey = options.isInitKey ?? "is_init";
+    // Checked before DQNLoss copies the parameters, so a refused option leaves no tensors behind.
+    checkOptions(what, options, RECURRENT_DQN_LOSS_OPTION_KEYS);
+    const { burnIn = 0, isInitKey = "is_init", ...dqnOptions } = options;
+    if (!(Number.isSafeInteger(burnIn) && burnIn >= 0)) throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(burnIn)}`);
+    super(valueNetwork, dqnOptions);
+    this.burnIn = burnIn;
+    this.isInitKey = isInitKey;
     const inNames = new Set(valueNetwork.inKeys.map(keyName));
     // A recurrent module reads `state` and writes `next.state`: those pairs are the states to carry.
     this.stateKeys = valueNetwork.outKeys
@@ -100,21 +105,31 @@ export class RecurrentDQNLoss extends DQNLoss {
     const main = k === 0 ? td : td.index({}, { start: k });
     let onlineStart = initial;
     let targetStart = initial;
-    if (k > 0) {
-      const prefix = td.index({}, { stop: k });
-      onlineStart = withoutTape(() => this.finalStates(prefix, initial));
-      targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
-    }
     let tdError: Float32Array = new Float32Array(0);
-    const loss = tf.tidy(() => {
-      // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
-      let online: SequencePass | null = null;
-      const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
-      const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
-      const r = this.lossFromTargets(main, () => onlinePass().q, target);
-      tdError = r.tdError;
-      return r.loss;
-    });
+    let loss: tf.Tensor;
+    try {
+      if (k > 0) {
+        const prefix = td.index({}, { stop: k });
+        try {
+          onlineStart = withoutTape(() => this.finalStates(prefix, initial));
+          targetStart = withoutTape(() => this.withTargetParameters(() => this.finalStates(prefix, initial)));
+        } finally {
+          prefix.dispose(); // slices of tensor leaves are new tensors (host arrays stay)
+        }
+      }
+      loss = tf.tidy(() => {
+        // One online pass (on the tape) serves both the loss and double DQN's choice of the next action.
+        let online: SequencePass | null = null;
+        const onlinePass = (): SequencePass => (online ??= this.sequencePass(main, onlineStart, m));
+        const target = this.targets(main, () => this.nextValues(main, targetStart, onlinePass, m));
+        const r = this.lossFromTargets(main, () => onlinePass().q, target);
+        tdError = r.tdError;
+        return r.loss;
+      });
+    } finally {
+      // The tape keeps its own references to what the backward pass needs, so the slices can go now.
+      if (main !== td) main.dispose();
+    }
     const full = new Float32Array(b * t);
     for (let i = 0; i < b; i++) full.set(tdError.subarray(i * (t - k), (i + 1) * (t - k)), i * t + k);
     td.set(this.keys.priority, HostArray.from("float32", [b, t], full));
@@ -147,14 +162,22 @@ export class RecurrentDQNLoss extends DQNLoss {
         valid[j * t + k] = s + k < ends[j]! ? 1 : 0;
       }
     });
-    const padded = td.index(index).reshape([b, t]);
+    const gathered = td.index(index);
+    const padded = gathered.reshape([b, t]);
+    const kept = new Set(padded.leaves().map(([, leaf]) => leaf));
+    for (const [, leaf] of gathered.leaves()) if (isTensor(leaf) && !kept.has(leaf)) leaf.dispose(); // reshape copied it
     const maskKey = this.keys.mask.find((k) => td.has(k)) ?? this.keys.mask[0]!;
     if (padded.has(maskKey)) {
       const given = readSampleValues(padded, maskKey, what);
       for (let i = 0; i < valid.length; i++) if (given[i] === 0) valid[i] = 0;
     }
     padded.set(maskKey, new HostArray("bool", [b, t], valid));
-    const out = this.forward(padded);
+    let out: TensorDict;
+    try {
+      out = this.forward(padded);
+    } finally {
+      padded.dispose(); // tensor leaves of `td` were gathered into new tensors; host arrays stay
+    }
     const err = padded.getHost(this.keys.priority).data;
     const flat = new Float32Array(n);
     for (let i = 0; i < b * t; i++) if (valid[i] !== 0) flat[index[i]!] = Number(err[i]);

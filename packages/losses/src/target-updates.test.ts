@@ -92,6 +92,21 @@ describe("HardUpdate", () => {
     loss.dispose();
   });
 
+  it("state() / loadState(): a resumed updater copies on the same updates as the saved one", () => {
+    const loss = new DQNLoss(vectorNet([0]));
+    const u = new HardUpdate(loss, { interval: 3 });
+    u.step();
+    u.step();
+    const resumed = new HardUpdate(loss, { interval: 3 });
+    resumed.loadState(JSON.parse(JSON.stringify(u.state())));
+    expect(resumed.steps).toBe(2);
+    expect(resumed.step()).toBe(true); // the 3rd update, as u's would be
+    expect(() => resumed.loadState({ steps: -1 })).toThrow('HardUpdate(DQNLoss).loadState(): "steps" must be a non-negative integer, got -1');
+    expect(() => resumed.loadState(null as never)).toThrow("got undefined");
+    expect(resumed.steps).toBe(3);
+    loss.dispose();
+  });
+
   it("rejects a bad interval, naming the loss and the value", () => {
     const loss = new DQNLoss(vectorNet([0]));
     expect(() => new HardUpdate(loss, { interval: 0 })).toThrow("HardUpdate(DQNLoss): interval must be a positive integer, got 0");

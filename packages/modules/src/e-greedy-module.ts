@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type TensorDict } from "@tdrl/tensordict";
+import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict } from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
@@ -9,6 +9,12 @@ import type { TensorDictModuleBase } from "./tensordict-module";
  * Always passed explicitly, never read from a global.
  */
 export type ExplorationType = "random" | "deterministic" | "mode" | "mean";
+
+/** An `EGreedyModule` checkpoint (`state()`): the annealed eps and the random stream's state. JSON-able. */
+export interface EGreedyModuleState {
+  eps: number;
+  rng: RngState;
+}
 
 export interface EGreedyModuleOptions {
   /**
@@ -42,6 +48,9 @@ export interface EGreedyModuleOptions {
  * const td = new TensorDict({ action: HostArray.from("int32", [3], [0, 0, 0]) }, [3]);
  * explore.forward(td, "random"); // actions now random (eps = 1)
  * explore.step(100); // eps = 1 - 100 * 0.95 / 10000
+ * const saved = JSON.stringify(explore.state()); // eps and the rng, for an exact resume
+ * const resumed = new EGreedyModule({ spec: new Categorical({ n: 4 }), epsInit: 1, epsEnd: 0.05, annealingNumSteps: 10_000 });
+ * resumed.loadState(JSON.parse(saved)); // resumed.eps === explore.eps
  */
 export class EGreedyModule {
   /** The action leaf of the spec given. */
@@ -90,6 +99,32 @@ export class EGreedyModule {
 
   parameters(): Map<string, tf.Variable> {
     return new Map();
+  }
+
+  /** A checkpoint of what changes as it runs: eps (annealed by `step`) and the rng's state. */
+  state(): EGreedyModuleState {
+    return { eps: this.currentEps, rng: this.rng.state() };
+  }
+
+  /**
+   * Restores a `state()`, so a resumed run explores exactly as the saved one would have (no replay of
+   * `step`). The rng given at construction is set in place (shared with whoever else holds it). Checked
+   * first: a bad state throws naming the field and changes nothing.
+   */
+  loadState(state: EGreedyModuleState): void {
+    const what = "EGreedyModule.loadState()";
+    if (typeof state !== "object" || state === null) throw new Error(`${what}: expected { eps, rng }, got ${String(state)}`);
+    const { eps, rng } = state;
+    if (!(typeof eps === "number" && eps >= this.epsEnd && eps <= this.epsInit)) {
+      throw new Error(`${what}: "eps" must be a number in [epsEnd, epsInit] = [${this.epsEnd}, ${this.epsInit}], got ${String(eps)}`);
+    }
+    try {
+      Rng.fromState(rng); // validates without touching this module's rng
+    } catch (e) {
+      throw new Error(`${what}: "rng": ${(e as Error).message}`, { cause: e });
+    }
+    this.rng.setState(rng);
+    this.currentEps = eps;
   }
 
   /**

@@ -17,7 +17,7 @@ export interface GRUModuleOptions extends RecurrentModuleOptions<GRUModule> {
  * @example
  * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
  * const gru = new GRUModule({ inputSize: 4, hiddenSize: 8, inKey: "embed", outKey: "features", mode: "sequence", rng: new Rng(0) });
- * const td = new TensorDict({ embed: HostArray.zeros("float32", [2, 5, 4]) }, [2, 5]);
+ * const td = new TensorDict({ embed: HostArray.zeros("float32", [2, 5, 4]), is_init: HostArray.zeros("bool", [2, 5]) }, [2, 5]);
  * gru.forward(td).getTensor(["next", "recurrent_state"]).shape; // [2, 5, 1, 8]
  * td.dispose();
  */

@@ -1,12 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { Categorical, HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EGreedyModule } from "./e-greedy-module";
 import { LSTMModule } from "./lstm-module";
 import { MLP } from "./mlp";
 import { TensorDictModule } from "./tensordict-module";
 import { TensorDictSequential } from "./tensordict-sequential";
-import { Categorical } from "@tdrl/tensordict";
 
 beforeAll(async () => {
   await initBackend({ prefer: "cpu" });

@@ -44,7 +44,7 @@ function sequenceTd(isInit: number[] | null): TensorDict {
     },
     [B, T],
   );
-  if (isInit !== null) td.set("is_init", HostArray.from("bool", [B, T, 1], isInit));
+  td.set("is_init", isInit === null ? HostArray.zeros("bool", [B, T, 1]) : HostArray.from("bool", [B, T, 1], isInit));
   return td;
 }
 
@@ -199,7 +199,7 @@ describe("LSTMModule", () => {
       "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
     ]);
     expect(m.parameters().get("weight_ih_l1")!.shape).toEqual([16, 4]);
-    const td = new TensorDict({ obs: HostArray.full("float32", [2, 5, 3], 0.5) }, [2, 5]);
+    const td = new TensorDict({ obs: HostArray.full("float32", [2, 5, 3], 0.5), is_init: HostArray.zeros("bool", [2, 5]) }, [2, 5]);
     m.forward(td);
     expect(td.getTensor("out").shape).toEqual([2, 5, 4]);
     expect(td.getTensor(["next", "recurrent_state_h"]).shape).toEqual([2, 5, 2, 4]);
@@ -278,6 +278,24 @@ describe("LSTMModule", () => {
     const td2 = new TensorDict({ obs: HostArray.zeros("float32", [2, 3]), recurrent_state_h: HostArray.zeros("float32", [2, 1, 5]), recurrent_state_c: HostArray.zeros("float32", [2, 1, 5]) }, [2]);
     expect(() => m.forward(td2)).toThrow('"recurrent_state_h" has shape [2, 1, 5], expected [2, 1, 4]');
     expect(() => m.forward(new TensorDict({}, [2]))).toThrow('input key "obs" is missing');
+    m.dispose();
+  });
+
+  it("refuses, in sequence mode, a 1-dim batch and a missing is_init; in any mode a non-bool is_init", () => {
+    const m = new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "obs", outKey: "out", mode: "sequence" });
+    const before = tf.memory().numTensors;
+    expect(() => m.forward(new TensorDict({ obs: HostArray.zeros("float32", [8, 3]), is_init: HostArray.zeros("bool", [8]) }, [8]))).toThrow(
+      "LSTMModule(sequence mode): the batch size [8] has 1 dim; sequence mode needs [..., B, T] (the last dim is time). For one sequence, reshape to [1, T]",
+    );
+    expect(() => m.forward(new TensorDict({ obs: HostArray.zeros("float32", [2, 5, 3]) }, [2, 5]))).toThrow(
+      'LSTMModule(sequence mode): "is_init" is missing (the batch has obs); sequence mode needs it to reset the hidden state where episodes start',
+    );
+    expect(() => m.forward(new TensorDict({ obs: HostArray.zeros("float32", [2, 5, 3]), is_init: HostArray.zeros("float32", [2, 5]) }, [2, 5]))).toThrow(
+      'LSTMModule(sequence mode): "is_init" has dtype float32; it must be bool (episode-start flags)',
+    );
+    const step = m.withMode("step");
+    expect(() => step.forward(new TensorDict({ obs: HostArray.zeros("float32", [2, 3]), is_init: HostArray.zeros("int32", [2, 1]) }, [2]))).toThrow('"is_init" has dtype int32; it must be bool');
+    expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });
 

@@ -7,15 +7,23 @@ export type RecurrentMode = "step" | "sequence";
 
 /**
  * `is_init` read on the host as 0/1 per (sample, step): shape `[...lead, T]` or `[...lead, T, 1]` in
- * sequence mode, `[...lead]` or `[...lead, 1]` in step mode. Missing means no episode starts.
+ * sequence mode, `[...lead]` or `[...lead, 1]` in step mode; it must be bool (a float or int flag is
+ * refused: it is not a flag). Missing means no episode starts; that is refused when `required` (sequence
+ * mode, where a missing `is_init` would carry the hidden state across every episode start of the batch).
  */
-export function readIsInit(td: TensorDict, key: NestedKey, n: number, t: number, what: string): ArrayLike<number> | null {
-  if (!td.has(key)) return null;
+export function readIsInit(td: TensorDict, key: NestedKey, n: number, t: number, what: string, required: boolean): ArrayLike<number> | null {
+  if (!td.has(key)) {
+    if (!required) return null;
+    throw new Error(
+      `${what}: "${keyName(key)}" is missing (the batch has ${td.keys({ nested: true, leavesOnly: true }).join(", ") || "no keys"}); sequence mode needs it to reset the hidden state where episodes start (InitTracker writes it)`,
+    );
+  }
   const entry = td.get(key);
   let values: ArrayLike<number>;
   if (isHostArray(entry)) values = entry.data;
   else if (isTensor(entry)) values = entry.dataSync() as ArrayLike<number>;
   else throw new Error(`${what}: "${keyName(key)}" holds a nested TensorDict, not a bool leaf`);
+  if (entry.dtype !== "bool") throw new Error(`${what}: "${keyName(key)}" has dtype ${entry.dtype}; it must be bool (episode-start flags)`);
   if (values.length !== n * t) {
     throw new Error(`${what}: "${keyName(key)}" has shape [${entry.shape.join(", ")}] (${values.length} values); expected one value per sample and step (${n} x ${t})`);
   }

@@ -142,6 +142,11 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
       const missing = stateKeys.find((key) => !td.has(key))!;
       throw new Error(`${what}: "${keyName(present[0]!)}" is present but "${keyName(missing)}" is not; give both recurrent states or neither`);
     }
+    if (this.mode === "sequence" && td.batchDims < 2) {
+      throw new Error(
+        `${what}: the batch size [${td.batchSize.join(", ")}] has ${td.batchDims} dim${td.batchDims === 1 ? "" : "s"}; sequence mode needs [..., B, T] (the last dim is time). For one sequence, reshape to [1, T]`,
+      );
+    }
     return forwardTensors(td, hasState ? [inKey, ...stateKeys] : [inKey], this.outKeys, what, (tensors) => {
       const x = tensors[0]!;
       const { lead, n, t } = recurrentLayout(x, this.mode, this.inputSize, what, inKey);
@@ -149,7 +154,7 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
       const H = this.hiddenSize;
       const stateShape = this.mode === "step" ? [...lead, L, H] : [...lead, t, L, H];
       if (hasState) stateKeys.forEach((key, i) => checkStateShape(tensors[1 + i]!, stateShape, what, key));
-      const isInit = readIsInit(td, isInitKey, n, t, what);
+      const isInit = readIsInit(td, isInitKey, n, t, what, this.mode === "sequence");
       return tf.tidy(() => {
         // The state at the first step: the given one in step mode, the one at step 0 in sequence mode.
         const first = (s: tf.Tensor): tf.Tensor3D =>

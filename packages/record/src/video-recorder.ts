@@ -1,3 +1,4 @@
+/// <reference path="./gifenc.d.ts" />
 import { writeFileSync } from "node:fs";
 import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import * as gifencModule from "gifenc";

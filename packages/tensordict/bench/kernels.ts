@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { measure, withMetric, withTarget, type BenchResult } from "../../../bench/harness";
-import { defaultBackendSetupDeps, initBackendWith } from "../src/backend/backend-setup";
+import { initBackendWith } from "../src/backend/backend-setup";
+import { defaultBackendSetupDeps } from "../src/backend/node-backend-deps";
 import { registerWasmKernels, unregisterWasmKernels } from "../src/backend/wasm/register-wasm-kernels";
 
 /** Nature-DQN's convolution trunk: [kernel, inChannels, outChannels, stride], valid padding on 84x84x1. */

@@ -1,3 +1,4 @@
+import { brandClass } from "./brand";
 import { allocate, isDType, matchesDType, type DType, type TypedArrayOf } from "./dtype";
 import { assertValidShape, formatShape, sizeOf, type Shape } from "./shape";
 
@@ -11,6 +12,10 @@ import { assertValidShape, formatShape, sizeOf, type Shape } from "./shape";
  * obs.reshape([8]).shape; // [8], same memory
  */
 export class HostArray<D extends DType = DType> {
+  static {
+    brandClass(this, "HostArray");
+  }
+
   readonly dtype: D;
   readonly shape: Shape;
   readonly data: TypedArrayOf<D>;

@@ -1,58 +1,8 @@
 // @tdrl/tensordict: the record type that flows between every tdrl package, its specs, the seeded RNG,
-// and the compute-backend set-up.
+// and the compute-backend set-up. This is the Node entry (the "node" export condition and
+// @tdrl/tensordict/node): the browser entry's names (./browser.ts), with Node's initBackend.
 
-export { type DType, type TypedArrayOf, type TfDTypeOf, DTYPES, isDType, tfDTypeOf } from "./dtype";
-export { type Shape, sizeOf, formatShape, shapesEqual } from "./shape";
-export { HostArray, type HostArrayFromOptions, type OutOfRange } from "./host-array";
-export { checkOptions, type OptionKeys } from "./check-options";
-export { type Leaf, type Float32, type Int32, type UInt8, type Bool, isHostArray, isTensor, isLeaf } from "./leaf";
-export type { Schema, UntypedSchema, KeyPath, LeafPath, PathString, PathTuple, EntryAt } from "./key-path";
-export type { BatchIndex, Range } from "./batch-index";
-export {
-  TensorDict,
-  type AnyPath,
-  type KeysOptions,
-  type Materialize,
-  type SetValue,
-  type Source,
-  type SourceRecord,
-  type SchemaOfSource,
-} from "./tensordict";
+export * from "./browser";
 
-export { Rng, type RngState, type MutableArrayLike, type IntegerArray, type FloatArray } from "./rng/rng";
-export { TensorSpec } from "./specs/spec";
-export { Unbounded, type UnboundedOptions } from "./specs/unbounded";
-export { Bounded, type BoundedOptions } from "./specs/bounded";
-export { Categorical, type CategoricalOptions } from "./specs/categorical";
-export { OneHot, type OneHotOptions } from "./specs/one-hot";
-export { Binary, type BinaryOptions } from "./specs/binary";
-export { Composite, type AnySpec, type SpecRecord, type SchemaOf, type TensorDictOf, type CompositeCheckOptions } from "./specs/composite";
-export type { ArrayInput, NestedNumbers } from "./specs/broadcast";
-
-export { registerCoreGradients, CORE_GRADIENT_KERNELS } from "./gradients/register-core-gradients";
-
+// Node's initBackend (tfjs-node, threaded wasm) shadows the browser one that ./browser exports.
 export { initBackend, type InitBackendOptions } from "./backend/init-backend";
-export { requireBackend } from "./backend/require-backend";
-export { formatBackendReport, type BackendReport, type SkippedBackend, type WasmFacts } from "./backend/backend-report";
-export {
-  BACKEND_PREFERENCES,
-  BACKEND_ENV_VAR,
-  WASM_THREADS_ENV_VAR,
-  type BackendChoice,
-  type BackendPreference,
-  type PreferenceSource,
-} from "./backend/backend-preference";
-export { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered, WASM_KERNEL_NAMES } from "./backend/wasm/register-wasm-kernels";
-export {
-  encodeTypedArray,
-  decodeTypedArray,
-  encodeHostArray,
-  decodeHostArray,
-  encodeTensorDict,
-  decodeTensorDict,
-  type JsonValue,
-  type CodecTypedArray,
-  type EncodedTypedArray,
-  type EncodedHostArray,
-  type EncodedTensorDict,
-} from "./host-array-codec";

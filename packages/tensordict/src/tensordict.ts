@@ -1,3 +1,4 @@
+import { brandClass } from "./brand";
 import * as tf from "@tensorflow/tfjs-core";
 import { indexLeaf, planIndex, type BatchIndex } from "./batch-index";
 import { isDType, tfDTypeOf, type DType } from "./dtype";
@@ -64,6 +65,10 @@ export type AnyPath = string | readonly string[];
  * console.log(String(firstTwo));
  */
 export class TensorDict<S extends Schema = UntypedSchema> {
+  static {
+    brandClass(this, "TensorDict");
+  }
+
   readonly batchSize: Shape;
   /** Type-level only: carries the schema so that `TensorDict<A>` is assignable to `TensorDict<B>` exactly when A is to B. */
   declare readonly schema?: S;

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const state = (frames: number): TrainerState => ({ frames, updates: 1, episodes: 2, bestEval: 3, solvedAtFrames: null, seconds: 4.5, lastEval: { rewards: [7], mean: 7, min: 7, max: 7 }, rngs: {}, collector: null, episodeStats: { returns: [0.5], lengths: [3] } });
+const state = (frames: number): TrainerState => ({ frames, updates: 1, episodes: 2, bestEval: 3, solvedAtFrames: null, seconds: 4.5, lastEval: { rewards: [7], mean: 7, min: 7, max: 7 }, rngs: {}, collector: null, episodeStats: { returns: [0.5], lengths: [3] }, explore: null });
 
 function targets(seed: number, extra?: { kept: Uint8Array }) {
   const net = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [4], rng: new Rng(seed) });

@@ -57,10 +57,13 @@ export interface Learner {
   update(context: UpdateContext): UpdateStats;
 }
 
-/** Anything that anneals exploration by frames (an `EGreedyModule`). */
+/** Anything that anneals exploration by frames and checkpoints its schedule (an `EGreedyModule`). */
 export interface Annealed {
   readonly eps: number;
   step(frames: number): void;
+  /** The annealed value and its random stream, JSON-able (`EGreedyModule.state()`). */
+  state(): unknown;
+  loadState(state: never): void;
 }
 
 /** The trainer's own state, which a checkpoint holds for an exact resume. */
@@ -79,6 +82,8 @@ export interface TrainerState {
   collector: CollectorState | null;
   /** Returns and lengths of the episodes in progress. */
   episodeStats: EpisodeStatsState;
+  /** `explore.state()` (eps and its rng), or null when the run has no annealed exploration. */
+  explore: unknown;
 }
 
 /**
@@ -207,7 +212,7 @@ export class Trainer {
 
   /** A fresh state (no frames yet). */
   initialState(): TrainerState {
-    return { frames: 0, updates: 0, episodes: 0, bestEval: -Infinity, solvedAtFrames: null, seconds: 0, lastEval: null, rngs: {}, collector: null, episodeStats: this.parts.stats.state() };
+    return { frames: 0, updates: 0, episodes: 0, bestEval: -Infinity, solvedAtFrames: null, seconds: 0, lastEval: null, rngs: {}, collector: null, episodeStats: this.parts.stats.state(), explore: this.parts.explore?.state() ?? null };
   }
 
   private restore(resume: TrainerState): TrainerState {
@@ -223,9 +228,10 @@ export class Trainer {
     collector.loadState(resume.collector);
     stats.loadState(resume.episodeStats);
     learner.resumeAt(resume.updates);
-    // Anneal in the same increments as the loop did: one big step rounds differently.
-    const framesPerBatch = collector.framesPerBatch;
-    if (explore !== undefined) for (let f = collector.initRandomFrames; f < resume.frames; f += framesPerBatch) explore.step(framesPerBatch);
+    if (explore !== undefined) {
+      if (resume.explore === null || resume.explore === undefined) throw new Error("Trainer: the checkpoint holds no exploration state (explore.state())");
+      explore.loadState(resume.explore as never);
+    }
     // Checkpoints written before totals were kept lack them.
     return { ...resume, seconds: resume.seconds ?? 0, lastEval: resume.lastEval ?? null };
   }
@@ -253,6 +259,7 @@ export class Trainer {
       state.rngs = Object.fromEntries(Object.entries(parts.rngs ?? {}).map(([k, r]) => [k, r.state()]));
       state.collector = collector.state();
       state.episodeStats = stats.state();
+      state.explore = explore?.state() ?? null;
       state.seconds = now();
       for (const h of hooks.checkpoint) await h(structuredClone(state));
       checkpointedAt = state.frames;

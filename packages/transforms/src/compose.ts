@@ -1,3 +1,4 @@
+import { brandClass } from "@tdrl/tensordict";
 import type { Composite, TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import { Transform, type TransformContainer } from "./transform";
@@ -26,6 +27,10 @@ import { composeParts } from "./transform-state";
  * env.reset().keys(); // observation, done, terminated, truncated, step_count, is_init, episode_reward
  */
 export class Compose extends Transform implements TransformContainer {
+  static {
+    brandClass(this, "Compose");
+  }
+
   private readonly chain: Transform[] = [];
   /** What `forward`, `reset` and `step` run: the chain with fusable runs folded (see `fold`). */
   private runPlan: Transform[] = [];

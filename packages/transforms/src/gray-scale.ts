@@ -1,3 +1,4 @@
+import { brandClass } from "@tdrl/tensordict";
 import type { DType, HostArray, Shape } from "@tdrl/tensordict";
 import { rgbToGray } from "./image-kernels";
 import { imageCount, imageShape, type ImageLayout } from "./image-layout";
@@ -17,6 +18,10 @@ import { ImageTransform, type ImageTransformOptions } from "./image-transform";
  * new GrayScale().forward(td).getHost("pixels"); // float32 [1, 2, 1]: 0.9999, 0.587
  */
 export class GrayScale extends ImageTransform {
+  static {
+    brandClass(this, "GrayScale");
+  }
+
   constructor(options: ImageTransformOptions = {}) {
     super(options);
   }

@@ -1,3 +1,4 @@
+import { brandClass } from "@tdrl/tensordict";
 import { Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import { UNIT_FLOAT } from "./image-kernels";
@@ -64,6 +65,10 @@ interface Coefficients {
  * norm.forward(td).getHost("observation").data; // Float32Array [0, 2]
  */
 export class ObservationNorm extends Transform {
+  static {
+    brandClass(this, "ObservationNorm");
+  }
+
   readonly standardNormal: boolean;
   readonly eps: number;
   private locValue: HostArray<"float32"> | null = null;

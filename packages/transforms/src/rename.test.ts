@@ -36,4 +36,21 @@ describe("Rename", () => {
       'Rename: key "pixels" not found in the observation or reward spec; it has keys: observation, steps',
     );
   });
+
+  it("refuses renaming onto a key the env already has, naming both keys, when the env is built", () => {
+    expect(() => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["done"] }))).toThrow(
+      'Rename: cannot rename "observation" onto "done": the env already has a "done" entry (in its done spec), which it would overwrite; pick another outKey',
+    );
+    expect(() => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["steps"] }))).toThrow(
+      'Rename: cannot rename "observation" onto "steps": the env already has a "steps" entry (in its observation or reward spec)',
+    );
+    expect(() => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["action"] }))).toThrow(
+      'Rename: cannot rename "observation" onto "action": the env already has a "action" entry (in its action spec)',
+    );
+    expect(() => new Rename({ inKeys: ["a", "b"], outKeys: ["c", "c"] })).toThrow('Rename: outKeys names "c" twice');
+    // A rename onto a name freed by an earlier one of the same transform is fine.
+    const env = new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["steps", "observation"], outKeys: ["t", "steps"] }));
+    expect(env.observationSpec.keys().sort()).toEqual(["steps", "t"]);
+    expect(env.reset().keys().sort()).toEqual(["done", "steps", "t", "terminated", "truncated"]);
+  });
 });

@@ -28,6 +28,8 @@ export interface RenameOptions {
  */
 export class Rename extends LeafTransform {
   readonly createCopy: boolean;
+  /** The env's done and action specs as this transform last saw them: an out key must not land on one of their keys. */
+  private otherSpecs: { what: string; spec: Composite }[] = [];
 
   constructor(options: RenameOptions) {
     super({ inKeys: options?.inKeys, outKeys: options?.outKeys, inKeysInv: options?.inKeysInv, outKeysInv: options?.outKeysInv });
@@ -35,6 +37,22 @@ export class Rename extends LeafTransform {
     if (options.outKeys === undefined && this.inKeys.length > 0) throw new Error("Rename: outKeys is required with inKeys (the new names)");
     if (options.outKeysInv === undefined && this.inKeysInv.length > 0) throw new Error("Rename: outKeysInv is required with inKeysInv (the env's names)");
     this.createCopy = options.createCopy ?? false;
+    for (const [keys, what] of [[this.outKeys, "outKeys"], [this.outKeysInv, "outKeysInv"]] as const) {
+      const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+      if (twice !== undefined) throw new Error(`Rename: ${what} names "${twice}" twice; two entries cannot be renamed onto one key`);
+    }
+  }
+
+  // Specs are built reward, done, action, then observation (TransformedEnv): the observation renames,
+  // checked last, see the done and action keys.
+  override transformRewardSpec(spec: Composite): Composite {
+    this.otherSpecs = [];
+    return super.transformRewardSpec(spec);
+  }
+
+  override transformDoneSpec(spec: Composite): Composite {
+    this.otherSpecs.push({ what: "done", spec });
+    return super.transformDoneSpec(spec);
   }
 
   override get name(): string {
@@ -42,7 +60,9 @@ export class Rename extends LeafTransform {
   }
 
   override transformActionSpec(spec: Composite): Composite {
-    return this.invertActionSpec(spec, (leaf) => leaf, this.createCopy);
+    const out = this.invertActionSpec(spec, (leaf) => leaf, this.createCopy);
+    this.otherSpecs.push({ what: "action", spec: out });
+    return out;
   }
 
   protected override _call(record: TensorDict): TensorDict {
@@ -60,6 +80,13 @@ export class Rename extends LeafTransform {
   }
 
   protected override setOutSpec(spec: Composite, inKey: string, outKey: string, leaf: TensorSpec): void {
+    if (outKey !== inKey) {
+      // Renaming onto an existing key would replace it in every record (a float "done" from reset, say).
+      const taken = spec.has(outKey) ? { what: "observation or reward" } : this.otherSpecs.find((o) => o.spec.has(outKey));
+      if (taken !== undefined) {
+        throw new Error(`Rename: cannot rename "${inKey}" onto "${outKey}": the env already has a "${outKey}" entry (in its ${taken.what} spec), which it would overwrite; pick another outKey`);
+      }
+    }
     if (!this.createCopy) spec.delete(inKey);
     spec.set(outKey, leaf);
   }

@@ -1,3 +1,4 @@
+import { brandClass } from "@tdrl/tensordict";
 import type { DType, HostArray, Shape } from "@tdrl/tensordict";
 import { imageShape, kernelPlanes, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
@@ -32,6 +33,10 @@ export interface ResizeOptions extends ImageTransformOptions {
  * new Resize(2, 1, { interpolation: "area", outKeys: ["small"] }).forward(td).getHost("small").data; // same
  */
 export class Resize extends ImageTransform {
+  static {
+    brandClass(this, "Resize");
+  }
+
   readonly w: number;
   readonly h: number;
   readonly interpolation: Interpolation;

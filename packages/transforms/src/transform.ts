@@ -1,3 +1,4 @@
+import { brandClass } from "@tdrl/tensordict";
 import { Composite, HostArray, TensorDict, TensorSpec, formatShape, type Leaf } from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
@@ -96,6 +97,10 @@ export interface TransformContainer {
  * new Double({ inKeys: ["observation"] }).forward(td).getHost("observation").data; // Float32Array [2, 4]
  */
 export abstract class Transform {
+  static {
+    brandClass(this, "Transform");
+  }
+
   readonly inKeys: readonly string[];
   readonly outKeys: readonly string[];
   readonly inKeysInv: readonly string[];

@@ -79,6 +79,11 @@ export class TransformedEnv extends EnvBase implements TransformContainer {
     return Compose.viewOf(then).step(root, this.stepBase(root));
   }
 
+  /** This env's own calls plus the base env's: stepping the base env directly (or through a transform's `parent`) counts too. */
+  override get interactions(): number {
+    return super.interactions + this.baseEnv.interactions;
+  }
+
   override close(): void {
     this.baseEnv.close();
   }

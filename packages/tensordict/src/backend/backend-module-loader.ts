@@ -1,7 +1,12 @@
-/** The packages `initBackend` loads; the first two are optional peer dependencies. */
+/**
+ * The packages `initBackend` loads; the two tfjs-node ones (Node only) are optional peer dependencies, the
+ * others dependencies.
+ */
 export type BackendModuleName =
   | "@tensorflow/tfjs-node-gpu"
   | "@tensorflow/tfjs-node"
+  | "@tensorflow/tfjs-backend-webgpu"
+  | "@tensorflow/tfjs-backend-webgl"
   | "@tensorflow/tfjs-backend-wasm"
   | "@tensorflow/tfjs-backend-cpu";
 
@@ -9,10 +14,12 @@ export type BackendModuleName =
 export type BackendModuleLoader = (name: BackendModuleName) => Promise<unknown>;
 
 /**
- * Loads a backend package with dynamic `import()`.
+ * Loads a backend package with dynamic `import()`, in Node (the browser entry uses
+ * `importBrowserBackendModule`, which never names tfjs-node).
  *
  * The optional peers go through a variable specifier so that bundlers do not try to resolve packages that
- * are usually absent; wasm and cpu are dependencies and are named literally so bundlers include them.
+ * are usually absent; wasm and cpu are dependencies and are named literally so bundlers include them; the
+ * browser-only webgpu and webgl backends are never asked for in Node.
  *
  * @example
  * ```ts

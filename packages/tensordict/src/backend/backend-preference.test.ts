@@ -21,9 +21,9 @@ describe("resolveBackendPreference", () => {
 
   it("rejects an unknown value, naming it and the allowed ones", () => {
     expect(() => resolveBackendPreference(undefined, { TDRL_BACKEND: "gpu" })).toThrow(
-      'Invalid backend in TDRL_BACKEND="gpu": expected one of "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"',
+      'Invalid backend in TDRL_BACKEND="gpu": expected one of "auto", "tensorflow-gpu", "tensorflow", "webgpu", "webgl", "wasm", "cpu"',
     );
-    expect(() => resolveBackendPreference("webgl", {})).toThrow(/initBackend\(\{ prefer: "webgl" \}\).*"wasm", "cpu"/);
+    expect(() => resolveBackendPreference("opengl", {})).toThrow(/initBackend\(\{ prefer: "opengl" \}\).*"wasm", "cpu"/);
   });
 });
 

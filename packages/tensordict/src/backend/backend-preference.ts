@@ -1,14 +1,22 @@
-/** A compute backend tdrl can run on: libtensorflow with CUDA, libtensorflow on the CPU, WebAssembly, plain JS. */
-export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+/**
+ * A compute backend tdrl can run on: libtensorflow with CUDA or on the CPU (Node only), WebGPU or WebGL
+ * (browsers only), WebAssembly, plain JS.
+ */
+export type BackendChoice = "tensorflow-gpu" | "tensorflow" | "webgpu" | "webgl" | "wasm" | "cpu";
 
-/** What `initBackend` should use; `auto` takes the first of tensorflow-gpu, tensorflow, wasm, cpu that works. */
+/**
+ * What `initBackend` should use; `auto` takes the first that works of tensorflow-gpu, tensorflow, wasm, cpu
+ * in Node and of webgpu, webgl, wasm, cpu in a browser.
+ */
 export type BackendPreference = "auto" | BackendChoice;
 
-/** Every accepted preference, in the order `auto` tries the concrete ones. */
+/** Every accepted preference: `auto`, then the Node-only, browser-only and universal backends. */
 export const BACKEND_PREFERENCES: readonly BackendPreference[] = [
   "auto",
   "tensorflow-gpu",
   "tensorflow",
+  "webgpu",
+  "webgl",
   "wasm",
   "cpu",
 ];

@@ -186,3 +186,64 @@ describe("initBackendWith: repeated calls", () => {
     expect(tf.getBackend()).toBe("wasm");
   });
 });
+
+describe("initBackendWith: the browser platform", () => {
+  const browserDeps = (loadModule: BackendModuleLoader): BackendSetupDeps => ({
+    loadModule,
+    env: {},
+    state: new BackendSetupState(),
+    platform: "browser",
+  });
+
+  it("tries webgpu, then webgl, then takes wasm, saying why each GPU backend was skipped", async () => {
+    // Node has no navigator.gpu and no canvas: what a GPU-less browser looks like to the checks.
+    const loader = fakeLoader("absent", "absent");
+    const report = await initBackendWith({}, browserDeps(loader));
+    expect(report.backend).toBe("wasm");
+    expect(report.skipped.map((s) => s.backend)).toEqual(["webgpu", "webgl"]);
+    expect(report.skipped[0]?.reason).toMatch(/no WebGPU|no GPU adapter/);
+    expect(report.skipped[1]?.reason).toBe("this browser gives no WebGL context (no GPU, or WebGL disabled)");
+    // Neither tfjs-node nor the GPU backends' code was fetched.
+    expect(loader.calls).toEqual(["@tensorflow/tfjs-backend-wasm"]);
+  });
+
+  it("passes over a software-rendered WebGL on auto, naming the renderer", async () => {
+    // What headless Chromium without a GPU offers: a WebGL context rendered by SwiftShader.
+    const g = globalThis as { OffscreenCanvas?: unknown };
+    g.OffscreenCanvas = class {
+      getContext() {
+        return { RENDERER: 0x1f01, getExtension: () => null, getParameter: () => "Google SwiftShader" };
+      }
+    };
+    try {
+      const loader = fakeLoader("absent", "absent");
+      const report = await initBackendWith({}, browserDeps(loader));
+      expect(report.backend).toBe("wasm");
+      expect(report.skipped[1]).toEqual({ backend: "webgl", reason: "WebGL is software-rendered here (Google SwiftShader), slower than wasm" });
+      expect(loader.calls).toEqual(["@tensorflow/tfjs-backend-wasm"]);
+    } finally {
+      delete g.OffscreenCanvas;
+    }
+  });
+
+  it("refuses a Node-only backend in a browser and a browser-only one in Node, naming both", async () => {
+    await expect(initBackendWith({ prefer: "tensorflow" }, browserDeps(fakeLoader("present", "present")))).rejects.toThrow(
+      `Backend "tensorflow" was requested by initBackend({ prefer: "tensorflow" }) but it runs only in Node, not in a browser.`,
+    );
+    await expect(initBackendWith({ prefer: "webgl" }, deps(fakeLoader("absent", "absent")))).rejects.toThrow(
+      /"webgl" was requested .* but it runs only in a browser, not in Node/,
+    );
+  });
+
+  it("hands wasmPaths to tfjs-backend-wasm before the backend initializes", async () => {
+    const given: unknown[] = [];
+    const loader: BackendModuleLoader = async (name) => {
+      const real = (await importBackendModule(name)) as Record<string, unknown>;
+      if (name !== "@tensorflow/tfjs-backend-wasm") return real;
+      return { ...real, setWasmPaths: (paths: unknown) => given.push(paths) };
+    };
+    const report = await initBackendWith({ prefer: "wasm", wasmPaths: "/tfjs-wasm/" }, browserDeps(loader));
+    expect(report.backend).toBe("wasm");
+    expect(given).toEqual(["/tfjs-wasm/"]);
+  });
+});

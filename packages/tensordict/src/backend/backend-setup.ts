@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { registerCoreGradients } from "../gradients/register-core-gradients";
-import { importBackendModule, isModuleNotFound, type BackendModuleLoader } from "./backend-module-loader";
+import { isModuleNotFound, type BackendModuleLoader } from "./backend-module-loader";
 import {
   BACKEND_ENV_VAR,
   resolveBackendPreference,
@@ -10,13 +10,41 @@ import {
   type PreferenceSource,
 } from "./backend-preference";
 import type { BackendReport, SkippedBackend, WasmFacts } from "./backend-report";
-import { registerThreadedWasmBackend } from "./experimental-wasm-threads";
 import { TENSORFLOW_PACKAGES, tensorflowInstallHint, tensorflowRepairHint } from "./install-hints";
 import { registerWasmKernels, wasmKernelsRegistered } from "./wasm/register-wasm-kernels";
 import { removeAddedHandlers, snapshotProcessHandlers } from "./process-handlers";
 
-/** The order `auto` tries backends in. */
-const AUTO_ORDER: readonly BackendChoice[] = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"];
+/** Where tdrl runs: decides which backends exist and the order `auto` tries them in. */
+export type BackendPlatform = "node" | "browser";
+
+/** The order `auto` tries backends in, per platform. */
+export const AUTO_ORDER: Readonly<Record<BackendPlatform, readonly BackendChoice[]>> = {
+  node: ["tensorflow-gpu", "tensorflow", "wasm", "cpu"],
+  browser: ["webgpu", "webgl", "wasm", "cpu"],
+};
+
+/** Backends that exist on one platform only. */
+const ONLY_ON: Partial<Record<BackendChoice, BackendPlatform>> = {
+  "tensorflow-gpu": "node",
+  tensorflow: "node",
+  webgpu: "browser",
+  webgl: "browser",
+};
+
+/**
+ * Where tfjs-backend-wasm fetches its .wasm binaries from in a browser: a URL prefix ending in "/", or one
+ * URL per binary (the argument of tfjs-backend-wasm's `setWasmPaths`).
+ */
+export type WasmPaths =
+  | string
+  | Partial<Record<"tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm", string>>;
+
+/** The options `initBackendWith` takes (those of `initBackend`). */
+export interface BackendSetupOptions {
+  prefer?: BackendPreference | undefined;
+  experimentalWasmThreads?: number | undefined;
+  wasmPaths?: WasmPaths | undefined;
+}
 
 /** Kernels whose gradients training needs first; the report says gradients are registered when all have one. */
 const GRADIENT_PROBES: readonly string[] = [tf.Sum, tf.BatchMatMul, tf.Conv2D];
@@ -39,27 +67,19 @@ export class BackendSetupState {
   tensorflowProvider: "tensorflow-gpu" | "tensorflow" | null = null;
 }
 
-/** The pieces of `initBackend` tests replace. */
+/** The pieces of `initBackend` that differ between Node and browsers, and that tests replace. */
 export interface BackendSetupDeps {
   readonly loadModule: BackendModuleLoader;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly state: BackendSetupState;
+  /** Default "node". */
+  readonly platform?: BackendPlatform;
+  /** Node only: registers the threaded wasm backend (see `registerThreadedWasmBackend`); absent, threads are not applied. */
+  readonly registerThreadedWasm?: (wasmPackage: unknown, threads: number) => Promise<boolean>;
 }
 
-const processState = new BackendSetupState();
-
-/**
- * The real module loader, the process environment and the process-wide state.
- *
- * @example
- * ```ts
- * const report = await initBackendWith({ prefer: "wasm" }, { ...defaultBackendSetupDeps(), env: {} });
- * ```
- */
-export function defaultBackendSetupDeps(): BackendSetupDeps {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  return { loadModule: importBackendModule, env, state: processState };
-}
+/** The state `initBackend` keeps for the whole program (Node process or browser page / worker). */
+export const processBackendState = new BackendSetupState();
 
 /**
  * `initBackend` with its loader, environment and state passed in (internal: tests simulate tfjs-node being
@@ -71,17 +91,15 @@ export function defaultBackendSetupDeps(): BackendSetupDeps {
  *   { loadModule: importBackendModule, env: {}, state: new BackendSetupState() });
  * ```
  */
-export async function initBackendWith(
-  options: { prefer?: BackendPreference | undefined; experimentalWasmThreads?: number | undefined },
-  deps: BackendSetupDeps,
-): Promise<BackendReport> {
+export async function initBackendWith(options: BackendSetupOptions, deps: BackendSetupDeps): Promise<BackendReport> {
   const { preference, source } = resolveBackendPreference(options.prefer, deps.env);
   const threads = resolveWasmThreads(options.experimentalWasmThreads, deps.env);
-  const key = `${preference}|${source}|${threads ?? ""}`;
+  const wasmPaths = options.wasmPaths ?? null;
+  const key = `${preference}|${source}|${threads ?? ""}|${JSON.stringify(wasmPaths)}`;
   const cached = stillCurrent(deps.state, key);
   if (cached) return cached;
   const run = deps.state.queue.then(
-    () => stillCurrent(deps.state, key) ?? setUp({ preference, source, threads }, deps, key),
+    () => stillCurrent(deps.state, key) ?? setUp({ preference, source, threads, wasmPaths }, deps, key),
   );
   deps.state.queue = run.catch(() => undefined);
   return run;
@@ -104,13 +122,15 @@ interface SetupRequest {
   readonly preference: BackendPreference;
   readonly source: PreferenceSource;
   readonly threads: number | null;
+  readonly wasmPaths: WasmPaths | null;
 }
 
 async function setUp(request: SetupRequest, deps: BackendSetupDeps, key: string): Promise<BackendReport> {
   const { preference, source } = request;
   // Idempotent, and other code may have replaced backends or gradients since the last call.
   registerCoreGradients();
-  const order = preference === "auto" ? AUTO_ORDER : [preference];
+  const platform = deps.platform ?? "node";
+  const order = preference === "auto" ? AUTO_ORDER[platform] : [preference];
   const skipped: SkippedBackend[] = [];
   for (const choice of order) {
     const attempt = await tryBackend(choice, request, deps);
@@ -147,12 +167,25 @@ function describeSource(source: PreferenceSource, preference: BackendPreference)
 }
 
 async function tryBackend(choice: BackendChoice, request: SetupRequest, deps: BackendSetupDeps): Promise<Attempt> {
+  const platform = deps.platform ?? "node";
+  const only = ONLY_ON[choice];
+  if (only !== undefined && only !== platform) {
+    return {
+      ok: false,
+      reason: `it runs only in ${only === "node" ? "Node" : "a browser"}, not in ${platform === "node" ? "Node" : "a browser"}`,
+      advice: `Use "auto", "wasm" or "cpu", which run in both.`,
+    };
+  }
   switch (choice) {
     case "tensorflow-gpu":
     case "tensorflow":
       return tryTensorflow(choice, deps);
+    case "webgpu":
+      return tryWebgpu(deps);
+    case "webgl":
+      return tryWebgl(deps, request.preference === "auto");
     case "wasm":
-      return tryWasm(request.threads, deps);
+      return tryWasm(request, deps);
     case "cpu":
       return tryCpu(deps);
   }
@@ -198,17 +231,89 @@ async function tryTensorflow(choice: "tensorflow-gpu" | "tensorflow", deps: Back
   return { ok: true, choice, wasm: null, customKernels: [] };
 }
 
-async function tryWasm(threadsRequested: number | null, deps: BackendSetupDeps): Promise<Attempt> {
+/** WebGPU needs `navigator.gpu` and an adapter (headless or GPU-less browsers usually have none). */
+async function tryWebgpu(deps: BackendSetupDeps): Promise<Attempt> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
+  const advice = `Use a browser with WebGPU enabled, or let "auto" fall back to webgl, wasm or cpu.`;
+  if (gpu === undefined) return { ok: false, reason: `this browser has no WebGPU (navigator.gpu is undefined)`, advice };
+  let adapter: unknown = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (error) {
+    return { ok: false, reason: `navigator.gpu.requestAdapter() failed (${messageOf(error)})`, advice };
+  }
+  if (adapter === null) return { ok: false, reason: `navigator.gpu.requestAdapter() found no GPU adapter`, advice };
+  return loadAndSet("webgpu", "@tensorflow/tfjs-backend-webgpu", deps, advice);
+}
+
+/**
+ * WebGL needs a canvas that gives a WebGL context, checked before fetching the backend's code. A
+ * software-rendered context (SwiftShader, llvmpipe: what a browser without a usable GPU falls back to) is
+ * passed over on `auto`: tdrl's small networks ran ~10x slower on it than on wasm (28 vs 300 frames/s of
+ * DQN training in headless Chromium).
+ */
+async function tryWebgl(deps: BackendSetupDeps, auto: boolean): Promise<Attempt> {
+  const advice = `Enable hardware acceleration (or WebGL) in the browser, or let "auto" fall back to wasm or cpu.`;
+  const webgl = probeWebgl();
+  if (webgl === null) {
+    return { ok: false, reason: `this browser gives no WebGL context (no GPU, or WebGL disabled)`, advice };
+  }
+  if (auto && webgl.software) {
+    return { ok: false, reason: `WebGL is software-rendered here (${webgl.renderer}), slower than wasm`, advice };
+  }
+  return loadAndSet("webgl", "@tensorflow/tfjs-backend-webgl", deps, advice);
+}
+
+/** Whether a WebGL context can be had, and its renderer (unmasked when the browser tells it). */
+export function probeWebgl(): { renderer: string; software: boolean } | null {
+  type Gl = { getExtension(name: string): unknown; getParameter(p: number): unknown; RENDERER: number };
+  type Canvas = { getContext(kind: string): unknown };
+  const g = globalThis as {
+    OffscreenCanvas?: new (w: number, h: number) => Canvas;
+    document?: { createElement(tag: string): Canvas };
+  };
+  try {
+    const canvas = g.OffscreenCanvas !== undefined ? new g.OffscreenCanvas(1, 1) : g.document?.createElement("canvas");
+    if (canvas === undefined) return null;
+    const gl = (canvas.getContext("webgl2") ?? canvas.getContext("webgl")) as Gl | null;
+    if (gl == null) return null;
+    const info = gl.getExtension("WEBGL_debug_renderer_info") as { UNMASKED_RENDERER_WEBGL: number } | null;
+    const renderer = String(gl.getParameter(info !== null ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "unknown");
+    return { renderer, software: /swiftshader|llvmpipe|softpipe|software/i.test(renderer) };
+  } catch {
+    return null;
+  }
+}
+
+async function loadAndSet(
+  name: "webgpu" | "webgl",
+  pkg: "@tensorflow/tfjs-backend-webgpu" | "@tensorflow/tfjs-backend-webgl",
+  deps: BackendSetupDeps,
+  advice: string,
+): Promise<Attempt> {
+  try {
+    await deps.loadModule(pkg);
+  } catch (error) {
+    return { ok: false, reason: `${pkg} failed to load (${messageOf(error)})`, advice };
+  }
+  if (!hasBackendFactory(name) || !(await tf.setBackend(name))) {
+    return { ok: false, reason: `the ${name} backend failed to initialize (tfjs logged why)`, advice };
+  }
+  return { ok: true, choice: name, wasm: null, customKernels: [] };
+}
+
+async function tryWasm(request: SetupRequest, deps: BackendSetupDeps): Promise<Attempt> {
   // The wasm module's Emscripten glue adds process handlers that re-throw (see removeAddedHandlers).
   const handlers = snapshotProcessHandlers();
   try {
-    return await loadWasm(threadsRequested, deps);
+    return await loadWasm(request, deps);
   } finally {
     removeAddedHandlers(handlers);
   }
 }
 
-async function loadWasm(threadsRequested: number | null, deps: BackendSetupDeps): Promise<Attempt> {
+async function loadWasm(request: SetupRequest, deps: BackendSetupDeps): Promise<Attempt> {
+  const threadsRequested = request.threads;
   const pkg = "@tensorflow/tfjs-backend-wasm";
   let module: unknown;
   try {
@@ -227,10 +332,13 @@ async function loadWasm(threadsRequested: number | null, deps: BackendSetupDeps)
       advice: `Check that its @tensorflow/tfjs-core is the same version as this one (${tf.version_core}).`,
     };
   }
+  if (request.wasmPaths !== null) {
+    (module as { setWasmPaths(paths: WasmPaths): void }).setWasmPaths(request.wasmPaths);
+  }
   let threadsNote: string | null = null;
   if (threadsRequested !== null && threadsRequested > 1) {
     try {
-      if (!(await registerThreadedWasmBackend(module, threadsRequested))) {
+      if (deps.registerThreadedWasm === undefined || !(await deps.registerThreadedWasm(module, threadsRequested))) {
         threadsNote = `threads not applied: they need Node and must be asked for before the wasm backend first initializes`;
       }
     } catch (error) {
@@ -245,7 +353,7 @@ async function loadWasm(threadsRequested: number | null, deps: BackendSetupDeps)
       reason: `the wasm backend failed to initialize (tfjs logged why)`,
       advice:
         `In Node the .wasm binaries load from the package's own folder; in a bundled web app, serve them and ` +
-        `call setWasmPaths() from ${pkg} before initBackend.`,
+        `pass their location: initBackend({ wasmPaths }) (or setWasmPaths() before it).`,
     };
   }
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;

@@ -2,11 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { importBackendModule } from "./backend-module-loader";
 import { BackendSetupState, initBackendWith } from "./backend-setup";
+import { registerThreadedWasmBackend } from "./experimental-wasm-threads";
 import { onCpu, onWasmNoLeak, relativeError, TestRng } from "./wasm/kernel-test-support";
 
 // Vitest runs each test file in its own process, so the wasm backend is not initialized yet here.
 describe("experimental wasm threads", () => {
-  const deps = () => ({ loadModule: importBackendModule, env: {}, state: new BackendSetupState() });
+  const deps = () => ({
+    loadModule: importBackendModule,
+    env: {},
+    state: new BackendSetupState(),
+    registerThreadedWasm: registerThreadedWasmBackend,
+  });
 
   it("runs the wasm backend on 2 threads in Node, with tdrl's kernels giving the cpu backend's numbers", async () => {
     const report = await initBackendWith({ prefer: "wasm", experimentalWasmThreads: 2 }, deps());

@@ -1,10 +1,11 @@
 import type { BackendPreference } from "./backend-preference";
 import type { BackendReport } from "./backend-report";
-import { defaultBackendSetupDeps, initBackendWith } from "./backend-setup";
+import { initBackendWith, type WasmPaths } from "./backend-setup";
+import { defaultBackendSetupDeps } from "./node-backend-deps";
 
 /** Options of `initBackend`. */
 export interface InitBackendOptions {
-  /** Which backend to use; the `TDRL_BACKEND` environment variable overrides it. Default `auto`. */
+  /** Which backend to use; in Node the `TDRL_BACKEND` environment variable overrides it. Default `auto`. */
   prefer?: BackendPreference;
   /**
    * EXPERIMENTAL, Node only: run the wasm backend on this many XNNPACK threads (tfjs turns threads off
@@ -12,19 +13,26 @@ export interface InitBackendOptions {
    * `TDRL_WASM_THREADS` environment variable overrides it. See `registerThreadedWasmBackend`.
    */
   experimentalWasmThreads?: number;
+  /**
+   * Where the wasm backend fetches its .wasm binaries: a URL prefix ending in "/" or one URL per binary.
+   * Needed in a bundled web app (serve the files of @tensorflow/tfjs-backend-wasm/wasm-out/); Node finds
+   * them by itself. Applied before the wasm backend first initializes.
+   */
+  wasmPaths?: WasmPaths;
 }
 
 /**
  * Chooses and initializes tfjs's compute backend, registers tdrl's kernels for it and the core gradient
  * functions, and reports what it did.
  *
- * `auto` tries `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (optional peer dependencies; both
- * provide tfjs's "tensorflow" backend), then WebAssembly, then plain JS, and records why each skipped one
- * was skipped. Asking for a backend explicitly that cannot be had throws, saying how to get it. The
- * `TDRL_BACKEND` environment variable wins over `prefer`. A second call with the same preference is
- * cheap and returns the same report; a call with another preference switches backend.
+ * In Node, `auto` tries `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (optional peer
+ * dependencies; both provide tfjs's "tensorflow" backend), then WebAssembly, then plain JS; in a browser
+ * (the package's browser entry) it tries WebGPU, WebGL, WebAssembly, then plain JS. It records why each
+ * skipped one was skipped. Asking for a backend explicitly that cannot be had throws, saying how to get it.
+ * The `TDRL_BACKEND` environment variable wins over `prefer`. A second call with the same options is cheap
+ * and returns the same report; a call with another preference switches backend.
  *
- * In Node the wasm backend needs no `setWasmPaths`: its .wasm files are found beside its own JS files
+ * In Node the wasm backend needs no `wasmPaths`: its .wasm files are found beside its own JS files
  * in node_modules, both from sources and from the built (ESM or CJS) package, which keeps it external.
  *
  * @example

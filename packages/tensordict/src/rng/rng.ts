@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import { childKey, word64Of, xoshiroWordsOf, type Word64 } from "./seed-hash";
 
 /** A checkpoint of an `Rng`: plain numbers, safe to `JSON.stringify`. */
@@ -49,6 +50,10 @@ const TWO_26 = 67108864;
  * const resumed = Rng.fromState(JSON.parse(saved)); // continues exactly where rng is
  */
 export class Rng {
+  static {
+    brandClass(this, "Rng");
+  }
+
   // State words as int32 (what the bit operations produce); converted to uint32 only on output.
   private s0 = 0;
   private s1 = 0;

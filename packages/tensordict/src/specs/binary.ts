@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import type { DType } from "../dtype";
 import type { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
@@ -19,6 +20,10 @@ export type BinaryOptions<D extends DType> = ({ n: number; shape?: Shape } | { n
  * flags.project(HostArray.from("float32", [3], [0.2, 0.5, 0.9])).data; // Uint8Array [0, 1, 1]
  */
 export class Binary<D extends DType = "bool"> extends TensorSpec<D> {
+  static {
+    brandClass(this, "Binary");
+  }
+
   /** Number of flags: the last dim of `shape`. */
   readonly n: number;
 

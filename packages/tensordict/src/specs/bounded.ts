@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import type { DType } from "../dtype";
 import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
@@ -28,6 +29,10 @@ export interface BoundedOptions<D extends DType> {
  * torque.rand(new Rng(0)); // each element within its own bounds
  */
 export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
+  static {
+    brandClass(this, "Bounded");
+  }
+
   /** Lower bounds, one per element of `shape`. Treat as read-only. */
   readonly low: HostArray<D>;
   /** Upper bounds (inclusive), one per element of `shape`. Treat as read-only. */

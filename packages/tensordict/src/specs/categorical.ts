@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import type { DType } from "../dtype";
 import type { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
@@ -23,6 +24,10 @@ export interface CategoricalOptions<D extends DType> {
  * action.assert(HostArray.from("int32", [], [4]), "action"); // throws: value 4 at index [] is out of range [0, 4)
  */
 export class Categorical<D extends DType = "int32"> extends TensorSpec<D> {
+  static {
+    brandClass(this, "Categorical");
+  }
+
   readonly n: number;
 
   constructor(options: CategoricalOptions<D>) {

@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import { HostArray } from "../host-array";
 import { joinPath, missingKeyError, toParts, type Schema, type UntypedSchema } from "../key-path";
 import type { Leaf } from "../leaf";
@@ -60,6 +61,10 @@ type Entry = TensorSpec | Composite;
  * spec.keys({ nested: true, leavesOnly: true }); // ["observation", "action", "next.reward", "next.done"]
  */
 export class Composite<S extends SpecRecord = SpecRecord> {
+  static {
+    brandClass(this, "Composite");
+  }
+
   readonly kind = "Composite";
   readonly batchSize: Shape;
   private readonly entries = new Map<string, Entry>();

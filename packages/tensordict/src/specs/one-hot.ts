@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import type { DType } from "../dtype";
 import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
@@ -25,6 +26,10 @@ export interface OneHotOptions<D extends DType> {
  * action.project(HostArray.from("float32", [3], [0.1, 0.7, 0.2])).data; // Uint8Array [0, 1, 0]
  */
 export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
+  static {
+    brandClass(this, "OneHot");
+  }
+
   readonly n: number;
 
   constructor(options: OneHotOptions<D>) {

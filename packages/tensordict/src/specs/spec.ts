@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import { isDType, tfDTypeOf, type DType } from "../dtype";
 import { HostArray } from "../host-array";
 import { isTensor, type Leaf } from "../leaf";
@@ -15,6 +16,10 @@ import { assertValidShape, formatShape, shapesEqual, sizeOf, type Shape } from "
  * spec.mismatch(HostArray.from("float32", [2], [0, 3])); // 'value 3 at index [1] is out of bounds [-1, 1]'
  */
 export abstract class TensorSpec<D extends DType = DType> {
+  static {
+    brandClass(this, "TensorSpec");
+  }
+
   /** The class name used in messages (not `constructor.name`, which minifiers rename). */
   readonly kind: string;
   readonly shape: Shape;

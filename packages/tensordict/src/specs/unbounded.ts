@@ -1,3 +1,4 @@
+import { brandClass } from "../brand";
 import type { DType } from "../dtype";
 import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
@@ -24,6 +25,10 @@ const INT_RAND_RANGE = [-100, 100] as const;
  * obs.expand([8]).shape; // [8, 4]
  */
 export class Unbounded<D extends DType = "float32"> extends TensorSpec<D> {
+  static {
+    brandClass(this, "Unbounded");
+  }
+
   constructor(options: UnboundedOptions<D>) {
     super("Unbounded", options.shape, options.dtype ?? ("float32" as D));
   }

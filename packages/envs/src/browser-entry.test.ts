@@ -1,0 +1,6 @@
+import { describe } from "vitest";
+import { describeBrowserEntry } from "../../../test-support/browser-entry";
+
+describe("browser entry", () => {
+  describeBrowserEntry(() => import("./index"), () => import("./browser"), ["ParallelEnv", "resolveEnvModule", "workerFailureError"]);
+});
