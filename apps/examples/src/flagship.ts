@@ -15,8 +15,7 @@ import { RecurrentDQNLoss } from "@tdrl/losses";
 import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
 import { QActor } from "./core/actor";
 import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
-import { BytePixels } from "./core/byte-pixels";
-import { NextFrames } from "./core/next-frames";
+import { PixelReplay } from "./core/pixel-replay";
 import { programMain, runIfMain } from "./core/program-cli";
 import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
@@ -46,6 +45,7 @@ function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number
 }
 
 /** Keys a stored step needs besides pixels: the loss reads is_init, the step-0 recurrent state, action and next's reward and flags (next.pixels is rebuilt). */
+const STORED = ["is_init", "recurrent_state_h", "recurrent_state_c", "action"];
 const STORED_NEXT = ["reward", "done", "terminated", "is_init"];
 
 export function buildFlagship(config: FlagshipConfig): FlagshipRun {
@@ -57,9 +57,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   // One mean and std over every pixel of random play, as TorchRL's tutorial (reduce env, time, H, W; keep the channel).
   norm.initStats(config.initStatsFrames, { reduceDim: [0, 1, 2, 3], catDim: 1 });
   const pixelStats = { loc: norm.loc!, scale: norm.scale! };
-  const bytes = new BytePixels(norm);
-  // Each frame is stored once, as 8-bit grey: next.pixels is rebuilt from the following step at sample time.
-  const nextFrames = new NextFrames(config.numEnvs, Math.floor(config.bufferSize / config.numEnvs), config.frameSize * config.frameSize);
+
   const spec = new Categorical({ n: 2 });
   const explore = new EGreedyModule({ spec, epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
   const actor = new QActor(net.acting, explore);
@@ -69,6 +67,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const buffer = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(config.bufferSize, { ndim: 2 }), sampler, batchSize: config.numSlices * config.sliceLen });
   const optimizer = tf.train.adam(config.lr);
   const targetSync = new TargetSync(loss, { kind: "soft", tau: config.tau });
+  const replay = new PixelReplay(norm, buffer, { numEnvs: config.numEnvs, bufferSize: config.bufferSize, frameBytes: config.frameSize ** 2 });
   const learner = new DqnLearner({ loss, buffer, optimizer, targetSync, gradClip: config.gradClip, nStep: 1, gamma: config.gamma, obsKeys: ["pixels"], prioritized: false });
   const envIds = HostArray.from("int32", [config.numEnvs, config.stepsPerBatch], Array.from({ length: config.numEnvs * config.stepsPerBatch }, (_, i) => Math.floor(i / config.stepsPerBatch)));
   const evalNorm = () => new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: pixelStats.loc, scale: pixelStats.scale });
@@ -88,34 +87,9 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     learner,
     rngs,
     returnScale: 1 / config.rewardScale,
-    checkpointExtras: { nextFrames },
-    hooks: (trainer) => {
-      // Only what the loss reads is stored (and env_id, the sampler's trajectory key), pixels as 8-bit frames.
-      trainer.register("batchProcess", (batch) => {
-        const next = batch.get("next") as TensorDict;
-        const stored = bytes.encode(batch.get("pixels") as HostArray);
-        nextFrames.add(stored, bytes.encode(next.get("pixels") as HostArray), next.get("done") as HostArray, buffer.storage.writeCursor);
-        return new TensorDict(
-          {
-            pixels: stored,
-            is_init: batch.get("is_init") as HostArray,
-            recurrent_state_h: batch.get("recurrent_state_h") as HostArray,
-            recurrent_state_c: batch.get("recurrent_state_c") as HostArray,
-            action: batch.get("action") as HostArray,
-            env_id: envIds,
-            next: Object.fromEntries(STORED_NEXT.map((k) => [k, next.get(k) as HostArray])),
-          },
-          [...batch.batchSize],
-        );
-      });
-      // The loss sees the env's float32 pixels again, bit for bit, next.pixels rebuilt from the following steps.
-      trainer.register("processOptimBatch", (batch) => {
-        const pixels = batch.get("pixels") as HostArray;
-        const index = (batch.get("index") as HostArray).data as Int32Array;
-        batch.set(["next", "pixels"], bytes.decode(nextFrames.nextPixels(buffer.storage, index, "pixels").reshape([...pixels.shape])));
-        batch.set("pixels", bytes.decode(pixels));
-      });
-    },
+    checkpointExtras: { nextFrames: replay },
+    // Only what the loss reads is stored (and env_id, the sampler's trajectory key), each frame once as bytes.
+    hooks: (trainer) => replay.register(trainer, { root: STORED, next: STORED_NEXT, extra: { env_id: envIds } }),
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {

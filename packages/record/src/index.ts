@@ -1,10 +1,10 @@
-// @tdrl/record: loggers, episode videos (GIF), metric plots and the HTML report of a training run.
+// @tdrl/record: loggers, episode videos (GIF), metric plots and the HTML report of a training run. This is
+// the Node entry (the "node" export condition and @tdrl/record/node): the browser entry's names
+// (./browser.ts), plus the parts that write files or render with resvg.
 
-export { logTrainer, metricsRow, type Logger, type MetricsRow, type MetricsValue } from "./logger";
+export * from "./browser";
 export { JsonlLogger } from "./jsonl-logger";
 export { CsvLogger, parseCsvLine } from "./csv-logger";
-export { ConsoleLogger, formatProgressLine, type ProgressContext } from "./console-logger";
-export { Progress, duration, type ProgressFields, type ProgressOptions, type ProgressStream } from "./progress";
 export { RunDirectory, type CreateRunOptions, type RunConfig } from "./run-directory";
 export { VideoRecorder, EpisodeGif, readGifInfo, type VideoRecorderOptions, type EpisodeGifOptions, type GifInfo, type Renderable } from "./video-recorder";
 export {

@@ -1,25 +1,9 @@
-// @tdrl/trainers: the training loop with hook stages, exact checkpoints, evaluation, target sync, n-step returns.
+// @tdrl/trainers: the training loop with hook stages, exact checkpoints, evaluation, target sync, n-step
+// returns. This is the Node entry (the "node" export condition and @tdrl/trainers/node): the browser
+// entry's names (./browser.ts), plus the file-based checkpoints.
 
-export {
-  Trainer,
-  type TrainerConfig,
-  type TrainerParts,
-  type TrainerHooks,
-  type TrainerStage,
-  type TrainerState,
-  type TrainerRecord,
-  type TrainerResult,
-  type Learner,
-  type UpdateContext,
-  type UpdateStats,
-  type Annealed,
-} from "./trainer";
-export { DqnLearner, type DqnLearnerOptions } from "./dqn-learner";
-export { TargetSync, type TargetSyncConfig } from "./target-sync";
-export { nStepTransitions } from "./n-step";
-export { EpisodeStats, type Episode, type EpisodeStatsState } from "./episode-stats";
-export { evaluateGreedy, type Evaluation } from "./evaluate";
-export { seedStreams } from "./seed-streams";
+export * from "./browser";
+
 export {
   CheckpointManager,
   recipeDifferences,
@@ -36,5 +20,4 @@ export {
   type PolicyChoice,
 } from "./checkpoint-manager";
 export { writeCheckpoint, readCheckpoint, hasCheckpoint, Checkpoint, type CheckpointContents, type WriteCheckpointOptions } from "./checkpoint-files";
-export { saveAdamState, restoreAdamState, type AdamState, type AdamStateMeta } from "./optimizer-state";
 export { writeSynced, syncDir } from "./fs-sync";

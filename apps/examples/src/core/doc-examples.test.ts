@@ -9,6 +9,7 @@ const modules: Record<string, string[]> = {
   "program-cli": ["evalCommand", "programMain"],
   "byte-pixels": ["BytePixels"],
   "next-frames": ["NextFrames"],
+  "pixel-replay": ["PixelReplay"],
 };
 
 // Examples import sibling modules as "./name" (and "../name") for the reader; they run from a scratch
