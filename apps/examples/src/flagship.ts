@@ -30,6 +30,8 @@ export interface FlagshipRun extends BuiltRun {
   carts: CartPoleEnv;
   /** Pixel mean and std fitted by `ObservationNorm.initStats`, reused by evaluation envs. */
   pixelStats: { loc: HostArray<"float32">; scale: HostArray<"float32"> };
+  /** Turns a sampled replay batch into the loss's input (8-bit pixels decoded, next.pixels rebuilt); the trainer's "processOptimBatch" hook. */
+  processOptimBatch(batch: TensorDict): void;
   /** Greedy episodes on fresh evaluation envs (no reward scaling). */
   evaluateEpisodes(episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation;
 }
@@ -74,6 +76,13 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const evalNorm = () => new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: pixelStats.loc, scale: pixelStats.scale });
   const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation =>
     evaluateGreedy((n, s) => makeEnv(config, net, n, s, evalNorm(), false).env, actor, { episodes, seed, ...(onStep === undefined ? {} : { onStep }) });
+  // The loss sees the env's float32 pixels again, bit for bit, next.pixels rebuilt from the following steps.
+  const processOptimBatch = (batch: TensorDict): void => {
+    const pixels = batch.get("pixels") as HostArray;
+    const index = (batch.get("index") as HostArray).data as Int32Array;
+    batch.set(["next", "pixels"], bytes.decode(nextFrames.nextPixels(buffer.storage, index, "pixels").reshape([...pixels.shape])));
+    batch.set("pixels", bytes.decode(pixels));
+  };
   return {
     config,
     net,
@@ -108,14 +117,9 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
           [...batch.batchSize],
         );
       });
-      // The loss sees the env's float32 pixels again, bit for bit, next.pixels rebuilt from the following steps.
-      trainer.register("processOptimBatch", (batch) => {
-        const pixels = batch.get("pixels") as HostArray;
-        const index = (batch.get("index") as HostArray).data as Int32Array;
-        batch.set(["next", "pixels"], bytes.decode(nextFrames.nextPixels(buffer.storage, index, "pixels").reshape([...pixels.shape])));
-        batch.set("pixels", bytes.decode(pixels));
-      });
+      trainer.register("processOptimBatch", processOptimBatch);
     },
+    processOptimBatch,
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {
