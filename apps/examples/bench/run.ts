@@ -3,7 +3,8 @@
  * Sections: `cartpole` and `history` (the tuned state-DQN recipe, and the state-history DQN, on 5 seeds:
  * steps to solve, wall time, frames/s), `pixel` (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k:
  * the learning curve and frames/s) and `flagship` (a flagship run of BENCH_FLAGSHIP_FRAMES frames, default
- * 40k: frames/s, update and acting costs, and the learning curve); no section given runs them all. Results merge into
+ * 40k: frames/s, update wall and CPU ms, acting ms per frame, and the learning curve; BENCH_FLAGSHIP_UPDATES
+ * and BENCH_FLAGSHIP_ACTS set how many updates and acting rollouts are timed); no section given runs them all. Results merge into
  * `bench/results/examples.json` at the repository root, with the machine they came from.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,11 +19,13 @@ import { trainFlagship } from "../src/flagship";
 import { HISTORY_DQN, trainHistoryDqn } from "../src/history-dqn";
 import { PIXEL_DQN, trainPixelDqn } from "../src/pixel-dqn";
 import type { TrainerResult } from "@tdrl/trainers";
+import { SyncDataCollector } from "@tdrl/collectors";
 import type { TrainOptions } from "../src/core/train-run";
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The repository's bench/results/, beside every package's benchmark results.
-const out = join(here, "..", "..", "..", "bench", "results", "examples.json");
+// BENCH_EXAMPLES_OUT redirects it (bench/peers/run-twin.mjs keeps its short run out of examples.json).
+const out = process.env.BENCH_EXAMPLES_OUT ?? join(here, "..", "..", "..", "bench", "results", "examples.json");
 
 function machine(): Record<string, unknown> {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAvg1m: loadavg()[0] };
@@ -113,28 +116,52 @@ async function flagship(): Promise<void> {
       console.log(JSON.stringify(curve[curve.length - 1]));
     },
   });
-  // Per-operation costs on the trained run: one gradient step (8 x 32 slices) and one acting step (4 envs).
+  // Per-operation costs on the trained run, wall and CPU (the machine is shared: CPU time does not count
+  // waiting for a core), medians: one gradient step (8 x 32 slices, burn-in 8) and acting.
+  const cpuMs = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
   const time = (n: number, f: () => void) => {
-    const ts: number[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < n; i++) {
+      const c0 = cpuMs();
       const t0 = performance.now();
       f();
-      ts.push(performance.now() - t0);
+      wall.push(performance.now() - t0);
+      cpu.push(cpuMs() - c0);
     }
-    return median(ts);
+    return { wall: median(wall), cpu: median(cpu) };
   };
-  const updateMs = time(10, () => built.learner.update());
+  const update = time(Number(process.env.BENCH_FLAGSHIP_UPDATES ?? 10), () => built.learner.update({ processBatch: (batch) => built.processOptimBatch(batch) }));
+  // Acting as training does: one rollout of the training env (render 48x48, transforms, policy step,
+  // epsilon-greedy; the replay write is not included) per call, numEnvs x stepsPerBatch frames.
+  const collector = new SyncDataCollector(built.env, built.actor, {
+    framesPerBatch: config.numEnvs * config.stepsPerBatch,
+    explorationType: "random",
+  });
+  const framesPerRollout = config.numEnvs * config.stepsPerBatch;
+  const act = time(Number(process.env.BENCH_FLAGSHIP_ACTS ?? 50), () => collector.rollout());
   const probe = built.env.reset();
-  const actMs = time(50, () => built.actor.forward(probe, "random"));
+  const policy = time(50, () => built.actor.forward(probe, "random"));
   built.dispose();
+  const figures = {
+    medianUpdateMs: update.wall,
+    medianUpdateCpuMs: update.cpu,
+    actMsPerFrame: act.wall / framesPerRollout,
+    actCpuMsPerFrame: act.cpu / framesPerRollout,
+    medianActMsFor4Envs: policy.wall,
+    medianPolicyCpuMsFor4Envs: policy.cpu,
+  };
+  console.log(JSON.stringify({ framesPerSecond: result.state.frames / result.seconds, ...figures }));
   save("flagship", {
-    what: `flagship defaults (flagship-config.ts) for ${frames} frames; eval = greedy mean over ${FLAGSHIP.evalEpisodes} episodes`,
+    what: `flagship defaults (flagship-config.ts) for ${frames} frames; eval = greedy mean over ${FLAGSHIP.evalEpisodes} episodes; update = one gradient step (${config.numSlices} x ${config.sliceLen} slices); act = one rollout of ${framesPerRollout} frames (render, transforms, policy, epsilon-greedy) per frame; policy = one acting forward of the ${config.numEnvs} envs`,
     machine: machine(),
     seconds: result.seconds,
     framesPerSecond: result.state.frames / result.seconds,
     updates: result.state.updates,
-    medianUpdateMs: updateMs,
-    medianActMsFor4Envs: actMs,
+    ...figures,
     bestEval: result.state.bestEval,
     curve,
   });

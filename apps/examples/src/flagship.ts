@@ -29,6 +29,8 @@ export interface FlagshipRun extends BuiltRun {
   carts: CartPoleEnv;
   /** Pixel mean and std fitted by `ObservationNorm.initStats`, reused by evaluation envs. */
   pixelStats: { loc: HostArray<"float32">; scale: HostArray<"float32"> };
+  /** Turns a sampled replay batch into the loss's input (8-bit pixels decoded, next.pixels rebuilt); the trainer's "processOptimBatch" hook. */
+  processOptimBatch(batch: TensorDict): void;
   /** Greedy episodes on fresh evaluation envs (no reward scaling). */
   evaluateEpisodes(episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation;
 }
@@ -90,6 +92,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     checkpointExtras: { nextFrames: replay },
     // Only what the loss reads is stored (and env_id, the sampler's trajectory key), each frame once as bytes.
     hooks: (trainer) => replay.register(trainer, { root: STORED, next: STORED_NEXT, extra: { env_id: envIds } }),
+    processOptimBatch: (batch) => replay.restore(batch),
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {
