@@ -1,7 +1,8 @@
 // Checks that every publishable workspace package's main entry bundles for a browser: esbuild
 // --bundle --platform=browser of `import * as m from "<package>"`, resolved through the built packages'
 // exports maps (so the default, non-"node" condition is what is checked), with nothing stubbed. Any error
-// (e.g. `Could not resolve "node:fs"`) fails the check. Run after `npm run build`.
+// (e.g. `Could not resolve "node:fs"`) fails the check. Run after `npm run build`. A package whose
+// package.json has `"tdrl": { "nodeOnly": "<reason>" }` is listed as skipped with that reason.
 //
 // Usage: node scripts/check-browser-bundles.mjs              check every publishable package
 //        node scripts/check-browser-bundles.mjs --self-test  prove it fails on an entry that imports node:fs
@@ -64,6 +65,12 @@ async function main() {
   let failed = 0;
   const width = Math.max(...packages.map((p) => p.manifest.name.length));
   for (const { dir, manifest } of packages) {
+    // A package that only makes sense in Node (a Redis client, child processes) says so, with its reason.
+    const nodeOnly = manifest.tdrl?.nodeOnly;
+    if (typeof nodeOnly === "string" && nodeOnly.length > 0) {
+      console.log(`skip  ${manifest.name.padEnd(width)}  Node-only: ${nodeOnly}`);
+      continue;
+    }
     if (!existsSync(join(dir, "dist"))) {
       console.log(`FAIL  ${manifest.name}\n        - dist/ missing in ${dir}: run \`npm run build\` first`);
       failed++;
