@@ -101,7 +101,7 @@ describe("GRUModule", () => {
     for (let i = 0; i < 200; i++) last = train();
     expect(tf.memory().numTensors).toBe(before);
     expect(last).toBeLessThan(first);
-    expect(seq.makeTensorDictPrimer().specs.keys()).toEqual(["recurrent_state"]);
+    expect(seq.recurrentStateSpecs().keys()).toEqual(["recurrent_state"]);
     opt.dispose();
     seq.dispose();
   });

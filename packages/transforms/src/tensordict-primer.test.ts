@@ -16,6 +16,15 @@ describe("TensorDictPrimer", () => {
     expectSpecsPassOnCartPole(() => new TensorDictPrimer({ specs: lstmSpecs() }));
   });
 
+  it("fromModule builds the primer from a module's recurrentStateSpecs, keeping the other options", () => {
+    const module = { recurrentStateSpecs: lstmSpecs };
+    const primer = TensorDictPrimer.fromModule(module, { defaultValue: 2 });
+    expect(primer.specs.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
+    expect(primer.defaultValue).toBe(2);
+    expect(values(new TransformedEnv(countingEnv(1), primer).reset(), "recurrent_state_h")).toEqual([2, 2]);
+    expect(() => TensorDictPrimer.fromModule({} as typeof module)).toThrow(/fromModule: the module must have recurrentStateSpecs\(\)/);
+  });
+
   it("adds the keys to the specs with the env's batch dims", () => {
     const env = new TransformedEnv(countingEnv(3), new TensorDictPrimer({ specs: lstmSpecs() }));
     const spec = env.observationSpec.get("recurrent_state_h");
