@@ -1,14 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict } from "@tdrl/tensordict";
+import { Categorical, type DType, type ExplorationType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict } from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
-/**
- * How a policy acts (TorchRL's `ExplorationType`): only `"random"` explores; the others act greedily.
- * Always passed explicitly, never read from a global.
- */
-export type ExplorationType = "random" | "deterministic" | "mode" | "mean";
 
 /** An `EGreedyModule` checkpoint (`state()`): the annealed eps and the random stream's state. JSON-able. */
 export interface EGreedyModuleState {
