@@ -9,7 +9,7 @@ export { stepMdp, type StepMdpOptions } from "./step-mdp";
 export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
 export { CountingEnv, type CountingEnvOptions } from "./counting-env";
 export { CartPoleEnv, type CartPoleEnvOptions, type CartPoleVersion } from "./cartpole/cartpole-env";
-export { cartPoleStep, stepCartPoles, isTerminal, X_THRESHOLD, THETA_THRESHOLD_RADIANS, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole/cartpole-physics";
+export type { KinematicsIntegrator } from "./cartpole/cartpole-physics";
 export { SerialEnv, subEnvSeed, type SerialEnvOptions } from "./serial-env";
 export {
   GymLikeEnv,

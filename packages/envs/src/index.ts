@@ -6,5 +6,4 @@ export * from "./browser";
 
 export { ParallelEnv, type ParallelEnvOptions } from "./parallel-env";
 export type { EnvFactory, EnvModuleRef } from "./parallel-env-module";
-export { resolveEnvModule, type ResolvedEnvModule } from "./parallel-env-module";
 export { workerFailureError, type WorkerFailure } from "./parallel-env-protocol";

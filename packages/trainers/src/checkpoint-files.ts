@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { hashFile, readVerifiedFile, writeBinaryFile, type JsonValue, type StateArray } from "@tdrl/buffers";
+import type { JsonValue, StateArray } from "@tdrl/buffers";
+import { hashFile, readVerifiedFile, writeBinaryFile } from "@tdrl/buffers/internal";
 import { syncDir } from "./fs-sync";
 
 /** What a checkpoint holds, by name: JSON values, typed arrays, and directories filled by a writer (e.g. `buffer.dumps`). */
