@@ -2,4 +2,4 @@
 // public API, may change in any release): resolving the module references worker threads and actor processes
 // load their envs and policies from.
 
-export { resolveEnvModule, type ResolvedEnvModule } from "./parallel-env-module";
+export { resolveEnvModule, type ResolvedEnvModule } from "./env-module-ref";
