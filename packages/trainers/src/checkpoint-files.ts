@@ -212,7 +212,7 @@ export class Checkpoint {
     return a;
   }
 
-  /** The verified directory a `dirs` writer filled, to load from (e.g. `buffer.loads(ckpt.directory("replay"))`). */
+  /** The verified directory a `dirs` writer filled, to load from (e.g. `buffer.loadFromDirectory(ckpt.directory("replay"))`). */
   directory(name: string): string {
     const d = this.dirEntries.get(name);
     if (d === undefined) throw this.missing(name, "directory");
