@@ -9,7 +9,7 @@ import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { MaxValueWriter } from "./max-value-writer";
 import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
-import { ids, transitions } from "./test-fixtures";
+import { ids, transitions } from "../test/fixtures";
 
 let root = "";
 beforeEach(() => {
