@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { beforeAll, describe, expect, it } from "vitest";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 import { GRUModule } from "./gru-module";
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { CartPoleEnv, stepMdp } from "@tdrl/envs";
 import { HostArray, initBackend, Rng, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { beforeAll, describe, expect, it } from "vitest";
-import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "./golden.test-support";
+import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "../test/golden";
 import { LSTMModule } from "./lstm-module";
 
 beforeAll(async () => {
