@@ -1,7 +1,7 @@
 import { stepMdp } from "@tdrl/envs";
 import { Composite, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "../test/env-checks";
 import { TensorDictPrimer } from "./tensordict-primer";
 import { TransformedEnv } from "./transformed-env";
 
