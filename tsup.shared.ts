@@ -27,25 +27,30 @@ const browserOverrides: EsbuildPlugin = {
  * A package with Node-only parts also has src/browser.ts, its browser-safe entry: it is built into
  * dist/browser.* for the browser target, with `x.browser.ts` files standing in for their `x.ts`, and the
  * package.json exports map sends the "node" condition to dist/index.* and every other one to dist/browser.*.
+ *
+ * A package whose other @tdrl packages need names its users do not has src/internal.ts, built beside the
+ * Node entry into dist/internal.* and exported as the "./internal" subpath (not public API).
+ * `stripInternal` drops `@internal` declarations from the published .d.ts (for runtime-only exports).
  */
-export function packageBuild(overrides: Options = {}) {
+export function packageBuild(overrides: Options = {}, { stripInternal = false }: { stripInternal?: boolean } = {}) {
   const base: Options = {
     format: ["esm", "cjs"],
     // "node": a package's declarations see the full (Node) declarations of the @tdrl packages it uses;
     // the browser entries only re-export browser-safe names, so their declarations stay within those.
-    dts: { compilerOptions: { paths: {}, customConditions: ["node"] } },
+    dts: { compilerOptions: { paths: {}, customConditions: ["node"], stripInternal } },
     sourcemap: true,
     target: "node20",
     splitting: false,
     treeshake: true,
     external: [/^@tdrl\//, /^@tensorflow\//],
   };
+  const nodeEntries = existsSync("src/internal.ts") ? ["src/index.ts", "src/internal.ts"] : ["src/index.ts"];
   if (!existsSync("src/browser.ts")) {
-    return defineConfig({ ...base, entry: ["src/index.ts"], clean: true, ...overrides });
+    return defineConfig({ ...base, entry: nodeEntries, clean: true, ...overrides });
   }
   // Two builds writing to the same dist/, so each cleans only its own files.
   return defineConfig([
-    { ...base, entry: ["src/index.ts"], clean: ["index.*"], ...overrides },
+    { ...base, entry: nodeEntries, clean: ["index.*", "internal.*"], ...overrides },
     {
       ...base,
       entry: ["src/browser.ts"],

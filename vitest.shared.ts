@@ -10,8 +10,12 @@ const packagesDir = fileURLToPath(new URL("./packages/", import.meta.url));
 export function packageTests() {
   return defineConfig({
     resolve: {
-      // `@tdrl/<name>/node` is the same full entry (the Node-only parts' documented import path).
-      alias: [{ find: /^@tdrl\/([a-z-]+)(\/node)?$/, replacement: `${packagesDir}$1/src/index.ts` }],
+      // `@tdrl/<name>/node` is the same full entry (the Node-only parts' documented import path);
+      // `@tdrl/<name>/internal` is src/internal.ts (what other @tdrl packages need but users do not).
+      alias: [
+        { find: /^@tdrl\/([a-z-]+)(\/node)?$/, replacement: `${packagesDir}$1/src/index.ts` },
+        { find: /^@tdrl\/([a-z-]+)\/internal$/, replacement: `${packagesDir}$1/src/internal.ts` },
+      ],
     },
     test: {
       include: ["src/**/*.test.ts"],

@@ -12,7 +12,7 @@ import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { EGreedyModule } from "@tdrl/modules";
 import { RecurrentDQNLoss } from "@tdrl/losses";
-import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
+import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, TensorDictPrimer, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
 import { QActor } from "./core/actor";
 import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
 import { PixelReplay } from "./core/pixel-replay";
@@ -42,7 +42,7 @@ export interface FlagshipRun extends BuiltRun {
  */
 function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): { env: TransformedEnv; carts: CartPoleEnv } {
   const carts = new CartPoleEnv({ fromPixels: true, renderSize: [config.frameSize, config.frameSize], grayscale: true, batchSize: [numEnvs], seed });
-  const transforms = [new ToTensorImage(), new StepCounter(), new InitTracker(), ...(train ? [new RewardScaling(0, config.rewardScale)] : []), norm, net.lstm.makeTensorDictPrimer()];
+  const transforms = [new ToTensorImage(), new StepCounter(), new InitTracker(), ...(train ? [new RewardScaling(0, config.rewardScale)] : []), norm, TensorDictPrimer.fromModule(net.lstm)];
   return { env: new TransformedEnv(carts, new Compose(...transforms)), carts };
 }
 

@@ -2,5 +2,5 @@ import { describe } from "vitest";
 import { describeBrowserEntry } from "../../../test-support/browser-entry";
 
 describe("browser entry", () => {
-  describeBrowserEntry(() => import("./index"), () => import("./browser"), ["LazyMemmapStorage", "saveCheckpoint", "loadCheckpoint", "writeBinaryFile", "readVerifiedFile", "hashFile", "DirectoryLock", "LOCK_FILE"]);
+  describeBrowserEntry(() => import("./index"), () => import("./browser"), ["LazyMemmapStorage", "DirectoryLock", "LOCK_FILE", "saveCheckpoint", "loadCheckpoint"]);
 });

@@ -13,7 +13,7 @@ import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
 import { SamplerWithoutReplacement } from "./sampler-without-replacement";
 import type { Storage } from "./storage";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 let root = "";
 beforeEach(() => {

@@ -9,7 +9,7 @@ import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { MaxValueWriter } from "./max-value-writer";
 import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
-import { ids, transitions } from "./test-fixtures";
+import { ids, transitions } from "../test/fixtures";
 
 let root = "";
 beforeEach(() => {
@@ -36,13 +36,23 @@ describe("checkpoints", () => {
     rb.extend(transitions(7, 12)); // wraps: cursor 3
     rb.sample();
     const dir = join(root, "ckpt");
-    rb.dumps(dir);
+    rb.dumpToDirectory(dir);
     const restored = buffer(99);
-    restored.loads(dir);
+    restored.loadFromDirectory(dir);
     expect(restored.length).toBe(16);
     expect(restored.writer.cursor).toBe(3);
     for (let i = 0; i < 3; i++) expect(ids(restored.sample())).toEqual(ids(rb.sample()));
     expect(Array.from(restored.extend(transitions(1, 50)))).toEqual([3]);
+  });
+
+  it("keeps TorchRL's dumps / loads as aliases of dumpToDirectory / loadFromDirectory", () => {
+    const rb = buffer(1);
+    rb.extend(transitions(9));
+    const dir = join(root, "ckpt");
+    rb.dumps(dir);
+    const restored = buffer(99);
+    restored.loads(dir);
+    expect(ids(restored.sample())).toEqual(ids(rb.sample()));
   });
 
   it("copies a file-backed storage file to file and restores it into another directory", () => {

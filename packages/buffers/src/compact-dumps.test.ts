@@ -8,7 +8,7 @@ import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
 import type { Storage } from "./storage";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 let root = "";
 beforeEach(() => {

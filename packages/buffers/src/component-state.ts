@@ -1,5 +1,7 @@
-/** Plain JSON values: what a component's `state().meta` may hold (it is written with `JSON.stringify`). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from "@tdrl/tensordict";
+
+/** Plain JSON values (`@tdrl/tensordict`'s): what a component's `state().meta` may hold (it is written with `JSON.stringify`). */
+export type { JsonValue };
 
 /** Typed arrays a component may put in `state().arrays`; checkpoints write them as raw binary files. */
 export type StateArray = Float32Array | Float64Array | Int32Array | Uint32Array | Uint8Array;

@@ -9,7 +9,7 @@ import { DirectoryLock, LOCK_FILE } from "./directory-lock";
 import { LazyMemmapStorage } from "./lazy-memmap-storage";
 import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const child = (...args: string[]) => spawn(process.execPath, ["--import", "tsx", "test/memmap-child.ts", ...args], { cwd: packageDir, stdio: ["ignore", "pipe", "inherit"] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ImmutableDatasetWriter } from "./immutable-dataset-writer";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 describe("ImmutableDatasetWriter", () => {
   it("fills in order over several calls, then refuses every write", () => {

@@ -7,5 +7,3 @@ export * from "./browser";
 export { LazyMemmapStorage, type LazyMemmapStorageOptions } from "./lazy-memmap-storage";
 export { DirectoryLock, LOCK_FILE, type LockHolder } from "./directory-lock";
 export { saveCheckpoint, loadCheckpoint, type CheckpointParts } from "./checkpoint";
-// Verified file I/O (fsync'd writes, size + sha256 checked reads), shared with the examples' run checkpoints.
-export { writeBinaryFile, readVerifiedFile, hashFile } from "./binary-file";

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LazyMemmapStorage } from "./lazy-memmap-storage";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { RoundRobinWriter } from "./round-robin-writer";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 const idx = (...k: number[]) => Int32Array.from(k);
 let root = "";

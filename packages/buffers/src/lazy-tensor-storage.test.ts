@@ -1,7 +1,7 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 const idx = (...k: number[]) => Int32Array.from(k);
 

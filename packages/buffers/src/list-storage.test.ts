@@ -2,7 +2,7 @@ import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { ListStorage } from "./list-storage";
 import { RoundRobinWriter } from "./round-robin-writer";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 describe("ListStorage", () => {
   it("keeps copies of items and stacks them on get", () => {

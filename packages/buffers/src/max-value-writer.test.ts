@@ -49,7 +49,7 @@ describe("MaxValueWriter", () => {
 describe("MaxValueWriter in a buffer", () => {
   it("tells the sampler only about the rows it kept, lined up with their indices", async () => {
     const { ReplayBuffer } = await import("./replay-buffer");
-    const { ScriptedSampler } = await import("./test-fixtures");
+    const { ScriptedSampler } = await import("../test/fixtures");
     const seen: number[][] = [];
     const sampler = new ScriptedSampler();
     sampler.extend = (index: Int32Array, data?: TensorDict) => {

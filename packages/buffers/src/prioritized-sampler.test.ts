@@ -1,7 +1,7 @@
 import { Rng } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { PRIORITY_WEIGHT_KEY, PrioritizedSampler } from "./prioritized-sampler";
-import { SamplerTestStorage } from "./sampler-test-storage";
+import { SamplerTestStorage } from "../test/sampler-storage";
 import { SumTree } from "./segment-tree";
 
 function range(n: number): Int32Array {

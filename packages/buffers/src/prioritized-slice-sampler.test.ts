@@ -2,7 +2,7 @@ import { Rng, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { PRIORITY_WEIGHT_KEY } from "./prioritized-sampler";
 import { PrioritizedSliceSampler } from "./prioritized-slice-sampler";
-import { SamplerTestStorage } from "./sampler-test-storage";
+import { SamplerTestStorage } from "../test/sampler-storage";
 
 // Episodes [0..4], [5..7], [8..11]; with sliceLen 3 the valid starts are 0, 1, 2, 5, 8, 9.
 const EPISODES = [[0, 1, 2, 3, 4], [5, 6, 7], [8, 9, 10, 11]];

@@ -1,7 +1,7 @@
 import { Rng } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { RandomSampler } from "./random-sampler";
-import { SamplerTestStorage } from "./sampler-test-storage";
+import { SamplerTestStorage } from "../test/sampler-storage";
 import { SamplerWithoutReplacement } from "./sampler-without-replacement";
 
 describe("RandomSampler", () => {

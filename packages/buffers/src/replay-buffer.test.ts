@@ -5,7 +5,7 @@ import { PrioritizedSampler } from "./prioritized-sampler";
 import { RandomSampler } from "./random-sampler";
 import { ReplayBuffer } from "./replay-buffer";
 import type { Sampler } from "./sampler";
-import { ScriptedSampler, ids, transitions } from "./test-fixtures";
+import { ScriptedSampler, ids, transitions } from "../test/fixtures";
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function ticks(n: number): Promise<void> {

@@ -145,15 +145,25 @@ export class ReplayBuffer {
     this.sampler.empty();
   }
 
-  /** Saves storage, sampler and writer to `dir`, atomically: a failed dump leaves the previous checkpoint loadable. */
-  dumps(dir: string): void {
+  /** Saves storage, sampler and writer to the directory `dir`, atomically: a failed dump leaves the previous checkpoint loadable. */
+  dumpToDirectory(dir: string): void {
     saveCheckpoint(dir, { storage: this.storage, sampler: this.sampler, writer: this.writer });
   }
 
-  /** Restores what `dumps` saved; a truncated or corrupt checkpoint is refused before anything changes. */
-  loads(dir: string): void {
+  /** Restores what `dumpToDirectory` saved in `dir`; a truncated or corrupt checkpoint is refused before anything changes. */
+  loadFromDirectory(dir: string): void {
     loadCheckpoint(dir, { storage: this.storage, sampler: this.sampler, writer: this.writer });
     this.dropPrefetched();
+  }
+
+  /** @deprecated TorchRL's name, which reads as "to a string": use `dumpToDirectory(dir)`. */
+  dumps(dir: string): void {
+    this.dumpToDirectory(dir);
+  }
+
+  /** @deprecated TorchRL's name, which reads as "from a string": use `loadFromDirectory(dir)`. */
+  loads(dir: string): void {
+    this.loadFromDirectory(dir);
   }
 
   /** Endless batches of `batchSize`; each step yields to the event loop first, so prefetching runs. */

@@ -2,7 +2,7 @@ import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { RoundRobinWriter } from "./round-robin-writer";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 describe("RoundRobinWriter", () => {
   it("wraps around and overwrites the oldest items", () => {

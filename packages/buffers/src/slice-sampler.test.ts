@@ -1,6 +1,6 @@
 import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { SamplerTestStorage } from "./sampler-test-storage";
+import { SamplerTestStorage } from "../test/sampler-storage";
 import { SliceSampler } from "./slice-sampler";
 
 /** A 1-dim storage of `capacity` whose `next.done` is set at `ends`. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
 import type { Sampler } from "./sampler";
 import { TensorDictReplayBuffer } from "./tensordict-replay-buffer";
-import { ScriptedSampler, transitions } from "./test-fixtures";
+import { ScriptedSampler, transitions } from "../test/fixtures";
 
 describe("TensorDictReplayBuffer", () => {
   it("writes the sampled indices as \"index\", shaped like the batch, with the sampler's info", () => {

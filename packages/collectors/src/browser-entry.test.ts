@@ -2,5 +2,5 @@ import { describe } from "vitest";
 import { describeBrowserEntry } from "../../../test-support/browser-entry";
 
 describe("browser entry", () => {
-  describeBrowserEntry(() => import("./index"), () => import("./browser"), ["MultiSyncDataCollector", "MultiAsyncDataCollector", "AsyncCollector", "collectorWorkerMain", "buildEnvFromModule", "buildPolicyFromModule"]);
+  describeBrowserEntry(() => import("./index"), () => import("./browser"), ["MultiSyncDataCollector", "MultiAsyncDataCollector", "AsyncCollector", "collectorWorkerMain"]);
 });

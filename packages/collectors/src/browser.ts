@@ -3,7 +3,7 @@
 // Node-only parts. Add new exports here unless they need Node (browser-entry.test.ts lists those).
 
 export type { Collector, CollectorState, CollectorResumeState } from "./collector";
-export type { CollectorPolicy, PolicyFn, ExplorationPolicy, PolicyWeights } from "./collector-policy";
+export type { BatchSink, CollectorPolicy, PolicyFn, ExplorationPolicy, PolicyWeights } from "./collector-policy";
 export { TrajectoryIds, type TrajectoryIdsState } from "./trajectory-ids";
 export { splitTrajectories, type SplitTrajectoriesOptions } from "./split-trajectories";
 export { SyncDataCollector, TRAJ_IDS_KEY, type SyncDataCollectorOptions, type CollectorOutput, type EnvOrFactory } from "./sync-data-collector";

@@ -1,4 +1,4 @@
-import type { ExplorationType } from "@tdrl/modules";
+import type { ExplorationType } from "@tdrl/tensordict";
 import type { SyncDataCollectorOptions } from "./sync-data-collector";
 
 const EXPLORATION_TYPES: readonly ExplorationType[] = ["random", "deterministic", "mode", "mean"];

@@ -1,7 +1,30 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, formatShape, type TensorDict, type TensorSpec } from "@tdrl/tensordict";
+import { HostArray, formatShape, type ExplorationType, type TensorDict, type TensorSpec } from "@tdrl/tensordict";
 import { runPolicyOnHost } from "@tdrl/envs";
-import type { ExplorationType, HasParameters, TensorDictModuleBase } from "@tdrl/modules";
+
+/**
+ * A module with named variables (`@tdrl/modules`' `HasParameters`, written structurally here so collectors
+ * needs modules only for its users' policies, not as a dependency).
+ */
+export interface HasParameters {
+  parameters(): Map<string, tf.Variable>;
+}
+
+/**
+ * A module whose `forward` takes only the record (`@tdrl/modules`' `TensorDictModuleBase`: `TensorDictModule`,
+ * `TensorDictSequential`, `QValueModule`, ...), written structurally as `HasParameters` is.
+ */
+export interface TensorDictModuleBase extends HasParameters {
+  forward(td: TensorDict): TensorDict;
+}
+
+/**
+ * Where a collector can write its batches (`@tdrl/buffers`' `ReplayBuffer`, or anything with `extend`),
+ * written structurally so collectors does not depend on buffers.
+ */
+export interface BatchSink {
+  extend(data: TensorDict): unknown;
+}
 
 /** A policy as a plain function: reads the root record, writes `"action"` (and anything else) into it or a copy. */
 export type PolicyFn = (td: TensorDict, exploration: ExplorationType) => TensorDict;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Rng, encodeTensorDict, initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import { LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
-import { Compose, InitTracker, StepCounter, TransformedEnv } from "@tdrl/transforms";
+import { Compose, InitTracker, StepCounter, TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import type { CollectorState } from "./collector";
 import { SyncDataCollector, type SyncDataCollectorOptions } from "./sync-data-collector";
 
@@ -30,7 +30,7 @@ function setup(kind: "mlp" | "lstm"): { env: EnvBase; policy: TensorDictSequenti
     new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), { inKeys: ["features"], outKeys: ["action_value"] }),
     new QValueModule({ actionSpace: "categorical" }),
   );
-  return { env: new TransformedEnv(base(), new Compose(new InitTracker(), lstm.makeTensorDictPrimer(), new StepCounter({ maxSteps: 7 }))), policy };
+  return { env: new TransformedEnv(base(), new Compose(new InitTracker(), TensorDictPrimer.fromModule(lstm), new StepCounter({ maxSteps: 7 }))), policy };
 }
 
 const encoded = (c: SyncDataCollector, batches: number): string[] => Array.from({ length: batches }, () => JSON.stringify(encodeTensorDict(c.rollout())));

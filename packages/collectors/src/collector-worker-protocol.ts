@@ -1,5 +1,6 @@
 import type { EnvBase } from "@tdrl/envs";
-import type { ResolvedEnvModule, WorkerFailure } from "@tdrl/envs/node";
+import type { WorkerFailure } from "@tdrl/envs/node";
+import type { ResolvedEnvModule } from "@tdrl/envs/internal";
 import type { DType } from "@tdrl/tensordict";
 import type { CollectorState } from "./collector";
 import type { CollectorPolicy } from "./collector-policy";

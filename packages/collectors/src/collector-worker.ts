@@ -2,7 +2,7 @@ import { parentPort } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import { pathToFileURL } from "node:url";
 import type { EnvBase } from "@tdrl/envs";
-import type { ResolvedEnvModule } from "@tdrl/envs/node";
+import type { ResolvedEnvModule } from "@tdrl/envs/internal";
 import { HostArray, initBackend } from "@tdrl/tensordict";
 import { checkPolicy, type CollectorPolicy } from "./collector-policy";
 import { SharedBatchWriter } from "./collector-worker-batch";
@@ -22,7 +22,7 @@ export function collectorWorkerModuleUrl(): string {
 }
 
 /**
- * The body of a collector worker thread (internal; exported so that the worker can import it from the
+ * @internal The body of a collector worker thread (internal; exported so that the worker can import it from the
  * package's entry point): builds the env, the policy and a `SyncDataCollector` from the module references
  * in `data`, then serves the main thread's messages in order. Collecting is synchronous, so a weights update
  * that arrives during a batch is applied after it, before the next. Every exception is posted to the main

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
-import { resolveEnvModule, workerFailureError, type EnvModuleRef } from "@tdrl/envs/node";
+import { workerFailureError, type EnvModuleRef } from "@tdrl/envs/node";
+import { resolveEnvModule } from "@tdrl/envs/internal";
 import type { TensorDict } from "@tdrl/tensordict";
 import { SharedBatchReader } from "./collector-worker-batch";
 import { collectorWorkerModuleUrl } from "./collector-worker";

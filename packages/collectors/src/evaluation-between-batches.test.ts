@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Categorical, HostArray, Rng, TensorDict, encodeTensorDict, initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv, CountingEnv } from "@tdrl/envs";
 import { EGreedyModule, LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
-import { Compose, InitTracker, StepCounter, TransformedEnv } from "@tdrl/transforms";
+import { Compose, InitTracker, StepCounter, TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { SyncDataCollector } from "./sync-data-collector";
 
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe("SyncDataCollector when its env is used in between (an evaluation rollo
     const policy = new TensorDictSequential(embed, lstm, head, new QValueModule({ actionSpace: "categorical" }));
     const explore = new EGreedyModule({ spec: new Categorical({ n: 2 }), annealingNumSteps: 200, rng: new Rng(4) });
     const stochastic = new TensorDictSequential(policy, explore.withExploration("random"));
-    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 5 }), new Compose(new InitTracker(), new StepCounter({ maxSteps: 30 }), lstm.makeTensorDictPrimer()));
+    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 5 }), new Compose(new InitTracker(), new StepCounter({ maxSteps: 30 }), TensorDictPrimer.fromModule(lstm)));
     const c = new SyncDataCollector(env, stochastic, { framesPerBatch: 20 });
     let baseline = -1;
     for (let i = 0; i < 4; i++) {

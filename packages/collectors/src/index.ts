@@ -8,7 +8,8 @@ export { MultiSyncDataCollector } from "./multi-sync-data-collector";
 export { MultiAsyncDataCollector } from "./multi-async-data-collector";
 export { AsyncCollector, type AsyncCollectorOptions } from "./async-collector";
 export type { MultiCollector, MultiCollectorOptions } from "./multi-collector";
-/** Internal: the entry point of collector worker threads, which import it from this module. */
+/**
+ * @internal The entry point of collector worker threads, which import it from this module (so it stays a
+ * runtime export); `stripInternal` keeps it out of the published declarations.
+ */
 export { collectorWorkerMain } from "./collector-worker";
-/** Builds an env / a policy from a resolved module reference, as a collector worker does (used by @tdrl/distributed's actors). */
-export { buildEnv as buildEnvFromModule, buildPolicy as buildPolicyFromModule } from "./collector-worker";

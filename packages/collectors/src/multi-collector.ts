@@ -1,10 +1,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { HostArray, formatShape, isHostArray, sizeOf, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import type { EnvModuleRef } from "@tdrl/envs/node";
-import type { HasParameters } from "@tdrl/modules";
-import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Collector, CollectorState } from "./collector";
-import type { PolicyWeights } from "./collector-policy";
+import type { BatchSink, HasParameters, PolicyWeights } from "./collector-policy";
 import type { PolicyModuleRef, WeightEntry, WorkerReady } from "./collector-worker-protocol";
 import { checkCollectorOptions } from "./collector-options";
 import { CollectorWorkers } from "./collector-workers";
@@ -54,7 +52,7 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
   protected closed = false;
   private readonly splitTrajs: boolean;
   private readonly postproc: ((batch: TensorDict) => TensorDict) | undefined;
-  private readonly replayBuffer: ReplayBuffer | undefined;
+  private readonly replayBuffer: BatchSink | undefined;
   private readonly policyWeights: HasParameters | undefined;
 
   /** `workerFrames`: the frames of one worker batch. */

@@ -1,12 +1,10 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, sizeOf, type TensorSpec } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, sizeOf, type ExplorationType, type TensorSpec } from "@tdrl/tensordict";
 import { encodeTensorDict, encodeTypedArray } from "@tdrl/tensordict";
 import type { EnvBase, EnvState } from "@tdrl/envs";
 import { decodeResume } from "./collector-resume";
-import type { ExplorationType } from "@tdrl/modules";
-import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Collector, CollectorState } from "./collector";
 import { checkCollectorOptions } from "./collector-options";
-import { checkPolicy, checkPolicyAction, loadPolicyWeights, runPolicy, type CollectorPolicy, type PolicyWeights } from "./collector-policy";
+import { checkPolicy, checkPolicyAction, loadPolicyWeights, runPolicy, type BatchSink, type CollectorPolicy, type PolicyWeights } from "./collector-policy";
 import { PolicyOutputs } from "./policy-outputs";
 import { splitTrajectories } from "./split-trajectories";
 import { stackSteps } from "./stack-steps";
@@ -40,7 +38,7 @@ export interface SyncDataCollectorOptions {
   /** Runs on each batch before it is yielded or written to the replay buffer (after `splitTrajs`). */
   postproc?: (batch: TensorDict) => TensorDict;
   /** When given, each batch is written into it with `extend` and the iterator yields the frames collected so far. */
-  replayBuffer?: ReplayBuffer;
+  replayBuffer?: BatchSink;
   /** Seeds the env (`env.setSeed`), so the same seed and policy give the same batches. */
   seed?: number;
 }
@@ -50,7 +48,7 @@ export interface SyncDataCollectorOptions {
  * read from the options' type, so give `replayBuffer` in the options literal (a variable typed only as
  * `SyncDataCollectorOptions` types the items as batches).
  */
-export type CollectorOutput<O extends SyncDataCollectorOptions> = O extends { replayBuffer: ReplayBuffer } ? number : TensorDict;
+export type CollectorOutput<O extends SyncDataCollectorOptions> = O extends { replayBuffer: BatchSink } ? number : TensorDict;
 
 /** An env, or a function that makes one (the collector then owns it). */
 export type EnvOrFactory = EnvBase | (() => EnvBase);
@@ -94,7 +92,7 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
   /** Steps per batch: `framesPerBatch / numEnvs`. */
   readonly stepsPerBatch: number;
   private readonly postproc: ((batch: TensorDict) => TensorDict) | undefined;
-  private readonly replayBuffer: ReplayBuffer | undefined;
+  private readonly replayBuffer: BatchSink | undefined;
   private readonly numEnvs: number;
   private readonly actionLeaves: readonly [string, TensorSpec][];
   private readonly trajIds: TrajectoryIds;

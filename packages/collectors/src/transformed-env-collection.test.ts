@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Rng, TensorDict, initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import { LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
-import { Compose, InitTracker, StepCounter, TransformedEnv } from "@tdrl/transforms";
+import { Compose, InitTracker, StepCounter, TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { SyncDataCollector } from "./sync-data-collector";
 
 beforeAll(async () => {
@@ -26,7 +26,7 @@ function makePolicy(): { policy: TensorDictSequential; lstm: LSTMModule } {
 function makeEnv(lstm: LSTMModule): TransformedEnv {
   return new TransformedEnv(
     new CartPoleEnv({ batchSize: [3], seed: 4 }),
-    new Compose(new InitTracker(), lstm.makeTensorDictPrimer(), new StepCounter({ maxSteps: 12 })),
+    new Compose(new InitTracker(), TensorDictPrimer.fromModule(lstm), new StepCounter({ maxSteps: 12 })),
   );
 }
 

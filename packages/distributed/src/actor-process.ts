@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { pathToFileURL } from "node:url";
-import { resolveEnvModule } from "@tdrl/envs";
+import { resolveEnvModule } from "@tdrl/envs/internal";
 import { runActor, type ActorOptions } from "./actor-runner";
 
 /** The settings a spawned actor process gets (in its `TDRL_ACTOR` environment variable, as JSON). */

@@ -1,7 +1,9 @@
 import { hostname } from "node:os";
 import { initBackend, type TensorDict } from "@tdrl/tensordict";
-import { resolveEnvModule, type EnvBase } from "@tdrl/envs";
-import { buildEnvFromModule, buildPolicyFromModule, SyncDataCollector, type CollectorPolicy } from "@tdrl/collectors";
+import type { EnvBase } from "@tdrl/envs";
+import { resolveEnvModule } from "@tdrl/envs/internal";
+import { SyncDataCollector, type CollectorPolicy } from "@tdrl/collectors";
+import { buildEnvFromModule, buildPolicyFromModule } from "@tdrl/collectors/internal";
 import { loadWeights, type HasParameters } from "@tdrl/modules";
 import type { Redis } from "ioredis";
 import { connectRedis, describeRedis, type RedisConnection } from "./redis-connection";

@@ -2,6 +2,7 @@ import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import type { EnvModuleRef } from "@tdrl/envs";
 import { splitTrajectories, TRAJ_IDS_KEY, type Collector, type CollectorOutput, type CollectorState, type PolicyModuleRef, type PolicyWeights, type SyncDataCollectorOptions } from "@tdrl/collectors";
 import { saveWeights, type ExplorationType, type HasParameters } from "@tdrl/modules";
+import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Redis } from "ioredis";
 import type { BatchMeta, RejectReason } from "./batch-message";
 import { ExperienceReader, type RejectedEntry, type StreamEntry } from "./experience-reader";
@@ -12,7 +13,9 @@ import { publishWeights } from "./weights-broadcast";
 import { spawnActorProcess, type ActorProcess } from "./actor-process";
 
 /** Options of `DistributedCollector`: the local collectors' (batch size, frames, replay buffer, ...) plus Redis's. */
-export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptions, "resetAtEachIter"> {
+export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptions, "resetAtEachIter" | "replayBuffer"> {
+  /** Where each batch is written; a prioritized buffer also gets the actors' initial priorities. */
+  replayBuffer?: ReplayBuffer;
   /** Frames in each actor batch (one stream entry, one item of the iterator). */
   framesPerBatch: number;
   /** Where Redis is: a URL (`redis://user:pass@host:port`, `rediss://` for TLS) or ioredis options, passed through. */

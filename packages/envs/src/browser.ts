@@ -10,7 +10,7 @@ export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
 export { CountingEnv, type CountingEnvOptions } from "./counting-env";
 export { CartPoleEnv, type CartPoleEnvOptions, type CartPoleVersion, type CartPoleObservationSchema, type CartPoleActionSchema } from "./cartpole/cartpole-env";
 export type { DoneSchema, RewardSchema, StepSchema } from "./env-schema";
-export { cartPoleStep, stepCartPoles, isTerminal, X_THRESHOLD, THETA_THRESHOLD_RADIANS, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole/cartpole-physics";
+export type { KinematicsIntegrator } from "./cartpole/cartpole-physics";
 export { SerialEnv, subEnvSeed, type SerialEnvOptions } from "./serial-env";
 export {
   GymLikeEnv,

@@ -5,6 +5,5 @@
 export * from "./browser";
 
 export { ParallelEnv, type ParallelEnvOptions } from "./parallel-env";
-export type { EnvFactory, EnvModuleRef } from "./parallel-env-module";
-export { resolveEnvModule, type ResolvedEnvModule } from "./parallel-env-module";
+export type { EnvFactory, EnvModuleRef } from "./env-module-ref";
 export { workerFailureError, type WorkerFailure } from "./parallel-env-protocol";

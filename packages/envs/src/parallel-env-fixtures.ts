@@ -3,7 +3,7 @@
 import type { TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv, type CartPoleEnvOptions } from "./cartpole/cartpole-env";
 import { CountingEnv, type CountingEnvOptions } from "./counting-env";
-import type { EnvFactory } from "./parallel-env-module";
+import type { EnvFactory } from "./env-module-ref";
 
 export const makeCartPole: EnvFactory<CartPoleEnvOptions | undefined> = (_index, args) => new CartPoleEnv(args);
 

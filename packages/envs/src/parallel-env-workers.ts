@@ -1,5 +1,5 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { ResolvedEnvModule } from "./parallel-env-module";
+import type { ResolvedEnvModule } from "./env-module-ref";
 import { Answer, CONTROL_STRIDE, Command, Slot, Status, commandName, workerFailureError, type CommandCode, type WorkerFailure, type WorkerReady } from "./parallel-env-protocol";
 import { WORKER_SOURCE } from "./parallel-env-worker-source";
 

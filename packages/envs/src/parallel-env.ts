@@ -1,6 +1,6 @@
 import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type Composite, type DType, type TypedArrayOf } from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
-import { resolveEnvModule, type EnvModuleRef } from "./parallel-env-module";
+import { resolveEnvModule, type EnvModuleRef } from "./env-module-ref";
 import { Command, type SharedLeaf, type WorkerLayout } from "./parallel-env-protocol";
 import { compositeFromDescription } from "./parallel-env-specs";
 import { WorkerGroup } from "./parallel-env-workers";

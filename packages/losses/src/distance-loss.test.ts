@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { distanceLoss } from "./distance-loss";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 
 describe("distanceLoss", () => {
   beforeAll(async () => {

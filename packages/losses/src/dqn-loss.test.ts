@@ -6,7 +6,7 @@ import { clipGradNorm } from "./clip-grad-norm";
 import { DQNLoss } from "./dqn-loss";
 import { SoftUpdate } from "./soft-update";
 import { TDLambdaEstimator } from "./value-estimators";
-import { flat, loadGolden, maxAbsDiff, type LinearGolden } from "./golden.test-support";
+import { flat, loadGolden, maxAbsDiff, type LinearGolden } from "../test/golden";
 
 const golden = loadGolden().dqn_loss;
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { ConvNet, copyParams, LSTMModule, MLP, TensorDictModule, TensorDictSequential, type Model } from "@tdrl/modules";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 import { RecurrentDQNLoss, type NextStepPlan } from "./recurrent-dqn-loss";
 
 // The deduplicated next-step values (a step continuing from the previous one reuses the sequence pass)

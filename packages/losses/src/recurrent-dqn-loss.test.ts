@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { copyParams, GRUModule, LSTMModule, MLP, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 import { RecurrentDQNLoss } from "./recurrent-dqn-loss";
 
 const B = 2;

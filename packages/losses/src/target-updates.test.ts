@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend, Rng } from "@tdrl/tensordict";
 import { makeVariable, MLP, TensorDictModule } from "@tdrl/modules";
 import { DQNLoss } from "./dqn-loss";
-import { loadGolden, maxAbsDiff } from "./golden.test-support";
+import { loadGolden, maxAbsDiff } from "../test/golden";
 import { HardUpdate } from "./hard-update";
 import { SoftUpdate } from "./soft-update";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 import { NStepEstimator, TD0Estimator, TD1Estimator, TDLambdaEstimator, type ReturnInputs } from "./value-estimators";
 
 // Two sequences of 5 steps. The first is truncated after step 1 (done, not terminated: it bootstraps from

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, Rng } from "@tdrl/tensordict";
 import { beforeAll, describe, expect, it } from "vitest";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 import { ConvNet, natureCnn } from "./conv-net";
 
 beforeAll(async () => {

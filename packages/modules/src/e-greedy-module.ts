@@ -1,16 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+import { Categorical, type DType, type ExplorationType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
 const E_GREEDY_MODULE_OPTION_KEYS = { spec: true, epsInit: true, epsEnd: true, annealingNumSteps: true, actionKey: true, actionMaskKey: true, rng: true } satisfies OptionKeys<EGreedyModuleOptions>;
 
-/**
- * How a policy acts (TorchRL's `ExplorationType`): only `"random"` explores; the others act greedily.
- * Always passed explicitly, never read from a global.
- */
-export type ExplorationType = "random" | "deterministic" | "mode" | "mean";
 
 /** An `EGreedyModule` checkpoint (`state()`): the annealed eps and the random stream's state. JSON-able. */
 export interface EGreedyModuleState {

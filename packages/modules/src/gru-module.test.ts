@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { beforeAll, describe, expect, it } from "vitest";
-import { maxAbsDiff } from "./golden.test-support";
+import { maxAbsDiff } from "../test/golden";
 import { GRUModule } from "./gru-module";
 
 beforeAll(async () => {
@@ -101,7 +101,7 @@ describe("GRUModule", () => {
     for (let i = 0; i < 200; i++) last = train();
     expect(tf.memory().numTensors).toBe(before);
     expect(last).toBeLessThan(first);
-    expect(seq.makeTensorDictPrimer().specs.keys()).toEqual(["recurrent_state"]);
+    expect(seq.recurrentStateSpecs().keys()).toEqual(["recurrent_state"]);
     opt.dispose();
     seq.dispose();
   });

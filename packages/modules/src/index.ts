@@ -21,5 +21,7 @@ export { GRUModule, type GRUModuleOptions } from "./gru-module";
 export { type DiscreteActionSpec, discreteActionSpec } from "./action-spec";
 export { QValueModule, type QValueModuleOptions, type ActionSpace } from "./q-value-module";
 export { DuelingHead, type DuelingHeadOptions } from "./dueling-head";
-export { EGreedyModule, type EGreedyModuleOptions, type EGreedyModuleState, type ExplorationType } from "./e-greedy-module";
+export { EGreedyModule, type EGreedyModuleOptions, type EGreedyModuleState } from "./e-greedy-module";
+/** Re-exported from `@tdrl/tensordict`, where collectors read it too. */
+export type { ExplorationType } from "@tdrl/tensordict";
 export { saveWeights, loadWeights, readSafetensorsHeader, type SafetensorsEntry } from "./safetensors";

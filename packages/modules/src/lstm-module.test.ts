@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { CartPoleEnv, stepMdp } from "@tdrl/envs";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, initBackend, Rng, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { beforeAll, describe, expect, it } from "vitest";
-import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "./golden.test-support";
+import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "../test/golden";
 import { LSTMModule } from "./lstm-module";
 
 beforeAll(async () => {
@@ -211,12 +211,13 @@ describe("LSTMModule", () => {
     m.dispose();
   });
 
-  it("makes its primer transform", () => {
+  it("describes its recurrent states as specs, from which transforms builds the primer", () => {
     const m = new LSTMModule({ inputSize: 3, hiddenSize: 4, numLayers: 2, inKey: "obs", outKey: "out" });
-    const primer = m.makeTensorDictPrimer();
-    expect(primer).toBeInstanceOf(TensorDictPrimer);
+    const specs = m.recurrentStateSpecs();
+    expect(specs.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
+    expect(specs.get("recurrent_state_h").toString()).toBe(new Unbounded({ shape: [2, 4] }).toString());
+    const primer = TensorDictPrimer.fromModule(m);
     expect(primer.specs.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
-    expect((primer.specs.get("recurrent_state_h") as { shape: readonly number[] }).shape).toEqual([2, 4]);
     expect(primer.defaultValue).toBe(0);
     m.dispose();
   });
@@ -224,7 +225,7 @@ describe("LSTMModule", () => {
   it("primes a CartPole env: a step-mode rollout carries the state from next to the root and zeroes it at resets", () => {
     const H = 3;
     const lstm = new LSTMModule({ inputSize: 4, hiddenSize: H, inKey: "observation", outKey: "features", rng: new Rng(1) });
-    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 3 }), lstm.makeTensorDictPrimer());
+    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 3 }), TensorDictPrimer.fromModule(lstm));
     let root = env.reset();
     expect(root.getHost("recurrent_state_h").shape).toEqual([2, 1, H]);
     expect(Array.from(root.getHost("recurrent_state_c").data)).toEqual(new Array<number>(2 * H).fill(0));

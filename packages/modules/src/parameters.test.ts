@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, Rng } from "@tdrl/tensordict";
 import { beforeAll, describe, expect, it } from "vitest";
-import { flat, loadGolden, maxAbsDiff } from "./golden.test-support";
+import { flat, loadGolden, maxAbsDiff } from "../test/golden";
 import { MLP } from "./mlp";
 import { copyParams, lerpParams, makeVariable, paramList, type HasParameters } from "./parameters";
 

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Composite, Rng, Unbounded, type TensorDict } from "@tdrl/tensordict";
-import { TensorDictPrimer } from "@tdrl/transforms";
 import { forwardTensors, keyName, type NestedKey } from "./keys";
 import { checkPositiveInt, uniformInit } from "./linear";
 import { makeVariable } from "./parameters";
@@ -121,13 +120,14 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
   }
 
   /**
-   * The env transform that adds this module's recurrent states (TorchRL's `make_tensordict_primer()`): a
-   * `TensorDictPrimer` of `[numLayers, hiddenSize]` float32 entries, zero at every reset, whose step keeps
-   * what the policy wrote to `next.<state>` so that `stepMdp` carries it to the next root.
+   * The recurrent states this module reads and writes, as specs (TorchRL's `make_tensordict_primer()`
+   * describes the same): a batch-less Composite of `[numLayers, hiddenSize]` float32 entries, one per state
+   * key. `TensorDictPrimer.fromModule(module)` (`@tdrl/transforms`) builds the env transform that adds them,
+   * zero at every reset, so this package needs no transforms dependency.
    */
-  makeTensorDictPrimer(): TensorDictPrimer {
+  recurrentStateSpecs(): Composite {
     const shape = [this.numLayers, this.hiddenSize];
-    return new TensorDictPrimer({ specs: new Composite(Object.fromEntries(this.stateKeys.map((key) => [key, new Unbounded({ shape })]))) });
+    return new Composite(Object.fromEntries(this.stateKeys.map((key) => [key, new Unbounded({ shape })])));
   }
 
   forward(td: TensorDict): TensorDict {

@@ -52,7 +52,7 @@ describe("saveWeights / loadWeights (safetensors)", () => {
 
 describe("loadWeights with PyTorch's names and layout", () => {
   it("loads an nn.LSTM state dict written the way safetensors' Python writer does (sorted keys, metadata)", async () => {
-    const { flat, loadGolden, maxAbsDiff } = await import("./golden.test-support");
+    const { flat, loadGolden, maxAbsDiff } = await import("../test/golden");
     const g = loadGolden().lstm;
     const tensors: [string, number[], number[]][] = [
       ["bias_hh_l0", [28], flat(g.bias_hh)],

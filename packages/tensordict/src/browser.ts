@@ -62,3 +62,4 @@ export {
   type EncodedHostArray,
   type EncodedTensorDict,
 } from "./host-array-codec";
+export type { ExplorationType } from "./exploration-type";

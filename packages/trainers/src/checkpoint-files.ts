@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { hashFile, readVerifiedFile, writeBinaryFile, type JsonValue, type StateArray } from "@tdrl/buffers";
+import type { JsonValue, StateArray } from "@tdrl/buffers";
+import { hashFile, readVerifiedFile, writeBinaryFile } from "@tdrl/buffers/internal";
 import { syncDir } from "./fs-sync";
 
 /** What a checkpoint holds, by name: JSON values, typed arrays, and directories filled by a writer (e.g. `buffer.dumps`). */
@@ -211,7 +212,7 @@ export class Checkpoint {
     return a;
   }
 
-  /** The verified directory a `dirs` writer filled, to load from (e.g. `buffer.loads(ckpt.directory("replay"))`). */
+  /** The verified directory a `dirs` writer filled, to load from (e.g. `buffer.loadFromDirectory(ckpt.directory("replay"))`). */
   directory(name: string): string {
     const d = this.dirEntries.get(name);
     if (d === undefined) throw this.missing(name, "directory");

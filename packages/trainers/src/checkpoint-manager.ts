@@ -122,7 +122,7 @@ export class CheckpointManager {
           ...extraJson,
         },
         arrays: { qnet: saveWeights(qnet), ...(target === undefined ? {} : { target: saveWeights(target) }), adam: adam.data, ...extraArrays },
-        ...(buffer === undefined ? {} : { dirs: { buffer: (dir: string) => buffer.dumps(dir) } }),
+        ...(buffer === undefined ? {} : { dirs: { buffer: (dir: string) => buffer.dumpToDirectory(dir) } }),
       },
       previousFrames === undefined ? {} : { keepPrevious: join(this.runDir, `checkpoint-${previousFrames}`) },
     );
@@ -159,7 +159,7 @@ export class CheckpointManager {
     loadWeights(qnet, ckpt.array("qnet", Uint8Array));
     if (target !== undefined) loadWeights(target, ckpt.array("target", Uint8Array));
     restoreAdamState(optimizer, { meta: ckpt.json("adamMeta") as unknown as AdamStateMeta, data: ckpt.array("adam", Float32Array) }, parameters());
-    if (buffer !== undefined) buffer.loads(ckpt.directory("buffer"));
+    if (buffer !== undefined) buffer.loadFromDirectory(ckpt.directory("buffer"));
     for (const [name, part] of Object.entries(this.targets.extras ?? {})) {
       const saved = ckpt.json(`extra.${name}`) as { json: JsonValue; arrays: string[] };
       const arrays: Record<string, StateArray> = {};

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { writeBinaryFile } from "@tdrl/buffers";
+import { writeBinaryFile } from "@tdrl/buffers/internal";
 
 /**
  * Replaces `file` with `content` so that a reader (or a crash) sees the old content or the new, never a

@@ -1,7 +1,7 @@
 import { CartPoleEnv, checkEnvSpecs } from "@tdrl/envs";
 import { Bounded, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { clockEnv } from "./clock-env.test-support";
+import { clockEnv } from "../test/clock-env";
 import { CatFrames } from "./cat-frames";
 import { TransformedEnv } from "./transformed-env";
 

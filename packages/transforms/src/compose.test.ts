@@ -1,6 +1,6 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, values, withAction } from "../test/env-checks";
 import { Compose } from "./compose";
 import { DTypeCast } from "./dtype-cast";
 import { Exclude } from "./exclude";

@@ -1,6 +1,6 @@
 import { Categorical, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, values } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, values } from "../test/env-checks";
 import { DTypeCast } from "./dtype-cast";
 import { TransformedEnv } from "./transformed-env";
 

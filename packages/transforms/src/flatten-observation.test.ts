@@ -1,6 +1,6 @@
 import { HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { expectSpecsPassOnCartPole } from "./env-checks.test-support";
+import { expectSpecsPassOnCartPole } from "../test/env-checks";
 import { CartPoleEnv } from "@tdrl/envs";
 import { FlattenObservation } from "./flatten-observation";
 import { TransformedEnv } from "./transformed-env";

@@ -1,7 +1,7 @@
 import { CartPoleEnv, checkEnvSpecs, stepMdp } from "@tdrl/envs";
 import { Bounded, Composite, HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { clockEnv } from "./clock-env.test-support";
+import { clockEnv } from "../test/clock-env";
 import { FrameSkip } from "./frame-skip";
 import { StepCounter } from "./step-counter";
 import { TransformedEnv } from "./transformed-env";

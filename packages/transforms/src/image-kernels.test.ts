@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { byteWords, bytesToGray, bytesToUnitFloat, cropPlanes, differingSpan, nativeBytesEqual, rgbToGray } from "./image-kernels";
-import { grayFrame, loadPipelineFrames } from "./image-reference.test-support";
+import { grayFrame, loadPipelineFrames } from "../test/image-reference";
 
 describe("bytesToUnitFloat", () => {
   it("maps every byte to float32(v / 255), keeping HWC or moving channels first", () => {

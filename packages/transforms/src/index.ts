@@ -14,7 +14,7 @@ export type { Interpolation } from "./resize-kernels";
 export { StepCounter, type StepCounterOptions } from "./step-counter";
 export { InitTracker, type InitTrackerOptions } from "./init-tracker";
 export { RewardSum, type RewardSumOptions } from "./reward-sum";
-export { TensorDictPrimer, type TensorDictPrimerOptions } from "./tensordict-primer";
+export { TensorDictPrimer, type RecurrentStateSource, type TensorDictPrimerOptions } from "./tensordict-primer";
 export { RewardScaling, type RewardScalingOptions } from "./reward-scaling";
 export { RewardClipping, type RewardClippingOptions } from "./reward-clipping";
 export { SignTransform, type SignTransformOptions } from "./sign-transform";

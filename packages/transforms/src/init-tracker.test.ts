@@ -1,6 +1,6 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "../test/env-checks";
 import { InitTracker } from "./init-tracker";
 import { StepCounter } from "./step-counter";
 import { Compose } from "./compose";

@@ -1,7 +1,7 @@
 import { CartPoleEnv, SerialEnv, checkEnvSpecs, stepMdp } from "@tdrl/envs";
 import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { clockEnv } from "./clock-env.test-support";
+import { clockEnv } from "../test/clock-env";
 import { Compose } from "./compose";
 import { NoopReset } from "./noop-reset";
 import { StepCounter } from "./step-counter";

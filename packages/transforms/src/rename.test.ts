@@ -1,6 +1,6 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, values, withAction } from "../test/env-checks";
 import { Rename } from "./rename";
 import { TransformedEnv } from "./transformed-env";
 

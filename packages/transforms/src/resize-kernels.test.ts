@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grayFrame, loadPipelineFrames, maxAbsDiff } from "./image-reference.test-support";
+import { grayFrame, loadPipelineFrames, maxAbsDiff } from "../test/image-reference";
 import { ResizePlan, axisWeights } from "./resize-kernels";
 
 describe("ResizePlan against torchvision (CartPole frames, 400x600 -> 84x84)", () => {

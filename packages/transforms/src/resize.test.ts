@@ -2,7 +2,7 @@ import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { Compose } from "./compose";
 import { GrayScale } from "./gray-scale";
-import { loadPipelineFrames, maxAbsDiff } from "./image-reference.test-support";
+import { loadPipelineFrames, maxAbsDiff } from "../test/image-reference";
 import { Resize } from "./resize";
 import { ToTensorImage } from "./to-tensor-image";
 

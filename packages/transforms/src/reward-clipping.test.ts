@@ -1,6 +1,6 @@
 import { Bounded, HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, values, withAction } from "../test/env-checks";
 import { RewardClipping } from "./reward-clipping";
 import { TransformedEnv } from "./transformed-env";
 

@@ -3,7 +3,7 @@ import { Bounded, HostArray, TensorDict } from "@tdrl/tensordict";
 import { Compose } from "./compose";
 import { RewardClipping } from "./reward-clipping";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, values } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, values } from "../test/env-checks";
 import { RewardScaling } from "./reward-scaling";
 import { TransformedEnv } from "./transformed-env";
 

@@ -1,6 +1,6 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, withAction } from "../test/env-checks";
 import { Select } from "./select";
 import { TransformedEnv } from "./transformed-env";
 

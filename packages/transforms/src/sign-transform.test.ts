@@ -1,6 +1,6 @@
 import { Bounded, HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, values } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, values } from "../test/env-checks";
 import { SignTransform } from "./sign-transform";
 import { TransformedEnv } from "./transformed-env";
 

@@ -1,7 +1,7 @@
 import { CountingEnv } from "@tdrl/envs";
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "../test/env-checks";
 import { StepCounter } from "./step-counter";
 import { TransformedEnv } from "./transformed-env";
 

@@ -1,7 +1,7 @@
 import { stepMdp } from "@tdrl/envs";
 import { Composite, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
-import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "./env-checks.test-support";
+import { countingEnv, expectSpecsPassOnCartPole, resetMask, values, withAction } from "../test/env-checks";
 import { TensorDictPrimer } from "./tensordict-primer";
 import { TransformedEnv } from "./transformed-env";
 
@@ -14,6 +14,15 @@ const lstmSpecs = () =>
 describe("TensorDictPrimer", () => {
   it("passes checkEnvSpecs on a single and a batched CartPole", () => {
     expectSpecsPassOnCartPole(() => new TensorDictPrimer({ specs: lstmSpecs() }));
+  });
+
+  it("fromModule builds the primer from a module's recurrentStateSpecs, keeping the other options", () => {
+    const module = { recurrentStateSpecs: lstmSpecs };
+    const primer = TensorDictPrimer.fromModule(module, { defaultValue: 2 });
+    expect(primer.specs.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
+    expect(primer.defaultValue).toBe(2);
+    expect(values(new TransformedEnv(countingEnv(1), primer).reset(), "recurrent_state_h")).toEqual([2, 2]);
+    expect(() => TensorDictPrimer.fromModule({} as typeof module)).toThrow(/fromModule: the module must have recurrentStateSpecs\(\)/);
   });
 
   it("adds the keys to the specs with the env's batch dims", () => {

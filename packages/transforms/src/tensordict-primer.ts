@@ -14,6 +14,15 @@ export interface TensorDictPrimerOptions {
   defaultValue?: number;
 }
 
+/**
+ * What `TensorDictPrimer.fromModule` reads: a module that describes its recurrent state as specs
+ * (`LSTMModule` / `GRUModule` of `@tdrl/modules`). Structural, so transforms does not depend on modules.
+ */
+export interface RecurrentStateSource {
+  /** A batch-less Composite of the state entries, e.g. `[numLayers, hiddenSize]` float32 leaves. */
+  recurrentStateSpecs(): Composite;
+}
+
 interface Primed {
   readonly key: string;
   readonly spec: TensorSpec;
@@ -29,8 +38,8 @@ interface Primed {
  * `td.next.<key>`, or else the root's value. So `stepMdp` carries `["next", "recurrent_state_h"]` to the
  * next root's `recurrent_state_h`, and a reset zero-fills it.
  *
- * `LSTMModule.makeTensorDictPrimer()` builds one from the module's state keys: `new TensorDictPrimer({
- * specs })` with `specs` a batch-less Composite of `[numLayers, hiddenSize]` float32 leaves.
+ * `TensorDictPrimer.fromModule(lstm)` builds one from a recurrent module's `recurrentStateSpecs()` (TorchRL's
+ * `lstm.make_tensordict_primer()`): a batch-less Composite of `[numLayers, hiddenSize]` float32 leaves.
  *
  * @example
  * import { CartPoleEnv } from "@tdrl/envs";
@@ -57,6 +66,17 @@ export class TensorDictPrimer extends Transform {
     this.specs = specs;
     this.defaultValue = value;
     this.primed = primed;
+  }
+
+  /**
+   * The primer of a recurrent module's states (TorchRL's `module.make_tensordict_primer()`), zero at every
+   * reset: `new TransformedEnv(env, TensorDictPrimer.fromModule(lstm))`.
+   */
+  static fromModule(module: RecurrentStateSource, options: Omit<TensorDictPrimerOptions, "specs"> = {}): TensorDictPrimer {
+    if (typeof module?.recurrentStateSpecs !== "function") {
+      throw new Error(`TensorDictPrimer.fromModule: the module must have recurrentStateSpecs() (an LSTMModule or GRUModule), got ${String(module)}`);
+    }
+    return new TensorDictPrimer({ ...options, specs: module.recurrentStateSpecs() });
   }
 
   override get name(): string {

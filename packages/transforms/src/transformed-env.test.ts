@@ -2,7 +2,7 @@ import { CartPoleEnv, EnvBase, SerialEnv, checkEnvSpecs } from "@tdrl/envs";
 import { Composite, HostArray, TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it, vi } from "vitest";
-import { countingEnv, resetMask, values, withAction } from "./env-checks.test-support";
+import { countingEnv, resetMask, values, withAction } from "../test/env-checks";
 import { Compose } from "./compose";
 import { DTypeCast } from "./dtype-cast";
 import { RewardClipping } from "./reward-clipping";

@@ -106,13 +106,14 @@ export interface RecurrentQNetwork {
  */
 export function recurrentQNetwork(options: RecurrentQNetworkOptions): RecurrentQNetwork {
   const { frameSize, numActions, conv, lstmHidden, headCells, rng } = options;
-  let side = frameSize;
-  conv.kernels.forEach((k, i) => {
-    side = Math.floor((side - k) / conv.strides[i]!) + 1;
-  });
-  if (side < 1) throw new Error(`recurrentQNetwork: frameSize ${frameSize} is too small for conv kernels [${conv.kernels.join(", ")}] with strides [${conv.strides.join(", ")}]`);
-  const convFeatures = side * side * conv.channels[conv.channels.length - 1]!;
   const cnn = new ConvNet({ inChannels: 1, numCells: conv.channels, kernelSizes: conv.kernels, strides: conv.strides, activation: "relu", aggregator: "flatten", rng });
+  let convFeatures: number;
+  try {
+    convFeatures = cnn.outFeatures(frameSize, frameSize);
+  } catch (error) {
+    cnn.dispose();
+    throw new Error(`recurrentQNetwork: frameSize ${frameSize}: ${(error as Error).message}`);
+  }
   const lstm = new LSTMModule({ inputSize: convFeatures, hiddenSize: lstmHidden, inKey: "features", outKey: "embed", rng });
   const head = new MLP({ inFeatures: lstmHidden, outFeatures: numActions, numCells: headCells, activation: "relu", rng });
   const cnnModule = new TensorDictModule(cnn, { inKeys: ["pixels"], outKeys: ["features"], name: "cnn" });

@@ -1,4 +1,4 @@
-import { discRow, overlap, type DiscRow } from "./render-coverage";
+import { discRow, overlap, type DiscRow } from "./antialias-coverage";
 import type { Rgb } from "./render-gfx";
 import {
   AXLE_COLOUR,

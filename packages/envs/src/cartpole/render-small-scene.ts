@@ -7,7 +7,7 @@ import {
   type BoxProjection,
   type DiscColumn,
   type DiscRow,
-} from "./render-coverage";
+} from "./antialias-coverage";
 import { cartCorners, poleCorners, SCREEN_HEIGHT } from "./render-scene";
 import { AXLE_DISC_RADIUS, type Layout } from "./render-small-layout";
 

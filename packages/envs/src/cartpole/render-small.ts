@@ -1,4 +1,4 @@
-import { overlap, type DiscRow } from "./render-coverage";
+import { overlap, type DiscRow } from "./antialias-coverage";
 import { cartCentreX, sceneVisible } from "./render-scene";
 import { layoutFor, type Layout } from "./render-small-layout";
 import { PlacedScene } from "./render-small-scene";

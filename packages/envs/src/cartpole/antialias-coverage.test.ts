@@ -10,7 +10,7 @@ import {
   type BoxProjection,
   type DiscColumn,
   type DiscRow,
-} from "./render-coverage";
+} from "./antialias-coverage";
 
 /** A small deterministic generator, so failures reproduce. */
 function lcg(seed: number): () => number {

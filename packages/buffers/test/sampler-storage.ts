@@ -1,6 +1,6 @@
 import { HostArray, TensorDict, sizeOf, type Shape } from "@tdrl/tensordict";
-import type { ComponentState } from "./component-state";
-import type { Storage } from "./storage";
+import type { ComponentState } from "../src/component-state";
+import type { Storage } from "../src/storage";
 
 /**
  * A bare in-memory `Storage` for the sampler tests: columns are whole host arrays (one row per flat

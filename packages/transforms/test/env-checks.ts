@@ -1,8 +1,8 @@
 import { CartPoleEnv, CountingEnv, checkEnvSpecs, type CartPoleEnvOptions } from "@tdrl/envs";
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { expect } from "vitest";
-import type { Transform } from "./transform";
-import { TransformedEnv } from "./transformed-env";
+import type { Transform } from "../src/transform";
+import { TransformedEnv } from "../src/transformed-env";
 
 /**
  * `checkEnvSpecs` on a single and a batched (N=4) CartPole wrapped with a fresh transform from `make`,

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CartPoleEnv } from "@tdrl/envs";
-import { bytesToUnitFloat, rgbToGray } from "./image-kernels";
+import { bytesToUnitFloat, rgbToGray } from "../src/image-kernels";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const REFERENCE_DIR = resolve(REPO_ROOT, "..", "shared", "reference");

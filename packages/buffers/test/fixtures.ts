@@ -1,8 +1,8 @@
 // Shared by the tests of this package (not exported): small transition batches with known values.
 import { HostArray, TensorDict } from "@tdrl/tensordict";
-import type { ComponentState } from "./component-state";
-import type { SampleResult, Sampler } from "./sampler";
-import type { Storage } from "./storage";
+import type { ComponentState } from "../src/component-state";
+import type { SampleResult, Sampler } from "../src/sampler";
+import type { Storage } from "../src/storage";
 
 /** `n` transitions whose observation row i is [start+i, start+i + 0.5] and pixels are filled with (start+i) % 256. */
 export function transitions(n: number, start = 0): TensorDict {
