@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng, initBackend, type TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import {
-  Compose, GrayScale, InitTracker, ObservationNorm, Resize, RewardScaling, StepCounter, ToTensorImage, TransformedEnv,
+  Compose, GrayScale, InitTracker, ObservationNorm, Resize, RewardScaling, StepCounter, TensorDictPrimer, ToTensorImage, TransformedEnv,
 } from "@tdrl/transforms";
 import {
   ConvNet, EGreedyModule, LSTMModule, MLP, QValueModule, TensorDictModule as Mod, TensorDictSequential as Seq, type ExplorationType,
@@ -61,7 +61,7 @@ export async function dqnWithRnn(options: DqnWithRnnOptions = {}): Promise<DqnWi
   const nCells = 64; // TorchRL runs `feature(env.reset())` to read it; ConvNet has `outChannels` too
   const lstm = new LSTMModule({ inputSize: nCells, hiddenSize: 128, inKey: "embed", outKey: "embed", rng: rng.spawn(1) });
   console.log("in_keys", lstm.inKeys, "out_keys", lstm.outKeys);
-  env.appendTransform(lstm.makeTensorDictPrimer());
+  env.appendTransform(TensorDictPrimer.fromModule(lstm));
   const head = new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], rng: rng.spawn(2) });
   const lastBias = head.parameters().get("2.bias")!;
   lastBias.assign(tf.zerosLike(lastBias)); // and fill the last bias with zeros

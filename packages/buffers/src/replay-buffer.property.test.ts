@@ -5,7 +5,7 @@ import { fuzzParams, hostileNumber } from "../../../test-support/fuzz";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { PrioritizedSampler } from "./prioritized-sampler";
 import { ReplayBuffer } from "./replay-buffer";
-import { transitions } from "./test-fixtures";
+import { transitions } from "../test/fixtures";
 
 function makeBuffer(): ReplayBuffer {
   const rb = new ReplayBuffer({ storage: new LazyTensorStorage(16), sampler: new PrioritizedSampler({ maxCapacity: 16, alpha: 0.7, beta: 0.5, rng: new Rng(1) }), batchSize: 4 });
