@@ -58,6 +58,7 @@ function checkPackages(packages) {
     const result = results.get(manifest.name);
     result.problems.push(...manifestProblems(manifest));
     if (!existsSync(join(dir, "dist"))) result.problems.push(`dist/ missing in ${dir}: run \`npm run build\` first`);
+    if (!existsSync(join(dir, "LICENSE"))) result.problems.push(`LICENSE missing in ${dir}: the tarball would ship without the license its "license" field names`);
   }
 
   // A package whose internal dependency cannot be packed would make npm fetch that dependency from the
@@ -100,6 +101,11 @@ function manifestProblems(manifest) {
   expect("type", manifest.type, "module");
   expect("sideEffects", manifest.sideEffects, false);
   expect("files", manifest.files, ["dist"]);
+  // What the registry's page and `npm repo` / `npm bugs` read; the LICENSE file ships from the package folder.
+  expect("repository.url", manifest.repository?.url, "git+https://github.com/tdrl/tdrl.git");
+  if (typeof manifest.homepage !== "string" || !manifest.homepage.startsWith("https://")) problems.push(`homepage: expected an https URL, got ${JSON.stringify(manifest.homepage)}`);
+  if (typeof manifest.bugs?.url !== "string") problems.push(`bugs.url: missing (got ${JSON.stringify(manifest.bugs)})`);
+  if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0) problems.push(`keywords: expected a non-empty array, got ${JSON.stringify(manifest.keywords)}`);
   // Scoped packages publish as restricted unless told otherwise.
   if (typeof manifest.publishConfig !== "object" || manifest.publishConfig === null) problems.push("publishConfig: missing");
   else expect("publishConfig.access", manifest.publishConfig.access, "public");

@@ -1,6 +1,6 @@
 // Writes the boilerplate of a package folder (package.json, tsconfig, build and test configs).
 // Usage: node scripts/new-package.mjs <folder> "<description>" [dep ...]
-import { mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 const [folder, description, ...deps] = process.argv.slice(2);
 if (!folder || !description) throw new Error("usage: node scripts/new-package.mjs <folder> <description> [dep ...]");
 const dir = `packages/${folder}`;
@@ -24,7 +24,10 @@ const pkg = {
   },
   files: ["dist"],
   publishConfig: { access: "public" },
-  repository: { type: "git", url: "https://github.com/tdrl/tdrl.git", directory: dir },
+  keywords: ["reinforcement-learning", "torchrl", "tensorflowjs", "typescript"],
+  homepage: `https://github.com/tdrl/tdrl/tree/main/${dir}#readme`,
+  bugs: { url: "https://github.com/tdrl/tdrl/issues" },
+  repository: { type: "git", url: "git+https://github.com/tdrl/tdrl.git", directory: dir },
   engines: { node: ">=20.11" },
   scripts: {
     build: "tsup",
@@ -36,6 +39,7 @@ const pkg = {
   peerDependencies: { "@tensorflow/tfjs-core": "^4.22.0" },
 };
 const write = (path, text) => { if (!existsSync(path)) writeFileSync(path, text); };
+write(`${dir}/LICENSE`, readFileSync("LICENSE", "utf8"));
 write(`${dir}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
 write(`${dir}/tsconfig.json`, JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src", "bench"] }, null, 2) + "\n");
 write(`${dir}/tsup.config.ts`, 'import { packageBuild } from "../../tsup.shared";\n\nexport default packageBuild();\n');
