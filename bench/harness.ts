@@ -34,10 +34,10 @@ export function measure(name: string, fn: () => unknown, options: MeasureOptions
   const rounds = options.rounds ?? 15;
   const roundMs = options.roundMs ?? 60;
   const warmupEnd = performance.now() + (options.warmupMs ?? 100);
-  let warmCalls = 0;
+  let _warmCalls = 0;
   do {
     fn();
-    warmCalls++;
+    _warmCalls++;
   } while (performance.now() < warmupEnd);
   let calls = options.callsPerRound;
   if (calls === undefined) {
@@ -56,7 +56,11 @@ export function measure(name: string, fn: () => unknown, options: MeasureOptions
 }
 
 /** The same for an async function, awaited call by call. */
-export async function measureAsync(name: string, fn: () => Promise<unknown>, options: MeasureOptions = {}): Promise<BenchResult> {
+export async function measureAsync(
+  name: string,
+  fn: () => Promise<unknown>,
+  options: MeasureOptions = {},
+): Promise<BenchResult> {
   const rounds = options.rounds ?? 10;
   const calls = options.callsPerRound ?? 1;
   const warmupEnd = performance.now() + (options.warmupMs ?? 200);
@@ -113,7 +117,7 @@ export function writeResults(pkg: string, results: BenchResult[], extra: Record<
     ...extra,
     results,
   };
-  writeFileSync(file, JSON.stringify(body, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify(body, null, 2)}\n`);
   return file;
 }
 
@@ -130,7 +134,13 @@ export interface PairedResult {
  * `items` is how many baseline units one call of `fn` does (e.g. 16 env steps). Ratios are steadier than
  * absolute times across runs.
  */
-export function measurePaired(name: string, fn: () => unknown, baseName: string, base: () => unknown, options: { rounds?: number; roundMs?: number; items?: number } = {}): PairedResult {
+export function measurePaired(
+  name: string,
+  fn: () => unknown,
+  baseName: string,
+  base: () => unknown,
+  options: { rounds?: number; roundMs?: number; items?: number } = {},
+): PairedResult {
   const rounds = options.rounds ?? 15;
   const roundMs = options.roundMs ?? 40;
   const items = options.items ?? 1;
@@ -146,5 +156,9 @@ export function measurePaired(name: string, fn: () => unknown, baseName: string,
     ratios.push(x / items / y);
   }
   const sortedRatios = [...ratios].sort((x, y) => x - y);
-  return { result: summarize(name, a, 1), baseline: summarize(baseName, b, 1), ratio: sortedRatios[Math.floor(sortedRatios.length / 2)]! };
+  return {
+    result: summarize(name, a, 1),
+    baseline: summarize(baseName, b, 1),
+    ratio: sortedRatios[Math.floor(sortedRatios.length / 2)]!,
+  };
 }

@@ -47,7 +47,10 @@ async function bundle(name, source) {
 
 async function main() {
   if (process.argv[2] === "--self-test") {
-    const { errors } = await bundle("self-test", 'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n');
+    const { errors } = await bundle(
+      "self-test",
+      'import { readFileSync } from "node:fs";\nexport const f = readFileSync;\n',
+    );
     if (errors.length === 0) {
       console.error("check-browser-bundles self-test FAILED: an entry importing node:fs bundled without errors");
       return 1;
@@ -60,7 +63,10 @@ async function main() {
     return 2;
   }
   const packages = (rootManifest.workspaces ?? [])
-    .map((rel) => ({ dir: join(root, rel), manifest: JSON.parse(readFileSync(join(root, rel, "package.json"), "utf8")) }))
+    .map((rel) => ({
+      dir: join(root, rel),
+      manifest: JSON.parse(readFileSync(join(root, rel, "package.json"), "utf8")),
+    }))
     .filter((p) => !p.manifest.private);
   let failed = 0;
   const width = Math.max(...packages.map((p) => p.manifest.name.length));
@@ -78,7 +84,10 @@ async function main() {
     }
     const start = performance.now();
     // Namespace import plus a use of it, so that nothing is tree-shaken away: the whole entry must bundle.
-    const { errors, bytes } = await bundle(manifest.name, `import * as m from "${manifest.name}";\nexport default m;\n`);
+    const { errors, bytes } = await bundle(
+      manifest.name,
+      `import * as m from "${manifest.name}";\nexport default m;\n`,
+    );
     if (errors.length === 0) {
       const took = ((performance.now() - start) / 1000).toFixed(1);
       console.log(`ok    ${manifest.name.padEnd(width)}  ${(bytes / 1024).toFixed(0)} kB bundled in ${took}s`);
@@ -88,7 +97,11 @@ async function main() {
       for (const e of errors) console.log(`        - ${e}`);
     }
   }
-  console.log(failed === 0 ? `all ${packages.length} packages bundle for the browser` : `${failed} of ${packages.length} packages do not bundle for the browser`);
+  console.log(
+    failed === 0
+      ? `all ${packages.length} packages bundle for the browser`
+      : `${failed} of ${packages.length} packages do not bundle for the browser`,
+  );
   return failed === 0 ? 0 : 1;
 }
 

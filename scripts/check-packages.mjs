@@ -28,7 +28,9 @@ try {
   if (args[0] === "--self-test" && args.length <= 2) process.exitCode = selfTest(args[1]) ? 0 : 1;
   else if (args.length === 0) process.exitCode = report(checkPackages(publishablePackages())) ? 0 : 1;
   else {
-    console.error(`check-packages: unknown arguments ${JSON.stringify(args)}; usage: check-packages.mjs [--self-test [name]]`);
+    console.error(
+      `check-packages: unknown arguments ${JSON.stringify(args)}; usage: check-packages.mjs [--self-test [name]]`,
+    );
     process.exitCode = 2;
   }
 } catch (error) {
@@ -53,12 +55,17 @@ function publishablePackages() {
  * One pack and one install cover all of them: that is most of the cost.
  */
 function checkPackages(packages) {
-  const results = new Map(packages.map(({ manifest }) => [manifest.name, { name: manifest.name, problems: [], note: "" }]));
+  const results = new Map(
+    packages.map(({ manifest }) => [manifest.name, { name: manifest.name, problems: [], note: "" }]),
+  );
   for (const { dir, manifest } of packages) {
     const result = results.get(manifest.name);
     result.problems.push(...manifestProblems(manifest));
     if (!existsSync(join(dir, "dist"))) result.problems.push(`dist/ missing in ${dir}: run \`npm run build\` first`);
-    if (!existsSync(join(dir, "LICENSE"))) result.problems.push(`LICENSE missing in ${dir}: the tarball would ship without the license its "license" field names`);
+    if (!existsSync(join(dir, "LICENSE")))
+      result.problems.push(
+        `LICENSE missing in ${dir}: the tarball would ship without the license its "license" field names`,
+      );
   }
 
   // A package whose internal dependency cannot be packed would make npm fetch that dependency from the
@@ -72,7 +79,9 @@ function checkPackages(packages) {
       const blocker = internalDependencies(manifest, internalNames).find((dep) => !installable.has(dep));
       if (blocker) {
         installable.delete(manifest.name);
-        results.get(manifest.name).problems.push(`not installed: its dependency ${blocker} cannot be packed (see its line)`);
+        results
+          .get(manifest.name)
+          .problems.push(`not installed: its dependency ${blocker} cannot be packed (see its line)`);
         changed = true;
       }
     }
@@ -84,7 +93,8 @@ function checkPackages(packages) {
       installAndProbe(toInstall, results, internalNames);
     } catch (error) {
       console.log(error.message);
-      for (const { manifest } of toInstall) results.get(manifest.name).problems.push(`not probed: ${error.message.split("\n")[0]}`);
+      for (const { manifest } of toInstall)
+        results.get(manifest.name).problems.push(`not probed: ${error.message.split("\n")[0]}`);
     }
   }
   return [...results.values()];
@@ -103,11 +113,14 @@ function manifestProblems(manifest) {
   expect("files", manifest.files, ["dist"]);
   // What the registry's page and `npm repo` / `npm bugs` read; the LICENSE file ships from the package folder.
   expect("repository.url", manifest.repository?.url, "git+https://github.com/tdrl/tdrl.git");
-  if (typeof manifest.homepage !== "string" || !manifest.homepage.startsWith("https://")) problems.push(`homepage: expected an https URL, got ${JSON.stringify(manifest.homepage)}`);
+  if (typeof manifest.homepage !== "string" || !manifest.homepage.startsWith("https://"))
+    problems.push(`homepage: expected an https URL, got ${JSON.stringify(manifest.homepage)}`);
   if (typeof manifest.bugs?.url !== "string") problems.push(`bugs.url: missing (got ${JSON.stringify(manifest.bugs)})`);
-  if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0) problems.push(`keywords: expected a non-empty array, got ${JSON.stringify(manifest.keywords)}`);
+  if (!Array.isArray(manifest.keywords) || manifest.keywords.length === 0)
+    problems.push(`keywords: expected a non-empty array, got ${JSON.stringify(manifest.keywords)}`);
   // Scoped packages publish as restricted unless told otherwise.
-  if (typeof manifest.publishConfig !== "object" || manifest.publishConfig === null) problems.push("publishConfig: missing");
+  if (typeof manifest.publishConfig !== "object" || manifest.publishConfig === null)
+    problems.push("publishConfig: missing");
   else expect("publishConfig.access", manifest.publishConfig.access, "public");
 
   const entry = typeof manifest.exports === "object" && manifest.exports !== null ? manifest.exports["."] : undefined;
@@ -116,18 +129,23 @@ function manifestProblems(manifest) {
     return problems;
   }
   const sharedTypes = typeof entry.types === "string";
-  if (sharedTypes && Object.keys(entry)[0] !== "types") problems.push('exports["."]: "types" must be the first condition');
+  if (sharedTypes && Object.keys(entry)[0] !== "types")
+    problems.push('exports["."]: "types" must be the first condition');
   problems.push(...formatProblems(entry, 'exports["."]', sharedTypes));
   // A package with Node-only parts: "node" gets the full entry, every other condition the browser-safe one,
   // and the "./node" subpath names the very same files (one module instance when both are imported).
   if ("node" in entry) {
     const firstCondition = Object.keys(entry).find((key) => key !== "types");
-    if (firstCondition !== "node") problems.push('exports["."]: "node" must come before "import" and "require" (the first match wins)');
-    if (typeof entry.node !== "object" || entry.node === null) problems.push(`exports["."].node: expected an object of conditions, got ${JSON.stringify(entry.node)}`);
+    if (firstCondition !== "node")
+      problems.push('exports["."]: "node" must come before "import" and "require" (the first match wins)');
+    if (typeof entry.node !== "object" || entry.node === null)
+      problems.push(`exports["."].node: expected an object of conditions, got ${JSON.stringify(entry.node)}`);
     else {
       problems.push(...formatProblems(entry.node, 'exports["."].node', false));
       if (JSON.stringify(manifest.exports["./node"]) !== JSON.stringify(entry.node)) {
-        problems.push(`exports["./node"]: expected the same targets as exports["."].node, got ${JSON.stringify(manifest.exports["./node"])}`);
+        problems.push(
+          `exports["./node"]: expected the same targets as exports["."].node, got ${JSON.stringify(manifest.exports["./node"])}`,
+        );
       }
     }
   }
@@ -143,7 +161,8 @@ function formatProblems(entry, where, sharedTypes) {
     if (target === undefined) problems.push(`${label}: missing`);
     else if (typeof target === "object" && target !== null) {
       // TypeScript takes the first matching condition, so "types" after "default" is never seen.
-      if (typeof target.types === "string" && Object.keys(target)[0] !== "types") problems.push(`${label}: "types" must be the first condition`);
+      if (typeof target.types === "string" && Object.keys(target)[0] !== "types")
+        problems.push(`${label}: "types" must be the first condition`);
       if (typeof target.types !== "string" && !sharedTypes) problems.push(`${label}.types: missing`);
       if (typeof target.default !== "string") problems.push(`${label}.default: missing`);
     } else if (!sharedTypes) problems.push(`${label}.types: missing (${label} is ${JSON.stringify(target)})`);
@@ -167,7 +186,11 @@ function installAndProbe(packages, results, internalNames) {
 
   let start = performance.now();
   const packed = JSON.parse(
-    npm(["pack", ...packages.map((p) => p.dir), "--pack-destination", tarballDir, "--json", "--ignore-scripts"], temp, "npm pack"),
+    npm(
+      ["pack", ...packages.map((p) => p.dir), "--pack-destination", tarballDir, "--json", "--ignore-scripts"],
+      temp,
+      "npm pack",
+    ),
   );
   for (const tarball of packed) {
     const result = results.get(tarball.name);
@@ -176,9 +199,25 @@ function installAndProbe(packages, results, internalNames) {
   console.log(`packed ${packed.length} tarballs in ${seconds(start)}`);
 
   start = performance.now();
-  writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "tdrl-package-check", private: true }, null, 2));
+  writeFileSync(
+    join(projectDir, "package.json"),
+    JSON.stringify({ name: "tdrl-package-check", private: true }, null, 2),
+  );
   const tarballs = packed.map((t) => join(tarballDir, t.filename));
-  npm(["install", ...tarballs, tfjsCore, "--no-audit", "--no-fund", "--ignore-scripts", "--prefer-offline", "--loglevel=error"], projectDir, "npm install");
+  npm(
+    [
+      "install",
+      ...tarballs,
+      tfjsCore,
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--prefer-offline",
+      "--loglevel=error",
+    ],
+    projectDir,
+    "npm install",
+  );
   console.log(`installed them with ${tfjsCore} in ${seconds(start)}`);
 
   // npm dedupes an internal dependency against the sibling tarball only when the version range matches;
@@ -189,18 +228,22 @@ function installAndProbe(packages, results, internalNames) {
     if (!internalNames.has(name) || entry.resolved?.startsWith("file:")) continue;
     const dependents = packages.filter((p) => internalDependencies(p.manifest, new Set([name])).length > 0);
     for (const { manifest } of dependents) {
-      results.get(manifest.name).problems.push(
-        `dependencies["${name}"]: ${JSON.stringify(manifest.dependencies?.[name])} did not match the packed ${name}; npm installed ${entry.resolved ?? path} instead`,
-      );
+      results
+        .get(manifest.name)
+        .problems.push(
+          `dependencies["${name}"]: ${JSON.stringify(manifest.dependencies?.[name])} did not match the packed ${name}; npm installed ${entry.resolved ?? path} instead`,
+        );
     }
   }
 
   start = performance.now();
-  for (const probe of ["probe-esm.mjs", "probe-cjs.cjs", "installed-files.cjs"]) cpSync(join(probeDir, probe), join(projectDir, probe));
+  for (const probe of ["probe-esm.mjs", "probe-cjs.cjs", "installed-files.cjs"])
+    cpSync(join(probeDir, probe), join(projectDir, probe));
   for (const { manifest } of packages) {
     const problems = results.get(manifest.name).problems;
     for (const probe of ["probe-esm.mjs", "probe-cjs.cjs"]) {
-      for (const problem of runProbe(probe, manifest.name, projectDir)) if (!problems.includes(problem)) problems.push(problem);
+      for (const problem of runProbe(probe, manifest.name, projectDir))
+        if (!problems.includes(problem)) problems.push(problem);
     }
   }
   console.log(`probed ${packages.length} packages (ESM import, CJS require, named files) in ${seconds(start)}`);
@@ -220,18 +263,33 @@ function typeProbe(packages, projectDir) {
   packages.forEach(({ manifest }, i) => {
     for (const ext of ["mts", "cts"]) {
       const file = `types-${i}.${ext}`;
-      const body = ext === "mts" ? `import * as m from "${manifest.name}";\nexport const names: string[] = Object.keys(m);\n` : `import m = require("${manifest.name}");\nexport const names: string[] = Object.keys(m);\n`;
+      const body =
+        ext === "mts"
+          ? `import * as m from "${manifest.name}";\nexport const names: string[] = Object.keys(m);\n`
+          : `import m = require("${manifest.name}");\nexport const names: string[] = Object.keys(m);\n`;
       writeFileSync(join(projectDir, file), body);
       files.push({ file, name: manifest.name });
     }
   });
   const tsconfig = {
-    compilerOptions: { module: "node16", moduleResolution: "node16", target: "es2022", strict: true, noEmit: true, skipLibCheck: true, types: [] },
+    compilerOptions: {
+      module: "node16",
+      moduleResolution: "node16",
+      target: "es2022",
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+    },
     files: files.map((f) => f.file),
   };
   writeFileSync(join(projectDir, "tsconfig.json"), JSON.stringify(tsconfig, null, 2));
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  const run = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: projectDir, encoding: "utf8", timeout: 300_000 });
+  const run = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], {
+    cwd: projectDir,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
   const problems = new Map();
   if (run.status === 0) return problems;
   const lines = `${run.stdout ?? ""}${run.stderr ?? ""}`.split("\n").filter((l) => l.trim());
@@ -241,7 +299,8 @@ function typeProbe(packages, projectDir) {
       problems.get(name).push(`types (${file.endsWith("mts") ? "ESM" : "CJS"} consumer): ${line.slice(file.length)}`);
     }
   }
-  if (problems.size === 0) problems.set(packages[0].manifest.name, [`tsc failed on the consumer project: ${lines.slice(0, 5).join(" | ")}`]);
+  if (problems.size === 0)
+    problems.set(packages[0].manifest.name, [`tsc failed on the consumer project: ${lines.slice(0, 5).join(" | ")}`]);
   return problems;
 }
 
@@ -256,10 +315,20 @@ function runProbe(probe, name, cwd) {
 
 /** Runs npm and returns its stdout; throws with npm's own error output when it fails. */
 function npm(npmArgs, cwd, what) {
-  const run = spawnSync("npm", npmArgs, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, shell: process.platform === "win32" });
+  const run = spawnSync("npm", npmArgs, {
+    cwd,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    shell: process.platform === "win32",
+  });
   if (run.status !== 0) {
-    const output = `${run.stdout ?? ""}\n${run.stderr ?? ""}`.trim().split("\n").filter((l) => !l.includes('Unknown user config "nodedir"'));
-    throw new Error(`${what} failed (${run.error?.message ?? `exit code ${run.status}`}) in ${cwd}:\n${output.slice(-30).join("\n")}`);
+    const output = `${run.stdout ?? ""}\n${run.stderr ?? ""}`
+      .trim()
+      .split("\n")
+      .filter((l) => !l.includes('Unknown user config "nodedir"'));
+    throw new Error(
+      `${what} failed (${run.error?.message ?? `exit code ${run.status}`}) in ${cwd}:\n${output.slice(-30).join("\n")}`,
+    );
   }
   return run.stdout;
 }
@@ -291,7 +360,9 @@ function selfTest(targetName) {
     ? publishable.find((p) => p.manifest.name === targetName)
     : publishable.find((p) => internalDependencies(p.manifest, internalNames).length === 0);
   if (!target) {
-    console.error(`self-test: no publishable package ${targetName ? `named ${targetName}` : "without internal dependencies"}`);
+    console.error(
+      `self-test: no publishable package ${targetName ? `named ${targetName}` : "without internal dependencies"}`,
+    );
     return false;
   }
   if (!existsSync(join(target.dir, "dist"))) {
@@ -303,12 +374,12 @@ function selfTest(targetName) {
     {
       id: "broken-import-path",
       breakExports: (entry) => (entry.import.default = "./dist/does-not-exist.js"),
-      expect: ['.import.default -> ./dist/does-not-exist.js', "ESM import of"],
+      expect: [".import.default -> ./dist/does-not-exist.js", "ESM import of"],
     },
     {
       id: "broken-types-path",
       breakExports: (entry) => (entry.require.types = "./dist/does-not-exist.d.cts"),
-      expect: ['.require.types -> ./dist/does-not-exist.d.cts'],
+      expect: [".require.types -> ./dist/does-not-exist.d.cts"],
     },
     {
       id: "missing-require",
@@ -317,7 +388,7 @@ function selfTest(targetName) {
         delete entry.require;
         delete dot.require;
       },
-      expect: ['.require: missing', "CJS require of"],
+      expect: [".require: missing", "CJS require of"],
     },
   ];
 
@@ -331,7 +402,9 @@ function selfTest(targetName) {
     // With a "node" condition, that is what Node (and so the probes) resolve: break it there.
     const entry = manifest.exports?.["."]?.node ?? manifest.exports?.["."];
     if (typeof entry?.import !== "object" || typeof entry?.require !== "object") {
-      throw new Error(`self-test: expected ${target.manifest.name} exports["."] to hold import and require objects, got ${JSON.stringify(entry)}`);
+      throw new Error(
+        `self-test: expected ${target.manifest.name} exports["."] to hold import and require objects, got ${JSON.stringify(entry)}`,
+      );
     }
     breakExports(entry, manifest.exports["."]);
     if (manifest.exports["./node"] !== undefined) manifest.exports["./node"] = entry;
@@ -347,26 +420,32 @@ function selfTest(targetName) {
     }
   }
 
-  console.log(`self-test: checking ${target.manifest.name} (and its dependencies) and ${cases.length} broken copies of it`);
+  console.log(
+    `self-test: checking ${target.manifest.name} (and its dependencies) and ${cases.length} broken copies of it`,
+  );
   const results = checkPackages([...closure, ...broken]);
   report(results);
 
   const verdicts = [];
   for (const { manifest } of closure) {
     const { problems } = results.find((r) => r.name === manifest.name);
-    if (problems.length > 0) verdicts.push(`control ${manifest.name} should pass but failed; fix it before trusting the self-test`);
+    if (problems.length > 0)
+      verdicts.push(`control ${manifest.name} should pass but failed; fix it before trusting the self-test`);
   }
   cases.forEach(({ id, expect }, i) => {
     const { problems } = results.find((r) => r.name === broken[i].manifest.name);
     const missing = expect.filter((text) => !problems.some((p) => p.includes(text)));
     if (problems.length === 0) verdicts.push(`${id}: the check passed a broken package`);
-    else if (missing.length > 0) verdicts.push(`${id}: failed, but without the expected problem(s) ${JSON.stringify(missing)}`);
+    else if (missing.length > 0)
+      verdicts.push(`${id}: failed, but without the expected problem(s) ${JSON.stringify(missing)}`);
   });
   if (verdicts.length > 0) {
     console.log(`self-test FAILED:\n${verdicts.map((v) => `  - ${v}`).join("\n")}`);
     return false;
   }
-  console.log(`self-test passed: the check rejects all ${cases.length} broken copies and passes the originals (the FAIL lines above are expected)`);
+  console.log(
+    `self-test passed: the check rejects all ${cases.length} broken copies and passes the originals (the FAIL lines above are expected)`,
+  );
   return true;
 }
 

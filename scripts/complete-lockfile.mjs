@@ -17,13 +17,17 @@ for (const [path, entry] of Object.entries(packages)) {
     if (packages[nested] || packages[hoisted]) continue;
     const version = range.replace(/^[\^~=]/, "");
     if (!/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(version)) {
-      throw new Error(`complete-lockfile: ${path || "root"} wants ${name}@${range}; only exact versions can be filled in`);
+      throw new Error(
+        `complete-lockfile: ${path || "root"} wants ${name}@${range}; only exact versions can be filled in`,
+      );
     }
     packages[hoisted] = { version, ...(entry.dev ? { dev: true } : {}), optional: true };
     added++;
   }
 }
-const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))));
+const sorted = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))),
+);
 lock.packages = sorted;
-writeFileSync(file, JSON.stringify(lock, null, 2) + "\n");
+writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} optional platform entries`);

@@ -38,10 +38,18 @@ const pkg = {
   dependencies: Object.fromEntries(deps.map((d) => [d, "^0.1.0"])),
   peerDependencies: { "@tensorflow/tfjs-core": "^4.22.0" },
 };
-const write = (path, text) => { if (!existsSync(path)) writeFileSync(path, text); };
+const write = (path, text) => {
+  if (!existsSync(path)) writeFileSync(path, text);
+};
 write(`${dir}/LICENSE`, readFileSync("LICENSE", "utf8"));
-write(`${dir}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
-write(`${dir}/tsconfig.json`, JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src", "bench"] }, null, 2) + "\n");
+write(`${dir}/package.json`, `${JSON.stringify(pkg, null, 2)}\n`);
+write(
+  `${dir}/tsconfig.json`,
+  `${JSON.stringify({ extends: "../../tsconfig.base.json", include: ["src", "bench"] }, null, 2)}\n`,
+);
 write(`${dir}/tsup.config.ts`, 'import { packageBuild } from "../../tsup.shared";\n\nexport default packageBuild();\n');
 // The explicit extension keeps the import resolvable by Vite's native config loader, its planned default.
-write(`${dir}/vitest.config.ts`, 'import { packageTests } from "../../vitest.shared.ts";\n\nexport default packageTests();\n');
+write(
+  `${dir}/vitest.config.ts`,
+  'import { packageTests } from "../../vitest.shared.ts";\n\nexport default packageTests();\n',
+);

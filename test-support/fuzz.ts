@@ -8,14 +8,29 @@ const DEFAULT_RUNS = 150;
 export function fuzzParams(scale = 1): { seed: number; numRuns: number; endOnFailure: true } {
   const runs = Number(process.env.TDRL_FUZZ_RUNS ?? Math.ceil(DEFAULT_RUNS * scale));
   const seed = Number(process.env.TDRL_FUZZ_SEED ?? 20261207);
-  if (!(Number.isSafeInteger(runs) && runs > 0)) throw new Error(`TDRL_FUZZ_RUNS must be a positive integer, got ${process.env.TDRL_FUZZ_RUNS}`);
+  if (!(Number.isSafeInteger(runs) && runs > 0))
+    throw new Error(`TDRL_FUZZ_RUNS must be a positive integer, got ${process.env.TDRL_FUZZ_RUNS}`);
   return { seed, numRuns: runs, endOnFailure: true };
 }
 
 /** Numbers a hostile caller may pass: NaN, infinities, huge, fractional, negative zero, and ordinary ones. */
 export const hostileNumber = (): fc.Arbitrary<number> =>
   fc.oneof(
-    fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, 1e12, -1e12, 2 ** 31, -(2 ** 31) - 1, 256, -1, 0.5, 1e39, 3.4028235e38),
+    fc.constantFrom(
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      -0,
+      1e12,
+      -1e12,
+      2 ** 31,
+      -(2 ** 31) - 1,
+      256,
+      -1,
+      0.5,
+      1e39,
+      3.4028235e38,
+    ),
     fc.integer({ min: -300, max: 300 }),
     fc.double({ noDefaultInfinity: false }),
   );

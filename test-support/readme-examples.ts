@@ -29,7 +29,10 @@ export function describeReadmeExamples(packageDir: URL, minExamples = 1, markdow
           expect(log).toHaveBeenCalled();
           // A logged undefined is a property the docs name but the code lacks (e.g. a renamed report field).
           const undefinedAt = log.mock.calls.findIndex((args) => args.some((arg) => arg === undefined));
-          expect(undefinedAt, `console.log call ${undefinedAt + 1} printed undefined: ${JSON.stringify(log.mock.calls[undefinedAt]?.map(String))}`).toBe(-1);
+          expect(
+            undefinedAt,
+            `console.log call ${undefinedAt + 1} printed undefined: ${JSON.stringify(log.mock.calls[undefinedAt]?.map(String))}`,
+          ).toBe(-1);
         } finally {
           log.mockRestore();
         }

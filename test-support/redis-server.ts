@@ -24,7 +24,9 @@ export interface TestRedis {
 export function requireRedisServer(): string {
   const version = redisServerVersion();
   if (version === null) {
-    throw new Error("redis-server is not installed: the @tdrl/distributed tests need a real Redis 7. Install it with `apt-get install -y redis-server` (.ci/run does this).");
+    throw new Error(
+      "redis-server is not installed: the @tdrl/distributed tests need a real Redis 7. Install it with `apt-get install -y redis-server` (.ci/run does this).",
+    );
   }
   return version;
 }
@@ -36,7 +38,11 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
   const dir = mkdtempSync(join(tmpdir(), "tdrl-test-redis-"));
   let child: ChildProcess;
   const launch = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir, ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir, ...extraArgs],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let log = "";
     child.stdout!.on("data", (d: Buffer) => void (log += d.toString()));
     child.stderr!.on("data", (d: Buffer) => void (log += d.toString()));

@@ -7,7 +7,11 @@ import { expect } from "vitest";
  * (e.g. ids that are expected to differ by a known mapping, checked separately).
  */
 export function expectSameRecords(a: TensorDict, b: TensorDict, skip: readonly string[] = []): void {
-  const keys = (td: TensorDict) => td.keys({ nested: true, leavesOnly: true }).filter((k) => !skip.includes(k)).sort();
+  const keys = (td: TensorDict) =>
+    td
+      .keys({ nested: true, leavesOnly: true })
+      .filter((k) => !skip.includes(k))
+      .sort();
   expect(keys(a)).toEqual(keys(b));
   for (const key of keys(a)) {
     const [x, y] = [a.getHost(key), b.getHost(key)];

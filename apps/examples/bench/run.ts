@@ -28,14 +28,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = process.env.BENCH_EXAMPLES_OUT ?? join(here, "..", "..", "..", "bench", "results", "examples.json");
 
 function machine(): Record<string, unknown> {
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadAvg1m: loadavg()[0] };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadAvg1m: loadavg()[0],
+  };
 }
 
 function save(section: string, value: unknown): void {
   const all = existsSync(out) ? (JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>) : {};
   all[section] = value;
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(all, null, 2) + "\n");
+  writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
 }
 
 const median = (xs: number[]) => {
@@ -47,14 +53,33 @@ const median = (xs: number[]) => {
 type Trainer<C> = (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: { dispose(): void } }>;
 
 /** Trains `config` on 5 seeds, each stopped at its first solving evaluation: the figure is frames to solve, not the final score. */
-async function solveOnSeeds<C extends { seed: number }>(section: string, what: string, config: C, train: Trainer<C>): Promise<void> {
+async function solveOnSeeds<C extends { seed: number }>(
+  section: string,
+  what: string,
+  config: C,
+  train: Trainer<C>,
+): Promise<void> {
   const seeds = [0, 1, 2, 3, 4];
   const runs = [];
   for (const seed of seeds) {
     const curve: { frames: number; eval: number }[] = [];
-    const { result, built } = await train({ ...config, seed }, { stopWhenSolved: true, log: (r) => r.evalMean !== undefined && curve.push({ frames: r.frames, eval: r.evalMean }) });
+    const { result, built } = await train(
+      { ...config, seed },
+      {
+        stopWhenSolved: true,
+        log: (r) => r.evalMean !== undefined && curve.push({ frames: r.frames, eval: r.evalMean }),
+      },
+    );
     built.dispose();
-    const run = { seed, solvedAtFrames: result.state.solvedAtFrames, bestEval: result.state.bestEval, finalEval: result.lastEval?.mean ?? null, seconds: result.seconds, framesPerSecond: result.state.frames / result.seconds, curve };
+    const run = {
+      seed,
+      solvedAtFrames: result.state.solvedAtFrames,
+      bestEval: result.state.bestEval,
+      finalEval: result.lastEval?.mean ?? null,
+      seconds: result.seconds,
+      framesPerSecond: result.state.frames / result.seconds,
+      curve,
+    };
     console.log(JSON.stringify({ ...run, curve: undefined }));
     runs.push(run);
   }
@@ -71,7 +96,12 @@ async function solveOnSeeds<C extends { seed: number }>(section: string, what: s
 }
 
 const cartpole = () =>
-  solveOnSeeds("cartpoleTuned", "tuned state DQN on CartPole-v1; solved = greedy mean >= 475 over 20 episodes at an evaluation every 2560 frames, within 50k frames", TUNED, trainDqnCartPole);
+  solveOnSeeds(
+    "cartpoleTuned",
+    "tuned state DQN on CartPole-v1; solved = greedy mean >= 475 over 20 episodes at an evaluation every 2560 frames, within 50k frames",
+    TUNED,
+    trainDqnCartPole,
+  );
 
 const history = () =>
   solveOnSeeds(
@@ -134,7 +164,9 @@ async function flagship(): Promise<void> {
     }
     return { wall: median(wall), cpu: median(cpu) };
   };
-  const update = time(Number(process.env.BENCH_FLAGSHIP_UPDATES ?? 10), () => built.learner.update({ processBatch: (batch) => built.processOptimBatch(batch) }));
+  const update = time(Number(process.env.BENCH_FLAGSHIP_UPDATES ?? 10), () =>
+    built.learner.update({ processBatch: (batch) => built.processOptimBatch(batch) }),
+  );
   // Acting as training does: one rollout of the training env (render 48x48, transforms, policy step,
   // epsilon-greedy; the replay write is not included) per call, numEnvs x stepsPerBatch frames.
   const collector = new SyncDataCollector(built.env, built.actor, {
@@ -173,6 +205,7 @@ await initBackend();
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : Object.keys(sections)) {
   const run = sections[name];
-  if (run === undefined) throw new Error(`bench: unknown section "${name}"; sections: ${Object.keys(sections).join(", ")}`);
+  if (run === undefined)
+    throw new Error(`bench: unknown section "${name}"; sections: ${Object.keys(sections).join(", ")}`);
   await run();
 }

@@ -14,7 +14,14 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
 import { Categorical, HostArray, Rng, TensorDict, initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvFactory } from "@tdrl/envs";
-import { EGreedyModule, MLP, QValueModule, TensorDictModule, type ExplorationType, type TensorDictModuleBase } from "@tdrl/modules";
+import {
+  EGreedyModule,
+  MLP,
+  QValueModule,
+  TensorDictModule,
+  type ExplorationType,
+  type TensorDictModuleBase,
+} from "@tdrl/modules";
 import { LazyTensorStorage, PrioritizedSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { DQNLoss, HardUpdate, TD0Estimator, clipGradNorm } from "@tdrl/losses";
 import type { PolicyFactory } from "@tdrl/collectors";
@@ -32,7 +39,10 @@ export interface ApexArgs {
 
 /** The Q-network: the recipe's MLP, `observation -> action_value`; the same parameter names on both sides. */
 export function apexQNet(args: ApexArgs, rng: Rng): TensorDictModuleBase {
-  return new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: args.numCells, activation: "relu", rng }), { inKeys: ["observation"], outKeys: ["action_value"], name: "QNetwork" });
+  return new TensorDictModule(
+    new MLP({ inFeatures: 4, outFeatures: 2, numCells: args.numCells, activation: "relu", rng }),
+    { inKeys: ["observation"], outKeys: ["action_value"], name: "QNetwork" },
+  );
 }
 
 /** Ape-X's per-actor exploration: actor i of N uses eps_i = 0.4^(1 + 7 i / (N - 1)). */
@@ -69,12 +79,22 @@ export class ApexActorPolicy {
 }
 
 /** The env factory actors load: a batched CartPole. */
-export const apexEnv: EnvFactory<ApexArgs> = (index, args) => new CartPoleEnv({ batchSize: [args.envsPerActor], seed: 1000 + index });
+export const apexEnv: EnvFactory<ApexArgs> = (index, args) =>
+  new CartPoleEnv({ batchSize: [args.envsPerActor], seed: 1000 + index });
 
 /** The policy factory actors load (the learner's weights arrive by broadcast; these initial ones are replaced). */
 export const apexPolicy: PolicyFactory<ApexArgs> = (index, args, { seed }) => {
   const eps = apexEpsilon(index, args.numActors);
-  return new ApexActorPolicy(apexQNet(args, new Rng(seed)), new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: eps, epsEnd: eps, annealingNumSteps: 1, rng: new Rng(seed + 7) }));
+  return new ApexActorPolicy(
+    apexQNet(args, new Rng(seed)),
+    new EGreedyModule({
+      spec: new Categorical({ n: 2 }),
+      epsInit: eps,
+      epsEnd: eps,
+      annealingNumSteps: 1,
+      rng: new Rng(seed + 7),
+    }),
+  );
 };
 
 /**
@@ -96,7 +116,10 @@ export const apexPriority: PriorityFactory<ApexArgs> = (_index, args, { policy }
       const action = tf.tensor1d(flat.getHost("action").data as Int32Array, "int32");
       const chosen = tf.sum(tf.mul(qs, tf.oneHot(action, 2)), -1);
       const reward = tf.reshape(tf.tensor(flat.getHost(["next", "reward"]).data), [-1]);
-      const alive = tf.sub(1, tf.reshape(tf.cast(tf.tensor(flat.getHost(["next", "terminated"]).data, undefined, "int32"), "float32"), [-1]));
+      const alive = tf.sub(
+        1,
+        tf.reshape(tf.cast(tf.tensor(flat.getHost(["next", "terminated"]).data, undefined, "int32"), "float32"), [-1]),
+      );
       const target = tf.add(reward, tf.mul(args.gamma, tf.mul(alive, tf.max(qNext, -1))));
       return tf.abs(tf.sub(target, chosen)).dataSync() as Float32Array;
     });
@@ -115,10 +138,19 @@ export interface ApexOptions {
 }
 
 /** Trains; returns the greedy evaluation and the run's transport figures. */
-export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; updates: number; stats: ReturnType<DistributedCollector["state"]>["distributed"]["stats"] }> {
+export async function trainApex(o: ApexOptions): Promise<{
+  evalReturn: number;
+  updates: number;
+  stats: ReturnType<DistributedCollector["state"]>["distributed"]["stats"];
+}> {
   await initBackend();
   const cfg = TUNED;
-  const args: ApexArgs = { numCells: [...cfg.numCells], gamma: cfg.gamma, numActors: Math.max(1, o.actors), envsPerActor: 4 };
+  const args: ApexArgs = {
+    numCells: [...cfg.numCells],
+    gamma: cfg.gamma,
+    numActors: Math.max(1, o.actors),
+    envsPerActor: 4,
+  };
   let server: RedisServer | null = null;
   if (o.redis === null) {
     server = await startRedisServer();
@@ -127,24 +159,46 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
   const url = o.redis ?? server!.url;
   const rng = new Rng(o.seed);
   const qnet = apexQNet(args, rng.spawn(0));
-  const loss = new DQNLoss(qnet, { lossFunction: cfg.lossFunction, doubleDqn: true, valueEstimator: new TD0Estimator({ gamma: cfg.gamma }) });
+  const loss = new DQNLoss(qnet, {
+    lossFunction: cfg.lossFunction,
+    doubleDqn: true,
+    valueEstimator: new TD0Estimator({ gamma: cfg.gamma }),
+  });
   const target = new HardUpdate(loss, { interval: 250 });
   const optimizer = tf.train.adam(cfg.lr);
   const buffer = new TensorDictReplayBuffer({
     storage: new LazyTensorStorage(cfg.bufferSize),
-    sampler: new PrioritizedSampler({ maxCapacity: cfg.bufferSize, alpha: cfg.alpha, beta: cfg.beta, rng: rng.spawn(1) }),
+    sampler: new PrioritizedSampler({
+      maxCapacity: cfg.bufferSize,
+      alpha: cfg.alpha,
+      beta: cfg.beta,
+      rng: rng.spawn(1),
+    }),
     batchSize: cfg.batchSize,
   });
   const self = new URL(import.meta.url);
   const collector = new DistributedCollector(
     { module: self, exportName: "apexEnv", args },
     { module: self, exportName: "apexPolicy", args },
-    { redis: url, run: o.run, framesPerBatch: o.framesPerBatch, totalFrames: o.frames, replayBuffer: buffer, postproc: (b) => b.flatten(), policyWeights: qnet, priority: { module: self, exportName: "apexPriority", args }, seed: o.seed, maxUnread: o.maxUnread === 0 ? null : o.maxUnread },
+    {
+      redis: url,
+      run: o.run,
+      framesPerBatch: o.framesPerBatch,
+      totalFrames: o.frames,
+      replayBuffer: buffer,
+      postproc: (b) => b.flatten(),
+      policyWeights: qnet,
+      priority: { module: self, exportName: "apexPriority", args },
+      seed: o.seed,
+      maxUnread: o.maxUnread === 0 ? null : o.maxUnread,
+    },
   );
   await collector.start();
   await collector.updatePolicyWeights(undefined, 1);
   if (o.actors > 0) await collector.startActors(o.actors);
-  console.log(`learner: run "${o.run}" on ${url}; ${o.actors} local actors; more: REDIS_URL=${url} node --import tsx packages/distributed/src/tdrl-actor-bin.ts --run ${o.run}`);
+  console.log(
+    `learner: run "${o.run}" on ${url}; ${o.actors} local actors; more: REDIS_URL=${url} node --import tsx packages/distributed/src/tdrl-actor-bin.ts --run ${o.run}`,
+  );
   const updatesPerBatch = Math.max(1, Math.round(o.framesPerBatch * cfg.updatesPerFrame));
   let updates = 0;
   let lastLog = 0;
@@ -153,7 +207,10 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
     if (buffer.length < cfg.initRandomFrames) continue;
     for (let u = 0; u < updatesPerBatch; u++) {
       const batch = buffer.sample();
-      const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
+      const { value, grads } = tf.variableGrads(
+        () => loss.forward(batch).getTensor("loss") as tf.Scalar,
+        loss.parameterList(),
+      );
       const { grads: clipped } = clipGradNorm(grads, cfg.gradClip);
       optimizer.applyGradients(clipped as Parameters<typeof optimizer.applyGradients>[0]);
       tf.dispose([value, grads, clipped]);
@@ -167,13 +224,17 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
       lastLog = frames;
       const s = collector.stats;
       const secs = (performance.now() - started) / 1000;
-      console.log(`frames ${frames} (${(frames / secs).toFixed(0)}/s)  updates ${updates}  weights v${collector.weightsVersion}  lag ${s.meanPolicyLag.toFixed(0)} updates  refused ${Object.values(s.rejected).reduce((a, b) => a + b, 0)}`);
+      console.log(
+        `frames ${frames} (${(frames / secs).toFixed(0)}/s)  updates ${updates}  weights v${collector.weightsVersion}  lag ${s.meanPolicyLag.toFixed(0)} updates  refused ${Object.values(s.rejected).reduce((a, b) => a + b, 0)}`,
+      );
     }
   }
   const state = collector.state();
   await collector.shutdown();
   const evalReturn = greedyReturn(qnet, 5, o.seed + 999);
-  console.log(`greedy return over 5 episodes: ${evalReturn.toFixed(1)}  (${updates} updates, ${state.framesCollected} frames ingested, mean policy lag ${state.distributed.stats.meanPolicyLag.toFixed(1)} updates)`);
+  console.log(
+    `greedy return over 5 episodes: ${evalReturn.toFixed(1)}  (${updates} updates, ${state.framesCollected} frames ingested, mean policy lag ${state.distributed.stats.meanPolicyLag.toFixed(1)} updates)`,
+  );
   loss.dispose();
   optimizer.dispose();
   for (const v of qnet.parameters().values()) v.dispose();
@@ -184,7 +245,16 @@ export async function trainApex(o: ApexOptions): Promise<{ evalReturn: number; u
 /** Mean return of `episodes` greedy episodes (capped at CartPole-v1's 500 steps). */
 function greedyReturn(qnet: TensorDictModuleBase, episodes: number, seed: number): number {
   const env = new CartPoleEnv({ batchSize: [episodes], seed });
-  const policy = new ApexActorPolicy(qnet, new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: 0, epsEnd: 0, annealingNumSteps: 1, rng: new Rng(0) }));
+  const policy = new ApexActorPolicy(
+    qnet,
+    new EGreedyModule({
+      spec: new Categorical({ n: 2 }),
+      epsInit: 0,
+      epsEnd: 0,
+      annealingNumSteps: 1,
+      rng: new Rng(0),
+    }),
+  );
   const rollout = env.rollout(500, (td) => policy.forward(td, "deterministic"), { breakWhenAnyDone: false });
   const reward = rollout.getHost(["next", "reward"]).data;
   const done = rollout.getHost(["next", "done"]).data;
@@ -201,13 +271,23 @@ function greedyReturn(qnet: TensorDictModuleBase, episodes: number, seed: number
 }
 
 function parse(argv: string[]): ApexOptions {
-  const o: ApexOptions = { actors: 2, redis: null, run: "apex", frames: 50_000, publishEvery: 50, framesPerBatch: 64, seed: 0, maxUnread: 8 };
+  const o: ApexOptions = {
+    actors: 2,
+    redis: null,
+    run: "apex",
+    frames: 50_000,
+    publishEvery: 50,
+    framesPerBatch: 64,
+    seed: 0,
+    maxUnread: 8,
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i]!, argv[i + 1]];
     if (value === undefined) throw new Error(`apex: ${flag} needs a value`);
     const int = () => {
       const n = Number(value);
-      if (!Number.isSafeInteger(n) || n < 0) throw new Error(`apex: ${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
+      if (!Number.isSafeInteger(n) || n < 0)
+        throw new Error(`apex: ${flag} must be a non-negative integer, got ${JSON.stringify(value)}`);
       return n;
     };
     if (flag === "--actors") o.actors = int();
@@ -218,9 +298,13 @@ function parse(argv: string[]): ApexOptions {
     else if (flag === "--frames-per-batch") o.framesPerBatch = Math.max(4, int());
     else if (flag === "--seed") o.seed = int();
     else if (flag === "--max-unread") o.maxUnread = int();
-    else throw new Error(`apex: unknown flag ${flag}; flags: --actors N --redis URL --run NAME --frames N --publish-every K --frames-per-batch N --seed S --max-unread N`);
+    else
+      throw new Error(
+        `apex: unknown flag ${flag}; flags: --actors N --redis URL --run NAME --frames N --publish-every K --frames-per-batch N --seed S --max-unread N`,
+      );
   }
-  if (o.framesPerBatch % 4 !== 0) throw new Error(`apex: --frames-per-batch must be a multiple of 4 (the actors' envs), got ${o.framesPerBatch}`);
+  if (o.framesPerBatch % 4 !== 0)
+    throw new Error(`apex: --frames-per-batch must be a multiple of 4 (the actors' envs), got ${o.framesPerBatch}`);
   return o;
 }
 

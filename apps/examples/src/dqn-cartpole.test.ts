@@ -16,16 +16,38 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 // A few thousand frames of the tuned recipe, scaled down so a smoke run takes seconds.
-const smoke: DqnCartPoleConfig = { ...TUNED, double: false, nStep: 1, totalFrames: 3072, stepsPerBatch: 128, initRandomFrames: 512, numCells: [32, 32], batchSize: 32, evalEvery: 1536, evalEpisodes: 4, checkpointEvery: 1024, epsFrames: 1000 };
+const smoke: DqnCartPoleConfig = {
+  ...TUNED,
+  double: false,
+  nStep: 1,
+  totalFrames: 3072,
+  stepsPerBatch: 128,
+  initRandomFrames: 512,
+  numCells: [32, 32],
+  batchSize: 32,
+  evalEvery: 1536,
+  evalEpisodes: 4,
+  checkpointEvery: 1024,
+  epsFrames: 1000,
+};
 
 describe("dqn-cartpole smoke runs", () => {
-  for (const variant of [{}, { double: true, dueling: true }, { prioritized: true, nStep: 3 }, { target: { kind: "hardEpisodes" as const, everyEpisodes: 5 } }]) {
+  for (const variant of [
+    {},
+    { double: true, dueling: true },
+    { prioritized: true, nStep: 3 },
+    { target: { kind: "hardEpisodes" as const, everyEpisodes: 5 } },
+  ]) {
     it(`trains ${JSON.stringify(variant)}: files written, metrics finite, no tensor leak`, async () => {
       const config = { ...smoke, ...variant };
       const run = RunDirectory.create({ root, program: "dqn-cartpole", config: { ...config } });
       const before = tf.memory().numTensors;
       const counts: number[] = [];
-      const { result, built } = await trainDqnCartPole(config, { run, logEverySeconds: 0, log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors) });
+      const { result, built } = await trainDqnCartPole(config, {
+        run,
+        logEverySeconds: 0,
+        log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors),
+      });
       expect(result.state.frames).toBe(3072);
       expect(result.state.updates).toBe(Math.floor(3072 * 0.5) - 256);
       const rows = run.readMetrics();
@@ -50,7 +72,13 @@ describe("dqn-cartpole smoke runs", () => {
 
   it("a run stopped at a checkpoint and resumed ends with the same weights as an uninterrupted one", async () => {
     // Stopped mid-episode (the collector's pending root and the episode sums cross the checkpoint).
-    await expectExactResume(root, "dqn-cartpole", { ...smoke, prioritized: true, nStep: 2, double: true }, trainDqnCartPole, 2048);
+    await expectExactResume(
+      root,
+      "dqn-cartpole",
+      { ...smoke, prioritized: true, nStep: 2, double: true },
+      trainDqnCartPole,
+      2048,
+    );
   }, 180_000);
 });
 
@@ -62,8 +90,27 @@ describe("dqn-cartpole flags", () => {
   });
 
   it("maps flags onto the preset, 0 meaning the preset's value", () => {
-    const c = configFromFlags({ preset: "classic", seed: 3, frames: 0, double: true, dueling: false, prioritized: true, nStep: 3, lr: 0, batchSize: 64 });
-    expect(c).toMatchObject({ seed: 3, totalFrames: 100_000, double: true, prioritized: true, nStep: 3, lr: 5e-4, batchSize: 64, gamma: 0.98 });
+    const c = configFromFlags({
+      preset: "classic",
+      seed: 3,
+      frames: 0,
+      double: true,
+      dueling: false,
+      prioritized: true,
+      nStep: 3,
+      lr: 0,
+      batchSize: 64,
+    });
+    expect(c).toMatchObject({
+      seed: 3,
+      totalFrames: 100_000,
+      double: true,
+      prioritized: true,
+      nStep: 3,
+      lr: 5e-4,
+      batchSize: 64,
+      gamma: 0.98,
+    });
     expect(c.target).toEqual({ kind: "hardEpisodes", everyEpisodes: 20 });
   });
 });
@@ -71,7 +118,13 @@ describe("dqn-cartpole flags", () => {
 describe("dqn-cartpole command line", () => {
   /** The report's headline figures, by label. */
   const summary = (dir: string): Record<string, string> =>
-    Object.fromEntries([...readFileSync(join(dir, "report.html"), "utf8").matchAll(/<div class="value">([^<]*)<\/div><div class="label">([^<]*)<\/div>/g)].map((m) => [m[2]!, m[1]!]));
+    Object.fromEntries(
+      [
+        ...readFileSync(join(dir, "report.html"), "utf8").matchAll(
+          /<div class="value">([^<]*)<\/div><div class="label">([^<]*)<\/div>/g,
+        ),
+      ].map((m) => [m[2]!, m[1]!]),
+    );
 
   it("train, resume (totals kept in the report), and resume with --frames to extend the run", async () => {
     const cwd = process.cwd();
@@ -98,7 +151,8 @@ describe("dqn-cartpole command line", () => {
       expect(extended.readMetrics().at(-1)!.frames).toBe(2048);
       expect(summary(run).frames).toBe("2,048");
       expect(readFileSync(join(run, "report.html"), "utf8")).toContain('<table id="environment">');
-      for (const plot of ["reward-curve.png", "loss.png", "epsilon.png", "frames-per-second.png"]) expect(existsSync(join(run, plot)), plot).toBe(true);
+      for (const plot of ["reward-curve.png", "loss.png", "epsilon.png", "frames-per-second.png"])
+        expect(existsSync(join(run, plot)), plot).toBe(true);
     } finally {
       process.chdir(cwd);
       if (saved !== undefined) process.env.INIT_CWD = saved;

@@ -19,14 +19,18 @@ export function buildDqnCartPole(config: DqnCartPoleConfig): DqnRun {
   return buildDqn(config, {
     env: new CartPoleEnv({ batchSize: [config.numEnvs], seed: config.seed }),
     makeEvalEnv: (n, seed) => new CartPoleEnv({ batchSize: [n], seed }),
-    makeQNet: (rng) => mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
+    makeQNet: (rng) =>
+      mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
     obsKeys: ["observation"],
     lossFunction: config.lossFunction,
   });
 }
 
 /** Trains (or resumes) a state-CartPole DQN; returns the loop's result and the built run (caller disposes). */
-export async function trainDqnCartPole(config: DqnCartPoleConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: DqnRun }> {
+export async function trainDqnCartPole(
+  config: DqnCartPoleConfig,
+  options: TrainOptions = {},
+): Promise<{ result: TrainerResult; built: DqnRun }> {
   const built = buildDqnCartPole(config);
   const result = await trainRun(built, config, { solvedAt: 475, ...options });
   return { result, built };
@@ -34,13 +38,25 @@ export async function trainDqnCartPole(config: DqnCartPoleConfig, options: Train
 
 // Not bound to one config (`configFlags`): the base is the chosen preset, so a flag's 0 or "off" means the preset's value.
 const TRAIN_FLAGS = defineFlags({
-  preset: { type: "enum", values: ["tuned", "classic"], default: "tuned", help: "base recipe (dqn-cartpole-config.ts)" },
+  preset: {
+    type: "enum",
+    values: ["tuned", "classic"],
+    default: "tuned",
+    help: "base recipe (dqn-cartpole-config.ts)",
+  },
   seed: { type: "int", default: 0, min: 0, help: "seed of env, network and sampling" },
   frames: { type: "int", default: 0, min: 0, help: "total env steps (0: the preset's)" },
   double: { type: "bool", default: false, help: "double DQN targets (on in the tuned preset)", group: "Variants" },
   dueling: { type: "bool", default: false, help: "dueling head", group: "Variants" },
   prioritized: { type: "bool", default: false, help: "prioritized replay (alpha 0.6, beta 0.4)", group: "Variants" },
-  nStep: { type: "int", default: 0, min: 0, max: 20, help: "n of n-step returns (0: the preset's; tuned 3, classic 1)", group: "Variants" },
+  nStep: {
+    type: "int",
+    default: 0,
+    min: 0,
+    max: 20,
+    help: "n of n-step returns (0: the preset's; tuned 3, classic 1)",
+    group: "Variants",
+  },
   lr: { type: "number", default: 0, min: 0, help: "Adam learning rate (0: the preset's)" },
   batchSize: { type: "int", default: 0, min: 0, help: "replay batch size (0: the preset's)" },
 });

@@ -12,10 +12,26 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng, initBackend, type TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import {
-  Compose, GrayScale, InitTracker, ObservationNorm, Resize, RewardScaling, StepCounter, TensorDictPrimer, ToTensorImage, TransformedEnv,
+  Compose,
+  GrayScale,
+  InitTracker,
+  ObservationNorm,
+  Resize,
+  RewardScaling,
+  StepCounter,
+  TensorDictPrimer,
+  ToTensorImage,
+  TransformedEnv,
 } from "@tdrl/transforms";
 import {
-  ConvNet, EGreedyModule, LSTMModule, MLP, QValueModule, TensorDictModule as Mod, TensorDictSequential as Seq, type ExplorationType,
+  ConvNet,
+  EGreedyModule,
+  LSTMModule,
+  MLP,
+  QValueModule,
+  TensorDictModule as Mod,
+  TensorDictSequential as Seq,
+  type ExplorationType,
 } from "@tdrl/modules";
 import { RecurrentDQNLoss, SoftUpdate } from "@tdrl/losses";
 import { LazyMemmapStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
@@ -47,8 +63,13 @@ export async function dqnWithRnn(options: DqnWithRnnOptions = {}): Promise<DqnWi
   const env = new TransformedEnv(
     new CartPoleEnv({ fromPixels: true, seed }),
     new Compose(
-      new ToTensorImage(), new GrayScale(), new Resize(84, 84), new StepCounter(), new InitTracker(),
-      new RewardScaling(0, 0.1), new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] }),
+      new ToTensorImage(),
+      new GrayScale(),
+      new Resize(84, 84),
+      new StepCounter(),
+      new InitTracker(),
+      new RewardScaling(0, 0.1),
+      new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] }),
     ),
   );
   env.transform.at(-1, ObservationNorm).initStats(1000, { reduceDim: [0, 1, 2], catDim: 0, keepDims: [0] });
@@ -59,7 +80,13 @@ export async function dqnWithRnn(options: DqnWithRnnOptions = {}): Promise<DqnWi
     { inKeys: ["pixels"], outKeys: ["embed"] },
   );
   const nCells = 64; // TorchRL runs `feature(env.reset())` to read it; ConvNet has `outChannels` too
-  const lstm = new LSTMModule({ inputSize: nCells, hiddenSize: 128, inKey: "embed", outKey: "embed", rng: rng.spawn(1) });
+  const lstm = new LSTMModule({
+    inputSize: nCells,
+    hiddenSize: 128,
+    inKey: "embed",
+    outKey: "embed",
+    rng: rng.spawn(1),
+  });
   console.log("in_keys", lstm.inKeys, "out_keys", lstm.outKeys);
   env.appendTransform(TensorDictPrimer.fromModule(lstm));
   const head = new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], rng: rng.spawn(2) });
@@ -68,8 +95,14 @@ export async function dqnWithRnn(options: DqnWithRnnOptions = {}): Promise<DqnWi
   const mlp = new Mod(head, { inKeys: ["embed"], outKeys: ["action_value"] });
   const qval = new QValueModule({ spec: env.actionSpec });
   const policyStep = new Seq(feature, lstm, mlp, qval);
-  const explorationModule = new EGreedyModule({ annealingNumSteps: 1_000_000, spec: env.actionSpec, epsInit: 0.2, rng: rng.spawn(3) });
-  const stochPolicy = (td: TensorDict, exploration: ExplorationType): TensorDict => explorationModule.forward(policyStep.forward(td), exploration);
+  const explorationModule = new EGreedyModule({
+    annealingNumSteps: 1_000_000,
+    spec: env.actionSpec,
+    epsInit: 0.2,
+    rng: rng.spawn(3),
+  });
+  const stochPolicy = (td: TensorDict, exploration: ExplorationType): TensorDict =>
+    explorationModule.forward(policyStep.forward(td), exploration);
   // The loss's copy runs the LSTM over sequences, sharing the weights (TorchRL's set_recurrent_mode(True)).
   const policy = new Seq(feature, lstm.withMode("sequence"), mlp, qval);
 
@@ -98,7 +131,10 @@ export async function dqnWithRnn(options: DqnWithRnnOptions = {}): Promise<DqnWi
       let lossVal = NaN;
       for (let i = 0; i < utd; i++) {
         const s = rb.sample();
-        const { value, grads } = tf.variableGrads(() => lossFn.forward(s).getTensor("loss") as tf.Scalar, lossFn.parameterList());
+        const { value, grads } = tf.variableGrads(
+          () => lossFn.forward(s).getTensor("loss") as tf.Scalar,
+          lossFn.parameterList(),
+        );
         optim.applyGradients(grads);
         lossVal = value.dataSync()[0]!;
         tf.dispose([value, grads]);
@@ -131,7 +167,8 @@ async function main(argv: readonly string[]): Promise<void> {
     const i = argv.indexOf(`--${name}`);
     if (i < 0) return dflt;
     const v = Number(argv[i + 1]);
-    if (!Number.isSafeInteger(v) || v < 0) throw new Error(`dqn-with-rnn: --${name} must be a non-negative integer, got ${String(argv[i + 1])}`);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new Error(`dqn-with-rnn: --${name} must be a non-negative integer, got ${String(argv[i + 1])}`);
     return v;
   };
   await initBackend();
@@ -140,7 +177,10 @@ async function main(argv: readonly string[]): Promise<void> {
     totalFrames: flag("frames", 200),
     utd: flag("utd", 16),
     seed: flag("seed", 0),
-    onBatch: (b) => console.log(`frames ${b.frames}  steps: ${b.longest}  loss_val: ${b.loss.toFixed(4)}  eval length: ${b.evalLength}  (${((Date.now() - started) / 1000).toFixed(0)} s)`),
+    onBatch: (b) =>
+      console.log(
+        `frames ${b.frames}  steps: ${b.longest}  loss_val: ${b.loss.toFixed(4)}  eval length: ${b.evalLength}  (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      ),
   });
   console.log("test trajectory lengths", trajLens);
 }

@@ -34,13 +34,16 @@ const smoke: FlagshipConfig = {
   checkpointEvery: 512,
 };
 
-
 describe("flagship smoke run", () => {
   it("trains: files written, metrics finite, no tensor leak; eval plays the checkpoint", async () => {
     const run = RunDirectory.create({ root, program: "flagship", config: { ...smoke } });
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const { result, built } = await trainFlagship(smoke, { run, logEverySeconds: 0, log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors) });
+    const { result, built } = await trainFlagship(smoke, {
+      run,
+      logEverySeconds: 0,
+      log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors),
+    });
     expect(result.state.frames).toBe(1536);
     expect(result.state.updates).toBe(1536 / 32 - 512 / 32);
     const rows = run.readMetrics();
@@ -57,9 +60,13 @@ describe("flagship smoke run", () => {
     const gif = join(root, "episode.gif");
     const played = evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, gif, policy: "best" }, buildFlagship);
     expect(played.rewards.length).toBe(2);
-    expect(evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, policy: "last" }, buildFlagship).rewards.length).toBe(2);
+    expect(
+      evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, policy: "last" }, buildFlagship).rewards.length,
+    ).toBe(2);
     rmSync(join(run.path, "best"), { recursive: true });
-    expect(() => evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, policy: "best" }, buildFlagship)).toThrow(/has no best model yet .*--policy last/);
+    expect(() => evalCommand({ checkpoint: run.path, episodes: 2, seed: 5, policy: "best" }, buildFlagship)).toThrow(
+      /has no best model yet .*--policy last/,
+    );
     const info = readGifInfo(new Uint8Array(readFileSync(gif)));
     expect(info.frames).toBeGreaterThanOrEqual(8); // one frame per step of a CartPole episode
     expect([info.width, info.height]).toEqual([300, 200]);

@@ -7,12 +7,21 @@
  *   npm start -- eval --checkpoint runs/<name> --episodes 10
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { Categorical, HostArray, Rng, type TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { EGreedyModule } from "@tdrl/modules";
 import { RecurrentDQNLoss } from "@tdrl/losses";
-import { Compose, InitTracker, ObservationNorm, RewardScaling, StepCounter, TensorDictPrimer, ToTensorImage, TransformedEnv } from "@tdrl/transforms";
+import {
+  Compose,
+  InitTracker,
+  ObservationNorm,
+  RewardScaling,
+  StepCounter,
+  TensorDictPrimer,
+  ToTensorImage,
+  TransformedEnv,
+} from "@tdrl/transforms";
 import { QActor } from "./core/actor";
 import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
 import { PixelReplay } from "./core/pixel-replay";
@@ -40,9 +49,29 @@ export interface FlagshipRun extends BuiltRun {
  * RewardScaling -> ObservationNorm -> the LSTM's primer. Evaluation envs leave out RewardScaling so their
  * returns are CartPole's.
  */
-function makeEnv(config: FlagshipConfig, net: RecurrentQNetwork, numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): { env: TransformedEnv; carts: CartPoleEnv } {
-  const carts = new CartPoleEnv({ fromPixels: true, renderSize: [config.frameSize, config.frameSize], grayscale: true, batchSize: [numEnvs], seed });
-  const transforms = [new ToTensorImage(), new StepCounter(), new InitTracker(), ...(train ? [new RewardScaling(0, config.rewardScale)] : []), norm, TensorDictPrimer.fromModule(net.lstm)];
+function makeEnv(
+  config: FlagshipConfig,
+  net: RecurrentQNetwork,
+  numEnvs: number,
+  seed: number,
+  norm: ObservationNorm,
+  train: boolean,
+): { env: TransformedEnv; carts: CartPoleEnv } {
+  const carts = new CartPoleEnv({
+    fromPixels: true,
+    renderSize: [config.frameSize, config.frameSize],
+    grayscale: true,
+    batchSize: [numEnvs],
+    seed,
+  });
+  const transforms = [
+    new ToTensorImage(),
+    new StepCounter(),
+    new InitTracker(),
+    ...(train ? [new RewardScaling(0, config.rewardScale)] : []),
+    norm,
+    TensorDictPrimer.fromModule(net.lstm),
+  ];
   return { env: new TransformedEnv(carts, new Compose(...transforms)), carts };
 }
 
@@ -53,7 +82,14 @@ const STORED_NEXT = ["reward", "done", "terminated", "is_init"];
 export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const root = new Rng(config.seed);
   const rngs = { explore: root.spawn(1), sampler: root.spawn(2) };
-  const net = recurrentQNetwork({ frameSize: config.frameSize, numActions: 2, conv: config.conv, lstmHidden: config.lstmHidden, headCells: config.headCells, rng: root.spawn(0) });
+  const net = recurrentQNetwork({
+    frameSize: config.frameSize,
+    numActions: 2,
+    conv: config.conv,
+    lstmHidden: config.lstmHidden,
+    headCells: config.headCells,
+    rng: root.spawn(0),
+  });
   const norm = new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] });
   const { env, carts } = makeEnv(config, net, config.numEnvs, config.seed, norm, true);
   // One mean and std over every pixel of random play, as TorchRL's tutorial (reduce env, time, H, W; keep the channel).
@@ -61,20 +97,62 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
   const pixelStats = { loc: norm.loc!, scale: norm.scale! };
 
   const spec = new Categorical({ n: 2 });
-  const explore = new EGreedyModule({ spec, epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
+  const explore = new EGreedyModule({
+    spec,
+    epsInit: config.epsInit,
+    epsEnd: config.epsEnd,
+    annealingNumSteps: config.epsFrames,
+    rng: rngs.explore,
+  });
   const actor = new QActor(net.acting, explore);
-  const loss = new RecurrentDQNLoss(net.training, { lossFunction: "smoothL1", doubleDqn: true, gamma: config.gamma, burnIn: config.burnIn });
+  const loss = new RecurrentDQNLoss(net.training, {
+    lossFunction: "smoothL1",
+    doubleDqn: true,
+    gamma: config.gamma,
+    burnIn: config.burnIn,
+  });
   // Slices run along each env's stream and may cross episode ends (the loss resets at is_init): "env_id" is the trajectory key.
   const sampler = new SliceSampler({ sliceLen: config.sliceLen, trajKey: "env_id", rng: rngs.sampler });
-  const buffer = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(config.bufferSize, { ndim: 2 }), sampler, batchSize: config.numSlices * config.sliceLen });
+  const buffer = new TensorDictReplayBuffer({
+    storage: new LazyTensorStorage(config.bufferSize, { ndim: 2 }),
+    sampler,
+    batchSize: config.numSlices * config.sliceLen,
+  });
   const optimizer = tf.train.adam(config.lr);
   const targetSync = new TargetSync(loss, { kind: "soft", tau: config.tau });
-  const replay = new PixelReplay(norm, buffer, { numEnvs: config.numEnvs, bufferSize: config.bufferSize, frameBytes: config.frameSize ** 2 });
-  const learner = new DqnLearner({ loss, buffer, optimizer, targetSync, gradClip: config.gradClip, nStep: 1, gamma: config.gamma, obsKeys: ["pixels"], prioritized: false });
-  const envIds = HostArray.from("int32", [config.numEnvs, config.stepsPerBatch], Array.from({ length: config.numEnvs * config.stepsPerBatch }, (_, i) => Math.floor(i / config.stepsPerBatch)));
-  const evalNorm = () => new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: pixelStats.loc, scale: pixelStats.scale });
-  const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void): Evaluation =>
-    evaluateGreedy((n, s) => makeEnv(config, net, n, s, evalNorm(), false).env, actor, { episodes, seed, ...(onStep === undefined ? {} : { onStep }) });
+  const replay = new PixelReplay(norm, buffer, {
+    numEnvs: config.numEnvs,
+    bufferSize: config.bufferSize,
+    frameBytes: config.frameSize ** 2,
+  });
+  const learner = new DqnLearner({
+    loss,
+    buffer,
+    optimizer,
+    targetSync,
+    gradClip: config.gradClip,
+    nStep: 1,
+    gamma: config.gamma,
+    obsKeys: ["pixels"],
+    prioritized: false,
+  });
+  const envIds = HostArray.from(
+    "int32",
+    [config.numEnvs, config.stepsPerBatch],
+    Array.from({ length: config.numEnvs * config.stepsPerBatch }, (_, i) => Math.floor(i / config.stepsPerBatch)),
+  );
+  const evalNorm = () =>
+    new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: pixelStats.loc, scale: pixelStats.scale });
+  const evaluateEpisodes = (
+    episodes: number,
+    seed: number,
+    onStep?: (root: TensorDict, env: EnvBase) => void,
+  ): Evaluation =>
+    evaluateGreedy((n, s) => makeEnv(config, net, n, s, evalNorm(), false).env, actor, {
+      episodes,
+      seed,
+      ...(onStep === undefined ? {} : { onStep }),
+    });
   return {
     config,
     net,
@@ -104,7 +182,10 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
 }
 
 /** Trains (or resumes) the flagship; returns the loop's result and the built run (caller disposes). */
-export async function trainFlagship(config: FlagshipConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: FlagshipRun }> {
+export async function trainFlagship(
+  config: FlagshipConfig,
+  options: TrainOptions = {},
+): Promise<{ result: TrainerResult; built: FlagshipRun }> {
   const built = buildFlagship(config);
   const result = await trainRun(built, config, { solvedAt: 195, ...options });
   return { result, built };
@@ -114,13 +195,20 @@ export async function trainFlagship(config: FlagshipConfig, options: TrainOption
 export const main = programMain({
   name: "flagship",
   invocation: "npm start --",
-  description: "Recurrent DQN on pixel CartPole (tdrl's flagship). Defaults are the 2-core recipe of src/flagship-config.ts.",
+  description:
+    "Recurrent DQN on pixel CartPole (tdrl's flagship). Defaults are the 2-core recipe of src/flagship-config.ts.",
   train: configFlags(FLAGSHIP, {
     frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
     seed: { type: "int", min: 0, help: "seed of envs, network and sampling" },
     numEnvs: { type: "int", positive: true, max: 64, help: "envs stepped together", group: "Collection" },
     frameSize: { type: "int", min: 36, max: 128, help: "side of the square grey frame", group: "Collection" },
-    updatesPerFrame: { type: "number", positive: true, max: 4, help: "gradient steps per frame (replay ratio)", group: "Learning" },
+    updatesPerFrame: {
+      type: "number",
+      positive: true,
+      max: 4,
+      help: "gradient steps per frame (replay ratio)",
+      group: "Learning",
+    },
     numSlices: { type: "int", positive: true, help: "slices per batch", group: "Learning" },
     sliceLen: { type: "int", min: 2, help: "steps per slice", group: "Learning" },
     burnIn: { type: "int", min: 0, help: "steps per slice that only warm up the LSTM", group: "Learning" },
@@ -132,7 +220,8 @@ export const main = programMain({
     evalEvery: { type: "int", min: 0, help: "frames between greedy evaluations (0: only at the end)" },
   }),
   check: (v) => {
-    if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
+    if (v.burnIn >= v.sliceLen)
+      throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
   },
   build: buildFlagship,
   run: trainFlagship,

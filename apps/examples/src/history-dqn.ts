@@ -24,7 +24,11 @@ export const HISTORY_DQN: DqnConfig & { initStatsFrames: number } = { ...TUNED, 
 
 function historyEnv(numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): TransformedEnv {
   const carts = new CartPoleEnv({ batchSize: [numEnvs], seed });
-  const transforms = [...(train ? [new PoleAngleReward()] : []), new CatFrames(4, { dim: -1, inKeys: ["observation"] }), norm];
+  const transforms = [
+    ...(train ? [new PoleAngleReward()] : []),
+    new CatFrames(4, { dim: -1, inKeys: ["observation"] }),
+    norm,
+  ];
   return new TransformedEnv(carts, new Compose(...transforms));
 }
 
@@ -36,14 +40,19 @@ export function buildHistoryDqn(config: DqnConfig & { initStatsFrames: number })
   const stats = { loc: norm.loc as HostArray<"float32">, scale: norm.scale as HostArray<"float32"> };
   return buildDqn(config, {
     env,
-    makeEvalEnv: (n, seed) => historyEnv(n, seed, new ObservationNorm({ standardNormal: true, inKeys: ["observation"], ...stats }), false),
-    makeQNet: (rng) => mlpQNetwork({ inFeatures: 16, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
+    makeEvalEnv: (n, seed) =>
+      historyEnv(n, seed, new ObservationNorm({ standardNormal: true, inKeys: ["observation"], ...stats }), false),
+    makeQNet: (rng) =>
+      mlpQNetwork({ inFeatures: 16, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
     obsKeys: ["observation"],
     lossFunction: config.lossFunction,
   });
 }
 
-export async function trainHistoryDqn(config: DqnConfig & { initStatsFrames: number }, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: DqnRun }> {
+export async function trainHistoryDqn(
+  config: DqnConfig & { initStatsFrames: number },
+  options: TrainOptions = {},
+): Promise<{ result: TrainerResult; built: DqnRun }> {
   const built = buildHistoryDqn(config);
   return { result: await trainRun(built, config, { solvedAt: 475, ...options }), built };
 }
@@ -52,7 +61,8 @@ export async function trainHistoryDqn(config: DqnConfig & { initStatsFrames: num
 export const main = programMain({
   name: "history-dqn",
   invocation: "node --import tsx src/history-dqn.ts",
-  description: "DQN on the last 4 CartPole states, normalized from random play, with a shaped reward (-|angle|, -5 on failure).",
+  description:
+    "DQN on the last 4 CartPole states, normalized from random play, with a shaped reward (-|angle|, -5 on failure).",
   train: configFlags(HISTORY_DQN, {
     frames: { key: "totalFrames", type: "int", positive: true, help: "total env steps" },
     seed: { type: "int", min: 0, help: "seed of envs, network and sampling" },

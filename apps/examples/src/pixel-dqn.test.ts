@@ -12,7 +12,18 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const config = { ...PIXEL_DQN, totalFrames: 1024, initRandomFrames: 512, updatesPerFrame: 1 / 32, bufferSize: 2048, batchSize: 8, numCells: [32], evalEvery: 512, evalEpisodes: 2, checkpointEvery: 512 };
+const config = {
+  ...PIXEL_DQN,
+  totalFrames: 1024,
+  initRandomFrames: 512,
+  updatesPerFrame: 1 / 32,
+  bufferSize: 2048,
+  batchSize: 8,
+  numCells: [32],
+  evalEvery: 512,
+  evalEpisodes: 2,
+  checkpointEvery: 512,
+};
 
 describe("pixel-dqn", () => {
   it("trains a thousand frames: files, finite metrics, no tensor leak", async () => {

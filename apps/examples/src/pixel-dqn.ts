@@ -51,7 +51,13 @@ export const PIXEL_DQN: DqnConfig = {
 };
 
 function pixelEnv(numEnvs: number, seed: number, train: boolean): TransformedEnv {
-  const carts = new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, batchSize: [numEnvs], seed });
+  const carts = new CartPoleEnv({
+    fromPixels: true,
+    renderSize: [84, 84],
+    grayscale: true,
+    batchSize: [numEnvs],
+    seed,
+  });
   const stack = new CatFrames(4, { dim: -1, inKeys: ["pixels"] });
   return new TransformedEnv(carts, new Compose(...(train ? [new RewardClipping(-1, 1)] : []), stack));
 }
@@ -67,7 +73,10 @@ export function buildPixelDqn(config: DqnConfig): DqnRun {
   });
 }
 
-export async function trainPixelDqn(config: DqnConfig, options: TrainOptions = {}): Promise<{ result: TrainerResult; built: DqnRun }> {
+export async function trainPixelDqn(
+  config: DqnConfig,
+  options: TrainOptions = {},
+): Promise<{ result: TrainerResult; built: DqnRun }> {
   const built = buildPixelDqn(config);
   return { result: await trainRun(built, config, { solvedAt: 195, ...options }), built };
 }
@@ -76,7 +85,8 @@ export async function trainPixelDqn(config: DqnConfig, options: TrainOptions = {
 export const main = programMain({
   name: "pixel-dqn",
   invocation: "node --import tsx src/pixel-dqn.ts",
-  description: "Seed-style DQN on pixel CartPole: 4 stacked 84x84 grey frames, clipped rewards, Nature CNN, Huber loss.",
+  description:
+    "Seed-style DQN on pixel CartPole: 4 stacked 84x84 grey frames, clipped rewards, Nature CNN, Huber loss.",
   train: configFlags(PIXEL_DQN, {
     frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
     seed: { type: "int", min: 0, help: "seed of envs, network and sampling" },

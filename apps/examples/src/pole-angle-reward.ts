@@ -19,7 +19,8 @@ export class PoleAngleReward extends Transform {
   constructor(options: { failure?: number } = {}) {
     super(); // it rewrites next.reward in step(); no observation key of its own
     const failure = options.failure ?? -5;
-    if (!Number.isFinite(failure)) throw new Error(`PoleAngleReward: failure must be a finite number, got ${String(failure)}`);
+    if (!Number.isFinite(failure))
+      throw new Error(`PoleAngleReward: failure must be a finite number, got ${String(failure)}`);
     this.failure = failure;
   }
 
@@ -31,7 +32,10 @@ export class PoleAngleReward extends Transform {
     const obs = next.get("observation") as HostArray;
     const terminated = (next.get("terminated") as HostArray).data;
     const features = obs.shape[obs.shape.length - 1];
-    if (features !== 4) throw new Error(`PoleAngleReward: "observation" must be CartPole's 4-number state, got shape [${obs.shape.join(", ")}]`);
+    if (features !== 4)
+      throw new Error(
+        `PoleAngleReward: "observation" must be CartPole's 4-number state, got shape [${obs.shape.join(", ")}]`,
+      );
     const n = obs.data.length / 4;
     const reward = new Float32Array(n);
     for (let i = 0; i < n; i++) reward[i] = terminated[i] ? this.failure : -Math.abs(obs.data[4 * i + 2]!);

@@ -13,7 +13,10 @@ import type { TrainOptions } from "./core/train-run";
  * best greedy mean (later equal scores do not replace it), as the metrics rows record them.
  */
 export function expectBestModel(run: RunDirectory): void {
-  const evals = run.readMetrics().filter((r) => typeof r.eval_return === "number") as { frames: number; eval_return: number }[];
+  const evals = run.readMetrics().filter((r) => typeof r.eval_return === "number") as {
+    frames: number;
+    eval_return: number;
+  }[];
   expect(evals.length).toBeGreaterThan(0);
   const best = Math.max(...evals.map((r) => r.eval_return));
   const first = evals.find((r) => r.eval_return === best)!;
@@ -36,7 +39,11 @@ export async function expectSmokeRun<C extends { totalFrames: number }>(
   const run = RunDirectory.create({ root, program, config: { ...config } as Record<string, unknown> });
   const before = tf.memory().numTensors;
   const counts: number[] = [];
-  const { result, built } = await train(config, { run, logEverySeconds: 0, log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors) });
+  const { result, built } = await train(config, {
+    run,
+    logEverySeconds: 0,
+    log: (r) => r.updates > 0 && counts.push(tf.memory().numTensors),
+  });
   expect(result.state.frames).toBe(config.totalFrames);
   const rows = run.readMetrics();
   const losses = rows.map((r) => r.loss).filter((l): l is number => typeof l === "number");
@@ -45,7 +52,8 @@ export async function expectSmokeRun<C extends { totalFrames: number }>(
   const evals = rows.map((r) => r.eval_return).filter((e): e is number => typeof e === "number");
   expect(evals.length).toBe(expected.evals);
   for (const e of evals) expect(e).toBeGreaterThanOrEqual(expected.minReturn);
-  for (const f of ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint/manifest.json"]) expect(existsSync(join(run.path, f)), f).toBe(true);
+  for (const f of ["config.json", "metrics.jsonl", "metrics.csv", "checkpoint/manifest.json"])
+    expect(existsSync(join(run.path, f)), f).toBe(true);
   expectBestModel(run);
   expect(counts.length).toBeGreaterThan(1);
   expect(new Set(counts).size).toBe(1);
@@ -70,17 +78,25 @@ export async function expectExactResume<C extends { totalFrames: number }>(
   root: string,
   program: string,
   config: C,
-  train: (config: C, options: TrainOptions) => Promise<{ result: TrainerResult; built: { qnet: HasParameters; loss: LossModule; dispose(): void } }>,
+  train: (
+    config: C,
+    options: TrainOptions,
+  ) => Promise<{ result: TrainerResult; built: { qnet: HasParameters; loss: LossModule; dispose(): void } }>,
   stopAt: number,
 ): Promise<void> {
   const whole = await train(config, {});
   const expected = trainedValues(whole.built);
   whole.built.dispose();
-  const run = RunDirectory.create({ root, program: `${program}-resume`, config: { ...config } as Record<string, unknown> });
+  const run = RunDirectory.create({
+    root,
+    program: `${program}-resume`,
+    config: { ...config } as Record<string, unknown>,
+  });
   const first = await train(config, { run, stopAtFrames: stopAt });
   expect(first.result.state.frames).toBe(stopAt);
   first.built.dispose();
-  const saved = (readCheckpoint(join(run.path, "checkpoint")).json("state") as unknown as { trainer: TrainerState }).trainer;
+  const saved = (readCheckpoint(join(run.path, "checkpoint")).json("state") as unknown as { trainer: TrainerState })
+    .trainer;
   expect(saved.frames).toBe(stopAt);
   expect(saved.collector?.framesCollected).toBe(stopAt);
   // Episodes are in progress at the checkpoint, so the env, its transforms and the pending root must carry over.

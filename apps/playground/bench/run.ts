@@ -41,7 +41,9 @@ for (const backend of ["wasm", "cpu"] as const) {
   const bench = await benchBackend(backend, initBackend, formatBackendReport);
   results.push(...toResults("node", bench));
   reports[`node ${backend}`] = bench.report;
-  console.log(`node ${backend}: ${bench.figures.map((f) => `${f.name} ${f.perSecond.toFixed(0)}/s`).join(", ")} (leaked ${bench.leakedTensors})`);
+  console.log(
+    `node ${backend}: ${bench.figures.map((f) => `${f.name} ${f.perSecond.toFixed(0)}/s`).join(", ")} (leaked ${bench.leakedTensors})`,
+  );
 }
 
 const outDir = mkdtempSync(join(tmpdir(), "playground-bench-"));
@@ -50,13 +52,17 @@ try {
   await build({ root: appDir, logLevel: "error", build: { outDir, emptyOutDir: true } });
   const { server, url } = await serveStatic(outDir);
   const browser = await launchChromium();
-  reports["chromium"] = browser.context.browser()?.version() ?? "chromium";
+  reports.chromium = browser.context.browser()?.version() ?? "chromium";
   try {
     for (const backend of ["webgpu", "webgl", "wasm", "cpu"] as BackendPreference[]) {
       const page = await browser.context.newPage();
       await page.goto(`${url}bench.html?backend=${backend}`, { waitUntil: "load" });
       await page.waitForSelector("#result[data-done]", { timeout: 600_000 });
-      const outcome = JSON.parse((await page.locator("#result").textContent()) ?? "{}") as { ok: boolean; result?: BackendBench; error?: string };
+      const outcome = JSON.parse((await page.locator("#result").textContent()) ?? "{}") as {
+        ok: boolean;
+        result?: BackendBench;
+        error?: string;
+      };
       await page.close();
       if (!outcome.ok || outcome.result === undefined) {
         skipped.push({ where: "chromium", backend, reason: outcome.error ?? "no result" });
@@ -65,7 +71,9 @@ try {
       }
       results.push(...toResults("chromium", outcome.result));
       reports[`chromium ${backend}`] = outcome.result.report;
-      console.log(`chromium ${backend}: ${outcome.result.figures.map((f) => `${f.name} ${f.perSecond.toFixed(0)}/s`).join(", ")} (leaked ${outcome.result.leakedTensors})`);
+      console.log(
+        `chromium ${backend}: ${outcome.result.figures.map((f) => `${f.name} ${f.perSecond.toFixed(0)}/s`).join(", ")} (leaked ${outcome.result.leakedTensors})`,
+      );
     }
     if (solve) {
       const page = await browser.context.newPage();
@@ -74,8 +82,15 @@ try {
       await page.click("#start");
       const limit = Number(process.env.BENCH_SOLVE_SECONDS ?? 1200);
       const reached = await page
-        .waitForFunction(() => document.getElementById("solved")?.textContent?.includes(" s of training") === true, undefined, { timeout: limit * 1000, polling: 2000 })
-        .then(() => true, () => false);
+        .waitForFunction(
+          () => document.getElementById("solved")?.textContent?.includes(" s of training") === true,
+          undefined,
+          { timeout: limit * 1000, polling: 2000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
       solved = {
         reached,
         limitSeconds: limit,

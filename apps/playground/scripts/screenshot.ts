@@ -22,13 +22,18 @@ try {
     await page.goto(url, { waitUntil: "load" });
     await page.click("#start");
     await page
-      .waitForFunction((t) => Number(document.getElementById("best-eval")?.textContent) >= t, target, { timeout: seconds * 1000, polling: 1000 })
+      .waitForFunction((t) => Number(document.getElementById("best-eval")?.textContent) >= t, target, {
+        timeout: seconds * 1000,
+        polling: 1000,
+      })
       .catch(() => console.log(`no evaluation reached ${target} within ${seconds} s; taking the screenshot anyway`));
     // Let the cart play a little under the current policy.
     await page.waitForTimeout(1500);
     const file = join(appDir, "docs", "playground.png");
     await page.screenshot({ path: file });
-    console.log(`saved ${file} at ${await page.locator("#frames").textContent()} frames, best evaluation ${await page.locator("#best-eval").textContent()}`);
+    console.log(
+      `saved ${file} at ${await page.locator("#frames").textContent()} frames, best evaluation ${await page.locator("#best-eval").textContent()}`,
+    );
   } finally {
     await browser.close();
     server.close();

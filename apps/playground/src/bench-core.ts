@@ -28,7 +28,13 @@ export interface BackendBench {
 }
 
 /** Times `fn` in `rounds` rounds of `calls` calls after a warm-up; per-call median and spread. */
-export function timeCalls(name: string, fn: () => unknown, calls: number, rounds = 7, warmup = Math.max(1, Math.floor(calls / 4))): BenchFigure {
+export function timeCalls(
+  name: string,
+  fn: () => unknown,
+  calls: number,
+  rounds = 7,
+  warmup = Math.max(1, Math.floor(calls / 4)),
+): BenchFigure {
   for (let i = 0; i < warmup; i++) fn();
   const perCall: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -39,7 +45,15 @@ export function timeCalls(name: string, fn: () => unknown, calls: number, rounds
   perCall.sort((a, b) => a - b);
   const at = (q: number) => perCall[Math.min(perCall.length - 1, Math.floor(q * perCall.length))]!;
   const median = at(0.5);
-  return { name, perSecond: 1000 / median, medianMs: median, p10Ms: at(0.1), p90Ms: at(0.9), rounds, callsPerRound: calls };
+  return {
+    name,
+    perSecond: 1000 / median,
+    medianMs: median,
+    p10Ms: at(0.1),
+    p90Ms: at(0.9),
+    rounds,
+    callsPerRound: calls,
+  };
 }
 
 /**
@@ -65,18 +79,29 @@ export async function benchBackend(
     obsKeys: ["observation"],
     lossFunction: config.lossFunction,
   });
-  const collector = new SyncDataCollector(built.env, built.actor, { framesPerBatch: 256, initRandomFrames: 1 << 30, explorationType: "random" });
+  const collector = new SyncDataCollector(built.env, built.actor, {
+    framesPerBatch: 256,
+    initRandomFrames: 1 << 30,
+    explorationType: "random",
+  });
   for (let i = 0; i < 8; i++) built.buffer.extend(collector.rollout());
   const figures: BenchFigure[] = [];
   figures.push(timeCalls("dqn update", () => built.learner.update(), 20));
   const env = new CartPoleEnv({ batchSize: [1], seed: 1 });
   let td = env.reset();
   figures.push(
-    timeCalls("cartpole step", () => {
-      [, td] = env.stepAndMaybeReset(env.randAction(td));
-    }, 5000),
+    timeCalls(
+      "cartpole step",
+      () => {
+        [, td] = env.stepAndMaybeReset(env.randAction(td));
+      },
+      5000,
+    ),
   );
-  figures.push({ ...timeCalls("cartpole collect (256 frames)", () => collector.rollout(), 4), name: "cartpole collect" });
+  figures.push({
+    ...timeCalls("cartpole collect (256 frames)", () => collector.rollout(), 4),
+    name: "cartpole collect",
+  });
   const collect = figures[figures.length - 1]!;
   collect.perSecond *= 256;
   env.close();

@@ -6,6 +6,6 @@ const worker = new Worker(new URL("./bench-worker.ts", import.meta.url), { type:
 const out = document.getElementById("result")!;
 worker.onmessage = (event: MessageEvent<{ ok: boolean; result?: unknown; error?: string }>) => {
   out.textContent = JSON.stringify(event.data);
-  out.dataset["done"] = "1";
+  out.dataset.done = "1";
 };
 worker.postMessage(prefer);

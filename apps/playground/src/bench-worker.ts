@@ -3,7 +3,10 @@ import { formatBackendReport, initBackend, type BackendPreference } from "@tdrl/
 import { benchBackend } from "./bench-core";
 import { WASM_PATHS } from "./wasm-paths";
 
-const scope = self as unknown as { postMessage(message: unknown): void; onmessage: ((event: MessageEvent<BackendPreference>) => void) | null };
+const scope = self as unknown as {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent<BackendPreference>) => void) | null;
+};
 scope.onmessage = (event) => {
   benchBackend(event.data, initBackend, formatBackendReport, { wasmPaths: WASM_PATHS }).then(
     (result) => scope.postMessage({ ok: true, result }),

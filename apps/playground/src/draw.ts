@@ -85,5 +85,9 @@ export function drawCurve(canvas: HTMLCanvasElement, points: readonly CurvePoint
     g.fill();
   }
   g.fillStyle = "#1d2330";
-  g.fillText("dots: training episode returns; line: greedy evaluation mean; dashed: solved (475)", pad.left + 4, pad.top);
+  g.fillText(
+    "dots: training episode returns; line: greedy evaluation mean; dashed: solved (475)",
+    pad.left + 4,
+    pad.top,
+  );
 }

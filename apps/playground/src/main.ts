@@ -8,7 +8,12 @@ const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "modu
 const send = (message: ToWorker) => worker.postMessage(message);
 
 const form = $<HTMLFormElement>("settings");
-const buttons = { start: $<HTMLButtonElement>("start"), pause: $<HTMLButtonElement>("pause"), reset: $<HTMLButtonElement>("reset"), download: $<HTMLButtonElement>("download") };
+const buttons = {
+  start: $<HTMLButtonElement>("start"),
+  pause: $<HTMLButtonElement>("pause"),
+  reset: $<HTMLButtonElement>("reset"),
+  download: $<HTMLButtonElement>("download"),
+};
 const cartCanvas = $<HTMLCanvasElement>("cart");
 const curveCanvas = $<HTMLCanvasElement>("curve");
 
@@ -65,7 +70,8 @@ function onProgress(p: Progress): void {
   setText("fps", p.framesPerSecond.toFixed(0));
   if (p.solvedAtFrames !== undefined) {
     const seconds = p.solvedAtSeconds !== undefined ? `, ${p.solvedAtSeconds.toFixed(1)} s of training` : "";
-    if (p.solvedAtSeconds !== undefined || $("solved").textContent === "not yet") setText("solved", `at ${p.solvedAtFrames} frames${seconds}`);
+    if (p.solvedAtSeconds !== undefined || $("solved").textContent === "not yet")
+      setText("solved", `at ${p.solvedAtFrames} frames${seconds}`);
   }
   drawCurve(curveCanvas, curve, SOLVED_AT);
 }

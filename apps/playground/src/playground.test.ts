@@ -42,9 +42,14 @@ describe("the playground in headless Chromium", () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing in CI: .ci/run's chromium phase should have installed it`).toBe(true);
+    expect(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing in CI: .ci/run's chromium phase should have installed it`,
+    ).toBe(true);
     // The page imports the built packages (their browser entries), as an app depending on them would.
-    const unbuilt = ["tensordict", "envs", "transforms", "buffers", "modules", "losses", "collectors"].filter((p) => !existsSync(join(appDir, "..", "..", "packages", p, "dist")));
+    const unbuilt = ["tensordict", "envs", "transforms", "buffers", "modules", "losses", "collectors"].filter(
+      (p) => !existsSync(join(appDir, "..", "..", "packages", p, "dist")),
+    );
     expect(unbuilt, `packages without dist/: run \`npm run build\` first`).toEqual([]);
     const outDir = join(profile, "dist");
     await build({ root: appDir, logLevel: "error", build: { outDir, emptyOutDir: true } });
@@ -72,8 +77,12 @@ describe("the playground in headless Chromium", () => {
     expect(await page.title()).toBe("tdrl playground: DQN on CartPole in your browser");
     expect(await text("status")).toBe("idle");
     await page.click("#start");
-    await page.waitForFunction(() => document.getElementById("status")?.textContent === "training", undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => Number(document.getElementById("frames")?.textContent) > 0, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "training", undefined, {
+      timeout: 30_000,
+    });
+    await page.waitForFunction(() => Number(document.getElementById("frames")?.textContent) > 0, undefined, {
+      timeout: 60_000,
+    });
     expect(await text("backend")).toMatch(/^(webgpu|webgl|wasm|cpu)$/);
     // initBackend's report, in the page: what it took and why it passed over the backends before it.
     const summary = (await page.locator("#backend").getAttribute("title")) ?? "";
@@ -90,14 +99,18 @@ describe("the playground in headless Chromium", () => {
       { timeout: 150_000, polling: 500 },
     );
     const best = Number(await text("best-eval"));
-    console.log(`playground: best greedy evaluation ${best} after ${await frames()} frames on ${await text("backend")} (${await text("fps")} frames/s)`);
+    console.log(
+      `playground: best greedy evaluation ${best} after ${await frames()} frames on ${await text("backend")} (${await text("fps")} frames/s)`,
+    );
     expect(best).toBeGreaterThan(2 * RANDOM_RETURN);
     expect(problems).toEqual([]);
   }, 200_000);
 
   it("stops when paused: the frame counter stays put", async () => {
     await page.click("#pause");
-    await page.waitForFunction(() => document.getElementById("status")?.textContent === "paused", undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "paused", undefined, {
+      timeout: 30_000,
+    });
     const paused = await frames();
     await page.waitForTimeout(2_000);
     expect(await frames()).toBe(paused);
@@ -111,14 +124,36 @@ describe("the playground in headless Chromium", () => {
     expect(download.suggestedFilename()).toMatch(/^cartpole-dqn-\d+-frames\.safetensors$/);
     const bytes = new Uint8Array(readFileSync(path));
     const { metadata } = readSafetensorsHeader(bytes);
-    expect(metadata).toMatchObject({ format: "tdrl-playground-cartpole-dqn", numCells: "[64,64]", frames: String(await frames()) });
+    expect(metadata).toMatchObject({
+      format: "tdrl-playground-cartpole-dqn",
+      numCells: "[64,64]",
+      frames: String(await frames()),
+    });
 
     await initBackend({ prefer: "cpu" });
-    const qnet = mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: JSON.parse(metadata.numCells!) as number[], dueling: false, rng: new Rng(123) });
+    const qnet = mlpQNetwork({
+      inFeatures: 4,
+      numActions: 2,
+      numCells: JSON.parse(metadata.numCells!) as number[],
+      dueling: false,
+      rng: new Rng(123),
+    });
     loadWeights(qnet, bytes);
-    const actor = new QActor(qnet, new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: 0, epsEnd: 0, annealingNumSteps: 1, rng: new Rng(0) }));
+    const actor = new QActor(
+      qnet,
+      new EGreedyModule({
+        spec: new Categorical({ n: 2 }),
+        epsInit: 0,
+        epsEnd: 0,
+        annealingNumSteps: 1,
+        rng: new Rng(0),
+      }),
+    );
     const before = tf.memory().numTensors;
-    const evaluation = evaluateGreedy((n, seed) => new CartPoleEnv({ batchSize: [n], seed }), actor, { episodes: 10, seed: 99 });
+    const evaluation = evaluateGreedy((n, seed) => new CartPoleEnv({ batchSize: [n], seed }), actor, {
+      episodes: 10,
+      seed: 99,
+    });
     expect(tf.memory().numTensors).toBe(before);
     // The trained policy, now in Node, plays well above random.
     expect(evaluation.mean).toBeGreaterThan(2 * RANDOM_RETURN);

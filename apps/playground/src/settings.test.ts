@@ -13,10 +13,16 @@ describe("configFor", () => {
   });
 
   it("refuses a bad value, naming the field and the value", () => {
-    expect(() => configFor({ ...DEFAULT_SETTINGS, batchSize: 0 })).toThrow("settings: batchSize must be a positive integer, got 0");
-    expect(() => configFor({ ...DEFAULT_SETTINGS, hidden: 1.5 })).toThrow("settings: hidden must be a positive integer, got 1.5");
+    expect(() => configFor({ ...DEFAULT_SETTINGS, batchSize: 0 })).toThrow(
+      "settings: batchSize must be a positive integer, got 0",
+    );
+    expect(() => configFor({ ...DEFAULT_SETTINGS, hidden: 1.5 })).toThrow(
+      "settings: hidden must be a positive integer, got 1.5",
+    );
     expect(() => configFor({ ...DEFAULT_SETTINGS, gamma: 1.2 })).toThrow("settings: gamma must be in (0, 1], got 1.2");
-    expect(() => configFor({ ...DEFAULT_SETTINGS, lr: Number.NaN })).toThrow("settings: lr must be a positive number, got NaN");
+    expect(() => configFor({ ...DEFAULT_SETTINGS, lr: Number.NaN })).toThrow(
+      "settings: lr must be a positive number, got NaN",
+    );
   });
 });
 

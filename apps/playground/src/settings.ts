@@ -32,8 +32,10 @@ export function configFor(settings: PlaygroundSettings): DqnConfig {
   positive("hidden", settings.hidden, true);
   positive("epsFrames", settings.epsFrames, true);
   positive("updatesPerFrame", settings.updatesPerFrame, false);
-  if (!(settings.gamma > 0 && settings.gamma <= 1)) throw new Error(`settings: gamma must be in (0, 1], got ${String(settings.gamma)}`);
-  if (!(Number.isInteger(settings.seed) && settings.seed >= 0)) throw new Error(`settings: seed must be a non-negative integer, got ${String(settings.seed)}`);
+  if (!(settings.gamma > 0 && settings.gamma <= 1))
+    throw new Error(`settings: gamma must be in (0, 1], got ${String(settings.gamma)}`);
+  if (!(Number.isInteger(settings.seed) && settings.seed >= 0))
+    throw new Error(`settings: seed must be a non-negative integer, got ${String(settings.seed)}`);
   return {
     ...TUNED,
     seed: settings.seed,

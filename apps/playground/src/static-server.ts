@@ -20,7 +20,10 @@ const TYPES: Record<string, string> = {
  */
 export async function serveStatic(dir: string, port = 0): Promise<{ server: Server; url: string }> {
   const root = resolve(dir);
-  if (!existsSync(join(root, "index.html"))) throw new Error(`serveStatic: ${join(root, "index.html")} does not exist; build the page first (npm run build -w playground)`);
+  if (!existsSync(join(root, "index.html")))
+    throw new Error(
+      `serveStatic: ${join(root, "index.html")} does not exist; build the page first (npm run build -w playground)`,
+    );
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
     const file = normalize(join(root, path.endsWith("/") ? `${path}index.html` : path));
@@ -28,7 +31,10 @@ export async function serveStatic(dir: string, port = 0): Promise<{ server: Serv
       res.writeHead(404, { "content-type": "text/plain" }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+    res.writeHead(200, {
+      "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-cache",
+    });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((ok, fail) => {

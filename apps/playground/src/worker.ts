@@ -12,7 +12,10 @@ import { configFor, SOLVED_AT, weightsMetadata } from "./settings";
 import { WASM_PATHS } from "./wasm-paths";
 import type { CartFrame, FromWorker, PlaygroundSettings, Progress, ToWorker } from "./protocol";
 
-const scope = self as unknown as { postMessage(message: FromWorker, transfer?: Transferable[]): void; onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
+const scope = self as unknown as {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+};
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
 /** One training run: everything `reset` throws away. */
@@ -38,7 +41,8 @@ class Session {
     this.built = buildDqn(config, {
       env: new CartPoleEnv({ batchSize: [config.numEnvs], seed: config.seed }),
       makeEvalEnv: (n, seed) => new CartPoleEnv({ batchSize: [n], seed }),
-      makeQNet: (rng) => mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
+      makeQNet: (rng) =>
+        mlpQNetwork({ inFeatures: 4, numActions: 2, numCells: config.numCells, dueling: config.dueling, rng }),
       obsKeys: ["observation"],
       lossFunction: config.lossFunction,
     });
@@ -68,7 +72,8 @@ class Session {
     if (returns.length > 0) built.targetSync.afterEpisodes(this.episodes, this.episodes + returns.length);
     this.episodes += returns.length;
     if (this.frames >= config.initRandomFrames) {
-      const owed = Math.floor(this.frames * config.updatesPerFrame) - Math.floor(config.initRandomFrames * config.updatesPerFrame);
+      const owed =
+        Math.floor(this.frames * config.updatesPerFrame) - Math.floor(config.initRandomFrames * config.updatesPerFrame);
       while (built.learner.updates < owed) {
         this.lossSum += built.learner.update().loss;
         this.lossCount += 1;

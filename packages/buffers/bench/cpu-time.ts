@@ -16,4 +16,7 @@ export function cpuUs(fn: () => unknown, calls = 500, rounds = 15): number {
 }
 
 /** `r` with a note giving the CPU time of `fn` per call. */
-export const withCpu = (r: BenchResult, fn: () => unknown): BenchResult => ({ ...r, note: `process CPU time ${cpuUs(fn).toFixed(1)} µs per call` });
+export const withCpu = (r: BenchResult, fn: () => unknown): BenchResult => ({
+  ...r,
+  note: `process CPU time ${cpuUs(fn).toFixed(1)} µs per call`,
+});

@@ -22,7 +22,6 @@ const report = (r: BenchResult) => {
 };
 const mb = (bytes: number) => bytes / (1024 * 1024);
 
-
 let baselineUs = Number.NaN;
 /**
  * The floor under a uniform sample, for reading figures taken on a loaded machine: draw 256 indices, touch
@@ -38,18 +37,24 @@ function baseline(storage: LazyTensorStorage): BenchResult {
   const index = new Int32Array(256);
   const out = new Int32Array(256 * rowWords);
   let touched = 0;
-  const r = measure(`baseline: raw gather of 256 random ${rowWords * 4}-byte rows from ${(rows.byteLength / 1e6).toFixed(0)} MB (indices, touch, word copy)`, () => {
-    rng.fillInt(index, 0, count);
-    for (let i = 0; i < 256; i++) touched += rows[index[i]! * rowWords]! + rows[index[i]! * rowWords + rowWords - 1]!;
-    for (let i = 0; i < 256; i++) {
-      const from = index[i]! * rowWords;
-      for (let k = 0; k < rowWords; k++) out[i * rowWords + k] = rows[from + k]!;
-    }
-  });
+  const r = measure(
+    `baseline: raw gather of 256 random ${rowWords * 4}-byte rows from ${(rows.byteLength / 1e6).toFixed(0)} MB (indices, touch, word copy)`,
+    () => {
+      rng.fillInt(index, 0, count);
+      for (let i = 0; i < 256; i++) touched += rows[index[i]! * rowWords]! + rows[index[i]! * rowWords + rowWords - 1]!;
+      for (let i = 0; i < 256; i++) {
+        const from = index[i]! * rowWords;
+        for (let k = 0; k < rowWords; k++) out[i * rowWords + k] = rows[from + k]!;
+      }
+    },
+  );
   baselineUs = r.medianUs + (touched === 0.5 ? 1 : 0); // keeps the touch loads observable
   return r;
 }
-const vsBaseline = (r: BenchResult): BenchResult => ({ ...r, note: `${r.note ? `${r.note}; ` : ""}${(r.medianUs / baselineUs).toFixed(2)}x the raw baseline` });
+const vsBaseline = (r: BenchResult): BenchResult => ({
+  ...r,
+  note: `${r.note ? `${r.note}; ` : ""}${(r.medianUs / baselineUs).toFixed(2)}x the raw baseline`,
+});
 
 /** `n` CartPole transitions (TorchRL's key set for a GymEnv step). */
 function cartPole(n: number, rng: Rng): TensorDict {
@@ -61,7 +66,13 @@ function cartPole(n: number, rng: Rng): TensorDict {
       action: HostArray.from("int32", [n], rng.fillInt(new Int32Array(n), 0, 2)),
       done: flags(),
       terminated: flags(),
-      next: { observation: obs(), reward: HostArray.full("float32", [n, 1], 1), done: flags(), terminated: flags(), truncated: flags() },
+      next: {
+        observation: obs(),
+        reward: HostArray.full("float32", [n, 1], 1),
+        done: flags(),
+        terminated: flags(),
+        truncated: flags(),
+      },
     },
     [n],
   );
@@ -70,14 +81,21 @@ function cartPole(n: number, rng: Rng): TensorDict {
 /** `n` Atari-like transitions: two 84x84 uint8 frames, action, reward, done. */
 function pixels(n: number, rng: Rng, withNext = true): TensorDict {
   const frame = () => HostArray.from("uint8", [n, 84, 84], rng.fillInt(new Uint8Array(n * 84 * 84), 0, 256));
-  const next: Record<string, HostArray> = { reward: HostArray.zeros("float32", [n, 1]), done: HostArray.zeros("bool", [n, 1]) };
+  const next: Record<string, HostArray> = {
+    reward: HostArray.zeros("float32", [n, 1]),
+    done: HostArray.zeros("bool", [n, 1]),
+  };
   if (withNext) next.pixels = frame();
-  return new TensorDict({ pixels: frame(), action: HostArray.from("int32", [n], rng.fillInt(new Int32Array(n), 0, 6)), next }, [n]);
+  return new TensorDict(
+    { pixels: frame(), action: HostArray.from("int32", [n], rng.fillInt(new Int32Array(n), 0, 6)), next },
+    [n],
+  );
 }
 
 function fill(rb: ReplayBuffer, total: number, chunk: number, make: (n: number) => TensorDict): void {
   const data = make(chunk);
-  for (let done = 0; done < total; done += chunk) rb.extend(done + chunk <= total ? data : data.index({ stop: total - done }));
+  for (let done = 0; done < total; done += chunk)
+    rb.extend(done + chunk <= total ? data : data.index({ stop: total - done }));
 }
 
 const scratchRoot = mkdtempSync(join(tmpdir(), "tdrl-buffers-bench-"));
@@ -94,12 +112,19 @@ try {
     const fillS = (performance.now() - t0) / 1000;
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
-    const sampled = measure(`memmap ${frames / 1e6}M frames 84x84: sample 256`, () => {
-      rb.sample();
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, { rounds: 10, roundMs: 200 });
+    const sampled = measure(
+      `memmap ${frames / 1e6}M frames 84x84: sample 256`,
+      () => {
+        rb.sample();
+        peak = Math.max(peak, process.memoryUsage().rss);
+      },
+      { rounds: 10, roundMs: 200 },
+    );
     const rss = withTarget(withMetric(sampled, mb(peak), "MB"), 1024, "MB", true);
-    report({ ...rss, note: `peak RSS while sampling (before: ${mb(rssBefore).toFixed(0)} MB); filled ${(frames * 7056 / 1e9).toFixed(1)} GB in ${fillS.toFixed(1)} s` });
+    report({
+      ...rss,
+      note: `peak RSS while sampling (before: ${mb(rssBefore).toFixed(0)} MB); filled ${((frames * 7056) / 1e9).toFixed(1)} GB in ${fillS.toFixed(1)} s`,
+    });
     rmSync(join(scratchRoot, "rss"), { recursive: true, force: true });
   }
 
@@ -110,9 +135,33 @@ try {
     const rb = new ReplayBuffer({ storage, sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 256 });
     fill(rb, 1_000_000, 10_000, (n) => cartPole(n, rng));
     report(baseline(storage));
-    report(vsBaseline(withCpu(withTarget(measure("cartpole 1M LazyTensorStorage: sample 256 (ReplayBuffer)", () => rb.sample()), 50, "us", true), () => rb.sample())));
+    report(
+      vsBaseline(
+        withCpu(
+          withTarget(
+            measure("cartpole 1M LazyTensorStorage: sample 256 (ReplayBuffer)", () => rb.sample()),
+            50,
+            "us",
+            true,
+          ),
+          () => rb.sample(),
+        ),
+      ),
+    );
     const td = new TensorDictReplayBuffer({ storage, sampler: new RandomSampler({ rng: new Rng(2) }), batchSize: 256 });
-    report(vsBaseline(withCpu(withTarget(measure("cartpole 1M LazyTensorStorage: sample 256 (TensorDictReplayBuffer)", () => td.sample()), 50, "us", true), () => td.sample())));
+    report(
+      vsBaseline(
+        withCpu(
+          withTarget(
+            measure("cartpole 1M LazyTensorStorage: sample 256 (TensorDictReplayBuffer)", () => td.sample()),
+            50,
+            "us",
+            true,
+          ),
+          () => td.sample(),
+        ),
+      ),
+    );
     const index = new RandomSampler({ rng: new Rng(3) });
     report(measure("cartpole 1M: RandomSampler.sample 256 (indices only)", () => index.sample(storage, 256)));
     const batch = cartPole(1, rng);
@@ -134,20 +183,53 @@ try {
     const pixelCases = (kind: string, storage: Storage, extendTargetUs: number, sliceTargetUs: number) => {
       const name = `pixels 84x84 uint8, ${kind}(10k)`;
       const uniform = new ReplayBuffer({ storage, sampler: new RandomSampler({ rng: new Rng(5) }), batchSize: 32 });
-      report(withCpu(withTarget(measure(`${name}: extend 50 steps`, () => uniform.extend(steps), { roundMs: 100 }), extendTargetUs, "us", true), () => uniform.extend(steps)));
+      report(
+        withCpu(
+          withTarget(
+            measure(`${name}: extend 50 steps`, () => uniform.extend(steps), { roundMs: 100 }),
+            extendTargetUs,
+            "us",
+            true,
+          ),
+          () => uniform.extend(steps),
+        ),
+      );
       report(measure(`${name}: sample 32`, () => uniform.sample(), { roundMs: 100 }));
       // A second buffer on the same storage rewrites the whole ring with episodes its slice sampler sees.
-      const sliced = new ReplayBuffer({ storage, sampler: new SliceSampler({ sliceLen: 50, rng: new Rng(6) }), batchSize: 200 });
+      const sliced = new ReplayBuffer({
+        storage,
+        sampler: new SliceSampler({ sliceLen: 50, rng: new Rng(6) }),
+        batchSize: 200,
+      });
       for (let i = 0; i < 10; i++) sliced.extend(episodes);
-      report(withCpu(withTarget(measure(`${name}: slice sample 4 x 50 (SliceSampler)`, () => sliced.sample(), { roundMs: 100 }), sliceTargetUs, "us", true), () => sliced.sample()));
+      report(
+        withCpu(
+          withTarget(
+            measure(`${name}: slice sample 4 x 50 (SliceSampler)`, () => sliced.sample(), { roundMs: 100 }),
+            sliceTargetUs,
+            "us",
+            true,
+          ),
+          () => sliced.sample(),
+        ),
+      );
     };
     pixelCases("LazyTensorStorage", new LazyTensorStorage(10_000), 1000, 2000);
-    pixelCases("LazyMemmapStorage", new LazyMemmapStorage(10_000, { scratchDir: join(scratchRoot, "extend") }), 5000, 10_000);
+    pixelCases(
+      "LazyMemmapStorage",
+      new LazyMemmapStorage(10_000, { scratchDir: join(scratchRoot, "extend") }),
+      5000,
+      10_000,
+    );
   }
 } finally {
   rmSync(scratchRoot, { recursive: true, force: true });
 }
 
 // The machine is shared: the load average says how much the figures above were slowed by other work.
-console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`,
+);
 console.log(`wrote ${writeResults("buffers", results, { loadAverage: loadavg() })}`);

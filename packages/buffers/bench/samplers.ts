@@ -63,12 +63,26 @@ export function benchSamplers(options: MeasureOptions = {}): BenchResult[] {
       const { index } = sampler.sample(storage, 256);
       sampler.updatePriority(index, rng.fillUniform(priorities, 0, 2));
     };
-    results.push(withCpu(withTarget(measure("PrioritizedSampler 1M: sample 256 + updatePriority 256 (indices + weights)", step, options), 200, "us", true), step));
     results.push(
-      measure("ReplayBuffer(PrioritizedSampler) 1M: sampleWithInfo 256 (gathered) + updatePriority", () => {
-        const { index } = rb.sampleWithInfo(256);
-        rb.updatePriority(index, rng.fillUniform(priorities, 0, 2));
-      }, options),
+      withCpu(
+        withTarget(
+          measure("PrioritizedSampler 1M: sample 256 + updatePriority 256 (indices + weights)", step, options),
+          200,
+          "us",
+          true,
+        ),
+        step,
+      ),
+    );
+    results.push(
+      measure(
+        "ReplayBuffer(PrioritizedSampler) 1M: sampleWithInfo 256 (gathered) + updatePriority",
+        () => {
+          const { index } = rb.sampleWithInfo(256);
+          rb.updatePriority(index, rng.fillUniform(priorities, 0, 2));
+        },
+        options,
+      ),
     );
   }
 
@@ -78,37 +92,59 @@ export function benchSamplers(options: MeasureOptions = {}): BenchResult[] {
     rb.sampleWithInfo(200); // builds the episode table once
     results.push(
       withTarget(
-        measure("ReplayBuffer(SliceSampler) 1M: sample 4 x 50 (gathered, with slice flags)", () => rb.sampleWithInfo(200), options),
+        measure(
+          "ReplayBuffer(SliceSampler) 1M: sample 4 x 50 (gathered, with slice flags)",
+          () => rb.sampleWithInfo(200),
+          options,
+        ),
         2000,
         "us",
         true,
       ),
     );
     results.push({
-      ...measure("ReplayBuffer(SliceSampler) 1M: extend 1000 steps + sample 4 x 50 (episodes updated incrementally)", () => {
-        write(1000);
-        rb.sampleWithInfo(200);
-      }, { ...options, rounds: options.rounds ?? 7 }),
+      ...measure(
+        "ReplayBuffer(SliceSampler) 1M: extend 1000 steps + sample 4 x 50 (episodes updated incrementally)",
+        () => {
+          write(1000);
+          rb.sampleWithInfo(200);
+        },
+        { ...options, rounds: options.rounds ?? 7 },
+      ),
       note: "1-env storages: only the new steps are scanned (the ring seam and the cut oldest episode are patched)",
     });
   }
 
   {
-    const sampler = new PrioritizedSliceSampler({ sliceLen: 50, maxCapacity: CAPACITY, alpha: 0.6, beta: 0.4, rng: new Rng(4) });
+    const sampler = new PrioritizedSliceSampler({
+      sliceLen: 50,
+      maxCapacity: CAPACITY,
+      alpha: 0.6,
+      beta: 0.4,
+      rng: new Rng(4),
+    });
     const { rb, write } = filledBuffer(sampler);
     const slicePriorities = new Float32Array(200);
     rb.sampleWithInfo(200);
     results.push(
-      measure("ReplayBuffer(PrioritizedSliceSampler) 1M: sample 4 x 50 + updatePriority 200", () => {
-        const { index } = rb.sampleWithInfo(200);
-        rb.updatePriority(index, rng.fillUniform(slicePriorities, 0, 2));
-      }, options),
+      measure(
+        "ReplayBuffer(PrioritizedSliceSampler) 1M: sample 4 x 50 + updatePriority 200",
+        () => {
+          const { index } = rb.sampleWithInfo(200);
+          rb.updatePriority(index, rng.fillUniform(slicePriorities, 0, 2));
+        },
+        options,
+      ),
     );
     results.push({
-      ...measure("ReplayBuffer(PrioritizedSliceSampler) 1M: extend 1000 steps + sample 4 x 50", () => {
-        write(1000);
-        rb.sampleWithInfo(200);
-      }, { ...options, rounds: options.rounds ?? 5 }),
+      ...measure(
+        "ReplayBuffer(PrioritizedSliceSampler) 1M: extend 1000 steps + sample 4 x 50",
+        () => {
+          write(1000);
+          rb.sampleWithInfo(200);
+        },
+        { ...options, rounds: options.rounds ?? 5 },
+      ),
       note: "1-env storages: episode ids and start trees patched for the new steps only",
     });
   }

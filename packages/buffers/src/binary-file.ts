@@ -54,7 +54,12 @@ export function writeBinaryFile(file: string, bytes: Uint8Array): string {
  * Reads a file that must hold exactly `expectedBytes` bytes with sha256 `expectedHash`, into `into` when
  * given (or a new buffer). Throws naming the file and what is wrong with it.
  */
-export function readVerifiedFile(file: string, expectedBytes: number, expectedHash: string, into?: Uint8Array): Uint8Array {
+export function readVerifiedFile(
+  file: string,
+  expectedBytes: number,
+  expectedHash: string,
+  into?: Uint8Array,
+): Uint8Array {
   let fd: number;
   try {
     fd = openSync(file, "r");
@@ -63,7 +68,10 @@ export function readVerifiedFile(file: string, expectedBytes: number, expectedHa
   }
   try {
     const size = fstatSync(fd).size;
-    if (size !== expectedBytes) throw new Error(`${file}: ${size < expectedBytes ? "truncated" : "too long"}: expected ${expectedBytes} bytes, found ${size}`);
+    if (size !== expectedBytes)
+      throw new Error(
+        `${file}: ${size < expectedBytes ? "truncated" : "too long"}: expected ${expectedBytes} bytes, found ${size}`,
+      );
     const out = into ?? new Uint8Array(expectedBytes);
     const hash = createHash("sha256");
     for (let off = 0; off < expectedBytes; off += CHUNK) {
@@ -77,7 +85,8 @@ export function readVerifiedFile(file: string, expectedBytes: number, expectedHa
       hash.update(out.subarray(off, end));
     }
     const actual = hash.digest("hex");
-    if (actual !== expectedHash) throw new Error(`${file}: corrupt: sha256 is ${actual}, the manifest says ${expectedHash}`);
+    if (actual !== expectedHash)
+      throw new Error(`${file}: corrupt: sha256 is ${actual}, the manifest says ${expectedHash}`);
     return out;
   } finally {
     closeSync(fd);

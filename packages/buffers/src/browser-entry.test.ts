@@ -2,5 +2,9 @@ import { describe } from "vitest";
 import { describeBrowserEntry } from "../../../test-support/browser-entry";
 
 describe("browser entry", () => {
-  describeBrowserEntry(() => import("./index"), () => import("./browser"), ["LazyMemmapStorage", "DirectoryLock", "LOCK_FILE", "saveCheckpoint", "loadCheckpoint"]);
+  describeBrowserEntry(
+    () => import("./index"),
+    () => import("./browser"),
+    ["LazyMemmapStorage", "DirectoryLock", "LOCK_FILE", "saveCheckpoint", "loadCheckpoint"],
+  );
 });

@@ -3,7 +3,14 @@
 // Node-only parts. Add new exports here unless they need Node (browser-entry.test.ts lists those).
 
 export type { ComponentState, JsonValue, StateArray } from "./component-state";
-export { type Storage, type FileBackedStorage, type StoredExtent, isFileBacked, writeShape, storageShapeFor } from "./storage";
+export {
+  type Storage,
+  type FileBackedStorage,
+  type StoredExtent,
+  isFileBacked,
+  writeShape,
+  storageShapeFor,
+} from "./storage";
 export type { Sampler, SampleResult } from "./sampler";
 export type { Writer } from "./writer";
 
@@ -25,4 +32,3 @@ export { SliceSampler, type SliceSamplerOptions } from "./slice-sampler";
 export { PrioritizedSliceSampler, type PrioritizedSliceSamplerOptions } from "./prioritized-slice-sampler";
 export type { SamplerRngOptions } from "./sampler-support";
 export { SumTree, MinTree } from "./segment-tree";
-

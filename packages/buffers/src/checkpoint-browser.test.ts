@@ -17,6 +17,8 @@ describe("checkpoint.browser (what the browser build uses instead of checkpoint.
     expect(() => browser.saveCheckpoint("/tmp/rb", parts)).toThrow(
       'Saving a replay buffer checkpoint to "/tmp/rb" writes and reads files, which needs Node',
     );
-    expect(() => browser.loadCheckpoint("runs/rb", parts)).toThrow(/"runs\/rb" writes and reads files, which needs Node/);
+    expect(() => browser.loadCheckpoint("runs/rb", parts)).toThrow(
+      /"runs\/rb" writes and reads files, which needs Node/,
+    );
   });
 });

@@ -25,7 +25,8 @@ afterEach(() => {
 
 type Json = { [key: string]: any };
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
-const current = (dir: string) => join(dir, (JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as { current: string }).current);
+const current = (dir: string) =>
+  join(dir, (JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as { current: string }).current);
 
 /** Edits the checkpoint manifest; with `reseal`, also rewrites the pointer's checksum (a consistent but wrong checkpoint). */
 function editManifest(dir: string, edit: (m: Json) => void, reseal: boolean): void {
@@ -47,10 +48,21 @@ function contents(storage: Storage): Record<string, number[]> {
 }
 
 function snapshot(rb: ReplayBuffer) {
-  return { length: rb.length, cursor: rb.storage.writeCursor, writer: rb.writer.cursor, contents: contents(rb.storage), sampler: JSON.stringify(rb.sampler.state().meta) };
+  return {
+    length: rb.length,
+    cursor: rb.storage.writeCursor,
+    writer: rb.writer.cursor,
+    contents: contents(rb.storage),
+    sampler: JSON.stringify(rb.sampler.state().meta),
+  };
 }
 
-const tensorBuffer = (seed: number) => new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler: new RandomSampler({ rng: new Rng(seed) }), batchSize: 2 });
+const tensorBuffer = (seed: number) =>
+  new ReplayBuffer({
+    storage: new LazyTensorStorage(10),
+    sampler: new RandomSampler({ rng: new Rng(seed) }),
+    batchSize: 2,
+  });
 
 /** A checkpoint of 6 items in 10 slots, and a target buffer holding 3 other items (with its snapshot). */
 function sixDumped() {
@@ -69,18 +81,27 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
   it("refuses a manifest edited after the dump (checksum), naming the file", () => {
     const { dir, target, before } = sixDumped();
     editManifest(dir, (m) => (m.components.writer.meta.cursor = 12), false);
-    expect(() => target.loads(dir)).toThrow(/manifest\.json: corrupt: sha256 is [0-9a-f]{64}, .*checkpoint\.json says [0-9a-f]{64}/);
+    expect(() => target.loads(dir)).toThrow(
+      /manifest\.json: corrupt: sha256 is [0-9a-f]{64}, .*checkpoint\.json says [0-9a-f]{64}/,
+    );
     expect(snapshot(target)).toEqual(before);
   });
 
-  it.each(badCursors)("refuses writer cursor %s with 6 items stored in 10 slots, even with a matching checksum, and changes nothing", (cursor) => {
-    const { dir, target, before } = sixDumped();
-    editManifest(dir, (m) => (m.components.writer.meta.cursor = cursor), true);
-    expect(() => target.loads(dir)).toThrow(new RegExp(`RoundRobinWriter.loadState: cursor ${String(cursor).replace(".", "\\.")} (is not a non-negative integer|does not match the storage, which holds 6 elements .* the writer's cursor must be 6)`));
-    expect(snapshot(target)).toEqual(before);
-    target.extend(transitions(1, 99)); // still usable
-    expect(target.length).toBe(4);
-  });
+  it.each(badCursors)(
+    "refuses writer cursor %s with 6 items stored in 10 slots, even with a matching checksum, and changes nothing",
+    (cursor) => {
+      const { dir, target, before } = sixDumped();
+      editManifest(dir, (m) => (m.components.writer.meta.cursor = cursor), true);
+      expect(() => target.loads(dir)).toThrow(
+        new RegExp(
+          `RoundRobinWriter.loadState: cursor ${String(cursor).replace(".", "\\.")} (is not a non-negative integer|does not match the storage, which holds 6 elements .* the writer's cursor must be 6)`,
+        ),
+      );
+      expect(snapshot(target)).toEqual(before);
+      target.extend(transitions(1, 99)); // still usable
+      expect(target.length).toBe(4);
+    },
+  );
 
   it.each([
     ["length past the capacity", { length: 11 }, /length 11 is not an integer in \[0, 10\]/],
@@ -96,7 +117,11 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
   });
 
   it("checks a memmap dump's own manifest (hashed as a file) and its counters against the capacity", () => {
-    const make = (name: string) => new ReplayBuffer({ storage: new LazyMemmapStorage(10, { scratchDir: join(root, name) }), sampler: new RandomSampler({ rng: new Rng(3) }) });
+    const make = (name: string) =>
+      new ReplayBuffer({
+        storage: new LazyMemmapStorage(10, { scratchDir: join(root, name) }),
+        sampler: new RandomSampler({ rng: new Rng(3) }),
+      });
     const rb = make("a");
     rb.extend(transitions(6));
     const dir = join(root, "ckpt");
@@ -110,17 +135,24 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     const text = JSON.stringify(m);
     writeFileSync(inner, text);
     expect(() => target.loads(dir)).toThrow(/storage-files\/manifest\.json: corrupt: sha256/);
-    editManifest(dir, (cm) => {
-      const entry = (cm.components.storage.files as Json[]).find((f) => f.file === "manifest.json")!;
-      entry.sha256 = sha(text);
-      entry.bytes = Buffer.byteLength(text);
-    }, true);
-    expect(() => target.loads(dir)).toThrow(/manifest\.json \(storage\): corrupt: writeCursor 9 is not an integer in \[0, 6\]/);
+    editManifest(
+      dir,
+      (cm) => {
+        const entry = (cm.components.storage.files as Json[]).find((f) => f.file === "manifest.json")!;
+        entry.sha256 = sha(text);
+        entry.bytes = Buffer.byteLength(text);
+      },
+      true,
+    );
+    expect(() => target.loads(dir)).toThrow(
+      /manifest\.json \(storage\): corrupt: writeCursor 9 is not an integer in \[0, 6\]/,
+    );
     expect(snapshot(target)).toEqual(before);
   });
 
   it("refuses sampler counters that do not fit the storage", () => {
-    const make = (sampler: ReplayBuffer["sampler"]) => new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler });
+    const make = (sampler: ReplayBuffer["sampler"]) =>
+      new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler });
     const rb = make(new PrioritizedSampler({ maxCapacity: 10, alpha: 0.6, beta: 0.4 }));
     rb.extend(transitions(6));
     const dir = join(root, "ckpt");
@@ -138,7 +170,10 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
   });
 
   it("refuses a MaxValueWriter heap index past the stored elements, and a ListStorage cursor past its items", () => {
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10), writer: new MaxValueWriter({ rankKey: "action" }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(10),
+      writer: new MaxValueWriter({ rankKey: "action" }),
+    });
     rb.extend(transitions(4));
     const dir = join(root, "ckpt");
     rb.dumps(dir);
@@ -147,11 +182,16 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     new Int32Array(bytes.buffer, bytes.byteOffset, 1)[0] = 7;
     writeFileSync(writerFile, bytes);
     editManifest(dir, (m) => (m.components.writer.arrays.heap.sha256 = sha(bytes)), true);
-    expect(() => new ReplayBuffer({ storage: new LazyTensorStorage(10), writer: new MaxValueWriter({ rankKey: "action" }) }).loads(dir)).toThrow(/heap\[0\] = 7 is not a distinct storage index below 4/);
+    expect(() =>
+      new ReplayBuffer({ storage: new LazyTensorStorage(10), writer: new MaxValueWriter({ rankKey: "action" }) }).loads(
+        dir,
+      ),
+    ).toThrow(/heap\[0\] = 7 is not a distinct storage index below 4/);
     const list = new ListStorage(5);
     list.set(Int32Array.from([0, 1]), transitions(2));
     const state = list.state();
-    expect(() => new ListStorage(5).loadState({ ...state, meta: { ...state.meta, writeCursor: 4 } })).toThrow(/writeCursor 4 is not an integer in \[0, 2\]/);
+    expect(() => new ListStorage(5).loadState({ ...state, meta: { ...state.meta, writeCursor: 4 } })).toThrow(
+      /writeCursor 4 is not an integer in \[0, 2\]/,
+    );
   });
 });
-

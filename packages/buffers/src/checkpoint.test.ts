@@ -19,7 +19,12 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const buffer = (seed = 1) => new ReplayBuffer({ storage: new LazyTensorStorage(16), sampler: new RandomSampler({ rng: new Rng(seed) }), batchSize: 5 });
+const buffer = (seed = 1) =>
+  new ReplayBuffer({
+    storage: new LazyTensorStorage(16),
+    sampler: new RandomSampler({ rng: new Rng(seed) }),
+    batchSize: 5,
+  });
 
 /** The file of the current checkpoint whose name starts with `prefix`. */
 function checkpointFile(dir: string, prefix: string): string {
@@ -57,7 +62,11 @@ describe("checkpoints", () => {
 
   it("copies a file-backed storage file to file and restores it into another directory", () => {
     const make = (name: string) =>
-      new ReplayBuffer({ storage: new LazyMemmapStorage(10, { scratchDir: join(root, name) }), sampler: new RandomSampler({ rng: new Rng(3) }), batchSize: 4 });
+      new ReplayBuffer({
+        storage: new LazyMemmapStorage(10, { scratchDir: join(root, name) }),
+        sampler: new RandomSampler({ rng: new Rng(3) }),
+        batchSize: 4,
+      });
     const rb = make("a");
     rb.extend(transitions(13));
     rb.dumps(join(root, "ckpt"));
@@ -66,7 +75,12 @@ describe("checkpoints", () => {
     expect(other.length).toBe(10);
     expect(other.writer.cursor).toBe(3);
     expect(ids(other.sample())).toEqual(ids(rb.sample()));
-    expect(other.storage.get(Int32Array.from([0, 9])).getHost("pixels").data.slice(0, 1)[0]).toBe(10);
+    expect(
+      other.storage
+        .get(Int32Array.from([0, 9]))
+        .getHost("pixels")
+        .data.slice(0, 1)[0],
+    ).toBe(10);
   });
 
   it("keeps the previous checkpoint loadable when a dump fails midway", () => {
@@ -108,7 +122,11 @@ describe("checkpoints", () => {
   });
 
   it("refuses a truncated or corrupt file, naming it, and changes nothing", () => {
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(8), sampler: new RandomSampler({ rng: new Rng(1) }), writer: new MaxValueWriter({ rankKey: "action" }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(8),
+      sampler: new RandomSampler({ rng: new Rng(1) }),
+      writer: new MaxValueWriter({ rankKey: "action" }),
+    });
     rb.extend(transitions(6));
     const dir = join(root, "ckpt");
     rb.dumps(dir);
@@ -117,7 +135,9 @@ describe("checkpoints", () => {
     const storageFile = checkpointFile(dir, "storage-0");
     const bytes = readFileSync(storageFile);
     truncateSync(storageFile, 5);
-    expect(() => target.loads(dir)).toThrow(new RegExp(`${storageFile}: truncated: expected ${bytes.length} bytes, found 5`));
+    expect(() => target.loads(dir)).toThrow(
+      new RegExp(`${storageFile}: truncated: expected ${bytes.length} bytes, found 5`),
+    );
     bytes[3] = bytes[3]! ^ 0xff;
     writeFileSync(storageFile, bytes);
     expect(() => target.loads(dir)).toThrow(/storage-0\.bin: corrupt: sha256 is [0-9a-f]+, the manifest says/);
@@ -133,7 +153,11 @@ describe("checkpoints", () => {
     rb.extend(transitions(3));
     const dir = join(root, "ckpt");
     rb.dumps(dir);
-    const smaller = new ReplayBuffer({ storage: new LazyTensorStorage(8), sampler: new RandomSampler({ rng: new Rng(4) }), batchSize: 2 });
+    const smaller = new ReplayBuffer({
+      storage: new LazyTensorStorage(8),
+      sampler: new RandomSampler({ rng: new Rng(4) }),
+      batchSize: 2,
+    });
     smaller.extend(transitions(1, 70));
     const before = smaller.writer.cursor;
     expect(() => smaller.loads(dir)).toThrow(/maxSize 16 .* this one has 8/);

@@ -1,8 +1,27 @@
 import { createHash } from "node:crypto";
-import { existsSync, fsyncSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { sizeOf } from "@tdrl/tensordict";
-import { allocateArray, arrayDType, bytesOf, hashFile, readVerifiedFile, writeBinaryFile, type ArrayDType } from "./binary-file";
+import {
+  allocateArray,
+  arrayDType,
+  bytesOf,
+  hashFile,
+  readVerifiedFile,
+  writeBinaryFile,
+  type ArrayDType,
+} from "./binary-file";
 import type { ComponentState, JsonValue, StateArray } from "./component-state";
 import type { Sampler } from "./sampler";
 import { checkCounters, checkStorageShape, isFileBacked, type Storage, type StoredExtent } from "./storage";
@@ -41,7 +60,11 @@ interface ComponentEntry {
   /** Files a file-backed storage dumped, under `storage-files/`. */
   files?: FileEntry[];
 }
-type Manifest = { format: string; version: number; components: Record<"storage" | "sampler" | "writer", ComponentEntry> };
+type Manifest = {
+  format: string;
+  version: number;
+  components: Record<"storage" | "sampler" | "writer", ComponentEntry>;
+};
 
 /**
  * Writes a checkpoint into `dir` without ever destroying the previous one: the data goes to a fresh
@@ -61,7 +84,9 @@ export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
         const filesDir = join(tmp, STORAGE_FILES);
         mkdirSync(filesDir);
         parts.storage.dumpFiles(filesDir);
-        const files = readdirSync(filesDir).sort().map((file) => ({ file, ...hashFile(join(filesDir, file)) }));
+        const files = readdirSync(filesDir)
+          .sort()
+          .map((file) => ({ file, ...hashFile(join(filesDir, file)) }));
         components.storage = { kind: "files", meta: {}, arrays: {}, files };
         continue;
       }
@@ -73,7 +98,10 @@ export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
     renameSync(tmp, join(dir, name));
     const pointerTmp = join(dir, `${POINTER}.tmp`);
     // The metadata is checksummed like the data: the pointer holds the manifest's sha256, the manifest every file's.
-    writeSynced(pointerTmp, JSON.stringify({ format: FORMAT, version: VERSION, current: name, manifestSha256: sha256(manifestText) }));
+    writeSynced(
+      pointerTmp,
+      JSON.stringify({ format: FORMAT, version: VERSION, current: name, manifestSha256: sha256(manifestText) }),
+    );
     renameSync(pointerTmp, join(dir, POINTER));
     syncDir(dir);
   } catch (e) {
@@ -94,23 +122,43 @@ export function saveCheckpoint(dir: string, parts: CheckpointParts): void {
 export function loadCheckpoint(dir: string, parts: CheckpointParts): void {
   const pointerFile = join(dir, POINTER);
   if (!existsSync(pointerFile)) throw new Error(`${pointerFile}: no checkpoint here (the file does not exist)`);
-  const pointer = parseJson(pointerFile) as { format?: unknown; version?: unknown; current?: unknown; manifestSha256?: unknown };
+  const pointer = parseJson(pointerFile) as {
+    format?: unknown;
+    version?: unknown;
+    current?: unknown;
+    manifestSha256?: unknown;
+  };
   if (pointer.format !== FORMAT || typeof pointer.current !== "string" || !/^data-[\w-]+$/.test(pointer.current)) {
     throw new Error(`${pointerFile}: not a tdrl replay buffer checkpoint pointer: ${JSON.stringify(pointer)}`);
   }
   const version = pointer.version ?? 1;
-  if (version !== 1 && version !== VERSION) throw new Error(`${pointerFile}: checkpoint version ${JSON.stringify(version)}, this tdrl reads versions 1 and ${VERSION}`);
-  if (version === VERSION && (typeof pointer.manifestSha256 !== "string" || !/^[0-9a-f]{64}$/.test(pointer.manifestSha256))) {
-    throw new Error(`${pointerFile}: corrupt: manifestSha256 ${JSON.stringify(pointer.manifestSha256)} is not a sha256`);
+  if (version !== 1 && version !== VERSION)
+    throw new Error(
+      `${pointerFile}: checkpoint version ${JSON.stringify(version)}, this tdrl reads versions 1 and ${VERSION}`,
+    );
+  if (
+    version === VERSION &&
+    (typeof pointer.manifestSha256 !== "string" || !/^[0-9a-f]{64}$/.test(pointer.manifestSha256))
+  ) {
+    throw new Error(
+      `${pointerFile}: corrupt: manifestSha256 ${JSON.stringify(pointer.manifestSha256)} is not a sha256`,
+    );
   }
   const dataDir = join(dir, pointer.current);
   const manifestFile = join(dataDir, MANIFEST);
   const manifestText = readText(manifestFile);
   if (version === VERSION && sha256(manifestText) !== pointer.manifestSha256) {
-    throw new Error(`${manifestFile}: corrupt: sha256 is ${sha256(manifestText)}, ${pointerFile} says ${pointer.manifestSha256}`);
+    throw new Error(
+      `${manifestFile}: corrupt: sha256 is ${sha256(manifestText)}, ${pointerFile} says ${pointer.manifestSha256}`,
+    );
   }
   const manifest = parseText(manifestText, manifestFile) as Manifest;
-  if (manifest.format !== FORMAT || manifest.version !== version || typeof manifest.components !== "object" || manifest.components === null) {
+  if (
+    manifest.format !== FORMAT ||
+    manifest.version !== version ||
+    typeof manifest.components !== "object" ||
+    manifest.components === null
+  ) {
     throw new Error(`${manifestFile}: not a version ${JSON.stringify(version)} tdrl replay buffer checkpoint manifest`);
   }
   const states: Partial<Record<"storage" | "sampler" | "writer", ComponentState>> = {};
@@ -119,14 +167,21 @@ export function loadCheckpoint(dir: string, parts: CheckpointParts): void {
     const entry = manifest.components[key];
     if (entry === undefined) throw new Error(`${manifestFile}: the manifest has no "${key}" component`);
     if (key === "storage" && entry.kind === "files") {
-      if (!isFileBacked(parts.storage)) throw new Error(`${manifestFile}: the checkpoint holds a file-backed storage, this buffer's storage (${parts.storage.constructor.name}) is not`);
+      if (!isFileBacked(parts.storage))
+        throw new Error(
+          `${manifestFile}: the checkpoint holds a file-backed storage, this buffer's storage (${parts.storage.constructor.name}) is not`,
+        );
       storageFiles = join(dataDir, STORAGE_FILES);
       for (const f of entry.files ?? []) {
         const file = join(storageFiles, f.file);
         const actual = existsSync(file) ? hashFile(file) : null;
         if (actual === null) throw new Error(`${file}: missing from the checkpoint`);
-        if (actual.bytes !== f.bytes) throw new Error(`${file}: ${actual.bytes < f.bytes ? "truncated" : "too long"}: expected ${f.bytes} bytes, found ${actual.bytes}`);
-        if (actual.sha256 !== f.sha256) throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${f.sha256}`);
+        if (actual.bytes !== f.bytes)
+          throw new Error(
+            `${file}: ${actual.bytes < f.bytes ? "truncated" : "too long"}: expected ${f.bytes} bytes, found ${actual.bytes}`,
+          );
+        if (actual.sha256 !== f.sha256)
+          throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${f.sha256}`);
       }
       continue;
     }
@@ -161,7 +216,8 @@ function readComponent(dir: string, entry: ComponentEntry): ComponentState {
   const arrays: { [name: string]: StateArray } = {};
   for (const [name, a] of Object.entries(entry.arrays ?? {})) {
     const array = allocateArray(a.dtype, a.length);
-    if (array.byteLength !== a.bytes) throw new Error(`${join(dir, a.file)}: the manifest says ${a.bytes} bytes for ${a.length} ${a.dtype} numbers`);
+    if (array.byteLength !== a.bytes)
+      throw new Error(`${join(dir, a.file)}: the manifest says ${a.bytes} bytes for ${a.length} ${a.dtype} numbers`);
     readVerifiedFile(join(dir, a.file), a.bytes, a.sha256, bytesOf(array));
     arrays[name] = array;
   }
@@ -172,12 +228,21 @@ function readComponent(dir: string, entry: ComponentEntry): ComponentState {
  * Length, write cursor and shape of the checkpoint's storage (from its state's meta, or the manifest of a
  * file-backed storage's dump), range-checked against the storage it will be loaded into.
  */
-function storedExtent(storage: Storage, storageFiles: string | null, state: ComponentState | undefined, manifestFile: string): StoredExtent | undefined {
-  const meta = (storageFiles !== null ? parseJson(join(storageFiles, MANIFEST)) : (state?.meta ?? {})) as { [key: string]: unknown };
+function storedExtent(
+  storage: Storage,
+  storageFiles: string | null,
+  state: ComponentState | undefined,
+  manifestFile: string,
+): StoredExtent | undefined {
+  const meta = (storageFiles !== null ? parseJson(join(storageFiles, MANIFEST)) : (state?.meta ?? {})) as {
+    [key: string]: unknown;
+  };
   const what = `${storageFiles !== null ? join(storageFiles, MANIFEST) : manifestFile} (storage): corrupt`;
   const { maxSize, ndim } = storage;
   if ((meta.maxSize !== undefined && meta.maxSize !== maxSize) || (meta.ndim !== undefined && meta.ndim !== ndim)) {
-    throw new Error(`${manifestFile}: the checkpoint holds a storage with maxSize ${JSON.stringify(meta.maxSize)} and ndim ${JSON.stringify(meta.ndim ?? 1)}, this one has ${maxSize} and ${ndim}`);
+    throw new Error(
+      `${manifestFile}: the checkpoint holds a storage with maxSize ${JSON.stringify(meta.maxSize)} and ndim ${JSON.stringify(meta.ndim ?? 1)}, this one has ${maxSize} and ${ndim}`,
+    );
   }
   if (Array.isArray(meta.layouts)) {
     // ListStorage: one layout per element, 1-dim, capacity maxSize.
@@ -185,7 +250,10 @@ function storedExtent(storage: Storage, storageFiles: string | null, state: Comp
     return { maxSize, ndim, shape: [maxSize], length, writeCursor };
   }
   if (meta.layout === null) {
-    if (meta.length !== 0 || meta.writeCursor !== 0) throw new Error(`${what}: no layout, but length ${JSON.stringify(meta.length)} / writeCursor ${JSON.stringify(meta.writeCursor)} are not 0`);
+    if (meta.length !== 0 || meta.writeCursor !== 0)
+      throw new Error(
+        `${what}: no layout, but length ${JSON.stringify(meta.length)} / writeCursor ${JSON.stringify(meta.writeCursor)} are not 0`,
+      );
     return { maxSize, ndim, shape: null, length: 0, writeCursor: 0 };
   }
   // A storage kind this function does not know: its own loadState checks its state.

@@ -31,7 +31,17 @@ function bytesUnder(dir: string): number {
 function frames(n: number, start: number): TensorDict {
   const pixels = new HostArray("uint8", [n, 84, 84]);
   for (let i = 0; i < n; i++) for (let k = 0; k < 84 * 84; k++) pixels.data[i * 84 * 84 + k] = (start + i + k) % 251;
-  return new TensorDict({ pixels, action: HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => start + i)) }, [n]);
+  return new TensorDict(
+    {
+      pixels,
+      action: HostArray.from(
+        "int32",
+        [n],
+        Array.from({ length: n }, (_, i) => start + i),
+      ),
+    },
+    [n],
+  );
 }
 
 const kinds: [string, (name: string, capacity: number) => Storage][] = [
@@ -57,7 +67,10 @@ describe.each(kinds)("dumps of a %s write only the rows that hold data", (_kind,
 
   it("restores bit-exactly, with length and ring position, before and after the ring wraps", () => {
     for (const counts of [[3], [5, 4], [7, 7, 2]]) {
-      const rb = new ReplayBuffer({ storage: make(`src-${counts.join("-")}`, 7), sampler: new RandomSampler({ rng: new Rng(1) }) });
+      const rb = new ReplayBuffer({
+        storage: make(`src-${counts.join("-")}`, 7),
+        sampler: new RandomSampler({ rng: new Rng(1) }),
+      });
       let next = 0;
       for (const c of counts) {
         rb.extend(transitions(c, next));
@@ -65,7 +78,10 @@ describe.each(kinds)("dumps of a %s write only the rows that hold data", (_kind,
       }
       const dir = join(root, `ckpt-${counts.join("-")}`);
       rb.dumps(dir);
-      const other = new ReplayBuffer({ storage: make(`dst-${counts.join("-")}`, 7), sampler: new RandomSampler({ rng: new Rng(5) }) });
+      const other = new ReplayBuffer({
+        storage: make(`dst-${counts.join("-")}`, 7),
+        sampler: new RandomSampler({ rng: new Rng(5) }),
+      });
       other.extend(transitions(6, 500));
       other.loads(dir);
       expect(other.length).toBe(rb.length);
@@ -87,11 +103,16 @@ describe("storage states hold only the rows with data", () => {
     const rowBytes = state.meta.rowBytes as number;
     expect(state.arrays.rows!.length).toBe(3 * rowBytes);
     expect(state.arrays.pixels ?? null).toBeNull(); // 9-byte pixels are packed into the rows
-    const full = { ...state, arrays: { rows: (() => {
-      const a = new Uint8Array(100 * rowBytes);
-      a.set(state.arrays.rows as Uint8Array);
-      return a;
-    })() } };
+    const full = {
+      ...state,
+      arrays: {
+        rows: (() => {
+          const a = new Uint8Array(100 * rowBytes);
+          a.set(state.arrays.rows as Uint8Array);
+          return a;
+        })(),
+      },
+    };
     const t = new LazyTensorStorage(100);
     t.loadState(full);
     expect(contents(t)).toEqual(contents(s));

@@ -21,14 +21,26 @@ export interface ComponentState {
 
 /** Throws unless `state` was made by a component of kind `kind`; `what` names the caller. */
 export function assertKind(state: ComponentState, kind: string, what: string): void {
-  if (state.kind !== kind) throw new Error(`${what}.loadState: the state is a ${JSON.stringify(state.kind)} state, expected ${JSON.stringify(kind)}`);
+  if (state.kind !== kind)
+    throw new Error(
+      `${what}.loadState: the state is a ${JSON.stringify(state.kind)} state, expected ${JSON.stringify(kind)}`,
+    );
 }
 
 /** The array `name` of a state, checked for its class; `what` names the caller. */
-export function stateArray<A extends StateArray>(state: ComponentState, name: string, type: { new (n: number): A; name: string }, what: string): A {
+export function stateArray<A extends StateArray>(
+  state: ComponentState,
+  name: string,
+  type: { new (n: number): A; name: string },
+  what: string,
+): A {
   const array = state.arrays[name];
-  if (array === undefined) throw new Error(`${what}.loadState: the state has no array "${name}" (it has: ${Object.keys(state.arrays).join(", ") || "none"})`);
-  if (!(array instanceof type)) throw new Error(`${what}.loadState: array "${name}" is a ${array.constructor.name}, expected a ${type.name}`);
+  if (array === undefined)
+    throw new Error(
+      `${what}.loadState: the state has no array "${name}" (it has: ${Object.keys(state.arrays).join(", ") || "none"})`,
+    );
+  if (!(array instanceof type))
+    throw new Error(`${what}.loadState: array "${name}" is a ${array.constructor.name}, expected a ${type.name}`);
   return array;
 }
 

@@ -12,8 +12,17 @@ import { ReplayBuffer } from "./replay-buffer";
 import { transitions } from "../test/fixtures";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
-const child = (...args: string[]) => spawn(process.execPath, ["--import", "tsx", "test/memmap-child.ts", ...args], { cwd: packageDir, stdio: ["ignore", "pipe", "inherit"] });
-const childSync = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "test/memmap-child.ts", ...args], { cwd: packageDir, encoding: "utf8", timeout: 60_000 });
+const child = (...args: string[]) =>
+  spawn(process.execPath, ["--import", "tsx", "test/memmap-child.ts", ...args], {
+    cwd: packageDir,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+const childSync = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "test/memmap-child.ts", ...args], {
+    cwd: packageDir,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 /** Resolves with the child's first line of output. */
 function firstLine(p: ReturnType<typeof child>): Promise<string> {
@@ -48,7 +57,9 @@ describe("one live LazyMemmapStorage per directory", () => {
     const first = new LazyMemmapStorage(10, { scratchDir: dir });
     first.set(Int32Array.from([0, 1]), transitions(2));
     expect(() => new LazyMemmapStorage(10, { scratchDir: dir, existsOk: true })).toThrow(
-      new RegExp(`rb is locked by this process \\(pid ${process.pid}\\) on ${hostname()} since \\d{4}-.*lock file .*${LOCK_FILE}.*close the other one first`),
+      new RegExp(
+        `rb is locked by this process \\(pid ${process.pid}\\) on ${hostname()} since \\d{4}-.*lock file .*${LOCK_FILE}.*close the other one first`,
+      ),
     );
     // The refused opener changed nothing: the first one still writes and reads.
     first.set(Int32Array.from([2]), transitions(1, 2));
@@ -66,7 +77,9 @@ describe("one live LazyMemmapStorage per directory", () => {
     const mine = new LazyMemmapStorage(100, { scratchDir: dir });
     const r = childSync("open", dir);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout) as { error?: string }).toEqual({ error: expect.stringMatching(new RegExp(`is locked by pid ${process.pid} on ${hostname()}`)) });
+    expect(JSON.parse(r.stdout) as { error?: string }).toEqual({
+      error: expect.stringMatching(new RegExp(`is locked by pid ${process.pid} on ${hostname()}`)),
+    });
     mine.close();
     expect(JSON.parse(childSync("open", dir).stdout)).toEqual({ ok: true });
   });
@@ -76,7 +89,9 @@ describe("one live LazyMemmapStorage per directory", () => {
     const holder = child("hold", dir);
     try {
       expect(await firstLine(holder)).toBe("ready");
-      expect(() => new LazyMemmapStorage(100, { scratchDir: dir, existsOk: true })).toThrow(new RegExp(`is locked by pid ${holder.pid} on ${hostname()}`));
+      expect(() => new LazyMemmapStorage(100, { scratchDir: dir, existsOk: true })).toThrow(
+        new RegExp(`is locked by pid ${holder.pid} on ${hostname()}`),
+      );
     } finally {
       await kill9(holder);
     }
@@ -91,8 +106,13 @@ describe("one live LazyMemmapStorage per directory", () => {
 
   it("refuses a lock held on another host (it cannot check that process) and an unreadable lock file, naming the file", () => {
     const dir = mkdtempSync(join(root, "d-"));
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: "elsewhere", time: "2026-01-01T00:00:00.000Z" }));
-    expect(() => DirectoryLock.acquire(dir, "test")).toThrow(/locked by pid 1 on elsewhere since 2026-01-01T00:00:00.000Z.*if the process is gone, delete .*tdrl\.lock/);
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 1, host: "elsewhere", time: "2026-01-01T00:00:00.000Z" }),
+    );
+    expect(() => DirectoryLock.acquire(dir, "test")).toThrow(
+      /locked by pid 1 on elsewhere since 2026-01-01T00:00:00.000Z.*if the process is gone, delete .*tdrl\.lock/,
+    );
     writeFileSync(join(dir, LOCK_FILE), "{ torn");
     expect(() => DirectoryLock.acquire(dir, "test")).toThrow(/is locked \(.*tdrl\.lock exists but cannot be read\)/);
   });
@@ -111,7 +131,10 @@ describe("kill -9 during dumps", () => {
       } finally {
         await kill9(p);
       }
-      const rb = new ReplayBuffer({ storage: new LazyMemmapStorage(100, { scratchDir: join(root, `restore-${delayMs}`) }), sampler: new RandomSampler({ rng: new Rng(1) }) });
+      const rb = new ReplayBuffer({
+        storage: new LazyMemmapStorage(100, { scratchDir: join(root, `restore-${delayMs}`) }),
+        sampler: new RandomSampler({ rng: new Rng(1) }),
+      });
       rb.loads(ckpt);
       const n = rb.length;
       seen.add(n);

@@ -54,7 +54,9 @@ export class DirectoryLock {
       if (current === "unreadable" || !isStale(current)) throw new Error(lockedMessage(what, dir, file, current));
       breakStale(dir, file, current);
     }
-    throw new Error(`${what}: could not lock ${dir}: the lock file ${file} kept changing (other processes are opening it)`);
+    throw new Error(
+      `${what}: could not lock ${dir}: the lock file ${file} kept changing (other processes are opening it)`,
+    );
   }
 
   /** Deletes the lock file if it is still this lock's. Idempotent. */
@@ -143,7 +145,8 @@ function breakStale(dir: string, file: string, stale: LockHolder): void {
 }
 
 function lockedMessage(what: string, dir: string, file: string, h: LockHolder | "unreadable"): string {
-  if (h === "unreadable") return `${what}: ${dir} is locked (${file} exists but cannot be read); if no process uses the directory, delete ${file}`;
+  if (h === "unreadable")
+    return `${what}: ${dir} is locked (${file} exists but cannot be read); if no process uses the directory, delete ${file}`;
   const who = h.pid === process.pid && h.host === hostname() ? `this process (pid ${h.pid})` : `pid ${h.pid}`;
   const remote =
     h.host !== hostname()

@@ -10,7 +10,14 @@ const LOOP_LIMIT = 16;
  * `k * stride + offset` (stride = size, offset = 0 for a leaf in its own array; larger for a leaf packed
  * into interleaved rows).
  */
-export function gather<A extends ElementArray>(src: A, index: Int32Array, size: number, out: A, stride = size, offset = 0): A {
+export function gather<A extends ElementArray>(
+  src: A,
+  index: Int32Array,
+  size: number,
+  out: A,
+  stride = size,
+  offset = 0,
+): A {
   const n = index.length;
   if (size === 1) {
     for (let i = 0; i < n; i++) out[i] = src[index[i]! * stride + offset]!;
@@ -30,7 +37,14 @@ export function gather<A extends ElementArray>(src: A, index: Int32Array, size: 
 }
 
 /** `dst[index[i]] = src[i]` for elements of `size` numbers; `stride` and `offset` as in `gather`. */
-export function scatter<A extends ElementArray>(dst: A, src: A, index: Int32Array, size: number, stride = size, offset = 0): void {
+export function scatter<A extends ElementArray>(
+  dst: A,
+  src: A,
+  index: Int32Array,
+  size: number,
+  stride = size,
+  offset = 0,
+): void {
   const n = index.length;
   if (size <= LOOP_LIMIT) {
     for (let i = 0; i < n; i++) {
@@ -87,7 +101,12 @@ export function viewsIn(dtypes: readonly ViewDType[], plan: ViewPlan): ElementAr
     const d = dtypes[i]!;
     const at = plan.offsets[i]!;
     const n = plan.lengths[i]!;
-    out[i] = d === "float32" ? new Float32Array(buffer, at, n) : d === "int32" ? new Int32Array(buffer, at, n) : new Uint8Array(buffer, at, n);
+    out[i] =
+      d === "float32"
+        ? new Float32Array(buffer, at, n)
+        : d === "int32"
+          ? new Int32Array(buffer, at, n)
+          : new Uint8Array(buffer, at, n);
   }
   return out;
 }

@@ -43,11 +43,13 @@ export class ImmutableDatasetWriter implements Writer {
 
   extend(storage: Storage, data: TensorDict): Int32Array {
     const what = `${KIND}.extend`;
-    if (this.sealed) throw new Error(`${what}: the dataset is filled (${storage.length} elements) and immutable; writes are refused`);
+    if (this.sealed)
+      throw new Error(`${what}: the dataset is filled (${storage.length} elements) and immutable; writes are refused`);
     if (storage.ndim !== 1) throw new Error(`${what}: needs a 1-dim storage, got ndim ${storage.ndim}`);
     const capacity = writeShape(storage, data.batchSize, what)[0]!;
     const n = data.batchSize[0]!;
-    if (this.next + n > capacity) throw new Error(`${what}: ${n} elements do not fit after the ${this.next} written (capacity ${capacity})`);
+    if (this.next + n > capacity)
+      throw new Error(`${what}: ${n} elements do not fit after the ${this.next} written (capacity ${capacity})`);
     const index = new Int32Array(n);
     for (let i = 0; i < n; i++) index[i] = this.next + i;
     storage.set(index, data);
@@ -68,10 +70,15 @@ export class ImmutableDatasetWriter implements Writer {
   loadState(state: ComponentState, storage?: StoredExtent): void {
     assertKind(state, KIND, KIND);
     const cursor = state.meta.cursor;
-    if (typeof cursor !== "number" || typeof state.meta.sealed !== "boolean") throw new Error(`${KIND}.loadState: meta needs a number "cursor" and a boolean "sealed", got ${JSON.stringify(state.meta)}`);
-    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error(`${KIND}.loadState: cursor ${cursor} is not a non-negative integer`);
+    if (typeof cursor !== "number" || typeof state.meta.sealed !== "boolean")
+      throw new Error(
+        `${KIND}.loadState: meta needs a number "cursor" and a boolean "sealed", got ${JSON.stringify(state.meta)}`,
+      );
+    if (!Number.isSafeInteger(cursor) || cursor < 0)
+      throw new Error(`${KIND}.loadState: cursor ${cursor} is not a non-negative integer`);
     // The writer fills in order: it cannot have written past what the storage holds.
-    if (storage !== undefined && cursor > storage.length) throw new Error(`${KIND}.loadState: cursor ${cursor} is past the ${storage.length} elements the storage holds`);
+    if (storage !== undefined && cursor > storage.length)
+      throw new Error(`${KIND}.loadState: cursor ${cursor} is past the ${storage.length} elements the storage holds`);
     this.next = cursor;
     this.sealed = state.meta.sealed;
   }

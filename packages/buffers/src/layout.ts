@@ -1,4 +1,13 @@
-import { HostArray, TensorDict, formatShape, isDType, sizeOf, type DType, type Leaf, type Shape } from "@tdrl/tensordict";
+import {
+  HostArray,
+  TensorDict,
+  formatShape,
+  isDType,
+  sizeOf,
+  type DType,
+  type Leaf,
+  type Shape,
+} from "@tdrl/tensordict";
 import type { JsonValue } from "./component-state";
 
 /** One stored leaf: its dotted path, dtype and the shape of one element (without the storage dims). */
@@ -25,7 +34,9 @@ export class Layout {
 
   /** The layout of `data` whose first `ndim` batch dims index elements. */
   static infer(data: TensorDict, ndim: number): Layout {
-    return new Layout(data.leaves().map(([path, leaf]) => leafLayout(path, leaf.dtype as DType, leaf.shape.slice(ndim))));
+    return new Layout(
+      data.leaves().map(([path, leaf]) => leafLayout(path, leaf.dtype as DType, leaf.shape.slice(ndim))),
+    );
   }
 
   leaf(path: string): LeafLayout | undefined {
@@ -44,18 +55,24 @@ export class Layout {
     for (const l of this.leaves) {
       const leaf = given.get(l.path);
       if (leaf === undefined) {
-        throw new Error(`${what}: key "${l.path}" is missing from the data (the storage holds ${this.leaves.map((x) => `"${x.path}"`).join(", ")})`);
+        throw new Error(
+          `${what}: key "${l.path}" is missing from the data (the storage holds ${this.leaves.map((x) => `"${x.path}"`).join(", ")})`,
+        );
       }
       const expected = [...storeDims, ...l.shape];
       if (leaf.shape.length !== expected.length || leaf.shape.some((d, i) => d !== expected[i])) {
-        throw new Error(`${what}: key "${l.path}" has shape ${formatShape(leaf.shape)}, the storage expects ${formatShape(expected)} (element shape ${formatShape(l.shape)})`);
+        throw new Error(
+          `${what}: key "${l.path}" has shape ${formatShape(leaf.shape)}, the storage expects ${formatShape(expected)} (element shape ${formatShape(l.shape)})`,
+        );
       }
       out.push(toHostLeaf(leaf, l, what));
       given.delete(l.path);
     }
     if (given.size > 0) {
       const extra = [...given.keys()].map((k) => `"${k}"`).join(", ");
-      throw new Error(`${what}: key ${extra} is not in the storage layout (the storage holds ${this.leaves.map((x) => `"${x.path}"`).join(", ")})`);
+      throw new Error(
+        `${what}: key ${extra} is not in the storage layout (the storage holds ${this.leaves.map((x) => `"${x.path}"`).join(", ")})`,
+      );
     }
     return out;
   }
@@ -66,11 +83,17 @@ export class Layout {
 
   /** Parses `toJSON()` output; `what` names the source (a file) in errors. */
   static fromJSON(value: unknown, what: string): Layout {
-    if (!Array.isArray(value)) throw new Error(`${what}: the layout should be a list of leaves, got ${JSON.stringify(value)}`);
+    if (!Array.isArray(value))
+      throw new Error(`${what}: the layout should be a list of leaves, got ${JSON.stringify(value)}`);
     return new Layout(
       value.map((v: unknown, i) => {
         const entry = v as { path?: unknown; dtype?: unknown; shape?: unknown };
-        if (typeof entry?.path !== "string" || !isDType(entry.dtype) || !Array.isArray(entry.shape) || !entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        if (
+          typeof entry?.path !== "string" ||
+          !isDType(entry.dtype) ||
+          !Array.isArray(entry.shape) ||
+          !entry.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+        ) {
           throw new Error(`${what}: layout entry ${i} is not {path, dtype, shape}: ${JSON.stringify(v)}`);
         }
         return leafLayout(entry.path, entry.dtype, entry.shape as number[]);
@@ -85,7 +108,8 @@ function leafLayout(path: string, dtype: DType, shape: Shape): LeafLayout {
 
 function toHostLeaf(leaf: Leaf, l: LeafLayout, what: string): HostArray {
   if (leaf instanceof HostArray) {
-    if (leaf.dtype !== l.dtype) throw new Error(`${what}: key "${l.path}" has dtype ${leaf.dtype}, the storage holds ${l.dtype}`);
+    if (leaf.dtype !== l.dtype)
+      throw new Error(`${what}: key "${l.path}" has dtype ${leaf.dtype}, the storage holds ${l.dtype}`);
     return leaf;
   }
   const dtype = leaf.dtype as string;
@@ -102,7 +126,11 @@ function toHostLeaf(leaf: Leaf, l: LeafLayout, what: string): HostArray {
  * Builds a TensorDict with batch `batch` from dotted paths (or paths already split at the dots, which a hot
  * caller keeps) and host arrays (nested keys become sub-records).
  */
-export function buildTensorDict(paths: readonly (string | readonly string[])[], arrays: readonly HostArray[], batch: Shape): TensorDict {
+export function buildTensorDict(
+  paths: readonly (string | readonly string[])[],
+  arrays: readonly HostArray[],
+  batch: Shape,
+): TensorDict {
   const root: Record<string, unknown> = {};
   for (let i = 0; i < paths.length; i++) {
     const path = paths[i]!;

@@ -57,10 +57,14 @@ export abstract class LazyLayoutStorage {
     const shape = this.storeShape ?? storageShapeFor(this.maxSize, this.ndim, data.batchSize, what);
     const items = sizeOf(data.batchSize.slice(0, this.ndim));
     if (data.batchDims < this.ndim || items !== index.length) {
-      throw new Error(`${what}: data with batch size ${formatShape(data.batchSize)} holds ${items} elements, the index has ${index.length}`);
+      throw new Error(
+        `${what}: data with batch size ${formatShape(data.batchSize)} holds ${items} elements, the index has ${index.length}`,
+      );
     }
     if (this.storeShape !== null && this.ndim === 2 && data.batchSize[0] !== shape[1]) {
-      throw new Error(`${what}: data has ${data.batchSize[0]} envs (batch size ${formatShape(data.batchSize)}), the storage holds ${shape[1]}`);
+      throw new Error(
+        `${what}: data has ${data.batchSize[0]} envs (batch size ${formatShape(data.batchSize)}), the storage holds ${shape[1]}`,
+      );
     }
     const capacity = sizeOf(shape);
     const layout = this.layout ?? Layout.infer(data, this.ndim);
@@ -77,7 +81,12 @@ export abstract class LazyLayoutStorage {
     const what = `${kind}.getLeaf("${path}")`;
     const layout = this.requireLayout(what);
     const leaf = layout.leaf(path);
-    if (leaf === undefined) throw new Error(`${what}: no such key; the storage holds ${this.keys().map((k) => `"${k}"`).join(", ")}`);
+    if (leaf === undefined)
+      throw new Error(
+        `${what}: no such key; the storage holds ${this.keys()
+          .map((k) => `"${k}"`)
+          .join(", ")}`,
+      );
     checkIndex(index, this.len, what);
     return { leaf, position: layout.leaves.indexOf(leaf) };
   }

@@ -78,8 +78,12 @@ describe("LazyMemmapStorage", () => {
     const first = new LazyMemmapStorage(6, { scratchDir: dir });
     first.set(idx(0), transitions(1));
     first.close();
-    expect(() => new LazyMemmapStorage(6, { scratchDir: dir })).toThrow(/already exists and is not empty; pass existsOk/);
-    expect(() => new LazyMemmapStorage(7, { scratchDir: dir, existsOk: true })).toThrow(/maxSize 6 and ndim 1, this one was asked for 7 and 1/);
+    expect(() => new LazyMemmapStorage(6, { scratchDir: dir })).toThrow(
+      /already exists and is not empty; pass existsOk/,
+    );
+    expect(() => new LazyMemmapStorage(7, { scratchDir: dir, existsOk: true })).toThrow(
+      /maxSize 6 and ndim 1, this one was asked for 7 and 1/,
+    );
     const empty = mkdtempSync(join(root, "empty-"));
     expect(new LazyMemmapStorage(3, { scratchDir: empty }).length).toBe(0);
     const stranger = join(root, "other");
@@ -96,7 +100,9 @@ describe("LazyMemmapStorage", () => {
     s.close();
     const pixels = readdirSync(dir).find((f) => f.includes("pixels"))!;
     truncateSync(join(dir, pixels), 20);
-    expect(() => new LazyMemmapStorage(8, { scratchDir: dir, existsOk: true })).toThrow(new RegExp(`${pixels}: truncated: leaf "pixels" needs 72 bytes, the file has 20`));
+    expect(() => new LazyMemmapStorage(8, { scratchDir: dir, existsOk: true })).toThrow(
+      new RegExp(`${pixels}: truncated: leaf "pixels" needs 72 bytes, the file has 20`),
+    );
     writeFileSync(join(dir, "manifest.json"), '{"format": "tdrl-memm');
     expect(() => new LazyMemmapStorage(8, { scratchDir: dir, existsOk: true })).toThrow(/manifest.json: corrupt JSON/);
   });
@@ -142,4 +148,3 @@ describe("LazyMemmapStorage", () => {
     r.close();
   });
 });
-

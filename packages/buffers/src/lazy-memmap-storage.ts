@@ -1,6 +1,30 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
-import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  type TensorDict,
+  sizeOf,
+  type DType,
+  type Shape,
+} from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { DirectoryLock, LOCK_FILE } from "./directory-lock";
 import { checkIndex } from "./element-copy";
@@ -9,7 +33,11 @@ import { Layout, buildTensorDict, type LeafLayout } from "./layout";
 import { LazyLayoutStorage } from "./lazy-layout-storage";
 import { checkCounters, checkStorageShape, type FileBackedStorage } from "./storage";
 
-const LAZY_MEMMAP_STORAGE_OPTION_KEYS = { scratchDir: true, existsOk: true, ndim: true } satisfies OptionKeys<LazyMemmapStorageOptions>;
+const LAZY_MEMMAP_STORAGE_OPTION_KEYS = {
+  scratchDir: true,
+  existsOk: true,
+  ndim: true,
+} satisfies OptionKeys<LazyMemmapStorageOptions>;
 
 export interface LazyMemmapStorageOptions {
   /** The directory that holds the files; created when missing. */
@@ -98,7 +126,9 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
       const entries = readdirSync(this.scratchDir).filter((e) => !e.startsWith(LOCK_FILE));
       if (entries.length > 0) {
         if (options.existsOk !== true) {
-          throw new Error(`${KIND}: ${this.scratchDir} already exists and is not empty; pass existsOk: true to reopen the storage in it (refusing to mix with stale data)`);
+          throw new Error(
+            `${KIND}: ${this.scratchDir} already exists and is not empty; pass existsOk: true to reopen the storage in it (refusing to mix with stale data)`,
+          );
         }
         this.open(this.scratchDir);
         this.removeLeftovers(entries);
@@ -126,7 +156,9 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     const undo = this.undoFor(layout, index);
     const { len, cursor } = this;
     try {
-      layout.leaves.forEach((l, i) => writeRuns(this.fds[i]!, bytesView(hosts[i]!.data), index, plan, l.size * bytesPer(l.dtype)));
+      layout.leaves.forEach((l, i) =>
+        writeRuns(this.fds[i]!, bytesView(hosts[i]!.data), index, plan, l.size * bytesPer(l.dtype)),
+      );
       this.advance(index, max, capacity);
       this.writeManifest();
     } catch (e) {
@@ -175,7 +207,11 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
       readFully(this.fds[i]!, bytesView(out), 0, join(this.scratchDir, this.files[i]!));
       arrays[l.path] = out;
     });
-    return { kind: KIND, meta: { ...this.manifest(), fileRows: this.len } as unknown as ComponentState["meta"], arrays };
+    return {
+      kind: KIND,
+      meta: { ...this.manifest(), fileRows: this.len } as unknown as ComponentState["meta"],
+      arrays,
+    };
   }
 
   /** Replaces the content with `state`; written beside the current files and swapped in, so a failure changes nothing. */
@@ -185,7 +221,9 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     const maxSize = metaNumber(state, "maxSize", KIND);
     const ndim = metaNumber(state, "ndim", KIND);
     if (maxSize !== this.maxSize || ndim !== this.ndim) {
-      throw new Error(`${what}: the state is of a storage with maxSize ${maxSize} and ndim ${ndim}, this one has ${this.maxSize} and ${this.ndim}`);
+      throw new Error(
+        `${what}: the state is of a storage with maxSize ${maxSize} and ndim ${ndim}, this one has ${this.maxSize} and ${this.ndim}`,
+      );
     }
     if (state.meta.layout === null) {
       this.replaceWith(null, null, 0, 0, () => undefined, what);
@@ -198,7 +236,9 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     const arrays = layout.leaves.map((l) => {
       const a = stateArray(state, l.path, arrayType(l.dtype), KIND);
       if (a.length !== length * l.size && a.length !== sizeOf(shape) * l.size) {
-        throw new Error(`${what}: array "${l.path}" has ${a.length} numbers, expected ${length * l.size} (${length} elements of ${l.size})`);
+        throw new Error(
+          `${what}: array "${l.path}" has ${a.length} numbers, expected ${length * l.size} (${length} elements of ${l.size})`,
+        );
       }
       return a;
     });
@@ -213,7 +253,12 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     const what = `${KIND}.dumpFiles`;
     this.requireOpen(what);
     this.layout?.leaves.forEach((l, i) => {
-      copyRows(this.fds[i]!, join(this.scratchDir, this.files[i]!), join(dir, this.files[i]!), this.len * l.size * bytesPer(l.dtype));
+      copyRows(
+        this.fds[i]!,
+        join(this.scratchDir, this.files[i]!),
+        join(dir, this.files[i]!),
+        this.len * l.size * bytesPer(l.dtype),
+      );
     });
     writeFileSync(join(dir, MANIFEST), JSON.stringify({ ...this.manifest(), fileRows: this.len }));
   }
@@ -261,7 +306,14 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
    * files beside the current ones. The manifest rename is the commit point: before it every failure removes
    * the new files and leaves the storage as it was; after it the old files go.
    */
-  private replaceWith(layout: Layout | null, shape: Shape | null, length: number, cursor: number, fill: (fd: number, leaf: number, bytesPerElement: number) => void, what: string): void {
+  private replaceWith(
+    layout: Layout | null,
+    shape: Shape | null,
+    length: number,
+    cursor: number,
+    fill: (fd: number, leaf: number, bytesPerElement: number) => void,
+    what: string,
+  ): void {
     this.requireOpen(what);
     const generation = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const files = layout?.leaves.map((l, i) => leafFile(i, l.path, generation)) ?? [];
@@ -275,7 +327,15 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
         fill(fd, i, l.size * bytesPer(l.dtype));
         fsyncSync(fd);
       });
-      this.writeManifest({ ...this.manifest(), shape: shape === null ? null : [...shape], layout: layout?.toJSON() ?? null, files, length, writeCursor: cursor, fileRows: capacity });
+      this.writeManifest({
+        ...this.manifest(),
+        shape: shape === null ? null : [...shape],
+        layout: layout?.toJSON() ?? null,
+        files,
+        length,
+        writeCursor: cursor,
+        fileRows: capacity,
+      });
     } catch (e) {
       for (const fd of fds) closeSync(fd);
       for (const f of files) rmSync(join(this.scratchDir, f), { force: true });
@@ -299,7 +359,8 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
   private removeLeftovers(entries: string[]): void {
     const keep = new Set(this.files);
     for (const e of entries) {
-      if ((e.endsWith(".bin") && /^\d+-/.test(e) && !keep.has(e)) || e === `${MANIFEST}.tmp`) rmSync(join(this.scratchDir, e), { force: true });
+      if ((e.endsWith(".bin") && /^\d+-/.test(e) && !keep.has(e)) || e === `${MANIFEST}.tmp`)
+        rmSync(join(this.scratchDir, e), { force: true });
     }
   }
 
@@ -340,7 +401,13 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
   }
 
   /** Puts back what a failed `set` overwrote; a first write's new files are removed. */
-  private rollBack(layout: Layout, undo: ReturnType<LazyMemmapStorage["undoFor"]>, first: boolean, cause: Error, what: string): void {
+  private rollBack(
+    layout: Layout,
+    undo: ReturnType<LazyMemmapStorage["undoFor"]>,
+    first: boolean,
+    cause: Error,
+    what: string,
+  ): void {
     if (first) {
       this.closeFiles();
       for (const f of this.files) rmSync(join(this.scratchDir, f), { force: true });
@@ -351,18 +418,29 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
     }
     if (undo === null) return;
     try {
-      layout.leaves.forEach((l, i) => writeRuns(this.fds[i]!, undo.rows[i]!, undo.index, undo.plan, l.size * bytesPer(l.dtype)));
+      layout.leaves.forEach((l, i) =>
+        writeRuns(this.fds[i]!, undo.rows[i]!, undo.index, undo.plan, l.size * bytesPer(l.dtype)),
+      );
     } catch (e) {
       // Should not happen (the blocks exist); say so rather than leave silent garbage.
       this.closeFiles();
       this.closed = true;
-      throw new Error(`${what}: the write failed (${cause.message}) and putting back the ${undo.index.length} overwritten rows failed too (${(e as Error).message}); the storage is closed, reopen ${this.scratchDir} and check its data`);
+      throw new Error(
+        `${what}: the write failed (${cause.message}) and putting back the ${undo.index.length} overwritten rows failed too (${(e as Error).message}); the storage is closed, reopen ${this.scratchDir} and check its data`,
+      );
     }
   }
 
   private readLeaf(l: LeafLayout, i: number, index: Int32Array, plan: Runs): HostArray {
     const out = new HostArray(l.dtype, [index.length, ...l.shape]);
-    readRuns(this.fds[i]!, bytesView(out.data), index, plan, l.size * bytesPer(l.dtype), join(this.scratchDir, this.files[i]!));
+    readRuns(
+      this.fds[i]!,
+      bytesView(out.data),
+      index,
+      plan,
+      l.size * bytesPer(l.dtype),
+      join(this.scratchDir, this.files[i]!),
+    );
     return out;
   }
 
@@ -410,7 +488,19 @@ export class LazyMemmapStorage extends LazyLayoutStorage implements FileBackedSt
 }
 
 /** Reads and checks the manifest and data files in `dir`; throws naming the file and what is wrong. */
-function readManifest(dir: string, maxSize: number, ndim: number, kind: "live" | "dump"): { layout: Layout | null; files: string[]; shape: Shape | null; length: number; writeCursor: number; fileRows: number } {
+function readManifest(
+  dir: string,
+  maxSize: number,
+  ndim: number,
+  kind: "live" | "dump",
+): {
+  layout: Layout | null;
+  files: string[];
+  shape: Shape | null;
+  length: number;
+  writeCursor: number;
+  fileRows: number;
+} {
   const file = join(dir, MANIFEST);
   if (!existsSync(file)) throw new Error(`${file}: missing; ${dir} does not hold a ${KIND}`);
   let m: Partial<Manifest>;
@@ -419,10 +509,19 @@ function readManifest(dir: string, maxSize: number, ndim: number, kind: "live" |
   } catch (e) {
     throw new Error(`${file}: corrupt JSON (${(e as Error).message})`);
   }
-  if (m.format !== FORMAT || m.version !== VERSION) throw new Error(`${file}: not a version ${VERSION} ${KIND} manifest (format ${JSON.stringify(m.format)}, version ${JSON.stringify(m.version)})`);
-  if (m.maxSize !== maxSize || m.ndim !== ndim) throw new Error(`${file}: the storage there has maxSize ${m.maxSize} and ndim ${m.ndim}, this one was asked for ${maxSize} and ${ndim}`);
+  if (m.format !== FORMAT || m.version !== VERSION)
+    throw new Error(
+      `${file}: not a version ${VERSION} ${KIND} manifest (format ${JSON.stringify(m.format)}, version ${JSON.stringify(m.version)})`,
+    );
+  if (m.maxSize !== maxSize || m.ndim !== ndim)
+    throw new Error(
+      `${file}: the storage there has maxSize ${m.maxSize} and ndim ${m.ndim}, this one was asked for ${maxSize} and ${ndim}`,
+    );
   if (m.layout === null || m.layout === undefined) {
-    if (m.length !== 0 || m.writeCursor !== 0) throw new Error(`${file}: corrupt: no layout, but length ${JSON.stringify(m.length)} / writeCursor ${JSON.stringify(m.writeCursor)} are not 0`);
+    if (m.length !== 0 || m.writeCursor !== 0)
+      throw new Error(
+        `${file}: corrupt: no layout, but length ${JSON.stringify(m.length)} / writeCursor ${JSON.stringify(m.writeCursor)} are not 0`,
+      );
     return { layout: null, files: [], shape: null, length: 0, writeCursor: 0, fileRows: 0 };
   }
   const layout = Layout.fromJSON(m.layout, file);
@@ -432,20 +531,38 @@ function readManifest(dir: string, maxSize: number, ndim: number, kind: "live" |
   // A live directory's files span the capacity; a dump's hold the rows with data (older dumps: the capacity).
   const rows = m.fileRows ?? capacity;
   if (rows !== capacity && !(kind === "dump" && rows === m.length)) {
-    throw new Error(`${file}: corrupt: fileRows ${JSON.stringify(m.fileRows)} should be ${kind === "dump" ? `the length ${m.length} or ` : ""}the capacity ${capacity}`);
+    throw new Error(
+      `${file}: corrupt: fileRows ${JSON.stringify(m.fileRows)} should be ${kind === "dump" ? `the length ${m.length} or ` : ""}the capacity ${capacity}`,
+    );
   }
   const files = m.files;
-  if (!Array.isArray(files) || files.length !== layout.leaves.length || !files.every((f) => typeof f === "string" && /^[\w.-]+$/.test(f))) {
-    throw new Error(`${file}: corrupt: the file list ${JSON.stringify(files)} does not match the ${layout.leaves.length} leaves`);
+  if (
+    !Array.isArray(files) ||
+    files.length !== layout.leaves.length ||
+    !files.every((f) => typeof f === "string" && /^[\w.-]+$/.test(f))
+  ) {
+    throw new Error(
+      `${file}: corrupt: the file list ${JSON.stringify(files)} does not match the ${layout.leaves.length} leaves`,
+    );
   }
   layout.leaves.forEach((l, i) => {
     const data = join(dir, files[i]!);
     const expected = rows * l.size * bytesPer(l.dtype);
     if (!existsSync(data)) throw new Error(`${data}: missing (leaf "${l.path}")`);
     const size = statSync(data).size;
-    if (size !== expected) throw new Error(`${data}: ${size < expected ? "truncated" : "too long"}: leaf "${l.path}" needs ${expected} bytes, the file has ${size}`);
+    if (size !== expected)
+      throw new Error(
+        `${data}: ${size < expected ? "truncated" : "too long"}: leaf "${l.path}" needs ${expected} bytes, the file has ${size}`,
+      );
   });
-  return { layout, files, shape: Object.freeze([...shape]), length: m.length!, writeCursor: m.writeCursor!, fileRows: rows };
+  return {
+    layout,
+    files,
+    shape: Object.freeze([...shape]),
+    length: m.length!,
+    writeCursor: m.writeCursor!,
+    fileRows: rows,
+  };
 }
 
 /**
@@ -574,7 +691,8 @@ function readFully(fd: number, bytes: Uint8Array, position: number, file: string
   let done = 0;
   while (done < bytes.length) {
     const n = readSync(fd, bytes, done, bytes.length - done, position + done);
-    if (n === 0) throw new Error(`${file}: truncated: no data at byte ${position + done} (file size ${fstatSync(fd).size})`);
+    if (n === 0)
+      throw new Error(`${file}: truncated: no data at byte ${position + done} (file size ${fstatSync(fd).size})`);
     done += n;
   }
 }

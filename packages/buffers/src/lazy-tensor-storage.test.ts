@@ -7,14 +7,18 @@ const idx = (...k: number[]) => Int32Array.from(k);
 
 describe("LazyTensorStorage", () => {
   it("refuses a maxSize it cannot index at construction, naming the option and the bytes", () => {
-    expect(() => new LazyTensorStorage(1e12)).toThrow(/LazyTensorStorage: maxSize 1000000000000 is above 2147483647.*at least 1.00 TB/);
+    expect(() => new LazyTensorStorage(1e12)).toThrow(
+      /LazyTensorStorage: maxSize 1000000000000 is above 2147483647.*at least 1.00 TB/,
+    );
     expect(() => new LazyTensorStorage(2 ** 31)).toThrow(/maxSize 2147483648 is above 2147483647/);
   });
 
   it("refuses a first write whose memory cannot be allocated with a clear error, and stays empty and usable", () => {
     const storage = new LazyTensorStorage(2e9);
     const big = new TensorDict({ obs: HostArray.zeros("float32", [1, 100]) }, [1]);
-    expect(() => storage.set(Int32Array.from([0]), big)).toThrow(/LazyTensorStorage.set: maxSize 2000000000 with elements of 400 bytes needs 800 GB \(800000000000 bytes\) of memory, and allocating it failed/);
+    expect(() => storage.set(Int32Array.from([0]), big)).toThrow(
+      /LazyTensorStorage.set: maxSize 2000000000 with elements of 400 bytes needs 800 GB \(800000000000 bytes\) of memory, and allocating it failed/,
+    );
     expect(storage.length).toBe(0);
     expect(storage.keys()).toEqual([]);
   });
@@ -90,7 +94,9 @@ describe("LazyTensorStorage", () => {
     expect(s.shape).toEqual([3, 2]); // floor(7 / 2) = 3 time slots
     expect(s.length).toBe(6);
     expect(Array.from(s.getLeaf("id", idx(0, 1, 2, 3, 4, 5)).data)).toEqual([0, 10, 1, 11, 2, 12]);
-    expect(() => s.set(idx(0, 1, 2), new TensorDict({ id: HostArray.zeros("int32", [3, 1]) }, [3, 1]))).toThrow(/3 envs .* the storage holds 2/);
+    expect(() => s.set(idx(0, 1, 2), new TensorDict({ id: HostArray.zeros("int32", [3, 1]) }, [3, 1]))).toThrow(
+      /3 envs .* the storage holds 2/,
+    );
   });
 
   it("round-trips its state and refuses an empty get", () => {
@@ -111,8 +117,16 @@ describe("LazyTensorStorage", () => {
 describe("LazyTensorStorage row packing", () => {
   it("interleaves small leaves and keeps large ones apart, with the same values either way", () => {
     const n = 5;
-    const big = HostArray.from("float32", [n, 20], Array.from({ length: n * 20 }, (_, i) => i / 4));
-    const small = HostArray.from("uint8", [n, 3], Array.from({ length: n * 3 }, (_, i) => (i * 7) % 256));
+    const big = HostArray.from(
+      "float32",
+      [n, 20],
+      Array.from({ length: n * 20 }, (_, i) => i / 4),
+    );
+    const small = HostArray.from(
+      "uint8",
+      [n, 3],
+      Array.from({ length: n * 3 }, (_, i) => (i * 7) % 256),
+    );
     const flag = HostArray.from("bool", [n], [1, 0, 1, 1, 0]);
     const id = HostArray.from("int32", [n], [-5, 6, -7, 8, 2147483647]);
     const s = new LazyTensorStorage(8);

@@ -1,4 +1,12 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type DType, type Shape } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  type TensorDict,
+  sizeOf,
+  type DType,
+  type Shape,
+} from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState, type StateArray } from "./component-state";
 import { checkIndex, gather, planViews, scatter, viewsIn, type ElementArray, type ViewPlan } from "./element-copy";
 import { Layout, buildTensorDict } from "./layout";
@@ -81,7 +89,11 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     const arrays = new Array<HostArray>(leaves.length);
     for (let i = 0; i < leaves.length; i++) {
       const p = places[i]!;
-      arrays[i] = new HostArray(leaves[i]!.dtype, plan.shapes[i]!, gather(p.array, index, leaves[i]!.size, views[i]!, p.stride, p.offset));
+      arrays[i] = new HostArray(
+        leaves[i]!.dtype,
+        plan.shapes[i]!,
+        gather(p.array, index, leaves[i]!.size, views[i]!, p.stride, p.offset),
+      );
     }
     return buildTensorDict(this.paths, arrays, plan.batch);
   }
@@ -94,7 +106,10 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
         n,
         batch: Object.freeze([n]),
         shapes: leaves.map((l) => Object.freeze([n, ...l.shape])),
-        views: planViews(this.dtypes, leaves.map((l) => n * l.size)),
+        views: planViews(
+          this.dtypes,
+          leaves.map((l) => n * l.size),
+        ),
       };
     }
     return this.plan;
@@ -151,29 +166,45 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     const maxSize = metaNumber(state, "maxSize", what);
     const ndim = metaNumber(state, "ndim", what);
     if (maxSize !== this.maxSize || ndim !== this.ndim) {
-      throw new Error(`${what}.loadState: the state is of a storage with maxSize ${maxSize} and ndim ${ndim}, this one has ${this.maxSize} and ${this.ndim}`);
+      throw new Error(
+        `${what}.loadState: the state is of a storage with maxSize ${maxSize} and ndim ${ndim}, this one has ${this.maxSize} and ${this.ndim}`,
+      );
     }
     if (state.meta.layout === null) {
-      if (state.meta.length !== 0 || state.meta.writeCursor !== 0) throw new Error(`${what}.loadState: no layout, but length ${JSON.stringify(state.meta.length)} / writeCursor ${JSON.stringify(state.meta.writeCursor)} are not 0`);
+      if (state.meta.length !== 0 || state.meta.writeCursor !== 0)
+        throw new Error(
+          `${what}.loadState: no layout, but length ${JSON.stringify(state.meta.length)} / writeCursor ${JSON.stringify(state.meta.writeCursor)} are not 0`,
+        );
       this.clear();
       return;
     }
     const layout = Layout.fromJSON(state.meta.layout, `${what}.loadState`);
     const shape = checkStorageShape(state.meta.shape, this.maxSize, this.ndim, `${what}.loadState`);
     const capacity = sizeOf(shape);
-    const { length, writeCursor: cursor } = checkCounters(state.meta.length, state.meta.writeCursor, capacity, `${what}.loadState`);
+    const { length, writeCursor: cursor } = checkCounters(
+      state.meta.length,
+      state.meta.writeCursor,
+      capacity,
+      `${what}.loadState`,
+    );
     // Rows that hold data only (current states), or the whole capacity (states written before).
-    const rowsOf = (got: number, per: number) => (got === length * per ? length : got === capacity * per ? capacity : -1);
+    const rowsOf = (got: number, per: number) =>
+      got === length * per ? length : got === capacity * per ? capacity : -1;
     const probe = new PackedRows(layout, 0);
     const own = layout.leaves.map((l, i) => {
       if (probe.isPacked(i)) return undefined;
       const a = stateArray(state, l.path, arrayType(l.dtype), what);
-      if (rowsOf(a.length, l.size) < 0) throw new Error(`${what}.loadState: array "${l.path}" has ${a.length} numbers, expected ${length * l.size} (${length} elements of ${l.size})`);
+      if (rowsOf(a.length, l.size) < 0)
+        throw new Error(
+          `${what}.loadState: array "${l.path}" has ${a.length} numbers, expected ${length * l.size} (${length} elements of ${l.size})`,
+        );
       return a;
     });
     const rows = probe.rowBytes === 0 ? undefined : stateArray(state, ROWS, Uint8Array, what);
     if (rows !== undefined && rowsOf(rows.length, probe.rowBytes) < 0) {
-      throw new Error(`${what}.loadState: array "${ROWS}" has ${rows.length} bytes, expected ${probe.rowBytes} x ${length}`);
+      throw new Error(
+        `${what}.loadState: array "${ROWS}" has ${rows.length} bytes, expected ${probe.rowBytes} x ${length}`,
+      );
     }
     const store = allocateStore(layout, capacity, this.maxSize, `${what}.loadState`);
     if (rows !== undefined) store.rows!.set(rows);
@@ -210,8 +241,13 @@ function allocateStore(layout: Layout, capacity: number, maxSize: number, what: 
   } catch (e) {
     // "Invalid typed array length" (above the runtime's typed array limit) or "Array buffer allocation failed".
     if (!(e instanceof RangeError)) throw e;
-    const perElement = layout.leaves.reduce((sum, l) => sum + l.size * (l.dtype === "float32" || l.dtype === "int32" ? 4 : 1), 0);
-    throw new Error(`${what}: maxSize ${maxSize} with elements of ${formatBytes(perElement)} needs ${formatBytes(perElement * capacity)} of memory, and allocating it failed (${e.message}); lower maxSize or use LazyMemmapStorage`);
+    const perElement = layout.leaves.reduce(
+      (sum, l) => sum + l.size * (l.dtype === "float32" || l.dtype === "int32" ? 4 : 1),
+      0,
+    );
+    throw new Error(
+      `${what}: maxSize ${maxSize} with elements of ${formatBytes(perElement)} needs ${formatBytes(perElement * capacity)} of memory, and allocating it failed (${e.message}); lower maxSize or use LazyMemmapStorage`,
+    );
   }
 }
 

@@ -23,7 +23,9 @@ describe("ListStorage", () => {
     s.set(Int32Array.from([1]), new TensorDict({ tokens: HostArray.from("int32", [1, 3], [3, 4, 5]) }, [1]));
     expect(Array.from(s.get(Int32Array.from([1])).getHost("tokens").data)).toEqual([3, 4, 5]);
     expect(() => s.get(Int32Array.from([0, 1]))).toThrow(/shape/);
-    expect(() => s.set(Int32Array.from([3]), new TensorDict({ tokens: HostArray.zeros("int32", [1, 1]) }, [1]))).toThrow(/gap after the 2 stored/);
+    expect(() =>
+      s.set(Int32Array.from([3]), new TensorDict({ tokens: HostArray.zeros("int32", [1, 1]) }, [1])),
+    ).toThrow(/gap after the 2 stored/);
     expect(s.length).toBe(2);
   });
 

@@ -26,7 +26,8 @@ export class ListStorage implements Storage {
   private cursor = 0;
 
   constructor(maxSize: number) {
-    if (!Number.isSafeInteger(maxSize) || maxSize < 1) throw new Error(`${KIND}: maxSize must be a positive integer, got ${maxSize}`);
+    if (!Number.isSafeInteger(maxSize) || maxSize < 1)
+      throw new Error(`${KIND}: maxSize must be a positive integer, got ${maxSize}`);
     this.maxSize = maxSize;
   }
 
@@ -49,7 +50,9 @@ export class ListStorage implements Storage {
   set(index: Int32Array, data: TensorDict): void {
     const what = `${KIND}.set`;
     if (data.batchDims < 1 || data.batchSize[0] !== index.length) {
-      throw new Error(`${what}: data with batch size ${formatShape(data.batchSize)} does not hold ${index.length} elements along dim 0`);
+      throw new Error(
+        `${what}: data with batch size ${formatShape(data.batchSize)} does not hold ${index.length} elements along dim 0`,
+      );
     }
     checkIndex(index, this.maxSize, what);
     // Elements must be written in order: a hole would break "the stored elements are [0, length)".
@@ -96,17 +99,25 @@ export class ListStorage implements Storage {
   loadState(state: ComponentState): void {
     assertKind(state, KIND, KIND);
     const maxSize = metaNumber(state, "maxSize", KIND);
-    if (maxSize !== this.maxSize) throw new Error(`${KIND}.loadState: the state is of a storage with maxSize ${maxSize}, this one has ${this.maxSize}`);
+    if (maxSize !== this.maxSize)
+      throw new Error(
+        `${KIND}.loadState: the state is of a storage with maxSize ${maxSize}, this one has ${this.maxSize}`,
+      );
     const layouts = state.meta.layouts;
     if (!Array.isArray(layouts)) throw new Error(`${KIND}.loadState: meta "layouts" should be a list`);
     const items = layouts.map((json, i) => {
       const layout = Layout.fromJSON(json, `${KIND}.loadState (element ${i})`);
       const arrays = layout.leaves.map((l) => {
         const data = state.arrays[`${i}/${l.path}`];
-        if (!(data instanceof arrayType(l.dtype))) throw new Error(`${KIND}.loadState: element ${i} has no ${l.dtype} array for "${l.path}"`);
+        if (!(data instanceof arrayType(l.dtype)))
+          throw new Error(`${KIND}.loadState: element ${i} has no ${l.dtype} array for "${l.path}"`);
         return new HostArray(l.dtype, l.shape, data);
       });
-      return buildTensorDict(layout.leaves.map((l) => l.path), arrays, []);
+      return buildTensorDict(
+        layout.leaves.map((l) => l.path),
+        arrays,
+        [],
+      );
     });
     const { writeCursor } = checkCounters(items.length, state.meta.writeCursor, this.maxSize, `${KIND}.loadState`);
     this.items = items;

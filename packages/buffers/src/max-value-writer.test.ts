@@ -4,10 +4,18 @@ import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { MaxValueWriter } from "./max-value-writer";
 
 const batch = (ranks: number[], ids: number[]) =>
-  new TensorDict({ r: HostArray.from("float32", [ranks.length], ranks), id: HostArray.from("int32", [ids.length], ids) }, [ranks.length]);
+  new TensorDict(
+    { r: HostArray.from("float32", [ranks.length], ranks), id: HostArray.from("int32", [ids.length], ids) },
+    [ranks.length],
+  );
 
 function storedIds(s: LazyTensorStorage): number[] {
-  return Array.from(s.getLeaf("id", Int32Array.from({ length: s.length }, (_, i) => i)).data).sort((a, b) => a - b);
+  return Array.from(
+    s.getLeaf(
+      "id",
+      Int32Array.from({ length: s.length }, (_, i) => i),
+    ).data,
+  ).sort((a, b) => a - b);
 }
 
 describe("MaxValueWriter", () => {
@@ -55,14 +63,13 @@ describe("MaxValueWriter in a buffer", () => {
     sampler.extend = (index: Int32Array, data?: TensorDict) => {
       seen.push([...index], Array.from(data!.getHost("id").data));
     };
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(2), sampler, writer: new MaxValueWriter({ rankKey: "r" }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(2),
+      sampler,
+      writer: new MaxValueWriter({ rankKey: "r" }),
+    });
     rb.extend(batch([1, 2], [10, 11]));
     rb.extend(batch([0, 5], [12, 13]));
-    expect(seen).toEqual([
-      [0, 1],
-      [10, 11],
-      [0],
-      [13],
-    ]);
+    expect(seen).toEqual([[0, 1], [10, 11], [0], [13]]);
   });
 });

@@ -1,4 +1,4 @@
-import { checkOptions, type OptionKeys, TensorDict, isTensor, sizeOf, type Leaf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, type TensorDict, isTensor, sizeOf, type Leaf } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { Storage, StoredExtent } from "./storage";
 import type { Writer } from "./writer";
@@ -105,23 +105,31 @@ export class MaxValueWriter implements Writer {
   }
 
   state(): ComponentState {
-    return { kind: KIND, meta: { size: this.size, rankKey: this.rankKey }, arrays: { heap: this.heap, rank: this.rank } };
+    return {
+      kind: KIND,
+      meta: { size: this.size, rankKey: this.rankKey },
+      arrays: { heap: this.heap, rank: this.rank },
+    };
   }
 
   loadState(state: ComponentState, storage?: StoredExtent): void {
     assertKind(state, KIND, KIND);
     const size = metaNumber(state, "size", KIND);
-    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${KIND}.loadState: size ${size} is not a non-negative integer`);
-    if (storage !== undefined && size > storage.length) throw new Error(`${KIND}.loadState: size ${size} is more than the ${storage.length} elements the storage holds`);
+    if (!Number.isSafeInteger(size) || size < 0)
+      throw new Error(`${KIND}.loadState: size ${size} is not a non-negative integer`);
+    if (storage !== undefined && size > storage.length)
+      throw new Error(`${KIND}.loadState: size ${size} is more than the ${storage.length} elements the storage holds`);
     const heap = stateArray(state, "heap", Int32Array, KIND);
     const rank = stateArray(state, "rank", Float64Array, KIND);
-    if (heap.length !== rank.length || size > heap.length) throw new Error(`${KIND}.loadState: size ${size}, heap ${heap.length} and rank ${rank.length} disagree`);
+    if (heap.length !== rank.length || size > heap.length)
+      throw new Error(`${KIND}.loadState: size ${size}, heap ${heap.length} and rank ${rank.length} disagree`);
     // The kept items are distinct storage indices (below what the storage holds, when known).
     const limit = storage?.length ?? heap.length;
     const seen = new Set<number>();
     for (let i = 0; i < size; i++) {
       const k = heap[i]!;
-      if (!(k >= 0 && k < limit) || seen.has(k)) throw new Error(`${KIND}.loadState: heap[${i}] = ${k} is not a distinct storage index below ${limit}`);
+      if (!(k >= 0 && k < limit) || seen.has(k))
+        throw new Error(`${KIND}.loadState: heap[${i}] = ${k} is not a distinct storage index below ${limit}`);
       seen.add(k);
     }
     this.heap = heap.slice();
@@ -170,7 +178,10 @@ export class MaxValueWriter implements Writer {
 /** One rank per item: the leaf at `key`, summed over its non-batch dims. */
 function itemRanks(data: TensorDict, key: string, what: string): Float64Array {
   if (data.batchDims < 1) throw new Error(`${what}: data needs a batch dim, got batch size []`);
-  if (!data.has(key as never)) throw new Error(`${what}: the data has no rank key "${key}" (keys: ${data.keys({ nested: true, leavesOnly: true }).join(", ")})`);
+  if (!data.has(key as never))
+    throw new Error(
+      `${what}: the data has no rank key "${key}" (keys: ${data.keys({ nested: true, leavesOnly: true }).join(", ")})`,
+    );
   const leaf = data.get(key as never) as Leaf;
   const values: ArrayLike<number> = isTensor(leaf) ? leaf.dataSync() : leaf.data;
   const n = data.batchSize[0]!;

@@ -26,7 +26,17 @@ afterEach(() => {
 function items(n: number, start: number): TensorDict {
   const pixels = new HostArray("uint8", [n, 32, 32]);
   for (let i = 0; i < n; i++) pixels.data.fill((start + i) % 256, i * 1024, (i + 1) * 1024);
-  return new TensorDict({ pixels, id: HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => start + i)) }, [n]);
+  return new TensorDict(
+    {
+      pixels,
+      id: HostArray.from(
+        "int32",
+        [n],
+        Array.from({ length: n }, (_, i) => start + i),
+      ),
+    },
+    [n],
+  );
 }
 
 function contents(storage: Storage): Record<string, number[]> {
@@ -35,7 +45,11 @@ function contents(storage: Storage): Record<string, number[]> {
 }
 
 const buffer = (scratchDir: string, existsOk = false) =>
-  new ReplayBuffer({ storage: new LazyMemmapStorage(64, { scratchDir, existsOk }), sampler: new RandomSampler({ rng: new Rng(3) }), batchSize: 8 });
+  new ReplayBuffer({
+    storage: new LazyMemmapStorage(64, { scratchDir, existsOk }),
+    sampler: new RandomSampler({ rng: new Rng(3) }),
+    batchSize: 8,
+  });
 
 const title = (name: string) => (canMount ? name : `${name} (${SKIP_REASON})`);
 
@@ -44,7 +58,13 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
     const dir = join(fs!.dir, "rb");
     const rb = buffer(dir);
     rb.extend(items(40, 0));
-    const before = { contents: contents(rb.storage), length: rb.length, cursor: rb.storage.writeCursor, writer: rb.writer.cursor, files: readdirSync(dir).sort() };
+    const before = {
+      contents: contents(rb.storage),
+      length: rb.length,
+      cursor: rb.storage.writeCursor,
+      writer: rb.writer.cursor,
+      files: readdirSync(dir).sort(),
+    };
     const source = buffer(join(root, "source"));
     source.extend(items(60, 100));
     source.dumps(join(root, "ckpt"));
@@ -74,10 +94,16 @@ describe.skipIf(!canMount)(title("LazyMemmapStorage on a full disk (tmpfs)"), ()
 
   it("a loadState that hits ENOSPC changes nothing", () => {
     const storage = new LazyMemmapStorage(64, { scratchDir: join(fs!.dir, "rb") });
-    storage.set(Int32Array.from({ length: 10 }, (_, i) => i), items(10, 0));
+    storage.set(
+      Int32Array.from({ length: 10 }, (_, i) => i),
+      items(10, 0),
+    );
     const before = contents(storage);
     const other = new LazyMemmapStorage(64, { scratchDir: join(root, "other") });
-    other.set(Int32Array.from({ length: 50 }, (_, i) => i), items(50, 77));
+    other.set(
+      Int32Array.from({ length: 50 }, (_, i) => i),
+      items(50, 77),
+    );
     fs!.fill();
     expect(() => storage.loadState(other.state())).toThrow(/ENOSPC/);
     expect(storage.length).toBe(10);

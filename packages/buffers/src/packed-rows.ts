@@ -29,7 +29,10 @@ export class PackedRows {
     const width = (d: DType) => (d === "float32" || d === "int32" ? 4 : 1);
     const packed = layout.leaves.map((l) => l.size * width(l.dtype) <= PACK_LIMIT_BYTES);
     // 4-byte leaves first, so every one starts 4-byte aligned without padding between them.
-    const order = layout.leaves.map((_, i) => i).filter((i) => packed[i]).sort((a, b) => width(layout.leaves[b]!.dtype) - width(layout.leaves[a]!.dtype));
+    const order = layout.leaves
+      .map((_, i) => i)
+      .filter((i) => packed[i])
+      .sort((a, b) => width(layout.leaves[b]!.dtype) - width(layout.leaves[a]!.dtype));
     const byteOffset = new Map<number, number>();
     let bytes = 0;
     for (const i of order) {

@@ -14,8 +14,12 @@ describe("PrioritizedSampler", () => {
     const sampler = new PrioritizedSampler({ maxCapacity: 100, alpha: 0.6, beta: 0.4, rng: new Rng(0) });
     sampler.extend(range(5));
     const before = sampler.state();
-    expect(() => sampler.updatePriority(Int32Array.from([1, 50]), Float32Array.from([2, 1000]))).toThrow(/index 50 holds nothing yet: the buffer has stored 5 elements/);
-    expect(() => sampler.updatePriority(Int32Array.from([5]), Float32Array.from([1]))).toThrow(/index 5 holds nothing yet/);
+    expect(() => sampler.updatePriority(Int32Array.from([1, 50]), Float32Array.from([2, 1000]))).toThrow(
+      /index 50 holds nothing yet: the buffer has stored 5 elements/,
+    );
+    expect(() => sampler.updatePriority(Int32Array.from([5]), Float32Array.from([1]))).toThrow(
+      /index 5 holds nothing yet/,
+    );
     expect(sampler.state().arrays.sumLeaves).toEqual(before.arrays.sumLeaves);
     expect(sampler.priorityOf(1)).toBeCloseTo(1, 6);
     // Every stored slot is still drawable and weights are not all 1 after a legal update.
@@ -25,9 +29,13 @@ describe("PrioritizedSampler", () => {
     // The stored length survives a state round trip; an inconsistent state (priority past the length) is refused.
     const copy = new PrioritizedSampler({ maxCapacity: 100, alpha: 0.6, beta: 0.4 });
     copy.loadState(sampler.state());
-    expect(() => copy.updatePriority(Int32Array.from([7]), Float32Array.from([1]))).toThrow(/index 7 holds nothing yet/);
+    expect(() => copy.updatePriority(Int32Array.from([7]), Float32Array.from([1]))).toThrow(
+      /index 7 holds nothing yet/,
+    );
     const bad = sampler.state();
-    expect(() => copy.loadState({ ...bad, meta: { ...bad.meta, length: 3 } })).toThrow(/priority leaf 3 .* length is 3/);
+    expect(() => copy.loadState({ ...bad, meta: { ...bad.meta, length: 3 } })).toThrow(
+      /priority leaf 3 .* length is 3/,
+    );
   });
 
   const priorities = Float32Array.from([0.5, 1, 2, 4, 0.25, 8, 1, 3]);
@@ -92,9 +100,13 @@ describe("PrioritizedSampler", () => {
     const uniforms = new Rng(21);
     for (const batchSize of [1, 7, 256]) {
       const { index, info } = sampler.sample(storage, batchSize);
-      const expected = Array.from({ length: batchSize }, (_, b) => tree.find((b + uniforms.uniform()) * (tree.total() / batchSize)));
+      const expected = Array.from({ length: batchSize }, (_, b) =>
+        tree.find((b + uniforms.uniform()) * (tree.total() / batchSize)),
+      );
       expect([...index]).toEqual(expected);
-      expect([...info!.getHost(PRIORITY_WEIGHT_KEY).data]).toEqual(expected.map((i) => Math.fround(Math.pow(q[i]! / minQ, -0.4))));
+      expect([...info!.getHost(PRIORITY_WEIGHT_KEY).data]).toEqual(
+        expected.map((i) => Math.fround((q[i]! / minQ) ** -0.4)),
+      );
     }
   });
 
@@ -113,7 +125,9 @@ describe("PrioritizedSampler", () => {
     expect(() => sampler.updatePriority(new Int32Array([0, 7]), Float32Array.from([5, 5]))).toThrow(
       "PrioritizedSampler.updatePriority: index 7 is out of range [0, 4) (maxCapacity)",
     );
-    expect(() => sampler.updatePriority(new Int32Array([0, 1]), Float32Array.from([5, Number.NaN]))).toThrow("priority NaN at position 1 (index 1)");
+    expect(() => sampler.updatePriority(new Int32Array([0, 1]), Float32Array.from([5, Number.NaN]))).toThrow(
+      "priority NaN at position 1 (index 1)",
+    );
     expect(sampler.priorityOf(0)).toBe(1);
   });
 
@@ -132,7 +146,9 @@ describe("PrioritizedSampler", () => {
 
   it("names the problem when the storage outgrows maxCapacity or nothing was extended", () => {
     const sampler = new PrioritizedSampler({ maxCapacity: 4, alpha: 1, beta: 1 });
-    expect(() => sampler.sample(new SamplerTestStorage([8], 8), 2)).toThrow("the storage holds up to 8 elements but maxCapacity is 4");
+    expect(() => sampler.sample(new SamplerTestStorage([8], 8), 2)).toThrow(
+      "the storage holds up to 8 elements but maxCapacity is 4",
+    );
     expect(() => sampler.sample(new SamplerTestStorage([4], 4), 2)).toThrow("the priorities sum to 0");
   });
 });

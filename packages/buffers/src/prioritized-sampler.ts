@@ -1,11 +1,26 @@
 import { checkAllocation, checkOptions, type OptionKeys, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
 import { assertKind, metaNumber, stateArray, type ComponentState } from "./component-state";
 import type { SampleResult, Sampler } from "./sampler";
-import { checkPriorityUpdate, checkSampleArgs, checkStoredIndex, lengthFromLeaves, metaLength, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
+import {
+  checkPriorityUpdate,
+  checkSampleArgs,
+  checkStoredIndex,
+  lengthFromLeaves,
+  metaLength,
+  rngFromJson,
+  rngToJson,
+  type SamplerRngOptions,
+} from "./sampler-support";
 import { MinTree, SumTree } from "./segment-tree";
 import type { Storage, StoredExtent } from "./storage";
 
-const PRIORITIZED_SAMPLER_OPTION_KEYS = { maxCapacity: true, alpha: true, beta: true, eps: true, rng: true } satisfies OptionKeys<PrioritizedSamplerOptions>;
+const PRIORITIZED_SAMPLER_OPTION_KEYS = {
+  maxCapacity: true,
+  alpha: true,
+  beta: true,
+  eps: true,
+  rng: true,
+} satisfies OptionKeys<PrioritizedSamplerOptions>;
 
 /** The `info` key under which prioritized samplers return importance-sampling weights. */
 export const PRIORITY_WEIGHT_KEY = "priority_weight";
@@ -60,10 +75,14 @@ export class PrioritizedSampler implements Sampler {
     checkOptions("PrioritizedSampler", options, PRIORITIZED_SAMPLER_OPTION_KEYS);
     const { maxCapacity, alpha, beta } = options;
     const eps = options.eps ?? 1e-8;
-    if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1) throw new Error(`PrioritizedSampler: maxCapacity must be a positive integer, got ${maxCapacity}`);
-    if (!(alpha >= 0 && Number.isFinite(alpha))) throw new Error(`PrioritizedSampler: alpha must be a finite number >= 0, got ${alpha}`);
-    if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`PrioritizedSampler: beta must be a finite number >= 0, got ${beta}`);
-    if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`PrioritizedSampler: eps must be a finite number >= 0, got ${eps}`);
+    if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1)
+      throw new Error(`PrioritizedSampler: maxCapacity must be a positive integer, got ${maxCapacity}`);
+    if (!(alpha >= 0 && Number.isFinite(alpha)))
+      throw new Error(`PrioritizedSampler: alpha must be a finite number >= 0, got ${alpha}`);
+    if (!(beta >= 0 && Number.isFinite(beta)))
+      throw new Error(`PrioritizedSampler: beta must be a finite number >= 0, got ${beta}`);
+    if (!(eps >= 0 && Number.isFinite(eps)))
+      throw new Error(`PrioritizedSampler: eps must be a finite number >= 0, got ${eps}`);
     // A sum tree and a min tree of float64 leaves.
     checkAllocation("PrioritizedSampler", `maxCapacity ${maxCapacity}`, maxCapacity * 16);
     this.maxCapacity = maxCapacity;
@@ -79,11 +98,15 @@ export class PrioritizedSampler implements Sampler {
     const what = "PrioritizedSampler.sample";
     checkSampleArgs(storage, batchSize, what);
     if (storage.maxSize > this.maxCapacity) {
-      throw new Error(`${what}: the storage holds up to ${storage.maxSize} elements but maxCapacity is ${this.maxCapacity}`);
+      throw new Error(
+        `${what}: the storage holds up to ${storage.maxSize} elements but maxCapacity is ${this.maxCapacity}`,
+      );
     }
     const total = this.sumTree.total();
     if (!(total > 0)) {
-      throw new Error(`${what}: the priorities sum to ${total}; the sampler has not seen the stored elements (was extend called?) or every priority is 0 with eps 0`);
+      throw new Error(
+        `${what}: the priorities sum to ${total}; the sampler has not seen the stored elements (was extend called?) or every priority is 0 with eps 0`,
+      );
     }
     // Every uniform is drawn first (the same stream as one draw per segment), then all descents run together.
     const masses = this.rng.fillUniform(this.scratch(batchSize));
@@ -97,7 +120,7 @@ export class PrioritizedSampler implements Sampler {
       let i = index[b]!;
       // Leaves past the stored length are empty unless the storage shrank without empty(); stay inside it.
       if (i > last) index[b] = i = last;
-      weight[b] = Math.pow(this.sumTree.get(i) / minQ, -this.beta);
+      weight[b] = (this.sumTree.get(i) / minQ) ** -this.beta;
     }
     const info = new TensorDict({ [PRIORITY_WEIGHT_KEY]: new HostArray("float32", [batchSize], weight) }, [batchSize]);
     return { index, batchShape: [batchSize], info };
@@ -107,7 +130,7 @@ export class PrioritizedSampler implements Sampler {
   extend(index: Int32Array): void {
     let max = -1;
     for (let j = 0; j < index.length; j++) max = Math.max(max, this.checkIndex(index[j]!, "PrioritizedSampler.extend"));
-    const q = this.scratch(index.length).fill(Math.pow(this.maxPriority + this.eps, this.alpha));
+    const q = this.scratch(index.length).fill((this.maxPriority + this.eps) ** this.alpha);
     this.sumTree.setMany(index, q);
     this.minTree.setMany(index, q);
     this.filled = Math.max(this.filled, max + 1);
@@ -118,9 +141,15 @@ export class PrioritizedSampler implements Sampler {
    * Everything is checked before anything changes.
    */
   updatePriority(index: Int32Array, priority: Float32Array): void {
-    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => checkStoredIndex(i, this.filled, this.maxCapacity, what), "PrioritizedSampler.updatePriority");
+    const max = checkPriorityUpdate(
+      index,
+      priority,
+      this.maxPriority,
+      (i, what) => checkStoredIndex(i, this.filled, this.maxCapacity, what),
+      "PrioritizedSampler.updatePriority",
+    );
     const q = this.scratch(index.length);
-    for (let j = 0; j < index.length; j++) q[j] = Math.pow(priority[j]! + this.eps, this.alpha);
+    for (let j = 0; j < index.length; j++) q[j] = (priority[j]! + this.eps) ** this.alpha;
     this.sumTree.setMany(index, q);
     this.minTree.setMany(index, q);
     this.maxPriority = max;
@@ -141,7 +170,12 @@ export class PrioritizedSampler implements Sampler {
   state(): ComponentState {
     return {
       kind: "PrioritizedSampler",
-      meta: { rng: rngToJson(this.rng), maxPriority: this.maxPriority, maxCapacity: this.maxCapacity, length: this.filled },
+      meta: {
+        rng: rngToJson(this.rng),
+        maxPriority: this.maxPriority,
+        maxCapacity: this.maxCapacity,
+        length: this.filled,
+      },
       arrays: { sumLeaves: this.sumTree.leaves(), minLeaves: this.minTree.leaves() },
     };
   }
@@ -153,15 +187,25 @@ export class PrioritizedSampler implements Sampler {
     const mins = stateArray(state, "minLeaves", Float64Array, what);
     const maxPriority = metaNumber(state, "maxPriority", what);
     if (sums.length !== this.maxCapacity || mins.length !== this.maxCapacity) {
-      throw new Error(`${what}.loadState: the state has ${sums.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`);
+      throw new Error(
+        `${what}.loadState: the state has ${sums.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`,
+      );
     }
-    if (!(maxPriority > 0 && Number.isFinite(maxPriority))) throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
+    if (!(maxPriority > 0 && Number.isFinite(maxPriority)))
+      throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
     const filled = metaLength(state.meta, this.maxCapacity, () => lengthFromLeaves(sums), what);
-    if (storage !== undefined && filled > storage.length) throw new Error(`${what}.loadState: the sampler has priorities for ${filled} elements, the storage holds ${storage.length}`);
+    if (storage !== undefined && filled > storage.length)
+      throw new Error(
+        `${what}.loadState: the sampler has priorities for ${filled} elements, the storage holds ${storage.length}`,
+      );
     for (let i = 0; i < sums.length; i++) {
       const q = sums[i]!;
-      if (!(q >= 0 && Number.isFinite(q))) throw new Error(`${what}.loadState: priority leaf ${i} is ${q}, not a finite number >= 0`);
-      if (i >= filled && q !== 0) throw new Error(`${what}.loadState: priority leaf ${i} is ${q} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`);
+      if (!(q >= 0 && Number.isFinite(q)))
+        throw new Error(`${what}.loadState: priority leaf ${i} is ${q}, not a finite number >= 0`);
+      if (i >= filled && q !== 0)
+        throw new Error(
+          `${what}.loadState: priority leaf ${i} is ${q} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`,
+        );
     }
     rngFromJson(this.rng, state.meta.rng, what);
     this.sumTree.build(sums);
@@ -172,12 +216,14 @@ export class PrioritizedSampler implements Sampler {
 
   /** `n` reusable float64 slots (uniform draws, new priorities): a training step allocates nothing for them. */
   private scratch(n: number): Float64Array {
-    if (this.scratchValues.length < n) this.scratchValues = new Float64Array(Math.max(n, 2 * this.scratchValues.length));
+    if (this.scratchValues.length < n)
+      this.scratchValues = new Float64Array(Math.max(n, 2 * this.scratchValues.length));
     return this.scratchValues.subarray(0, n);
   }
 
   private checkIndex(i: number, what: string): number {
-    if (!(i >= 0 && i < this.maxCapacity)) throw new Error(`${what}: index ${i} is out of range [0, ${this.maxCapacity}) (maxCapacity)`);
+    if (!(i >= 0 && i < this.maxCapacity))
+      throw new Error(`${what}: index ${i} is out of range [0, ${this.maxCapacity}) (maxCapacity)`);
     return i;
   }
 }

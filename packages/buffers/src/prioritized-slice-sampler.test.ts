@@ -5,7 +5,11 @@ import { PrioritizedSliceSampler } from "./prioritized-slice-sampler";
 import { SamplerTestStorage } from "../test/sampler-storage";
 
 // Episodes [0..4], [5..7], [8..11]; with sliceLen 3 the valid starts are 0, 1, 2, 5, 8, 9.
-const EPISODES = [[0, 1, 2, 3, 4], [5, 6, 7], [8, 9, 10, 11]];
+const EPISODES = [
+  [0, 1, 2, 3, 4],
+  [5, 6, 7],
+  [8, 9, 10, 11],
+];
 const VALID_STARTS = [0, 1, 2, 5, 8, 9];
 const PRIORITIES = Float32Array.from([1, 2, 0.5, 9, 9, 3, 9, 9, 4, 0.25, 9, 9]);
 
@@ -13,7 +17,14 @@ function setup(alpha: number, beta: number, seed: number) {
   const done = new Uint8Array(12);
   for (const e of [4, 7, 11]) done[e] = 1;
   const storage = new SamplerTestStorage([12], 12).column("next.done", "bool", done);
-  const sampler = new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: 12, alpha, beta, eps: 0, rng: new Rng(seed) });
+  const sampler = new PrioritizedSliceSampler({
+    sliceLen: 3,
+    maxCapacity: 12,
+    alpha,
+    beta,
+    eps: 0,
+    rng: new Rng(seed),
+  });
   const all = Int32Array.from({ length: 12 }, (_, i) => i);
   sampler.extend(all, new TensorDict({}, [12]));
   sampler.updatePriority(all, PRIORITIES);
@@ -29,9 +40,17 @@ function inEpisode(row: number[]): boolean {
 
 describe("PrioritizedSliceSampler", () => {
   it("refuses a priority for a slot that holds nothing yet, naming index and length", () => {
-    const sampler = new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: 100, alpha: 0.6, beta: 0.4, rng: new Rng(0) });
+    const sampler = new PrioritizedSliceSampler({
+      sliceLen: 3,
+      maxCapacity: 100,
+      alpha: 0.6,
+      beta: 0.4,
+      rng: new Rng(0),
+    });
     sampler.extend(Int32Array.from([0, 1, 2, 3]), new TensorDict({}, [4]));
-    expect(() => sampler.updatePriority(Int32Array.from([2, 40]), Float32Array.from([1, 9]))).toThrow(/index 40 holds nothing yet: the buffer has stored 4 elements/);
+    expect(() => sampler.updatePriority(Int32Array.from([2, 40]), Float32Array.from([1, 9]))).toThrow(
+      /index 40 holds nothing yet: the buffer has stored 4 elements/,
+    );
     expect(sampler.priorityOf(2)).toBeCloseTo(1, 6);
     sampler.updatePriority(Int32Array.from([3]), Float32Array.from([2]));
     expect(sampler.priorityOf(3)).toBeCloseTo(2 ** 0.6, 6);
@@ -54,7 +73,9 @@ describe("PrioritizedSliceSampler", () => {
     const q = VALID_STARTS.map((i) => PRIORITIES[i]! ** alpha);
     const sum = q.reduce((a, b) => a + b, 0);
     let chi2 = 0;
-    VALID_STARTS.forEach((i, k) => (chi2 += (counts[i]! - (rounds * 4 * q[k]!) / sum) ** 2 / ((rounds * 4 * q[k]!) / sum)));
+    VALID_STARTS.forEach(
+      (i, k) => (chi2 += (counts[i]! - (rounds * 4 * q[k]!) / sum) ** 2 / ((rounds * 4 * q[k]!) / sum)),
+    );
     expect(chi2).toBeLessThan(20.5); // 5 dof, 99.9%
     expect(counts.reduce((a, b) => a + b, 0)).toBe(VALID_STARTS.reduce((a, i) => a + counts[i]!, 0));
   });

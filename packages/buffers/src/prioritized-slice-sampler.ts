@@ -8,7 +8,19 @@ import type { EpisodeTable } from "./slice-sampler-episodes";
 import type { Storage, StoredExtent } from "./storage";
 import { checkAllocation, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const PRIORITIZED_SLICE_SAMPLER_OPTION_KEYS = { maxCapacity: true, alpha: true, beta: true, eps: true, sliceLen: true, numSlices: true, endKey: true, trajKey: true, strictLength: true, padOutput: true, rng: true } satisfies OptionKeys<PrioritizedSliceSamplerOptions>;
+const PRIORITIZED_SLICE_SAMPLER_OPTION_KEYS = {
+  maxCapacity: true,
+  alpha: true,
+  beta: true,
+  eps: true,
+  sliceLen: true,
+  numSlices: true,
+  endKey: true,
+  trajKey: true,
+  strictLength: true,
+  padOutput: true,
+  rng: true,
+} satisfies OptionKeys<PrioritizedSliceSamplerOptions>;
 
 export interface PrioritizedSliceSamplerOptions extends SliceSamplerOptions {
   /** Number of priorities kept; at least the storage's `maxSize`. */
@@ -67,9 +79,12 @@ export class PrioritizedSliceSampler extends SliceSampler {
     super(sliceOptions);
     const what = "PrioritizedSliceSampler";
     const eps = epsOption ?? 1e-8;
-    if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1) throw new Error(`${what}: maxCapacity must be a positive integer, got ${maxCapacity}`);
-    if (!(alpha >= 0 && Number.isFinite(alpha))) throw new Error(`${what}: alpha must be a finite number >= 0, got ${alpha}`);
-    if (!(beta >= 0 && Number.isFinite(beta))) throw new Error(`${what}: beta must be a finite number >= 0, got ${beta}`);
+    if (!Number.isSafeInteger(maxCapacity) || maxCapacity < 1)
+      throw new Error(`${what}: maxCapacity must be a positive integer, got ${maxCapacity}`);
+    if (!(alpha >= 0 && Number.isFinite(alpha)))
+      throw new Error(`${what}: alpha must be a finite number >= 0, got ${alpha}`);
+    if (!(beta >= 0 && Number.isFinite(beta)))
+      throw new Error(`${what}: beta must be a finite number >= 0, got ${beta}`);
     if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`${what}: eps must be a finite number >= 0, got ${eps}`);
     // Priorities and flags per slot, and two float64 trees over slice starts.
     checkAllocation(what, `maxCapacity ${maxCapacity}`, maxCapacity * 33);
@@ -85,9 +100,10 @@ export class PrioritizedSliceSampler extends SliceSampler {
   }
 
   override extend(index: Int32Array, data: TensorDict): void {
-    const q = Math.pow(this.maxPriority + this.eps, this.alpha);
+    const q = (this.maxPriority + this.eps) ** this.alpha;
     let max = -1;
-    for (let j = 0; j < index.length; j++) max = Math.max(max, this.checkIndex(index[j]!, "PrioritizedSliceSampler.extend"));
+    for (let j = 0; j < index.length; j++)
+      max = Math.max(max, this.checkIndex(index[j]!, "PrioritizedSliceSampler.extend"));
     for (let j = 0; j < index.length; j++) this.q[index[j]!] = q;
     this.filled = Math.max(this.filled, max + 1);
     super.extend(index, data);
@@ -95,13 +111,19 @@ export class PrioritizedSliceSampler extends SliceSampler {
 
   /** Sets element priorities in one call; O(batch log n). */
   updatePriority(index: Int32Array, priority: Float32Array): void {
-    const max = checkPriorityUpdate(index, priority, this.maxPriority, (i, what) => checkStoredIndex(i, this.filled, this.maxCapacity, what), "PrioritizedSliceSampler.updatePriority");
+    const max = checkPriorityUpdate(
+      index,
+      priority,
+      this.maxPriority,
+      (i, what) => checkStoredIndex(i, this.filled, this.maxCapacity, what),
+      "PrioritizedSliceSampler.updatePriority",
+    );
     // Trees built for the current table stay right for every element outside what the next append
     // refreshes (which reads q again), so updates go to them even when a write is pending.
     const treesCurrent = this.startsFor.version === this.tableVersion;
     for (let j = 0; j < index.length; j++) {
       const i = index[j]!;
-      const q = Math.pow(priority[j]! + this.eps, this.alpha);
+      const q = (priority[j]! + this.eps) ** this.alpha;
       this.q[i] = q;
       if (treesCurrent && this.valid[i] === 1) {
         this.startSum.set(i, q);
@@ -124,15 +146,25 @@ export class PrioritizedSliceSampler extends SliceSampler {
     this.startsFor = { version: -1, sliceLen: -1 };
   }
 
-  protected override drawStarts(table: EpisodeTable, numSlices: number, sliceLen: number, storage: Storage, what: string): SliceStarts {
+  protected override drawStarts(
+    table: EpisodeTable,
+    numSlices: number,
+    sliceLen: number,
+    storage: Storage,
+    what: string,
+  ): SliceStarts {
     if (storage.maxSize > this.maxCapacity) {
-      throw new Error(`${what}: the storage holds up to ${storage.maxSize} elements but maxCapacity is ${this.maxCapacity}`);
+      throw new Error(
+        `${what}: the storage holds up to ${storage.maxSize} elements but maxCapacity is ${this.maxCapacity}`,
+      );
     }
     this.assertSomeEpisodeFits(table, sliceLen, what);
     this.buildStartTrees(table, sliceLen, storage.length);
     const total = this.startSum.total();
     if (!(total > 0)) {
-      throw new Error(`${what}: the valid slice starts have total priority ${total}; the sampler has not seen the stored elements (was extend called?)`);
+      throw new Error(
+        `${what}: the valid slice starts have total priority ${total}; the sampler has not seen the stored elements (was extend called?)`,
+      );
     }
     const episode = new Int32Array(numSlices);
     const step = new Int32Array(numSlices);
@@ -143,7 +175,7 @@ export class PrioritizedSliceSampler extends SliceSampler {
       const i = this.startSum.find((s + this.rng.uniform()) * segment);
       episode[s] = table.episodeOf[i]!;
       step[s] = table.stepOf(episode[s]!, i);
-      weight[s] = Math.pow(this.startSum.get(i) / minQ, -this.beta);
+      weight[s] = (this.startSum.get(i) / minQ) ** -this.beta;
     }
     return { episode, step, perSlice: { [PRIORITY_WEIGHT_KEY]: weight } };
   }
@@ -159,14 +191,25 @@ export class PrioritizedSliceSampler extends SliceSampler {
   protected override loadStateExtra(state: ComponentState, storage?: StoredExtent): void {
     const what = "PrioritizedSliceSampler";
     const q = stateArray(state, "priorities", Float64Array, what);
-    if (q.length !== this.maxCapacity) throw new Error(`${what}.loadState: the state has ${q.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`);
+    if (q.length !== this.maxCapacity)
+      throw new Error(
+        `${what}.loadState: the state has ${q.length} priorities, this sampler's maxCapacity is ${this.maxCapacity}`,
+      );
     const maxPriority = metaNumber(state, "maxPriority", what);
-    if (!(maxPriority > 0)) throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
+    if (!(maxPriority > 0))
+      throw new Error(`${what}.loadState: meta "maxPriority" should be a finite number > 0, got ${maxPriority}`);
     const filled = metaLength(state.meta, this.maxCapacity, () => lengthFromLeaves(q), what);
-    if (storage !== undefined && filled > storage.length) throw new Error(`${what}.loadState: the sampler has priorities for ${filled} elements, the storage holds ${storage.length}`);
+    if (storage !== undefined && filled > storage.length)
+      throw new Error(
+        `${what}.loadState: the sampler has priorities for ${filled} elements, the storage holds ${storage.length}`,
+      );
     for (let i = 0; i < q.length; i++) {
-      if (!(q[i]! >= 0 && Number.isFinite(q[i]!))) throw new Error(`${what}.loadState: priority ${i} is ${q[i]}, not a finite number >= 0`);
-      if (i >= filled && q[i] !== 0) throw new Error(`${what}.loadState: priority ${i} is ${q[i]} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`);
+      if (!(q[i]! >= 0 && Number.isFinite(q[i]!)))
+        throw new Error(`${what}.loadState: priority ${i} is ${q[i]}, not a finite number >= 0`);
+      if (i >= filled && q[i] !== 0)
+        throw new Error(
+          `${what}.loadState: priority ${i} is ${q[i]} but the state's length is ${filled}: slots past the length hold nothing and must have priority 0`,
+        );
     }
     this.q = q.slice();
     this.maxPriority = maxPriority;
@@ -230,7 +273,8 @@ export class PrioritizedSliceSampler extends SliceSampler {
   }
 
   private checkIndex(i: number, what: string): number {
-    if (!(i >= 0 && i < this.maxCapacity)) throw new Error(`${what}: index ${i} is out of range [0, ${this.maxCapacity}) (maxCapacity)`);
+    if (!(i >= 0 && i < this.maxCapacity))
+      throw new Error(`${what}: index ${i} is out of range [0, ${this.maxCapacity}) (maxCapacity)`);
     return i;
   }
 }

@@ -30,8 +30,12 @@ describe("RandomSampler", () => {
   });
 
   it("refuses an empty storage and a bad batch size", () => {
-    expect(() => new RandomSampler().sample(new SamplerTestStorage([4], 0), 2)).toThrow("RandomSampler.sample: the storage is empty");
-    expect(() => new RandomSampler().sample(new SamplerTestStorage([4], 4), 0)).toThrow("batchSize must be a positive integer, got 0");
+    expect(() => new RandomSampler().sample(new SamplerTestStorage([4], 0), 2)).toThrow(
+      "RandomSampler.sample: the storage is empty",
+    );
+    expect(() => new RandomSampler().sample(new SamplerTestStorage([4], 4), 0)).toThrow(
+      "batchSize must be a positive integer, got 0",
+    );
   });
 });
 
@@ -49,7 +53,11 @@ describe("SamplerWithoutReplacement", () => {
     const storage = new SamplerTestStorage([10], 10);
     const sampler = new SamplerWithoutReplacement({ dropLast: true, shuffle: false });
     const seen = [0, 1, 2].map(() => [...sampler.sample(storage, 4).index]);
-    expect(seen).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [0, 1, 2, 3]]);
+    expect(seen).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [0, 1, 2, 3],
+    ]);
   });
 
   it("starts a new epoch over the new length when the storage grows", () => {
@@ -63,7 +71,9 @@ describe("SamplerWithoutReplacement", () => {
   it("refuses a batch larger than the storage, naming both sizes, unless allowShortBatches is set", () => {
     const storage = new SamplerTestStorage([10], 3);
     const sampler = new SamplerWithoutReplacement({ rng: new Rng(2) });
-    expect(() => sampler.sample(storage, 32)).toThrow(/batchSize 32 is larger than the 3 stored elements.*allowShortBatches/);
+    expect(() => sampler.sample(storage, 32)).toThrow(
+      /batchSize 32 is larger than the 3 stored elements.*allowShortBatches/,
+    );
     expect(sampler.sample(storage, 3).batchShape).toEqual([3]); // nothing consumed by the refused call
     const lenient = new SamplerWithoutReplacement({ allowShortBatches: true, shuffle: false });
     const short = lenient.sample(storage, 32);

@@ -23,12 +23,18 @@ describe("ReplayBuffer", () => {
 
   it("refuses at construction a sampler whose maxCapacity cannot index the storage, before anything is stored", () => {
     const storage = new LazyTensorStorage(10);
-    expect(() => new ReplayBuffer({ storage, sampler: new PrioritizedSampler({ maxCapacity: 5, alpha: 0.6, beta: 0.4 }) })).toThrow(/maxCapacity 5 is smaller than the storage's maxSize 10/);
+    expect(
+      () => new ReplayBuffer({ storage, sampler: new PrioritizedSampler({ maxCapacity: 5, alpha: 0.6, beta: 0.4 }) }),
+    ).toThrow(/maxCapacity 5 is smaller than the storage's maxSize 10/);
     expect(storage.length).toBe(0);
   });
 
   it("extends, samples the sampler's indices and reports its length", () => {
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler: new ScriptedSampler(() => [4, 0, 4]), batchSize: 3 });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(10),
+      sampler: new ScriptedSampler(() => [4, 0, 4]),
+      batchSize: 3,
+    });
     expect(Array.from(rb.extend(transitions(5)))).toEqual([0, 1, 2, 3, 4]);
     expect(rb.length).toBe(5);
     const s = rb.sampleWithInfo();
@@ -59,9 +65,20 @@ describe("ReplayBuffer", () => {
   it("runs the transform on every sample (uint8 pixels to float at sample time)", () => {
     const toFloat = (td: TensorDict) => {
       const px = td.getHost("pixels");
-      return td.set("pixels", new HostArray("float32", px.shape, Float32Array.from(px.data, (v) => v / 255)));
+      return td.set(
+        "pixels",
+        new HostArray(
+          "float32",
+          px.shape,
+          Float32Array.from(px.data, (v) => v / 255),
+        ),
+      );
     };
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler: new ScriptedSampler(() => [1]), transform: toFloat });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(10),
+      sampler: new ScriptedSampler(() => [1]),
+      transform: toFloat,
+    });
     rb.extend(transitions(3, 50));
     const px = rb.sample(1).getHost("pixels");
     expect(px.dtype).toBe("float32");
@@ -147,7 +164,12 @@ describe("ReplayBuffer", () => {
       [3, 2],
     ]);
     expect(() => rb.updatePriority([1], [1, 2])).toThrow(/1 indices but 2 priorities/);
-    const noPriorities: Sampler = { sample: (s, n) => sampler.sample(s, n), empty() {}, state: () => sampler.state(), loadState() {} };
+    const noPriorities: Sampler = {
+      sample: (s, n) => sampler.sample(s, n),
+      empty() {},
+      state: () => sampler.state(),
+      loadState() {},
+    };
     const plain = new ReplayBuffer({ storage: new LazyTensorStorage(10), sampler: noPriorities });
     expect(() => plain.updatePriority([0], 1)).toThrow(/has no priorities/);
   });
@@ -161,7 +183,9 @@ describe("ReplayBuffer", () => {
     expect(rb.length).toBe(8);
     expect(Array.from(rb.sample(4).getHost("id").data)).toEqual([0, 10, 3, 13]);
     expect(Array.from(rb.add(new TensorDict({ id: HostArray.from("int32", [2], [4, 14]) }, [2])))).toEqual([0, 1]); // wraps in time
-    expect(() => rb.extend(new TensorDict({ id: HostArray.zeros("int32", [3, 1]) }, [3, 1]))).toThrow(/3 envs .* the storage holds 2/);
+    expect(() => rb.extend(new TensorDict({ id: HostArray.zeros("int32", [3, 1]) }, [3, 1]))).toThrow(
+      /3 envs .* the storage holds 2/,
+    );
   });
 
   it("empty() clears storage, writer and sampler", () => {

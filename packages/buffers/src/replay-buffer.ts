@@ -1,4 +1,13 @@
-import { checkAllocation, checkOptions, HostArray, type OptionKeys, TensorDict, formatShape, sizeOf, type Shape } from "@tdrl/tensordict";
+import {
+  checkAllocation,
+  checkOptions,
+  HostArray,
+  type OptionKeys,
+  type TensorDict,
+  formatShape,
+  sizeOf,
+  type Shape,
+} from "@tdrl/tensordict";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { RandomSampler } from "./random-sampler";
 import { RoundRobinWriter } from "./round-robin-writer";
@@ -6,7 +15,14 @@ import type { SampleResult, Sampler } from "./sampler";
 import type { Storage } from "./storage";
 import type { Writer } from "./writer";
 
-const REPLAY_BUFFER_OPTION_KEYS = { storage: true, sampler: true, writer: true, batchSize: true, transform: true, prefetch: true } satisfies OptionKeys<ReplayBufferOptions>;
+const REPLAY_BUFFER_OPTION_KEYS = {
+  storage: true,
+  sampler: true,
+  writer: true,
+  batchSize: true,
+  transform: true,
+  prefetch: true,
+} satisfies OptionKeys<ReplayBufferOptions>;
 
 /** Runs on every sampled batch, e.g. to turn stored uint8 pixels into float32 at sample time. */
 export type SampleTransform = (batch: TensorDict) => TensorDict;
@@ -66,15 +82,19 @@ export class ReplayBuffer {
   constructor(options: ReplayBufferOptions) {
     checkOptions("ReplayBuffer", options, REPLAY_BUFFER_OPTION_KEYS);
     const prefetch = options.prefetch ?? 0;
-    if (!Number.isSafeInteger(prefetch) || prefetch < 0) throw new Error(`${this.name}: prefetch must be a non-negative integer, got ${prefetch}`);
+    if (!Number.isSafeInteger(prefetch) || prefetch < 0)
+      throw new Error(`${this.name}: prefetch must be a non-negative integer, got ${prefetch}`);
     if (options.batchSize !== undefined) checkBatchSize(options.batchSize, this.name);
-    if (options.storage === undefined || options.storage === null) throw new Error(`${this.name}: options.storage is required (a Storage such as LazyTensorStorage)`);
+    if (options.storage === undefined || options.storage === null)
+      throw new Error(`${this.name}: options.storage is required (a Storage such as LazyTensorStorage)`);
     this.storage = options.storage;
     this.sampler = options.sampler ?? new RandomSampler();
     // A sampler that cannot index every storage slot would fail in extend after the storage stored the items.
     const capacity = (this.sampler as { maxCapacity?: unknown }).maxCapacity;
     if (typeof capacity === "number" && capacity < this.storage.maxSize) {
-      throw new Error(`${this.name}: the sampler's maxCapacity ${capacity} is smaller than the storage's maxSize ${this.storage.maxSize}`);
+      throw new Error(
+        `${this.name}: the sampler's maxCapacity ${capacity} is smaller than the storage's maxSize ${this.storage.maxSize}`,
+      );
     }
     this.writer = options.writer ?? new RoundRobinWriter();
     this.batchSize = options.batchSize;
@@ -113,7 +133,8 @@ export class ReplayBuffer {
   /** `sample`, with the indices and the sampler's info. */
   sampleWithInfo(batchSize?: number): Sample {
     const n = batchSize ?? this.batchSize;
-    if (n === undefined) throw new Error(`${this.name}.sample: no batch size; pass one or set batchSize in the constructor`);
+    if (n === undefined)
+      throw new Error(`${this.name}.sample: no batch size; pass one or set batchSize in the constructor`);
     checkBatchSize(n, `${this.name}.sample`);
     const queued = n === this.batchSize ? this.ready.shift() : undefined;
     const out = queued ?? this.draw(n);
@@ -123,17 +144,23 @@ export class ReplayBuffer {
 
   /** Sets the priorities of the elements at flat `index` (for prioritized samplers). */
   updatePriority(index: Int32Array | readonly number[], priority: Float32Array | readonly number[] | number): void {
-    if (this.sampler.updatePriority === undefined) throw new Error(`${this.name}.updatePriority: the sampler (${this.sampler.constructor.name}) has no priorities`);
+    if (this.sampler.updatePriority === undefined)
+      throw new Error(`${this.name}.updatePriority: the sampler (${this.sampler.constructor.name}) has no priorities`);
     const what = `${this.name}.updatePriority`;
     // JS numbers are checked, not coerced: Int32Array.from would wrap -1e12 into a valid-looking index.
-    const idx = index instanceof Int32Array ? index : (checked(() => HostArray.from("int32", [index.length], index), `${what}: index`).data as Int32Array);
+    const idx =
+      index instanceof Int32Array
+        ? index
+        : (checked(() => HostArray.from("int32", [index.length], index), `${what}: index`).data as Int32Array);
     const p =
       typeof priority === "number"
         ? checked(() => HostArray.full("float32", [idx.length], priority), `${what}: priority`).data
         : priority instanceof Float32Array
           ? priority
-          : (checked(() => HostArray.from("float32", [priority.length], priority), `${what}: priority`).data as Float32Array);
-    if (p.length !== idx.length) throw new Error(`${this.name}.updatePriority: ${idx.length} indices but ${p.length} priorities`);
+          : (checked(() => HostArray.from("float32", [priority.length], priority), `${what}: priority`)
+              .data as Float32Array);
+    if (p.length !== idx.length)
+      throw new Error(`${this.name}.updatePriority: ${idx.length} indices but ${p.length} priorities`);
     this.sampler.updatePriority(idx, p);
   }
 
@@ -190,11 +217,14 @@ export class ReplayBuffer {
   }
 
   private draw(n: number): Sample {
-    if (this.storage.length === 0) throw new Error(`${this.name}.sample: the buffer is empty; extend it before sampling`);
+    if (this.storage.length === 0)
+      throw new Error(`${this.name}.sample: the buffer is empty; extend it before sampling`);
     const result: SampleResult = this.sampler.sample(this.storage, n);
     const count = sizeOf(result.batchShape);
     if (count !== result.index.length) {
-      throw new Error(`${this.name}.sample: the sampler returned ${result.index.length} indices for batch shape ${formatShape(result.batchShape)}`);
+      throw new Error(
+        `${this.name}.sample: the sampler returned ${result.index.length} indices for batch shape ${formatShape(result.batchShape)}`,
+      );
     }
     let data = this.storage.get(result.index);
     if (result.batchShape.length !== 1) data = data.reshape(result.batchShape);

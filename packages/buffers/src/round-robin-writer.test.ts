@@ -35,7 +35,8 @@ describe("RoundRobinWriter", () => {
   it("writes [numEnvs, T] blocks along time for 2-dim storages", () => {
     const s = new LazyTensorStorage(6, { ndim: 2 });
     const w = new RoundRobinWriter();
-    const block = (t0: number) => new TensorDict({ id: HostArray.from("int32", [2, 2], [t0, t0 + 1, 100 + t0, 101 + t0]) }, [2, 2]);
+    const block = (t0: number) =>
+      new TensorDict({ id: HostArray.from("int32", [2, 2], [t0, t0 + 1, 100 + t0, 101 + t0]) }, [2, 2]);
     expect(Array.from(w.extend(s, block(0)))).toEqual([0, 2, 1, 3]);
     expect(Array.from(w.extend(s, block(2)))).toEqual([4, 0, 5, 1]); // t = 2, then wraps to t = 0
     expect(w.cursor).toBe(1);
@@ -51,6 +52,8 @@ describe("RoundRobinWriter", () => {
     const other = new RoundRobinWriter();
     other.loadState(w.state());
     expect(other.cursor).toBe(3);
-    expect(() => other.loadState({ kind: "MaxValueWriter", meta: {}, arrays: {} })).toThrow(/"MaxValueWriter" state, expected "RoundRobinWriter"/);
+    expect(() => other.loadState({ kind: "MaxValueWriter", meta: {}, arrays: {} })).toThrow(
+      /"MaxValueWriter" state, expected "RoundRobinWriter"/,
+    );
   });
 });

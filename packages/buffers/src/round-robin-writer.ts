@@ -26,7 +26,8 @@ export class RoundRobinWriter implements Writer {
   }
 
   attach(storage: Storage): void {
-    if (storage.length > 0 && storage.shape !== null) this.next = storage.writeCursor / (storage.ndim === 2 ? storage.shape[1]! : 1);
+    if (storage.length > 0 && storage.shape !== null)
+      this.next = storage.writeCursor / (storage.ndim === 2 ? storage.shape[1]! : 1);
   }
 
   extend(storage: Storage, data: TensorDict): Int32Array {
@@ -63,14 +64,17 @@ export class RoundRobinWriter implements Writer {
     assertKind(state, KIND, KIND);
     const what = `${KIND}.loadState`;
     const cursor = metaNumber(state, "cursor", KIND);
-    if (!Number.isSafeInteger(cursor) || cursor < 0) throw new Error(`${what}: cursor ${cursor} is not a non-negative integer`);
+    if (!Number.isSafeInteger(cursor) || cursor < 0)
+      throw new Error(`${what}: cursor ${cursor} is not a non-negative integer`);
     if (storage !== undefined) {
       // The writer's cursor is the storage's write cursor along time: a write continues where the data ends.
       const numEnvs = storage.ndim === 2 ? (storage.shape?.[1] ?? 1) : 1;
       const capacityT = storage.shape?.[0] ?? storage.maxSize;
       const expected = storage.writeCursor / numEnvs;
       if (cursor >= capacityT || cursor !== expected) {
-        throw new Error(`${what}: cursor ${cursor} does not match the storage, which holds ${storage.length} elements (capacity ${capacityT}${numEnvs > 1 ? ` steps of ${numEnvs} envs` : ""}) with write cursor ${storage.writeCursor}: the writer's cursor must be ${expected}`);
+        throw new Error(
+          `${what}: cursor ${cursor} does not match the storage, which holds ${storage.length} elements (capacity ${capacityT}${numEnvs > 1 ? ` steps of ${numEnvs} envs` : ""}) with write cursor ${storage.writeCursor}: the writer's cursor must be ${expected}`,
+        );
       }
     }
     this.next = cursor;

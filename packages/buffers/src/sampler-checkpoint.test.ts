@@ -18,7 +18,17 @@ afterEach(() => {
 function steps(n: number, start: number): TensorDict {
   const done = new HostArray("bool", [n, 1]);
   for (let i = 0; i < n; i++) done.data[i] = (start + i) % 7 === 6 ? 1 : 0;
-  return new TensorDict({ id: HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => start + i)), next: { done } }, [n]);
+  return new TensorDict(
+    {
+      id: HostArray.from(
+        "int32",
+        [n],
+        Array.from({ length: n }, (_, i) => start + i),
+      ),
+      next: { done },
+    },
+    [n],
+  );
 }
 
 /** Fills a buffer past its capacity, updates priorities, checkpoints it, and checks a fresh buffer draws the same. */
@@ -28,7 +38,10 @@ function roundTrip(make: () => Sampler, batch: number): void {
   if (rb.sampler.updatePriority !== undefined) {
     const { index } = rb.sampleWithInfo(batch);
     const rng = new Rng(1);
-    rb.updatePriority(index, Float32Array.from(index, () => rng.uniform(0, 3)));
+    rb.updatePriority(
+      index,
+      Float32Array.from(index, () => rng.uniform(0, 3)),
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "tdrl-sampler-"));
   dirs.push(dir);
@@ -39,7 +52,8 @@ function roundTrip(make: () => Sampler, batch: number): void {
     const a = rb.sampleWithInfo(batch);
     const b = copy.sampleWithInfo(batch);
     expect(b.index).toEqual(a.index);
-    if (a.info?.has("priority_weight")) expect(b.info!.getHost("priority_weight").data).toEqual(a.info.getHost("priority_weight").data);
+    if (a.info?.has("priority_weight"))
+      expect(b.info!.getHost("priority_weight").data).toEqual(a.info.getHost("priority_weight").data);
     expect(b.data.getHost("id").data).toEqual(a.data.getHost("id").data);
   }
 }
@@ -54,6 +68,9 @@ describe("sampler state in a buffer checkpoint", () => {
   });
 
   it("PrioritizedSliceSampler: element priorities and rng survive dumps/loads", () => {
-    roundTrip(() => new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: 40, alpha: 0.7, beta: 0.5, rng: new Rng(5) }), 12);
+    roundTrip(
+      () => new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: 40, alpha: 0.7, beta: 0.5, rng: new Rng(5) }),
+      12,
+    );
   });
 });

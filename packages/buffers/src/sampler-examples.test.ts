@@ -12,7 +12,10 @@ import { SliceSampler } from "./slice-sampler";
 
 describe("sampler doc examples", () => {
   it("RandomSampler", () => {
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(100), sampler: new RandomSampler({ rng: new Rng(7) }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(100),
+      sampler: new RandomSampler({ rng: new Rng(7) }),
+    });
     rb.extend(new TensorDict({ obs: HostArray.zeros("float32", [10, 3]) }, [10]));
     expect(rb.sample(32).batchSize).toEqual([32]);
   });
@@ -38,7 +41,10 @@ describe("sampler doc examples", () => {
   });
 
   it("SliceSampler", () => {
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(1000), sampler: new SliceSampler({ sliceLen: 10, rng: new Rng(0) }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(1000),
+      sampler: new SliceSampler({ sliceLen: 10, rng: new Rng(0) }),
+    });
     const done = HostArray.zeros("bool", [100, 1]);
     done.data[39] = 1;
     rb.extend(new TensorDict({ obs: HostArray.zeros("float32", [100, 4]), next: { done } }, [100]));
@@ -50,9 +56,20 @@ describe("sampler doc examples", () => {
   });
 
   it("PrioritizedSliceSampler", () => {
-    const sampler = new PrioritizedSliceSampler({ sliceLen: 8, maxCapacity: 1000, alpha: 0.7, beta: 0.5, rng: new Rng(0) });
+    const sampler = new PrioritizedSliceSampler({
+      sliceLen: 8,
+      maxCapacity: 1000,
+      alpha: 0.7,
+      beta: 0.5,
+      rng: new Rng(0),
+    });
     const rb = new ReplayBuffer({ storage: new LazyTensorStorage(1000), sampler });
-    rb.extend(new TensorDict({ obs: HostArray.zeros("float32", [100, 4]), next: { done: HostArray.zeros("bool", [100, 1]) } }, [100]));
+    rb.extend(
+      new TensorDict(
+        { obs: HostArray.zeros("float32", [100, 4]), next: { done: HostArray.zeros("bool", [100, 1]) } },
+        [100],
+      ),
+    );
     const { index, info } = rb.sampleWithInfo(64);
     rb.updatePriority(index, new Float32Array(64).fill(2));
     expect(info!.getHost("priority_weight").shape).toEqual([8, 8]);

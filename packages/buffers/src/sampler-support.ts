@@ -1,4 +1,4 @@
-import { Rng, type RngState } from "@tdrl/tensordict";
+import type { Rng, RngState } from "@tdrl/tensordict";
 import type { JsonValue } from "./component-state";
 import type { Storage } from "./storage";
 
@@ -10,8 +10,10 @@ export interface SamplerRngOptions {
 
 /** Throws unless `batchSize` is a positive integer and `storage` holds something; `what` names the caller. */
 export function checkSampleArgs(storage: Storage, batchSize: number, what: string): void {
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new Error(`${what}: batchSize must be a positive integer, got ${batchSize}`);
-  if (storage.length === 0) throw new Error(`${what}: the storage is empty (maxSize ${storage.maxSize}); extend the buffer before sampling`);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new Error(`${what}: batchSize must be a positive integer, got ${batchSize}`);
+  if (storage.length === 0)
+    throw new Error(`${what}: the storage is empty (maxSize ${storage.maxSize}); extend the buffer before sampling`);
 }
 
 /** An Rng state as plain JSON for `ComponentState.meta`. */
@@ -39,12 +41,14 @@ export function checkPriorityUpdate(
   checkIndex: (i: number, what: string) => number,
   what: string,
 ): number {
-  if (priority.length !== index.length) throw new Error(`${what}: ${index.length} indices but ${priority.length} priorities`);
+  if (priority.length !== index.length)
+    throw new Error(`${what}: ${index.length} indices but ${priority.length} priorities`);
   let max = currentMax;
   for (let j = 0; j < index.length; j++) {
     checkIndex(index[j]!, what);
     const p = priority[j]!;
-    if (!(p >= 0 && Number.isFinite(p))) throw new Error(`${what}: priority ${p} at position ${j} (index ${index[j]}) is not a finite number >= 0`);
+    if (!(p >= 0 && Number.isFinite(p)))
+      throw new Error(`${what}: priority ${p} at position ${j} (index ${index[j]}) is not a finite number >= 0`);
     if (p > max) max = p;
   }
   return max;
@@ -56,9 +60,12 @@ export function checkPriorityUpdate(
  * draw that slot (clamped to the last stored element) and skew every importance weight.
  */
 export function checkStoredIndex(i: number, length: number, maxCapacity: number, what: string): number {
-  if (!(i >= 0 && i < maxCapacity && Number.isInteger(i))) throw new Error(`${what}: index ${i} is out of range [0, ${maxCapacity}) (maxCapacity)`);
+  if (!(i >= 0 && i < maxCapacity && Number.isInteger(i)))
+    throw new Error(`${what}: index ${i} is out of range [0, ${maxCapacity}) (maxCapacity)`);
   if (i >= length) {
-    throw new Error(`${what}: index ${i} holds nothing yet: the buffer has stored ${length} element${length === 1 ? "" : "s"} (indices below ${length}); set priorities only for stored elements`);
+    throw new Error(
+      `${what}: index ${i} holds nothing yet: the buffer has stored ${length} element${length === 1 ? "" : "s"} (indices below ${length}); set priorities only for stored elements`,
+    );
   }
   return i;
 }
@@ -70,11 +77,18 @@ export function lengthFromLeaves(leaves: Float64Array): number {
 }
 
 /** The "length" meta of a prioritized sampler's state (or `fallback` for states written before it existed), range-checked. */
-export function metaLength(meta: { readonly [key: string]: JsonValue }, maxCapacity: number, fallback: () => number, what: string): number {
+export function metaLength(
+  meta: { readonly [key: string]: JsonValue },
+  maxCapacity: number,
+  fallback: () => number,
+  what: string,
+): number {
   const value = meta.length;
   if (value === undefined) return fallback();
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0 || value > maxCapacity) {
-    throw new Error(`${what}.loadState: meta "length" should be an integer in [0, ${maxCapacity}] (maxCapacity), got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${what}.loadState: meta "length" should be an integer in [0, ${maxCapacity}] (maxCapacity), got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

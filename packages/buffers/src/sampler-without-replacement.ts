@@ -4,7 +4,12 @@ import type { SampleResult, Sampler } from "./sampler";
 import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from "./sampler-support";
 import type { Storage, StoredExtent } from "./storage";
 
-const SAMPLER_WITHOUT_REPLACEMENT_OPTION_KEYS = { dropLast: true, shuffle: true, rng: true, allowShortBatches: true } satisfies OptionKeys<SamplerWithoutReplacementOptions>;
+const SAMPLER_WITHOUT_REPLACEMENT_OPTION_KEYS = {
+  dropLast: true,
+  shuffle: true,
+  rng: true,
+  allowShortBatches: true,
+} satisfies OptionKeys<SamplerWithoutReplacementOptions>;
 
 export interface SamplerWithoutReplacementOptions extends SamplerRngOptions {
   /** Skip the short batch at the end of an epoch and start a new epoch instead. Default false. */
@@ -53,10 +58,14 @@ export class SamplerWithoutReplacement implements Sampler {
     checkSampleArgs(storage, batchSize, "SamplerWithoutReplacement.sample");
     const n = storage.length;
     if (this.dropLast && batchSize > n) {
-      throw new Error(`SamplerWithoutReplacement.sample: batchSize ${batchSize} is larger than the ${n} stored elements and dropLast is set, so no batch can be drawn`);
+      throw new Error(
+        `SamplerWithoutReplacement.sample: batchSize ${batchSize} is larger than the ${n} stored elements and dropLast is set, so no batch can be drawn`,
+      );
     }
     if (batchSize > n && !this.allowShortBatches) {
-      throw new Error(`SamplerWithoutReplacement.sample: batchSize ${batchSize} is larger than the ${n} stored elements, so every batch would hold only ${n}; extend the buffer first, ask for at most ${n}, or pass allowShortBatches: true to accept short batches`);
+      throw new Error(
+        `SamplerWithoutReplacement.sample: batchSize ${batchSize} is larger than the ${n} stored elements, so every batch would hold only ${n}; extend the buffer first, ask for at most ${n}, or pass allowShortBatches: true to accept short batches`,
+      );
     }
     const remaining = this.order.length - this.position;
     if (this.order.length !== n || remaining === 0 || (this.dropLast && remaining < batchSize)) this.newEpoch(n);
@@ -90,7 +99,10 @@ export class SamplerWithoutReplacement implements Sampler {
     // The epoch's order is a permutation of [0, n) for the n stored when it began.
     const n = storage === undefined ? order.length : Math.min(order.length, storage.length);
     for (let i = position; i < order.length; i++) {
-      if (!(order[i]! >= 0 && order[i]! < n)) throw new Error(`${what}.loadState: order[${i}] = ${order[i]} is not an index below ${n} (the stored elements)`);
+      if (!(order[i]! >= 0 && order[i]! < n))
+        throw new Error(
+          `${what}.loadState: order[${i}] = ${order[i]} is not an index below ${n} (the stored elements)`,
+        );
     }
     rngFromJson(this.rng, state.meta.rng, what);
     this.order = order.slice();

@@ -20,7 +20,11 @@ describe("SumTree", () => {
       const v = rng.uniform(0, 10);
       tree.set(i, v);
       brute[i] = v;
-      if (step % 50 === 0) expect(tree.total()).toBeCloseTo(brute.reduce((a, b) => a + b, 0), 9);
+      if (step % 50 === 0)
+        expect(tree.total()).toBeCloseTo(
+          brute.reduce((a, b) => a + b, 0),
+          9,
+        );
     }
     for (let i = 0; i < n; i++) expect(tree.get(i)).toBe(brute[i]);
   });
@@ -82,7 +86,8 @@ describe("SumTree", () => {
     for (let round = 0; round < 6; round++) {
       const k = round === 0 ? n : 1 + rng.int(0, 2000);
       const start = rng.int(0, n - k + 1);
-      const index = round % 2 === 0 ? Int32Array.from({ length: k }, (_, j) => start + j) : rng.fillInt(new Int32Array(k), 0, n);
+      const index =
+        round % 2 === 0 ? Int32Array.from({ length: k }, (_, j) => start + j) : rng.fillInt(new Int32Array(k), 0, n);
       if (k > 2) index[k - 1] = index[0]!; // a later duplicate wins
       const values = Float64Array.from(index, () => (rng.bool(0.2) ? 0 : rng.uniform(0, 4)));
       batched.setMany(index, values);
@@ -102,7 +107,12 @@ describe("SumTree", () => {
     const rng = new Rng(12);
     const tree = new SumTree(5000);
     tree.build(Float64Array.from({ length: 5000 }, () => (rng.bool(0.4) ? 0 : rng.uniform(0, 2))));
-    const masses = [0, tree.total(), tree.total() * 3, ...Array.from({ length: 200 }, () => rng.uniform(0, tree.total()))];
+    const masses = [
+      0,
+      tree.total(),
+      tree.total() * 3,
+      ...Array.from({ length: 200 }, () => rng.uniform(0, tree.total())),
+    ];
     expect([...tree.findMany(masses, new Int32Array(masses.length))]).toEqual(masses.map((m) => tree.find(m)));
     expect(() => tree.findMany([1, 2], new Int32Array(3))).toThrow("SumTree.findMany: 2 masses but out has 3 entries");
   });
@@ -110,7 +120,9 @@ describe("SumTree", () => {
   it("setMany checks every index before changing anything", () => {
     const tree = new SumTree(100);
     tree.setMany(new Int32Array([3, 4]), [1, 2]);
-    expect(() => tree.setMany(new Int32Array([0, 1, 100]), [5, 5, 5])).toThrow("SumTree: index 100 is out of range [0, 100)");
+    expect(() => tree.setMany(new Int32Array([0, 1, 100]), [5, 5, 5])).toThrow(
+      "SumTree: index 100 is out of range [0, 100)",
+    );
     expect([tree.get(0), tree.get(1), tree.total()]).toEqual([0, 0, 3]);
     const min = new MinTree(100);
     min.set(7, 2);

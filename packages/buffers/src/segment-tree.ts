@@ -59,7 +59,8 @@ abstract class SegmentTree {
   }
 
   protected check(i: number): void {
-    if (!(i >= 0 && i < this.capacity)) throw new Error(`${this.constructor.name}: index ${i} is out of range [0, ${this.capacity})`);
+    if (!(i >= 0 && i < this.capacity))
+      throw new Error(`${this.constructor.name}: index ${i} is out of range [0, ${this.capacity})`);
   }
 
   /**

@@ -66,7 +66,9 @@ function checkSlices(rb: ReplayBuffer, sliceLen: number, numSlices: number): Set
       expect(init[i]).toBe(k === 0 ? 1 : 0);
       expect(trunc[i]).toBe(k === sliceLen - 1 ? 1 : 0);
     }
-    starts.add(st[s * sliceLen]! * 8 + (ep[s * sliceLen]! >= 1_000_000 ? Math.floor(ep[s * sliceLen]! / 1_000_000) : 0));
+    starts.add(
+      st[s * sliceLen]! * 8 + (ep[s * sliceLen]! >= 1_000_000 ? Math.floor(ep[s * sliceLen]! / 1_000_000) : 0),
+    );
   }
   return starts;
 }
@@ -74,7 +76,10 @@ function checkSlices(rb: ReplayBuffer, sliceLen: number, numSlices: number): Set
 describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
   it("1-dim storage: every slice is consecutive steps of one episode, across many wraps", () => {
     const rng = new Rng(21);
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(97), sampler: new SliceSampler({ sliceLen: 4, rng: new Rng(1) }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(97),
+      sampler: new SliceSampler({ sliceLen: 4, rng: new Rng(1) }),
+    });
     const write = episodeWriter(rb, rng, 1, 1);
     for (let round = 0; round < 30; round++) {
       write(rng.int(1, 40));
@@ -83,7 +88,10 @@ describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
   });
 
   it("2-dim storage: env columns stay apart and no slice crosses the seam", () => {
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(3 * 41, { ndim: 2 }), sampler: new SliceSampler({ sliceLen: 3, rng: new Rng(2) }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(3 * 41, { ndim: 2 }),
+      sampler: new SliceSampler({ sliceLen: 3, rng: new Rng(2) }),
+    });
     const write = episodeWriter(rb, new Rng(100), 3, 2);
     for (let round = 0; round < 20; round++) {
       write(7);
@@ -92,14 +100,23 @@ describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
   });
 
   it("prioritized slices obey the same rules", () => {
-    const sampler = new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: 64, alpha: 0.7, beta: 0.5, rng: new Rng(3) });
+    const sampler = new PrioritizedSliceSampler({
+      sliceLen: 3,
+      maxCapacity: 64,
+      alpha: 0.7,
+      beta: 0.5,
+      rng: new Rng(3),
+    });
     const rb = new ReplayBuffer({ storage: new LazyTensorStorage(64), sampler });
     const rng = new Rng(4);
     const write = episodeWriter(rb, new Rng(200), 1, 1);
     for (let round = 0; round < 20; round++) {
       write(13);
       const { index } = rb.sampleWithInfo(12);
-      rb.updatePriority(index, Float32Array.from(index, () => rng.uniform(0, 5)));
+      rb.updatePriority(
+        index,
+        Float32Array.from(index, () => rng.uniform(0, 5)),
+      );
       for (let r = 0; r < 5; r++) checkSlices(rb, 3, 4);
     }
   });
@@ -107,7 +124,11 @@ describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
   for (const byTraj of [false, true]) {
     it(`updates its episodes incrementally after contiguous writes, equal to a full rebuild (${byTraj ? "trajKey" : "endKey"})`, () => {
       const capacity = 61;
-      const sampler = new InspectableSliceSampler({ sliceLen: 2, rng: new Rng(5), ...(byTraj ? { trajKey: "ep" } : {}) });
+      const sampler = new InspectableSliceSampler({
+        sliceLen: 2,
+        rng: new Rng(5),
+        ...(byTraj ? { trajKey: "ep" } : {}),
+      });
       const storage = new LazyTensorStorage(capacity);
       const rb = new ReplayBuffer({ storage, sampler });
       const rng = new Rng(6);
@@ -122,7 +143,13 @@ describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
         const column = Int32Array.from(storage.getLeaf(key, all).data);
         const fresh = new EpisodeTable(1, capacity);
         const filled = storage.length;
-        fresh.rebuild(column, byTraj, filled, filled < capacity ? filled - 1 : (storage.writeCursor - 1 + capacity) % capacity, false);
+        fresh.rebuild(
+          column,
+          byTraj,
+          filled,
+          filled < capacity ? filled - 1 : (storage.writeCursor - 1 + capacity) % capacity,
+          false,
+        );
         expect(chronological(table)).toEqual(chronological(fresh));
         expect(table.maxLength).toBe(fresh.maxLength);
       }
@@ -132,7 +159,8 @@ describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
 
   it("prioritized: start trees patched after each append equal a full rebuild (same draws and weights after a reload)", () => {
     const capacity = 53;
-    const make = (seed: number) => new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: capacity, alpha: 0.8, beta: 0.6, rng: new Rng(seed) });
+    const make = (seed: number) =>
+      new PrioritizedSliceSampler({ sliceLen: 3, maxCapacity: capacity, alpha: 0.8, beta: 0.6, rng: new Rng(seed) });
     const sampler = make(7);
     const storage = new LazyTensorStorage(capacity);
     const rb = new ReplayBuffer({ storage, sampler });
@@ -142,7 +170,11 @@ describe("SliceSampler in a ReplayBuffer whose ring wraps", () => {
     for (let round = 0; round < 40; round++) {
       write(rng.int(1, 20));
       // A priority update between the write and the next sample, as a training loop does.
-      if (last !== null) rb.updatePriority(last, Float32Array.from(last, () => rng.uniform(0, 4)));
+      if (last !== null)
+        rb.updatePriority(
+          last,
+          Float32Array.from(last, () => rng.uniform(0, 4)),
+        );
       const fresh = make(0);
       fresh.loadState(sampler.state()); // same rng and priorities; its trees are built from scratch
       const a = sampler.sample(storage, 12);

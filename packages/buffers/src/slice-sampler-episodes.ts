@@ -41,7 +41,13 @@ export class EpisodeTable {
    * trajectory id when true). `filledT` time slots are stored; `newestSlot` is the slot last written.
    * `perElement` also fills `episodeOf` (one more write per element; only prioritized slicing needs it).
    */
-  rebuild(column: ArrayLike<number>, byTrajId: boolean, filledT: number, newestSlot: number, perElement: boolean): void {
+  rebuild(
+    column: ArrayLike<number>,
+    byTrajId: boolean,
+    filledT: number,
+    newestSlot: number,
+    perElement: boolean,
+  ): void {
     const { numEnvs, capT } = this;
     const oldest = filledT === capT ? (newestSlot + 1) % capT : 0;
     // Chronological order is at most two contiguous slot ranges; tight loops over them keep the scan at
@@ -124,7 +130,13 @@ export class EpisodeTable {
    * are scanned. `oldFilled` is the number of slots filled before the write. Returns false, having
    * changed nothing, when this does not apply (several envs, or a write as large as the ring).
    */
-  appendWrites(column: ArrayLike<number>, byTrajId: boolean, oldFilled: number, written: number, perElement: boolean): boolean {
+  appendWrites(
+    column: ArrayLike<number>,
+    byTrajId: boolean,
+    oldFilled: number,
+    written: number,
+    perElement: boolean,
+  ): boolean {
     const cap = this.capT;
     if (this.numEnvs !== 1 || written >= cap || this.count === 0 || written < 1) return false;
     const lastId = this.id(this.count - 1);

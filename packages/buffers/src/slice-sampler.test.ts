@@ -41,7 +41,11 @@ function chiSquare(counts: Map<number, number>, probs: Map<number, number>, draw
 describe("SliceSampler", () => {
   it("keeps every slice inside one episode and covers starts as TorchRL does (episode uniform, then start uniform)", () => {
     const storage = doneStorage(20, 14, [3, 8, 13]);
-    const episodes = [[0, 1, 2, 3], [4, 5, 6, 7, 8], [9, 10, 11, 12, 13]];
+    const episodes = [
+      [0, 1, 2, 3],
+      [4, 5, 6, 7, 8],
+      [9, 10, 11, 12, 13],
+    ];
     const sampler = new SliceSampler({ sliceLen: 3, rng: new Rng(4) });
     const counts = new Map<number, number>();
     const rounds = 3000;
@@ -63,7 +67,11 @@ describe("SliceSampler", () => {
     const storage = doneStorage(10, 10, [5, 0]);
     const sampler = new SliceSampler({ sliceLen: 2, rng: new Rng(1) });
     storage.writeCursor = 4;
-    const episodes = [[4, 5], [6, 7, 8, 9, 0], [1, 2, 3]];
+    const episodes = [
+      [4, 5],
+      [6, 7, 8, 9, 0],
+      [1, 2, 3],
+    ];
     const starts = new Set<number>();
     for (let r = 0; r < 400; r++) {
       for (const row of rowsOf(sampler.sample(storage, 8).index, 2)) {
@@ -78,12 +86,21 @@ describe("SliceSampler", () => {
     const storage = doneStorage(8, 4, [1]);
     const sampler = new SliceSampler({ sliceLen: 2, rng: new Rng(2) });
     sampler.extend(new Int32Array([0, 1, 2, 3]), new TensorDict({}, [4]));
-    for (let r = 0; r < 50; r++) for (const row of rowsOf(sampler.sample(storage, 4).index, 2)) episodeOf(row, [[0, 1], [2, 3]]);
+    for (let r = 0; r < 50; r++)
+      for (const row of rowsOf(sampler.sample(storage, 4).index, 2))
+        episodeOf(row, [
+          [0, 1],
+          [2, 3],
+        ]);
     // Four more steps: [2, 3] continues to 4, 5 (done at 5); 6, 7 start a new episode. The ring is now full, newest at 7.
     const next = new TensorDict({ next: { done: HostArray.from("bool", [4, 1], [0, 1, 0, 0]) } }, [4]);
     storage.set(new Int32Array([4, 5, 6, 7]), next);
     sampler.extend(new Int32Array([4, 5, 6, 7]), next);
-    const episodes = [[0, 1], [2, 3, 4, 5], [6, 7]];
+    const episodes = [
+      [0, 1],
+      [2, 3, 4, 5],
+      [6, 7],
+    ];
     const starts = new Set<number>();
     for (let r = 0; r < 200; r++) {
       for (const row of rowsOf(sampler.sample(storage, 4).index, 2)) {
@@ -98,7 +115,16 @@ describe("SliceSampler", () => {
     const storage = new SamplerTestStorage([9], 9).column("traj", "int32", [7, 7, 7, 2, 2, 2, 2, 5, 5], []);
     const sampler = new SliceSampler({ sliceLen: 3, trajKey: "traj", rng: new Rng(3) });
     const starts = new Set<number>();
-    for (let r = 0; r < 200; r++) for (const row of rowsOf(sampler.sample(storage, 6).index, 3)) starts.add(episodeOf(row, [[0, 1, 2], [3, 4, 5, 6]]) * 100 + row[0]!);
+    for (let r = 0; r < 200; r++)
+      for (const row of rowsOf(sampler.sample(storage, 6).index, 3))
+        starts.add(
+          episodeOf(row, [
+            [0, 1, 2],
+            [3, 4, 5, 6],
+          ]) *
+            100 +
+            row[0]!,
+        );
     expect([...starts].sort((a, b) => a - b)).toEqual([0, 103, 104]);
   });
 
@@ -111,9 +137,14 @@ describe("SliceSampler", () => {
     const sampler = new SliceSampler({ sliceLen: 3, rng: new Rng(5) });
     storage.writeCursor = 4;
     const flat = (t: number, e: number) => t * 2 + e;
-    const episodes = [[flat(2, 0), flat(3, 0)], [flat(4, 0), flat(0, 0), flat(1, 0)], [2, 3, 4, 0, 1].map((t) => flat(t, 1))];
+    const episodes = [
+      [flat(2, 0), flat(3, 0)],
+      [flat(4, 0), flat(0, 0), flat(1, 0)],
+      [2, 3, 4, 0, 1].map((t) => flat(t, 1)),
+    ];
     const seen = new Set<string>();
-    for (let r = 0; r < 300; r++) for (const row of rowsOf(sampler.sample(storage, 6).index, 3)) seen.add(`${episodeOf(row, episodes)}:${row[0]}`);
+    for (let r = 0; r < 300; r++)
+      for (const row of rowsOf(sampler.sample(storage, 6).index, 3)) seen.add(`${episodeOf(row, episodes)}:${row[0]}`);
     expect([...seen].sort()).toEqual(["1:8", "2:5", "2:7", "2:9"]);
   });
 
@@ -179,8 +210,12 @@ describe("SliceSampler", () => {
     expect(() => new SliceSampler({ sliceLen: 5 }).sample(storage, 10)).toThrow(
       "SliceSampler.sample: no episode has at least sliceLen 5 steps (the longest of 3 has 4)",
     );
-    expect(() => new SliceSampler({ sliceLen: 2, endKey: "end" }).sample(storage, 4)).toThrow('the storage has no endKey "end"');
-    expect(() => new SliceSampler({ sliceLen: 3 }).sample(storage, 4)).toThrow("batchSize 4 is not a multiple of sliceLen 3");
+    expect(() => new SliceSampler({ sliceLen: 2, endKey: "end" }).sample(storage, 4)).toThrow(
+      'the storage has no endKey "end"',
+    );
+    expect(() => new SliceSampler({ sliceLen: 3 }).sample(storage, 4)).toThrow(
+      "batchSize 4 is not a multiple of sliceLen 3",
+    );
   });
 
   it("restores its rng and write cursor from state and draws the same slices", () => {

@@ -5,7 +5,15 @@ import { checkSampleArgs, rngFromJson, rngToJson, type SamplerRngOptions } from 
 import { EpisodeTable } from "./slice-sampler-episodes";
 import type { Storage, StoredExtent } from "./storage";
 
-const SLICE_SAMPLER_OPTION_KEYS = { sliceLen: true, numSlices: true, endKey: true, trajKey: true, strictLength: true, padOutput: true, rng: true } satisfies OptionKeys<SliceSamplerOptions>;
+const SLICE_SAMPLER_OPTION_KEYS = {
+  sliceLen: true,
+  numSlices: true,
+  endKey: true,
+  trajKey: true,
+  strictLength: true,
+  padOutput: true,
+  rng: true,
+} satisfies OptionKeys<SliceSamplerOptions>;
 
 export interface SliceSamplerOptions extends SamplerRngOptions {
   /** Steps per slice; `numSlices = batchSize / sliceLen`. Give this or `numSlices`. */
@@ -105,10 +113,16 @@ export class SliceSampler implements Sampler {
     const what = this.constructor.name;
     const { sliceLen, numSlices } = options;
     if ((sliceLen === undefined) === (numSlices === undefined)) {
-      throw new Error(`${what}: give exactly one of sliceLen and numSlices, got sliceLen ${sliceLen} and numSlices ${numSlices}`);
+      throw new Error(
+        `${what}: give exactly one of sliceLen and numSlices, got sliceLen ${sliceLen} and numSlices ${numSlices}`,
+      );
     }
-    for (const [name, v] of [["sliceLen", sliceLen], ["numSlices", numSlices]] as const) {
-      if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1)) throw new Error(`${what}: ${name} must be a positive integer, got ${v}`);
+    for (const [name, v] of [
+      ["sliceLen", sliceLen],
+      ["numSlices", numSlices],
+    ] as const) {
+      if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1))
+        throw new Error(`${what}: ${name} must be a positive integer, got ${v}`);
     }
     this.sliceLen = sliceLen;
     this.numSlices = numSlices;
@@ -237,7 +251,13 @@ export class SliceSampler implements Sampler {
   protected loadStateExtra(_state: ComponentState, _storage?: StoredExtent): void {}
 
   /** `numSlices` episodes chosen uniformly among those long enough, and a uniform start in each. */
-  protected drawStarts(table: EpisodeTable, numSlices: number, sliceLen: number, _storage: Storage, what: string): SliceStarts {
+  protected drawStarts(
+    table: EpisodeTable,
+    numSlices: number,
+    sliceLen: number,
+    _storage: Storage,
+    what: string,
+  ): SliceStarts {
     const eligible = this.eligible(table, sliceLen, what);
     const episode = new Int32Array(numSlices);
     const step = new Int32Array(numSlices);
@@ -278,7 +298,7 @@ export class SliceSampler implements Sampler {
     const column = this.boundaryColumn(storage, size);
     const filledT = Math.floor(storage.length / numEnvs);
     // The newest element sits just before the write cursor (which is 0 when the last write ended the ring).
-    const newestSlot = Math.floor((((cursor - 1) % size) + size) % size / numEnvs);
+    const newestSlot = Math.floor(((((cursor - 1) % size) + size) % size) / numEnvs);
     table.rebuild(column, this.byTrajId, filledT, filledT < capT ? filledT - 1 : newestSlot, this.needsElementEpisodes);
     this.tableFresh = true;
     this.builtLength = storage.length;
@@ -312,7 +332,11 @@ export class SliceSampler implements Sampler {
     const w = this.appended;
     if (table.numEnvs !== 1 || w <= 0 || this.builtLength < 0 || this.column === null) return false;
     if (this.column.length !== size || this.columnCovers < storage.length) return false;
-    if (storage.writeCursor !== (this.builtCursor + w) % size || storage.length !== Math.min(size, this.builtLength + w)) return false;
+    if (
+      storage.writeCursor !== (this.builtCursor + w) % size ||
+      storage.length !== Math.min(size, this.builtLength + w)
+    )
+      return false;
     if (!table.appendWrites(this.column, this.byTrajId, this.builtLength, w, this.needsElementEpisodes)) return false;
     this.tableFresh = true;
     this.builtLength = storage.length;
@@ -331,11 +355,13 @@ export class SliceSampler implements Sampler {
 
   private sliceShape(batchSize: number, what: string): { sliceLen: number; numSlices: number } {
     if (this.sliceLen !== undefined) {
-      if (batchSize % this.sliceLen !== 0) throw new Error(`${what}: batchSize ${batchSize} is not a multiple of sliceLen ${this.sliceLen}`);
+      if (batchSize % this.sliceLen !== 0)
+        throw new Error(`${what}: batchSize ${batchSize} is not a multiple of sliceLen ${this.sliceLen}`);
       return { sliceLen: this.sliceLen, numSlices: batchSize / this.sliceLen };
     }
     const numSlices = this.numSlices!;
-    if (batchSize % numSlices !== 0) throw new Error(`${what}: batchSize ${batchSize} is not a multiple of numSlices ${numSlices}`);
+    if (batchSize % numSlices !== 0)
+      throw new Error(`${what}: batchSize ${batchSize} is not a multiple of numSlices ${numSlices}`);
     return { sliceLen: batchSize / numSlices, numSlices };
   }
 
@@ -375,7 +401,14 @@ export class SliceSampler implements Sampler {
     return column;
   }
 
-  private sliceInfo(storage: Storage, index: Int32Array, batchShape: number[], valid: Uint8Array, first: Uint8Array, last: Uint8Array): TensorDict {
+  private sliceInfo(
+    storage: Storage,
+    index: Int32Array,
+    batchShape: number[],
+    valid: Uint8Array,
+    first: Uint8Array,
+    last: Uint8Array,
+  ): TensorDict {
     const size = index.length;
     const flagShape = [...batchShape, 1];
     const keys = storage.keys();
@@ -410,7 +443,13 @@ export class SliceSampler implements Sampler {
  * if any value of the row is non-zero. Rows are `data.length / n` values long; element `e` goes to
  * `index[e]` (or `e` when `index` is null).
  */
-function readBoundaryRows(data: ArrayLike<number>, n: number, byTrajId: boolean, column: Int32Array, index: Int32Array | null): void {
+function readBoundaryRows(
+  data: ArrayLike<number>,
+  n: number,
+  byTrajId: boolean,
+  column: Int32Array,
+  index: Int32Array | null,
+): void {
   const row = data.length / n;
   for (let e = 0; e < n; e++) {
     const at = index === null ? e : index[e]!;

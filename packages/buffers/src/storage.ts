@@ -68,11 +68,19 @@ export interface StoredExtent {
  * Checks a storage's counters against its capacity: `length` an integer in [0, capacity], `writeCursor`
  * an integer below the capacity and at most the length (it is one past the last element written).
  */
-export function checkCounters(length: unknown, writeCursor: unknown, capacity: number, what: string): { length: number; writeCursor: number } {
+export function checkCounters(
+  length: unknown,
+  writeCursor: unknown,
+  capacity: number,
+  what: string,
+): { length: number; writeCursor: number } {
   const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (!int(length) || (length as number) > capacity) throw new Error(`${what}: length ${JSON.stringify(length)} is not an integer in [0, ${capacity}] (the capacity)`);
+  if (!int(length) || (length as number) > capacity)
+    throw new Error(`${what}: length ${JSON.stringify(length)} is not an integer in [0, ${capacity}] (the capacity)`);
   if (!int(writeCursor) || (writeCursor as number) >= capacity || (writeCursor as number) > (length as number)) {
-    throw new Error(`${what}: writeCursor ${JSON.stringify(writeCursor)} is not an integer in [0, ${Math.min(length as number, capacity - 1)}] (length ${length}, capacity ${capacity})`);
+    throw new Error(
+      `${what}: writeCursor ${JSON.stringify(writeCursor)} is not an integer in [0, ${Math.min(length as number, capacity - 1)}] (length ${length}, capacity ${capacity})`,
+    );
   }
   return { length: length as number, writeCursor: writeCursor as number };
 }
@@ -85,7 +93,9 @@ export function checkStorageShape(value: unknown, maxSize: number, ndim: 1 | 2, 
     value.every((d) => Number.isSafeInteger(d) && d >= 1) &&
     (ndim === 1 ? value[0] === maxSize : value[0] === Math.floor(maxSize / (value[1] as number)));
   if (!ok) {
-    throw new Error(`${what}: storage shape ${JSON.stringify(value)} does not fit maxSize ${maxSize} and ndim ${ndim} (expected ${ndim === 1 ? `[${maxSize}]` : "[floor(maxSize / numEnvs), numEnvs]"})`);
+    throw new Error(
+      `${what}: storage shape ${JSON.stringify(value)} does not fit maxSize ${maxSize} and ndim ${ndim} (expected ${ndim === 1 ? `[${maxSize}]` : "[floor(maxSize / numEnvs), numEnvs]"})`,
+    );
   }
   return Object.freeze([...(value as number[])]);
 }
@@ -112,13 +122,17 @@ export function isFileBacked(storage: Storage): storage is FileBackedStorage {
  */
 export function writeShape(storage: Storage, dataBatch: Shape, what: string): Shape {
   if (dataBatch.length < storage.ndim) {
-    throw new Error(`${what}: data has batch size ${formatShape(dataBatch)}, a ${storage.ndim}-dim storage needs at least ${storage.ndim} batch dims`);
+    throw new Error(
+      `${what}: data has batch size ${formatShape(dataBatch)}, a ${storage.ndim}-dim storage needs at least ${storage.ndim} batch dims`,
+    );
   }
   if (storage.ndim === 1) return storage.shape ?? [storage.maxSize];
   const numEnvs = dataBatch[0]!;
   if (storage.shape !== null) {
     if (storage.shape[1] !== numEnvs) {
-      throw new Error(`${what}: data has ${numEnvs} envs (batch size ${formatShape(dataBatch)}), the storage holds ${storage.shape[1]} (storage shape ${formatShape(storage.shape)})`);
+      throw new Error(
+        `${what}: data has ${numEnvs} envs (batch size ${formatShape(dataBatch)}), the storage holds ${storage.shape[1]} (storage shape ${formatShape(storage.shape)})`,
+      );
     }
     return storage.shape;
   }
@@ -129,7 +143,8 @@ export function writeShape(storage: Storage, dataBatch: Shape, what: string): Sh
 export function storageShapeFor(maxSize: number, ndim: 1 | 2, dataBatch: Shape, what: string): number[] {
   if (ndim === 1) return [maxSize];
   const numEnvs = dataBatch[0]!;
-  if (!(numEnvs >= 1)) throw new Error(`${what}: a 2-dim storage needs at least one env, got batch size ${formatShape(dataBatch)}`);
+  if (!(numEnvs >= 1))
+    throw new Error(`${what}: a 2-dim storage needs at least one env, got batch size ${formatShape(dataBatch)}`);
   const capacityT = Math.floor(maxSize / numEnvs);
   if (capacityT < 1) throw new Error(`${what}: maxSize ${maxSize} cannot hold one step of ${numEnvs} envs`);
   return [capacityT, numEnvs];
@@ -152,10 +167,13 @@ export function formatBytes(n: number): string {
 
 /** Checks a `maxSize` / `ndim` pair given to a storage constructor. */
 export function checkCapacity(maxSize: number, ndim: number, what: string): asserts ndim is 1 | 2 {
-  if (!Number.isSafeInteger(maxSize) || maxSize < 1) throw new Error(`${what}: maxSize must be a positive integer, got ${maxSize}`);
+  if (!Number.isSafeInteger(maxSize) || maxSize < 1)
+    throw new Error(`${what}: maxSize must be a positive integer, got ${maxSize}`);
   // Flat indices are int32 (samplers, writers and `set`/`get` take Int32Array).
   if (maxSize > MAX_CAPACITY) {
-    throw new Error(`${what}: maxSize ${maxSize} is above ${MAX_CAPACITY}, the most elements a storage can index (flat indices are int32); it would also need at least ${formatBytes(maxSize)} (1 byte per element)`);
+    throw new Error(
+      `${what}: maxSize ${maxSize} is above ${MAX_CAPACITY}, the most elements a storage can index (flat indices are int32); it would also need at least ${formatBytes(maxSize)} (1 byte per element)`,
+    );
   }
   if (ndim !== 1 && ndim !== 2) throw new Error(`${what}: ndim must be 1 or 2, got ${ndim}`);
 }

@@ -13,7 +13,10 @@ describe("tensor leaves passed to extend", () => {
   it("are read to the host; an int32 tensor fills a uint8 key", () => {
     const s = new LazyTensorStorage(4);
     const w = new RoundRobinWriter();
-    w.extend(s, new TensorDict({ px: HostArray.from("uint8", [1, 2], [1, 2]), v: HostArray.from("float32", [1], [0.5]) }, [1]));
+    w.extend(
+      s,
+      new TensorDict({ px: HostArray.from("uint8", [1, 2], [1, 2]), v: HostArray.from("float32", [1], [0.5]) }, [1]),
+    );
     const px = tf.tensor([7, 250], [1, 2], "int32");
     const v = tf.tensor([1.5], [1], "float32");
     w.extend(s, new TensorDict({ px, v }, [1]));
@@ -22,7 +25,9 @@ describe("tensor leaves passed to extend", () => {
     expect(Array.from(got.getHost("px").data)).toEqual([7, 250]);
     expect(Array.from(got.getHost("v").data)).toEqual([1.5]);
     const wrong = tf.tensor([1, 2], [1, 2], "float32");
-    expect(() => w.extend(s, new TensorDict({ px: wrong, v }, [1]))).toThrow(/key "px" is a float32 tensor, the storage holds uint8/);
+    expect(() => w.extend(s, new TensorDict({ px: wrong, v }, [1]))).toThrow(
+      /key "px" is a float32 tensor, the storage holds uint8/,
+    );
     expect(s.length).toBe(2);
     tf.dispose([px, v, wrong]);
   });

@@ -6,7 +6,7 @@ import { TensorDictReplayBuffer } from "./tensordict-replay-buffer";
 import { ScriptedSampler, transitions } from "../test/fixtures";
 
 describe("TensorDictReplayBuffer", () => {
-  it("writes the sampled indices as \"index\", shaped like the batch, with the sampler's info", () => {
+  it('writes the sampled indices as "index", shaped like the batch, with the sampler\'s info', () => {
     const sampler: Sampler = {
       sample: () => ({
         index: Int32Array.from([3, 4, 7, 8]),
@@ -42,7 +42,11 @@ describe("TensorDictReplayBuffer", () => {
     expect(sampler.priorities.get(5)).toBeCloseTo(0.3, 6);
     expect(() => rb.updateTensorDictPriority(batch.exclude("index"))).toThrow(/no "index" key/);
 
-    const custom = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(10), sampler: new ScriptedSampler(), priorityKey: "p" });
+    const custom = new TensorDictReplayBuffer({
+      storage: new LazyTensorStorage(10),
+      sampler: new ScriptedSampler(),
+      priorityKey: "p",
+    });
     const data = transitions(2).set("p", HostArray.from("float32", [2], [3, 4]));
     custom.extend(data);
     expect([...(custom.sampler as ScriptedSampler).priorities]).toEqual([

@@ -1,7 +1,15 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, isTensor, type Leaf } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, HostArray, type TensorDict, isTensor, type Leaf } from "@tdrl/tensordict";
 import { ReplayBuffer, type ReplayBufferOptions, type Sample } from "./replay-buffer";
 
-const TENSOR_DICT_REPLAY_BUFFER_OPTION_KEYS = { priorityKey: true, storage: true, sampler: true, writer: true, batchSize: true, transform: true, prefetch: true } satisfies OptionKeys<TensorDictReplayBufferOptions>;
+const TENSOR_DICT_REPLAY_BUFFER_OPTION_KEYS = {
+  priorityKey: true,
+  storage: true,
+  sampler: true,
+  writer: true,
+  batchSize: true,
+  transform: true,
+  prefetch: true,
+} satisfies OptionKeys<TensorDictReplayBufferOptions>;
 
 export interface TensorDictReplayBufferOptions extends ReplayBufferOptions {
   /** Where priorities are read from by `extend` and `updateTensorDictPriority`. Default `"td_error"`. */
@@ -53,7 +61,8 @@ export class TensorDictReplayBuffer extends ReplayBuffer {
    */
   updateTensorDictPriority(batch: TensorDict): void {
     const what = `${this.name}.updateTensorDictPriority`;
-    if (!batch.has("index" as never)) throw new Error(`${what}: the batch has no "index" key; pass a batch this buffer sampled`);
+    if (!batch.has("index" as never))
+      throw new Error(`${what}: the batch has no "index" key; pass a batch this buffer sampled`);
     if (!batch.has(this.priorityKey as never)) throw new Error(`${what}: the batch has no "${this.priorityKey}" key`);
     const indexLeaf = batch.get("index" as never) as Leaf;
     const index = Int32Array.from(isTensor(indexLeaf) ? indexLeaf.dataSync() : indexLeaf.data);
@@ -64,10 +73,14 @@ export class TensorDictReplayBuffer extends ReplayBuffer {
     }
     const maskLeaf = batch.get("mask" as never) as Leaf;
     const mask: ArrayLike<number> = isTensor(maskLeaf) ? maskLeaf.dataSync() : maskLeaf.data;
-    if (mask.length !== index.length) throw new Error(`${what}: "mask" has ${mask.length} values for ${index.length} indices`);
+    if (mask.length !== index.length)
+      throw new Error(`${what}: "mask" has ${mask.length} values for ${index.length} indices`);
     const keep: number[] = [];
     for (let i = 0; i < index.length; i++) if (mask[i] !== 0) keep.push(i);
-    this.updatePriority(Int32Array.from(keep, (i) => index[i]!), Float32Array.from(keep, (i) => values[i]!));
+    this.updatePriority(
+      Int32Array.from(keep, (i) => index[i]!),
+      Float32Array.from(keep, (i) => values[i]!),
+    );
   }
 
   protected override get name(): string {
@@ -85,7 +98,8 @@ export class TensorDictReplayBuffer extends ReplayBuffer {
 /** One priority per element: the leaf reduced with max over everything after the first `n` numbers' dims. */
 function priorities(leaf: Leaf, n: number): Float32Array {
   const values: ArrayLike<number> = isTensor(leaf) ? leaf.dataSync() : leaf.data;
-  if (values.length % n !== 0) throw new Error(`priorities: ${values.length} values cannot be split over ${n} elements`);
+  if (values.length % n !== 0)
+    throw new Error(`priorities: ${values.length} values cannot be split over ${n} elements`);
   const per = values.length / n;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -33,7 +33,10 @@ export class ScriptedSampler implements Sampler {
   calls = 0;
   priorities = new Map<number, number>();
   extended: number[] = [];
-  constructor(private readonly pick: (storage: Storage, batchSize: number, call: number) => number[] = (s, n, c) => Array.from({ length: n }, (_, i) => (c * n + i) % s.length)) {}
+  constructor(
+    private readonly pick: (storage: Storage, batchSize: number, call: number) => number[] = (s, n, c) =>
+      Array.from({ length: n }, (_, i) => (c * n + i) % s.length),
+  ) {}
 
   sample(storage: Storage, batchSize: number): SampleResult {
     const index = Int32Array.from(this.pick(storage, batchSize, this.calls++));

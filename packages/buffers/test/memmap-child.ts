@@ -13,7 +13,17 @@ const [mode, dir, ckpt] = process.argv.slice(2) as [string, string, string | und
 export function items(n: number, start: number): TensorDict {
   const frame = new HostArray("uint8", [n, 64, 64]);
   for (let i = 0; i < n; i++) frame.data.fill((start + i) % 256, i * 4096, (i + 1) * 4096);
-  return new TensorDict({ frame, id: HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => start + i)) }, [n]);
+  return new TensorDict(
+    {
+      frame,
+      id: HostArray.from(
+        "int32",
+        [n],
+        Array.from({ length: n }, (_, i) => start + i),
+      ),
+    },
+    [n],
+  );
 }
 
 if (mode === "open") {
@@ -29,7 +39,10 @@ if (mode === "open") {
   console.log("ready");
   setInterval(() => undefined, 1000);
 } else if (mode === "dump-loop") {
-  const rb = new ReplayBuffer({ storage: new LazyMemmapStorage(100, { scratchDir: dir }), sampler: new RandomSampler({ rng: new Rng(0) }) });
+  const rb = new ReplayBuffer({
+    storage: new LazyMemmapStorage(100, { scratchDir: dir }),
+    sampler: new RandomSampler({ rng: new Rng(0) }),
+  });
   for (let n = 0; ; n = Math.min(n + 3, 90)) {
     if (n < 90) rb.extend(items(3, n));
     rb.dumps(ckpt!);

@@ -33,7 +33,8 @@ export class SamplerTestStorage implements Storage {
     for (const [path, col] of this.columns) {
       const src = data.getHost(path).data;
       const row = col.data.length / this.maxSize;
-      for (let j = 0; j < index.length; j++) for (let r = 0; r < row; r++) col.data[index[j]! * row + r] = src[j * row + r]!;
+      for (let j = 0; j < index.length; j++)
+        for (let r = 0; r < row; r++) col.data[index[j]! * row + r] = src[j * row + r]!;
     }
     for (const i of index) this.length = Math.max(this.length, i + 1);
     if (index.length > 0) this.writeCursor = (index[index.length - 1]! + 1) % this.maxSize;
@@ -50,7 +51,8 @@ export class SamplerTestStorage implements Storage {
     if (col === undefined) throw new Error(`SamplerTestStorage.getLeaf: no key "${path}"`);
     const row = col.data.length / this.maxSize;
     const out = new HostArray(col.dtype, [index.length, ...col.shape.slice(1)]);
-    for (let j = 0; j < index.length; j++) for (let r = 0; r < row; r++) out.data[j * row + r] = col.data[index[j]! * row + r]!;
+    for (let j = 0; j < index.length; j++)
+      for (let r = 0; r < row; r++) out.data[j * row + r] = col.data[index[j]! * row + r]!;
     return out;
   }
 

@@ -11,14 +11,26 @@ export const makeFlagshipActor: PolicyFactory<{ seed?: number } | undefined> = (
   const seed = args?.seed ?? 2;
   const cnn = natureCnn({ inChannels: 1, rng: new Rng(seed) });
   const torso = new TensorDictModule(
-    { parameters: () => cnn.parameters(), apply: (pixels: tf.Tensor) => cnn.apply(tf.div(tf.cast(pixels, "float32"), 255)) },
+    {
+      parameters: () => cnn.parameters(),
+      apply: (pixels: tf.Tensor) => cnn.apply(tf.div(tf.cast(pixels, "float32"), 255)),
+    },
     { inKeys: ["pixels"], outKeys: ["embed"] },
   );
-  const lstm = new LSTMModule({ inputSize: 3136, hiddenSize: 128, inKey: "embed", outKey: "features", rng: new Rng(seed + 1) });
-  const head = new TensorDictModule(new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], activation: "relu", rng: new Rng(seed + 2) }), {
-    inKeys: ["features"],
-    outKeys: ["action_value"],
+  const lstm = new LSTMModule({
+    inputSize: 3136,
+    hiddenSize: 128,
+    inKey: "embed",
+    outKey: "features",
+    rng: new Rng(seed + 1),
   });
+  const head = new TensorDictModule(
+    new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], activation: "relu", rng: new Rng(seed + 2) }),
+    {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    },
+  );
   return new TensorDictSequential(torso, lstm, head, new QValueModule({ actionSpace: "categorical" }), {
     selectOutKeys: ["action", "action_value", ["next", "recurrent_state_h"], ["next", "recurrent_state_c"]],
   });

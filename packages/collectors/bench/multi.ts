@@ -19,17 +19,32 @@ const env = { module: "@tdrl/envs", exportName: "CartPoleEnv", args: PIXELS };
 const actor = { module: new URL("./multi-fixtures.ts", import.meta.url), exportName: "makeFlagshipActor" };
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (xs: readonly number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1) + 0.5)]!;
+const quantile = (xs: readonly number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1) + 0.5)]!;
 
 /** A result from per-batch wall times (ms) and the frames each batch stands for. */
 function fromTimes(name: string, ms: readonly number[], frames: number, unit: string, note?: string): BenchResult {
   const us = ms.map((x) => x * 1000);
-  const r = withMetric({ name, medianUs: median(us), p10Us: quantile(us, 0.1), p90Us: quantile(us, 0.9), rounds: us.length, callsPerRound: 1 }, (frames * 1e6) / median(us), unit);
+  const r = withMetric(
+    {
+      name,
+      medianUs: median(us),
+      p10Us: quantile(us, 0.1),
+      p90Us: quantile(us, 0.9),
+      rounds: us.length,
+      callsPerRound: 1,
+    },
+    (frames * 1e6) / median(us),
+    unit,
+  );
   return note === undefined ? r : { ...r, note };
 }
 
 /** Wall time of each batch after the first (start-up and warm-up), in ms, and the cores the process used meanwhile (CPU time / wall time, all threads). */
-async function batchTimes(batches: AsyncIterable<unknown>, each: () => unknown = () => {}): Promise<number[] & { cores?: number }> {
+async function batchTimes(
+  batches: AsyncIterable<unknown>,
+  each: () => unknown = () => {},
+): Promise<number[] & { cores?: number }> {
   const times: number[] & { cores?: number } = [];
   let last = -1;
   let cpu0 = process.cpuUsage();
@@ -50,16 +65,30 @@ const cores = (ms: { cores?: number }) => `${(ms.cores ?? Number.NaN).toFixed(2)
 /** Frames per second of SyncDataCollector (main thread) and MultiSyncDataCollector (2 workers), same env and policy per worker. */
 export async function multiSyncBenchmarks(batches = 8, stepsPerBatch = 16): Promise<BenchResult[]> {
   const fpb = N_ENVS * stepsPerBatch;
-  const sync = new SyncDataCollector(new CartPoleEnv(PIXELS), await makeFlagshipActor(0, undefined, { seed: 0, env: new CartPoleEnv() }), { framesPerBatch: fpb, totalFrames: fpb * (batches + 1) });
+  const sync = new SyncDataCollector(
+    new CartPoleEnv(PIXELS),
+    await makeFlagshipActor(0, undefined, { seed: 0, env: new CartPoleEnv() }),
+    { framesPerBatch: fpb, totalFrames: fpb * (batches + 1) },
+  );
   const syncMs = await batchTimes(sync);
   await sync.shutdown();
-  const multi = new MultiSyncDataCollector(env, actor, { numWorkers: 2, framesPerBatch: 2 * fpb, totalFrames: 2 * fpb * (batches + 1) });
+  const multi = new MultiSyncDataCollector(env, actor, {
+    numWorkers: 2,
+    framesPerBatch: 2 * fpb,
+    totalFrames: 2 * fpb * (batches + 1),
+  });
   const [ready] = await multi.ready();
   const multiMs = await batchTimes(multi);
   await multi.shutdown();
   const ratio = (2 * fpb) / median(multiMs) / (fpb / median(syncMs));
   return [
-    fromTimes(`SyncDataCollector pixel CartPole [${N_ENVS}], flagship Q-policy, ${fpb}-frame batches`, syncMs, fpb, "frames/s", cores(syncMs)),
+    fromTimes(
+      `SyncDataCollector pixel CartPole [${N_ENVS}], flagship Q-policy, ${fpb}-frame batches`,
+      syncMs,
+      fpb,
+      "frames/s",
+      cores(syncMs),
+    ),
     fromTimes(
       `MultiSyncDataCollector 2 workers x pixel CartPole [${N_ENVS}], ${2 * fpb}-frame batches`,
       multiMs,
@@ -97,7 +126,9 @@ export async function asyncOverlapBenchmarks(iterations = 6): Promise<BenchResul
   train();
   const trainCpu = (cpuMs(train) + cpuMs(train)) / 2;
   const probeEnv = new CartPoleEnv(PIXELS);
-  const probe = new SyncDataCollector(probeEnv, await makeFlagshipActor(0, undefined, { seed: 0, env: probeEnv }), { framesPerBatch: N_ENVS * 8 });
+  const probe = new SyncDataCollector(probeEnv, await makeFlagshipActor(0, undefined, { seed: 0, env: probeEnv }), {
+    framesPerBatch: N_ENVS * 8,
+  });
   probe.rollout();
   const stepCpu = cpuMs(() => probe.rollout()) / 8;
   await probe.shutdown();
@@ -105,13 +136,20 @@ export async function asyncOverlapBenchmarks(iterations = 6): Promise<BenchResul
   const fpb = N_ENVS * steps;
   const total = fpb * (iterations + 1);
   const serialEnv = new CartPoleEnv(PIXELS);
-  const serial = new SyncDataCollector(serialEnv, await makeFlagshipActor(0, undefined, { seed: 0, env: serialEnv }), { framesPerBatch: fpb, totalFrames: total });
+  const serial = new SyncDataCollector(serialEnv, await makeFlagshipActor(0, undefined, { seed: 0, env: serialEnv }), {
+    framesPerBatch: fpb,
+    totalFrames: total,
+  });
   // Counted after the in-thread actor's variables exist: what is left over beyond them is a leak.
   const before = tf.memory().numTensors;
   const serialMs = await batchTimes(serial, train);
   await serial.shutdown();
 
-  const overlapped = new AsyncCollector(env, actor, { framesPerBatch: fpb, totalFrames: total, policyWeights: learner.loss.valueNetwork });
+  const overlapped = new AsyncCollector(env, actor, {
+    framesPerBatch: fpb,
+    totalFrames: total,
+    policyWeights: learner.loss.valueNetwork,
+  });
   await overlapped.ready();
   let updates = 0;
   const overlappedMs = await batchTimes(overlapped, async () => {
@@ -124,16 +162,29 @@ export async function asyncOverlapBenchmarks(iterations = 6): Promise<BenchResul
   learner.dispose();
   const ratio = median(serialMs) / median(overlappedMs);
   // CPU per iteration, all threads: the overlapped run's extra over the serial one is what the worker costs.
-  const cpuPerIter = (ms: number[] & { cores?: number }) => ((ms.cores ?? Number.NaN) * ms.reduce((a, b) => a + b, 0)) / ms.length;
+  const cpuPerIter = (ms: number[] & { cores?: number }) =>
+    ((ms.cores ?? Number.NaN) * ms.reduce((a, b) => a + b, 0)) / ms.length;
   const overhead = Math.max(0, cpuPerIter(overlappedMs) - cpuPerIter(serialMs));
   const collectCpu = stepCpu * steps;
   // On two otherwise idle cores each thread runs at full speed: serial = collect + train, overlapped = the slower of the two.
   const projected = (collectCpu + trainCpu) / Math.max(trainCpu, collectCpu + overhead);
   const note = `batches of ${steps} steps x ${N_ENVS} envs (CPU: collect ${collectCpu.toFixed(0)} ms ~ one update ${trainCpu.toFixed(0)} ms); tensors left in the main thread: ${leaked}; ${cores(serialMs)}`;
   return [
-    fromTimes(`collect-then-train, SyncDataCollector + flagship update, ${fpb}-frame batches`, serialMs, fpb, "frames trained/s", note),
+    fromTimes(
+      `collect-then-train, SyncDataCollector + flagship update, ${fpb}-frame batches`,
+      serialMs,
+      fpb,
+      "frames trained/s",
+      note,
+    ),
     {
-      ...fromTimes(`AsyncCollector overlapped with the flagship update, ${fpb}-frame batches`, overlappedMs, fpb, "frames trained/s", `${ratio.toFixed(2)}x collect-then-train's frames trained/s measured, ${cores(overlappedMs)}; projected from CPU times on 2 idle cores: ${projected.toFixed(2)}x (worker overhead ${overhead.toFixed(0)} ms CPU per batch)`),
+      ...fromTimes(
+        `AsyncCollector overlapped with the flagship update, ${fpb}-frame batches`,
+        overlappedMs,
+        fpb,
+        "frames trained/s",
+        `${ratio.toFixed(2)}x collect-then-train's frames trained/s measured, ${cores(overlappedMs)}; projected from CPU times on 2 idle cores: ${projected.toFixed(2)}x (worker overhead ${overhead.toFixed(0)} ms CPU per batch)`,
+      ),
       target: { value: 1.5, unit: "x collect-then-train", met: ratio >= 1.5 },
     },
   ];

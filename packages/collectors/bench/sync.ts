@@ -17,7 +17,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * Times `fn` and `base` (both collecting `frames` frames per call) in alternating rounds. The ratio is of
  * CPU time (this process), which the other users of the shared machine disturb far less than wall time.
  */
-function paired(name: string, fn: () => unknown, baseName: string, base: () => unknown, frames: number, rounds: number, reps = 1): BenchResult[] {
+function paired(
+  name: string,
+  fn: () => unknown,
+  baseName: string,
+  base: () => unknown,
+  frames: number,
+  rounds: number,
+  reps = 1,
+): BenchResult[] {
   const wall: [number[], number[]] = [[], []];
   const cpu: [number[], number[]] = [[], []];
   fn();
@@ -43,10 +51,27 @@ function paired(name: string, fn: () => unknown, baseName: string, base: () => u
   const result = (label: string, times: number[]): BenchResult => {
     const sorted = [...times].sort((x, y) => x - y);
     const m = median(times);
-    return withMetric({ name: label, medianUs: m, p10Us: sorted[Math.floor(0.1 * (sorted.length - 1) + 0.5)]!, p90Us: sorted[Math.floor(0.9 * (sorted.length - 1) + 0.5)]!, rounds, callsPerRound: reps }, (frames * 1e6) / m, "frames/s");
+    return withMetric(
+      {
+        name: label,
+        medianUs: m,
+        p10Us: sorted[Math.floor(0.1 * (sorted.length - 1) + 0.5)]!,
+        p90Us: sorted[Math.floor(0.9 * (sorted.length - 1) + 0.5)]!,
+        rounds,
+        callsPerRound: reps,
+      },
+      (frames * 1e6) / m,
+      "frames/s",
+    );
   };
   const cpuRatio = median(cpu[0]) / median(cpu[1]);
-  return [result(baseName, wall[1]), { ...result(name, wall[0]), note: `${cpuRatio.toFixed(2)}x the hand loop's CPU time per batch (medians; wall-time ratio ${(median(wall[0]) / median(wall[1])).toFixed(2)}x)` }];
+  return [
+    result(baseName, wall[1]),
+    {
+      ...result(name, wall[0]),
+      note: `${cpuRatio.toFixed(2)}x the hand loop's CPU time per batch (medians; wall-time ratio ${(median(wall[0]) / median(wall[1])).toFixed(2)}x)`,
+    },
+  ];
 }
 
 /**
@@ -68,7 +93,8 @@ function handLoop(env: EnvBase, policy: ((td: TensorDict) => TensorDict) | null,
       }
       const fromPolicy = td.has("next") ? td.get("next") : undefined;
       env.step(td);
-      if (fromPolicy instanceof TensorDict) for (const [path, leaf] of fromPolicy.leaves()) (td.get("next") as TensorDict).set(path, leaf);
+      if (fromPolicy instanceof TensorDict)
+        for (const [path, leaf] of fromPolicy.leaves()) (td.get("next") as TensorDict).set(path, leaf);
       root = env.stepMdp(td);
       const done = td.getHost("next.done");
       if (done.data.includes(1)) root = env.reset(root.set("_reset", done));
@@ -89,7 +115,17 @@ export async function syncBenchmarks(): Promise<BenchResult[]> {
     const env = new CartPoleEnv({ batchSize: [n], seed: 0 });
     const c = new SyncDataCollector(env, (td) => env.randAction(td), { framesPerBatch: fpb });
     const baseEnv = new CartPoleEnv({ batchSize: [n], seed: 0 });
-    results.push(...paired(`SyncDataCollector state CartPole [${n}], random policy, ${fpb}-frame batches`, () => c.rollout(), "hand loop, same env and policy", handLoop(baseEnv, null, fpb / n), fpb, 15, 20));
+    results.push(
+      ...paired(
+        `SyncDataCollector state CartPole [${n}], random policy, ${fpb}-frame batches`,
+        () => c.rollout(),
+        "hand loop, same env and policy",
+        handLoop(baseEnv, null, fpb / n),
+        fpb,
+        15,
+        20,
+      ),
+    );
   }
   // ---- state CartPole, MLP Q-policy
   {
@@ -97,25 +133,51 @@ export async function syncBenchmarks(): Promise<BenchResult[]> {
     const fpb = n * 32;
     const make = () =>
       new TensorDictSequential(
-        new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [64, 64], activation: "relu", rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] }),
+        new TensorDictModule(
+          new MLP({ inFeatures: 4, outFeatures: 2, numCells: [64, 64], activation: "relu", rng: new Rng(0) }),
+          { inKeys: ["observation"], outKeys: ["action_value"] },
+        ),
         new QValueModule({ actionSpace: "categorical" }),
       );
     const policy = make();
     const c = new SyncDataCollector(new CartPoleEnv({ batchSize: [n], seed: 0 }), policy, { framesPerBatch: fpb });
-    results.push(...paired(`SyncDataCollector state CartPole [${n}], MLP(64, 64) Q-policy, ${fpb}-frame batches`, () => c.rollout(), "hand loop, same env and policy", handLoop(new CartPoleEnv({ batchSize: [n], seed: 0 }), forward(make()), fpb / n), fpb, 11, 2));
+    results.push(
+      ...paired(
+        `SyncDataCollector state CartPole [${n}], MLP(64, 64) Q-policy, ${fpb}-frame batches`,
+        () => c.rollout(),
+        "hand loop, same env and policy",
+        handLoop(new CartPoleEnv({ batchSize: [n], seed: 0 }), forward(make()), fpb / n),
+        fpb,
+        11,
+        2,
+      ),
+    );
   }
   // ---- flagship pixels: 84x84 grayscale CartPole, the flagship's acting network (Nature CNN -> LSTM 128 -> MLP head)
   {
     const n = 4;
     const fpb = n * 8;
-    const pixelEnv = () => new CartPoleEnv({ batchSize: [n], fromPixels: true, renderSize: [84, 84], grayscale: true, seed: 0 });
-    const makeActor = async () => (await makeFlagshipActor(0, undefined, { seed: 0, env: pixelEnv() })) as TensorDictModuleBase;
+    const pixelEnv = () =>
+      new CartPoleEnv({ batchSize: [n], fromPixels: true, renderSize: [84, 84], grayscale: true, seed: 0 });
+    const makeActor = async () =>
+      (await makeFlagshipActor(0, undefined, { seed: 0, env: pixelEnv() })) as TensorDictModuleBase;
     const c = new SyncDataCollector(pixelEnv(), await makeActor(), { framesPerBatch: fpb });
     const hand = handLoop(pixelEnv(), forward(await makeActor()), fpb / n);
     const before = tf.memory().numTensors;
-    const pair = paired(`SyncDataCollector pixel CartPole [${n}] 84x84, flagship Nature-CNN + LSTM Q-policy, ${fpb}-frame batches`, () => c.rollout(), "hand loop, same env and policy", hand, fpb, 7);
+    const pair = paired(
+      `SyncDataCollector pixel CartPole [${n}] 84x84, flagship Nature-CNN + LSTM Q-policy, ${fpb}-frame batches`,
+      () => c.rollout(),
+      "hand loop, same env and policy",
+      hand,
+      fpb,
+      7,
+    );
     const leaked = tf.memory().numTensors - before;
     results.push(pair[0]!, { ...pair[1]!, note: `${pair[1]!.note}; tensors leaked over the run: ${leaked}` });
   }
-  return results.map((r) => (r.name.startsWith("SyncDataCollector state CartPole") && r.name.includes("random") ? withTarget(r, 100_000, "frames/s", false) : r));
+  return results.map((r) =>
+    r.name.startsWith("SyncDataCollector state CartPole") && r.name.includes("random")
+      ? withTarget(r, 100_000, "frames/s", false)
+      : r,
+  );
 }

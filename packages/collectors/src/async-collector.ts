@@ -28,11 +28,16 @@ export type AsyncCollectorOptions = Omit<MultiCollectorOptions, "numWorkers">;
  * await collector.shutdown();
  * console.log(frames); // 200
  */
-export class AsyncCollector<O extends AsyncCollectorOptions = AsyncCollectorOptions> extends MultiAsyncDataCollector<O & { numWorkers: 1 }> {
+export class AsyncCollector<O extends AsyncCollectorOptions = AsyncCollectorOptions> extends MultiAsyncDataCollector<
+  O & { numWorkers: 1 }
+> {
   constructor(env: EnvModuleRef, policy: PolicyModuleRef, options: O) {
-    if (typeof options !== "object" || options === null) throw new Error("AsyncCollector: options must be an object with framesPerBatch");
+    if (typeof options !== "object" || options === null)
+      throw new Error("AsyncCollector: options must be an object with framesPerBatch");
     if ("numWorkers" in options && (options as { numWorkers?: unknown }).numWorkers !== 1) {
-      throw new Error(`AsyncCollector: it has one worker; got numWorkers ${String((options as { numWorkers?: unknown }).numWorkers)} (use MultiAsyncDataCollector for more)`);
+      throw new Error(
+        `AsyncCollector: it has one worker; got numWorkers ${String((options as { numWorkers?: unknown }).numWorkers)} (use MultiAsyncDataCollector for more)`,
+      );
     }
     super(env, policy, { ...options, numWorkers: 1 }, "AsyncCollector");
   }

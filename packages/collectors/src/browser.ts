@@ -6,7 +6,12 @@ export type { Collector, CollectorState, CollectorResumeState } from "./collecto
 export type { BatchSink, CollectorPolicy, PolicyFn, ExplorationPolicy, PolicyWeights } from "./collector-policy";
 export { TrajectoryIds, type TrajectoryIdsState } from "./trajectory-ids";
 export { splitTrajectories, type SplitTrajectoriesOptions } from "./split-trajectories";
-export { SyncDataCollector, TRAJ_IDS_KEY, type SyncDataCollectorOptions, type CollectorOutput, type EnvOrFactory } from "./sync-data-collector";
+export {
+  SyncDataCollector,
+  TRAJ_IDS_KEY,
+  type SyncDataCollectorOptions,
+  type CollectorOutput,
+  type EnvOrFactory,
+} from "./sync-data-collector";
 export type { PolicyFactory, PolicyModuleRef, PolicyContext } from "./collector-worker-protocol";
 export { randomPolicy } from "./random-policy";
-

@@ -19,7 +19,9 @@ describe("runPolicy", () => {
     expect(seen).toEqual(["mode"]);
     const explore = new EGreedyModule({ spec: new Categorical({ n: 5 }), epsInit: 1 });
     const td = new TensorDict({ action: HostArray.zeros("int32", [64]) }, [64]);
-    expect(Array.from(runPolicy(explore, td.clone(), "deterministic").getHost("action").data).every((a) => a === 0)).toBe(true);
+    expect(
+      Array.from(runPolicy(explore, td.clone(), "deterministic").getHost("action").data).every((a) => a === 0),
+    ).toBe(true);
     expect(Array.from(runPolicy(explore, td.clone(), "random").getHost("action").data).some((a) => a !== 0)).toBe(true);
   });
 
@@ -35,7 +37,9 @@ describe("runPolicy", () => {
     };
     expect(() => runPolicy(broken, new TensorDict({}, [2]), "random")).toThrow("boom");
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => runPolicy(() => 3 as unknown as TensorDict, new TensorDict({}, [2]), "random")).toThrow(/returned number, not a TensorDict/);
+    expect(() => runPolicy(() => 3 as unknown as TensorDict, new TensorDict({}, [2]), "random")).toThrow(
+      /returned number, not a TensorDict/,
+    );
   });
 
   it("names the policy, key and value of a bad action", () => {
@@ -44,7 +48,9 @@ describe("runPolicy", () => {
     const p = function greedy(x: TensorDict) {
       return x;
     };
-    expect(() => checkPolicyAction(td, [["action", spec]], p, "Collector")).toThrow(/^Collector: the policy function greedy wrote "action" = \[0, 1, 2\] \(int32\[3\]\), outside the action spec/);
+    expect(() => checkPolicyAction(td, [["action", spec]], p, "Collector")).toThrow(
+      /^Collector: the policy function greedy wrote "action" = \[0, 1, 2\] \(int32\[3\]\), outside the action spec/,
+    );
     expect(policyName(new EGreedyModule({ spec }))).toBe("the policy EGreedyModule");
   });
 });

@@ -47,7 +47,8 @@ export type PolicyWeights = HasParameters | ReadonlyMap<string, HostArray | tf.T
 
 /** `"QValueModule"`, `"policy function myPolicy"`: how errors name a policy. */
 export function policyName(policy: CollectorPolicy): string {
-  if (typeof policy === "function") return policy.name === "" ? "the policy function" : `the policy function ${policy.name}`;
+  if (typeof policy === "function")
+    return policy.name === "" ? "the policy function" : `the policy function ${policy.name}`;
   const named = (policy as { name?: unknown }).name;
   if (typeof named === "string" && named !== "") return `the policy ${named}`;
   return `the policy ${policy.constructor?.name ?? "object"}`;
@@ -56,8 +57,11 @@ export function policyName(policy: CollectorPolicy): string {
 /** Checks that `policy` is something `runPolicy` can call; `what` names the caller. */
 export function checkPolicy(policy: unknown, what: string): asserts policy is CollectorPolicy {
   if (typeof policy === "function") return;
-  if (typeof policy === "object" && policy !== null && typeof (policy as { forward?: unknown }).forward === "function") return;
-  throw new Error(`${what}: the policy must be a function (td, exploration) => td or a module with forward(td), got ${policy === null ? "null" : typeof policy}`);
+  if (typeof policy === "object" && policy !== null && typeof (policy as { forward?: unknown }).forward === "function")
+    return;
+  throw new Error(
+    `${what}: the policy must be a function (td, exploration) => td or a module with forward(td), got ${policy === null ? "null" : typeof policy}`,
+  );
 }
 
 /**
@@ -65,23 +69,37 @@ export function checkPolicy(policy: unknown, what: string): asserts policy is Co
  * freed (also when the policy throws), so nothing leaks and the env only ever sees host arrays.
  */
 export function runPolicy(policy: CollectorPolicy, td: TensorDict, exploration: ExplorationType): TensorDict {
-  return runPolicyOnHost((x) => (typeof policy === "function" ? policy(x, exploration) : policy.forward(x, exploration)), td, policyName(policy));
+  return runPolicyOnHost(
+    (x) => (typeof policy === "function" ? policy(x, exploration) : policy.forward(x, exploration)),
+    td,
+    policyName(policy),
+  );
 }
 
 /**
  * Checks the action entries a policy wrote against the env's action spec leaves; the message names the
  * policy, the key and the offending value.
  */
-export function checkPolicyAction(td: TensorDict, leaves: readonly [string, TensorSpec][], policy: CollectorPolicy, what: string): void {
+export function checkPolicyAction(
+  td: TensorDict,
+  leaves: readonly [string, TensorSpec][],
+  policy: CollectorPolicy,
+  what: string,
+): void {
   for (const [key, spec] of leaves) {
     if (!td.has(key)) {
-      throw new Error(`${what}: ${policyName(policy)} wrote no "${key}" entry; the record has keys: ${td.keys({ nested: true, leavesOnly: true }).join(", ") || "(none)"}`);
+      throw new Error(
+        `${what}: ${policyName(policy)} wrote no "${key}" entry; the record has keys: ${td.keys({ nested: true, leavesOnly: true }).join(", ") || "(none)"}`,
+      );
     }
     const value = td.get(key) as unknown;
-    if (!(value instanceof HostArray)) throw new Error(`${what}: ${policyName(policy)} wrote "${key}" as a nested record, not an action`);
+    if (!(value instanceof HostArray))
+      throw new Error(`${what}: ${policyName(policy)} wrote "${key}" as a nested record, not an action`);
     const problem = spec.mismatch(value);
     if (problem !== null) {
-      throw new Error(`${what}: ${policyName(policy)} wrote "${key}" = ${formatValue(value)} (${value.dtype}${formatShape(value.shape)}), outside the action spec ${spec.toString()}: ${problem}`);
+      throw new Error(
+        `${what}: ${policyName(policy)} wrote "${key}" = ${formatValue(value)} (${value.dtype}${formatShape(value.shape)}), outside the action spec ${spec.toString()}: ${problem}`,
+      );
     }
   }
 }
@@ -98,13 +116,19 @@ function formatValue(value: HostArray): string {
 export function loadPolicyWeights(policy: CollectorPolicy, weights: PolicyWeights, what: string): void {
   const params = typeof policy === "function" ? undefined : policy.parameters?.();
   if (params === undefined) throw new Error(`${what}: ${policyName(policy)} has no parameters() to load weights into`);
-  const source: ReadonlyMap<string, HostArray | tf.Tensor> = weights instanceof Map ? weights : (weights as HasParameters).parameters();
+  const source: ReadonlyMap<string, HostArray | tf.Tensor> =
+    weights instanceof Map ? weights : (weights as HasParameters).parameters();
   const writes: [tf.Variable, HostArray | tf.Tensor][] = [];
   for (const [name, value] of source) {
     const dst = params.get(name);
-    if (dst === undefined) throw new Error(`${what}: weight "${name}" is not a parameter of ${policyName(policy)} (it has ${[...params.keys()].join(", ") || "none"})`);
+    if (dst === undefined)
+      throw new Error(
+        `${what}: weight "${name}" is not a parameter of ${policyName(policy)} (it has ${[...params.keys()].join(", ") || "none"})`,
+      );
     if (formatShape(value.shape) !== formatShape(dst.shape)) {
-      throw new Error(`${what}: weight "${name}" has shape ${formatShape(value.shape)}, the parameter has ${formatShape(dst.shape)}`);
+      throw new Error(
+        `${what}: weight "${name}" has shape ${formatShape(value.shape)}, the parameter has ${formatShape(dst.shape)}`,
+      );
     }
     writes.push([dst, value]);
   }
@@ -113,7 +137,13 @@ export function loadPolicyWeights(policy: CollectorPolicy, weights: PolicyWeight
   }
   tf.tidy(() => {
     for (const [dst, value] of writes) {
-      dst.assign(value instanceof HostArray ? tf.tensor(value.data, [...value.shape], dst.dtype) : value.dtype === dst.dtype ? value : tf.cast(value, dst.dtype));
+      dst.assign(
+        value instanceof HostArray
+          ? tf.tensor(value.data, [...value.shape], dst.dtype)
+          : value.dtype === dst.dtype
+            ? value
+            : tf.cast(value, dst.dtype),
+      );
     }
   });
 }

@@ -19,21 +19,40 @@ function setup(kind: "mlp" | "lstm"): { env: EnvBase; policy: TensorDictSequenti
   const base = () => new CartPoleEnv({ batchSize: [3], seed: 4 });
   if (kind === "mlp") {
     const policy = new TensorDictSequential(
-      new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [8], rng: new Rng(2) }), { inKeys: ["observation"], outKeys: ["action_value"] }),
+      new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [8], rng: new Rng(2) }), {
+        inKeys: ["observation"],
+        outKeys: ["action_value"],
+      }),
       new QValueModule({ actionSpace: "categorical" }),
     );
     return { env: new TransformedEnv(base(), new StepCounter({ maxSteps: 7 })), policy };
   }
-  const lstm = new LSTMModule({ inputSize: 4, hiddenSize: H, inKey: "observation", outKey: "features", rng: new Rng(1) });
+  const lstm = new LSTMModule({
+    inputSize: 4,
+    hiddenSize: H,
+    inKey: "observation",
+    outKey: "features",
+    rng: new Rng(1),
+  });
   const policy = new TensorDictSequential(
     lstm,
-    new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), { inKeys: ["features"], outKeys: ["action_value"] }),
+    new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    }),
     new QValueModule({ actionSpace: "categorical" }),
   );
-  return { env: new TransformedEnv(base(), new Compose(new InitTracker(), TensorDictPrimer.fromModule(lstm), new StepCounter({ maxSteps: 7 }))), policy };
+  return {
+    env: new TransformedEnv(
+      base(),
+      new Compose(new InitTracker(), TensorDictPrimer.fromModule(lstm), new StepCounter({ maxSteps: 7 })),
+    ),
+    policy,
+  };
 }
 
-const encoded = (c: SyncDataCollector, batches: number): string[] => Array.from({ length: batches }, () => JSON.stringify(encodeTensorDict(c.rollout())));
+const encoded = (c: SyncDataCollector, batches: number): string[] =>
+  Array.from({ length: batches }, () => JSON.stringify(encodeTensorDict(c.rollout())));
 
 describe("SyncDataCollector exact resume (state / loadState with the env and the pending root)", () => {
   for (const kind of ["mlp", "lstm"] as const) {
@@ -84,10 +103,22 @@ describe("SyncDataCollector exact resume (state / loadState with the env and the
     const before = JSON.stringify(fresh.state());
     const resume = good.resume!;
     const cases: [CollectorState, string][] = [
-      [{ ...good, resume: { ...resume, trajSteps: { type: "int32", length: 2, base64: "AAAAAAAAAAA=" } } }, '"resume.trajSteps": expected 3 elements, got 2'],
-      [{ ...good, resume: { ...resume, env: { ...resume.env, version: 7 } } }, 'TransformedEnv(CartPoleEnv).loadState(): "version" is 7'],
-      [{ ...good, resume: { ...resume, root: { batchSize: [2], entries: {} } } }, '"resume.root" has batch size [2], the env has [3]'],
-      [{ ...good, trajectoryIds: [{ current: [0, 1, 2], next: 1 }] }, '"next" must be an integer above every current id'],
+      [
+        { ...good, resume: { ...resume, trajSteps: { type: "int32", length: 2, base64: "AAAAAAAAAAA=" } } },
+        '"resume.trajSteps": expected 3 elements, got 2',
+      ],
+      [
+        { ...good, resume: { ...resume, env: { ...resume.env, version: 7 } } },
+        'TransformedEnv(CartPoleEnv).loadState(): "version" is 7',
+      ],
+      [
+        { ...good, resume: { ...resume, root: { batchSize: [2], entries: {} } } },
+        '"resume.root" has batch size [2], the env has [3]',
+      ],
+      [
+        { ...good, trajectoryIds: [{ current: [0, 1, 2], next: 1 }] },
+        '"next" must be an integer above every current id',
+      ],
     ];
     for (const [state, message] of cases) {
       expect(() => fresh.loadState(state)).toThrow(message);

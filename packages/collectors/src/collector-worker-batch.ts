@@ -1,4 +1,12 @@
-import { HostArray, TensorDict, formatShape, isHostArray, sizeOf, type DType, type TypedArrayOf } from "@tdrl/tensordict";
+import {
+  HostArray,
+  TensorDict,
+  formatShape,
+  isHostArray,
+  sizeOf,
+  type DType,
+  type TypedArrayOf,
+} from "@tdrl/tensordict";
 import type { SharedLeafLayout } from "./collector-worker-protocol";
 
 /**
@@ -17,12 +25,18 @@ export class SharedBatchWriter {
     const signature = leaves.map(([path, leaf]) => `${path}:${leaf.dtype}${formatShape(leaf.shape)}`).join(";");
     let fresh: SharedLeafLayout[] | null = null;
     if (this.layout === null || signature !== this.signature) {
-      fresh = leaves.map(([path, leaf]) => ({ path, dtype: leaf.dtype as DType, shape: [...leaf.shape], buffer: new SharedArrayBuffer(byteLength(leaf.dtype as DType, sizeOf(leaf.shape))) }));
+      fresh = leaves.map(([path, leaf]) => ({
+        path,
+        dtype: leaf.dtype as DType,
+        shape: [...leaf.shape],
+        buffer: new SharedArrayBuffer(byteLength(leaf.dtype as DType, sizeOf(leaf.shape))),
+      }));
       this.layout = fresh;
       this.signature = signature;
     }
     leaves.forEach(([path, leaf], i) => {
-      if (!isHostArray(leaf)) throw new Error(`the batch leaf "${path}" is a tensor; a collector batch must hold host arrays`);
+      if (!isHostArray(leaf))
+        throw new Error(`the batch leaf "${path}" is a tensor; a collector batch must hold host arrays`);
       view(this.layout![i]!).set(leaf.data);
     });
     return fresh;
@@ -37,7 +51,8 @@ export class SharedBatchReader {
     if (layout !== null) this.layout = layout;
     if (this.layout === null) throw new Error("a worker sent a batch before its buffer layout");
     const out = new TensorDict({}, batchSize);
-    for (const leaf of this.layout) out.set(leaf.path, new HostArray(leaf.dtype, leaf.shape, view(leaf).slice() as TypedArrayOf<DType>));
+    for (const leaf of this.layout)
+      out.set(leaf.path, new HostArray(leaf.dtype, leaf.shape, view(leaf).slice() as TypedArrayOf<DType>));
     return out;
   }
 }

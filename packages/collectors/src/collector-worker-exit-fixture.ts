@@ -7,7 +7,11 @@ import { MultiSyncDataCollector } from "./multi-sync-data-collector";
 const fixtures = new URL("./collector-worker-fixtures.ts", import.meta.url);
 
 async function run(mode: "shutdown" | "forgotten") {
-  const collector = new MultiSyncDataCollector({ module: fixtures, exportName: "makeCartPole" }, { module: fixtures, exportName: "makeRandomPolicy" }, { numWorkers: 2, framesPerBatch: 20 });
+  const collector = new MultiSyncDataCollector(
+    { module: fixtures, exportName: "makeCartPole" },
+    { module: fixtures, exportName: "makeRandomPolicy" },
+    { numWorkers: 2, framesPerBatch: 20 },
+  );
   let batches = 0;
   for await (const _batch of collector) {
     if (++batches === 2) break;

@@ -24,7 +24,11 @@ export const makeRandomPolicy: PolicyFactory<{ n: number } | undefined> = (_inde
 export class LinearPolicy {
   readonly name = "LinearPolicy";
   readonly weight: tf.Variable;
-  constructor(readonly inFeatures: number, readonly n: number, weight: readonly number[]) {
+  constructor(
+    readonly inFeatures: number,
+    readonly n: number,
+    weight: readonly number[],
+  ) {
     this.weight = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(weight), [inFeatures, n])));
   }
   parameters(): Map<string, tf.Variable> {
@@ -48,7 +52,11 @@ export const makeLinearPolicy: PolicyFactory<{ weight: number[]; inFeatures?: nu
   new LinearPolicy(args.inFeatures ?? 4, args.n ?? 2, args.weight);
 
 /** A random policy that throws at call `at` in worker `worker` (from a named function, for the stack). */
-export const makeFailingPolicy: PolicyFactory<{ worker: number; at: number; exit?: boolean }> = (index, args, context) => {
+export const makeFailingPolicy: PolicyFactory<{ worker: number; at: number; exit?: boolean }> = (
+  index,
+  args,
+  context,
+) => {
   const inner = makeRandomPolicy(index, undefined, context) as (td: TensorDict) => TensorDict;
   let calls = 0;
   return (td: TensorDict) => {
@@ -65,13 +73,20 @@ function explode(call: number): never {
   throw new TypeError(`policy call ${call} exploded`);
 }
 
-export const makeCartPole: EnvFactory<{ batchSize?: number[] } | undefined> = (_index, args) => new CartPoleEnv(args?.batchSize === undefined ? {} : { batchSize: args.batchSize });
+export const makeCartPole: EnvFactory<{ batchSize?: number[] } | undefined> = (_index, args) =>
+  new CartPoleEnv(args?.batchSize === undefined ? {} : { batchSize: args.batchSize });
 
 /** A CountingEnv whose steps take `delayMs[index]` ms in worker `index`: a slow and a fast worker. */
-export const makeSlowCounting: EnvFactory<{ delayMs: number[] } & CountingEnvOptions> = (index, { delayMs, ...options }) => new SlowCountingEnv(delayMs[index] ?? 0, options);
+export const makeSlowCounting: EnvFactory<{ delayMs: number[] } & CountingEnvOptions> = (
+  index,
+  { delayMs, ...options },
+) => new SlowCountingEnv(delayMs[index] ?? 0, options);
 
 class SlowCountingEnv extends CountingEnv {
-  constructor(private readonly delayMs: number, options: CountingEnvOptions) {
+  constructor(
+    private readonly delayMs: number,
+    options: CountingEnvOptions,
+  ) {
     super(options);
   }
   protected override _step(td: TensorDict): TensorDict {

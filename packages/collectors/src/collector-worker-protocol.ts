@@ -25,7 +25,11 @@ export interface PolicyContext {
  *   return (td) => td.set("action", HostArray.from("int32", [], [rng.int(0, args.n)]));
  * };
  */
-export type PolicyFactory<A = undefined> = (index: number, args: A, context: PolicyContext) => CollectorPolicy | Promise<CollectorPolicy>;
+export type PolicyFactory<A = undefined> = (
+  index: number,
+  args: A,
+  context: PolicyContext,
+) => CollectorPolicy | Promise<CollectorPolicy>;
 
 /** Where a worker finds its policy: a module, the name of a `PolicyFactory` export in it, and its arguments (as `EnvModuleRef`). */
 export interface PolicyModuleRef<A = unknown> {
@@ -109,7 +113,9 @@ export type { WorkerFailure };
 
 /** A thrown value as a `WorkerFailure` (name, message and stack survive `postMessage`; the Error itself may not). */
 export function describeFailure(during: string, error: unknown): WorkerFailure {
-  const isError = error instanceof Error || (error !== null && typeof error === "object" && typeof (error as { message?: unknown }).message === "string");
+  const isError =
+    error instanceof Error ||
+    (error !== null && typeof error === "object" && typeof (error as { message?: unknown }).message === "string");
   const e = error as Error;
   return {
     kind: "failure",

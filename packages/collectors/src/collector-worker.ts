@@ -6,7 +6,14 @@ import type { ResolvedEnvModule } from "@tdrl/envs/internal";
 import { HostArray, initBackend } from "@tdrl/tensordict";
 import { checkPolicy, type CollectorPolicy } from "./collector-policy";
 import { SharedBatchWriter } from "./collector-worker-batch";
-import { describeFailure, type CollectorWorkerData, type FromWorker, type PolicyContext, type ToWorker, type WeightEntry } from "./collector-worker-protocol";
+import {
+  describeFailure,
+  type CollectorWorkerData,
+  type FromWorker,
+  type PolicyContext,
+  type ToWorker,
+  type WeightEntry,
+} from "./collector-worker-protocol";
 import { SyncDataCollector } from "./sync-data-collector";
 
 /**
@@ -50,8 +57,15 @@ export async function collectorWorkerMain(data: CollectorWorkerData): Promise<vo
     during = "SyncDataCollector";
     collector = new SyncDataCollector(env, policy, data.collector);
     const params = typeof policy === "function" ? undefined : policy.parameters?.();
-    const parameters = params === undefined ? null : [...params].map(([name, v]): [string, number[]] => [name, [...v.shape]]);
-    post({ kind: "ready", backend: backend.backend, initBackendMs, parameters, trajectoryIds: collector.countersState().trajectoryIds[0]! });
+    const parameters =
+      params === undefined ? null : [...params].map(([name, v]): [string, number[]] => [name, [...v.shape]]);
+    post({
+      kind: "ready",
+      backend: backend.backend,
+      initBackendMs,
+      parameters,
+      trajectoryIds: collector.countersState().trajectoryIds[0]!,
+    });
   } catch (error) {
     post(describeFailure(during, error));
     // Wait for shutdown; the main thread ends the iteration with this error.
@@ -74,7 +88,13 @@ export async function collectorWorkerMain(data: CollectorWorkerData): Promise<vo
         during = "collect";
         const batch = running.rollout();
         const layout = writer.write(batch);
-        post({ kind: "batch", batchSize: [...batch.batchSize], layout, trajectoryIds: running.countersState().trajectoryIds[0]!, numTensors: tf.memory().numTensors });
+        post({
+          kind: "batch",
+          batchSize: [...batch.batchSize],
+          layout,
+          trajectoryIds: running.countersState().trajectoryIds[0]!,
+          numTensors: tf.memory().numTensors,
+        });
       } else if (message.kind === "weights") {
         during = "updatePolicyWeights()";
         running.updatePolicyWeights(weightsMap(message.entries, message.buffer));
@@ -104,7 +124,9 @@ async function loadExport(ref: ResolvedEnvModule): Promise<unknown> {
   const mod = (await import(ref.url)) as Record<string, unknown>;
   const exported = mod[ref.exportName];
   if (typeof exported !== "function") {
-    throw new Error(`module ${ref.url} has no function or class exported as "${ref.exportName}" (exports: ${Object.keys(mod).join(", ") || "(none)"})`);
+    throw new Error(
+      `module ${ref.url} has no function or class exported as "${ref.exportName}" (exports: ${Object.keys(mod).join(", ") || "(none)"})`,
+    );
   }
   return exported;
 }
@@ -116,20 +138,31 @@ function isClass(fn: unknown): fn is new (args: unknown) => unknown {
 /** Builds env `index` from a resolved module reference (an `EnvFactory` or an `EnvBase` subclass), checking what it gave. */
 export async function buildEnv(ref: ResolvedEnvModule, index: number): Promise<EnvBase> {
   const exported = await loadExport(ref);
-  const env = isClass(exported) ? new exported(ref.args) : await (exported as (i: number, a: unknown) => unknown)(index, ref.args);
-  const isEnv = env !== null && typeof env === "object" && ["reset", "step", "setSeed", "close"].every((m) => typeof (env as Record<string, unknown>)[m] === "function");
+  const env = isClass(exported)
+    ? new exported(ref.args)
+    : await (exported as (i: number, a: unknown) => unknown)(index, ref.args);
+  const isEnv =
+    env !== null &&
+    typeof env === "object" &&
+    ["reset", "step", "setSeed", "close"].every((m) => typeof (env as Record<string, unknown>)[m] === "function");
   if (!isEnv) throw new Error(`"${ref.exportName}" from ${ref.url} gave ${describe(env)}, not an EnvBase`);
   return env as EnvBase;
 }
 
 /** Builds policy `index` from a resolved module reference to a `PolicyFactory`, checking what it gave. */
-export async function buildPolicy(ref: ResolvedEnvModule, index: number, context: PolicyContext): Promise<CollectorPolicy> {
+export async function buildPolicy(
+  ref: ResolvedEnvModule,
+  index: number,
+  context: PolicyContext,
+): Promise<CollectorPolicy> {
   const exported = await loadExport(ref);
   const policy = await (exported as (i: number, a: unknown, c: PolicyContext) => unknown)(index, ref.args, context);
   try {
     checkPolicy(policy, `"${ref.exportName}" from ${ref.url}`);
   } catch {
-    throw new Error(`"${ref.exportName}" from ${ref.url} gave ${describe(policy)}, not a policy (a function (td, exploration) => td or a module with forward(td))`);
+    throw new Error(
+      `"${ref.exportName}" from ${ref.url} gave ${describe(policy)}, not a policy (a function (td, exploration) => td or a module with forward(td))`,
+    );
   }
   return policy;
 }

@@ -4,14 +4,14 @@ import { resolveEnvModule } from "@tdrl/envs/internal";
 import type { TensorDict } from "@tdrl/tensordict";
 import { SharedBatchReader } from "./collector-worker-batch";
 import { collectorWorkerModuleUrl } from "./collector-worker";
-import {
-  type CollectorWorkerData,
-  type FromWorker,
-  type PolicyModuleRef,
-  type ToWorker,
-  type WeightEntry,
-  type WorkerCollectorOptions,
-  type WorkerReady,
+import type {
+  CollectorWorkerData,
+  FromWorker,
+  PolicyModuleRef,
+  ToWorker,
+  WeightEntry,
+  WorkerCollectorOptions,
+  WorkerReady,
 } from "./collector-worker-protocol";
 import { COLLECTOR_WORKER_SOURCE } from "./collector-worker-source";
 import type { TrajectoryIdsState } from "./trajectory-ids";
@@ -73,13 +73,15 @@ export class CollectorWorkers {
     this.timeoutMs = options.timeoutMs;
     const self = resolveEnvModule({ module: collectorWorkerModuleUrl(), exportName: "collectorWorkerMain" }, what);
     const env = resolveEnvModule(options.env, what);
-    if (options.policy === null || typeof options.policy !== "object") throw new Error(`${what}: the policy must be { module, exportName?, args? }, got ${String(options.policy)}`);
+    if (options.policy === null || typeof options.policy !== "object")
+      throw new Error(`${what}: the policy must be { module, exportName?, args? }, got ${String(options.policy)}`);
     const policy = resolveEnvModule(options.policy, `${what} (policy)`);
     // One tsx registration per thread: the user's tsconfig first (for their paths), else this package's.
     const tsx = env.tsx ?? policy.tsx ?? self.tsx;
     const collectors = Array.from({ length: numWorkers }, (_, i) => options.collector(i));
     this.startDeadline = performance.now() + options.startTimeoutMs;
-    for (let i = 0; i < numWorkers; i++) this.spawn({ index: i, what, self, env, policy, collector: collectors[i]!, tsx });
+    for (let i = 0; i < numWorkers; i++)
+      this.spawn({ index: i, what, self, env, policy, collector: collectors[i]!, tsx });
   }
 
   get size(): number {
@@ -122,7 +124,8 @@ export class CollectorWorkers {
     return this.waitFor(
       () => (this.members.every((m) => m.ready !== null) ? this.members.map((m) => m.ready!) : undefined),
       deadline,
-      () => `${this.what}: the workers did not start within the start timeout (startTimeoutMs); loading TypeScript with tsx takes seconds, raise the limit on a loaded machine`,
+      () =>
+        `${this.what}: the workers did not start within the start timeout (startTimeoutMs); loading TypeScript with tsx takes seconds, raise the limit on a loaded machine`,
     );
   }
 
@@ -181,20 +184,40 @@ export class CollectorWorkers {
 
   private spawn(data: CollectorWorkerData): void {
     const index = data.index;
-    const worker = new Worker(COLLECTOR_WORKER_SOURCE, { eval: true, workerData: data, name: `${this.what} worker ${index}` });
+    const worker = new Worker(COLLECTOR_WORKER_SOURCE, {
+      eval: true,
+      workerData: data,
+      name: `${this.what} worker ${index}`,
+    });
     worker.unref();
-    const member: Member = { worker, reader: new SharedBatchReader(), ready: null, inFlight: 0, trajectoryIds: null, numTensors: null, alive: true, exited: Promise.resolve() };
+    const member: Member = {
+      worker,
+      reader: new SharedBatchReader(),
+      ready: null,
+      inFlight: 0,
+      trajectoryIds: null,
+      numTensors: null,
+      alive: true,
+      exited: Promise.resolve(),
+    };
     member.exited = new Promise((resolve) => {
       worker.once("exit", (code) => {
         member.alive = false;
-        if (!this.shuttingDown) this.fail(new Error(`${this.what}: worker ${index} exited with code ${code} (process.exit() or a fatal error in the worker)`));
+        if (!this.shuttingDown)
+          this.fail(
+            new Error(
+              `${this.what}: worker ${index} exited with code ${code} (process.exit() or a fatal error in the worker)`,
+            ),
+          );
         this.wake();
         resolve();
       });
     });
     worker.on("error", (error: Error) => {
       const stack = typeof error.stack === "string" ? `\n--- worker ${index} stack ---\n${error.stack}` : "";
-      this.fail(new Error(`${this.what}: worker ${index} failed: ${error.name}: ${error.message}${stack}`, { cause: error }));
+      this.fail(
+        new Error(`${this.what}: worker ${index} failed: ${error.name}: ${error.message}${stack}`, { cause: error }),
+      );
     });
     worker.on("message", (message: FromWorker) => {
       switch (message.kind) {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Categorical, HostArray, Rng, TensorDict, encodeTensorDict, initBackend } from "@tdrl/tensordict";
+import { Categorical, HostArray, Rng, type TensorDict, encodeTensorDict, initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv, CountingEnv } from "@tdrl/envs";
 import { EGreedyModule, LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
 import { Compose, InitTracker, StepCounter, TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
@@ -40,24 +40,41 @@ describe("SyncDataCollector when its env is used in between (an evaluation rollo
   });
 
   it("state() after an evaluation resumes exactly as the live collector goes on", () => {
-    const make = () => new SyncDataCollector(new CountingEnv({ batchSize: [2], maxCount: 4, seed: 3 }), always, { framesPerBatch: 6, initRandomFrames: 4, seed: 3 });
+    const make = () =>
+      new SyncDataCollector(new CountingEnv({ batchSize: [2], maxCount: 4, seed: 3 }), always, {
+        framesPerBatch: 6,
+        initRandomFrames: 4,
+        seed: 3,
+      });
     const live = make();
     live.rollout();
     live.env.rollout(10);
     const saved = JSON.parse(JSON.stringify(live.state()));
     const resumed = make();
     resumed.loadState(saved);
-    for (let i = 0; i < 2; i++) expect(JSON.stringify(encodeTensorDict(resumed.rollout()))).toBe(JSON.stringify(encodeTensorDict(live.rollout())));
+    for (let i = 0; i < 2; i++)
+      expect(JSON.stringify(encodeTensorDict(resumed.rollout()))).toBe(
+        JSON.stringify(encodeTensorDict(live.rollout())),
+      );
   });
 
   it("the recurrent-DQN tutorial's loop (LSTM with in key == out key, greedy evaluation between batches) leaks no tensor", () => {
-    const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 8, numCells: [], rng: new Rng(1) }), { inKeys: ["observation"], outKeys: ["embed"] });
+    const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 8, numCells: [], rng: new Rng(1) }), {
+      inKeys: ["observation"],
+      outKeys: ["embed"],
+    });
     const lstm = new LSTMModule({ inputSize: 8, hiddenSize: 8, inKey: "embed", outKey: "embed", rng: new Rng(2) });
-    const head = new TensorDictModule(new MLP({ inFeatures: 8, outFeatures: 2, numCells: [], rng: new Rng(3) }), { inKeys: ["embed"], outKeys: ["action_value"] });
+    const head = new TensorDictModule(new MLP({ inFeatures: 8, outFeatures: 2, numCells: [], rng: new Rng(3) }), {
+      inKeys: ["embed"],
+      outKeys: ["action_value"],
+    });
     const policy = new TensorDictSequential(embed, lstm, head, new QValueModule({ actionSpace: "categorical" }));
     const explore = new EGreedyModule({ spec: new Categorical({ n: 2 }), annealingNumSteps: 200, rng: new Rng(4) });
     const stochastic = new TensorDictSequential(policy, explore.withExploration("random"));
-    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 5 }), new Compose(new InitTracker(), new StepCounter({ maxSteps: 30 }), TensorDictPrimer.fromModule(lstm)));
+    const env = new TransformedEnv(
+      new CartPoleEnv({ batchSize: [2], seed: 5 }),
+      new Compose(new InitTracker(), new StepCounter({ maxSteps: 30 }), TensorDictPrimer.fromModule(lstm)),
+    );
     const c = new SyncDataCollector(env, stochastic, { framesPerBatch: 20 });
     let baseline = -1;
     for (let i = 0; i < 4; i++) {

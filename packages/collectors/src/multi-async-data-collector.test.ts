@@ -20,7 +20,9 @@ describe("MultiAsyncDataCollector", () => {
   it("yields whichever worker is ready first, exactly ceil(totalFrames / framesPerBatch) batches", async () => {
     // Worker 0 takes 40 ms a step, worker 1 none: worker 1's batches come first and most often.
     const env = { module: fixtures, exportName: "makeSlowCounting", args: { delayMs: [40, 0], maxCount: 3 } };
-    const collector = track(new MultiAsyncDataCollector(env, randomPolicy, { numWorkers: 2, framesPerBatch: 5, totalFrames: 42, seed: 4 }));
+    const collector = track(
+      new MultiAsyncDataCollector(env, randomPolicy, { numWorkers: 2, framesPerBatch: 5, totalFrames: 42, seed: 4 }),
+    );
     const order: number[] = [];
     const byWorker: TensorDict[][] = [[], []];
     for await (const batch of collector) {
@@ -38,21 +40,35 @@ describe("MultiAsyncDataCollector", () => {
     // Each worker's batches, in order, are a SyncDataCollector's with seed + i.
     for (let w = 0; w < 2; w++) {
       const env = new CountingEnv({ maxCount: 3 });
-      const serial = new SyncDataCollector(env, makeRandomPolicy(w, undefined, { seed: 4 + w, env }) as (td: TensorDict) => TensorDict, { framesPerBatch: 5, seed: 4 + w });
+      const serial = new SyncDataCollector(
+        env,
+        makeRandomPolicy(w, undefined, { seed: 4 + w, env }) as (td: TensorDict) => TensorDict,
+        { framesPerBatch: 5, seed: 4 + w },
+      );
       const iterator = serial[Symbol.asyncIterator]();
       for (const batch of byWorker[w]!) {
         const expected = (await iterator.next()).value as TensorDict;
         expectSameRecords(batch, expected, ["collector.traj_ids"]);
-        expect(Array.from(batch.getHost([...TRAJ_IDS_KEY]).data)).toEqual(Array.from(expected.getHost([...TRAJ_IDS_KEY]).data, (j) => j * 2 + w));
+        expect(Array.from(batch.getHost([...TRAJ_IDS_KEY]).data)).toEqual(
+          Array.from(expected.getHost([...TRAJ_IDS_KEY]).data, (j) => j * 2 + w),
+        );
       }
     }
   });
 
   it("runs the replay buffer and postproc steps in the main thread, and goes on after a loop that ended early", async () => {
     const seen: number[] = [];
-    const buffer = { extend: (td: TensorDict) => seen.push(td.batchSize[0]!) } as unknown as NonNullable<ConstructorParameters<typeof MultiAsyncDataCollector>[2]["replayBuffer"]>;
+    const buffer = { extend: (td: TensorDict) => seen.push(td.batchSize[0]!) } as unknown as NonNullable<
+      ConstructorParameters<typeof MultiAsyncDataCollector>[2]["replayBuffer"]
+    >;
     const collector = track(
-      new MultiAsyncDataCollector(cartPole, randomPolicy, { numWorkers: 2, framesPerBatch: 8, totalFrames: 40, replayBuffer: buffer, postproc: (td) => td.index({ start: 0, stop: 4 }) }),
+      new MultiAsyncDataCollector(cartPole, randomPolicy, {
+        numWorkers: 2,
+        framesPerBatch: 8,
+        totalFrames: 40,
+        replayBuffer: buffer,
+        postproc: (td) => td.index({ start: 0, stop: 4 }),
+      }),
     );
     const yielded: unknown[] = [];
     for await (const frames of collector) if (yielded.push(frames) === 2) break;
@@ -66,10 +82,16 @@ describe("MultiAsyncDataCollector", () => {
 
 describe("AsyncCollector", () => {
   it("collects in one worker what a SyncDataCollector collects with the same seed", async () => {
-    const collector = track(new AsyncCollector(cartPole, randomPolicy, { framesPerBatch: 30, totalFrames: 90, seed: 9 }));
+    const collector = track(
+      new AsyncCollector(cartPole, randomPolicy, { framesPerBatch: 30, totalFrames: 90, seed: 9 }),
+    );
     expect(collector.numWorkers).toBe(1);
     const env = new CartPoleEnv();
-    const serial = new SyncDataCollector(env, makeRandomPolicy(0, undefined, { seed: 9, env }) as (td: TensorDict) => TensorDict, { framesPerBatch: 30, totalFrames: 90, seed: 9 });
+    const serial = new SyncDataCollector(
+      env,
+      makeRandomPolicy(0, undefined, { seed: 9, env }) as (td: TensorDict) => TensorDict,
+      { framesPerBatch: 30, totalFrames: 90, seed: 9 },
+    );
     const expected: TensorDict[] = [];
     for await (const batch of serial) expected.push(batch);
     let k = 0;
@@ -83,13 +105,29 @@ describe("AsyncCollector", () => {
   it("takes weights from the policyWeights option; they reach the worker at most one batch late", async () => {
     const learner = new LinearPolicy(4, 2, LEAN);
     const policy = { module: fixtures, exportName: "makeLinearPolicy", args: { weight: LEAN } };
-    const collector = track(new AsyncCollector(cartPole, policy, { framesPerBatch: 20, totalFrames: 100, policyWeights: learner, seed: 1 }));
+    const collector = track(
+      new AsyncCollector(cartPole, policy, { framesPerBatch: 20, totalFrames: 100, policyWeights: learner, seed: 1 }),
+    );
     const old = new LinearPolicy(4, 2, LEAN);
-    const flipped = new LinearPolicy(4, 2, LEAN.map((x) => -x));
-    const actsLike = (p: LinearPolicy, batch: TensorDict) => Array.from(batch.getHost("action").data).join() === Array.from(p.forward(batch.select("observation")).getHost("action").data).join();
+    const flipped = new LinearPolicy(
+      4,
+      2,
+      LEAN.map((x) => -x),
+    );
+    const actsLike = (p: LinearPolicy, batch: TensorDict) =>
+      Array.from(batch.getHost("action").data).join() ===
+      Array.from(p.forward(batch.select("observation")).getHost("action").data).join();
     const which: string[] = [];
     for await (const batch of collector) {
-      which.push(actsLike(old, batch) ? (actsLike(flipped, batch) ? "both" : "old") : actsLike(flipped, batch) ? "new" : "neither");
+      which.push(
+        actsLike(old, batch)
+          ? actsLike(flipped, batch)
+            ? "both"
+            : "old"
+          : actsLike(flipped, batch)
+            ? "new"
+            : "neither",
+      );
       if (which.length === 1) {
         learner.weight.assign(flipped.weight);
         await collector.updatePolicyWeights();

@@ -25,7 +25,9 @@ import type { CollectorOutput } from "./sync-data-collector";
  *   await collector.shutdown();
  * }
  */
-export class MultiAsyncDataCollector<O extends MultiCollectorOptions = MultiCollectorOptions> extends MultiCollector<O> {
+export class MultiAsyncDataCollector<
+  O extends MultiCollectorOptions = MultiCollectorOptions,
+> extends MultiCollector<O> {
   /** Batches asked of the workers so far (yielded, or on the way). */
   private requested = 0;
 

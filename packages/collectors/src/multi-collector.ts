@@ -1,5 +1,13 @@
 import type * as tf from "@tensorflow/tfjs-core";
-import { HostArray, formatShape, isHostArray, sizeOf, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+import {
+  HostArray,
+  formatShape,
+  isHostArray,
+  sizeOf,
+  type TensorDict,
+  checkOptions,
+  type OptionKeys,
+} from "@tdrl/tensordict";
 import type { EnvModuleRef } from "@tdrl/envs/node";
 import type { Collector, CollectorState } from "./collector";
 import type { BatchSink, HasParameters, PolicyWeights } from "./collector-policy";
@@ -9,7 +17,22 @@ import { CollectorWorkers } from "./collector-workers";
 import { splitTrajectories } from "./split-trajectories";
 import { TRAJ_IDS_KEY, type CollectorOutput, type SyncDataCollectorOptions } from "./sync-data-collector";
 
-const MULTI_COLLECTOR_OPTION_KEYS = { numWorkers: true, seed: true, policyWeights: true, startTimeoutMs: true, timeoutMs: true, framesPerBatch: true, totalFrames: true, initRandomFrames: true, maxFramesPerTraj: true, resetAtEachIter: true, splitTrajs: true, explorationType: true, postproc: true, replayBuffer: true } satisfies OptionKeys<MultiCollectorOptions>;
+const MULTI_COLLECTOR_OPTION_KEYS = {
+  numWorkers: true,
+  seed: true,
+  policyWeights: true,
+  startTimeoutMs: true,
+  timeoutMs: true,
+  framesPerBatch: true,
+  totalFrames: true,
+  initRandomFrames: true,
+  maxFramesPerTraj: true,
+  resetAtEachIter: true,
+  splitTrajs: true,
+  explorationType: true,
+  postproc: true,
+  replayBuffer: true,
+} satisfies OptionKeys<MultiCollectorOptions>;
 
 /** Options of the worker-based collectors: `SyncDataCollector`'s, plus the workers'. */
 export interface MultiCollectorOptions extends SyncDataCollectorOptions {
@@ -56,15 +79,24 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
   private readonly policyWeights: HasParameters | undefined;
 
   /** `workerFrames`: the frames of one worker batch. */
-  protected constructor(what: string, env: EnvModuleRef, policy: PolicyModuleRef, options: O, workerFrames: (framesPerBatch: number, numWorkers: number) => number) {
+  protected constructor(
+    what: string,
+    env: EnvModuleRef,
+    policy: PolicyModuleRef,
+    options: O,
+    workerFrames: (framesPerBatch: number, numWorkers: number) => number,
+  ) {
     checkOptions(what, options, MULTI_COLLECTOR_OPTION_KEYS);
-    if (typeof options !== "object" || options === null) throw new Error(`${what}: options must be an object with numWorkers and framesPerBatch`);
+    if (typeof options !== "object" || options === null)
+      throw new Error(`${what}: options must be an object with numWorkers and framesPerBatch`);
     const numWorkers = options.numWorkers;
-    if (!(Number.isSafeInteger(numWorkers) && numWorkers >= 1)) throw new Error(`${what}: numWorkers must be a positive integer, got ${String(numWorkers)}`);
+    if (!(Number.isSafeInteger(numWorkers) && numWorkers >= 1))
+      throw new Error(`${what}: numWorkers must be a positive integer, got ${String(numWorkers)}`);
     // Every worker's SyncDataCollector option is checked here, before a worker starts.
     const { framesPerBatch, totalFrames, initRandomFrames } = checkCollectorOptions(options, what);
     const seed = options.seed ?? 0;
-    if (options.policyWeights !== undefined && typeof options.policyWeights?.parameters !== "function") throw new Error(`${what}: policyWeights must have a parameters() method`);
+    if (options.policyWeights !== undefined && typeof options.policyWeights?.parameters !== "function")
+      throw new Error(`${what}: policyWeights must have a parameters() method`);
     const startTimeoutMs = positiveMs(options.startTimeoutMs ?? 120_000, "startTimeoutMs", what);
     const timeoutMs = positiveMs(options.timeoutMs ?? 600_000, "timeoutMs", what);
     const perWorker = workerFrames(framesPerBatch, numWorkers);
@@ -77,14 +109,23 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
     this.replayBuffer = options.replayBuffer;
     this.policyWeights = options.policyWeights;
     // Plain data only: functions and buffers stay in this thread. Random frames are shared out over the workers.
-    const plain = { maxFramesPerTraj: options.maxFramesPerTraj, resetAtEachIter: options.resetAtEachIter, explorationType: options.explorationType };
+    const plain = {
+      maxFramesPerTraj: options.maxFramesPerTraj,
+      resetAtEachIter: options.resetAtEachIter,
+      explorationType: options.explorationType,
+    };
     const defined = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined));
     this.workers = new CollectorWorkers({
       what,
       numWorkers,
       env,
       policy,
-      collector: (i) => ({ ...defined, framesPerBatch: perWorker, seed: seed + i, initRandomFrames: Math.ceil(initRandomFrames / numWorkers) }),
+      collector: (i) => ({
+        ...defined,
+        framesPerBatch: perWorker,
+        seed: seed + i,
+        initRandomFrames: Math.ceil(initRandomFrames / numWorkers),
+      }),
       startTimeoutMs,
       timeoutMs,
     });
@@ -130,8 +171,10 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
   async updatePolicyWeights(weights?: PolicyWeights): Promise<void> {
     const what = `${this.what}.updatePolicyWeights()`;
     const source = weights ?? this.policyWeights;
-    if (source === undefined) throw new Error(`${what}: no weights given and no policyWeights option to take them from`);
-    const values: ReadonlyMap<string, HostArray | tf.Tensor> = source instanceof Map ? source : (source as HasParameters).parameters();
+    if (source === undefined)
+      throw new Error(`${what}: no weights given and no policyWeights option to take them from`);
+    const values: ReadonlyMap<string, HostArray | tf.Tensor> =
+      source instanceof Map ? source : (source as HasParameters).parameters();
     const ready = await this.startedOrClosed(what);
     const { entries, buffer } = packWeights(values, ready[0]!.parameters, what);
     this.workers.broadcast(entries, buffer);
@@ -140,8 +183,13 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
   /** Counters and each worker's trajectory-id counters (after its last batch). */
   state(): CollectorState {
     const trajectoryIds = Array.from({ length: this.numWorkers }, (_, i) => this.workers.trajectoryIds(i));
-    if (trajectoryIds.some((t) => t === null)) throw new Error(`${this.what}.state(): the workers have not started yet; await ready() first`);
-    return { framesCollected: this.frames, iterations: this.iterations, trajectoryIds: trajectoryIds.map((t) => structuredClone(t!)) };
+    if (trajectoryIds.some((t) => t === null))
+      throw new Error(`${this.what}.state(): the workers have not started yet; await ready() first`);
+    return {
+      framesCollected: this.frames,
+      iterations: this.iterations,
+      trajectoryIds: trajectoryIds.map((t) => structuredClone(t!)),
+    };
   }
 
   /**
@@ -150,24 +198,37 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
    */
   async loadState(state: CollectorState): Promise<void> {
     const what = `${this.what}.loadState()`;
-    if (typeof state !== "object" || state === null) throw new Error(`${what}: expected a state object, got ${String(state)}`);
+    if (typeof state !== "object" || state === null)
+      throw new Error(`${what}: expected a state object, got ${String(state)}`);
     for (const key of ["framesCollected", "iterations"] as const) {
       const v = state[key];
-      if (!(Number.isSafeInteger(v) && v >= 0)) throw new Error(`${what}: "${key}" must be a non-negative integer, got ${String(v)}`);
+      if (!(Number.isSafeInteger(v) && v >= 0))
+        throw new Error(`${what}: "${key}" must be a non-negative integer, got ${String(v)}`);
     }
     if (!Array.isArray(state.trajectoryIds) || state.trajectoryIds.length !== this.numWorkers) {
-      throw new Error(`${what}: "trajectoryIds" must hold one entry per worker (${this.numWorkers}), got ${JSON.stringify(state.trajectoryIds)}`);
+      throw new Error(
+        `${what}: "trajectoryIds" must hold one entry per worker (${this.numWorkers}), got ${JSON.stringify(state.trajectoryIds)}`,
+      );
     }
     await this.startedOrClosed(what);
-    if (this.workers.inFlight > 0) throw new Error(`${what}: ${this.workers.inFlight} batches are still on the way; load a state before iterating or after the iteration ends`);
+    if (this.workers.inFlight > 0)
+      throw new Error(
+        `${what}: ${this.workers.inFlight} batches are still on the way; load a state before iterating or after the iteration ends`,
+      );
     state.trajectoryIds.forEach((ids, i) => {
       const now = this.workers.trajectoryIds(i)!;
       if (!Array.isArray(ids?.current) || ids.current.length !== now.current.length) {
-        throw new Error(`${what}: trajectoryIds[${i}].current must list ${now.current.length} ids (worker ${i}'s env batch), got ${JSON.stringify(ids?.current)}`);
+        throw new Error(
+          `${what}: trajectoryIds[${i}].current must list ${now.current.length} ids (worker ${i}'s env batch), got ${JSON.stringify(ids?.current)}`,
+        );
       }
     });
     const perWorker = Math.floor(state.framesCollected / this.numWorkers);
-    this.workers.loadState((i) => ({ framesCollected: perWorker, iterations: state.iterations, trajectoryIds: [state.trajectoryIds[i]!] }));
+    this.workers.loadState((i) => ({
+      framesCollected: perWorker,
+      iterations: state.iterations,
+      trajectoryIds: [state.trajectoryIds[i]!],
+    }));
     this.frames = state.framesCollected;
     this.iterations = state.iterations;
     this.afterLoadState();
@@ -223,19 +284,30 @@ export abstract class MultiCollector<O extends MultiCollectorOptions> implements
 }
 
 /** The weights as one float32 SharedArrayBuffer with an index; names and shapes checked against the workers' parameters. */
-function packWeights(values: ReadonlyMap<string, HostArray | tf.Tensor>, parameters: [string, number[]][] | null, what: string): { entries: WeightEntry[]; buffer: SharedArrayBuffer } {
+function packWeights(
+  values: ReadonlyMap<string, HostArray | tf.Tensor>,
+  parameters: [string, number[]][] | null,
+  what: string,
+): { entries: WeightEntry[]; buffer: SharedArrayBuffer } {
   if (parameters === null) throw new Error(`${what}: the workers' policy has no parameters() to load weights into`);
   const expected = new Map(parameters);
   const entries: WeightEntry[] = [];
   let offset = 0;
   for (const [name, value] of values) {
     const shape = expected.get(name);
-    if (shape === undefined) throw new Error(`${what}: weight "${name}" is not a parameter of the workers' policy (it has ${[...expected.keys()].join(", ") || "none"})`);
-    if (formatShape(value.shape) !== formatShape(shape)) throw new Error(`${what}: weight "${name}" has shape ${formatShape(value.shape)}, the workers' parameter has ${formatShape(shape)}`);
+    if (shape === undefined)
+      throw new Error(
+        `${what}: weight "${name}" is not a parameter of the workers' policy (it has ${[...expected.keys()].join(", ") || "none"})`,
+      );
+    if (formatShape(value.shape) !== formatShape(shape))
+      throw new Error(
+        `${what}: weight "${name}" has shape ${formatShape(value.shape)}, the workers' parameter has ${formatShape(shape)}`,
+      );
     entries.push({ name, shape, offset });
     offset += sizeOf(shape);
   }
-  for (const name of expected.keys()) if (!values.has(name)) throw new Error(`${what}: the weights lack parameter "${name}" of the workers' policy`);
+  for (const name of expected.keys())
+    if (!values.has(name)) throw new Error(`${what}: the weights lack parameter "${name}" of the workers' policy`);
   const all = new Float32Array(new SharedArrayBuffer(offset * 4));
   for (const entry of entries) {
     const value = values.get(entry.name)!;
@@ -245,6 +317,7 @@ function packWeights(values: ReadonlyMap<string, HostArray | tf.Tensor>, paramet
 }
 
 function positiveMs(value: number, name: string, what: string): number {
-  if (!(typeof value === "number" && value > 0)) throw new Error(`${what}: ${name} must be a positive number of milliseconds, got ${String(value)}`);
+  if (!(typeof value === "number" && value > 0))
+    throw new Error(`${what}: ${name} must be a positive number of milliseconds, got ${String(value)}`);
   return value;
 }

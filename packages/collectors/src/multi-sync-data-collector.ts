@@ -35,7 +35,9 @@ export class MultiSyncDataCollector<O extends MultiCollectorOptions = MultiColle
   constructor(env: EnvModuleRef, policy: PolicyModuleRef, options: O) {
     super("MultiSyncDataCollector", env, policy, options, (framesPerBatch, numWorkers) => {
       if (framesPerBatch % numWorkers !== 0) {
-        throw new Error(`MultiSyncDataCollector: framesPerBatch ${framesPerBatch} is not a multiple of numWorkers ${numWorkers}; use ${Math.ceil(framesPerBatch / numWorkers) * numWorkers}`);
+        throw new Error(
+          `MultiSyncDataCollector: framesPerBatch ${framesPerBatch} is not a multiple of numWorkers ${numWorkers}; use ${Math.ceil(framesPerBatch / numWorkers) * numWorkers}`,
+        );
       }
       return framesPerBatch / numWorkers;
     });

@@ -29,14 +29,18 @@ export class PolicyOutputs {
     try {
       out = runPolicy(policy, root.clone(), "deterministic");
     } catch (error) {
-      throw new Error(`${what}: running ${policyName(policy)} once to learn the keys it writes, which random warm-up steps fill with zeros, failed: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `${what}: running ${policyName(policy)} once to learn the keys it writes, which random warm-up steps fill with zeros, failed: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const given = new Set(root.leaves().map(([path]) => path));
     const atRoot: OutputLeaf[] = [];
     const atNext: OutputLeaf[] = [];
     for (const [path, leaf] of out.leaves()) {
       if (given.has(path)) continue;
-      if (path.startsWith("next.")) atNext.push({ path: path.slice("next.".length), dtype: leaf.dtype as DType, shape: [...leaf.shape] });
+      if (path.startsWith("next."))
+        atNext.push({ path: path.slice("next.".length), dtype: leaf.dtype as DType, shape: [...leaf.shape] });
       else atRoot.push({ path, dtype: leaf.dtype as DType, shape: [...leaf.shape] });
     }
     return new PolicyOutputs(atRoot, atNext);

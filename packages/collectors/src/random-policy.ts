@@ -14,4 +14,7 @@ import type { PolicyFactory } from "./collector-worker-protocol";
  * for await (const batch of collector) console.log(batch.batchSize); // [2, 10], twice
  * await collector.shutdown();
  */
-export const randomPolicy: PolicyFactory<unknown> = (_index, _args, { env }) => (td) => env.randAction(td);
+export const randomPolicy: PolicyFactory<unknown> =
+  (_index, _args, { env }) =>
+  (td) =>
+    env.randAction(td);

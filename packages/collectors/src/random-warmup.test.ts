@@ -2,7 +2,15 @@ import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HostArray, Rng, TensorDict, initBackend } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
-import { EGreedyModule, LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential, type ExplorationType } from "@tdrl/modules";
+import {
+  EGreedyModule,
+  LSTMModule,
+  MLP,
+  QValueModule,
+  TensorDictModule,
+  TensorDictSequential,
+  type ExplorationType,
+} from "@tdrl/modules";
 import { LazyTensorStorage, RandomSampler, ReplayBuffer } from "@tdrl/buffers";
 import { SyncDataCollector } from "./sync-data-collector";
 
@@ -11,20 +19,32 @@ beforeAll(async () => {
 });
 
 function qPolicy(env: CartPoleEnv): TensorDictSequential {
-  const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [8], rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] });
+  const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [8], rng: new Rng(0) }), {
+    inKeys: ["observation"],
+    outKeys: ["action_value"],
+  });
   return new TensorDictSequential(qnet, new QValueModule({ spec: env.actionSpec }));
 }
 
 function recurrentPolicy(env: CartPoleEnv): TensorDictSequential {
-  const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 8, numCells: [], rng: new Rng(1) }), { inKeys: ["observation"], outKeys: ["embed"] });
+  const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 8, numCells: [], rng: new Rng(1) }), {
+    inKeys: ["observation"],
+    outKeys: ["embed"],
+  });
   const lstm = new LSTMModule({ inputSize: 8, hiddenSize: 6, inKey: "embed", outKey: "features", rng: new Rng(2) });
-  const head = new TensorDictModule(new MLP({ inFeatures: 6, outFeatures: 2, numCells: [], rng: new Rng(3) }), { inKeys: ["features"], outKeys: ["action_value"] });
+  const head = new TensorDictModule(new MLP({ inFeatures: 6, outFeatures: 2, numCells: [], rng: new Rng(3) }), {
+    inKeys: ["features"],
+    outKeys: ["action_value"],
+  });
   return new TensorDictSequential(embed, lstm, head, new QValueModule({ spec: env.actionSpec }));
 }
 
 /** Storage rows [0, n) of `key`, one row of `per` values each. */
 function rowsOf(rb: ReplayBuffer, key: string, n: number): number[][] {
-  const leaf = rb.storage.getLeaf(key, Int32Array.from({ length: n }, (_, i) => i));
+  const leaf = rb.storage.getLeaf(
+    key,
+    Int32Array.from({ length: n }, (_, i) => i),
+  );
   const per = leaf.data.length / n;
   return Array.from({ length: n }, (_, i) => Array.from(leaf.data.subarray(i * per, (i + 1) * per)));
 }
@@ -32,13 +52,32 @@ function rowsOf(rb: ReplayBuffer, key: string, n: number): number[][] {
 describe("random warm-up frames with a replay buffer and a policy that writes more than the action", () => {
   const cases = [
     ["a Q-value policy", qPolicy, ["action_value", "chosen_action_value"]],
-    ["a recurrent (LSTM) policy", recurrentPolicy, ["embed", "features", "action_value", "chosen_action_value", "recurrent_state_h", "next.recurrent_state_h", "next.recurrent_state_c"]],
+    [
+      "a recurrent (LSTM) policy",
+      recurrentPolicy,
+      [
+        "embed",
+        "features",
+        "action_value",
+        "chosen_action_value",
+        "recurrent_state_h",
+        "next.recurrent_state_h",
+        "next.recurrent_state_c",
+      ],
+    ],
   ] as const;
   for (const [name, make, keys] of cases) {
     it(`${name}: random steps carry the policy's keys as zeros, so later batches fit the storage`, async () => {
       const env = new CartPoleEnv({ batchSize: [2] });
       const rb = new ReplayBuffer({ storage: new LazyTensorStorage(256), sampler: new RandomSampler() });
-      const c = new SyncDataCollector(env, make(env), { framesPerBatch: 32, totalFrames: 128, initRandomFrames: 64, replayBuffer: rb, seed: 0, postproc: (b) => b.reshape([b.numel]) });
+      const c = new SyncDataCollector(env, make(env), {
+        framesPerBatch: 32,
+        totalFrames: 128,
+        initRandomFrames: 64,
+        replayBuffer: rb,
+        seed: 0,
+        postproc: (b) => b.reshape([b.numel]),
+      });
       const before = tf.memory().numTensors;
       const frames: number[] = [];
       for await (const f of c) frames.push(f);
@@ -52,7 +91,11 @@ describe("random warm-up frames with a replay buffer and a policy that writes mo
         const rows = rowsOf(rb, key, 128);
         expect(rows.slice(0, 64).every((r) => r.every((x) => x === 0))).toBe(true);
       }
-      expect(rowsOf(rb, "action_value", 128).slice(64).every((r) => r.some((x) => x !== 0))).toBe(true);
+      expect(
+        rowsOf(rb, "action_value", 128)
+          .slice(64)
+          .every((r) => r.some((x) => x !== 0)),
+      ).toBe(true);
       await c.shutdown();
     });
   }
@@ -69,7 +112,13 @@ describe("random warm-up frames with a replay buffer and a policy that writes mo
       },
     };
     const rb = new ReplayBuffer({ storage: new LazyTensorStorage(64), sampler: new RandomSampler() });
-    const c = new SyncDataCollector(env, policy, { framesPerBatch: 8, totalFrames: 24, initRandomFrames: 12, replayBuffer: rb, seed: 0 });
+    const c = new SyncDataCollector(env, policy, {
+      framesPerBatch: 8,
+      totalFrames: 24,
+      initRandomFrames: 12,
+      replayBuffer: rb,
+      seed: 0,
+    });
     for await (const _ of c) void _;
     // One probe (deterministic) at the first random step, then 2 + 4 policy steps, all "random".
     expect(seen).toEqual(["deterministic", ...new Array<ExplorationType>(6).fill("random")]);
@@ -78,7 +127,9 @@ describe("random warm-up frames with a replay buffer and a policy that writes mo
     const rowsOfTwo = () => new TensorDict({ action: HostArray.zeros("int32", [2]) }, [2]);
     for (let i = 0; i < 6; i++) fresh.forward(rowsOfTwo(), "random");
     for (let i = 0; i < 20; i++) {
-      expect([...explore.forward(rowsOfTwo(), "random").getHost("action").data]).toEqual([...fresh.forward(rowsOfTwo(), "random").getHost("action").data]);
+      expect([...explore.forward(rowsOfTwo(), "random").getHost("action").data]).toEqual([
+        ...fresh.forward(rowsOfTwo(), "random").getHost("action").data,
+      ]);
     }
     await c.shutdown();
   });

@@ -25,10 +25,19 @@ const H = 3;
 
 describe("SyncDataCollector with a recurrent policy", () => {
   it("resets the hidden state exactly at episode starts and carries it otherwise, across batches", async () => {
-    const lstm = new LSTMModule({ inputSize: 1, hiddenSize: H, inKey: "observation", outKey: "features", rng: new Rng(1) });
+    const lstm = new LSTMModule({
+      inputSize: 1,
+      hiddenSize: H,
+      inKey: "observation",
+      outKey: "features",
+      rng: new Rng(1),
+    });
     const policy = new TensorDictSequential(
       lstm,
-      new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), { inKeys: ["features"], outKeys: ["action_value"] }),
+      new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), {
+        inKeys: ["features"],
+        outKeys: ["action_value"],
+      }),
       new QValueModule({ actionSpace: "categorical" }),
     );
     const env = new InitFlagEnv({ batchSize: [2], maxCount: 3 });
@@ -40,7 +49,10 @@ describe("SyncDataCollector with a recurrent policy", () => {
 
     // Hand-stepped reference: per sub-env, the LSTM run from a zero state at each episode start on the
     // observations the collector recorded.
-    const state: { h: Float32Array<ArrayBufferLike>; c: Float32Array<ArrayBufferLike> }[] = [0, 1].map(() => ({ h: new Float32Array(H), c: new Float32Array(H) }));
+    const state: { h: Float32Array<ArrayBufferLike>; c: Float32Array<ArrayBufferLike> }[] = [0, 1].map(() => ({
+      h: new Float32Array(H),
+      c: new Float32Array(H),
+    }));
     let starts = 0;
     let carried = 0;
     for (const b of batches) {

@@ -5,7 +5,10 @@ import { stackSteps } from "./stack-steps";
 describe("stackSteps", () => {
   it("stacks along the time dim and zero-fills keys some steps lack", () => {
     const a = TensorDict.from({ x: HostArray.from("float32", [2], [1, 2]) }, [2]);
-    const b = TensorDict.from({ x: HostArray.from("float32", [2], [3, 4]), next: { h: HostArray.from("int32", [2, 2], [5, 6, 7, 8]) } }, [2]);
+    const b = TensorDict.from(
+      { x: HostArray.from("float32", [2], [3, 4]), next: { h: HostArray.from("int32", [2, 2], [5, 6, 7, 8]) } },
+      [2],
+    );
     const out = stackSteps([a, b], 1);
     expect(out.batchSize).toEqual([2, 2]);
     expect(Array.from(out.getHost("x").data)).toEqual([1, 3, 2, 4]);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Composite, HostArray, Rng, TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
+import { Composite, HostArray, Rng, type TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
 import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { CartPoleEnv, CountingEnv } from "@tdrl/envs";
 import { MLP, QValueModule, TensorDictModule, TensorDictSequential, type ExplorationType } from "@tdrl/modules";
@@ -31,7 +31,11 @@ describe("SyncDataCollector", () => {
     const env = new CountingEnv({ batchSize: [3], maxCount: 4 });
     const c = new SyncDataCollector(env, always(3), { framesPerBatch: 12, totalFrames: 30 });
     const batches = await collect(c);
-    expect(batches.map((b) => b.batchSize)).toEqual([[3, 4], [3, 4], [3, 4]]);
+    expect(batches.map((b) => b.batchSize)).toEqual([
+      [3, 4],
+      [3, 4],
+      [3, 4],
+    ]);
     expect(c.framesCollected).toBe(36);
     expect(c.state().iterations).toBe(3);
     // Every step's root observation and "next" line up: next.observation = observation + action.
@@ -41,17 +45,29 @@ describe("SyncDataCollector", () => {
 
   it("refuses a framesPerBatch that is not a multiple of the env batch, and bad options", () => {
     const env = new CountingEnv({ batchSize: [3] });
-    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 10 })).toThrow(/framesPerBatch 10 is not a multiple of the env batch \[3\].*12/);
-    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 0 })).toThrow(/framesPerBatch must be a positive integer, got 0/);
-    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 3, totalFrames: 0 })).toThrow(/totalFrames .* got 0/);
-    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 3, explorationType: "greedy" as ExplorationType })).toThrow(/explorationType .* "greedy"/);
-    expect(() => new SyncDataCollector(env, 42 as unknown as () => TensorDict, { framesPerBatch: 3 })).toThrow(/policy must be a function/);
+    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 10 })).toThrow(
+      /framesPerBatch 10 is not a multiple of the env batch \[3\].*12/,
+    );
+    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 0 })).toThrow(
+      /framesPerBatch must be a positive integer, got 0/,
+    );
+    expect(() => new SyncDataCollector(env, always(3), { framesPerBatch: 3, totalFrames: 0 })).toThrow(
+      /totalFrames .* got 0/,
+    );
+    expect(
+      () => new SyncDataCollector(env, always(3), { framesPerBatch: 3, explorationType: "greedy" as ExplorationType }),
+    ).toThrow(/explorationType .* "greedy"/);
+    expect(() => new SyncDataCollector(env, 42 as unknown as () => TensorDict, { framesPerBatch: 3 })).toThrow(
+      /policy must be a function/,
+    );
     let made = 0;
     const factory = () => {
       made++;
       return new CountingEnv();
     };
-    expect(() => new SyncDataCollector(factory, always(0), { framesPerBatch: 1, maxFramesPerTraj: 0 })).toThrow(/maxFramesPerTraj .* got 0/);
+    expect(() => new SyncDataCollector(factory, always(0), { framesPerBatch: 1, maxFramesPerTraj: 0 })).toThrow(
+      /maxFramesPerTraj .* got 0/,
+    );
     expect(made).toBe(0); // bad options are refused before any env is made
   });
 
@@ -132,13 +148,17 @@ describe("SyncDataCollector", () => {
       }
     }
     let t = 0;
-    const policy = (td: TensorDict) => td.set("action", HostArray.full("int32", [1], 1)).set(["next", "memory"], HostArray.full("float32", [1, 1], ++t));
+    const policy = (td: TensorDict) =>
+      td.set("action", HostArray.full("int32", [1], 1)).set(["next", "memory"], HostArray.full("float32", [1, 1], ++t));
     const c = new SyncDataCollector(new CarryEnv({ batchSize: [1], maxCount: 100 }), policy, { framesPerBatch: 4 });
     const [b] = await collect(takeOne(c));
     expect(col(b!, "next.memory")).toEqual([1, 1, 1, 1]); // the env wrote nothing at step 0, then carried 1
     // A TensorDictPrimer (how a recurrent state gets into an env) sees the policy's entry and keeps it.
     t = 0;
-    const primed = new TransformedEnv(new CountingEnv({ batchSize: [1], maxCount: 100 }), new TensorDictPrimer({ specs: new Composite({ memory: new Unbounded({ shape: [1] }) }) }));
+    const primed = new TransformedEnv(
+      new CountingEnv({ batchSize: [1], maxCount: 100 }),
+      new TensorDictPrimer({ specs: new Composite({ memory: new Unbounded({ shape: [1] }) }) }),
+    );
     const [p] = await collect(takeOne(new SyncDataCollector(primed, policy, { framesPerBatch: 4 })));
     expect(col(p!, "next.memory")).toEqual([1, 2, 3, 4]);
     expect(col(p!, "memory")).toEqual([0, 1, 2, 3]);
@@ -211,7 +231,10 @@ describe("SyncDataCollector", () => {
 
   it("writes into a replay buffer and yields the frame count", async () => {
     const env = new CartPoleEnv({ seed: 1 });
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(1000), sampler: new RandomSampler({ rng: new Rng(0) }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(1000),
+      sampler: new RandomSampler({ rng: new Rng(0) }),
+    });
     const c = new SyncDataCollector(env, always(0, 1), { framesPerBatch: 50, totalFrames: 150, replayBuffer: rb });
     const progress: number[] = [];
     for await (const frames of c) progress.push(frames);
@@ -222,7 +245,12 @@ describe("SyncDataCollector", () => {
   it("is reproducible from a seed", async () => {
     const run = async (seed: number) => {
       const env = new CartPoleEnv({ batchSize: [3], seed: 123 });
-      const c = new SyncDataCollector(env, always(3), { framesPerBatch: 60, totalFrames: 120, initRandomFrames: 90, seed });
+      const c = new SyncDataCollector(env, always(3), {
+        framesPerBatch: 60,
+        totalFrames: 120,
+        initRandomFrames: 90,
+        seed,
+      });
       return (await collect(c)).map((b) => [col(b, "observation"), col(b, "action"), ids(b)]);
     };
     const a = await run(5);
@@ -233,7 +261,10 @@ describe("SyncDataCollector", () => {
   it("does not leak tensors with a tfjs Q-policy, and hands the env host arrays", async () => {
     const env = new CartPoleEnv({ batchSize: [4], seed: 0 });
     const policy = new TensorDictSequential(
-      new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [16], rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] }),
+      new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [16], rng: new Rng(0) }), {
+        inKeys: ["observation"],
+        outKeys: ["action_value"],
+      }),
       new QValueModule({ actionSpace: "categorical" }),
     );
     const c = new SyncDataCollector(env, policy, { framesPerBatch: 40, totalFrames: 400 });
@@ -251,7 +282,10 @@ describe("SyncDataCollector", () => {
 
   it("updates policy weights from a map (checked before any write) and from a module", () => {
     const mlp = new MLP({ inFeatures: 4, outFeatures: 2, numCells: [], rng: new Rng(0) });
-    const policy = new TensorDictSequential(new TensorDictModule(mlp, { inKeys: ["observation"], outKeys: ["action_value"] }), new QValueModule({ actionSpace: "categorical" }));
+    const policy = new TensorDictSequential(
+      new TensorDictModule(mlp, { inKeys: ["observation"], outKeys: ["action_value"] }),
+      new QValueModule({ actionSpace: "categorical" }),
+    );
     const c = new SyncDataCollector(new CartPoleEnv(), policy, { framesPerBatch: 1 });
     const names = [...policy.parameters().keys()];
     expect(names).toEqual(["0.0.weight", "0.0.bias"]);
@@ -264,16 +298,32 @@ describe("SyncDataCollector", () => {
     expect(Array.from(c.rollout().getHost("action").data)).toEqual([1]);
     const bad = new Map([...w, ["0.0.bias", HostArray.from("float32", [3], [5, 5, 5])]]);
     expect(() => c.updatePolicyWeights(bad)).toThrow(/weight "0.0.bias" has shape \[3\], the parameter has \[2\]/);
-    expect(() => c.updatePolicyWeights(new Map([["nope", HostArray.zeros("float32", [1])]]))).toThrow(/weight "nope" is not a parameter/);
+    expect(() => c.updatePolicyWeights(new Map([["nope", HostArray.zeros("float32", [1])]]))).toThrow(
+      /weight "nope" is not a parameter/,
+    );
     expect(Array.from(policy.parameters().get("0.0.bias")!.dataSync())).toEqual([-1, 1]);
-    const other = new TensorDictSequential(new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [], rng: new Rng(9) }), { inKeys: ["observation"], outKeys: ["action_value"] }), new QValueModule({ actionSpace: "categorical" }));
+    const other = new TensorDictSequential(
+      new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [], rng: new Rng(9) }), {
+        inKeys: ["observation"],
+        outKeys: ["action_value"],
+      }),
+      new QValueModule({ actionSpace: "categorical" }),
+    );
     c.updatePolicyWeights(other);
-    expect(Array.from(policy.parameters().get("0.0.weight")!.dataSync())).toEqual(Array.from(other.parameters().get("0.0.weight")!.dataSync()));
-    expect(() => new SyncDataCollector(new CartPoleEnv(), always(0), { framesPerBatch: 1 }).updatePolicyWeights(w)).toThrow(/has no parameters\(\)/);
+    expect(Array.from(policy.parameters().get("0.0.weight")!.dataSync())).toEqual(
+      Array.from(other.parameters().get("0.0.weight")!.dataSync()),
+    );
+    expect(() =>
+      new SyncDataCollector(new CartPoleEnv(), always(0), { framesPerBatch: 1 }).updatePolicyWeights(w),
+    ).toThrow(/has no parameters\(\)/);
   });
 
   it("checkpoints its counters with countersState() / loadState() (an exact resume: collector-resume.test.ts)", async () => {
-    const make = () => new SyncDataCollector(new CountingEnv({ batchSize: [2], maxCount: 3 }), always(2), { framesPerBatch: 4, totalFrames: 12 });
+    const make = () =>
+      new SyncDataCollector(new CountingEnv({ batchSize: [2], maxCount: 3 }), always(2), {
+        framesPerBatch: 4,
+        totalFrames: 12,
+      });
     const a = make();
     const it = a[Symbol.asyncIterator]();
     await it.next();
@@ -281,7 +331,9 @@ describe("SyncDataCollector", () => {
     const saved = JSON.parse(JSON.stringify(a.countersState()));
     expect(saved).toEqual({ framesCollected: 8, iterations: 2, trajectoryIds: [{ current: [2, 3], next: 4 }] });
     const b = make();
-    expect(() => b.loadState({ ...saved, trajectoryIds: [{ current: [2, 3], next: 1 }] })).toThrow(/"next" must be an integer above every current id \(3\), got 1/);
+    expect(() => b.loadState({ ...saved, trajectoryIds: [{ current: [2, 3], next: 1 }] })).toThrow(
+      /"next" must be an integer above every current id \(3\), got 1/,
+    );
     expect(b.framesCollected).toBe(0);
     b.loadState(saved);
     const rest = await collect(b);

@@ -1,16 +1,44 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, sizeOf, type ExplorationType, type TensorSpec } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  type TensorDict,
+  formatShape,
+  sizeOf,
+  type ExplorationType,
+  type TensorSpec,
+} from "@tdrl/tensordict";
 import { encodeTensorDict, encodeTypedArray } from "@tdrl/tensordict";
 import type { EnvBase, EnvState } from "@tdrl/envs";
 import { decodeResume } from "./collector-resume";
 import type { Collector, CollectorState } from "./collector";
 import { checkCollectorOptions } from "./collector-options";
-import { checkPolicy, checkPolicyAction, loadPolicyWeights, runPolicy, type BatchSink, type CollectorPolicy, type PolicyWeights } from "./collector-policy";
+import {
+  checkPolicy,
+  checkPolicyAction,
+  loadPolicyWeights,
+  runPolicy,
+  type BatchSink,
+  type CollectorPolicy,
+  type PolicyWeights,
+} from "./collector-policy";
 import { PolicyOutputs } from "./policy-outputs";
 import { splitTrajectories } from "./split-trajectories";
 import { stackSteps } from "./stack-steps";
 import { TrajectoryIds } from "./trajectory-ids";
 
-const SYNC_DATA_COLLECTOR_OPTION_KEYS = { framesPerBatch: true, totalFrames: true, initRandomFrames: true, maxFramesPerTraj: true, resetAtEachIter: true, splitTrajs: true, explorationType: true, postproc: true, replayBuffer: true, seed: true } satisfies OptionKeys<SyncDataCollectorOptions>;
+const SYNC_DATA_COLLECTOR_OPTION_KEYS = {
+  framesPerBatch: true,
+  totalFrames: true,
+  initRandomFrames: true,
+  maxFramesPerTraj: true,
+  resetAtEachIter: true,
+  splitTrajs: true,
+  explorationType: true,
+  postproc: true,
+  replayBuffer: true,
+  seed: true,
+} satisfies OptionKeys<SyncDataCollectorOptions>;
 
 /** Where each step's trajectory id goes (TorchRL's key). */
 export const TRAJ_IDS_KEY = ["collector", "traj_ids"] as const;
@@ -48,7 +76,9 @@ export interface SyncDataCollectorOptions {
  * read from the options' type, so give `replayBuffer` in the options literal (a variable typed only as
  * `SyncDataCollectorOptions` types the items as batches).
  */
-export type CollectorOutput<O extends SyncDataCollectorOptions> = O extends { replayBuffer: BatchSink } ? number : TensorDict;
+export type CollectorOutput<O extends SyncDataCollectorOptions> = O extends { replayBuffer: BatchSink }
+  ? number
+  : TensorDict;
 
 /** An env, or a function that makes one (the collector then owns it). */
 export type EnvOrFactory = EnvBase | (() => EnvBase);
@@ -79,7 +109,9 @@ export type EnvOrFactory = EnvBase | (() => EnvBase);
  * }
  * await collector.shutdown();
  */
-export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataCollectorOptions> implements Collector<CollectorOutput<O>> {
+export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataCollectorOptions>
+  implements Collector<CollectorOutput<O>>
+{
   readonly env: EnvBase;
   readonly policy: CollectorPolicy;
   readonly framesPerBatch: number;
@@ -115,16 +147,26 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     checkPolicy(policy, what);
     const o: SyncDataCollectorOptions = options;
     if (typeof o !== "object" || o === null) throw new Error(`${what}: options must be an object with framesPerBatch`);
-    const { framesPerBatch: fpb, totalFrames, initRandomFrames, maxFramesPerTraj, explorationType } = checkCollectorOptions(o, what);
+    const {
+      framesPerBatch: fpb,
+      totalFrames,
+      initRandomFrames,
+      maxFramesPerTraj,
+      explorationType,
+    } = checkCollectorOptions(o, what);
     // The env comes last, once the options are known good, so a rejected call leaves no env behind.
     const env = typeof envOrFactory === "function" ? envOrFactory() : envOrFactory;
     if (typeof env !== "object" || env === null || typeof env.step !== "function" || typeof env.reset !== "function") {
-      throw new Error(`${what}: expected an env (EnvBase) or a function returning one, got ${env === null ? "null" : typeof env}`);
+      throw new Error(
+        `${what}: expected an env (EnvBase) or a function returning one, got ${env === null ? "null" : typeof env}`,
+      );
     }
     const numEnvs = sizeOf(env.batchSize);
     if (fpb % numEnvs !== 0) {
       if (typeof envOrFactory === "function") env.close();
-      throw new Error(`${what}: framesPerBatch ${fpb} is not a multiple of the env batch ${formatShape(env.batchSize)} (${numEnvs} sub-envs); use a multiple such as ${Math.ceil(fpb / numEnvs) * numEnvs}`);
+      throw new Error(
+        `${what}: framesPerBatch ${fpb} is not a multiple of the env batch ${formatShape(env.batchSize)} (${numEnvs} sub-envs); use a multiple such as ${Math.ceil(fpb / numEnvs) * numEnvs}`,
+      );
     }
     if (o.seed !== undefined) env.setSeed(o.seed);
 
@@ -205,12 +247,18 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
     try {
       env = this.env.state();
     } catch (error) {
-      throw new Error(`SyncDataCollector.state(): ${(error as Error).message}; countersState() saves the counters only (the env is reset on resume)`, { cause: error });
+      throw new Error(
+        `SyncDataCollector.state(): ${(error as Error).message}; countersState() saves the counters only (the env is reset on resume)`,
+        { cause: error },
+      );
     }
     // A root the env has moved on from (an evaluation rollout since) is not saved: the resumed collector
     // resets, as this one will.
     const root = this.root === null || this.envUsedElsewhere() ? null : encodeTensorDict(this.root.toHost());
-    return { ...this.countersState(), resume: { env, root, trajSteps: encodeTypedArray(this.trajSteps), idsFresh: this.idsFresh } };
+    return {
+      ...this.countersState(),
+      resume: { env, root, trajSteps: encodeTypedArray(this.trajSteps), idsFresh: this.idsFresh },
+    };
   }
 
   /** The counters and trajectory ids only (what worker-based collectors checkpoint); resuming from it resets the env. */
@@ -225,17 +273,22 @@ export class SyncDataCollector<O extends SyncDataCollectorOptions = SyncDataColl
    */
   loadState(state: CollectorState): void {
     const what = "SyncDataCollector.loadState()";
-    if (typeof state !== "object" || state === null) throw new Error(`${what}: expected a state object, got ${String(state)}`);
+    if (typeof state !== "object" || state === null)
+      throw new Error(`${what}: expected a state object, got ${String(state)}`);
     for (const key of ["framesCollected", "iterations"] as const) {
       const v = state[key];
-      if (!(Number.isSafeInteger(v) && v >= 0)) throw new Error(`${what}: "${key}" must be a non-negative integer, got ${String(v)}`);
+      if (!(Number.isSafeInteger(v) && v >= 0))
+        throw new Error(`${what}: "${key}" must be a non-negative integer, got ${String(v)}`);
     }
     if (!Array.isArray(state.trajectoryIds) || state.trajectoryIds.length !== 1) {
-      throw new Error(`${what}: "trajectoryIds" must hold one entry (one env), got ${JSON.stringify(state.trajectoryIds)}`);
+      throw new Error(
+        `${what}: "trajectoryIds" must hold one entry (one env), got ${JSON.stringify(state.trajectoryIds)}`,
+      );
     }
     const ids = state.trajectoryIds[0]!;
     new TrajectoryIds(this.env.batchSize).loadState(ids); // checks it without touching ours
-    const resume = state.resume === undefined ? null : decodeResume(state.resume, this.env.batchSize, this.numEnvs, what);
+    const resume =
+      state.resume === undefined ? null : decodeResume(state.resume, this.env.batchSize, this.numEnvs, what);
     if (resume !== null) this.env.loadState(state.resume!.env); // checked in full before it changes the env
     this.trajIds.loadState(ids);
     this.frames = state.framesCollected;

@@ -18,7 +18,9 @@ describe("TrajectoryIds", () => {
     const ids = new TrajectoryIds([2]);
     expect(() => ids.renew(HostArray.zeros("bool", [3]))).toThrow(/the mask has 3 flags, the env batch has 2 sub-envs/);
     expect(() => ids.loadState({ current: [1], next: 5 })).toThrow(/"current" must list 2 ids/);
-    expect(() => ids.loadState({ current: [1, 7], next: 5 })).toThrow(/"next" must be an integer above every current id \(7\), got 5/);
+    expect(() => ids.loadState({ current: [1, 7], next: 5 })).toThrow(
+      /"next" must be an integer above every current id \(7\), got 5/,
+    );
     expect(ids.state()).toEqual({ current: [0, 1], next: 2 });
     ids.loadState({ current: [7, 3], next: 9 });
     ids.renew(HostArray.from("bool", [2], [1, 0]));

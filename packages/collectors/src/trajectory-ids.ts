@@ -39,7 +39,9 @@ export class TrajectoryIds {
   renew(mask?: HostArray): void {
     const flags = mask?.data;
     if (flags !== undefined && flags.length !== this.current.length) {
-      throw new Error(`TrajectoryIds.renew: the mask has ${flags.length} flags, the env batch has ${this.current.length} sub-envs`);
+      throw new Error(
+        `TrajectoryIds.renew: the mask has ${flags.length} flags, the env batch has ${this.current.length} sub-envs`,
+      );
     }
     for (let i = 0; i < this.current.length; i++) {
       if (flags === undefined || flags[i] !== 0) this.current[i] = this.nextId++;
@@ -57,7 +59,11 @@ export class TrajectoryIds {
       throw new Error(`${what}: "current" must list ${this.current.length} ids, got ${JSON.stringify(state?.current)}`);
     }
     const max = Math.max(-1, ...state.current);
-    if (!Number.isSafeInteger(state.next) || state.next <= max || state.current.some((x) => !Number.isInteger(x) || x < 0)) {
+    if (
+      !Number.isSafeInteger(state.next) ||
+      state.next <= max ||
+      state.current.some((x) => !Number.isInteger(x) || x < 0)
+    ) {
       throw new Error(`${what}: "next" must be an integer above every current id (${max}), got ${String(state.next)}`);
     }
     this.current.set(state.current);

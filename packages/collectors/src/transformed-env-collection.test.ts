@@ -13,10 +13,19 @@ beforeAll(async () => {
 const H = 4;
 
 function makePolicy(): { policy: TensorDictSequential; lstm: LSTMModule } {
-  const lstm = new LSTMModule({ inputSize: 4, hiddenSize: H, inKey: "observation", outKey: "features", rng: new Rng(1) });
+  const lstm = new LSTMModule({
+    inputSize: 4,
+    hiddenSize: H,
+    inKey: "observation",
+    outKey: "features",
+    rng: new Rng(1),
+  });
   const policy = new TensorDictSequential(
     lstm,
-    new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), { inKeys: ["features"], outKeys: ["action_value"] }),
+    new TensorDictModule(new MLP({ inFeatures: H, outFeatures: 2, numCells: [], rng: new Rng(2) }), {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    }),
     new QValueModule({ actionSpace: "categorical" }),
   );
   return { policy, lstm };
@@ -54,7 +63,17 @@ describe("SyncDataCollector on a TransformedEnv with InitTracker and TensorDictP
       root = next;
     }
     const hand = TensorDict.stack(steps, 1);
-    for (const key of ["observation", "action", "is_init", "step_count", "recurrent_state_h", "recurrent_state_c", "next.recurrent_state_h", "next.done", "next.truncated"]) {
+    for (const key of [
+      "observation",
+      "action",
+      "is_init",
+      "step_count",
+      "recurrent_state_h",
+      "recurrent_state_c",
+      "next.recurrent_state_h",
+      "next.done",
+      "next.truncated",
+    ]) {
       expect(Array.from(collected.getHost(key).data), key).toEqual(Array.from(hand.getHost(key).data));
     }
     // Episode starts zero the state (the primer's reset); elsewhere the root state is the previous step's next state.
@@ -75,6 +94,10 @@ describe("SyncDataCollector on a TransformedEnv with InitTracker and TensorDictP
       }
     }
     expect(starts).toBeGreaterThan(3); // some episodes end (by termination or the 12-step limit) inside the run
-    expect(Array.from(collected.getHost("collector.traj_ids").data).slice(0, 30).filter((x, i, all) => i === 0 || x !== all[i - 1]).length).toBeGreaterThan(1);
+    expect(
+      Array.from(collected.getHost("collector.traj_ids").data)
+        .slice(0, 30)
+        .filter((x, i, all) => i === 0 || x !== all[i - 1]).length,
+    ).toBeGreaterThan(1);
   });
 });

@@ -9,13 +9,19 @@ const policy = (td: TensorDict) => td.set("action", HostArray.zeros("int32", [..
 
 describe("collectors refuse unknown options", () => {
   it("names the unknown key before starting anything", () => {
-    expect(() => new SyncDataCollector(new CountingEnv(), policy, { framesPerBatch: 4, frames_per_batch: 4 } as never)).toThrow(
-      'SyncDataCollector: unknown option "frames_per_batch"',
-    );
-    expect(() => new SyncDataCollector(new CountingEnv(), policy, { framesPerBatch: 4, frames_per_batch: 4 } as never)).toThrow("did you mean framesPerBatch?");
+    expect(
+      () => new SyncDataCollector(new CountingEnv(), policy, { framesPerBatch: 4, frames_per_batch: 4 } as never),
+    ).toThrow('SyncDataCollector: unknown option "frames_per_batch"');
+    expect(
+      () => new SyncDataCollector(new CountingEnv(), policy, { framesPerBatch: 4, frames_per_batch: 4 } as never),
+    ).toThrow("did you mean framesPerBatch?");
     const env = { module: new URL("./collector-worker-fixtures.ts", import.meta.url), exportName: "makeCartPole" };
     const pol = { module: new URL("./collector-worker-fixtures.ts", import.meta.url), exportName: "makeRandomPolicy" };
-    expect(() => new MultiSyncDataCollector(env, pol, { framesPerBatch: 4, num_workers: 2 } as never)).toThrow('MultiSyncDataCollector: unknown option "num_workers"');
-    expect(() => splitTrajectories(new CountingEnv().reset(), { traj_key: "x" } as never)).toThrow('splitTrajectories: unknown option "traj_key"');
+    expect(() => new MultiSyncDataCollector(env, pol, { framesPerBatch: 4, num_workers: 2 } as never)).toThrow(
+      'MultiSyncDataCollector: unknown option "num_workers"',
+    );
+    expect(() => splitTrajectories(new CountingEnv().reset(), { traj_key: "x" } as never)).toThrow(
+      'splitTrajectories: unknown option "traj_key"',
+    );
   });
 });

@@ -13,7 +13,18 @@ import { MLP, TensorDictModule, saveWeights } from "@tdrl/modules";
 import { DQNLoss } from "@tdrl/losses";
 import { Redis } from "ioredis";
 import { printResult, writeResults, type BenchResult } from "../../../bench/harness";
-import { DistributedCollector, ExperienceReader, ExperienceWriter, WeightsSubscriber, publishWeights, runKeys, WEIGHTS_VERSION_KEY, startRedisServer, encodeBatchMessage, decodeBatchMessage } from "../src/index";
+import {
+  DistributedCollector,
+  ExperienceReader,
+  ExperienceWriter,
+  WeightsSubscriber,
+  publishWeights,
+  runKeys,
+  WEIGHTS_VERSION_KEY,
+  startRedisServer,
+  encodeBatchMessage,
+  decodeBatchMessage,
+} from "../src/index";
 
 await initBackend();
 const server = await startRedisServer({ appendOnly: false });
@@ -23,14 +34,30 @@ process.on("uncaughtException", (e) => {
   void server.stop().then(() => process.exit(1));
 });
 const results: BenchResult[] = [];
-const extra: Record<string, unknown> = { redis: server.url, note: "2-core machine shared with other jobs: noisy; actors and learner compete for the same 2 cores" };
+const extra: Record<string, unknown> = {
+  redis: server.url,
+  note: "2-core machine shared with other jobs: noisy; actors and learner compete for the same 2 cores",
+};
 const add = (r: BenchResult) => {
   printResult(r);
   results.push(r);
 };
-const figure = (name: string, medianUs: number, value: number, unit: string, note?: string): BenchResult => ({ name, medianUs, p10Us: medianUs, p90Us: medianUs, rounds: 1, callsPerRound: 1, metric: { value, unit }, ...(note === undefined ? {} : { note }) });
+const figure = (name: string, medianUs: number, value: number, unit: string, note?: string): BenchResult => ({
+  name,
+  medianUs,
+  p10Us: medianUs,
+  p90Us: medianUs,
+  rounds: 1,
+  callsPerRound: 1,
+  metric: { value, unit },
+  ...(note === undefined ? {} : { note }),
+});
 
-const PIXEL_ENV = { module: "@tdrl/envs", exportName: "CartPoleEnv", args: { batchSize: [4], fromPixels: true, renderSize: [48, 48], grayscale: true } };
+const PIXEL_ENV = {
+  module: "@tdrl/envs",
+  exportName: "CartPoleEnv",
+  args: { batchSize: [4], fromPixels: true, renderSize: [48, 48], grayscale: true },
+};
 const RANDOM = { module: "@tdrl/collectors", exportName: "randomPolicy" };
 
 // --- transport cost per frame (48x48 uint8 pixels, 64-frame batches) ---
@@ -39,18 +66,39 @@ const RANDOM = { module: "@tdrl/collectors", exportName: "randomPolicy" };
   const c = new SyncDataCollector(env, (td) => env.randAction(td), { framesPerBatch: 64, seed: 0 });
   const batch = c.rollout();
   await c.shutdown();
-  const meta = { run: "bench", actor: 0, actorName: "b", seq: 0, weightsVersion: 0, frames: 64, sentAt: 0, priorities: null };
+  const meta = {
+    run: "bench",
+    actor: 0,
+    actorName: "b",
+    seq: 0,
+    weightsVersion: 0,
+    frames: 64,
+    sentAt: 0,
+    priorities: null,
+  };
   const redis = new Redis(server.port, "127.0.0.1");
   const keys = runKeys("bench");
   const writer = new ExperienceWriter(redis, keys.experience, 100_000, 64 << 20);
-  const reader = new ExperienceReader(redis, { stream: keys.experience, rejectedStream: keys.rejected, run: "bench", group: "g", consumer: "c", maxMessageBytes: 64 << 20, schema: null, count: 1, blockMs: 1000, onReject: () => undefined });
+  const reader = new ExperienceReader(redis, {
+    stream: keys.experience,
+    rejectedStream: keys.rejected,
+    run: "bench",
+    group: "g",
+    consumer: "c",
+    maxMessageBytes: 64 << 20,
+    schema: null,
+    count: 1,
+    blockMs: 1000,
+    onReject: () => undefined,
+  });
   await reader.init();
   const fields = encodeBatchMessage(batch, meta, 64 << 20);
   const bytes = fields.reduce((n, s) => n + s.length, 0);
   const raw = batch.leaves().reduce((n, [, l]) => n + (l as HostArray).data.byteLength, 0);
   const n = 40;
   let t0 = performance.now();
-  for (let i = 0; i < n; i++) decodeBatchMessage(encodeBatchMessage(batch, meta, 64 << 20), { run: "bench", maxBytes: 64 << 20, schema: null });
+  for (let i = 0; i < n; i++)
+    decodeBatchMessage(encodeBatchMessage(batch, meta, 64 << 20), { run: "bench", maxBytes: 64 << 20, schema: null });
   const codecUs = ((performance.now() - t0) * 1000) / n / 64;
   t0 = performance.now();
   for (let i = 0; i < n; i++) {
@@ -60,15 +108,35 @@ const RANDOM = { module: "@tdrl/collectors", exportName: "randomPolicy" };
   }
   const roundUs = ((performance.now() - t0) * 1000) / n / 64;
   extra.transport = { framesPerBatch: 64, bytesPerFrame: bytes / 64, rawBytesPerFrame: raw / 64, schema: fields[3] };
-  add(figure("transport: codec only (encode + decode), per 48x48 uint8 frame", codecUs, bytes / 64, "bytes/frame on the wire", `raw ${(raw / 64).toFixed(0)} bytes/frame (pixels + next pixels + scalars); base64 adds 1/3`));
-  add(figure("transport: encode + XADD + XREADGROUP + decode + XACK, per frame", roundUs, 1e6 / roundUs, "frames/s one learner thread"));
+  add(
+    figure(
+      "transport: codec only (encode + decode), per 48x48 uint8 frame",
+      codecUs,
+      bytes / 64,
+      "bytes/frame on the wire",
+      `raw ${(raw / 64).toFixed(0)} bytes/frame (pixels + next pixels + scalars); base64 adds 1/3`,
+    ),
+  );
+  add(
+    figure(
+      "transport: encode + XADD + XREADGROUP + decode + XACK, per frame",
+      roundUs,
+      1e6 / roundUs,
+      "frames/s one learner thread",
+    ),
+  );
   redis.disconnect();
 }
 
 // --- ingest throughput: N actor processes through Redis vs the same actors in-process ---
 async function throughRedis(n: number, seconds: number): Promise<number> {
   const run = `ingest${n}`;
-  const collector = new DistributedCollector(PIXEL_ENV, RANDOM, { redis: server.url, run, framesPerBatch: 64, blockMs: 200 });
+  const collector = new DistributedCollector(PIXEL_ENV, RANDOM, {
+    redis: server.url,
+    run,
+    framesPerBatch: 64,
+    blockMs: 200,
+  });
   await collector.startActors(n, { stdio: "ignore" });
   const it = collector[Symbol.asyncIterator]();
   // Warm-up: every actor has sent a batch.
@@ -103,7 +171,15 @@ for (const n of [1, 2, 4]) {
   const local = inProcess(n, 3);
   const remote = await throughRedis(n, 5);
   ingest[n] = { redis: remote, inProcess: local };
-  add(figure(`ingest: ${n} actor process(es) -> Redis -> learner (48x48 pixel CartPole, random policy)`, 1e6 / remote, remote, "frames/s", `same ${n} actor(s) in-process: ${local.toFixed(0)} frames/s`));
+  add(
+    figure(
+      `ingest: ${n} actor process(es) -> Redis -> learner (48x48 pixel CartPole, random policy)`,
+      1e6 / remote,
+      remote,
+      "frames/s",
+      `same ${n} actor(s) in-process: ${local.toFixed(0)} frames/s`,
+    ),
+  );
 }
 extra.ingest = ingest;
 
@@ -126,21 +202,40 @@ async function broadcastLatency(run: string, bytes: Uint8Array, rounds: number):
   [pub, get, sub].forEach((c) => c.disconnect());
   return out.sort((a, b) => a - b);
 }
-for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4], ["MLP 3136-512-2 (Nature-CNN head size)", [512], 3136]] as const) {
+for (const [label, cells, inF] of [
+  ["MLP 4-128-128-2 (state DQN)", [128, 128], 4],
+  ["MLP 3136-512-2 (Nature-CNN head size)", [512], 3136],
+] as const) {
   const mlp = new MLP({ inFeatures: inF, outFeatures: 2, numCells: [...cells], rng: new Rng(0) });
   const bytes = saveWeights(mlp);
   const lat = await broadcastLatency(`weights${inF}`, bytes, 15);
   const med = lat[Math.floor(lat.length / 2)]!;
-  add(figure(`weights: publish -> actor has them, ${label}`, med * 1000, bytes.length, "bytes", `p90 ${lat[Math.floor(lat.length * 0.9)]!.toFixed(2)} ms`));
+  add(
+    figure(
+      `weights: publish -> actor has them, ${label}`,
+      med * 1000,
+      bytes.length,
+      "bytes",
+      `p90 ${lat[Math.floor(lat.length * 0.9)]!.toFixed(2)} ms`,
+    ),
+  );
   for (const v of mlp.parameters().values()) v.dispose();
 }
 
 // --- learner updates/s: alone, with actors running, with actors and ingestion; policy lag ---
 {
-  const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [128, 128], rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"], name: "Q" });
+  const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [128, 128], rng: new Rng(0) }), {
+    inKeys: ["observation"],
+    outKeys: ["action_value"],
+    name: "Q",
+  });
   const loss = new DQNLoss(qnet, { doubleDqn: true });
   const opt = tf.train.adam(1e-3);
-  const rb = new ReplayBuffer({ storage: new LazyTensorStorage(50_000), sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 64 });
+  const rb = new ReplayBuffer({
+    storage: new LazyTensorStorage(50_000),
+    sampler: new RandomSampler({ rng: new Rng(1) }),
+    batchSize: 64,
+  });
   const env = new CartPoleEnv({ batchSize: [8], seed: 0 });
   const fill = new SyncDataCollector(env, (td) => env.randAction(td), { framesPerBatch: 2048, seed: 0 });
   // The same keys as ingested batches (they carry each frame's weights version).
@@ -149,7 +244,10 @@ for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4
   await fill.shutdown();
   const update = () => {
     const batch = rb.sample();
-    const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
+    const { value, grads } = tf.variableGrads(
+      () => loss.forward(batch).getTensor("loss") as tf.Scalar,
+      loss.parameterList(),
+    );
     opt.applyGradients(grads as Parameters<typeof opt.applyGradients>[0]);
     tf.dispose([value, grads]);
   };
@@ -166,7 +264,16 @@ for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4
   };
   const alone = await timed(4, async () => undefined);
   const STATE_ENV = { module: "@tdrl/envs", exportName: "CartPoleEnv", args: { batchSize: [4] } };
-  const collector = new DistributedCollector(STATE_ENV, RANDOM, { redis: server.url, run: "learner", framesPerBatch: 64, blockMs: 5, readCount: 4, replayBuffer: rb, postproc: (b) => b.flatten(), policyWeights: qnet });
+  const collector = new DistributedCollector(STATE_ENV, RANDOM, {
+    redis: server.url,
+    run: "learner",
+    framesPerBatch: 64,
+    blockMs: 5,
+    readCount: 4,
+    replayBuffer: rb,
+    postproc: (b) => b.flatten(),
+    policyWeights: qnet,
+  });
   await collector.startActors(2, { stdio: "ignore" });
   const it = collector[Symbol.asyncIterator]();
   await it.next();
@@ -182,16 +289,40 @@ for (const [label, cells, inF] of [["MLP 4-128-128-2 (state DQN)", [128, 128], 4
     // Ingest whatever arrived (the iterator waits at most blockMs when nothing did), publish every K updates.
     await it.next();
     lagSamples.push(collector.stats.lastPolicyLag);
-    if (Math.floor(updates / K) > Math.floor((updates - 8) / K)) await collector.updatePolicyWeights(undefined, updates);
+    if (Math.floor(updates / K) > Math.floor((updates - 8) / K))
+      await collector.updatePolicyWeights(undefined, updates);
   });
   const ingestFps = (collector.framesCollected - f0) / ((performance.now() - t0) / 1000);
   await it.return(undefined);
   await collector.shutdown();
   const meanLag = lagSamples.reduce((a, b) => a + b, 0) / Math.max(1, lagSamples.length);
-  extra.learner = { updatesPerSecAlone: alone, updatesPerSecWithActorsRunning: withActors, updatesPerSecWithActorsAndIngestion: withIngest, ingestFramesPerSec: ingestFps, publishEveryUpdates: K, meanPolicyLagUpdates: meanLag };
+  extra.learner = {
+    updatesPerSecAlone: alone,
+    updatesPerSecWithActorsRunning: withActors,
+    updatesPerSecWithActorsAndIngestion: withIngest,
+    ingestFramesPerSec: ingestFps,
+    publishEveryUpdates: K,
+    meanPolicyLagUpdates: meanLag,
+  };
   add(figure("learner: DQN updates/s alone (MLP 128x128, batch 64)", 1e6 / alone, alone, "updates/s"));
-  add(figure("learner: DQN updates/s, 2 actor processes running, no ingestion", 1e6 / withActors, withActors, "updates/s", "CPU contention only"));
-  add(figure("learner: DQN updates/s, 2 actors, ingesting + publishing every 10 updates", 1e6 / withIngest, withIngest, "updates/s", `ingesting ${ingestFps.toFixed(0)} frames/s; ratio to 'actors running' ${(withIngest / withActors).toFixed(2)}`));
+  add(
+    figure(
+      "learner: DQN updates/s, 2 actor processes running, no ingestion",
+      1e6 / withActors,
+      withActors,
+      "updates/s",
+      "CPU contention only",
+    ),
+  );
+  add(
+    figure(
+      "learner: DQN updates/s, 2 actors, ingesting + publishing every 10 updates",
+      1e6 / withIngest,
+      withIngest,
+      "updates/s",
+      `ingesting ${ingestFps.toFixed(0)} frames/s; ratio to 'actors running' ${(withIngest / withActors).toFixed(2)}`,
+    ),
+  );
   add(figure("learner: mean policy lag (state CartPole, 2 actors, publish every 10 updates)", 0, meanLag, "updates"));
   loss.dispose();
   opt.dispose();

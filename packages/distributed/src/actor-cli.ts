@@ -11,13 +11,18 @@ import { runActor, type ActorSummary } from "./actor-runner";
  * // From code, the same:
  * // await actorCli(["--run", "apex"], { REDIS_URL: "redis://learner-host:6379" });
  */
-export async function actorCli(argv: readonly string[], env: Record<string, string | undefined> = process.env): Promise<ActorSummary> {
+export async function actorCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<ActorSummary> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i]!;
     const value = argv[i + 1];
     if (!["--redis", "--run", "--index", "--max-batches"].includes(flag) || value === undefined) {
-      throw new Error(`tdrl-actor: unknown flag or missing value at ${JSON.stringify(flag)}; usage: tdrl-actor [--redis URL] [--run NAME] [--index I] [--max-batches N]`);
+      throw new Error(
+        `tdrl-actor: unknown flag or missing value at ${JSON.stringify(flag)}; usage: tdrl-actor [--redis URL] [--run NAME] [--index I] [--max-batches N]`,
+      );
     }
     flags.set(flag, value);
   }
@@ -27,10 +32,14 @@ export async function actorCli(argv: readonly string[], env: Record<string, stri
     const v = flags.get(flag);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!(Number.isSafeInteger(n) && n >= 0)) throw new Error(`tdrl-actor: ${flag} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    if (!(Number.isSafeInteger(n) && n >= 0))
+      throw new Error(`tdrl-actor: ${flag} must be a non-negative integer, got ${JSON.stringify(v)}`);
     return n;
   };
-  const auth = { ...(env.REDIS_USERNAME ? { username: env.REDIS_USERNAME } : {}), ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}) };
+  const auth = {
+    ...(env.REDIS_USERNAME ? { username: env.REDIS_USERNAME } : {}),
+    ...(env.REDIS_PASSWORD ? { password: env.REDIS_PASSWORD } : {}),
+  };
   const redis = Object.keys(auth).length === 0 ? url : withAuth(url, auth);
   const abort = new AbortController();
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => abort.abort());

@@ -4,7 +4,8 @@ import { resolveEnvModule } from "@tdrl/envs/internal";
 import { runActor, type ActorOptions } from "./actor-runner";
 
 /** The settings a spawned actor process gets (in its `TDRL_ACTOR` environment variable, as JSON). */
-export interface ActorProcessOptions extends Pick<ActorOptions, "index" | "maxBatches" | "configTimeoutMs" | "weightsPollMs"> {
+export interface ActorProcessOptions
+  extends Pick<ActorOptions, "index" | "maxBatches" | "configTimeoutMs" | "weightsPollMs"> {
   /** A URL string or plain ioredis options (they cross to the process as JSON). */
   redis: ActorOptions["redis"];
   run: string;
@@ -60,11 +61,19 @@ export function spawnActorProcess(options: ActorProcessOptions): ActorProcess {
   const self = resolveEnvModule({ module: selfUrl(), exportName: "actorProcessMain" }, "spawnActorProcess");
   const { env, stdio, ...actor } = options;
   const child = spawn(process.execPath, ["--input-type=commonjs", "-e", ACTOR_PROCESS_SOURCE], {
-    env: { ...process.env, ...env, TDRL_ACTOR_BOOT: JSON.stringify({ self: self.url, tsx: self.tsx }), TDRL_ACTOR: JSON.stringify(actor), TDRL_ACTOR_PARENT: String(process.pid) },
+    env: {
+      ...process.env,
+      ...env,
+      TDRL_ACTOR_BOOT: JSON.stringify({ self: self.url, tsx: self.tsx }),
+      TDRL_ACTOR: JSON.stringify(actor),
+      TDRL_ACTOR_PARENT: String(process.pid),
+    },
     stdio: stdio ?? "inherit",
   });
   if (child.pid === undefined) throw new Error("spawnActorProcess: the actor process did not start");
-  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { child, pid: child.pid, exited, kill: (signal = "SIGTERM") => void child.kill(signal) };
 }
 

@@ -71,7 +71,8 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
   try {
     const config = await readRunConfig(redis, keys, options.configTimeoutMs ?? 120_000);
     const index = options.index ?? (await redis.incr(keys.actorIndex)) - 1;
-    if (!(Number.isSafeInteger(index) && index >= 0)) throw new Error(`runActor: index must be a non-negative integer, got ${String(index)}`);
+    if (!(Number.isSafeInteger(index) && index >= 0))
+      throw new Error(`runActor: index must be a non-negative integer, got ${String(index)}`);
     await initBackend();
     const seed = config.seed + index;
     const envRef = resolveEnvModule(config.env, "runActor (env)");
@@ -89,7 +90,9 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
       initRandomFrames: config.initRandomFrames,
     });
     const writer = new ExperienceWriter(redis, keys.experience, config.maxStreamLength, config.maxMessageBytes);
-    weights = new WeightsSubscriber(redis, subscriber, keys, 0, options.weightsPollMs ?? 1000, (e) => log(`weights: ${e.message}`));
+    weights = new WeightsSubscriber(redis, subscriber, keys, 0, options.weightsPollMs ?? 1000, (e) =>
+      log(`weights: ${e.message}`),
+    );
     await weights.start();
     const actorName = `${hostname()}:${process.pid}`;
     log(`actor ${index} (${actorName}) joined run ${run} on ${describeRedis(options.redis)}`);
@@ -106,23 +109,47 @@ export async function runActor(options: ActorOptions): Promise<ActorSummary> {
         stoppedBy = "maxBatches";
         break;
       }
-      if (config.maxUnread !== null) await waitForLearner(redis, keys.experience, config.group, config.maxUnread, () => weights!.stopped || options.signal?.aborted === true);
+      if (config.maxUnread !== null)
+        await waitForLearner(
+          redis,
+          keys.experience,
+          config.group,
+          config.maxUnread,
+          () => weights!.stopped || options.signal?.aborted === true,
+        );
       const fresh = weights.take();
       if (fresh !== null) loadPolicy(acting, fresh.bytes);
       const batch = collector.rollout();
       const priorities = priority === null ? null : checkPriorities(priority(batch), batch);
-      const meta = { run, actor: index, actorName, seq: batches, weightsVersion: weights.currentVersion, frames: batch.numel, sentAt: Date.now(), priorities };
+      const meta = {
+        run,
+        actor: index,
+        actorName,
+        seq: batches,
+        weightsVersion: weights.currentVersion,
+        frames: batch.numel,
+        sentAt: Date.now(),
+        priorities,
+      };
       const { bytes } = await writer.append(batch, meta);
       bytesSent += bytes;
       batches++;
     }
     log(`actor ${index} stopped (${stoppedBy}) after ${batches} batches`);
-    return { index, batches, frames: collector.framesCollected, bytesSent, weightsVersion: weights.currentVersion, stoppedBy };
+    return {
+      index,
+      batches,
+      frames: collector.framesCollected,
+      bytesSent,
+      weightsVersion: weights.currentVersion,
+      stoppedBy,
+    };
   } finally {
     weights?.close();
     await collector?.shutdown().catch(() => undefined);
     // The policy was built here, so its variables end here (an actor in a long-lived process must not leak them).
-    if (policy !== null && typeof policy !== "function") for (const v of policy.parameters?.().values() ?? []) v.dispose();
+    if (policy !== null && typeof policy !== "function")
+      for (const v of policy.parameters?.().values() ?? []) v.dispose();
     redis.disconnect();
     subscriber.disconnect();
   }
@@ -150,7 +177,13 @@ async function registerTsxIfNeeded(url: string, tsx: { api: string; tsconfig: st
 }
 
 /** Waits while the learner's group has more than `maxUnread` entries to read (XINFO GROUPS' lag, Redis >= 7). */
-async function waitForLearner(redis: Redis, stream: string, group: string, maxUnread: number, stop: () => boolean): Promise<void> {
+async function waitForLearner(
+  redis: Redis,
+  stream: string,
+  group: string,
+  maxUnread: number,
+  stop: () => boolean,
+): Promise<void> {
   for (let wait = 5; !stop(); wait = Math.min(wait * 2, 200)) {
     const groups = (await redis.xinfo("GROUPS", stream)) as unknown[][];
     const mine = groups.map((g) => new Map(pairs(g))).find((g) => g.get("name") === group);
@@ -166,19 +199,30 @@ function pairs(flat: unknown[]): [unknown, unknown][] {
   return out;
 }
 
-async function buildPriority(config: RunConfig, index: number, seed: number, env: EnvBase, policy: CollectorPolicy): Promise<PriorityFn> {
+async function buildPriority(
+  config: RunConfig,
+  index: number,
+  seed: number,
+  env: EnvBase,
+  policy: CollectorPolicy,
+): Promise<PriorityFn> {
   const ref = resolveEnvModule(config.priority!, "runActor (priority)");
   const mod = (await import(ref.url)) as Record<string, unknown>;
   const factory = mod[ref.exportName];
-  if (typeof factory !== "function") throw new Error(`runActor: module ${ref.url} has no PriorityFactory exported as "${ref.exportName}"`);
+  if (typeof factory !== "function")
+    throw new Error(`runActor: module ${ref.url} has no PriorityFactory exported as "${ref.exportName}"`);
   const fn = await (factory as (i: number, a: unknown, c: unknown) => unknown)(index, ref.args, { seed, env, policy });
-  if (typeof fn !== "function") throw new Error(`runActor: "${ref.exportName}" from ${ref.url} gave ${typeof fn}, not a priority function (batch) => priorities`);
+  if (typeof fn !== "function")
+    throw new Error(
+      `runActor: "${ref.exportName}" from ${ref.url} gave ${typeof fn}, not a priority function (batch) => priorities`,
+    );
   return fn as PriorityFn;
 }
 
 function checkPriorities(values: Float32Array | readonly number[], batch: TensorDict): Float32Array {
   const out = values instanceof Float32Array ? values : Float32Array.from(values);
-  if (out.length !== batch.numel) throw new Error(`runActor: the priority function gave ${out.length} priorities for a ${batch.numel}-frame batch`);
+  if (out.length !== batch.numel)
+    throw new Error(`runActor: the priority function gave ${out.length} priorities for a ${batch.numel}-frame batch`);
   const bad = out.findIndex((p) => !(Number.isFinite(p) && p >= 0));
   if (bad !== -1) throw new Error(`runActor: priority ${bad} is ${out[bad]}, not a finite non-negative number`);
   return out;
@@ -186,7 +230,9 @@ function checkPriorities(values: Float32Array | readonly number[], batch: Tensor
 
 function loadPolicy(policy: CollectorPolicy, bytes: Uint8Array): void {
   if (typeof policy === "function" || typeof (policy as Partial<HasParameters>).parameters !== "function") {
-    throw new Error("runActor: the learner published weights, but the actor's policy has no parameters() to load them into");
+    throw new Error(
+      "runActor: the learner published weights, but the actor's policy has no parameters() to load them into",
+    );
   }
   loadWeights(policy as HasParameters, bytes);
 }

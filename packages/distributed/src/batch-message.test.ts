@@ -1,18 +1,45 @@
 import { describe, expect, it } from "vitest";
 import { HostArray, TensorDict } from "@tdrl/tensordict";
-import { BATCH_CODEC_VERSION, BatchMessageError, batchSchema, decodeBatchMessage, encodeBatchMessage, type BatchMeta } from "./batch-message";
+import {
+  BATCH_CODEC_VERSION,
+  BatchMessageError,
+  batchSchema,
+  decodeBatchMessage,
+  encodeBatchMessage,
+  type BatchMeta,
+} from "./batch-message";
 
 const pixelBatch = (frames = 4) =>
   new TensorDict(
     {
-      pixels: HostArray.from("uint8", [frames, 48, 48, 1], Array.from({ length: frames * 48 * 48 }, (_, i) => (i * 7) % 256)),
-      action: HostArray.from("int32", [frames], Array.from({ length: frames }, (_, i) => i % 2)),
-      next: new TensorDict({ reward: HostArray.full("float32", [frames, 1], -0.5), done: HostArray.zeros("bool", [frames, 1]) }, [frames]),
+      pixels: HostArray.from(
+        "uint8",
+        [frames, 48, 48, 1],
+        Array.from({ length: frames * 48 * 48 }, (_, i) => (i * 7) % 256),
+      ),
+      action: HostArray.from(
+        "int32",
+        [frames],
+        Array.from({ length: frames }, (_, i) => i % 2),
+      ),
+      next: new TensorDict(
+        { reward: HostArray.full("float32", [frames, 1], -0.5), done: HostArray.zeros("bool", [frames, 1]) },
+        [frames],
+      ),
     },
     [frames],
   );
 
-const meta = (frames = 4, priorities: Float32Array | null = null): BatchMeta => ({ run: "r", actor: 3, actorName: "h:1", seq: 7, weightsVersion: 2, frames, sentAt: 1, priorities });
+const meta = (frames = 4, priorities: Float32Array | null = null): BatchMeta => ({
+  run: "r",
+  actor: 3,
+  actorName: "h:1",
+  seq: 7,
+  weightsVersion: 2,
+  frames,
+  sentAt: 1,
+  priorities,
+});
 const decodeOpts = { run: "r", maxBytes: 1 << 20, schema: null };
 
 function reason(f: () => unknown): string {
@@ -43,12 +70,15 @@ describe("batch messages", () => {
   });
 
   it("refuses a batch over the size limit on the sending side, naming both numbers", () => {
-    expect(() => encodeBatchMessage(pixelBatch(), meta(), 5000)).toThrow(/bytes encoded, over the limit maxMessageBytes = 5000/);
+    expect(() => encodeBatchMessage(pixelBatch(), meta(), 5000)).toThrow(
+      /bytes encoded, over the limit maxMessageBytes = 5000/,
+    );
   });
 
   it("classifies each kind of bad message", () => {
     const good = encodeBatchMessage(pixelBatch(), meta(), 1 << 20);
-    const with_ = (field: string, value: string) => good.map((s, i) => (i > 0 && good[i - 1] === field && i % 2 === 1 ? value : s));
+    const with_ = (field: string, value: string) =>
+      good.map((s, i) => (i > 0 && good[i - 1] === field && i % 2 === 1 ? value : s));
     expect(reason(() => decodeBatchMessage(null, decodeOpts))).toBe("trimmed");
     expect(reason(() => decodeBatchMessage(good, { ...decodeOpts, maxBytes: 100 }))).toBe("size");
     expect(reason(() => decodeBatchMessage(with_("v", "tdrl-batch/0"), decodeOpts))).toBe("version");
@@ -59,7 +89,9 @@ describe("batch messages", () => {
     const truncated = [...good.slice(0, -1), data.slice(0, data.length - 10)];
     expect(reason(() => decodeBatchMessage(truncated, decodeOpts))).toBe("truncated");
     // A consistent size over corrupted data: the codec's own checks catch it.
-    const corrupt = with_("data", data.replace(/"base64":"[A-Za-z0-9+/]{8}/, '"base64":"!!!!!!!!')).map((s, i, a) => (a[i - 1] === "size" ? String(a[a.length - 1]!.length) : s));
+    const corrupt = with_("data", data.replace(/"base64":"[A-Za-z0-9+/]{8}/, '"base64":"!!!!!!!!')).map((s, i, a) =>
+      a[i - 1] === "size" ? String(a[a.length - 1]!.length) : s,
+    );
     expect(reason(() => decodeBatchMessage(corrupt, decodeOpts))).toBe("malformed");
     // A header whose schema does not describe the data.
     const lying = with_("schema", "action:int32[]");

@@ -1,4 +1,12 @@
-import { decodeTensorDict, decodeTypedArray, encodeTensorDict, encodeTypedArray, formatShape, type EncodedTypedArray, type TensorDict } from "@tdrl/tensordict";
+import {
+  decodeTensorDict,
+  decodeTypedArray,
+  encodeTensorDict,
+  encodeTypedArray,
+  formatShape,
+  type EncodedTypedArray,
+  type TensorDict,
+} from "@tdrl/tensordict";
 
 /**
  * The wire format's version, written in every message. A learner refuses any other: bump it whenever the
@@ -67,15 +75,35 @@ export function batchSchema(batch: TensorDict): string {
 export function encodeBatchMessage(batch: TensorDict, meta: BatchMeta, maxBytes: number): string[] {
   const what = "encodeBatchMessage";
   const frames = batch.batchSize.reduce((a, b) => a * b, 1);
-  if (meta.frames !== frames) throw new Error(`${what}: meta.frames is ${meta.frames}, the batch holds ${frames} frames`);
-  if (meta.priorities !== null && meta.priorities.length !== frames) throw new Error(`${what}: ${meta.priorities.length} priorities for ${frames} frames`);
+  if (meta.frames !== frames)
+    throw new Error(`${what}: meta.frames is ${meta.frames}, the batch holds ${frames} frames`);
+  if (meta.priorities !== null && meta.priorities.length !== frames)
+    throw new Error(`${what}: ${meta.priorities.length} priorities for ${frames} frames`);
   const data = JSON.stringify(encodeTensorDict(batch));
   const { priorities, ...rest } = meta;
-  const metaJson = JSON.stringify({ ...rest, batchSize: [...batch.batchSize], priorities: priorities === null ? null : encodeTypedArray(priorities) });
+  const metaJson = JSON.stringify({
+    ...rest,
+    batchSize: [...batch.batchSize],
+    priorities: priorities === null ? null : encodeTypedArray(priorities),
+  });
   const schema = batchSchema(batch);
-  const fields = ["v", BATCH_CODEC_VERSION, "schema", schema, "meta", metaJson, "size", String(data.length), "data", data];
+  const fields = [
+    "v",
+    BATCH_CODEC_VERSION,
+    "schema",
+    schema,
+    "meta",
+    metaJson,
+    "size",
+    String(data.length),
+    "data",
+    data,
+  ];
   const bytes = messageBytes(fields);
-  if (bytes > maxBytes) throw new Error(`${what}: a ${frames}-frame batch is ${bytes} bytes encoded, over the limit maxMessageBytes = ${maxBytes}; send smaller batches (framesPerBatch) or raise the limit on both ends`);
+  if (bytes > maxBytes)
+    throw new Error(
+      `${what}: a ${frames}-frame batch is ${bytes} bytes encoded, over the limit maxMessageBytes = ${maxBytes}; send smaller batches (framesPerBatch) or raise the limit on both ends`,
+    );
   return fields;
 }
 
@@ -94,34 +122,58 @@ export interface DecodeOptions {
  * while pending). Every check runs before anything is returned, so a refused message leaves nothing
  * behind; throws `BatchMessageError` saying why.
  */
-export function decodeBatchMessage(fields: readonly string[] | null, options: DecodeOptions): BatchMessage & { schema: string } {
-  if (fields === null) throw new BatchMessageError("trimmed", "the entry was trimmed from the stream (MAXLEN) before it was read");
+export function decodeBatchMessage(
+  fields: readonly string[] | null,
+  options: DecodeOptions,
+): BatchMessage & { schema: string } {
+  if (fields === null)
+    throw new BatchMessageError("trimmed", "the entry was trimmed from the stream (MAXLEN) before it was read");
   const bytes = messageBytes(fields);
-  if (bytes > options.maxBytes) throw new BatchMessageError("size", `the message is ${bytes} bytes, over maxMessageBytes = ${options.maxBytes}`);
-  if (fields.length % 2 !== 0) throw new BatchMessageError("malformed", `the entry has ${fields.length} field strings, not field/value pairs`);
+  if (bytes > options.maxBytes)
+    throw new BatchMessageError("size", `the message is ${bytes} bytes, over maxMessageBytes = ${options.maxBytes}`);
+  if (fields.length % 2 !== 0)
+    throw new BatchMessageError("malformed", `the entry has ${fields.length} field strings, not field/value pairs`);
   const f = new Map<string, string>();
   for (let i = 0; i < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
   const version = f.get("v");
-  if (version !== BATCH_CODEC_VERSION) throw new BatchMessageError("version", `codec version ${JSON.stringify(version ?? null)}, this learner reads ${BATCH_CODEC_VERSION}`);
+  if (version !== BATCH_CODEC_VERSION)
+    throw new BatchMessageError(
+      "version",
+      `codec version ${JSON.stringify(version ?? null)}, this learner reads ${BATCH_CODEC_VERSION}`,
+    );
   const schema = f.get("schema");
   const metaText = f.get("meta");
   const data = f.get("data");
   const size = Number(f.get("size"));
   if (schema === undefined || metaText === undefined || data === undefined || !Number.isSafeInteger(size)) {
-    throw new BatchMessageError("malformed", `the entry lacks ${["schema", "meta", "size", "data"].filter((k) => !f.has(k)).join(", ") || "a numeric size"}`);
+    throw new BatchMessageError(
+      "malformed",
+      `the entry lacks ${["schema", "meta", "size", "data"].filter((k) => !f.has(k)).join(", ") || "a numeric size"}`,
+    );
   }
-  if (data.length !== size) throw new BatchMessageError("truncated", `the data is ${data.length} characters, the actor sent ${size}`);
+  if (data.length !== size)
+    throw new BatchMessageError("truncated", `the data is ${data.length} characters, the actor sent ${size}`);
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(metaText) as Record<string, unknown>;
   } catch (e) {
     throw new BatchMessageError("malformed", `the meta is not JSON (${(e as Error).message})`);
   }
-  if (meta === null || typeof meta !== "object") throw new BatchMessageError("malformed", "the meta is not a JSON object");
-  if (meta.run !== options.run) throw new BatchMessageError("foreign", `the message belongs to run ${JSON.stringify(meta.run)}, this learner serves ${JSON.stringify(options.run)}`);
-  if (options.schema !== null && schema !== options.schema) throw new BatchMessageError("schema", `schema ${schema} differs from the run's ${options.schema}`);
+  if (meta === null || typeof meta !== "object")
+    throw new BatchMessageError("malformed", "the meta is not a JSON object");
+  if (meta.run !== options.run)
+    throw new BatchMessageError(
+      "foreign",
+      `the message belongs to run ${JSON.stringify(meta.run)}, this learner serves ${JSON.stringify(options.run)}`,
+    );
+  if (options.schema !== null && schema !== options.schema)
+    throw new BatchMessageError("schema", `schema ${schema} differs from the run's ${options.schema}`);
   for (const key of ["actor", "seq", "weightsVersion", "frames", "sentAt"] as const) {
-    if (!(typeof meta[key] === "number" && Number.isSafeInteger(meta[key]) && (meta[key] as number) >= 0)) throw new BatchMessageError("malformed", `meta.${key} must be a non-negative integer, got ${JSON.stringify(meta[key])}`);
+    if (!(typeof meta[key] === "number" && Number.isSafeInteger(meta[key]) && (meta[key] as number) >= 0))
+      throw new BatchMessageError(
+        "malformed",
+        `meta.${key} must be a non-negative integer, got ${JSON.stringify(meta[key])}`,
+      );
   }
   let batch: TensorDict;
   try {
@@ -130,9 +182,11 @@ export function decodeBatchMessage(fields: readonly string[] | null, options: De
     throw new BatchMessageError("malformed", `the data does not decode: ${(e as Error).message}`);
   }
   const actual = batchSchema(batch);
-  if (actual !== schema) throw new BatchMessageError("schema", `the data has schema ${actual}, its header says ${schema}`);
+  if (actual !== schema)
+    throw new BatchMessageError("schema", `the data has schema ${actual}, its header says ${schema}`);
   const frames = batch.batchSize.reduce((a, b) => a * b, 1);
-  if (meta.frames !== frames) throw new BatchMessageError("malformed", `meta.frames is ${String(meta.frames)}, the data holds ${frames} frames`);
+  if (meta.frames !== frames)
+    throw new BatchMessageError("malformed", `meta.frames is ${String(meta.frames)}, the data holds ${frames} frames`);
   let priorities: Float32Array | null = null;
   if (meta.priorities !== null && meta.priorities !== undefined) {
     try {
@@ -141,7 +195,11 @@ export function decodeBatchMessage(fields: readonly string[] | null, options: De
       throw new BatchMessageError("malformed", (e as Error).message);
     }
     const bad = priorities.findIndex((p) => !(Number.isFinite(p) && p >= 0));
-    if (bad !== -1) throw new BatchMessageError("malformed", `meta.priorities[${bad}] is ${priorities[bad]}, not a finite non-negative priority`);
+    if (bad !== -1)
+      throw new BatchMessageError(
+        "malformed",
+        `meta.priorities[${bad}] is ${priorities[bad]}, not a finite non-negative priority`,
+      );
   }
   const m: BatchMeta = {
     run: options.run,

@@ -24,7 +24,10 @@ afterAll(async () => {
 describe("DistributedCollector (real redis-server)", () => {
   it("ingests actor batches into a prioritized buffer with the actors' priorities; weights reach the actors by version", async () => {
     const learnerPolicy = new MarkedPolicy(0);
-    const rb = new ReplayBuffer({ storage: new LazyTensorStorage(10_000), sampler: new PrioritizedSampler({ maxCapacity: 10_000, alpha: 1, beta: 1, rng: new Rng(0) }) });
+    const rb = new ReplayBuffer({
+      storage: new LazyTensorStorage(10_000),
+      sampler: new PrioritizedSampler({ maxCapacity: 10_000, alpha: 1, beta: 1, rng: new Rng(0) }),
+    });
     const collector = new DistributedCollector(env, policy, {
       redis: server.url,
       run: "inproc",
@@ -38,7 +41,9 @@ describe("DistributedCollector (real redis-server)", () => {
     });
     await collector.start();
     const abort = new AbortController();
-    const actors = [0, 1].map((index) => runActor({ redis: server.url, run: "inproc", index, signal: abort.signal, weightsPollMs: 100 }));
+    const actors = [0, 1].map((index) =>
+      runActor({ redis: server.url, run: "inproc", index, signal: abort.signal, weightsPollMs: 100 }),
+    );
     let batches = 0;
     const before = tf.memory().numTensors;
     for await (const frames of collector) {
@@ -77,7 +82,12 @@ describe("DistributedCollector (real redis-server)", () => {
 
   it("runs actor processes; a killed actor does not stop the learner, and a restarted one rejoins", async () => {
     const run = "procs";
-    const collector = new DistributedCollector(env, policy, { redis: server.url, run, framesPerBatch: 8, blockMs: 100 });
+    const collector = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run,
+      framesPerBatch: 8,
+      blockMs: 100,
+    });
     const [a0, a1] = await collector.startActors(2, { stdio: "ignore" });
     const seen = new Map<number, number>();
     const it = collector[Symbol.asyncIterator]();
@@ -109,7 +119,13 @@ describe("DistributedCollector (real redis-server)", () => {
 
 describe("DistributedCollector backpressure (real redis-server)", () => {
   it("with maxUnread, actors wait for the learner instead of filling the stream", async () => {
-    const collector = new DistributedCollector(env, policy, { redis: server.url, run: "backpressure", framesPerBatch: 8, maxUnread: 3, blockMs: 100 });
+    const collector = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run: "backpressure",
+      framesPerBatch: 8,
+      maxUnread: 3,
+      blockMs: 100,
+    });
     await collector.start();
     const abort = new AbortController();
     const actor = runActor({ redis: server.url, run: "backpressure", index: 0, signal: abort.signal });
@@ -135,7 +151,13 @@ describe("DistributedCollector backpressure (real redis-server)", () => {
 describe("tdrl-actor command (real redis-server)", () => {
   it("joins a run from REDIS_URL and refuses bad flags naming them", async () => {
     const { actorCli } = await import("./actor-cli");
-    const collector = new DistributedCollector(env, policy, { redis: server.url, run: "cli", framesPerBatch: 8, totalFrames: 16, blockMs: 100 });
+    const collector = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run: "cli",
+      framesPerBatch: 8,
+      totalFrames: 16,
+      blockMs: 100,
+    });
     await collector.start();
     const summary = actorCli(["--run", "cli", "--index", "5", "--max-batches", "2"], { REDIS_URL: server.url });
     let n = 0;
@@ -145,7 +167,9 @@ describe("tdrl-actor command (real redis-server)", () => {
     expect(collector.lastBatchMeta!.actor).toBe(5);
     await collector.shutdown();
     await expect(actorCli(["--run"], { REDIS_URL: server.url })).rejects.toThrow(/missing value at "--run"/);
-    await expect(actorCli(["--index", "-1"], { REDIS_URL: server.url })).rejects.toThrow(/--index must be a non-negative integer, got "-1"/);
+    await expect(actorCli(["--index", "-1"], { REDIS_URL: server.url })).rejects.toThrow(
+      /--index must be a non-negative integer, got "-1"/,
+    );
     await expect(actorCli([], {})).rejects.toThrow(/set REDIS_URL/);
   });
 });
@@ -153,17 +177,29 @@ describe("tdrl-actor command (real redis-server)", () => {
 describe("weights versions across learner restarts (real redis-server)", () => {
   it("a new learner on a run continues the stored version, so actors keep taking its weights", async () => {
     const firstPolicy = new MarkedPolicy(0);
-    const first = new DistributedCollector(env, policy, { redis: server.url, run: "versions", framesPerBatch: 8, policyWeights: firstPolicy });
+    const first = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run: "versions",
+      framesPerBatch: 8,
+      policyWeights: firstPolicy,
+    });
     await first.updatePolicyWeights(undefined, 40);
     await first.shutdown();
     firstPolicy.w.dispose();
     const learnerPolicy = new MarkedPolicy(0);
-    const second = new DistributedCollector(env, policy, { redis: server.url, run: "versions", framesPerBatch: 8, policyWeights: learnerPolicy });
+    const second = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run: "versions",
+      framesPerBatch: 8,
+      policyWeights: learnerPolicy,
+    });
     await second.start();
     expect(second.weightsVersion).toBe(40);
     await second.updatePolicyWeights();
     expect(second.weightsVersion).toBe(41);
-    await expect(second.updatePolicyWeights(undefined, 41)).rejects.toThrow(/version must be an integer above the last published 41, got 41/);
+    await expect(second.updatePolicyWeights(undefined, 41)).rejects.toThrow(
+      /version must be an integer above the last published 41, got 41/,
+    );
     await second.shutdown();
     learnerPolicy.w.dispose();
   });

@@ -1,6 +1,15 @@
 import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import type { EnvModuleRef } from "@tdrl/envs";
-import { splitTrajectories, TRAJ_IDS_KEY, type Collector, type CollectorOutput, type CollectorState, type PolicyModuleRef, type PolicyWeights, type SyncDataCollectorOptions } from "@tdrl/collectors";
+import {
+  splitTrajectories,
+  TRAJ_IDS_KEY,
+  type Collector,
+  type CollectorOutput,
+  type CollectorState,
+  type PolicyModuleRef,
+  type PolicyWeights,
+  type SyncDataCollectorOptions,
+} from "@tdrl/collectors";
 import { saveWeights, type ExplorationType, type HasParameters } from "@tdrl/modules";
 import type { ReplayBuffer } from "@tdrl/buffers";
 import type { Redis } from "ioredis";
@@ -13,7 +22,8 @@ import { publishWeights } from "./weights-broadcast";
 import { spawnActorProcess, type ActorProcess } from "./actor-process";
 
 /** Options of `DistributedCollector`: the local collectors' (batch size, frames, replay buffer, ...) plus Redis's. */
-export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptions, "resetAtEachIter" | "replayBuffer"> {
+export interface DistributedCollectorOptions
+  extends Omit<SyncDataCollectorOptions, "resetAtEachIter" | "replayBuffer"> {
   /** Where each batch is written; a prioritized buffer also gets the actors' initial priorities. */
   replayBuffer?: ReplayBuffer;
   /** Frames in each actor batch (one stream entry, one item of the iterator). */
@@ -55,7 +65,9 @@ export interface DistributedCollectorOptions extends Omit<SyncDataCollectorOptio
 }
 
 /** What the collector reports through `onEvent`. */
-export type DistributedEvent = { kind: "rejected"; entry: RejectedEntry } | { kind: "weights"; version: number; bytes: number };
+export type DistributedEvent =
+  | { kind: "rejected"; entry: RejectedEntry }
+  | { kind: "weights"; version: number; bytes: number };
 
 /** The collector's counters: what came in, what was refused and why, and the policy lag. */
 export interface DistributedStats {
@@ -115,7 +127,9 @@ export const ACTOR_ID_STRIDE = 1024;
  * await actor;
  * await collector.shutdown();
  */
-export class DistributedCollector<O extends DistributedCollectorOptions = DistributedCollectorOptions> implements Collector<CollectorOutput<O>> {
+export class DistributedCollector<O extends DistributedCollectorOptions = DistributedCollectorOptions>
+  implements Collector<CollectorOutput<O>>
+{
   readonly framesPerBatch: number;
   readonly totalFrames: number;
   readonly run: string;
@@ -138,15 +152,19 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
 
   constructor(env: EnvModuleRef, policy: PolicyModuleRef, options: O) {
     const what = "DistributedCollector";
-    if (typeof options !== "object" || options === null) throw new Error(`${what}: options must be an object with redis and framesPerBatch`);
+    if (typeof options !== "object" || options === null)
+      throw new Error(`${what}: options must be an object with redis and framesPerBatch`);
     const o: DistributedCollectorOptions = options;
     const fpb = o.framesPerBatch;
-    if (!(Number.isSafeInteger(fpb) && fpb >= 1)) throw new Error(`${what}: framesPerBatch must be a positive integer, got ${String(fpb)}`);
+    if (!(Number.isSafeInteger(fpb) && fpb >= 1))
+      throw new Error(`${what}: framesPerBatch must be a positive integer, got ${String(fpb)}`);
     const totalFrames = o.totalFrames ?? -1;
-    if (!(totalFrames === -1 || (Number.isSafeInteger(totalFrames) && totalFrames >= 1))) throw new Error(`${what}: totalFrames must be -1 (no end) or a positive integer, got ${String(totalFrames)}`);
+    if (!(totalFrames === -1 || (Number.isSafeInteger(totalFrames) && totalFrames >= 1)))
+      throw new Error(`${what}: totalFrames must be -1 (no end) or a positive integer, got ${String(totalFrames)}`);
     const int = (name: keyof DistributedCollectorOptions, fallback: number, min: number) => {
       const v = (o[name] as number | undefined) ?? fallback;
-      if (!(Number.isSafeInteger(v) && v >= min)) throw new Error(`${what}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+      if (!(Number.isSafeInteger(v) && v >= min))
+        throw new Error(`${what}: ${name} must be an integer >= ${min}, got ${String(v)}`);
       return v;
     };
     const maxStreamLength = int("maxStreamLength", 1000, 1);
@@ -156,9 +174,12 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
     const seed = int("seed", 0, 0);
     const initRandomFrames = int("initRandomFrames", 0, 0);
     const maxFramesPerTraj = o.maxFramesPerTraj ?? -1;
-    if (o.ack !== undefined && o.ack !== "extend" && o.ack !== "manual") throw new Error(`${what}: ack must be "extend" or "manual", got ${JSON.stringify(o.ack)}`);
-    if (o.replayBuffer !== undefined && typeof (o.replayBuffer as { extend?: unknown }).extend !== "function") throw new Error(`${what}: replayBuffer must have an extend() method`);
-    if (o.policyWeights !== undefined && typeof o.policyWeights?.parameters !== "function") throw new Error(`${what}: policyWeights must have a parameters() method`);
+    if (o.ack !== undefined && o.ack !== "extend" && o.ack !== "manual")
+      throw new Error(`${what}: ack must be "extend" or "manual", got ${JSON.stringify(o.ack)}`);
+    if (o.replayBuffer !== undefined && typeof (o.replayBuffer as { extend?: unknown }).extend !== "function")
+      throw new Error(`${what}: replayBuffer must have an extend() method`);
+    if (o.policyWeights !== undefined && typeof o.policyWeights?.parameters !== "function")
+      throw new Error(`${what}: policyWeights must have a parameters() method`);
     this.run = o.run ?? "tdrl";
     this.keys = runKeys(this.run);
     this.framesPerBatch = fpb;
@@ -179,8 +200,22 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       group: o.group ?? "learner",
       maxUnread: o.maxUnread === undefined || o.maxUnread === null ? null : int("maxUnread", 0, 1),
     };
-    this.counters = { batches: 0, frames: 0, bytes: 0, recovered: 0, rejected: { version: 0, foreign: 0, schema: 0, truncated: 0, size: 0, malformed: 0, trimmed: 0 }, weightsVersion: 0, lastPolicyLag: 0, meanPolicyLag: 0, framesByActor: {} };
-    const onEvent = o.onEvent ?? ((e: DistributedEvent) => e.kind === "rejected" && console.warn(`${what}: refused stream entry ${e.entry.id} (${e.entry.reason}): ${e.entry.message}`));
+    this.counters = {
+      batches: 0,
+      frames: 0,
+      bytes: 0,
+      recovered: 0,
+      rejected: { version: 0, foreign: 0, schema: 0, truncated: 0, size: 0, malformed: 0, trimmed: 0 },
+      weightsVersion: 0,
+      lastPolicyLag: 0,
+      meanPolicyLag: 0,
+      framesByActor: {},
+    };
+    const onEvent =
+      o.onEvent ??
+      ((e: DistributedEvent) =>
+        e.kind === "rejected" &&
+        console.warn(`${what}: refused stream entry ${e.entry.id} (${e.entry.reason}): ${e.entry.message}`));
     this.redis = connectRedis(o.redis, `tdrl-learner:${this.run}`);
     this.redis.on("error", () => undefined);
     this.reader = new ExperienceReader(this.redis, {
@@ -220,11 +255,22 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
    * down). `redis` overrides the connection they use (default: the collector's, which must then be a URL
    * or plain options).
    */
-  async startActors(n: number, options: { redis?: RedisConnection; stdio?: "inherit" | "ignore" | "pipe"; env?: Record<string, string> } = {}): Promise<ActorProcess[]> {
-    if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`DistributedCollector.startActors: n must be a positive integer, got ${String(n)}`);
+  async startActors(
+    n: number,
+    options: { redis?: RedisConnection; stdio?: "inherit" | "ignore" | "pipe"; env?: Record<string, string> } = {},
+  ): Promise<ActorProcess[]> {
+    if (!(Number.isSafeInteger(n) && n >= 1))
+      throw new Error(`DistributedCollector.startActors: n must be a positive integer, got ${String(n)}`);
     if (this.closed) throw new Error("DistributedCollector.startActors: the collector was shut down");
     await this.start();
-    const out = Array.from({ length: n }, () => spawnActorProcess({ redis: options.redis ?? this.o.redis, run: this.run, stdio: options.stdio ?? "inherit", ...(options.env === undefined ? {} : { env: options.env }) }));
+    const out = Array.from({ length: n }, () =>
+      spawnActorProcess({
+        redis: options.redis ?? this.o.redis,
+        run: this.run,
+        stdio: options.stdio ?? "inherit",
+        ...(options.env === undefined ? {} : { env: options.env }),
+      }),
+    );
     this.started.push(...out);
     return out;
   }
@@ -305,10 +351,15 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
   async updatePolicyWeights(weights?: PolicyWeights, version?: number): Promise<void> {
     const what = "DistributedCollector.updatePolicyWeights()";
     const source = weights ?? this.o.policyWeights;
-    if (source === undefined) throw new Error(`${what}: no weights given and no policyWeights option to take them from`);
-    if (source instanceof Map) throw new Error(`${what}: give a module (HasParameters); a name -> values map is not supported across processes`);
+    if (source === undefined)
+      throw new Error(`${what}: no weights given and no policyWeights option to take them from`);
+    if (source instanceof Map)
+      throw new Error(`${what}: give a module (HasParameters); a name -> values map is not supported across processes`);
     const next = version ?? this.version + 1;
-    if (!(Number.isSafeInteger(next) && next > this.version)) throw new Error(`${what}: version must be an integer above the last published ${this.version}, got ${String(next)}`);
+    if (!(Number.isSafeInteger(next) && next > this.version))
+      throw new Error(
+        `${what}: version must be an integer above the last published ${this.version}, got ${String(next)}`,
+      );
     const bytes = saveWeights(source as HasParameters, { metadata: { version: String(next), run: this.run } });
     await this.start();
     await publishWeights(this.redis, this.keys, next, bytes);
@@ -323,7 +374,12 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
       framesCollected: this.counters.frames,
       iterations: this.iterations,
       trajectoryIds: [],
-      distributed: { weightsVersion: this.version, schema: this.reader.schema, stats: this.stats, unacknowledged: [...this.unacked] },
+      distributed: {
+        weightsVersion: this.version,
+        schema: this.reader.schema,
+        stats: this.stats,
+        unacknowledged: [...this.unacked],
+      },
     };
   }
 
@@ -334,17 +390,27 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
    */
   loadState(state: CollectorState): void {
     const what = "DistributedCollector.loadState()";
-    if (typeof state !== "object" || state === null) throw new Error(`${what}: expected a state object, got ${String(state)}`);
+    if (typeof state !== "object" || state === null)
+      throw new Error(`${what}: expected a state object, got ${String(state)}`);
     for (const key of ["framesCollected", "iterations"] as const) {
-      if (!(Number.isSafeInteger(state[key]) && state[key] >= 0)) throw new Error(`${what}: "${key}" must be a non-negative integer, got ${String(state[key])}`);
+      if (!(Number.isSafeInteger(state[key]) && state[key] >= 0))
+        throw new Error(`${what}: "${key}" must be a non-negative integer, got ${String(state[key])}`);
     }
     const d = (state as Partial<DistributedCollectorState>).distributed;
     if (d !== undefined) {
-      if (!(Number.isSafeInteger(d.weightsVersion) && d.weightsVersion >= 0)) throw new Error(`${what}: "distributed.weightsVersion" must be a non-negative integer, got ${String(d.weightsVersion)}`);
+      if (!(Number.isSafeInteger(d.weightsVersion) && d.weightsVersion >= 0))
+        throw new Error(
+          `${what}: "distributed.weightsVersion" must be a non-negative integer, got ${String(d.weightsVersion)}`,
+        );
       this.version = d.weightsVersion;
       Object.assign(this.counters, structuredClone(d.stats));
-      if (!Array.isArray(d.unacknowledged) || !d.unacknowledged.every((id) => typeof id === "string" && /^\d+-\d+$/.test(id))) {
-        throw new Error(`${what}: "distributed.unacknowledged" must list stream ids, got ${JSON.stringify(d.unacknowledged)}`);
+      if (
+        !Array.isArray(d.unacknowledged) ||
+        !d.unacknowledged.every((id) => typeof id === "string" && /^\d+-\d+$/.test(id))
+      ) {
+        throw new Error(
+          `${what}: "distributed.unacknowledged" must list stream ids, got ${JSON.stringify(d.unacknowledged)}`,
+        );
       }
       this.restoredUnacked.splice(0, this.restoredUnacked.length, ...d.unacknowledged);
       if (d.schema !== null) this.reader.adoptSchema(d.schema);
@@ -358,7 +424,11 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
     if (this.closed) return;
     this.closed = true;
     try {
-      await this.redis.multi().set(this.keys.stopped, "1").publish(this.keys.events, JSON.stringify({ kind: "stop" })).exec();
+      await this.redis
+        .multi()
+        .set(this.keys.stopped, "1")
+        .publish(this.keys.events, JSON.stringify({ kind: "stop" }))
+        .exec();
     } catch {
       // Redis is gone: the actors are killed below.
     }
@@ -382,7 +452,10 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
     const { meta } = entry;
     this.lastMeta = meta;
     // Each frame records the weights version that chose its action (the learner's lag measure, kept in the buffer).
-    let batch = this.globalIds(entry.batch, meta.actor).set([...WEIGHTS_VERSION_KEY], HostArray.full("int32", entry.batch.batchSize, meta.weightsVersion));
+    let batch = this.globalIds(entry.batch, meta.actor).set(
+      [...WEIGHTS_VERSION_KEY],
+      HostArray.full("int32", entry.batch.batchSize, meta.weightsVersion),
+    );
     const lag = Math.max(0, this.version - meta.weightsVersion);
     this.counters.batches++;
     this.counters.frames += meta.frames;
@@ -398,7 +471,10 @@ export class DistributedCollector<O extends DistributedCollectorOptions = Distri
     if (rb !== undefined) {
       const index = rb.extend(batch);
       if (meta.priorities !== null && rb.sampler.updatePriority !== undefined) {
-        if (index.length !== meta.priorities.length) throw new Error(`DistributedCollector: ${meta.priorities.length} actor priorities for ${index.length} stored rows; priorities need the batch stored frame by frame (no splitTrajs, a postproc that keeps rows)`);
+        if (index.length !== meta.priorities.length)
+          throw new Error(
+            `DistributedCollector: ${meta.priorities.length} actor priorities for ${index.length} stored rows; priorities need the batch stored frame by frame (no splitTrajs, a postproc that keeps rows)`,
+          );
         rb.updatePriority(index, meta.priorities);
       }
     }

@@ -60,7 +60,8 @@ export class ExperienceReader {
 
   /** Sets the schema to check against (from a checkpoint); refused once a different one is in force. */
   adoptSchema(schema: string): void {
-    if (this.schemaValue !== null && this.schemaValue !== schema) throw new Error(`ExperienceReader: the schema is already ${this.schemaValue}, cannot switch to ${schema}`);
+    if (this.schemaValue !== null && this.schemaValue !== schema)
+      throw new Error(`ExperienceReader: the schema is already ${this.schemaValue}, cannot switch to ${schema}`);
     this.schemaValue = schema;
   }
 
@@ -84,7 +85,10 @@ export class ExperienceReader {
     const args: (string | number)[] = ["GROUP", this.o.group, this.o.consumer, "COUNT", this.o.count];
     if (!recovering) args.push("BLOCK", this.o.blockMs);
     args.push("STREAMS", this.o.stream, recovering ? this.pendingCursor! : ">");
-    const reply = (await (this.redis as unknown as { xreadgroup(...a: (string | number)[]): Promise<ReadReply> }).xreadgroup(...args)) ?? [];
+    const reply =
+      (await (this.redis as unknown as { xreadgroup(...a: (string | number)[]): Promise<ReadReply> }).xreadgroup(
+        ...args,
+      )) ?? [];
     const raw = reply[0]?.[1] ?? [];
     if (recovering) {
       this.pendingCursor = raw.length === 0 ? null : raw[raw.length - 1]![0];
@@ -94,9 +98,18 @@ export class ExperienceReader {
     const out: StreamEntry[] = [];
     for (const [id, fields] of raw) {
       try {
-        const decoded = decodeBatchMessage(fields, { run: this.o.run, maxBytes: this.o.maxMessageBytes, schema: this.schemaValue });
+        const decoded = decodeBatchMessage(fields, {
+          run: this.o.run,
+          maxBytes: this.o.maxMessageBytes,
+          schema: this.schemaValue,
+        });
         this.schemaValue ??= decoded.schema;
-        out.push({ id, batch: decoded.batch, meta: decoded.meta, bytes: fields === null ? 0 : fields.reduce((n, s) => n + s.length, 0) });
+        out.push({
+          id,
+          batch: decoded.batch,
+          meta: decoded.meta,
+          bytes: fields === null ? 0 : fields.reduce((n, s) => n + s.length, 0),
+        });
       } catch (e) {
         if (!(e instanceof BatchMessageError)) throw e;
         await this.reject({ id, reason: e.reason, message: e.message });
@@ -120,7 +133,19 @@ export class ExperienceReader {
     this.o.onReject(entry);
     await this.redis
       .multi()
-      .xadd(this.o.rejectedStream, "MAXLEN", "~", 1000, "*", "id", entry.id, "reason", entry.reason, "error", entry.message.slice(0, 2000))
+      .xadd(
+        this.o.rejectedStream,
+        "MAXLEN",
+        "~",
+        1000,
+        "*",
+        "id",
+        entry.id,
+        "reason",
+        entry.reason,
+        "error",
+        entry.message.slice(0, 2000),
+      )
       .xack(this.o.stream, this.o.group, entry.id)
       .exec();
   }

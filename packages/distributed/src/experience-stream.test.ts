@@ -23,12 +23,41 @@ function client(): Redis {
   return c;
 }
 
-const batch = (seq: number) => new TensorDict({ obs: HostArray.full("float32", [3, 2], seq), pixels: HostArray.full("uint8", [3, 4, 4, 1], seq % 256) }, [3]);
-const meta = (run: string, seq: number): BatchMeta => ({ run, actor: 0, actorName: "t", seq, weightsVersion: 0, frames: 3, sentAt: Date.now(), priorities: null });
+const batch = (seq: number) =>
+  new TensorDict(
+    { obs: HostArray.full("float32", [3, 2], seq), pixels: HostArray.full("uint8", [3, 4, 4, 1], seq % 256) },
+    [3],
+  );
+const meta = (run: string, seq: number): BatchMeta => ({
+  run,
+  actor: 0,
+  actorName: "t",
+  seq,
+  weightsVersion: 0,
+  frames: 3,
+  sentAt: Date.now(),
+  priorities: null,
+});
 
-function reader(run: string, rejected: RejectedEntry[] = [], over: Partial<ConstructorParameters<typeof ExperienceReader>[1]> = {}) {
+function reader(
+  run: string,
+  rejected: RejectedEntry[] = [],
+  over: Partial<ConstructorParameters<typeof ExperienceReader>[1]> = {},
+) {
   const keys = runKeys(run);
-  return new ExperienceReader(client(), { stream: keys.experience, rejectedStream: keys.rejected, run, group: "g", consumer: "c", maxMessageBytes: 1 << 20, schema: null, count: 4, blockMs: 50, onReject: (e) => rejected.push(e), ...over });
+  return new ExperienceReader(client(), {
+    stream: keys.experience,
+    rejectedStream: keys.rejected,
+    run,
+    group: "g",
+    consumer: "c",
+    maxMessageBytes: 1 << 20,
+    schema: null,
+    count: 4,
+    blockMs: 50,
+    onReject: (e) => rejected.push(e),
+    ...over,
+  });
 }
 
 async function readAll(r: ExperienceReader, rounds = 6) {
@@ -71,13 +100,22 @@ describe("experience stream (real redis-server)", () => {
     const r = reader(run, rejected, { maxMessageBytes: 4000 });
     await r.init();
     const good = encodeBatchMessage(batch(1), meta(run, 1), 1 << 20);
-    const set = (f: string[], field: string, value: string) => f.map((s, i) => (i % 2 === 1 && f[i - 1] === field ? value : s));
+    const set = (f: string[], field: string, value: string) =>
+      f.map((s, i) => (i % 2 === 1 && f[i - 1] === field ? value : s));
     await raw.xadd(keys.experience, "*", ...good);
     await raw.xadd(keys.experience, "*", ...set(good, "v", "tdrl-batch/99"));
     await raw.xadd(keys.experience, "*", ...encodeBatchMessage(batch(2), meta("someone-else", 2), 1 << 20));
     await raw.xadd(keys.experience, "*", ...good.slice(0, -1), good[good.length - 1]!.slice(0, 40));
-    await raw.xadd(keys.experience, "*", ...encodeBatchMessage(new TensorDict({ obs: HostArray.zeros("float32", [3, 5]) }, [3]), meta(run, 3), 1 << 20));
-    await raw.xadd(keys.experience, "*", ...encodeBatchMessage(new TensorDict({ big: HostArray.zeros("uint8", [3, 2000]) }, [3]), meta(run, 4), 1 << 20));
+    await raw.xadd(
+      keys.experience,
+      "*",
+      ...encodeBatchMessage(new TensorDict({ obs: HostArray.zeros("float32", [3, 5]) }, [3]), meta(run, 3), 1 << 20),
+    );
+    await raw.xadd(
+      keys.experience,
+      "*",
+      ...encodeBatchMessage(new TensorDict({ big: HostArray.zeros("uint8", [3, 2000]) }, [3]), meta(run, 4), 1 << 20),
+    );
     await raw.xadd(keys.experience, "*", "junk", "\u0000\u0001");
     await raw.xadd(keys.experience, "*", ...encodeBatchMessage(batch(5), meta(run, 5), 1 << 20));
     const accepted = await readAll(r, 4);

@@ -15,8 +15,10 @@ export class ExperienceWriter {
     readonly maxLength: number,
     readonly maxMessageBytes: number,
   ) {
-    if (!(Number.isSafeInteger(maxLength) && maxLength >= 1)) throw new Error(`ExperienceWriter: maxLength must be a positive integer, got ${String(maxLength)}`);
-    if (!(Number.isSafeInteger(maxMessageBytes) && maxMessageBytes >= 1)) throw new Error(`ExperienceWriter: maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
+    if (!(Number.isSafeInteger(maxLength) && maxLength >= 1))
+      throw new Error(`ExperienceWriter: maxLength must be a positive integer, got ${String(maxLength)}`);
+    if (!(Number.isSafeInteger(maxMessageBytes) && maxMessageBytes >= 1))
+      throw new Error(`ExperienceWriter: maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
   }
 
   /** Appends `batch`; resolves with the entry id and the message's size in bytes. */

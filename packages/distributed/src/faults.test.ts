@@ -46,12 +46,20 @@ describe("faults (real redis-server)", () => {
     const ckpt = join(dir, "ckpt.json");
     const script = fileURLToPath(new URL("../test/learner-process.ts", import.meta.url));
     const learner = () =>
-      spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, REDIS_URL: server.url, CKPT: ckpt, TOTAL_FRAMES: String(8 * 40), RUN: "lk" }, stdio: "ignore" });
-    const held = () => (existsSync(ckpt) ? (JSON.parse(readFileSync(ckpt, "utf8")) as { held: string[]; recovered: number }) : { held: [], recovered: 0 });
+      spawn(process.execPath, ["--import", "tsx", script], {
+        env: { ...process.env, REDIS_URL: server.url, CKPT: ckpt, TOTAL_FRAMES: String(8 * 40), RUN: "lk" },
+        stdio: "ignore",
+      });
+    const held = () =>
+      existsSync(ckpt)
+        ? (JSON.parse(readFileSync(ckpt, "utf8")) as { held: string[]; recovered: number })
+        : { held: [], recovered: 0 };
     const first = learner();
     const firstExit = new Promise((r) => first.once("exit", r));
     // Two actors produce exactly 20 batches each (40 batches, 320 frames).
-    const actors = [0, 1].map((index) => spawnActorProcess({ redis: server.url, run: "lk", index, maxBatches: 20, stdio: "ignore" }));
+    const actors = [0, 1].map((index) =>
+      spawnActorProcess({ redis: server.url, run: "lk", index, maxBatches: 20, stdio: "ignore" }),
+    );
     await until(() => held().held.length >= 8, 90_000, "the first learner to hold 8 batches");
     first.kill("SIGKILL");
     await firstExit;
@@ -75,7 +83,13 @@ describe("faults (real redis-server)", () => {
 
   it("survives a Redis restart (AOF on): clients reconnect, the run continues, no batch is lost", async () => {
     const server = await redis();
-    const collector = new DistributedCollector(env, policy, { redis: server.url, run: "restart", framesPerBatch: 8, totalFrames: 8 * 30, blockMs: 100 });
+    const collector = new DistributedCollector(env, policy, {
+      redis: server.url,
+      run: "restart",
+      framesPerBatch: 8,
+      totalFrames: 8 * 30,
+      blockMs: 100,
+    });
     await collector.start();
     const abort = new AbortController();
     const actor = runActor({ redis: server.url, run: "restart", index: 0, signal: abort.signal, weightsPollMs: 100 });
@@ -102,18 +116,46 @@ describe("faults (real redis-server)", () => {
   });
 
   it("connects as an ACL user with a password; a wrong password fails with Redis' error, not a hang", async () => {
-    const server = await redis(["--user", "default", "off", "--user", "tdrl", "on", ">s3cret", "~tdrl:*", "&tdrl:*", "+@all"]);
-    const collector = new DistributedCollector(env, policy, { redis: { host: "127.0.0.1", port: server.port, username: "tdrl", password: "s3cret" }, run: "acl", framesPerBatch: 8, totalFrames: 8 * 4, blockMs: 100 });
+    const server = await redis([
+      "--user",
+      "default",
+      "off",
+      "--user",
+      "tdrl",
+      "on",
+      ">s3cret",
+      "~tdrl:*",
+      "&tdrl:*",
+      "+@all",
+    ]);
+    const collector = new DistributedCollector(env, policy, {
+      redis: { host: "127.0.0.1", port: server.port, username: "tdrl", password: "s3cret" },
+      run: "acl",
+      framesPerBatch: 8,
+      totalFrames: 8 * 4,
+      blockMs: 100,
+    });
     await collector.start();
-    const actor = runActor({ redis: `redis://tdrl:s3cret@127.0.0.1:${server.port}`, run: "acl", index: 0, maxBatches: 4 });
+    const actor = runActor({
+      redis: `redis://tdrl:s3cret@127.0.0.1:${server.port}`,
+      run: "acl",
+      index: 0,
+      maxBatches: 4,
+    });
     let n = 0;
     for await (const _ of collector) n++;
     expect(n).toBe(4);
     expect((await actor).batches).toBe(4);
     await collector.shutdown();
-    const intruder = new DistributedCollector(env, policy, { redis: `redis://tdrl:wrong@127.0.0.1:${server.port}`, run: "acl", framesPerBatch: 8 });
+    const intruder = new DistributedCollector(env, policy, {
+      redis: `redis://tdrl:wrong@127.0.0.1:${server.port}`,
+      run: "acl",
+      framesPerBatch: 8,
+    });
     await expect(intruder.start()).rejects.toThrow(/WRONGPASS/);
     await intruder.shutdown();
-    await expect(runActor({ redis: `redis://127.0.0.1:${server.port}`, run: "acl", index: 1 })).rejects.toThrow(/NOAUTH|WRONGPASS|disabled/);
+    await expect(runActor({ redis: `redis://127.0.0.1:${server.port}`, run: "acl", index: 1 })).rejects.toThrow(
+      /NOAUTH|WRONGPASS|disabled/,
+    );
   });
 });

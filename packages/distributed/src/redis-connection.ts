@@ -12,12 +12,20 @@ export type RedisConnection = string | RedisOptions;
  * (`maxRetriesPerRequest: null`): a Redis restart pauses the run instead of failing it.
  */
 export function connectRedis(connection: RedisConnection, name: string): Redis {
-  const common: RedisOptions = { maxRetriesPerRequest: null, connectionName: name, retryStrategy: (times) => Math.min(50 * times, 1000) };
+  const common: RedisOptions = {
+    maxRetriesPerRequest: null,
+    connectionName: name,
+    retryStrategy: (times) => Math.min(50 * times, 1000),
+  };
   if (typeof connection === "string") {
-    if (!/^rediss?:\/\//.test(connection)) throw new Error(`${name}: the Redis URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(connection))}`);
+    if (!/^rediss?:\/\//.test(connection))
+      throw new Error(
+        `${name}: the Redis URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(connection))}`,
+      );
     return new Redis(connection, common);
   }
-  if (typeof connection !== "object" || connection === null) throw new Error(`${name}: redis must be a URL or ioredis options, got ${String(connection)}`);
+  if (typeof connection !== "object" || connection === null)
+    throw new Error(`${name}: redis must be a URL or ioredis options, got ${String(connection)}`);
   return new Redis({ ...common, ...connection });
 }
 

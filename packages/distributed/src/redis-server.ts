@@ -47,7 +47,11 @@ export async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("freePort: no port"))));
+      server.close(() =>
+        typeof address === "object" && address !== null
+          ? resolve(address.port)
+          : reject(new Error("freePort: no port")),
+      );
     });
   });
 }
@@ -66,12 +70,25 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const binary = options.binary ?? "redis-server";
   const version = redisServerVersion(binary);
   if (version === null) {
-    throw new Error(`startRedisServer: ${binary} is not installed (or does not run); install Redis 7, e.g. \`apt-get install -y redis-server\` on Debian/Ubuntu`);
+    throw new Error(
+      `startRedisServer: ${binary} is not installed (or does not run); install Redis 7, e.g. \`apt-get install -y redis-server\` on Debian/Ubuntu`,
+    );
   }
   const port = options.port ?? (await freePort());
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "tdrl-redis-"));
-  const args = ["--port", String(port), "--bind", options.bind ?? "127.0.0.1", "--save", "", "--appendonly", options.appendOnly === false ? "no" : "yes", "--dir", dir];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    options.bind ?? "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    options.appendOnly === false ? "no" : "yes",
+    "--dir",
+    dir,
+  ];
   if (options.password !== undefined) args.push("--requirepass", options.password);
   args.push(...(options.args ?? []));
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -79,11 +96,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   child.stderr?.on("data", (d: Buffer) => void (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(options.password === undefined ? {} : { password: options.password }) });
+  const probe = new Redis({
+    port,
+    host: "127.0.0.1",
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    ...(options.password === undefined ? {} : { password: options.password }),
+  });
   probe.on("error", () => undefined);
   const deadline = Date.now() + 10_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`startRedisServer: redis-server exited with code ${child.exitCode}: ${stderr.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`startRedisServer: redis-server exited with code ${child.exitCode}: ${stderr.trim()}`);
     try {
       await probe.connect();
       await probe.ping();

@@ -56,19 +56,30 @@ export interface PriorityContext {
  * // my-priorities.ts: priority |reward| + 0.1, so rewarding frames are replayed first.
  * export const rewardPriority: PriorityFactory = () => (batch) => batch.getHost(["next", "reward"]).data.map((r) => Math.abs(r) + 0.1);
  */
-export type PriorityFactory<A = unknown> = (index: number, args: A, context: PriorityContext) => PriorityFn | Promise<PriorityFn>;
+export type PriorityFactory<A = unknown> = (
+  index: number,
+  args: A,
+  context: PriorityContext,
+) => PriorityFn | Promise<PriorityFn>;
 
 /** One actor's priority function. */
 export type PriorityFn = (batch: TensorDict) => Float32Array | readonly number[];
 
 /** A module reference with its module as a string, checked to be JSON-able. */
 export function storedRef(ref: EnvModuleRef | PolicyModuleRef, what: string): StoredModuleRef {
-  if (ref === null || typeof ref !== "object") throw new Error(`${what}: expected { module, exportName?, args? }, got ${String(ref)}`);
+  if (ref === null || typeof ref !== "object")
+    throw new Error(`${what}: expected { module, exportName?, args? }, got ${String(ref)}`);
   const module = ref.module instanceof URL ? ref.module.href : ref.module;
-  if (typeof module !== "string" || module.length === 0) throw new Error(`${what}: module must be a file: URL, an absolute path or a package name, got ${String(module)}`);
-  const out: StoredModuleRef = { module, ...(ref.exportName === undefined ? {} : { exportName: ref.exportName }), ...(ref.args === undefined ? {} : { args: ref.args }) };
+  if (typeof module !== "string" || module.length === 0)
+    throw new Error(`${what}: module must be a file: URL, an absolute path or a package name, got ${String(module)}`);
+  const out: StoredModuleRef = {
+    module,
+    ...(ref.exportName === undefined ? {} : { exportName: ref.exportName }),
+    ...(ref.args === undefined ? {} : { args: ref.args }),
+  };
   const text = JSON.stringify(out.args ?? null);
-  if (JSON.stringify(JSON.parse(text)) !== text) throw new Error(`${what}: args must be plain JSON data (actors read them from Redis)`);
+  if (JSON.stringify(JSON.parse(text)) !== text)
+    throw new Error(`${what}: args must be plain JSON data (actors read them from Redis)`);
   return out;
 }
 
@@ -83,12 +94,21 @@ export async function readRunConfig(redis: Redis, keys: RunKeys, timeoutMs: numb
     const text = await redis.get(keys.config);
     if (text !== null) {
       const config = JSON.parse(text) as RunConfig;
-      if (typeof config !== "object" || config === null || typeof config.framesPerBatch !== "number" || typeof config.env !== "object" || typeof config.policy !== "object") {
+      if (
+        typeof config !== "object" ||
+        config === null ||
+        typeof config.framesPerBatch !== "number" ||
+        typeof config.env !== "object" ||
+        typeof config.policy !== "object"
+      ) {
         throw new Error(`actor: the run config at ${keys.config} is not a tdrl run config: ${text.slice(0, 200)}`);
       }
       return config;
     }
-    if (Date.now() > deadline) throw new Error(`actor: no run config at ${keys.config} after ${timeoutMs} ms; start the learner (DistributedCollector) first, or check the run name`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `actor: no run config at ${keys.config} after ${timeoutMs} ms; start the learner (DistributedCollector) first, or check the run name`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -20,7 +20,8 @@ const RUN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The keys of run `run` (letters, digits, `_`, `.`, `-`; at most 64). */
 export function runKeys(run: string): RunKeys {
-  if (typeof run !== "string" || !RUN_NAME.test(run)) throw new Error(`runKeys: the run name must be 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(run)}`);
+  if (typeof run !== "string" || !RUN_NAME.test(run))
+    throw new Error(`runKeys: the run name must be 1-64 letters, digits, "_", "." or "-", got ${JSON.stringify(run)}`);
   const p = `tdrl:${run}:`;
   return {
     experience: `${p}experience`,

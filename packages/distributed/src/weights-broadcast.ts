@@ -10,11 +10,18 @@ export type RunEvent = { kind: "weights"; version: number } | { kind: "stop" };
  * version is kept: an actor that missed some simply takes the latest.
  */
 export async function publishWeights(redis: Redis, keys: RunKeys, version: number, bytes: Uint8Array): Promise<void> {
-  if (!(Number.isSafeInteger(version) && version >= 1)) throw new Error(`publishWeights: version must be a positive integer, got ${String(version)}`);
+  if (!(Number.isSafeInteger(version) && version >= 1))
+    throw new Error(`publishWeights: version must be a positive integer, got ${String(version)}`);
   const event: RunEvent = { kind: "weights", version };
   await redis
     .multi()
-    .hset(keys.weights, "version", String(version), "data", Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    .hset(
+      keys.weights,
+      "version",
+      String(version),
+      "data",
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    )
     .publish(keys.events, JSON.stringify(event))
     .exec();
 }
@@ -88,7 +95,10 @@ export class WeightsSubscriber {
 
   private async poll(): Promise<void> {
     try {
-      const [v, stopped] = await Promise.all([this.redis.hget(this.keys.weights, "version"), this.redis.get(this.keys.stopped)]);
+      const [v, stopped] = await Promise.all([
+        this.redis.hget(this.keys.weights, "version"),
+        this.redis.get(this.keys.stopped),
+      ]);
       if (stopped === "1") this.stopRequested = true;
       if (v !== null) await this.want(Number(v));
     } catch (e) {
@@ -105,7 +115,8 @@ export class WeightsSubscriber {
       const [v, data] = await this.redis.hmgetBuffer(this.keys.weights, "version", "data");
       if (v != null && data != null) {
         const version = Number(v.toString());
-        if (version > Math.max(this.version, this.latest?.version ?? 0)) this.latest = { version, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+        if (version > Math.max(this.version, this.latest?.version ?? 0))
+          this.latest = { version, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
       }
     } catch (e) {
       this.onError(e as Error);

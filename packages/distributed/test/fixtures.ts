@@ -6,7 +6,8 @@ import type { PolicyFactory } from "@tdrl/collectors";
 import type { PriorityFactory } from "../src/run-config";
 
 /** A CountingEnv with `batch` sub-envs. */
-export const makeCountingEnv: EnvFactory<{ batch?: number } | undefined> = (_index, args) => new CountingEnv({ batchSize: [args?.batch ?? 2], maxCount: 4 });
+export const makeCountingEnv: EnvFactory<{ batch?: number } | undefined> = (_index, args) =>
+  new CountingEnv({ batchSize: [args?.batch ?? 2], maxCount: 4 });
 
 /**
  * Random actions, plus one parameter `"w"` (a scalar, 0 at start) that the policy writes into every frame
@@ -30,11 +31,14 @@ export class MarkedPolicy {
     const actions = new Int32Array(n);
     for (let i = 0; i < n; i++) actions[i] = this.rng.int(0, 2);
     const w = (this.w.dataSync() as Float32Array)[0]!;
-    return td.set("action", new HostArray("int32", td.batchSize, actions)).set("w", HostArray.full("float32", [...td.batchSize, 1], w));
+    return td
+      .set("action", new HostArray("int32", td.batchSize, actions))
+      .set("w", HostArray.full("float32", [...td.batchSize, 1], w));
   }
 }
 
 export const makeMarkedPolicy: PolicyFactory<unknown> = (_index, _args, { seed }) => new MarkedPolicy(seed);
 
 /** Ape-X style initial priorities: `actor index + 1` for every frame (the test reads them back from the buffer). */
-export const actorPriority: PriorityFactory<unknown> = (index) => (batch) => new Float32Array(batch.numel).fill(index + 1);
+export const actorPriority: PriorityFactory<unknown> = (index) => (batch) =>
+  new Float32Array(batch.numel).fill(index + 1);

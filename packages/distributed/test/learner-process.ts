@@ -12,7 +12,15 @@ await initBackend();
 const collector = new DistributedCollector(
   { module: fixtures, exportName: "makeCountingEnv" },
   { module: fixtures, exportName: "makeMarkedPolicy" },
-  { redis: process.env.REDIS_URL!, run: process.env.RUN!, framesPerBatch: 8, totalFrames: Number(process.env.TOTAL_FRAMES), ack: "manual", blockMs: 100, readCount: 4 },
+  {
+    redis: process.env.REDIS_URL!,
+    run: process.env.RUN!,
+    framesPerBatch: 8,
+    totalFrames: Number(process.env.TOTAL_FRAMES),
+    ack: "manual",
+    blockMs: 100,
+    readCount: 4,
+  },
 );
 let held: string[] = [];
 if (existsSync(ckpt)) {
@@ -23,7 +31,10 @@ if (existsSync(ckpt)) {
 for await (const _batch of collector) {
   const m = collector.lastBatchMeta!;
   held.push(`${m.actor}:${m.seq}`);
-  writeFileSync(`${ckpt}.tmp`, JSON.stringify({ state: collector.state(), held, recovered: collector.stats.recovered }));
+  writeFileSync(
+    `${ckpt}.tmp`,
+    JSON.stringify({ state: collector.state(), held, recovered: collector.stats.recovered }),
+  );
   renameSync(`${ckpt}.tmp`, ckpt);
   await collector.acknowledge();
 }

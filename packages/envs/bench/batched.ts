@@ -16,7 +16,10 @@ const fixtures = new URL("../src/parallel-env-fixtures.ts", import.meta.url);
 function stepper(env: EnvBase): () => void {
   const size = sizeOf(env.batchSize);
   const pattern = (phase: number) => Array.from({ length: size }, (_, i) => (i + phase) & 1);
-  const actions = [HostArray.from("int32", env.batchSize, pattern(0)), HostArray.from("int32", env.batchSize, pattern(1))];
+  const actions = [
+    HostArray.from("int32", env.batchSize, pattern(0)),
+    HostArray.from("int32", env.batchSize, pattern(1)),
+  ];
   let root: TensorDict = env.reset();
   let t = 0;
   return () => {
@@ -34,7 +37,10 @@ function compare(label: string, args: CartPoleEnvOptions, roundMs: number): Benc
   const parallel = new ParallelEnv(N, { module: fixtures, exportName: "makeCartPole", args }, { seed: 0 });
   try {
     const steps = [stepper(serial), stepper(parallel)] as const;
-    const names = [`SerialEnv(${N}) ${label} stepAndMaybeReset`, `ParallelEnv(${N} workers) ${label} stepAndMaybeReset`] as const;
+    const names = [
+      `SerialEnv(${N}) ${label} stepAndMaybeReset`,
+      `ParallelEnv(${N} workers) ${label} stepAndMaybeReset`,
+    ] as const;
     const runs: [BenchResult[], BenchResult[]] = [[], []];
     const ratios: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -67,7 +73,14 @@ function median(values: readonly number[]): number {
 function combine(runs: readonly BenchResult[]): BenchResult {
   const times = runs.map((r) => r.medianUs).sort((x, y) => x - y);
   const q = (f: number) => times[Math.min(times.length - 1, Math.floor(f * (times.length - 1) + 0.5))]!;
-  return { name: runs[0]!.name, medianUs: q(0.5), p10Us: q(0.1), p90Us: q(0.9), rounds: runs.length, callsPerRound: runs[0]!.callsPerRound };
+  return {
+    name: runs[0]!.name,
+    medianUs: q(0.5),
+    p10Us: q(0.1),
+    p90Us: q(0.9),
+    rounds: runs.length,
+    callsPerRound: runs[0]!.callsPerRound,
+  };
 }
 
 /**
@@ -80,7 +93,10 @@ function combine(runs: readonly BenchResult[]): BenchResult {
  */
 export function benchBatched(): BenchResult[] {
   const batched = new CartPoleEnv({ batchSize: [N] });
-  const reference = measure(`CartPoleEnv({ batchSize: [${N}] }) stepAndMaybeReset (one env, one loop)`, stepper(batched));
+  const reference = measure(
+    `CartPoleEnv({ batchSize: [${N}] }) stepAndMaybeReset (one env, one loop)`,
+    stepper(batched),
+  );
   return [
     withMetric(reference, rate(reference), "steps/s"),
     ...compare("CartPole state", {}, 40),
@@ -88,6 +104,10 @@ export function benchBatched(): BenchResult[] {
     // Gymnasium's full 400x600 RGB frame: the most work per step, where the threads should pay first.
     ...compare("CartPole pixels 400x600", { fromPixels: true }, 150),
     // A batched sub-env per worker: one round trip carries 32 frames of work, the other way to pay for it.
-    ...compare("CartPole batch 32 pixels 84x84 grey", { batchSize: [32], fromPixels: true, renderSize: [84, 84], grayscale: true }, 150),
+    ...compare(
+      "CartPole batch 32 pixels 84x84 grey",
+      { batchSize: [32], fromPixels: true, renderSize: [84, 84], grayscale: true },
+      150,
+    ),
   ];
 }

@@ -1,5 +1,10 @@
 import { measure, withMetric, withTarget, type BenchResult } from "../../../bench/harness";
-import { CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, renderCartPoleRgb, renderCartPoleSmall } from "../src/cartpole/render-cartpole";
+import {
+  CARTPOLE_FRAME_HEIGHT,
+  CARTPOLE_FRAME_WIDTH,
+  renderCartPoleRgb,
+  renderCartPoleSmall,
+} from "../src/cartpole/render-cartpole";
 
 const FRAME_BYTES = CARTPOLE_FRAME_HEIGHT * CARTPOLE_FRAME_WIDTH * 3;
 
@@ -38,11 +43,13 @@ export function benchRender(): BenchResult[] {
   });
   results.push(
     withTarget(
-      perSecond(measure("render: renderCartPoleRgb, 400x600 RGB (exact pygame frame)", () => renderCartPoleRgb(next(), full))),
+      perSecond(
+        measure("render: renderCartPoleRgb, 400x600 RGB (exact pygame frame)", () => renderCartPoleRgb(next(), full)),
+      ),
       2000,
       "frames/s",
-      false
-    )
+      false,
+    ),
   );
 
   const gray = new Uint8Array(84 * 84);
@@ -50,17 +57,23 @@ export function benchRender(): BenchResult[] {
   results.push(
     withTarget(
       perSecond(
-        measure("render: renderCartPoleSmall, renderSize [84, 84] grayscale", () => renderCartPoleSmall(next(), gray, grayOptions))
+        measure("render: renderCartPoleSmall, renderSize [84, 84] grayscale", () =>
+          renderCartPoleSmall(next(), gray, grayOptions),
+        ),
       ),
       200_000,
       "frames/s",
-      false
-    )
+      false,
+    ),
   );
   const rgb = new Uint8Array(84 * 84 * 3);
   const rgbOptions = { height: 84, width: 84, grayscale: false };
   results.push(
-    perSecond(measure("render: renderCartPoleSmall, renderSize [84, 84] RGB", () => renderCartPoleSmall(next(), rgb, rgbOptions)))
+    perSecond(
+      measure("render: renderCartPoleSmall, renderSize [84, 84] RGB", () =>
+        renderCartPoleSmall(next(), rgb, rgbOptions),
+      ),
+    ),
   );
   return results;
 }

@@ -21,7 +21,14 @@ const perSecond = (r: BenchResult, items: number) => (items * 1e6) / r.medianUs;
  * machine, and returns both results and the median over rounds of the per-item time ratio (`items` items
  * per call of `fn`, one per call of `base`).
  */
-function paired(name: string, fn: () => unknown, baseName: string, base: () => unknown, items = 1, rounds = 15): { result: BenchResult; baseline: BenchResult; ratio: number } {
+function paired(
+  name: string,
+  fn: () => unknown,
+  baseName: string,
+  base: () => unknown,
+  items = 1,
+  rounds = 15,
+): { result: BenchResult; baseline: BenchResult; ratio: number } {
   const a: BenchResult[] = [];
   const b: BenchResult[] = [];
   const ratios: number[] = [];
@@ -43,7 +50,14 @@ function median(values: number[]): number {
 function combine(runs: BenchResult[]): BenchResult {
   const times = runs.map((r) => r.medianUs).sort((x, y) => x - y);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * (times.length - 1) + 0.5))]!;
-  return { name: runs[0]!.name, medianUs: q(0.5), p10Us: q(0.1), p90Us: q(0.9), rounds: runs.length, callsPerRound: runs[0]!.callsPerRound };
+  return {
+    name: runs[0]!.name,
+    medianUs: q(0.5),
+    p10Us: q(0.1),
+    p90Us: q(0.9),
+    rounds: runs.length,
+    callsPerRound: runs[0]!.callsPerRound,
+  };
 }
 
 /**
@@ -63,7 +77,8 @@ function cpuUs(fn: () => unknown, rounds = 15, roundMs = 20): number {
   return median(perCall);
 }
 
-const cpuNote = (us: number, items: number, unit: string, scale = 1) => `CPU time ${us.toFixed(2)} µs per call = ${((items * 1e6) / us / scale).toFixed(scale === 1 ? 0 : 1)} ${unit}`;
+const cpuNote = (us: number, items: number, unit: string, scale = 1) =>
+  `CPU time ${us.toFixed(2)} µs per call = ${((items * 1e6) / us / scale).toFixed(scale === 1 ? 0 : 1)} ${unit}`;
 
 const times = (ratio: number, what = "") => `${ratio.toFixed(1)}x the raw baseline${what} (median of per-round ratios)`;
 
@@ -86,17 +101,39 @@ const actionFor = (t: number) => t & 1;
     root.set("action", actions[actionFor(t++)]!);
     root = env.stepAndMaybeReset(root)[1];
   };
-  const { result, baseline, ratio } = paired("cartpole single: step + stepMdp (+ reset when done)", envStep, "cartpole single: raw physics (Float64Array, no records)", rawStep);
+  const { result, baseline, ratio } = paired(
+    "cartpole single: step + stepMdp (+ reset when done)",
+    envStep,
+    "cartpole single: raw physics (Float64Array, no records)",
+    rawStep,
+  );
   record(withMetric(baseline, perSecond(baseline, 1), "steps/s"));
-  record({ ...withTarget(withMetric(result, perSecond(result, 1), "steps/s"), 300_000, "steps/s", false), note: `${times(ratio)}; ${cpuNote(cpuUs(envStep), 1, "steps/s")}` });
+  record({
+    ...withTarget(withMetric(result, perSecond(result, 1), "steps/s"), 300_000, "steps/s", false),
+    note: `${times(ratio)}; ${cpuNote(cpuUs(envStep), 1, "steps/s")}`,
+  });
 
   // Where the time goes: the record-building pieces of one step, measured alone.
   const obs = new HostArray("float32", [4], new Float32Array(4));
   const flag = () => new HostArray("bool", [1], new Uint8Array(1));
-  const source = { observation: obs, reward: new HostArray("float32", [1], new Float32Array(1)), done: flag(), terminated: flag(), truncated: flag() };
-  record(measure("cartpole single parts: new HostArray (4 floats)", () => new HostArray("float32", [4], new Float32Array(4))));
+  const source = {
+    observation: obs,
+    reward: new HostArray("float32", [1], new Float32Array(1)),
+    done: flag(),
+    terminated: flag(),
+    truncated: flag(),
+  };
+  record(
+    measure(
+      "cartpole single parts: new HostArray (4 floats)",
+      () => new HostArray("float32", [4], new Float32Array(4)),
+    ),
+  );
   record(measure("cartpole single parts: new TensorDict (5 host leaves)", () => new TensorDict(source, [])));
-  const stepped = TensorDict.from({ observation: obs, action: actions[0]!, done: source.done, next: new TensorDict(source, []) }, []);
+  const stepped = TensorDict.from(
+    { observation: obs, action: actions[0]!, done: source.done, next: new TensorDict(source, []) },
+    [],
+  );
   record(measure("cartpole single parts: stepMdp", () => stepMdp(stepped)));
   const actionSpec = env.actionSpec.get("action") as TensorSpec;
   record(measure("cartpole single parts: action spec check", () => actionSpec.isInRange(actions[1]!)));
@@ -134,7 +171,10 @@ const actionFor = (t: number) => t & 1;
   );
   record(withMetric(baseline, perSecond(baseline, n) / 1e6, "M env-steps/s"));
   const cpu = `${cpuNote(cpuUs(envStep), n, "M env-steps/s", 1e6)} (raw kernel: ${cpuNote(cpuUs(rawStep), n, "M", 1e6)})`;
-  record({ ...withTarget(withMetric(result, perSecond(result, n) / 1e6, "M env-steps/s"), 20, "M env-steps/s", false), note: `${times(ratio)}; ${cpu}` });
+  record({
+    ...withTarget(withMetric(result, perSecond(result, n) / 1e6, "M env-steps/s"), 20, "M env-steps/s", false),
+    note: `${times(ratio)}; ${cpu}`,
+  });
 }
 
 // ---------------------------------------------------------------- pixels
@@ -153,10 +193,19 @@ const actionFor = (t: number) => t & 1;
     root.set("action", actions[actionFor(k++)]!);
     root = env.stepAndMaybeReset(root)[1];
   };
-  const s = paired(`pixels 84x84 gray: CartPoleEnv batch ${n} step + stepMdp`, envSmall, "pixels 84x84 gray: renderCartPoleSmall alone", rawSmall, n);
+  const s = paired(
+    `pixels 84x84 gray: CartPoleEnv batch ${n} step + stepMdp`,
+    envSmall,
+    "pixels 84x84 gray: renderCartPoleSmall alone",
+    rawSmall,
+    n,
+  );
   record(withMetric(s.baseline, perSecond(s.baseline, 1), "frames/s"));
   const cpu = `${cpuNote(cpuUs(envSmall), n, "frames/s")} (renderer alone: ${cpuNote(cpuUs(rawSmall), 1, "frames/s")})`;
-  record({ ...withTarget(withMetric(s.result, perSecond(s.result, n), "frames/s"), 200_000, "frames/s", false), note: `${times(s.ratio, " per frame")}; ${cpu}` });
+  record({
+    ...withTarget(withMetric(s.result, perSecond(s.result, n), "frames/s"), 200_000, "frames/s", false),
+    note: `${times(s.ratio, " per frame")}; ${cpu}`,
+  });
 
   const frame = new Uint8Array(400 * 600 * 3);
   const rawFull = () => renderCartPoleRgb(states[k++ & 63]!, frame);
@@ -167,9 +216,17 @@ const actionFor = (t: number) => t & 1;
     fullRoot.set("action", single[actionFor(k++)]!);
     fullRoot = fullEnv.stepAndMaybeReset(fullRoot)[1];
   };
-  const f = paired("pixels 400x600 RGB: CartPoleEnv step + stepMdp", envFull, "pixels 400x600 RGB: renderCartPoleRgb alone", rawFull);
+  const f = paired(
+    "pixels 400x600 RGB: CartPoleEnv step + stepMdp",
+    envFull,
+    "pixels 400x600 RGB: renderCartPoleRgb alone",
+    rawFull,
+  );
   record(withMetric(f.baseline, perSecond(f.baseline, 1), "frames/s"));
-  record({ ...withTarget(withMetric(f.result, perSecond(f.result, 1), "frames/s"), 2_000, "frames/s", false), note: times(f.ratio) });
+  record({
+    ...withTarget(withMetric(f.result, perSecond(f.result, 1), "frames/s"), 2_000, "frames/s", false),
+    note: times(f.ratio),
+  });
 }
 
 // ---------------------------------------------------------------- SerialEnv vs ParallelEnv

@@ -2,13 +2,27 @@
 // ./index.ts (the "node" condition and @tdrl/envs/node), which re-exports all of this and adds the
 // Node-only parts. Add new exports here unless they need Node (browser-entry.test.ts lists those).
 
-export { EnvBase, ACTION_KEY, REWARD_KEY, DONE_KEYS, type EnvSpecs, type EnvBaseOptions, type Policy } from "./env-base";
-export { type RolloutOptions, type RolloutCall } from "./rollout-args";
+export {
+  EnvBase,
+  ACTION_KEY,
+  REWARD_KEY,
+  DONE_KEYS,
+  type EnvSpecs,
+  type EnvBaseOptions,
+  type Policy,
+} from "./env-base";
+export type { RolloutOptions, RolloutCall } from "./rollout-args";
 export { policyOutputToHost, runPolicyOnHost } from "./policy-output";
 export { stepMdp, type StepMdpOptions } from "./step-mdp";
 export { checkEnvSpecs, type CheckEnvSpecsOptions } from "./check-env-specs";
 export { CountingEnv, type CountingEnvOptions } from "./counting-env";
-export { CartPoleEnv, type CartPoleEnvOptions, type CartPoleVersion, type CartPoleObservationSchema, type CartPoleActionSchema } from "./cartpole/cartpole-env";
+export {
+  CartPoleEnv,
+  type CartPoleEnvOptions,
+  type CartPoleVersion,
+  type CartPoleObservationSchema,
+  type CartPoleActionSchema,
+} from "./cartpole/cartpole-env";
 export type { DoneSchema, RewardSchema, StepSchema } from "./env-schema";
 export type { KinematicsIntegrator } from "./cartpole/cartpole-physics";
 export { SerialEnv, subEnvSeed, type SerialEnvOptions } from "./serial-env";

@@ -1,4 +1,4 @@
-import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { checkEnvSpecs } from "./check-env-specs";
 import { CountingEnv } from "./counting-env";
@@ -24,19 +24,25 @@ describe("checkEnvSpecs", () => {
 
   it("catches a wrong dtype, naming the key", () => {
     const env = new BrokenEnv((out) => out.set("reward", HostArray.zeros("int32", [2, 1])));
-    expect(() => checkEnvSpecs(env)).toThrow('checkEnvSpecs(CountingEnv): step 0: Unbounded.assert("next.reward"): expected dtype float32, got int32');
+    expect(() => checkEnvSpecs(env)).toThrow(
+      'checkEnvSpecs(CountingEnv): step 0: Unbounded.assert("next.reward"): expected dtype float32, got int32',
+    );
   });
 
   it("catches a missing key", () => {
     const env = new BrokenEnv((out) => out.delete("terminated"));
-    expect(() => checkEnvSpecs(env)).toThrow('checkEnvSpecs(CountingEnv): step 0: Composite.assert: missing key "next.terminated"');
+    expect(() => checkEnvSpecs(env)).toThrow(
+      'checkEnvSpecs(CountingEnv): step 0: Composite.assert: missing key "next.terminated"',
+    );
   });
 
   it("catches an out-of-bounds observation, naming the key and the value", () => {
     const env = new BrokenEnv((out) => {
       out.getHost("observation").data[1] = 101;
     });
-    expect(() => checkEnvSpecs(env)).toThrow('step 0: Bounded.assert("next.observation"): value 101 at index [1, 0] is out of bounds [0, 100]');
+    expect(() => checkEnvSpecs(env)).toThrow(
+      'step 0: Bounded.assert("next.observation"): value 101 at index [1, 0] is out of bounds [0, 100]',
+    );
   });
 
   it("catches a key the specs do not declare", () => {
@@ -48,6 +54,8 @@ describe("checkEnvSpecs", () => {
     const env = new BrokenEnv((out) => {
       out.getHost("truncated").data[0] = 1;
     });
-    expect(() => checkEnvSpecs(env)).toThrow('step 0, "next": "done" is 0 at batch index [0], but "terminated" is 0 and "truncated" is 1');
+    expect(() => checkEnvSpecs(env)).toThrow(
+      'step 0, "next": "done" is 0 at batch index [0], but "terminated" is 0 and "truncated" is 1',
+    );
   });
 });

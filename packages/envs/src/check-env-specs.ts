@@ -1,4 +1,13 @@
-import { checkOptions, type OptionKeys, Composite, HostArray, TensorDict, formatShape, shapesEqual, type SpecRecord } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Composite,
+  HostArray,
+  type TensorDict,
+  formatShape,
+  shapesEqual,
+  type SpecRecord,
+} from "@tdrl/tensordict";
 import { formatBatchIndex } from "./batch-position";
 import type { EnvBase } from "./env-base";
 
@@ -26,12 +35,14 @@ export function checkEnvSpecs(env: EnvBase, options: CheckEnvSpecsOptions = {}):
   checkOptions("checkEnvSpecs", options, CHECK_ENV_SPECS_OPTION_KEYS);
   const steps = options.steps ?? 10;
   const what = `checkEnvSpecs(${env.name})`;
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`${what}: steps must be a positive integer, got ${String(steps)}`);
+  if (!(Number.isInteger(steps) && steps >= 1))
+    throw new Error(`${what}: steps must be a positive integer, got ${String(steps)}`);
   if (options.seed !== undefined) env.setSeed(options.seed);
 
   const full = env.fullSpec;
   const rootSpec = new Composite<SpecRecord>({}, env.batchSize);
-  for (const part of [env.observationSpec, env.doneSpec]) for (const key of part.keys()) rootSpec.set(key, part.get(key));
+  for (const part of [env.observationSpec, env.doneSpec])
+    for (const key of part.keys()) rootSpec.set(key, part.get(key));
 
   let root = env.reset();
   check(rootSpec, root, `${what}: reset() output`);
@@ -48,7 +59,9 @@ export function checkEnvSpecs(env: EnvBase, options: CheckEnvSpecsOptions = {}):
   const rollout = env.rollout(steps, { breakWhenAnyDone: false });
   const expected = [...env.batchSize, steps];
   if (!shapesEqual(rollout.batchSize, expected)) {
-    throw new Error(`${what}: rollout(${steps}) has batch size ${formatShape(rollout.batchSize)}, expected ${formatShape(expected)}`);
+    throw new Error(
+      `${what}: rollout(${steps}) has batch size ${formatShape(rollout.batchSize)}, expected ${formatShape(expected)}`,
+    );
   }
   const keepBatch = env.batchSize.map(() => ({}));
   for (let t = 0; t < steps; t++) check(full, rollout.index(...keepBatch, t), `${what}: rollout step ${t}`);

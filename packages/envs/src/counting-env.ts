@@ -1,8 +1,24 @@
-import { checkOptions, type OptionKeys, Bounded, Categorical, Composite, HostArray, TensorDict, Unbounded, decodeTypedArray, encodeTypedArray, type JsonValue } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Bounded,
+  Categorical,
+  Composite,
+  HostArray,
+  TensorDict,
+  Unbounded,
+  decodeTypedArray,
+  encodeTypedArray,
+  type JsonValue,
+} from "@tdrl/tensordict";
 import { asObject } from "./env-state";
 import { EnvBase } from "./env-base";
 
-const COUNTING_ENV_OPTION_KEYS = { batchSize: true, maxCount: true, seed: true } satisfies OptionKeys<CountingEnvOptions>;
+const COUNTING_ENV_OPTION_KEYS = {
+  batchSize: true,
+  maxCount: true,
+  seed: true,
+} satisfies OptionKeys<CountingEnvOptions>;
 
 export interface CountingEnvOptions {
   batchSize?: readonly number[];
@@ -32,7 +48,8 @@ export class CountingEnv extends EnvBase {
     checkOptions("CountingEnv", options, COUNTING_ENV_OPTION_KEYS);
     super({ name: "CountingEnv", batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
     const maxCount = options.maxCount ?? 5;
-    if (!(Number.isInteger(maxCount) && maxCount >= 1)) throw new Error(`CountingEnv: maxCount must be a positive integer, got ${String(maxCount)}`);
+    if (!(Number.isInteger(maxCount) && maxCount >= 1))
+      throw new Error(`CountingEnv: maxCount must be a positive integer, got ${String(maxCount)}`);
     this.maxCount = maxCount;
     this.count = new Int32Array(this.numEnvs);
     this.stepCount = new Int32Array(this.numEnvs);
@@ -73,12 +90,17 @@ export class CountingEnv extends EnvBase {
   protected override _setSeed(): void {}
 
   protected override _state(): JsonValue {
-    return { maxCount: this.maxCount, count: encodeTypedArray(this.count), stepCount: encodeTypedArray(this.stepCount) };
+    return {
+      maxCount: this.maxCount,
+      count: encodeTypedArray(this.count),
+      stepCount: encodeTypedArray(this.stepCount),
+    };
   }
 
   protected override _loadState(state: JsonValue, what: string): () => void {
     const s = asObject(state, what, '"env"');
-    if (s.maxCount !== this.maxCount) throw new Error(`${what}: "env.maxCount" is ${JSON.stringify(s.maxCount)}, this env has ${this.maxCount}`);
+    if (s.maxCount !== this.maxCount)
+      throw new Error(`${what}: "env.maxCount" is ${JSON.stringify(s.maxCount)}, this env has ${this.maxCount}`);
     const count = decodeTypedArray(s.count, "int32", `${what}: "env.count"`, this.numEnvs);
     const stepCount = decodeTypedArray(s.stepCount, "int32", `${what}: "env.stepCount"`, this.numEnvs);
     return () => {

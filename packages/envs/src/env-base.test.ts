@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { CountingEnv } from "./counting-env";
 import { EnvBase } from "./env-base";
 
-const actions = (values: number[], shape: number[] = [values.length]): TensorDict => TensorDict.from({ action: HostArray.from("int32", shape, values) }, shape.length === 0 ? [] : [shape[0]!]);
+const actions = (values: number[], shape: number[] = [values.length]): TensorDict =>
+  TensorDict.from({ action: HostArray.from("int32", shape, values) }, shape.length === 0 ? [] : [shape[0]!]);
 
 describe("EnvBase protocol", () => {
   it("reset returns the observation and done keys for every sub-env", () => {
@@ -36,7 +37,9 @@ describe("EnvBase protocol", () => {
 
   it("refuses to step before reset, naming the env", () => {
     const env = new CountingEnv();
-    expect(() => env.step(actions([1], []))).toThrow("CountingEnv.step(): the env has not been reset; call reset() before step()");
+    expect(() => env.step(actions([1], []))).toThrow(
+      "CountingEnv.step(): the env has not been reset; call reset() before step()",
+    );
   });
 
   it("names env, key, value and batch index for an out-of-range action, and leaves the state unchanged", () => {
@@ -46,8 +49,12 @@ describe("EnvBase protocol", () => {
     clean.reset();
     env.step(actions([1, 1, 0]));
     clean.step(actions([1, 1, 0]));
-    expect(() => env.step(actions([1, 2, 0]))).toThrow("CountingEnv.step(): action 2 is out of range [0, 2) at batch index [1]");
-    expect(() => env.step(actions([-1, 0, 0]))).toThrow("CountingEnv.step(): action -1 is out of range [0, 2) at batch index [0]");
+    expect(() => env.step(actions([1, 2, 0]))).toThrow(
+      "CountingEnv.step(): action 2 is out of range [0, 2) at batch index [1]",
+    );
+    expect(() => env.step(actions([-1, 0, 0]))).toThrow(
+      "CountingEnv.step(): action -1 is out of range [0, 2) at batch index [0]",
+    );
     const a = env.step(actions([1, 0, 1]));
     const b = clean.step(actions([1, 0, 1]));
     expect(Array.from(a.getHost("next.observation").data)).toEqual(Array.from(b.getHost("next.observation").data));
@@ -67,9 +74,13 @@ describe("EnvBase protocol", () => {
       "CountingEnv.step(): action NaN at batch index [1] is not a valid action",
     );
     // An int32 action built from NaN is refused where it is made, not stepped as action 0.
-    expect(() => env.step(actions([0, Number.NaN]))).toThrow("HostArray.from: value NaN at index [1] cannot be held by int32");
+    expect(() => env.step(actions([0, Number.NaN]))).toThrow(
+      "HostArray.from: value NaN at index [1] cannot be held by int32",
+    );
     expect(() => env.step(new TensorDict({}, [2]))).toThrow('CountingEnv.step(): no "action" entry');
-    expect(() => env.step(actions([1, 1, 1]))).toThrow("CountingEnv.step(): the TensorDict has batch size [3], the env has [2]");
+    expect(() => env.step(actions([1, 1, 1]))).toThrow(
+      "CountingEnv.step(): the TensorDict has batch size [3], the env has [2]",
+    );
     // Nothing above stepped the env.
     const td = env.step(actions([1, 1]));
     expect(Array.from(td.getHost("next.steps").data)).toEqual([1, 1]);
@@ -92,7 +103,9 @@ describe("EnvBase protocol", () => {
     env.reset();
     env.step(actions([1, 1, 1]));
     env.step(actions([1, 0, 1]));
-    const root = env.reset(TensorDict.from({ _reset: HostArray.from("bool", [3], [1, 0, 0]), keep: HostArray.zeros("float32", [3]) }, [3]));
+    const root = env.reset(
+      TensorDict.from({ _reset: HostArray.from("bool", [3], [1, 0, 0]), keep: HostArray.zeros("float32", [3]) }, [3]),
+    );
     expect(Array.from(root.getHost("observation").data)).toEqual([0, 1, 2]);
     expect(Array.from(root.getHost("steps").data)).toEqual([0, 2, 2]);
     expect(root.has("keep")).toBe(true);
@@ -105,7 +118,9 @@ describe("EnvBase protocol", () => {
     expect(() => env.reset(TensorDict.from({ _reset: HostArray.from("bool", [2], [1, 0]) }, [2]))).toThrow(
       'CountingEnv.reset(): "_reset" is false at batch index [1], but the env has never been reset',
     );
-    expect(() => env.reset(TensorDict.from({ _reset: HostArray.from("int32", [2], [1, 0]) }, [2]))).toThrow('"_reset" must be a bool host array');
+    expect(() => env.reset(TensorDict.from({ _reset: HostArray.from("int32", [2], [1, 0]) }, [2]))).toThrow(
+      '"_reset" must be a bool host array',
+    );
     expect(() => env.reset(TensorDict.from({ _reset: HostArray.from("bool", [2, 2], [1, 0, 1, 0]) }, [2]))).toThrow(
       '"_reset" has shape [2, 2]; expected [2, 1] or [2]',
     );
@@ -188,7 +203,8 @@ describe("EnvBase.rollout", () => {
   });
 
   it("random actions come from the seeded stream: same seed, same rollout", () => {
-    const run = (seed: number) => Array.from(new CountingEnv({ batchSize: [4], maxCount: 50, seed }).rollout(20).getHost("action").data);
+    const run = (seed: number) =>
+      Array.from(new CountingEnv({ batchSize: [4], maxCount: 50, seed }).rollout(20).getHost("action").data);
     expect(run(7)).toEqual(run(7));
     expect(run(7)).not.toEqual(run(8));
     const env = new CountingEnv({ batchSize: [4], maxCount: 50, seed: 8 });
@@ -203,7 +219,9 @@ describe("EnvBase.rollout", () => {
     const start = env.reset(TensorDict.from({ _reset: HostArray.from("bool", [1], [0]) }));
     const rollout = env.rollout(2, (td) => td.update(actions([1], [])), { autoReset: false, tensordict: start });
     expect(Array.from(rollout.getHost("observation").data)).toEqual([1, 2]);
-    expect(() => env.rollout(2, undefined, { autoReset: false })).toThrow('pass the starting root record as "tensordict"');
+    expect(() => env.rollout(2, undefined, { autoReset: false })).toThrow(
+      'pass the starting root record as "tensordict"',
+    );
   });
 });
 
@@ -231,7 +249,12 @@ describe("EnvBase subclassing", () => {
     protected _setSeed(): void {}
     private record(done: boolean): TensorDict {
       const flag = () => HostArray.from("bool", [1], [done]);
-      return new TensorDict({ observation: HostArray.from("float32", [1], [this.x]), done: flag(), terminated: flag(), truncated: HostArray.zeros("bool", [1]) });
+      return new TensorDict({
+        observation: HostArray.from("float32", [1], [this.x]),
+        done: flag(),
+        terminated: flag(),
+        truncated: HostArray.zeros("bool", [1]),
+      });
     }
   }
 
@@ -273,6 +296,8 @@ describe("EnvBase subclassing", () => {
     expect(() => env.declareSpecs({ observation: new Composite({}, [2]), action: new Composite({}) })).toThrow(
       "WalkEnv: the observation spec has batch size [2], the env has []",
     );
-    expect(() => env.declareSpecs({ observation: new Composite({}), action: new Composite({}) })).toThrow('WalkEnv: the action spec has no "action" key');
+    expect(() => env.declareSpecs({ observation: new Composite({}), action: new Composite({}) })).toThrow(
+      'WalkEnv: the action spec has no "action" key',
+    );
   });
 });

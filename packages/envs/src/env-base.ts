@@ -1,4 +1,21 @@
-import { brandClass, Binary, Composite, HostArray, Rng, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Schema, type Shape, type SpecRecord, type TensorSpec, type UntypedSchema, checkAllocation } from "@tdrl/tensordict";
+import {
+  brandClass,
+  Binary,
+  Composite,
+  HostArray,
+  Rng,
+  TensorDict,
+  Unbounded,
+  formatShape,
+  shapesEqual,
+  sizeOf,
+  type Schema,
+  type Shape,
+  type SpecRecord,
+  type TensorSpec,
+  type UntypedSchema,
+  checkAllocation,
+} from "@tdrl/tensordict";
 import type { JsonValue } from "@tdrl/tensordict";
 import { checkBatchSize, formatBatchIndex } from "./batch-position";
 import { stepMdp } from "./step-mdp";
@@ -191,20 +208,28 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
   }
 
   /** Declares the specs; call it from the subclass constructor. Each must have the env's batch size. */
-  protected setSpecs<O extends SpecRecord, A extends SpecRecord, R extends SpecRecord, D extends SpecRecord>(typed: EnvSpecs<O, A, R, D>): void {
+  protected setSpecs<O extends SpecRecord, A extends SpecRecord, R extends SpecRecord, D extends SpecRecord>(
+    typed: EnvSpecs<O, A, R, D>,
+  ): void {
     const specs = typed as unknown as EnvSpecs;
     const batch = this.batchSize;
-    const reward = specs.reward ?? new Composite<SpecRecord>({ [REWARD_KEY]: new Unbounded({ shape: [...batch, 1] }) }, batch);
+    const reward =
+      specs.reward ?? new Composite<SpecRecord>({ [REWARD_KEY]: new Unbounded({ shape: [...batch, 1] }) }, batch);
     const done = specs.done ?? defaultDoneSpec(batch);
     const all: Required<EnvSpecs> = { observation: specs.observation, action: specs.action, reward, done };
     for (const [role, spec] of Object.entries(all)) {
-      if (!(spec instanceof Composite)) throw new Error(`${this.name}: the ${role} spec must be a Composite, got ${String(spec)}`);
+      if (!(spec instanceof Composite))
+        throw new Error(`${this.name}: the ${role} spec must be a Composite, got ${String(spec)}`);
       if (!shapesEqual(spec.batchSize, batch)) {
-        throw new Error(`${this.name}: the ${role} spec has batch size ${formatShape(spec.batchSize)}, the env has ${formatShape(batch)}`);
+        throw new Error(
+          `${this.name}: the ${role} spec has batch size ${formatShape(spec.batchSize)}, the env has ${formatShape(batch)}`,
+        );
       }
     }
     if (!specs.action.has(this.actionKey)) {
-      throw new Error(`${this.name}: the action spec has no "${this.actionKey}" key (keys: ${specs.action.keys({ nested: true }).join(", ") || "(none)"})`);
+      throw new Error(
+        `${this.name}: the action spec has no "${this.actionKey}" key (keys: ${specs.action.keys({ nested: true }).join(", ") || "(none)"})`,
+      );
     }
     for (const key of this.doneKeys) {
       if (!done.has(key)) throw new Error(`${this.name}: the done spec has no "${key}" key`);
@@ -317,7 +342,8 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
    * actions then follow this env's `setSeed` instead of a stream of their own.
    */
   randActionFrom(spec: Composite, td?: TensorDict): TensorDict {
-    if (!(spec instanceof Composite)) throw new Error(`${this.name}.randActionFrom(): expected a Composite action spec, got ${String(spec)}`);
+    if (!(spec instanceof Composite))
+      throw new Error(`${this.name}.randActionFrom(): expected a Composite action spec, got ${String(spec)}`);
     const action = spec.rand(this.actionRng) as unknown as TensorDict;
     return td === undefined ? action : td.update(action);
   }
@@ -334,15 +360,21 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
   rollout(maxSteps: number, policy?: Policy, options?: RolloutOptions): TensorDict<S>;
   rollout(maxSteps: number, options: RolloutOptions & { policy?: Policy }): TensorDict<S>;
   rollout(call: RolloutCall<Policy>): TensorDict<S>;
-  rollout(first: number | RolloutCall<Policy>, second?: Policy | (RolloutOptions & { policy?: Policy }), third?: RolloutOptions): TensorDict<S> {
+  rollout(
+    first: number | RolloutCall<Policy>,
+    second?: Policy | (RolloutOptions & { policy?: Policy }),
+    third?: RolloutOptions,
+  ): TensorDict<S> {
     const what = `${this.name}.rollout()`;
     const { maxSteps, policy, options } = rolloutArgs(what, first, second, third);
     const { breakWhenAnyDone = true, autoReset = true, tensordict } = options;
     let root: TensorDict;
     if (autoReset) root = this.reset(tensordict);
-    else if (tensordict === undefined) throw new Error(`${what}: autoReset is false, so pass the starting root record as "tensordict"`);
+    else if (tensordict === undefined)
+      throw new Error(`${what}: autoReset is false, so pass the starting root record as "tensordict"`);
     else root = tensordict;
-    const act = policy === undefined ? undefined : typeof policy === "function" ? policy : (td: TensorDict) => policy.forward(td);
+    const act =
+      policy === undefined ? undefined : typeof policy === "function" ? policy : (td: TensorDict) => policy.forward(td);
     const name = `${what}: the policy`;
     const steps: TensorDict[] = [];
     for (let t = 0; t < maxSteps; t++) {
@@ -385,7 +417,12 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
    * throw, naming themselves.
    */
   state(): EnvState {
-    return encodeEnvBase(this.name, this.batchSize, { hasReset: this.hasReset, doneFlags: this.doneFlags, rng: this.rng, actionRng: this.actionRng }, this._state());
+    return encodeEnvBase(
+      this.name,
+      this.batchSize,
+      { hasReset: this.hasReset, doneFlags: this.doneFlags, rng: this.rng, actionRng: this.actionRng },
+      this._state(),
+    );
   }
 
   /** Restores a `state()` checkpoint. Everything is checked first: a bad state throws naming the field and changes nothing. */
@@ -403,7 +440,9 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
 
   /** The subclass's part of `state()`; the default says the env does not support checkpoints. */
   protected _state(): JsonValue {
-    throw new Error(`${this.name}.state(): not supported; ${this.name} does not implement checkpoints (_state / _loadState)`);
+    throw new Error(
+      `${this.name}.state(): not supported; ${this.name} does not implement checkpoints (_state / _loadState)`,
+    );
   }
 
   /**
@@ -418,14 +457,17 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
   // ---------------------------------------------------------------- internals
 
   private requireSpecs(): Required<EnvSpecs> {
-    if (this.specs === null) throw new Error(`${this.name}: the env declared no specs; call setSpecs() in its constructor`);
+    if (this.specs === null)
+      throw new Error(`${this.name}: the env declared no specs; call setSpecs() in its constructor`);
     return this.specs;
   }
 
   private checkBatch(td: TensorDict, what: string): void {
     if (!(td instanceof TensorDict)) throw new Error(`${what}: expected a TensorDict, got ${describe(td)}`);
     if (!shapesEqual(td.batchSize, this.batchSize)) {
-      throw new Error(`${what}: the TensorDict has batch size ${formatShape(td.batchSize)}, the env has ${formatShape(this.batchSize)}`);
+      throw new Error(
+        `${what}: the TensorDict has batch size ${formatShape(td.batchSize)}, the env has ${formatShape(this.batchSize)}`,
+      );
     }
   }
 
@@ -433,10 +475,15 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     const leaves = this.actionLeaves;
     for (let k = 0; k < leaves.length; k++) {
       const [key, spec] = leaves[k]!;
-      if (!td.has(key)) throw new Error(`${what}: no "${key}" entry; the TensorDict has keys: ${td.keys({ nested: true }).join(", ") || "(none)"}`);
+      if (!td.has(key))
+        throw new Error(
+          `${what}: no "${key}" entry; the TensorDict has keys: ${td.keys({ nested: true }).join(", ") || "(none)"}`,
+        );
       const value = td.get(key) as unknown;
       if (!(value instanceof HostArray)) {
-        throw new Error(`${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describe(value)}`);
+        throw new Error(
+          `${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describe(value)}`,
+        );
       }
       const problem = spec.mismatch(value);
       if (problem !== null) throw new Error(`${what}: ${actionProblem(key, value, problem, spec, this.batchSize)}`);
@@ -447,10 +494,17 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
    * Resets the masked sub-envs (all when `mask` is null). Returns the reset output merged over `input`
    * (without `"_reset"`) as a new record, or written into `into` when given.
    */
-  private applyReset(mask: Uint8Array | null, input: TensorDict | undefined, what: string, into?: TensorDict): TensorDict {
+  private applyReset(
+    mask: Uint8Array | null,
+    input: TensorDict | undefined,
+    what: string,
+    into?: TensorDict,
+  ): TensorDict {
     if (mask !== null && !this.hasReset && mask.includes(0)) {
       const first = mask.indexOf(0);
-      throw new Error(`${what}: "_reset" is false at batch index ${formatBatchIndex(this.batchSize, first)}, but the env has never been reset; the first reset must reset every sub-env`);
+      throw new Error(
+        `${what}: "_reset" is false at batch index ${formatBatchIndex(this.batchSize, first)}, but the env has never been reset; the first reset must reset every sub-env`,
+      );
     }
     const out = this._reset(mask, input ?? into);
     if (mask === null) this.doneFlags.fill(0);
@@ -468,13 +522,25 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     const value = td.get("_reset") as unknown;
     const batch = this.batchSize;
     if (!(value instanceof HostArray) || value.dtype !== "bool") {
-      throw new Error(`${what}: "_reset" must be a bool host array of shape ${formatShape([...batch, 1])} or ${formatShape(batch)}, got ${describe(value)}`);
+      throw new Error(
+        `${what}: "_reset" must be a bool host array of shape ${formatShape([...batch, 1])} or ${formatShape(batch)}, got ${describe(value)}`,
+      );
     }
-    const shapeOk = shapesEqual(value.shape, batch) || (value.rank === batch.length + 1 && value.shape[batch.length] === 1 && shapesEqual(value.shape.slice(0, -1), batch));
-    if (!shapeOk) throw new Error(`${what}: "_reset" has shape ${formatShape(value.shape)}; expected ${formatShape([...batch, 1])} or ${formatShape(batch)}`);
+    const shapeOk =
+      shapesEqual(value.shape, batch) ||
+      (value.rank === batch.length + 1 &&
+        value.shape[batch.length] === 1 &&
+        shapesEqual(value.shape.slice(0, -1), batch));
+    if (!shapeOk)
+      throw new Error(
+        `${what}: "_reset" has shape ${formatShape(value.shape)}; expected ${formatShape([...batch, 1])} or ${formatShape(batch)}`,
+      );
     const data = value.data;
     for (let i = 0; i < data.length; i++) {
-      if (data[i]! > 1) throw new Error(`${what}: "_reset" holds ${data[i]} at batch index ${formatBatchIndex(batch, i)}, not a bool (0 or 1)`);
+      if (data[i]! > 1)
+        throw new Error(
+          `${what}: "_reset" holds ${data[i]} at batch index ${formatBatchIndex(batch, i)}, not a bool (0 or 1)`,
+        );
     }
     return data;
   }
@@ -482,7 +548,9 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
   private recordDone(next: TensorDict, what: string): void {
     const done = next.has("done") ? (next.get("done") as unknown) : undefined;
     if (!(done instanceof HostArray) || done.size !== this.numEnvs) {
-      throw new Error(`${what}: _step() must return a "done" host array with ${this.numEnvs} flags, got ${describe(done)}`);
+      throw new Error(
+        `${what}: _step() must return a "done" host array with ${this.numEnvs} flags, got ${describe(done)}`,
+      );
     }
     const src = done.data;
     const flags = this.doneFlags;
@@ -509,7 +577,8 @@ function mergeSpecs(batch: Shape, parts: readonly Composite[]): Composite {
 }
 
 function checkSeed(seed: number, name: string): void {
-  if (!Number.isSafeInteger(seed)) throw new Error(`${name}.setSeed(): the seed must be a safe integer, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`${name}.setSeed(): the seed must be a safe integer, got ${String(seed)}`);
 }
 
 /**
@@ -524,7 +593,9 @@ function actionProblem(key: string, value: HostArray, problem: string, spec: Ten
     const eventSize = Math.max(1, sizeOf(value.shape.slice(batchDims)));
     for (let i = 0; i < data.length; i++) {
       if (Number.isNaN(data[i]!)) {
-        const at = shapesEqual(value.shape.slice(0, batchDims), batchSize) ? ` at batch index ${formatBatchIndex(batchSize, Math.floor(i / eventSize))}` : "";
+        const at = shapesEqual(value.shape.slice(0, batchDims), batchSize)
+          ? ` at batch index ${formatBatchIndex(batchSize, Math.floor(i / eventSize))}`
+          : "";
         return `${key} NaN${at} is not a valid action (${spec.toString()}${spec.dtype === "float32" ? "" : `; ${problem}`})`;
       }
     }
@@ -556,7 +627,8 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value === "object") {
     const shape = (value as { shape?: unknown }).shape;
-    if (Array.isArray(shape)) return `a tensor ${String((value as { dtype?: unknown }).dtype)}${formatShape(shape as number[])}`;
+    if (Array.isArray(shape))
+      return `a tensor ${String((value as { dtype?: unknown }).dtype)}${formatShape(shape as number[])}`;
     return `a ${(value as object).constructor?.name ?? "object"}`;
   }
   return `${typeof value} ${String(value)}`;

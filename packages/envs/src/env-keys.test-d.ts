@@ -35,7 +35,9 @@ test("the options decide the keys", () => {
   pixels.reset().getHost("observation");
   const both = new CartPoleEnv({ fromPixels: true, pixelsOnly: false });
   expectTypeOf(both.rollout(3).getHost("next.observation")).toEqualTypeOf<HostArray<"float32">>();
-  expectTypeOf(new CartPoleEnv({ categoricalActionEncoding: false }).rollout(3).getHost("action")).toEqualTypeOf<HostArray<"bool">>();
+  expectTypeOf(new CartPoleEnv({ categoricalActionEncoding: false }).rollout(3).getHost("action")).toEqualTypeOf<
+    HostArray<"bool">
+  >();
 });
 
 test("options not known at compile time, and the untyped EnvBase, give untyped records", () => {

@@ -41,13 +41,17 @@ const TS_EXTENSION = /\.(c|m)?tsx?$/;
 
 /** Checks `ref` and turns it into what a worker imports; throws naming `what` and the bad value. */
 export function resolveEnvModule(ref: EnvModuleRef, what: string): ResolvedEnvModule {
-  if (ref === null || typeof ref !== "object") throw new Error(`${what}: the env must be { module, exportName?, args? }, got ${String(ref)}`);
+  if (ref === null || typeof ref !== "object")
+    throw new Error(`${what}: the env must be { module, exportName?, args? }, got ${String(ref)}`);
   const exportName = ref.exportName ?? "default";
-  if (typeof exportName !== "string" || exportName.length === 0) throw new Error(`${what}: exportName must be a non-empty string, got ${String(exportName)}`);
+  if (typeof exportName !== "string" || exportName.length === 0)
+    throw new Error(`${what}: exportName must be a non-empty string, got ${String(exportName)}`);
   try {
     structuredClone(ref.args);
   } catch (error) {
-    throw new Error(`${what}: args cannot be sent to a worker (${(error as Error).message}); pass plain data: numbers, strings, arrays, plain objects, typed arrays`);
+    throw new Error(
+      `${what}: args cannot be sent to a worker (${(error as Error).message}); pass plain data: numbers, strings, arrays, plain objects, typed arrays`,
+    );
   }
   const url = moduleUrl(ref.module, what);
   if (!url.startsWith("file:")) return { url, exportName, args: ref.args, tsx: null };
@@ -61,11 +65,14 @@ function moduleUrl(module: URL | string, what: string): string {
     if (module.protocol !== "file:") throw new Error(`${what}: module URL ${module.href} must be a file: URL`);
     return module.href;
   }
-  if (typeof module !== "string" || module.length === 0) throw new Error(`${what}: module must be a file: URL, an absolute path or a package name, got ${String(module)}`);
+  if (typeof module !== "string" || module.length === 0)
+    throw new Error(`${what}: module must be a file: URL, an absolute path or a package name, got ${String(module)}`);
   if (module.startsWith("file:")) return module;
   if (isAbsolute(module)) return pathToFileURL(module).href;
   if (module.startsWith(".")) {
-    throw new Error(`${what}: module "${module}" is relative, and a worker has no importing file to resolve it from; pass new URL("${module}", import.meta.url) or an absolute path`);
+    throw new Error(
+      `${what}: module "${module}" is relative, and a worker has no importing file to resolve it from; pass new URL("${module}", import.meta.url) or an absolute path`,
+    );
   }
   return module;
 }
@@ -75,15 +82,25 @@ function findTsx(modulePath: string, what: string): { api: string; tsconfig: str
   let api: string | undefined;
   try {
     const pkgPath = createRequire(modulePath).resolve("tsx/package.json");
-    const exported = (JSON.parse(readFileSync(pkgPath, "utf8")) as { exports?: Record<string, unknown> }).exports?.["./esm/api"];
-    const entry = typeof exported === "object" && exported !== null ? (exported as { import?: unknown }).import : undefined;
-    const file = typeof entry === "string" ? entry : typeof entry === "object" && entry !== null ? (entry as { default?: unknown }).default : undefined;
+    const exported = (JSON.parse(readFileSync(pkgPath, "utf8")) as { exports?: Record<string, unknown> }).exports?.[
+      "./esm/api"
+    ];
+    const entry =
+      typeof exported === "object" && exported !== null ? (exported as { import?: unknown }).import : undefined;
+    const file =
+      typeof entry === "string"
+        ? entry
+        : typeof entry === "object" && entry !== null
+          ? (entry as { default?: unknown }).default
+          : undefined;
     if (typeof file === "string") api = pathToFileURL(join(dirname(pkgPath), file)).href;
   } catch {
     // Reported below, with what to do about it.
   }
   if (api === undefined) {
-    throw new Error(`${what}: module ${modulePath} is TypeScript; a worker loads it with tsx (tsx/esm/api), which cannot be found from there. Install tsx, or build the module to JavaScript`);
+    throw new Error(
+      `${what}: module ${modulePath} is TypeScript; a worker loads it with tsx (tsx/esm/api), which cannot be found from there. Install tsx, or build the module to JavaScript`,
+    );
   }
   return { api, tsconfig: nearestTsconfig(dirname(modulePath)) };
 }

@@ -13,9 +13,15 @@ describe("env checkpoints (state / loadState)", () => {
   const cases: [string, CartPoleEnvOptions][] = [
     ["single CartPole", { seed: 3 }],
     ["batched CartPole", { batchSize: [4], seed: 5 }],
-    ["batched pixel CartPole (small frames)", { batchSize: [3], seed: 7, fromPixels: true, pixelsOnly: false, renderSize: [40, 60] }],
+    [
+      "batched pixel CartPole (small frames)",
+      { batchSize: [3], seed: 7, fromPixels: true, pixelsOnly: false, renderSize: [40, 60] },
+    ],
     ["single pixel CartPole (full RGB frame)", { seed: 2, fromPixels: true }],
-    ["one-hot sutton-barto CartPole", { batchSize: [2, 2], seed: 1, categoricalActionEncoding: false, suttonBartoReward: true }],
+    [
+      "one-hot sutton-barto CartPole",
+      { batchSize: [2, 2], seed: 1, categoricalActionEncoding: false, suttonBartoReward: true },
+    ],
   ];
   for (const [label, options] of cases) {
     it(`resumes ${label} bit for bit, across episode ends`, () => {
@@ -23,7 +29,14 @@ describe("env checkpoints (state / loadState)", () => {
       const full = options.fromPixels === true && options.renderSize === undefined;
       const records = expectExactResume(() => new CartPoleEnv(options), full ? 4 : 37, full ? 4 : 80);
       // The continued stretch saw resets, so the per-cart reset streams were restored too.
-      if (!full) expect(records.some((r) => (JSON.parse(r) as { entries: { next: { entries: { done: { base64: string } } } } }).entries.next.entries.done.base64 !== "AA==")).toBe(true);
+      if (!full)
+        expect(
+          records.some(
+            (r) =>
+              (JSON.parse(r) as { entries: { next: { entries: { done: { base64: string } } } } }).entries.next.entries
+                .done.base64 !== "AA==",
+          ),
+        ).toBe(true);
     });
   }
 
@@ -38,7 +51,9 @@ describe("env checkpoints (state / loadState)", () => {
     const fresh = new CartPoleEnv({ seed: 0 });
     fresh.loadState(json(untouched.state()));
     expect(() => fresh.step(fresh.randAction(new TensorDict({})))).toThrow("has not been reset");
-    expect(Array.from(fresh.reset().getHost("observation").data)).toEqual(Array.from(untouched.reset().getHost("observation").data));
+    expect(Array.from(fresh.reset().getHost("observation").data)).toEqual(
+      Array.from(untouched.reset().getHost("observation").data),
+    );
   });
 
   it("refuses a bad state naming the env and the field, and changes nothing", () => {
@@ -52,10 +67,28 @@ describe("env checkpoints (state / loadState)", () => {
       ["version", { ...good, version: 99 }, '"version" is 99'],
       ["batch size", new CartPoleEnv({ batchSize: [3] }).state(), '"batchSize" is [3], this env has [2]'],
       ["rng", { ...good, rng: { algorithm: "mt" } }, '"rng": Rng.setState: algorithm must be'],
-      ["physics length", { ...good, env: { ...(good.env as object), physics: new CartPoleEnv().state().env && (new CartPoleEnv().state().env as { physics: never }).physics } }, '"env.physics": expected 8 elements, got 4'],
-      ["sub-rng count", { ...good, env: { ...(good.env as object), subRngs: [] } }, '"env.subRngs": expected an array of 2'],
+      [
+        "physics length",
+        {
+          ...good,
+          env: {
+            ...(good.env as object),
+            physics: new CartPoleEnv().state().env && (new CartPoleEnv().state().env as { physics: never }).physics,
+          },
+        },
+        '"env.physics": expected 8 elements, got 4',
+      ],
+      [
+        "sub-rng count",
+        { ...good, env: { ...(good.env as object), subRngs: [] } },
+        '"env.subRngs": expected an array of 2',
+      ],
       ["config", new CartPoleEnv({ batchSize: [2], version: "v0" }).state(), '"env.config" is'],
-      ["done flags", { ...good, doneFlags: { type: "uint8", length: 2, base64: "AgA=" } }, '"doneFlags": holds 2 at index 0'],
+      [
+        "done flags",
+        { ...good, doneFlags: { type: "uint8", length: 2, base64: "AgA=" } },
+        '"doneFlags": holds 2 at index 0',
+      ],
     ];
     for (const [, state, message] of bad) {
       expect(() => env.loadState(state)).toThrow(message);
@@ -65,9 +98,14 @@ describe("env checkpoints (state / loadState)", () => {
     serial.reset();
     const s = json(serial.state());
     const sub = (s.env as { subEnvs: EnvState[] }).subEnvs;
-    const broken = { ...s, env: { ...(s.env as object), subEnvs: [new CountingEnv({ seed: 42 }).state(), { ...sub[1]!, version: 0 }] } };
+    const broken = {
+      ...s,
+      env: { ...(s.env as object), subEnvs: [new CountingEnv({ seed: 42 }).state(), { ...sub[1]!, version: 0 }] },
+    };
     const serialBefore = JSON.stringify(serial.state());
-    expect(() => serial.loadState(broken as EnvState)).toThrow('SerialEnv.loadState(): sub-env 1: CountingEnv.loadState(): "version" is 0');
+    expect(() => serial.loadState(broken as EnvState)).toThrow(
+      'SerialEnv.loadState(): sub-env 1: CountingEnv.loadState(): "version" is 0',
+    );
     expect(JSON.stringify(serial.state())).toBe(serialBefore);
   });
 
@@ -75,10 +113,18 @@ describe("env checkpoints (state / loadState)", () => {
     class PlainEnv extends EnvBase {
       constructor() {
         super({ name: "PlainEnv" });
-        this.setSpecs({ observation: new Composite({ observation: new Unbounded({ shape: [1] }) }), action: new Composite({ action: new Categorical({ n: 2 }) }) });
+        this.setSpecs({
+          observation: new Composite({ observation: new Unbounded({ shape: [1] }) }),
+          action: new Composite({ action: new Categorical({ n: 2 }) }),
+        });
       }
       protected _reset(): TensorDict {
-        return new TensorDict({ observation: HostArray.zeros("float32", [1]), done: HostArray.zeros("bool", [1]), terminated: HostArray.zeros("bool", [1]), truncated: HostArray.zeros("bool", [1]) });
+        return new TensorDict({
+          observation: HostArray.zeros("float32", [1]),
+          done: HostArray.zeros("bool", [1]),
+          terminated: HostArray.zeros("bool", [1]),
+          truncated: HostArray.zeros("bool", [1]),
+        });
       }
       protected _step(): TensorDict {
         return this._reset();
@@ -88,6 +134,8 @@ describe("env checkpoints (state / loadState)", () => {
     const env = new PlainEnv();
     expect(() => env.state()).toThrow("PlainEnv.state(): not supported");
     expect(() => env.loadState(new CountingEnv().state())).toThrow('"kind" is "CountingEnv"');
-    expect(() => env.loadState({ ...new CountingEnv().state(), kind: "PlainEnv" })).toThrow("PlainEnv.loadState(): not supported");
+    expect(() => env.loadState({ ...new CountingEnv().state(), kind: "PlainEnv" })).toThrow(
+      "PlainEnv.loadState(): not supported",
+    );
   });
 });

@@ -1,4 +1,13 @@
-import { Rng, decodeTypedArray, encodeTypedArray, formatShape, shapesEqual, type EncodedTypedArray, type JsonValue, type RngState } from "@tdrl/tensordict";
+import {
+  Rng,
+  decodeTypedArray,
+  encodeTypedArray,
+  formatShape,
+  shapesEqual,
+  type EncodedTypedArray,
+  type JsonValue,
+  type RngState,
+} from "@tdrl/tensordict";
 
 /** Bumped when the layout of `EnvState` changes; `loadState` refuses other versions. */
 export const ENV_STATE_VERSION = 1;
@@ -42,7 +51,12 @@ export function rngFromJson(value: unknown, what: string): Rng {
   }
 }
 
-export function encodeEnvBase(kind: string, batchSize: readonly number[], base: DecodedEnvBase, env: JsonValue): EnvState {
+export function encodeEnvBase(
+  kind: string,
+  batchSize: readonly number[],
+  base: DecodedEnvBase,
+  env: JsonValue,
+): EnvState {
   return {
     kind,
     version: ENV_STATE_VERSION,
@@ -56,17 +70,30 @@ export function encodeEnvBase(kind: string, batchSize: readonly number[], base: 
 }
 
 /** Checks kind, version and batch size of `state` and decodes the base part; throws naming the field. */
-export function decodeEnvBase(state: unknown, kind: string, batchSize: readonly number[], what: string): DecodedEnvBase {
+export function decodeEnvBase(
+  state: unknown,
+  kind: string,
+  batchSize: readonly number[],
+  what: string,
+): DecodedEnvBase {
   const s = asObject(state, what, "the state");
-  if (s.kind !== kind) throw new Error(`${what}: "kind" is ${JSON.stringify(s.kind)}, this env is ${JSON.stringify(kind)}`);
-  if (s.version !== ENV_STATE_VERSION) throw new Error(`${what}: "version" is ${JSON.stringify(s.version)}, expected ${ENV_STATE_VERSION}`);
+  if (s.kind !== kind)
+    throw new Error(`${what}: "kind" is ${JSON.stringify(s.kind)}, this env is ${JSON.stringify(kind)}`);
+  if (s.version !== ENV_STATE_VERSION)
+    throw new Error(`${what}: "version" is ${JSON.stringify(s.version)}, expected ${ENV_STATE_VERSION}`);
   if (!Array.isArray(s.batchSize) || !shapesEqual(s.batchSize as number[], batchSize)) {
     throw new Error(`${what}: "batchSize" is ${JSON.stringify(s.batchSize)}, this env has ${formatShape(batchSize)}`);
   }
-  if (typeof s.hasReset !== "boolean") throw new Error(`${what}: "hasReset" must be a boolean, got ${JSON.stringify(s.hasReset)}`);
+  if (typeof s.hasReset !== "boolean")
+    throw new Error(`${what}: "hasReset" must be a boolean, got ${JSON.stringify(s.hasReset)}`);
   const numEnvs = batchSize.reduce((a, b) => a * b, 1);
   const doneFlags = flagsField(s.doneFlags, `${what}: "doneFlags"`, numEnvs);
-  return { hasReset: s.hasReset, doneFlags, rng: rngFromJson(s.rng, `${what}: "rng"`), actionRng: rngFromJson(s.actionRng, `${what}: "actionRng"`) };
+  return {
+    hasReset: s.hasReset,
+    doneFlags,
+    rng: rngFromJson(s.rng, `${what}: "rng"`),
+    actionRng: rngFromJson(s.actionRng, `${what}: "actionRng"`),
+  };
 }
 
 /** A uint8 array of `length` 0/1 flags. */
@@ -80,7 +107,9 @@ export function flagsField(value: unknown, what: string, length: number): Uint8A
 /** `value` as a plain object, or an error naming `field`. */
 export function asObject(value: unknown, what: string, field: string): { [key: string]: unknown } {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new Error(`${what}: ${field} must be an object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`);
+    throw new Error(
+      `${what}: ${field} must be an object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`,
+    );
   }
   return value as { [key: string]: unknown };
 }
@@ -88,7 +117,9 @@ export function asObject(value: unknown, what: string, field: string): { [key: s
 /** `value` as an array of exactly `length` items, or an error naming the field. */
 export function arrayField(value: unknown, what: string, length: number): unknown[] {
   if (!Array.isArray(value) || value.length !== length) {
-    throw new Error(`${what}: expected an array of ${length}, got ${Array.isArray(value) ? `an array of ${value.length}` : JSON.stringify(value)}`);
+    throw new Error(
+      `${what}: expected an array of ${length}, got ${Array.isArray(value) ? `an array of ${value.length}` : JSON.stringify(value)}`,
+    );
   }
   return value;
 }

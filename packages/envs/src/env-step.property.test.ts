@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { HostArray, TensorDict, type TensorSpec } from "@tdrl/tensordict";
+import { HostArray, type TensorDict, type TensorSpec } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { fuzzParams, hostileNumber } from "../../../test-support/fuzz";
 import { CartPoleEnv } from "./cartpole/cartpole-env";
@@ -26,7 +26,9 @@ describe("env step (property)", () => {
           const snapshot = JSON.stringify(env.state());
           const shape = [2, ...extra];
           const size = shape.reduce((p, d) => p * d, 1);
-          const leaf = HostArray.from(dtype, shape, values.slice(0, size), { onOutOfRange: dtype === "float32" ? "clamp" : "wrap" });
+          const leaf = HostArray.from(dtype, shape, values.slice(0, size), {
+            onOutOfRange: dtype === "float32" ? "clamp" : "wrap",
+          });
           const td = root.clone().set(key, leaf);
           let stepped: TensorDict | null = null;
           try {

@@ -2,7 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { HostArray, initBackend, TensorDict, type TensorSpec } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { checkEnvSpecs } from "./check-env-specs";
-import { GymLikeEnv, type GymAction, type GymLike, type GymResetOptions, type GymResetResult, type GymStepResult } from "./gym-like-env";
+import {
+  GymLikeEnv,
+  type GymAction,
+  type GymLike,
+  type GymResetOptions,
+  type GymResetResult,
+  type GymStepResult,
+} from "./gym-like-env";
 import { SerialEnv } from "./serial-env";
 
 /**
@@ -74,7 +81,13 @@ class VectorRandomWalk implements GymLike {
   }
   step(action: GymAction): GymStepResult {
     const results = this.walks.map((walk, i) => walk.step((action as number[])[i]!));
-    return [results.map((r) => Array.from(r[0] as Float64Array)), results.map((r) => r[1] as number), results.map((r) => r[2] as boolean), results.map((r) => r[3] as boolean), {}];
+    return [
+      results.map((r) => Array.from(r[0] as Float64Array)),
+      results.map((r) => r[1] as number),
+      results.map((r) => r[2] as boolean),
+      results.map((r) => r[3] as boolean),
+      {},
+    ];
   }
 }
 
@@ -105,7 +118,13 @@ describe("GymLikeEnv on a synchronous env", () => {
     let t = 0;
     const rollout = env.rollout(60, (td) => pattern(td, t++), { breakWhenAnyDone: false });
     const reference = new RandomWalk();
-    const expected = { observation: [] as number[], next: [] as number[], reward: [] as number[], terminated: [] as number[], truncated: [] as number[] };
+    const expected = {
+      observation: [] as number[],
+      next: [] as number[],
+      reward: [] as number[],
+      terminated: [] as number[],
+      truncated: [] as number[],
+    };
     let obs = (reference.reset({ seed: 3 })[0] as number[])[0]!;
     for (let s = 0; s < 60; s++) {
       const [next, reward, terminated, truncated] = reference.step(s % 3 === 2 ? 0 : 1);
@@ -133,8 +152,12 @@ describe("GymLikeEnv on a synchronous env", () => {
     env.setSeed(9);
     env.reset();
     expect(walk.resets).toEqual([{ seed: 3 }, {}, { seed: 9 }]);
-    const a = new GymLikeEnv(new RandomWalk(), { name: "A", seed: 21 }).rollout(40, undefined, { breakWhenAnyDone: false });
-    const b = new GymLikeEnv(new RandomWalk(), { name: "B", seed: 21 }).rollout(40, undefined, { breakWhenAnyDone: false });
+    const a = new GymLikeEnv(new RandomWalk(), { name: "A", seed: 21 }).rollout(40, undefined, {
+      breakWhenAnyDone: false,
+    });
+    const b = new GymLikeEnv(new RandomWalk(), { name: "B", seed: 21 }).rollout(40, undefined, {
+      breakWhenAnyDone: false,
+    });
     expectSameRecords(a, b);
   });
 
@@ -142,7 +165,9 @@ describe("GymLikeEnv on a synchronous env", () => {
     const walk = new RandomWalk();
     const env = new GymLikeEnv(walk, { name: "RandomWalk" });
     const root = env.reset();
-    expect(() => env.step(root.set("action", HostArray.from("int32", [], [2])))).toThrow("RandomWalk.step(): action 2 is out of range [0, 2) at batch index []");
+    expect(() => env.step(root.set("action", HostArray.from("int32", [], [2])))).toThrow(
+      "RandomWalk.step(): action 2 is out of range [0, 2) at batch index []",
+    );
     expect(walk.actions).toEqual([]);
   });
 
@@ -157,14 +182,31 @@ describe("GymLikeEnv on a synchronous env", () => {
       const env = new GymLikeEnv(broken(result), { name: "Broken" });
       return () => env.step(env.reset().set("action", HostArray.from("int32", [], [0])));
     };
-    expect(tryStep([[0, 0, 0], 0, false, false, {}])).toThrow("Broken.step(): the observation has 3 values ([0, 0, 0]); Bounded(shape=[2], dtype=float32, low=-1, high=1) needs 2");
-    expect(tryStep([[0, 0], Number.NaN, false, false, {}])).toThrow("Broken.step(): the reward must be a number, got number NaN");
-    expect(tryStep([[0, 0], 0, "yes", false, {}])).toThrow("Broken.step(): terminated must be a boolean, got string yes");
-    expect(tryStep([[0, 0], 0, false])).toThrow("Broken.step(): the wrapped env's step() must return [observation, reward, terminated, truncated, info], got an array of 3");
-    expect(tryStep([[0, "a"], 0, false, false, {}])).toThrow("Broken.step(): the observation: expected a number, a boolean, nested arrays or a typed array, got string a");
-    const env = new GymLikeEnv({ ...broken(null), reset: () => ({ obs: 1 }) as unknown as GymResetResult }, { name: "Broken" });
-    expect(() => env.reset()).toThrow("Broken.reset(): the wrapped env's reset() must return [observation, info], got a Object");
-    expect(() => new GymLikeEnv({} as GymLike, { name: "Empty" })).toThrow("Empty: the wrapped env must have reset() and step() methods, got a Object");
+    expect(tryStep([[0, 0, 0], 0, false, false, {}])).toThrow(
+      "Broken.step(): the observation has 3 values ([0, 0, 0]); Bounded(shape=[2], dtype=float32, low=-1, high=1) needs 2",
+    );
+    expect(tryStep([[0, 0], Number.NaN, false, false, {}])).toThrow(
+      "Broken.step(): the reward must be a number, got number NaN",
+    );
+    expect(tryStep([[0, 0], 0, "yes", false, {}])).toThrow(
+      "Broken.step(): terminated must be a boolean, got string yes",
+    );
+    expect(tryStep([[0, 0], 0, false])).toThrow(
+      "Broken.step(): the wrapped env's step() must return [observation, reward, terminated, truncated, info], got an array of 3",
+    );
+    expect(tryStep([[0, "a"], 0, false, false, {}])).toThrow(
+      "Broken.step(): the observation: expected a number, a boolean, nested arrays or a typed array, got string a",
+    );
+    const env = new GymLikeEnv(
+      { ...broken(null), reset: () => ({ obs: 1 }) as unknown as GymResetResult },
+      { name: "Broken" },
+    );
+    expect(() => env.reset()).toThrow(
+      "Broken.reset(): the wrapped env's reset() must return [observation, info], got a Object",
+    );
+    expect(() => new GymLikeEnv({} as GymLike, { name: "Empty" })).toThrow(
+      "Empty: the wrapped env must have reset() and step() methods, got a Object",
+    );
   });
 
   it("refuses missing options and unknown option keys with a clear error", () => {
@@ -172,7 +214,9 @@ describe("GymLikeEnv on a synchronous env", () => {
     expect(() => new GymLikeEnv(walk, undefined as unknown as { name: string })).toThrow(
       'GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got undefined',
     );
-    expect(() => new GymLikeEnv(walk, {} as { name: string })).toThrow("GymLikeEnv: options.name must be a non-empty string, got undefined");
+    expect(() => new GymLikeEnv(walk, {} as { name: string })).toThrow(
+      "GymLikeEnv: options.name must be a non-empty string, got undefined",
+    );
     expect(() => new GymLikeEnv(walk, { name: "Walk", batch_size: [2] } as { name: string })).toThrow(
       'GymLikeEnv: unknown option "batch_size" (known: name, batchSize, seed, checkObservations; did you mean batchSize?)',
     );
@@ -191,15 +235,26 @@ describe("GymLikeEnv on a synchronous env", () => {
     expect(() => step(outside)).toThrow(
       "Box.step(): the observation does not fit Bounded(shape=[2], dtype=float32, low=-10, high=10): value 50 at index [1] is out of bounds [-10, 10] (checkObservations: pass false to skip this check)",
     );
-    expect(() => step(new GymLikeEnv(box([Number.NaN, 0]), { name: "Box" }))).toThrow("Box.step(): the observation has NaN at flat index 0");
-    expect(() => new GymLikeEnv(box([0, -11], true), { name: "Box" }).reset()).toThrow("Box.reset(): the observation does not fit");
+    expect(() => step(new GymLikeEnv(box([Number.NaN, 0]), { name: "Box" }))).toThrow(
+      "Box.step(): the observation has NaN at flat index 0",
+    );
+    expect(() => new GymLikeEnv(box([0, -11], true), { name: "Box" }).reset()).toThrow(
+      "Box.reset(): the observation does not fit",
+    );
     // An unbounded Box still refuses NaN.
-    const unbounded: GymLike = { ...box([Number.NaN, 1]), observationSpace: { type: "Box", low: -Infinity, high: Infinity, shape: [2] } };
-    expect(() => step(new GymLikeEnv(unbounded, { name: "Free" }))).toThrow("Free.step(): the observation has NaN at flat index 0");
+    const unbounded: GymLike = {
+      ...box([Number.NaN, 1]),
+      observationSpace: { type: "Box", low: -Infinity, high: Infinity, shape: [2] },
+    };
+    expect(() => step(new GymLikeEnv(unbounded, { name: "Free" }))).toThrow(
+      "Free.step(): the observation has NaN at flat index 0",
+    );
     // Off: the value passes through as before.
     const unchecked = new GymLikeEnv(box([1, 50]), { name: "Box", checkObservations: false });
     expect(Array.from(step(unchecked).getHost("next.observation").data)).toEqual([1, 50]);
-    expect(() => new GymLikeEnv(box([0, 0]), { name: "Box", checkObservations: "yes" as unknown as boolean })).toThrow("Box: checkObservations must be a boolean, got string yes");
+    expect(() => new GymLikeEnv(box([0, 0]), { name: "Box", checkObservations: "yes" as unknown as boolean })).toThrow(
+      "Box: checkObservations must be a boolean, got string yes",
+    );
   });
 });
 
@@ -215,12 +270,19 @@ describe("GymLikeEnv on an async env", () => {
   });
 
   it("gives the same rollouts through the async methods as the synchronous env", async () => {
-    const sync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 5 }).rollout(70, undefined, { breakWhenAnyDone: false });
+    const sync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 5 }).rollout(70, undefined, {
+      breakWhenAnyDone: false,
+    });
     const env = new GymLikeEnv(new AsyncRandomWalk(), { name: "AsyncWalk", seed: 5 });
     const viaAsync = await env.rolloutAsync(70, undefined, { breakWhenAnyDone: false });
     expectSameRecords(viaAsync, sync);
-    const short = await new GymLikeEnv(new AsyncRandomWalk(), { name: "AsyncWalk", seed: 5 }).rolloutAsync(70, async (td) => td.set("action", HostArray.from("int32", [], [1])));
-    const shortSync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 5 }).rollout(70, (td) => td.set("action", HostArray.from("int32", [], [1])));
+    const short = await new GymLikeEnv(new AsyncRandomWalk(), { name: "AsyncWalk", seed: 5 }).rolloutAsync(
+      70,
+      async (td) => td.set("action", HostArray.from("int32", [], [1])),
+    );
+    const shortSync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 5 }).rollout(70, (td) =>
+      td.set("action", HostArray.from("int32", [], [1])),
+    );
     expect(short.batchSize).toEqual(shortSync.batchSize);
     expectSameRecords(short, shortSync);
   });
@@ -228,23 +290,34 @@ describe("GymLikeEnv on an async env", () => {
   it("downloads and frees the tensors an async policy writes", async () => {
     await initBackend({ prefer: "cpu" });
     const before = tf.memory().numTensors;
-    const rollout = await new GymLikeEnv(new AsyncRandomWalk(), { name: "AsyncWalk", seed: 5 }).rolloutAsync(20, async (td) => td.set("action", tf.scalar(1, "int32")));
+    const rollout = await new GymLikeEnv(new AsyncRandomWalk(), { name: "AsyncWalk", seed: 5 }).rolloutAsync(
+      20,
+      async (td) => td.set("action", tf.scalar(1, "int32")),
+    );
     expect(tf.memory().numTensors).toBe(before);
     expect(Array.from(rollout.getHost("action").data).every((a) => a === 1)).toBe(true);
   });
 
   it("works for synchronous envs too", async () => {
-    const viaAsync = await new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 8 }).rolloutAsync(30, undefined, { breakWhenAnyDone: false });
-    const sync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 8 }).rollout(30, undefined, { breakWhenAnyDone: false });
+    const viaAsync = await new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 8 }).rolloutAsync(30, undefined, {
+      breakWhenAnyDone: false,
+    });
+    const sync = new GymLikeEnv(new RandomWalk(), { name: "Walk", seed: 8 }).rollout(30, undefined, {
+      breakWhenAnyDone: false,
+    });
     expectSameRecords(viaAsync, sync);
   });
 
   it("checks input before awaiting the wrapped env, and refuses overlapping calls", async () => {
     const walk = new AsyncRandomWalk();
     const env = new GymLikeEnv(walk, { name: "AsyncWalk" });
-    await expect(env.stepAsync(TensorDict.from({ action: HostArray.from("int32", [], [1]) }))).rejects.toThrow("AsyncWalk.step(): the env has not been reset; call reset() before step()");
+    await expect(env.stepAsync(TensorDict.from({ action: HostArray.from("int32", [], [1]) }))).rejects.toThrow(
+      "AsyncWalk.step(): the env has not been reset; call reset() before step()",
+    );
     const root = await env.resetAsync();
-    await expect(env.stepAsync(root.clone().set("action", HostArray.from("int32", [], [5])))).rejects.toThrow("AsyncWalk.step(): action 5 is out of range [0, 2) at batch index []");
+    await expect(env.stepAsync(root.clone().set("action", HostArray.from("int32", [], [5])))).rejects.toThrow(
+      "AsyncWalk.step(): action 5 is out of range [0, 2) at batch index []",
+    );
     expect(walk.inner.actions).toEqual([]);
     const first = env.stepAsync(root.clone().set("action", HostArray.from("int32", [], [1])));
     await expect(env.stepAsync(root.clone().set("action", HostArray.from("int32", [], [1])))).rejects.toThrow(
@@ -287,30 +360,54 @@ describe("GymLikeEnv on a vectorized env", () => {
   });
 
   it("refuses batch sizes with more than one dim", () => {
-    expect(() => new GymLikeEnv(new VectorRandomWalk(4), { name: "VectorWalk", batchSize: [2, 2] })).toThrow("VectorWalk: batchSize must be [] or [N] (a vectorized env), got [2, 2]");
+    expect(() => new GymLikeEnv(new VectorRandomWalk(4), { name: "VectorWalk", batchSize: [2, 2] })).toThrow(
+      "VectorWalk: batchSize must be [] or [N] (a vectorized env), got [2, 2]",
+    );
   });
 });
 
 describe("GymLikeEnv spaces", () => {
   /** An env with the given spaces that records the actions it gets and returns `obs` every time. */
-  const withSpaces = (observationSpace: GymLike["observationSpace"], actionSpace: GymLike["actionSpace"], obs: unknown) => {
+  const withSpaces = (
+    observationSpace: GymLike["observationSpace"],
+    actionSpace: GymLike["actionSpace"],
+    obs: unknown,
+  ) => {
     const actions: GymAction[] = [];
-    const wrapped: GymLike = { observationSpace, actionSpace, reset: () => [obs, {}], step: (a) => (actions.push(a), [obs, 0, false, false, {}]) };
+    const wrapped: GymLike = {
+      observationSpace,
+      actionSpace,
+      reset: () => [obs, {}],
+      step: (a) => (actions.push(a), [obs, 0, false, false, {}]),
+    };
     return { env: new GymLikeEnv(wrapped, { name: "Spaces" }), actions };
   };
 
   it("maps Box, Discrete, MultiDiscrete and MultiBinary to specs", () => {
-    const spec = (space: GymLike["observationSpace"]) => withSpaces(space, { type: "Discrete", n: 2 }, 0).env.observationSpec.get("observation").toString();
-    expect(spec({ type: "Box", low: [0, -1], high: [1, 1] })).toBe("Bounded(shape=[2], dtype=float32, low=[0, -1], high=1)");
-    expect(spec({ type: "Box", low: -Infinity, high: Infinity, shape: [3] })).toBe("Unbounded(shape=[3], dtype=float32)");
-    expect(spec({ type: "Box", low: 0, high: 255, shape: [2, 2, 3], dtype: "uint8" })).toBe("Bounded(shape=[2, 2, 3], dtype=uint8, low=0, high=255)");
-    expect(spec({ type: "Box", low: -3, high: 3, shape: [2], dtype: "int64" })).toBe("Bounded(shape=[2], dtype=int32, low=-3, high=3)");
+    const spec = (space: GymLike["observationSpace"]) =>
+      withSpaces(space, { type: "Discrete", n: 2 }, 0).env.observationSpec.get("observation").toString();
+    expect(spec({ type: "Box", low: [0, -1], high: [1, 1] })).toBe(
+      "Bounded(shape=[2], dtype=float32, low=[0, -1], high=1)",
+    );
+    expect(spec({ type: "Box", low: -Infinity, high: Infinity, shape: [3] })).toBe(
+      "Unbounded(shape=[3], dtype=float32)",
+    );
+    expect(spec({ type: "Box", low: 0, high: 255, shape: [2, 2, 3], dtype: "uint8" })).toBe(
+      "Bounded(shape=[2, 2, 3], dtype=uint8, low=0, high=255)",
+    );
+    expect(spec({ type: "Box", low: -3, high: 3, shape: [2], dtype: "int64" })).toBe(
+      "Bounded(shape=[2], dtype=int32, low=-3, high=3)",
+    );
     expect(spec({ type: "Discrete", n: 4, start: -1 })).toBe("Bounded(shape=[], dtype=int32, low=-1, high=2)");
     expect(spec({ type: "MultiDiscrete", nvec: [3, 3] })).toBe("Categorical(n=3, shape=[2], dtype=int32)");
     expect(spec({ type: "MultiDiscrete", nvec: [2, 5] })).toBe("Bounded(shape=[2], dtype=int32, low=0, high=[1, 4])");
     expect(spec({ type: "MultiBinary", n: [2, 3] })).toBe("Binary(n=3, shape=[2, 3], dtype=bool)");
-    expect(() => spec({ type: "Tuple" } as unknown as GymLike["observationSpace"])).toThrow('Spaces: observationSpace: unsupported space type "Tuple"; expected Box, Discrete, MultiDiscrete or MultiBinary');
-    expect(() => spec({ type: "Box", low: [0, 0, 0], high: 1, shape: [2] })).toThrow("Spaces: observationSpace: Box low has shape [3]; the space has shape [2]");
+    expect(() => spec({ type: "Tuple" } as unknown as GymLike["observationSpace"])).toThrow(
+      'Spaces: observationSpace: unsupported space type "Tuple"; expected Box, Discrete, MultiDiscrete or MultiBinary',
+    );
+    expect(() => spec({ type: "Box", low: [0, 0, 0], high: 1, shape: [2] })).toThrow(
+      "Spaces: observationSpace: Box low has shape [3]; the space has shape [2]",
+    );
   });
 
   it("passes actions as numbers or nested arrays, and reads nested, flat and typed observations", () => {

@@ -1,4 +1,12 @@
-import { checkOptions, Composite, HostArray, TensorDict, formatShape, type OptionKeys, type TensorSpec } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  Composite,
+  HostArray,
+  TensorDict,
+  formatShape,
+  type OptionKeys,
+  type TensorSpec,
+} from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
 import { rolloutArgs, type RolloutCall, type RolloutOptions } from "./rollout-args";
 import { hostFromValue, specFromSpace, valueFromHost, type GymSpace, type NestedNumberArray } from "./gym-like-spaces";
@@ -61,7 +69,12 @@ export interface GymLikeEnvOptions {
   checkObservations?: boolean;
 }
 
-const GYM_LIKE_ENV_OPTION_KEYS = { name: true, batchSize: true, seed: true, checkObservations: true } satisfies OptionKeys<GymLikeEnvOptions>;
+const GYM_LIKE_ENV_OPTION_KEYS = {
+  name: true,
+  batchSize: true,
+  seed: true,
+  checkObservations: true,
+} satisfies OptionKeys<GymLikeEnvOptions>;
 
 /** On in development, off in production builds (the usual NODE_ENV convention; no `process` in a browser means development). */
 function defaultCheckObservations(): boolean {
@@ -72,10 +85,13 @@ function defaultCheckObservations(): boolean {
 /** The env name from `options`, after refusing a missing options object and unknown keys (before EnvBase reads them). */
 function checkedName(options: GymLikeEnvOptions | undefined): string {
   if (options === undefined || options === null || typeof options !== "object") {
-    throw new Error(`GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got ${describe(options)}`);
+    throw new Error(
+      `GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got ${describe(options)}`,
+    );
   }
   checkOptions("GymLikeEnv", options, GYM_LIKE_ENV_OPTION_KEYS);
-  if (typeof options.name !== "string" || options.name === "") throw new Error(`GymLikeEnv: options.name must be a non-empty string, got ${describe(options.name)}`);
+  if (typeof options.name !== "string" || options.name === "")
+    throw new Error(`GymLikeEnv: options.name must be a non-empty string, got ${describe(options.name)}`);
   return options.name;
 }
 
@@ -129,10 +145,16 @@ export class GymLikeEnv extends EnvBase {
   constructor(wrapped: GymLike, options: GymLikeEnvOptions) {
     super({ name: checkedName(options), batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
     const what = this.name;
-    if (wrapped === null || typeof wrapped !== "object" || typeof wrapped.reset !== "function" || typeof wrapped.step !== "function") {
+    if (
+      wrapped === null ||
+      typeof wrapped !== "object" ||
+      typeof wrapped.reset !== "function" ||
+      typeof wrapped.step !== "function"
+    ) {
       throw new Error(`${what}: the wrapped env must have reset() and step() methods, got ${describe(wrapped)}`);
     }
-    if (this.batchSize.length > 1) throw new Error(`${what}: batchSize must be [] or [N] (a vectorized env), got ${formatShape(this.batchSize)}`);
+    if (this.batchSize.length > 1)
+      throw new Error(`${what}: batchSize must be [] or [N] (a vectorized env), got ${formatShape(this.batchSize)}`);
     this.wrapped = wrapped;
     const b = this.batchSize;
     const obsSpace = (b.length > 0 ? wrapped.singleObservationSpace : undefined) ?? wrapped.observationSpace;
@@ -146,7 +168,8 @@ export class GymLikeEnv extends EnvBase {
     });
     this.pendingSeed = options.seed ?? 0;
     this.checkObservations = options.checkObservations ?? defaultCheckObservations();
-    if (typeof this.checkObservations !== "boolean") throw new Error(`${what}: checkObservations must be a boolean, got ${describe(options.checkObservations)}`);
+    if (typeof this.checkObservations !== "boolean")
+      throw new Error(`${what}: checkObservations must be a boolean, got ${describe(options.checkObservations)}`);
     this.isAsync = isAsyncFunction(wrapped.reset) || isAsyncFunction(wrapped.step);
   }
 
@@ -204,17 +227,25 @@ export class GymLikeEnv extends EnvBase {
   async rolloutAsync(maxSteps: number, policy?: AsyncPolicy, options?: RolloutOptions): Promise<TensorDict>;
   async rolloutAsync(maxSteps: number, options: RolloutOptions & { policy?: AsyncPolicy }): Promise<TensorDict>;
   async rolloutAsync(call: RolloutCall<AsyncPolicy>): Promise<TensorDict>;
-  async rolloutAsync(first: number | RolloutCall<AsyncPolicy>, second?: AsyncPolicy | (RolloutOptions & { policy?: AsyncPolicy }), third?: RolloutOptions): Promise<TensorDict> {
+  async rolloutAsync(
+    first: number | RolloutCall<AsyncPolicy>,
+    second?: AsyncPolicy | (RolloutOptions & { policy?: AsyncPolicy }),
+    third?: RolloutOptions,
+  ): Promise<TensorDict> {
     const what = `${this.name}.rolloutAsync()`;
     const { maxSteps, policy, options } = rolloutArgs(what, first, second, third);
     const { breakWhenAnyDone = true, autoReset = true, tensordict } = options;
     let root: TensorDict;
     if (autoReset) root = await this.resetAsync(tensordict);
-    else if (tensordict === undefined) throw new Error(`${what}: autoReset is false, so pass the starting root record as "tensordict"`);
+    else if (tensordict === undefined)
+      throw new Error(`${what}: autoReset is false, so pass the starting root record as "tensordict"`);
     else root = tensordict;
     const steps: TensorDict[] = [];
     for (let t = 0; t < maxSteps; t++) {
-      root = policy === undefined ? this.randAction(root) : policyOutputToHost(await policy(root), root, `${what}: the policy`);
+      root =
+        policy === undefined
+          ? this.randAction(root)
+          : policyOutputToHost(await policy(root), root, `${what}: the policy`);
       if (breakWhenAnyDone) {
         await this.stepAsync(root);
         steps.push(root);
@@ -240,7 +271,10 @@ export class GymLikeEnv extends EnvBase {
     this.refuseSync("reset");
     const call = this.resetCall(mask);
     if (call === null) return this.currentRoot();
-    return this.acceptReset(this.callSync("reset", () => this.wrapped.reset(call)), mask);
+    return this.acceptReset(
+      this.callSync("reset", () => this.wrapped.reset(call)),
+      mask,
+    );
   }
 
   protected override _step(td: TensorDict): TensorDict {
@@ -262,13 +296,14 @@ export class GymLikeEnv extends EnvBase {
     if (mask !== null && !mask.includes(1)) return null;
     const call: GymResetOptions = {};
     if (this.pendingSeed !== null) call.seed = this.pendingSeed;
-    if (mask !== null && mask.includes(0)) call.options = { reset_mask: Array.from(mask, (flag) => flag === 1) };
+    if (mask?.includes(0)) call.options = { reset_mask: Array.from(mask, (flag) => flag === 1) };
     return call;
   }
 
   private acceptReset(result: unknown, mask: Uint8Array | null): TensorDict {
     const what = `${this.name}.reset()`;
-    if (!Array.isArray(result) || result.length < 1) throw new Error(`${what}: the wrapped env's reset() must return [observation, info], got ${describe(result)}`);
+    if (!Array.isArray(result) || result.length < 1)
+      throw new Error(`${what}: the wrapped env's reset() must return [observation, info], got ${describe(result)}`);
     const observation = this.observationFrom(result[0], what);
     const n = this.numEnvs;
     const flags = { done: new Uint8Array(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n) };
@@ -287,7 +322,9 @@ export class GymLikeEnv extends EnvBase {
   private acceptStep(result: unknown): TensorDict {
     const what = `${this.name}.step()`;
     if (!Array.isArray(result) || result.length < 4) {
-      throw new Error(`${what}: the wrapped env's step() must return [observation, reward, terminated, truncated, info], got ${describe(result)}`);
+      throw new Error(
+        `${what}: the wrapped env's step() must return [observation, reward, terminated, truncated, info], got ${describe(result)}`,
+      );
     }
     const n = this.numEnvs;
     const observation = this.observationFrom(result[0], what);
@@ -296,7 +333,11 @@ export class GymLikeEnv extends EnvBase {
     const truncated = this.numbers(result[3], `${what}: truncated`, "flag");
     const done = new Uint8Array(n);
     for (let i = 0; i < n; i++) done[i] = terminated[i]! | truncated[i]!;
-    this.current = this.record(observation, { done, terminated: Uint8Array.from(terminated), truncated: Uint8Array.from(truncated) });
+    this.current = this.record(observation, {
+      done,
+      terminated: Uint8Array.from(terminated),
+      truncated: Uint8Array.from(truncated),
+    });
     // A shallow copy: `current` must not get the reward key (it becomes a root record), and no one writes into these arrays.
     return this.current.exclude().set("reward", new HostArray("float32", this.flagShape, Float32Array.from(reward)));
   }
@@ -308,11 +349,16 @@ export class GymLikeEnv extends EnvBase {
     const data = observation.data;
     for (let i = 0; i < data.length; i++) {
       if (Number.isNaN(data[i])) {
-        throw new Error(`${what}: the observation has NaN at flat index ${i} (checkObservations: pass false to skip this check)`);
+        throw new Error(
+          `${what}: the observation has NaN at flat index ${i} (checkObservations: pass false to skip this check)`,
+        );
       }
     }
     const problem = this.observationLeaf.mismatch(observation);
-    if (problem !== null) throw new Error(`${what}: the observation does not fit ${this.observationLeaf.toString()}: ${problem} (checkObservations: pass false to skip this check)`);
+    if (problem !== null)
+      throw new Error(
+        `${what}: the observation does not fit ${this.observationLeaf.toString()}: ${problem} (checkObservations: pass false to skip this check)`,
+      );
     return observation;
   }
 
@@ -320,8 +366,12 @@ export class GymLikeEnv extends EnvBase {
   private numbers(value: unknown, what: string, kind: "number" | "flag"): number[] {
     const n = this.numEnvs;
     const batched = this.batchSize.length > 0;
-    const values: unknown[] = batched && value !== null && typeof value === "object" && "length" in value ? Array.from(value as ArrayLike<unknown>) : [value];
-    if (values.length !== n) throw new Error(`${what} must be ${batched ? `an array of ${n}` : "one value"}, got ${describe(value)}`);
+    const values: unknown[] =
+      batched && value !== null && typeof value === "object" && "length" in value
+        ? Array.from(value as ArrayLike<unknown>)
+        : [value];
+    if (values.length !== n)
+      throw new Error(`${what} must be ${batched ? `an array of ${n}` : "one value"}, got ${describe(value)}`);
     return values.map((v, i) => {
       const at = batched ? ` at batch index [${i}]` : "";
       if (kind === "flag") {
@@ -329,12 +379,16 @@ export class GymLikeEnv extends EnvBase {
         if (v === false || v === 0) return 0;
         throw new Error(`${what} must be a boolean${at}, got ${describe(v)}`);
       }
-      if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`${what} must be a number${at}, got ${describe(v)}`);
+      if (typeof v !== "number" || Number.isNaN(v))
+        throw new Error(`${what} must be a number${at}, got ${describe(v)}`);
       return v;
     });
   }
 
-  private record(observation: HostArray, flags: { done: Uint8Array; terminated: Uint8Array; truncated: Uint8Array }): TensorDict {
+  private record(
+    observation: HostArray,
+    flags: { done: Uint8Array; terminated: Uint8Array; truncated: Uint8Array },
+  ): TensorDict {
     const s = this.flagShape;
     return new TensorDict(
       {
@@ -348,7 +402,8 @@ export class GymLikeEnv extends EnvBase {
   }
 
   private currentRoot(): TensorDict {
-    if (this.current === null) throw new Error(`${this.name}.reset(): nothing to reset, and the env has no observation yet`);
+    if (this.current === null)
+      throw new Error(`${this.name}.reset(): nothing to reset, and the env has no observation yet`);
     return this.current.clone();
   }
 
@@ -379,12 +434,14 @@ export class GymLikeEnv extends EnvBase {
   }
 
   private enter(method: string): void {
-    if (this.busy) throw new Error(`${this.name}.${method}(): another resetAsync() or stepAsync() is still running; await it first`);
+    if (this.busy)
+      throw new Error(`${this.name}.${method}(): another resetAsync() or stepAsync() is still running; await it first`);
     this.busy = true;
   }
 
   private refuseSync(method: "reset" | "step"): void {
-    if (this.busy) throw new Error(`${this.name}.${method}(): a resetAsync() or stepAsync() is still running; await it first`);
+    if (this.busy)
+      throw new Error(`${this.name}.${method}(): a resetAsync() or stepAsync() is still running; await it first`);
     if (this.isAsync) throw asyncError(this.name, method);
   }
 
@@ -413,7 +470,11 @@ function isAsyncFunction(fn: unknown): boolean {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 function describe(value: unknown): string {

@@ -1,7 +1,29 @@
-import { Binary, Bounded, Categorical, HostArray, Unbounded, formatShape, sizeOf, type DType, type Shape, type TensorSpec } from "@tdrl/tensordict";
+import {
+  Binary,
+  Bounded,
+  Categorical,
+  HostArray,
+  Unbounded,
+  formatShape,
+  sizeOf,
+  type DType,
+  type Shape,
+  type TensorSpec,
+} from "@tdrl/tensordict";
 
 /** Gymnasium's dtype names a Box may carry; float64 becomes float32, the wider ints int32. */
-export type GymDType = "float16" | "float32" | "float64" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "bool";
+export type GymDType =
+  | "float16"
+  | "float32"
+  | "float64"
+  | "int8"
+  | "int16"
+  | "int32"
+  | "int64"
+  | "uint8"
+  | "uint16"
+  | "uint32"
+  | "bool";
 
 /** A number, nested arrays of numbers, or a typed array (flat, row-major). */
 export type SpaceValues = number | ArrayLike<number> | readonly SpaceValues[];
@@ -67,51 +89,78 @@ export function specFromSpace(space: GymSpace, batch: Shape, what: string): Tens
 }
 
 function singleSpec(space: GymSpace, what: string): TensorSpec {
-  if (space === null || typeof space !== "object") throw new Error(`${what} must be a space object like { type: "Discrete", n: 2 }, got ${String(space)}`);
+  if (space === null || typeof space !== "object")
+    throw new Error(`${what} must be a space object like { type: "Discrete", n: 2 }, got ${String(space)}`);
   switch (space.type) {
     case "Box":
       return boxSpec(space, what);
     case "Discrete": {
       const { n, start = 0 } = space;
-      if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`${what}: Discrete n must be a positive integer, got ${String(n)}`);
-      if (!Number.isSafeInteger(start)) throw new Error(`${what}: Discrete start must be an integer, got ${String(start)}`);
-      return start === 0 ? new Categorical({ n }) : new Bounded({ low: start, high: start + n - 1, shape: [], dtype: "int32" });
+      if (!(Number.isSafeInteger(n) && n >= 1))
+        throw new Error(`${what}: Discrete n must be a positive integer, got ${String(n)}`);
+      if (!Number.isSafeInteger(start))
+        throw new Error(`${what}: Discrete start must be an integer, got ${String(start)}`);
+      return start === 0
+        ? new Categorical({ n })
+        : new Bounded({ low: start, high: start + n - 1, shape: [], dtype: "int32" });
     }
     case "MultiDiscrete": {
       const nvec = readValues(space.nvec, `${what}: MultiDiscrete nvec`);
-      const start = broadcastTo(readValues(space.start ?? 0, `${what}: MultiDiscrete start`), nvec.shape, `${what}: MultiDiscrete start`);
+      const start = broadcastTo(
+        readValues(space.start ?? 0, `${what}: MultiDiscrete start`),
+        nvec.shape,
+        `${what}: MultiDiscrete start`,
+      );
       nvec.values.forEach((n) => {
-        if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`${what}: MultiDiscrete nvec must hold positive integers, got ${n}`);
+        if (!(Number.isSafeInteger(n) && n >= 1))
+          throw new Error(`${what}: MultiDiscrete nvec must hold positive integers, got ${n}`);
       });
       const first = nvec.values[0] ?? 1;
-      if (start.every((s) => s === 0) && nvec.values.every((n) => n === first)) return new Categorical({ n: first, shape: nvec.shape });
+      if (start.every((s) => s === 0) && nvec.values.every((n) => n === first))
+        return new Categorical({ n: first, shape: nvec.shape });
       const high = nvec.values.map((n, i) => start[i]! + n - 1);
-      return new Bounded({ low: HostArray.from("int32", nvec.shape, start), high: HostArray.from("int32", nvec.shape, high), shape: nvec.shape, dtype: "int32" });
+      return new Bounded({
+        low: HostArray.from("int32", nvec.shape, start),
+        high: HostArray.from("int32", nvec.shape, high),
+        shape: nvec.shape,
+        dtype: "int32",
+      });
     }
     case "MultiBinary": {
       const shape = typeof space.n === "number" ? [space.n] : [...space.n];
       if (shape.length === 0 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1)) {
-        throw new Error(`${what}: MultiBinary n must be a positive integer or a shape of them, got ${JSON.stringify(space.n)}`);
+        throw new Error(
+          `${what}: MultiBinary n must be a positive integer or a shape of them, got ${JSON.stringify(space.n)}`,
+        );
       }
       return new Binary({ shape });
     }
     default:
-      throw new Error(`${what}: unsupported space type ${JSON.stringify((space as { type?: unknown }).type)}; expected Box, Discrete, MultiDiscrete or MultiBinary`);
+      throw new Error(
+        `${what}: unsupported space type ${JSON.stringify((space as { type?: unknown }).type)}; expected Box, Discrete, MultiDiscrete or MultiBinary`,
+      );
   }
 }
 
 function boxSpec(space: BoxSpace, what: string): TensorSpec {
   const gymDType = space.dtype ?? "float32";
   const dtype = DTYPES[gymDType];
-  if (dtype === undefined) throw new Error(`${what}: Box dtype ${JSON.stringify(gymDType)} is not one of ${Object.keys(DTYPES).join(", ")}`);
+  if (dtype === undefined)
+    throw new Error(`${what}: Box dtype ${JSON.stringify(gymDType)} is not one of ${Object.keys(DTYPES).join(", ")}`);
   const low = readValues(space.low, `${what}: Box low`);
   const high = readValues(space.high, `${what}: Box high`);
   const shape = space.shape !== undefined ? [...space.shape] : low.shape.length > 0 ? low.shape : high.shape;
-  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${what}: Box shape must hold non-negative integers, got ${JSON.stringify(space.shape)}`);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new Error(`${what}: Box shape must hold non-negative integers, got ${JSON.stringify(space.shape)}`);
   const lows = broadcastTo(low, shape, `${what}: Box low`);
   const highs = broadcastTo(high, shape, `${what}: Box high`);
   if ([...lows, ...highs].some((v) => !Number.isFinite(v))) return new Unbounded({ shape, dtype });
-  return new Bounded({ low: HostArray.from(dtype, shape, lows), high: HostArray.from(dtype, shape, highs), shape, dtype });
+  return new Bounded({
+    low: HostArray.from(dtype, shape, lows),
+    high: HostArray.from(dtype, shape, highs),
+    shape,
+    dtype,
+  });
 }
 
 /** A value read as flat numbers with the shape its nesting gives; throws naming `what` on a ragged or non-numeric value. */
@@ -140,7 +189,10 @@ function walk(value: unknown, out: number[], what: string): number[] {
     for (const item of value) {
       const shape = walk(item, out, what);
       if (inner === null) inner = shape;
-      else if (formatShape(inner) !== formatShape(shape)) throw new Error(`${what}: ragged nested array (an element of shape ${formatShape(shape)} after ${formatShape(inner)})`);
+      else if (formatShape(inner) !== formatShape(shape))
+        throw new Error(
+          `${what}: ragged nested array (an element of shape ${formatShape(shape)} after ${formatShape(inner)})`,
+        );
     }
     return [value.length, ...(inner ?? [])];
   }
@@ -150,7 +202,8 @@ function walk(value: unknown, out: number[], what: string): number[] {
 function broadcastTo(read: { shape: number[]; values: number[] }, shape: readonly number[], what: string): number[] {
   const size = sizeOf(shape);
   if (read.shape.length === 0) return new Array<number>(size).fill(read.values[0]!);
-  if (read.values.length !== size) throw new Error(`${what} has shape ${formatShape(read.shape)}; the space has shape ${formatShape(shape)}`);
+  if (read.values.length !== size)
+    throw new Error(`${what} has shape ${formatShape(read.shape)}; the space has shape ${formatShape(shape)}`);
   return read.values;
 }
 
@@ -163,7 +216,9 @@ export function hostFromValue(value: unknown, spec: TensorSpec, what: string): H
   const { values } = readValues(value, what);
   const size = sizeOf(spec.shape);
   if (values.length !== size) {
-    throw new Error(`${what} has ${values.length} value${values.length === 1 ? "" : "s"} (${preview(values)}); ${spec.toString()} needs ${size}`);
+    throw new Error(
+      `${what} has ${values.length} value${values.length === 1 ? "" : "s"} (${preview(values)}); ${spec.toString()} needs ${size}`,
+    );
   }
   try {
     return HostArray.from(spec.dtype, spec.shape, values);

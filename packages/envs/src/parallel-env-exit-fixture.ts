@@ -4,7 +4,10 @@
 import { ParallelEnv } from "./parallel-env";
 
 const mode = process.argv[2] ?? "close";
-const env = new ParallelEnv(2, { module: new URL("./parallel-env-fixtures.ts", import.meta.url), exportName: "makeCounting" });
+const env = new ParallelEnv(2, {
+  module: new URL("./parallel-env-fixtures.ts", import.meta.url),
+  exportName: "makeCounting",
+});
 env.rollout(5, { breakWhenAnyDone: false });
 const threadIds = [...env.threadIds];
 if (mode === "close") await env.closeAsync();

@@ -62,4 +62,5 @@ function explode(step: number): never {
   throw new TypeError(`step ${step} exploded`);
 }
 
-export const makeFailing: EnvFactory<FailingEnvArgs> = (index, args) => new FailingEnv(index === args.worker ? args : null);
+export const makeFailing: EnvFactory<FailingEnvArgs> = (index, args) =>
+  new FailingEnv(index === args.worker ? args : null);

@@ -61,7 +61,12 @@ export interface WorkerReady {
   kind: "ready";
   name: string;
   batchSize: number[];
-  specs: { observation: CompositeDescription; action: CompositeDescription; reward: CompositeDescription; done: CompositeDescription };
+  specs: {
+    observation: CompositeDescription;
+    action: CompositeDescription;
+    reward: CompositeDescription;
+    done: CompositeDescription;
+  };
 }
 
 export interface WorkerFailure {
@@ -83,7 +88,10 @@ export function workerFailureError(what: string, index: number, failure: WorkerF
   cause.name = failure.name;
   cause.stack = failure.stack.length > 0 ? failure.stack : `${failure.name}: ${failure.message}`;
   const stack = failure.stack.length > 0 ? `\n--- worker ${index} stack ---\n${failure.stack}` : "";
-  return new Error(`${what}: worker ${index} failed in ${failure.during}: ${failure.name}: ${failure.message}${stack}`, { cause });
+  return new Error(
+    `${what}: worker ${index} failed in ${failure.during}: ${failure.name}: ${failure.message}${stack}`,
+    { cause },
+  );
 }
 
 /** One shared buffer for one leaf, over all sub-envs; sub-env `i` owns elements `[i * size, (i + 1) * size)`. */

@@ -1,4 +1,13 @@
-import { Binary, Bounded, Categorical, Composite, HostArray, OneHot, Unbounded, type TensorSpec } from "@tdrl/tensordict";
+import {
+  Binary,
+  Bounded,
+  Categorical,
+  Composite,
+  HostArray,
+  OneHot,
+  Unbounded,
+  type TensorSpec,
+} from "@tdrl/tensordict";
 import type { CompositeDescription, LeafSpecDescription } from "./parallel-env-protocol";
 
 /**
@@ -19,7 +28,12 @@ function leafFromDescription(leaf: LeafSpecDescription, what: string): TensorSpe
       return new Unbounded({ shape, dtype });
     case "Bounded":
       if (low === undefined || high === undefined) break;
-      return new Bounded({ low: HostArray.from(dtype, shape, low), high: HostArray.from(dtype, shape, high), shape, dtype });
+      return new Bounded({
+        low: HostArray.from(dtype, shape, low),
+        high: HostArray.from(dtype, shape, high),
+        shape,
+        dtype,
+      });
     case "Categorical":
       if (n === undefined) break;
       return new Categorical({ n, shape, dtype });

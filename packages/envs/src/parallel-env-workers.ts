@@ -1,6 +1,17 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { ResolvedEnvModule } from "./env-module-ref";
-import { Answer, CONTROL_STRIDE, Command, Slot, Status, commandName, workerFailureError, type CommandCode, type WorkerFailure, type WorkerReady } from "./parallel-env-protocol";
+import {
+  Answer,
+  CONTROL_STRIDE,
+  Command,
+  Slot,
+  Status,
+  commandName,
+  workerFailureError,
+  type CommandCode,
+  type WorkerFailure,
+  type WorkerReady,
+} from "./parallel-env-protocol";
 import { WORKER_SOURCE } from "./parallel-env-worker-source";
 
 interface Member {
@@ -43,7 +54,14 @@ export class WorkerGroup {
    * Starts `size` workers, each building its env from `load` and seeding it with `seeds[i]`, and waits
    * until all have reported their specs. Throws (after ending every worker) if any fails.
    */
-  static start(what: string, size: number, load: ResolvedEnvModule, seeds: readonly number[], startTimeoutMs: number, timeoutMs: number): { group: WorkerGroup; ready: WorkerReady[] } {
+  static start(
+    what: string,
+    size: number,
+    load: ResolvedEnvModule,
+    seeds: readonly number[],
+    startTimeoutMs: number,
+    timeoutMs: number,
+  ): { group: WorkerGroup; ready: WorkerReady[] } {
     const group = new WorkerGroup(what, size, timeoutMs);
     // One deadline for all: the workers start at the same time.
     const deadline = performance.now() + startTimeoutMs;
@@ -75,7 +93,12 @@ export class WorkerGroup {
    * Sends `command` to the workers `which` (all by default), with `message` posted first when given, and
    * blocks until every one has answered. Throws on the first failure, after all have answered.
    */
-  run(command: CommandCode, which: readonly number[] | null = null, message?: (index: number) => unknown, timeoutMs = this.timeoutMs): void {
+  run(
+    command: CommandCode,
+    which: readonly number[] | null = null,
+    message?: (index: number) => unknown,
+    timeoutMs = this.timeoutMs,
+  ): void {
     this.checkUsable(command);
     const targets = which ?? this.members.map((_, i) => i);
     for (const i of targets) {
@@ -135,7 +158,15 @@ export class WorkerGroup {
     // Like a daemon process: a forgotten close() does not keep the program alive. close() still matters,
     // to free the threads as soon as the env is no longer needed.
     worker.unref();
-    const member: Member = { worker, port: port1, threadId: worker.threadId, request: 0, alive: true, error: null, exited: Promise.resolve() };
+    const member: Member = {
+      worker,
+      port: port1,
+      threadId: worker.threadId,
+      request: 0,
+      alive: true,
+      error: null,
+      exited: Promise.resolve(),
+    };
     member.exited = new Promise((resolve) => {
       worker.once("exit", () => {
         member.alive = false;
@@ -161,18 +192,25 @@ export class WorkerGroup {
         if (failure !== null) throw this.failureError(index, failure);
         const code = Atomics.load(this.control, index * CONTROL_STRIDE + Slot.EXIT_CODE);
         this.broken = `worker ${index} exited`;
-        throw new Error(`${this.what}: worker ${index} exited with code ${code} during ${during} (process.exit() or a fatal error in the worker)`);
+        throw new Error(
+          `${this.what}: worker ${index} exited with code ${code} during ${during} (process.exit() or a fatal error in the worker)`,
+        );
       }
       const left = deadline - performance.now();
       if (left <= 0 || Atomics.wait(this.control, slot, answer, left) === "timed-out") {
         if (Atomics.load(this.control, slot) === request) break;
         this.broken = `worker ${index} did not answer ${during} within ${limit}`;
-        throw new Error(`${this.what}: worker ${index} did not answer ${during} within ${limit}; close the env, or raise the limit for a slow env`);
+        throw new Error(
+          `${this.what}: worker ${index} did not answer ${during} within ${limit}; close the env, or raise the limit for a slow env`,
+        );
       }
     }
     if (Atomics.load(this.control, index * CONTROL_STRIDE + Slot.STATUS) === Status.FAILED) {
       const failure = this.pendingFailure(index);
-      throw this.failureError(index, failure ?? { kind: "failure", during, name: "Error", message: "failed without a message", stack: "" });
+      throw this.failureError(
+        index,
+        failure ?? { kind: "failure", during, name: "Error", message: "failed without a message", stack: "" },
+      );
     }
   }
 
@@ -197,7 +235,9 @@ export class WorkerGroup {
   }
 
   private checkUsable(command: CommandCode): void {
-    if (this.closed) throw new Error(`${this.what}: the env is closed; ${commandName(command)} needs a new ParallelEnv`);
-    if (this.broken !== null) throw new Error(`${this.what}: ${this.broken}, so the workers are out of step; close the env and make a new one`);
+    if (this.closed)
+      throw new Error(`${this.what}: the env is closed; ${commandName(command)} needs a new ParallelEnv`);
+    if (this.broken !== null)
+      throw new Error(`${this.what}: ${this.broken}, so the workers are out of step; close the env and make a new one`);
   }
 }

@@ -82,7 +82,11 @@ describe("ParallelEnv transitions", () => {
 
   it("carries pixels (uint8) through shared memory, and accepts an EnvBase class as the export", () => {
     const args = { fromPixels: true, renderSize: [24, 32] as [number, number] };
-    const env = parallel(2, { module: new URL("./cartpole/cartpole-env.ts", import.meta.url), exportName: "CartPoleEnv", args }, { seed: 5 });
+    const env = parallel(
+      2,
+      { module: new URL("./cartpole/cartpole-env.ts", import.meta.url), exportName: "CartPoleEnv", args },
+      { seed: 5 },
+    );
     const serial = new SerialEnv(2, () => new CartPoleEnv(args), { seed: 5 });
     expect((env.observationSpec.get("pixels") as TensorSpec).shape).toEqual([2, 24, 32, 3]);
     const a = env.rollout(20, undefined, { breakWhenAnyDone: false });
@@ -105,16 +109,24 @@ describe("ParallelEnv transitions", () => {
     expect(two.getHost("next.reward").shape).toEqual([2, 1]);
     // Actions are checked in the main thread, before any worker sees them.
     const three = env.stepMdp(two);
-    expect(() => env.step(three.set("action", HostArray.from("int32", [2], [0, 2])))).toThrow("ParallelEnv.step(): action 2 is out of range [0, 2) at batch index [1]");
-    expect(Array.from(env.step(three.set("action", HostArray.from("int32", [2], [1, 1]))).getHost("next.observation").data)).toEqual([3, 2]);
+    expect(() => env.step(three.set("action", HostArray.from("int32", [2], [0, 2])))).toThrow(
+      "ParallelEnv.step(): action 2 is out of range [0, 2) at batch index [1]",
+    );
+    expect(
+      Array.from(env.step(three.set("action", HostArray.from("int32", [2], [1, 1]))).getHost("next.observation").data),
+    ).toEqual([3, 2]);
   });
 });
 
 describe("ParallelEnv errors", () => {
   it("rethrows an error in makeEnv with the worker's stack, and ends every worker", async () => {
     const before = threadCount();
-    const error = thrown(() => new ParallelEnv(2, { module: fixtures, exportName: "makeThrowing", args: { failAt: 1 } }));
-    expect(error.message).toMatch(/^ParallelEnv: worker 1 failed in makeEnv: RangeError: no env for worker 1\n--- worker 1 stack ---\nRangeError: no env for worker 1\n\s+at makeThrowing .*parallel-env-fixtures\.ts/);
+    const error = thrown(
+      () => new ParallelEnv(2, { module: fixtures, exportName: "makeThrowing", args: { failAt: 1 } }),
+    );
+    expect(error.message).toMatch(
+      /^ParallelEnv: worker 1 failed in makeEnv: RangeError: no env for worker 1\n--- worker 1 stack ---\nRangeError: no env for worker 1\n\s+at makeThrowing .*parallel-env-fixtures\.ts/,
+    );
     const cause = error.cause as Error;
     expect(cause.name).toBe("RangeError");
     expect(cause.stack).toContain("parallel-env-fixtures.ts");
@@ -128,7 +140,9 @@ describe("ParallelEnv errors", () => {
     root = env.stepMdp(step());
     root = env.stepMdp(step());
     const error = thrown(step);
-    expect(error.message).toMatch(/^ParallelEnv: worker 1 failed in step\(\): TypeError: step 3 exploded\n--- worker 1 stack ---\nTypeError: step 3 exploded\n\s+at explode /);
+    expect(error.message).toMatch(
+      /^ParallelEnv: worker 1 failed in step\(\): TypeError: step 3 exploded\n--- worker 1 stack ---\nTypeError: step 3 exploded\n\s+at explode /,
+    );
     expect((error.cause as Error).stack).toMatch(/at explode .*parallel-env-fixtures\.ts/);
     expect(root.has("next")).toBe(false);
     root = env.reset();
@@ -139,7 +153,9 @@ describe("ParallelEnv errors", () => {
   it("rethrows an error in a sub-env's reset", () => {
     const env = parallel(2, { module: fixtures, exportName: "makeFailing", args: { worker: 0, in: "reset", at: 2 } });
     env.reset();
-    expect(() => env.reset()).toThrow(/^ParallelEnv: worker 0 failed in reset\(\): Error: reset 2 refused\n--- worker 0 stack ---/);
+    expect(() => env.reset()).toThrow(
+      /^ParallelEnv: worker 0 failed in reset\(\): Error: reset 2 refused\n--- worker 0 stack ---/,
+    );
   });
 
   it("reports a worker that exits, and refuses to go on", () => {
@@ -148,11 +164,17 @@ describe("ParallelEnv errors", () => {
     expect(() => env.step(root.set("action", HostArray.from("int32", [2], [0, 0])))).toThrow(
       "ParallelEnv: worker 1 exited with code 7 during step() (process.exit() or a fatal error in the worker)",
     );
-    expect(() => env.reset()).toThrow("ParallelEnv: worker 1 exited, so the workers are out of step; close the env and make a new one");
+    expect(() => env.reset()).toThrow(
+      "ParallelEnv: worker 1 exited, so the workers are out of step; close the env and make a new one",
+    );
   });
 
   it("gives up on a worker that does not answer within timeoutMs", () => {
-    const env = parallel(2, { module: fixtures, exportName: "makeFailing", args: { worker: 0, in: "hang", at: 1 } }, { timeoutMs: 300 });
+    const env = parallel(
+      2,
+      { module: fixtures, exportName: "makeFailing", args: { worker: 0, in: "hang", at: 1 } },
+      { timeoutMs: 300 },
+    );
     const root = env.reset();
     const start = performance.now();
     expect(() => env.step(root.set("action", HostArray.from("int32", [2], [0, 0])))).toThrow(
@@ -171,13 +193,21 @@ describe("ParallelEnv errors", () => {
     expect(() => new ParallelEnv(1, { module: fixtures, exportName: "makeNothing" })).toThrow(
       /^ParallelEnv: worker 0 failed in makeEnv: Error: module file:.*parallel-env-fixtures\.ts has no function or class exported as "makeNothing" \(exports: .*makeCartPole/,
     );
-    expect(() => new ParallelEnv(1, { module: fixtures, exportName: "makeNotAnEnv" })).toThrow(/"makeNotAnEnv" from file:.* gave a Object, not an EnvBase/);
+    expect(() => new ParallelEnv(1, { module: fixtures, exportName: "makeNotAnEnv" })).toThrow(
+      /"makeNotAnEnv" from file:.* gave a Object, not an EnvBase/,
+    );
     expect(() => new ParallelEnv(1, { module: "./parallel-env-fixtures.ts" })).toThrow(
       'ParallelEnv: module "./parallel-env-fixtures.ts" is relative, and a worker has no importing file to resolve it from; pass new URL("./parallel-env-fixtures.ts", import.meta.url) or an absolute path',
     );
-    expect(() => new ParallelEnv(1, { module: "/nowhere/envs.js" })).toThrow("ParallelEnv: module /nowhere/envs.js does not exist");
-    expect(() => new ParallelEnv(1, { module: fixtures, exportName: "makeCounting", args: { f: () => 1 } })).toThrow(/^ParallelEnv: args cannot be sent to a worker/);
-    expect(() => new ParallelEnv(0, { module: fixtures })).toThrow("ParallelEnv: the number of workers must be a positive integer, got 0");
+    expect(() => new ParallelEnv(1, { module: "/nowhere/envs.js" })).toThrow(
+      "ParallelEnv: module /nowhere/envs.js does not exist",
+    );
+    expect(() => new ParallelEnv(1, { module: fixtures, exportName: "makeCounting", args: { f: () => 1 } })).toThrow(
+      /^ParallelEnv: args cannot be sent to a worker/,
+    );
+    expect(() => new ParallelEnv(0, { module: fixtures })).toThrow(
+      "ParallelEnv: the number of workers must be a positive integer, got 0",
+    );
   });
 });
 
@@ -198,7 +228,11 @@ describe("ParallelEnv close", () => {
 
   it("lets the process exit, after close() and without it", () => {
     for (const mode of ["close", "forgotten"]) {
-      const child = spawnSync(process.execPath, ["--import", "tsx", "src/parallel-env-exit-fixture.ts", mode], { cwd: packageDir, encoding: "utf8", timeout: 60_000 });
+      const child = spawnSync(process.execPath, ["--import", "tsx", "src/parallel-env-exit-fixture.ts", mode], {
+        cwd: packageDir,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
       expect(child.error, mode).toBeUndefined();
       expect(child.stderr, mode).toBe("");
       expect(child.status, mode).toBe(0);

@@ -1,4 +1,13 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, sizeOf, type Composite, type DType, type TypedArrayOf } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  TensorDict,
+  sizeOf,
+  type Composite,
+  type DType,
+  type TypedArrayOf,
+} from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
 import { resolveEnvModule, type EnvModuleRef } from "./env-module-ref";
 import { Command, type SharedLeaf, type WorkerLayout } from "./parallel-env-protocol";
@@ -6,7 +15,11 @@ import { compositeFromDescription } from "./parallel-env-specs";
 import { WorkerGroup } from "./parallel-env-workers";
 import { expandSpecs, subEnvMismatch, subEnvSeed, type SubEnvSpecs } from "./serial-env";
 
-const PARALLEL_ENV_OPTION_KEYS = { seed: true, timeoutMs: true, startTimeoutMs: true } satisfies OptionKeys<ParallelEnvOptions>;
+const PARALLEL_ENV_OPTION_KEYS = {
+  seed: true,
+  timeoutMs: true,
+  startTimeoutMs: true,
+} satisfies OptionKeys<ParallelEnvOptions>;
 
 export interface ParallelEnvOptions {
   /** Default 0. Sub-env `i` is seeded with `seed + i`, as in `SerialEnv`. */
@@ -74,7 +87,8 @@ export class ParallelEnv extends EnvBase {
   constructor(n: number, env: EnvModuleRef, options: ParallelEnvOptions = {}) {
     checkOptions("ParallelEnv", options, PARALLEL_ENV_OPTION_KEYS);
     const what = "ParallelEnv";
-    if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`${what}: the number of workers must be a positive integer, got ${String(n)}`);
+    if (!(Number.isSafeInteger(n) && n >= 1))
+      throw new Error(`${what}: the number of workers must be a positive integer, got ${String(n)}`);
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new Error(`${what}: the seed must be a safe integer, got ${String(seed)}`);
     const timeoutMs = positive(options.timeoutMs ?? 60_000, "timeoutMs", what);
@@ -93,7 +107,10 @@ export class ParallelEnv extends EnvBase {
       }));
       for (let i = 1; i < n; i++) {
         const problem = subEnvMismatch(subs[0]!, subs[i]!);
-        if (problem !== null) throw new Error(`${what}: the env of worker ${i} (${ready[i]!.name}) differs from worker 0's (${ready[0]!.name}): ${problem}`);
+        if (problem !== null)
+          throw new Error(
+            `${what}: the env of worker ${i} (${ready[i]!.name}) differs from worker 0's (${ready[0]!.name}): ${problem}`,
+          );
       }
     } catch (error) {
       group.close();
@@ -188,7 +205,11 @@ export class ParallelEnv extends EnvBase {
 }
 
 /** One shared buffer per leaf of `specs` (reusing `existing` ones by path), sized for `n` sub-envs. */
-function leafBuffers(specs: Composite | readonly Composite[], n: number, existing?: ReadonlyMap<string, LeafBuffer>): LeafBuffer[] {
+function leafBuffers(
+  specs: Composite | readonly Composite[],
+  n: number,
+  existing?: ReadonlyMap<string, LeafBuffer>,
+): LeafBuffer[] {
   const out: LeafBuffer[] = [];
   for (const composite of Array.isArray(specs) ? specs : [specs as Composite]) {
     for (const [path, spec] of composite.leaves()) {
@@ -205,7 +226,8 @@ function leafBuffers(specs: Composite | readonly Composite[], n: number, existin
 }
 
 function positive(value: number, name: string, what: string): number {
-  if (!(typeof value === "number" && value > 0)) throw new Error(`${what}: ${name} must be a positive number of milliseconds, got ${String(value)}`);
+  if (!(typeof value === "number" && value > 0))
+    throw new Error(`${what}: ${name} must be a positive number of milliseconds, got ${String(value)}`);
   return value;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, initBackend, TensorDict } from "@tdrl/tensordict";
+import { HostArray, initBackend, type TensorDict } from "@tdrl/tensordict";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CartPoleEnv } from "./cartpole/cartpole-env";
 import { CountingEnv } from "./counting-env";
@@ -13,7 +13,9 @@ const qPolicy = (td: TensorDict): TensorDict => {
   const n = td.batchSize.length === 0 ? 1 : td.batchSize[0]!;
   const q = tf.tidy(() => tf.concat([tf.zeros([n, 1]), tf.ones([n, 1])], 1));
   const action = tf.argMax(q, -1);
-  return td.set("action_value", td.batchSize.length === 0 ? tf.reshape(q, [2]) : q).set("action", td.batchSize.length === 0 ? tf.reshape(action, []) : action);
+  return td
+    .set("action_value", td.batchSize.length === 0 ? tf.reshape(q, [2]) : q)
+    .set("action", td.batchSize.length === 0 ? tf.reshape(action, []) : action);
 };
 
 describe("env.rollout with a policy that writes tensors", () => {

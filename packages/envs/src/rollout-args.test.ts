@@ -1,4 +1,4 @@
-import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { CartPoleEnv } from "./cartpole/cartpole-env";
 import { GymLikeEnv } from "./gym-like-env";
@@ -22,11 +22,15 @@ describe("rollout's arguments, positional or as TorchRL's keywords", () => {
 
   it("rejects an unknown option, a policy or a step count given twice, naming them", () => {
     const env = new CartPoleEnv();
-    expect(() => env.rollout(5, { breakWhenAnyDOne: false } as never)).toThrow('CartPoleEnv.rollout(): unknown option "breakWhenAnyDOne"');
+    expect(() => env.rollout(5, { breakWhenAnyDOne: false } as never)).toThrow(
+      'CartPoleEnv.rollout(): unknown option "breakWhenAnyDOne"',
+    );
     expect(() => env.rollout(5, pushRight, { policy: pushRight } as never)).toThrow("the policy is given twice");
     expect(() => env.rollout(5, { maxSteps: 5 } as never)).toThrow("maxSteps is given twice");
     expect(() => env.rollout({ maxSteps: 0 })).toThrow("maxSteps must be a positive integer, got 0");
-    expect(() => env.rollout(5, 3 as never)).toThrow("policy must be a function or a module with forward(td), got number 3");
+    expect(() => env.rollout(5, 3 as never)).toThrow(
+      "policy must be a function or a module with forward(td), got number 3",
+    );
   });
 
   it("rolloutAsync takes the same spellings", async () => {
@@ -34,8 +38,14 @@ describe("rollout's arguments, positional or as TorchRL's keywords", () => {
       x: 0,
       observationSpace: { type: "Box", low: -3, high: 3, shape: [1] },
       actionSpace: { type: "Discrete", n: 2 },
-      reset() { this.x = 0; return [[this.x], {}]; },
-      step(action: number) { this.x += action === 1 ? 1 : -1; return [[this.x], -1, Math.abs(this.x) >= 3, false, {}]; },
+      reset() {
+        this.x = 0;
+        return [[this.x], {}];
+      },
+      step(action: number) {
+        this.x += action === 1 ? 1 : -1;
+        return [[this.x], -1, Math.abs(this.x) >= 3, false, {}];
+      },
     };
     const env = new GymLikeEnv(walk as never, { name: "Walk" });
     const a = await env.rolloutAsync({ maxSteps: 6, breakWhenAnyDone: false });

@@ -44,31 +44,45 @@ export function rolloutArgs<P>(
   let policy: P | undefined;
   let options: RolloutOptions & { policy?: P; maxSteps?: number };
   if (typeof first === "object" && first !== null) {
-    if (second !== undefined || third !== undefined) throw new Error(`${what}: with an options object as the first argument, pass nothing else (got ${second === undefined ? "a third" : "a second"} argument)`);
+    if (second !== undefined || third !== undefined)
+      throw new Error(
+        `${what}: with an options object as the first argument, pass nothing else (got ${second === undefined ? "a third" : "a second"} argument)`,
+      );
     options = first;
     maxSteps = first.maxSteps;
     policy = first.policy;
   } else {
     maxSteps = first;
     if (typeof second === "object" && second !== null && !isPolicy(second)) {
-      if (third !== undefined) throw new Error(`${what}: pass the options once, as the second argument or the third, not both`);
+      if (third !== undefined)
+        throw new Error(`${what}: pass the options once, as the second argument or the third, not both`);
       options = second as RolloutOptions & { policy?: P };
       policy = options.policy;
     } else {
-      if (second !== undefined && !isPolicy(second)) throw new Error(`${what}: policy must be a function or a module with forward(td), got ${typeof second} ${String(second)}`);
+      if (second !== undefined && !isPolicy(second))
+        throw new Error(
+          `${what}: policy must be a function or a module with forward(td), got ${typeof second} ${String(second)}`,
+        );
       policy = second as P | undefined;
       options = third ?? {};
       if ((options as { policy?: unknown }).policy !== undefined) {
-        if (policy !== undefined) throw new Error(`${what}: the policy is given twice, as an argument and as options.policy`);
+        if (policy !== undefined)
+          throw new Error(`${what}: the policy is given twice, as an argument and as options.policy`);
         policy = options.policy;
       }
     }
-    if ((options as { maxSteps?: unknown }).maxSteps !== undefined) throw new Error(`${what}: maxSteps is given twice, as an argument and as options.maxSteps`);
+    if ((options as { maxSteps?: unknown }).maxSteps !== undefined)
+      throw new Error(`${what}: maxSteps is given twice, as an argument and as options.maxSteps`);
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new Error(`${what}: unknown option "${key}"; expected ${OPTION_KEYS.map((k) => `"${k}"`).join(", ")}`);
+    if (!OPTION_KEYS.includes(key))
+      throw new Error(`${what}: unknown option "${key}"; expected ${OPTION_KEYS.map((k) => `"${k}"`).join(", ")}`);
   }
-  if (!(Number.isInteger(maxSteps) && (maxSteps as number) >= 1)) throw new Error(`${what}: maxSteps must be a positive integer, got ${String(maxSteps)}`);
-  if (policy !== undefined && !isPolicy(policy)) throw new Error(`${what}: policy must be a function or a module with forward(td), got ${typeof policy} ${String(policy)}`);
+  if (!(Number.isInteger(maxSteps) && (maxSteps as number) >= 1))
+    throw new Error(`${what}: maxSteps must be a positive integer, got ${String(maxSteps)}`);
+  if (policy !== undefined && !isPolicy(policy))
+    throw new Error(
+      `${what}: policy must be a function or a module with forward(td), got ${typeof policy} ${String(policy)}`,
+    );
   return { maxSteps: maxSteps as number, policy, options };
 }

@@ -33,11 +33,19 @@ describe("SerialEnv batch and specs", () => {
       env.close = () => void closed.push(i);
       return env;
     };
-    expect(() => new SerialEnv(3, make((i) => (i === 2 ? 7 : 5)))).toThrow(
+    expect(
+      () =>
+        new SerialEnv(
+          3,
+          make((i) => (i === 2 ? 7 : 5)),
+        ),
+    ).toThrow(
       'SerialEnv: sub-env 2 (CountingEnv) differs from sub-env 0 (CountingEnv): its observation spec has "observation" Bounded(shape=[1], dtype=float32, low=0, high=7) instead of Bounded(shape=[1], dtype=float32, low=0, high=5)',
     );
     expect(closed).toEqual([0, 1, 2]);
-    expect(() => new SerialEnv(2, (i) => new CountingEnv({ batchSize: [i + 1] }))).toThrow("SerialEnv: sub-env 1 (CountingEnv) differs from sub-env 0 (CountingEnv): batch size [2] instead of [1]");
+    expect(() => new SerialEnv(2, (i) => new CountingEnv({ batchSize: [i + 1] }))).toThrow(
+      "SerialEnv: sub-env 1 (CountingEnv) differs from sub-env 0 (CountingEnv): batch size [2] instead of [1]",
+    );
     expect(() => new SerialEnv(2, (i) => new CartPoleEnv({ categoricalActionEncoding: i === 0 }))).toThrow(
       'SerialEnv: sub-env 1 (CartPoleEnv) differs from sub-env 0 (CartPoleEnv): its action spec has "action" OneHot(n=2, shape=[2], dtype=bool) instead of Categorical(n=2, shape=[], dtype=int32)',
     );
@@ -57,8 +65,12 @@ describe("SerialEnv batch and specs", () => {
     })();
     expect(error.message).toBe("SerialEnv: makeEnv(1) threw: no second env");
     expect(error.cause).toBeInstanceOf(RangeError);
-    expect(() => new SerialEnv(2, () => ({}) as unknown as CountingEnv)).toThrow("SerialEnv: makeEnv(0) returned a Object, not an EnvBase");
-    expect(() => new SerialEnv(0, () => new CountingEnv())).toThrow("SerialEnv: the number of sub-envs must be a positive integer, got 0");
+    expect(() => new SerialEnv(2, () => ({}) as unknown as CountingEnv)).toThrow(
+      "SerialEnv: makeEnv(0) returned a Object, not an EnvBase",
+    );
+    expect(() => new SerialEnv(0, () => new CountingEnv())).toThrow(
+      "SerialEnv: the number of sub-envs must be a positive integer, got 0",
+    );
   });
 });
 
@@ -77,7 +89,9 @@ describe("SerialEnv transitions", () => {
       const actions = Array.from({ length: n }, () => rng.int(0, 2));
       root.set("action", HostArray.from("int32", [n], actions));
       const [stepped, next] = env.stepAndMaybeReset(root);
-      const singleSteps = singles.map((s, i) => s.stepAndMaybeReset(singleRoots[i]!.set("action", HostArray.from("int32", [], [actions[i]!]))));
+      const singleSteps = singles.map((s, i) =>
+        s.stepAndMaybeReset(singleRoots[i]!.set("action", HostArray.from("int32", [], [actions[i]!]))),
+      );
       for (const key of ["next.observation", "next.reward", "next.done", "next.terminated", "next.truncated"]) {
         expect(values(stepped, key), `${key} at step ${t}`).toEqual(singleSteps.flatMap(([s]) => values(s, key)));
       }
@@ -102,7 +116,11 @@ describe("SerialEnv transitions", () => {
     }
     const rng = new Rng(3);
     for (let t = 0; t < 8; t++) {
-      const action = HostArray.from("int32", [n], Array.from({ length: n }, () => rng.int(0, 2)));
+      const action = HostArray.from(
+        "int32",
+        [n],
+        Array.from({ length: n }, () => rng.int(0, 2)),
+      );
       serial.step(a.set("action", action));
       batched.step(b.set("action", action.clone()));
       expect(values(a, "next.observation")).toEqual(values(b, "next.observation"));
@@ -115,7 +133,8 @@ describe("SerialEnv transitions", () => {
   it("resets only the flagged sub-envs; the others keep their state and observation", () => {
     const env = new SerialEnv(3, () => new CountingEnv({ maxCount: 2 }));
     env.reset();
-    const step = (actions: number[]) => env.step(TensorDict.from({ action: HostArray.from("int32", [3], actions) }, [3]));
+    const step = (actions: number[]) =>
+      env.step(TensorDict.from({ action: HostArray.from("int32", [3], actions) }, [3]));
     step([1, 1, 0]);
     const td = step([1, 0, 1]);
     expect(values(td, "next.done")).toEqual([1, 0, 0]);

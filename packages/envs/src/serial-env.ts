@@ -1,4 +1,13 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, formatShape, shapesEqual, sizeOf, type Composite } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  TensorDict,
+  formatShape,
+  shapesEqual,
+  sizeOf,
+  type Composite,
+} from "@tdrl/tensordict";
 import { EnvBase } from "./env-base";
 import { decodeTensorDict, encodeTensorDict, type JsonValue } from "@tdrl/tensordict";
 import { arrayField, asObject, type EnvState } from "./env-state";
@@ -65,7 +74,8 @@ export class SerialEnv extends EnvBase {
   /** Sub-env `index`, for inspection (stepping or resetting it directly puts it out of step with this env). */
   subEnv(index: number): EnvBase {
     const env = Number.isInteger(index) ? this.envs[index] : undefined;
-    if (env === undefined) throw new Error(`${this.name}.subEnv(): index ${String(index)} is out of range [0, ${this.numSubEnvs})`);
+    if (env === undefined)
+      throw new Error(`${this.name}.subEnv(): index ${String(index)} is out of range [0, ${this.numSubEnvs})`);
     return env;
   }
 
@@ -80,9 +90,13 @@ export class SerialEnv extends EnvBase {
       const env = this.envs[i]!;
       const part = mask === null ? null : mask.subarray(i * per, (i + 1) * per);
       if (part === null || !part.includes(0)) this.roots[i] = env.reset();
-      else if (part.includes(1)) this.roots[i] = env.reset(new TensorDict({ _reset: new HostArray("bool", [...sub, 1], part.slice()) }, sub));
+      else if (part.includes(1))
+        this.roots[i] = env.reset(new TensorDict({ _reset: new HostArray("bool", [...sub, 1], part.slice()) }, sub));
     }
-    return TensorDict.stack(this.roots.map((root) => root!.select(...this.rootKeys)), 0);
+    return TensorDict.stack(
+      this.roots.map((root) => root!.select(...this.rootKeys)),
+      0,
+    );
   }
 
   protected override _step(td: TensorDict): TensorDict {
@@ -103,13 +117,18 @@ export class SerialEnv extends EnvBase {
 
   /** Each sub-env's state, and the last root record of each (a partial reset keeps the others' rows from it). */
   protected override _state(): JsonValue {
-    return { subEnvs: this.envs.map((env) => env.state()), roots: this.roots.map((root) => (root === null ? null : encodeTensorDict(root.select(...this.rootKeys)))) };
+    return {
+      subEnvs: this.envs.map((env) => env.state()),
+      roots: this.roots.map((root) => (root === null ? null : encodeTensorDict(root.select(...this.rootKeys)))),
+    };
   }
 
   protected override _loadState(state: JsonValue, what: string): () => void {
     const s = asObject(state, what, '"env"');
     const subStates = arrayField(s.subEnvs, `${what}: "env.subEnvs"`, this.numSubEnvs) as EnvState[];
-    const roots = arrayField(s.roots, `${what}: "env.roots"`, this.numSubEnvs).map((r, i) => (r === null ? null : decodeTensorDict(r, `${what}: "env.roots[${i}]"`)));
+    const roots = arrayField(s.roots, `${what}: "env.roots"`, this.numSubEnvs).map((r, i) =>
+      r === null ? null : decodeTensorDict(r, `${what}: "env.roots[${i}]"`),
+    );
     // Each sub-env checks its own state in loadState; if one refuses, the ones already loaded are put back.
     const before = this.envs.map((env) => env.state());
     let loaded = 0;
@@ -127,8 +146,10 @@ export class SerialEnv extends EnvBase {
 
 /** Calls `makeEnv(0 .. n-1)` and checks the results; closes the ones already made if any fails. */
 function makeSubEnvs(what: string, n: number, makeEnv: (index: number) => EnvBase): EnvBase[] {
-  if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`${what}: the number of sub-envs must be a positive integer, got ${String(n)}`);
-  if (typeof makeEnv !== "function") throw new Error(`${what}: makeEnv must be a function (index) => EnvBase, got ${typeof makeEnv}`);
+  if (!(Number.isSafeInteger(n) && n >= 1))
+    throw new Error(`${what}: the number of sub-envs must be a positive integer, got ${String(n)}`);
+  if (typeof makeEnv !== "function")
+    throw new Error(`${what}: makeEnv must be a function (index) => EnvBase, got ${typeof makeEnv}`);
   const envs: EnvBase[] = [];
   try {
     for (let i = 0; i < n; i++) {
@@ -136,14 +157,20 @@ function makeSubEnvs(what: string, n: number, makeEnv: (index: number) => EnvBas
       try {
         env = makeEnv(i);
       } catch (error) {
-        throw new Error(`${what}: makeEnv(${i}) threw: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+        throw new Error(`${what}: makeEnv(${i}) threw: ${(error as Error)?.message ?? String(error)}`, {
+          cause: error,
+        });
       }
-      if (!(env instanceof EnvBase)) throw new Error(`${what}: makeEnv(${i}) returned ${describeValue(env)}, not an EnvBase`);
+      if (!(env instanceof EnvBase))
+        throw new Error(`${what}: makeEnv(${i}) returned ${describeValue(env)}, not an EnvBase`);
       envs.push(env);
     }
     for (let i = 1; i < n; i++) {
       const problem = subEnvMismatch(envs[0]!, envs[i]!);
-      if (problem !== null) throw new Error(`${what}: sub-env ${i} (${envs[i]!.name}) differs from sub-env 0 (${envs[0]!.name}): ${problem}`);
+      if (problem !== null)
+        throw new Error(
+          `${what}: sub-env ${i} (${envs[i]!.name}) differs from sub-env 0 (${envs[0]!.name}): ${problem}`,
+        );
     }
   } catch (error) {
     for (const env of envs) env.close();
@@ -153,7 +180,10 @@ function makeSubEnvs(what: string, n: number, makeEnv: (index: number) => EnvBas
 }
 
 /** The four specs of `env` with `n` prepended to every batch size and shape. */
-export function expandSpecs(env: { observationSpec: Composite; actionSpec: Composite; rewardSpec: Composite; doneSpec: Composite }, n: number) {
+export function expandSpecs(
+  env: { observationSpec: Composite; actionSpec: Composite; rewardSpec: Composite; doneSpec: Composite },
+  n: number,
+) {
   return {
     observation: env.observationSpec.expand([n]),
     action: env.actionSpec.expand([n]),
@@ -173,7 +203,8 @@ export interface SubEnvSpecs {
 
 /** Why sub-env `other` cannot be batched with sub-env `first` (batch size or a spec), or null. */
 export function subEnvMismatch(first: SubEnvSpecs, other: SubEnvSpecs): string | null {
-  if (!shapesEqual(first.batchSize, other.batchSize)) return `batch size ${formatShape(other.batchSize)} instead of ${formatShape(first.batchSize)}`;
+  if (!shapesEqual(first.batchSize, other.batchSize))
+    return `batch size ${formatShape(other.batchSize)} instead of ${formatShape(first.batchSize)}`;
   for (const role of ["observation", "action", "reward", "done"] as const) {
     const problem = compositeMismatch(first[`${role}Spec`], other[`${role}Spec`]);
     if (problem !== null) return `its ${role} spec ${problem}`;

@@ -36,15 +36,30 @@ describe("stepMdp", () => {
     expect(stepMdp(stepped(), { excludeDone: true }).keys().sort()).toEqual(["agent", "extra", "observation"]);
     expect(stepMdp(stepped(), { excludeAction: false }).getHost("action").data[0]).toBe(1);
     expect(stepMdp(stepped(), { keepOther: false }).keys().sort()).toEqual(["done", "observation", "terminated"]);
-    expect(stepMdp(stepped(), { keepOther: false, excludeAction: false }).keys().sort()).toEqual(["action", "done", "observation", "terminated"]);
+    expect(stepMdp(stepped(), { keepOther: false, excludeAction: false }).keys().sort()).toEqual([
+      "action",
+      "done",
+      "observation",
+      "terminated",
+    ]);
   });
 
   it("excludes nested action keys without dropping their siblings", () => {
     const out = stepMdp(stepped(), { actionKeys: ["agent.action"] });
-    expect(out.keys({ nested: true }).sort()).toEqual(["action", "agent", "agent.state", "done", "extra", "observation", "terminated"]);
+    expect(out.keys({ nested: true }).sort()).toEqual([
+      "action",
+      "agent",
+      "agent.state",
+      "done",
+      "extra",
+      "observation",
+      "terminated",
+    ]);
   });
 
   it("throws when there is no next record", () => {
-    expect(() => stepMdp(TensorDict.from({ observation: f(0) }))).toThrow('stepMdp: the record has no "next" sub-record (keys: observation)');
+    expect(() => stepMdp(TensorDict.from({ observation: f(0) }))).toThrow(
+      'stepMdp: the record has no "next" sub-record (keys: observation)',
+    );
   });
 });

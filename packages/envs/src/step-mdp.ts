@@ -1,6 +1,14 @@
 import { TensorDict, type Schema, type UntypedSchema, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const STEP_MDP_OPTION_KEYS = { excludeAction: true, excludeReward: true, excludeDone: true, keepOther: true, actionKeys: true, rewardKeys: true, doneKeys: true } satisfies OptionKeys<StepMdpOptions>;
+const STEP_MDP_OPTION_KEYS = {
+  excludeAction: true,
+  excludeReward: true,
+  excludeDone: true,
+  keepOther: true,
+  actionKeys: true,
+  rewardKeys: true,
+  doneKeys: true,
+} satisfies OptionKeys<StepMdpOptions>;
 
 export interface StepMdpOptions {
   /** Drop the action keys from the result (default true): the next root has no action yet. */
@@ -48,13 +56,18 @@ const DEFAULT_DONE_KEYS: readonly string[] = ["done", "terminated", "truncated"]
  * });
  * stepMdp(td).keys(); // ["observation", "done"]: observation and done from "next"; no action, no reward
  */
-export function stepMdp<T extends Schema = UntypedSchema>(typed: TensorDict<T>, options: StepMdpOptions = {}): TensorDict<T> {
+export function stepMdp<T extends Schema = UntypedSchema>(
+  typed: TensorDict<T>,
+  options: StepMdpOptions = {},
+): TensorDict<T> {
   checkOptions("stepMdp", options, STEP_MDP_OPTION_KEYS);
   // The result keeps the record's type (an env's records share one schema, see EnvBase).
   const td = typed as unknown as TensorDict;
   const next = td.has("next") ? td.get("next") : undefined;
   if (!(next instanceof TensorDict)) {
-    throw new Error(`stepMdp: the record has no "next" sub-record (keys: ${td.keys().join(", ") || "(none)"}); call env.step() on it first`);
+    throw new Error(
+      `stepMdp: the record has no "next" sub-record (keys: ${td.keys().join(", ") || "(none)"}); call env.step() on it first`,
+    );
   }
   const excluded = excludedKeys(options);
   // `exclude` copies the structure without re-validating the leaves: the cheapest way to a new record.
@@ -74,7 +87,13 @@ function excludedKeys(options: StepMdpOptions): readonly string[] {
   const excludeReward = options.excludeReward ?? true;
   const excludeDone = options.excludeDone ?? false;
   // The defaults are by far the common case: one shared list rather than a new one per step.
-  if (excludeAction && excludeReward && !excludeDone && options.actionKeys === undefined && options.rewardKeys === undefined) {
+  if (
+    excludeAction &&
+    excludeReward &&
+    !excludeDone &&
+    options.actionKeys === undefined &&
+    options.rewardKeys === undefined
+  ) {
     return DEFAULT_EXCLUDED;
   }
   const keys: string[] = [];
@@ -90,7 +109,13 @@ const DEFAULT_EXCLUDED: readonly string[] = [...DEFAULT_ACTION_KEYS, ...DEFAULT_
  * Adds the entries of `from` that `into` lacks, skipping excluded paths; sub-records present in both are
  * merged key by key (`into`'s entries win). `prefix` is `from`'s dotted path.
  */
-function mergeMissing(into: TensorDict, from: TensorDict, excluded: readonly string[], prefix: string, isRoot: boolean): void {
+function mergeMissing(
+  into: TensorDict,
+  from: TensorDict,
+  excluded: readonly string[],
+  prefix: string,
+  isRoot: boolean,
+): void {
   for (const key of from.keys()) {
     if (isRoot && key === "next") continue;
     const path = prefix + key;

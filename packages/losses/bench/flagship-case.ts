@@ -19,12 +19,25 @@ export function flagshipCase(rng: Rng): FlagshipCase {
   const T = 50;
   const frame = 84 * 84;
   // The ConvNet folds any leading dims into the batch, so it reads [B, T, 84, 84, 1] directly.
-  const cnn = new TensorDictModule(natureCnn({ inChannels: 1, rng: new Rng(2) }), { inKeys: ["observation"], outKeys: ["embed"] });
-  const lstm = new LSTMModule({ inputSize: 3136, hiddenSize: 128, inKey: "embed", outKey: "features", mode: "sequence", rng: new Rng(3) });
-  const head = new TensorDictModule(new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], activation: "relu", rng: new Rng(4) }), {
-    inKeys: ["features"],
-    outKeys: ["action_value"],
+  const cnn = new TensorDictModule(natureCnn({ inChannels: 1, rng: new Rng(2) }), {
+    inKeys: ["observation"],
+    outKeys: ["embed"],
   });
+  const lstm = new LSTMModule({
+    inputSize: 3136,
+    hiddenSize: 128,
+    inKey: "embed",
+    outKey: "features",
+    mode: "sequence",
+    rng: new Rng(3),
+  });
+  const head = new TensorDictModule(
+    new MLP({ inFeatures: 128, outFeatures: 2, numCells: [64], activation: "relu", rng: new Rng(4) }),
+    {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    },
+  );
   const net = new TensorDictSequential(cnn, lstm, head);
   const loss = new RecurrentDQNLoss(net, { doubleDqn: true, gamma: 0.99 });
   const updater = new SoftUpdate(loss, { tau: 0.05 });
@@ -55,7 +68,11 @@ export function flagshipCase(rng: Rng): FlagshipCase {
   rng.fillInt(action.data, 0, 2);
   const reward = HostArray.zeros("float32", [B, T]);
   rng.fillNormal(reward.data);
-  const batch = () => new TensorDict({ observation: obs, is_init: isInit, action, next: { observation: nextObs, reward, terminated, done } }, [B, T]);
+  const batch = () =>
+    new TensorDict(
+      { observation: obs, is_init: isInit, action, next: { observation: nextObs, reward, terminated, done } },
+      [B, T],
+    );
   return {
     loss,
     optimizer,

@@ -28,7 +28,11 @@ for (const config of tf.getKernelsForBackend("wasm")) {
       } finally {
         depth--;
         if (depth === 0) {
-          const shapes = byShape ? ` ${Object.values(args.inputs).map((x) => `[${x?.shape.join(",") ?? ""}]`).join(" ")}` : "";
+          const shapes = byShape
+            ? ` ${Object.values(args.inputs)
+                .map((x) => `[${x?.shape.join(",") ?? ""}]`)
+                .join(" ")}`
+            : "";
           const key = `${phase} ${config.kernelName}${shapes}`;
           byKernel.set(key, (byKernel.get(key) ?? 0) + performance.now() - t0);
         }
@@ -86,11 +90,18 @@ for (let i = 0; i < calls + 1; i++) {
   split.optimizer += t2 - t1;
   split.total += t2 - t0;
 }
-for (const [k, ms] of byKernel) if (k.startsWith("backward ") && convBackwardKernels.has(k.split(" ")[1]!)) split.convBackward += ms;
+for (const [k, ms] of byKernel)
+  if (k.startsWith("backward ") && convBackwardKernels.has(k.split(" ")[1]!)) split.convBackward += ms;
 const per = (ms: number) => `${(ms / calls).toFixed(1)} ms`;
 console.log(`per update, mean of ${calls}: total ${per(split.total)}`);
-console.log(`  forward ${per(split.forward)}: conv ${per(split.convForward)}, LSTM ${per(split.lstmForward)}, rest ${per(split.forward - split.convForward - split.lstmForward)}`);
-console.log(`  backward ${per(split.backward)}: conv backprop kernels ${per(split.convBackward)}, rest (LSTM BPTT, dense grads, ReLU/bias grads) ${per(split.backward - split.convBackward)}`);
+console.log(
+  `  forward ${per(split.forward)}: conv ${per(split.convForward)}, LSTM ${per(split.lstmForward)}, rest ${per(split.forward - split.convForward - split.lstmForward)}`,
+);
+console.log(
+  `  backward ${per(split.backward)}: conv backprop kernels ${per(split.convBackward)}, rest (LSTM BPTT, dense grads, ReLU/bias grads) ${per(split.backward - split.convBackward)}`,
+);
 console.log(`  optimizer + target update ${per(split.optimizer)}`);
-if (byShape) for (const [k, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`${per(ms).padStart(10)}  ${k}`);
+if (byShape)
+  for (const [k, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`${per(ms).padStart(10)}  ${k}`);
 c.dispose();

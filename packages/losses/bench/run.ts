@@ -26,7 +26,12 @@ function cpuMs(fn: () => void, calls: number): number {
 }
 
 /** One training step as a user writes it: gradients of the loss, Adam, then the target update. */
-function makeUpdate(loss: LossModule, optimizer: tf.Optimizer, updater: SoftUpdate, batch: () => TensorDict): () => void {
+function makeUpdate(
+  loss: LossModule,
+  optimizer: tf.Optimizer,
+  updater: SoftUpdate,
+  batch: () => TensorDict,
+): () => void {
   const vars = loss.parameterList();
   return () => {
     const td = batch();
@@ -57,10 +62,13 @@ function timed(name: string, update: () => void, warmups: number, run: () => Ben
 // 1. DQN: MLP 4-256-256-2, batch 64, double DQN, smooth L1. PyTorch: ~0.8 ms per update at batch 256.
 {
   const N = 64;
-  const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [256, 256], activation: "relu", rng: new Rng(1) }), {
-    inKeys: ["observation"],
-    outKeys: ["action_value"],
-  });
+  const qnet = new TensorDictModule(
+    new MLP({ inFeatures: 4, outFeatures: 2, numCells: [256, 256], activation: "relu", rng: new Rng(1) }),
+    {
+      inKeys: ["observation"],
+      outKeys: ["action_value"],
+    },
+  );
   const loss = new DQNLoss(qnet, { lossFunction: "smoothL1", doubleDqn: true, gamma: 0.99 });
   const updater = new SoftUpdate(loss, { eps: 0.995 });
   const optimizer: tf.Optimizer = tf.train.adam(1e-3);
@@ -74,7 +82,8 @@ function timed(name: string, update: () => void, warmups: number, run: () => Ben
   rng.fillNormal(reward.data);
   const terminated = HostArray.zeros("bool", [N, 1]);
   for (let i = 0; i < N; i++) terminated.data[i] = rng.bool(0.05) ? 1 : 0;
-  const batch = () => new TensorDict({ observation: obs, action, next: { observation: nextObs, reward, terminated } }, [N]);
+  const batch = () =>
+    new TensorDict({ observation: obs, action, next: { observation: nextObs, reward, terminated } }, [N]);
   const update = makeUpdate(loss, optimizer, updater, batch);
   const name = "DQN update MLP 4-256-256-2 batch 64 (double, smoothL1, Adam, SoftUpdate)";
   timed(name, update, 5, () => measure(name, update, { rounds: 10, roundMs: 300 }), 50);
@@ -88,7 +97,13 @@ function timed(name: string, update: () => void, warmups: number, run: () => Ben
   const c = flagshipCase(rng);
   const update = makeUpdate(c.loss, c.optimizer, c.updater, c.batch);
   const name = "Recurrent DQN update NatureCNN-LSTM128-MLP [4, 50] (double, Adam, SoftUpdate)";
-  timed(name, update, 2, () => withTarget(measure(name, update, { rounds: 5, callsPerRound: 1, warmupMs: 0 }), 600_000, "us", true), 2);
+  timed(
+    name,
+    update,
+    2,
+    () => withTarget(measure(name, update, { rounds: 5, callsPerRound: 1, warmupMs: 0 }), 600_000, "us", true),
+    2,
+  );
   c.dispose();
 }
 
@@ -100,4 +115,5 @@ const file = writeResults("losses", results, {
 });
 console.log(`wrote ${file}`);
 const grown = Object.entries(leaks).filter(([, v]) => v.after > v.before);
-if (grown.length > 0) throw new Error(`tensor leak: ${grown.map(([k, v]) => `${k}: ${v.before} -> ${v.after}`).join("; ")}`);
+if (grown.length > 0)
+  throw new Error(`tensor leak: ${grown.map(([k, v]) => `${k}: ${v.before} -> ${v.after}`).join("; ")}`);

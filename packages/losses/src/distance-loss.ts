@@ -18,7 +18,9 @@ export function distanceLoss(pred: tf.Tensor, target: tf.Tensor, lossFunction: L
     const d = tf.sub(pred, target);
     if (lossFunction === "l2") return tf.square(d);
     if (lossFunction !== "smoothL1" && lossFunction !== "huber") {
-      throw new Error(`distanceLoss: lossFunction must be "l2", "smoothL1" or "huber", got ${JSON.stringify(lossFunction)}`);
+      throw new Error(
+        `distanceLoss: lossFunction must be "l2", "smoothL1" or "huber", got ${JSON.stringify(lossFunction)}`,
+      );
     }
     // 0.5 q^2 + delta (a - q) with q = min(a, delta) is the quadratic part inside and the linear part outside,
     // without a select, so the gradient is right on both sides.

@@ -14,6 +14,15 @@ const header = [
 
 describeDocExamples(
   new URL(".", import.meta.url),
-  ["loss-module.ts", "dqn-loss.ts", "recurrent-dqn-loss.ts", "distance-loss.ts", "soft-update.ts", "hard-update.ts", "clip-grad-norm.ts", "value-estimators.ts"],
+  [
+    "loss-module.ts",
+    "dqn-loss.ts",
+    "recurrent-dqn-loss.ts",
+    "distance-loss.ts",
+    "soft-update.ts",
+    "hard-update.ts",
+    "clip-grad-norm.ts",
+    "value-estimators.ts",
+  ],
   { header, dropImports: /^import .* from "(@tensorflow\/tfjs-core|@tdrl\/tensordict|@tdrl\/modules)";\n/gm },
 );

@@ -13,10 +13,20 @@ const MASK = [1, 1, 0, 1, 0, 1];
 
 /** A linear Q-network (no hidden layer), so the loss and its gradients can be written out by hand. */
 function linearNet(): TensorDictModule {
-  return new TensorDictModule(new MLP({ inFeatures: F, outFeatures: A, numCells: [], rng: new Rng(3) }), { inKeys: ["observation"], outKeys: ["action_value"] });
+  return new TensorDictModule(new MLP({ inFeatures: F, outFeatures: A, numCells: [], rng: new Rng(3) }), {
+    inKeys: ["observation"],
+    outKeys: ["action_value"],
+  });
 }
 
-function batch(maskKey: NestedKey | null): { td: TensorDict; obs: number[][]; nextObs: number[][]; action: number[]; reward: number[]; terminated: number[] } {
+function batch(maskKey: NestedKey | null): {
+  td: TensorDict;
+  obs: number[][];
+  nextObs: number[][];
+  action: number[];
+  reward: number[];
+  terminated: number[];
+} {
   const rng = new Rng(11);
   // Padded samples hold garbage: huge observations and an action out of range.
   const obs = Array.from({ length: N }, (_, i) => Array.from({ length: F }, () => (MASK[i] ? rng.normal() : 1e4)));
@@ -39,7 +49,10 @@ function batch(maskKey: NestedKey | null): { td: TensorDict; obs: number[][]; ne
 }
 
 /** The masked l2 DQN loss, td_error and gradients, in float64 from the network's weights. */
-function byHand(net: TensorDictModule, b: ReturnType<typeof batch>): { loss: number; tdError: number[]; dW: number[][]; db: number[] } {
+function byHand(
+  net: TensorDictModule,
+  b: ReturnType<typeof batch>,
+): { loss: number; tdError: number[]; dW: number[][]; db: number[] } {
   const params = [...net.parameters().values()];
   const w = params[0]!.arraySync() as number[][]; // [out, in]
   const bias = params[1]!.arraySync() as number[];
@@ -67,7 +80,8 @@ function byHand(net: TensorDictModule, b: ReturnType<typeof batch>): { loss: num
 
 function expectClose(actual: ArrayLike<number>, expected: number[], tol = 1e-4): void {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(expected[i]!)));
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(expected[i]!)));
 }
 
 describe("DQNLoss with a padding mask", () => {
@@ -82,7 +96,10 @@ describe("DQNLoss with a padding mask", () => {
       const b = batch(key as NestedKey);
       const ref = byHand(net, b);
       const before = tf.memory().numTensors;
-      const { value, grads } = tf.variableGrads(() => loss.forward(b.td).getTensor("loss") as tf.Scalar, loss.parameterList());
+      const { value, grads } = tf.variableGrads(
+        () => loss.forward(b.td).getTensor("loss") as tf.Scalar,
+        loss.parameterList(),
+      );
       const names = loss.parameterList().map((v) => v.name);
       expectClose(value.dataSync(), [ref.loss]);
       expectClose(grads[names[0]!]!.dataSync(), ref.dW.flat());
@@ -112,7 +129,9 @@ describe("DQNLoss with a padding mask", () => {
     expectClose(out.getTensor("loss").dataSync(), [ref.loss]);
     out.dispose();
     // With another key named, "mask" is not read: the garbage action 7 is then an error.
-    expect(() => new DQNLoss(net, { gamma: GAMMA, maskKey: "valid" }).forward(batch("mask").td)).toThrow('DQNLoss: "action"[2] is 7; actions must be integers in [0, 2)');
+    expect(() => new DQNLoss(net, { gamma: GAMMA, maskKey: "valid" }).forward(batch("mask").td)).toThrow(
+      'DQNLoss: "action"[2] is 7; actions must be integers in [0, 2)',
+    );
   });
 
   it("an all-masked batch has loss 0 and zero gradients", () => {
@@ -121,7 +140,10 @@ describe("DQNLoss with a padding mask", () => {
     const b = batch(null);
     b.td.set("mask", HostArray.zeros("bool", [N]));
     b.td.set("action", HostArray.zeros("int32", [N]));
-    const { value, grads } = tf.variableGrads(() => loss.forward(b.td).getTensor("loss") as tf.Scalar, loss.parameterList());
+    const { value, grads } = tf.variableGrads(
+      () => loss.forward(b.td).getTensor("loss") as tf.Scalar,
+      loss.parameterList(),
+    );
     expect(value.dataSync()[0]).toBe(0);
     for (const g of Object.values(grads)) expect([...g.dataSync()].every((x) => x === 0)).toBe(true);
     expect([...b.td.getHost("td_error").data]).toEqual(new Array(N).fill(0));
@@ -134,15 +156,28 @@ describe("DQNLoss with a padding mask", () => {
     const net = linearNet();
     const est = new TDLambdaEstimator({ gamma: GAMMA, lambda: 0.8 });
     const rng = new Rng(5);
-    const obs = HostArray.from("float32", [2, 4, F], Array.from({ length: 8 * F }, () => rng.normal()));
-    const nextObs = HostArray.from("float32", [2, 4, F], Array.from({ length: 8 * F }, () => rng.normal()));
+    const obs = HostArray.from(
+      "float32",
+      [2, 4, F],
+      Array.from({ length: 8 * F }, () => rng.normal()),
+    );
+    const nextObs = HostArray.from(
+      "float32",
+      [2, 4, F],
+      Array.from({ length: 8 * F }, () => rng.normal()),
+    );
     const reward = HostArray.from("float32", [2, 4], [1, 0, 2, 1, 0.5, -1, 50, 50]);
     const padded = new TensorDict(
       {
         observation: obs,
         action: HostArray.from("int32", [2, 4], [0, 1, 1, 0, 1, 0, 0, 0]),
         mask: HostArray.from("bool", [2, 4], [1, 1, 1, 1, 1, 1, 0, 0]),
-        next: { observation: nextObs, reward, terminated: HostArray.zeros("bool", [2, 4]), done: HostArray.zeros("bool", [2, 4]) },
+        next: {
+          observation: nextObs,
+          reward,
+          terminated: HostArray.zeros("bool", [2, 4]),
+          done: HostArray.zeros("bool", [2, 4]),
+        },
       },
       [2, 4],
     );

@@ -34,7 +34,11 @@ function goldenBatch(): TensorDict {
         reward: HostArray.from("float32", [n, 1], golden.reward),
         terminated: HostArray.from("bool", [n, 1], golden.terminated),
         truncated: HostArray.from("bool", [n, 1], golden.truncated),
-        done: HostArray.from("bool", [n, 1], golden.terminated.map((t, i) => t || golden.truncated[i]!)),
+        done: HostArray.from(
+          "bool",
+          [n, 1],
+          golden.terminated.map((t, i) => t || golden.truncated[i]!),
+        ),
       },
     },
     [n],
@@ -58,7 +62,10 @@ describe("DQNLoss", () => {
     it(`matches PyTorch: ${c.loss_function}, doubleDqn ${c.double_dqn}`, () => {
       const loss = goldenLoss(c.double_dqn, c.loss_function === "l2" ? "l2" : "smoothL1");
       const td = goldenBatch();
-      const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, loss.parameterList());
+      const { value, grads } = tf.variableGrads(
+        () => loss.forward(td).getTensor("loss") as tf.Scalar,
+        loss.parameterList(),
+      );
       const diffs: Record<string, number> = { loss: Math.abs(value.dataSync()[0]! - c.loss) };
       diffs.td_error = maxAbsDiff(td.getHost("td_error").data, c.td_error);
       const names = [...loss.parameters().entries()];
@@ -75,10 +82,13 @@ describe("DQNLoss", () => {
 });
 
 function mlpNet(seed: number): TensorDictModule {
-  return new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 3, numCells: [16], activation: "relu", rng: new Rng(seed) }), {
-    inKeys: ["observation"],
-    outKeys: ["action_value"],
-  });
+  return new TensorDictModule(
+    new MLP({ inFeatures: 4, outFeatures: 3, numCells: [16], activation: "relu", rng: new Rng(seed) }),
+    {
+      inKeys: ["observation"],
+      outKeys: ["action_value"],
+    },
+  );
 }
 
 describe("DQNLoss behaviour", () => {
@@ -94,7 +104,10 @@ describe("DQNLoss behaviour", () => {
     const targetBefore = [...loss.targetParameters().values()].map((v) => [...v.dataSync()]);
     const onlineBefore = loss.parameterList().map((v) => [...v.dataSync()]);
     const step = (): number => {
-      const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, loss.parameterList());
+      const { value, grads } = tf.variableGrads(
+        () => loss.forward(td).getTensor("loss") as tf.Scalar,
+        loss.parameterList(),
+      );
       const { grads: clipped } = clipGradNorm(grads, 10);
       opt.applyGradients(clipped);
       const v = value.dataSync()[0]!;
@@ -130,7 +143,10 @@ describe("DQNLoss behaviour", () => {
     });
     const target = [...loss.targetParameters().values()].map((v) => [...v.dataSync()]);
     const online = loss.parameterList().map((v) => [...v.dataSync()]);
-    const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, loss.parameterList());
+    const { value, grads } = tf.variableGrads(
+      () => loss.forward(td).getTensor("loss") as tf.Scalar,
+      loss.parameterList(),
+    );
     expect([...loss.targetParameters().values()].map((v) => [...v.dataSync()])).toEqual(target);
     expect(loss.parameterList().map((v) => [...v.dataSync()])).toEqual(online);
     expect(Object.keys(grads).length).toBe(4);
@@ -145,7 +161,10 @@ describe("DQNLoss options", () => {
   });
 
   const run = (loss: DQNLoss, td: TensorDict): { value: number; grads: number[][] } => {
-    const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, loss.parameterList());
+    const { value, grads } = tf.variableGrads(
+      () => loss.forward(td).getTensor("loss") as tf.Scalar,
+      loss.parameterList(),
+    );
     const out = { value: value.dataSync()[0]!, grads: loss.parameterList().map((v) => [...grads[v.name]!.dataSync()]) };
     tf.dispose([value, grads]);
     return out;
@@ -175,7 +194,10 @@ describe("DQNLoss options", () => {
     td.set("priority_weight", HostArray.from("float32", [8, 1], w));
     const sum = new DQNLoss(net, { reduction: "sum" });
     const out = sum.forward(td);
-    expect(out.getTensor("loss").dataSync()[0]).toBeCloseTo(ps.reduce((acc, l, i) => acc + l * w[i]!, 0), 5);
+    expect(out.getTensor("loss").dataSync()[0]).toBeCloseTo(
+      ps.reduce((acc, l, i) => acc + l * w[i]!, 0),
+      5,
+    );
     out.dispose();
     const mean = new DQNLoss(net).forward(td);
     expect(mean.getTensor("loss").dataSync()[0]).toBeCloseTo(ps.reduce((acc, l, i) => acc + l * w[i]!, 0) / 8, 5);
@@ -188,8 +210,22 @@ describe("DQNLoss options", () => {
     const loss = new DQNLoss(net, { gamma: golden.gamma, delayValue: false });
     const td = goldenBatch();
     loss.forward(td).dispose();
-    const q = tf.tidy(() => (net.forward(new TensorDict({ observation: td.getHost("observation") }, [8])).getTensor("action_value") as tf.Tensor).arraySync() as number[][]);
-    const qn = tf.tidy(() => (net.forward(new TensorDict({ observation: td.getHost(["next", "observation"]) }, [8])).getTensor("action_value") as tf.Tensor).arraySync() as number[][]);
+    const q = tf.tidy(
+      () =>
+        (
+          net
+            .forward(new TensorDict({ observation: td.getHost("observation") }, [8]))
+            .getTensor("action_value") as tf.Tensor
+        ).arraySync() as number[][],
+    );
+    const qn = tf.tidy(
+      () =>
+        (
+          net
+            .forward(new TensorDict({ observation: td.getHost(["next", "observation"]) }, [8]))
+            .getTensor("action_value") as tf.Tensor
+        ).arraySync() as number[][],
+    );
     const expected = golden.action.map((a, i) => {
       const bootstrap = golden.terminated[i] ? 0 : golden.gamma * Math.max(...qn[i]!);
       return Math.abs(golden.reward[i]! + bootstrap - q[i]![a]!);
@@ -226,8 +262,12 @@ describe("DQNLoss options", () => {
     expect(() => loss.forward(noTerm)).toThrow('DQNLoss: key "next.terminated" is missing from the TensorDict');
     const badReward = goldenBatch();
     badReward.set(["next", "reward"], HostArray.zeros("float32", [8, 2]));
-    expect(() => loss.forward(badReward)).toThrow('DQNLoss: key "next.reward" has shape [8, 2]; expected [8] or [8, 1]');
-    expect(() => new DQNLoss(mlpNet(0), { lossFunction: "l1" as never })).toThrow('DQNLoss: lossFunction must be "l2", "smoothL1" or "huber", got "l1"');
+    expect(() => loss.forward(badReward)).toThrow(
+      'DQNLoss: key "next.reward" has shape [8, 2]; expected [8] or [8, 1]',
+    );
+    expect(() => new DQNLoss(mlpNet(0), { lossFunction: "l1" as never })).toThrow(
+      'DQNLoss: lossFunction must be "l2", "smoothL1" or "huber", got "l1"',
+    );
     expect(() => new DQNLoss(mlpNet(0), { gamma: 1.5 })).toThrow("DQNLoss: gamma must be in [0, 1], got 1.5");
     loss.dispose();
   });
@@ -236,10 +276,16 @@ describe("DQNLoss options", () => {
     const net = mlpNet(0);
     const before = tf.memory().numTensors;
     expect(() => new DQNLoss(net, { gamma: 1.5 })).toThrow("DQNLoss: gamma must be in [0, 1], got 1.5");
-    expect(() => new DQNLoss(net, { lossFunction: "l3" as never })).toThrow('DQNLoss: lossFunction must be "l2", "smoothL1" or "huber", got "l3"');
+    expect(() => new DQNLoss(net, { lossFunction: "l3" as never })).toThrow(
+      'DQNLoss: lossFunction must be "l2", "smoothL1" or "huber", got "l3"',
+    );
     expect(() => new DQNLoss(net, { delta: -1 })).toThrow("DQNLoss: delta must be > 0, got -1");
-    expect(() => new DQNLoss(net, { reduction: "max" as never })).toThrow('DQNLoss: reduction must be "mean", "sum" or "none", got "max"');
-    expect(() => new DQNLoss(net, { double_dqn: true } as never)).toThrow('DQNLoss: unknown option "double_dqn" (known: lossFunction, delta, delayValue, doubleDqn');
+    expect(() => new DQNLoss(net, { reduction: "max" as never })).toThrow(
+      'DQNLoss: reduction must be "mean", "sum" or "none", got "max"',
+    );
+    expect(() => new DQNLoss(net, { double_dqn: true } as never)).toThrow(
+      'DQNLoss: unknown option "double_dqn" (known: lossFunction, delta, delayValue, doubleDqn',
+    );
     expect(() => new DQNLoss(net, { double_dqn: true } as never)).toThrow("did you mean doubleDqn?");
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -247,12 +293,18 @@ describe("DQNLoss options", () => {
   it("refuses negative, NaN and infinite priority weights, naming the sample, and leaks nothing", () => {
     const loss = new DQNLoss(mlpNet(6));
     const before = tf.memory().numTensors;
-    for (const [bad, shown] of [[-0.5, "-0.5"], [Number.NaN, "NaN"], [Number.POSITIVE_INFINITY, "Infinity"]] as const) {
+    for (const [bad, shown] of [
+      [-0.5, "-0.5"],
+      [Number.NaN, "NaN"],
+      [Number.POSITIVE_INFINITY, "Infinity"],
+    ] as const) {
       const td = goldenBatch();
       const w = new Float32Array(8).fill(1);
       w[5] = bad;
       td.set("priority_weight", new HostArray("float32", [8], w));
-      expect(() => loss.forward(td)).toThrow(`DQNLoss: "priority_weight"[5] is ${shown}; importance weights must be finite and >= 0`);
+      expect(() => loss.forward(td)).toThrow(
+        `DQNLoss: "priority_weight"[5] is ${shown}; importance weights must be finite and >= 0`,
+      );
       expect(td.has("td_error")).toBe(false);
     }
     expect(tf.memory().numTensors).toBe(before);
@@ -286,7 +338,13 @@ describe("DQNLoss with a multi-step estimator", () => {
     const td = goldenBatch().reshape([2, 4]);
     loss.forward(td).dispose();
     const values = (obs: HostArray): number[][] =>
-      tf.tidy(() => net.forward(new TensorDict({ observation: obs.reshape([8, 4]) }, [8])).getTensor("action_value").arraySync() as number[][]);
+      tf.tidy(
+        () =>
+          net
+            .forward(new TensorDict({ observation: obs.reshape([8, 4]) }, [8]))
+            .getTensor("action_value")
+            .arraySync() as number[][],
+      );
     const q = values(td.getHost("observation"));
     const qn = values(td.getHost(["next", "observation"]));
     const targets = estimator.returns({
@@ -299,6 +357,8 @@ describe("DQNLoss with a multi-step estimator", () => {
     const expected = golden.action.map((a, i) => Math.abs(targets[i]! - q[i]![a]!));
     expect(td.getHost("td_error").shape).toEqual([2, 4]);
     expect(maxAbsDiff(td.getHost("td_error").data, expected)).toBeLessThan(1e-5);
-    expect(() => new DQNLoss(net, { valueEstimator: estimator, gamma: 0.5 })).toThrow("DQNLoss: gamma 0.5 contradicts the value estimator's gamma 0.9 (TDLambdaEstimator); give one");
+    expect(() => new DQNLoss(net, { valueEstimator: estimator, gamma: 0.5 })).toThrow(
+      "DQNLoss: gamma 0.5 contradicts the value estimator's gamma 0.9 (TDLambdaEstimator); give one",
+    );
   });
 });

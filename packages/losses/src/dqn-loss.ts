@@ -126,7 +126,10 @@ export class DQNLoss extends LossModule {
     const what = this.name;
     const n = td.numel;
     const next = td.has("next") ? td.get("next") : undefined;
-    if (!(next instanceof TensorDict)) throw new Error(`${what}: key "next" is missing or not a nested TensorDict; it must hold the next observation, reward and terminated`);
+    if (!(next instanceof TensorDict))
+      throw new Error(
+        `${what}: key "next" is missing or not a nested TensorDict; it must hold the next observation, reward and terminated`,
+      );
     this.checkInputs(td, next);
     const target = this.targets(td, () => this.nextStateValue(next, n));
     const { loss, tdError } = this.lossFromTargets(td, () => this.actionValues(td, n), target);
@@ -145,7 +148,9 @@ export class DQNLoss extends LossModule {
       if (atRoot === next.has(key)) continue;
       const keys = td.keys({ nested: true, leavesOnly: true });
       const missing = atRoot ? `next.${keyName(key)}` : keyName(key);
-      throw new Error(`${this.name}: the batch has no "${missing}", an input of the value network (the batch has ${keys.length === 0 ? "no keys" : keys.join(", ")})`);
+      throw new Error(
+        `${this.name}: the batch has no "${missing}", an input of the value network (the batch has ${keys.length === 0 ? "no keys" : keys.join(", ")})`,
+      );
     }
   }
 
@@ -164,7 +169,13 @@ export class DQNLoss extends LossModule {
         if (mask[i] !== 0 && ((i + 1) % steps === 0 || mask[i + 1] === 0)) done[i] = 1;
       }
     }
-    return this.valueEstimator.returns({ reward, nextValue: nextValue(), terminated, ...(done === undefined ? {} : { done }), steps });
+    return this.valueEstimator.returns({
+      reward,
+      nextValue: nextValue(),
+      terminated,
+      ...(done === undefined ? {} : { done }),
+      steps,
+    });
   }
 
   /** The padding mask of `td` (1 valid, 0 padding) from the first mask key present, or null when none is. */
@@ -177,7 +188,11 @@ export class DQNLoss extends LossModule {
    * The reduced loss of Q(s, a) against fixed targets, and |target - Q(s, a)| on the host. Actions and
    * priority weights are read from `td`, whose batch is the batch of `target`.
    */
-  protected lossFromTargets(td: TensorDict, onlineValues: () => tf.Tensor2D, target: Float32Array): { loss: tf.Tensor; tdError: Float32Array } {
+  protected lossFromTargets(
+    td: TensorDict,
+    onlineValues: () => tf.Tensor2D,
+    target: Float32Array,
+  ): { loss: tf.Tensor; tdError: Float32Array } {
     const n = td.numel;
     const weight = td.has(this.keys.priorityWeight) ? readSampleValues(td, this.keys.priorityWeight, this.name) : null;
     if (weight !== null) {
@@ -185,7 +200,9 @@ export class DQNLoss extends LossModule {
         const w = weight[i]!;
         // A negative weight flips the sign of the sample's loss; NaN or Infinity poisons the whole batch.
         if (!(Number.isFinite(w) && w >= 0)) {
-          throw new Error(`${this.name}: "${keyName(this.keys.priorityWeight)}"[${i}] is ${w}; importance weights must be finite and >= 0`);
+          throw new Error(
+            `${this.name}: "${keyName(this.keys.priorityWeight)}"[${i}] is ${w}; importance weights must be finite and >= 0`,
+          );
         }
       }
     }
@@ -208,7 +225,8 @@ export class DQNLoss extends LossModule {
       if (weight !== null) perSample = tf.mul(perSample, tf.tensor1d(weight));
       // Their distance is already 0; the mask makes their share exactly 0 whatever the weights hold.
       if (mask !== null) perSample = tf.mul(perSample, tf.tensor1d(mask));
-      if (this.reduction === "mean") return mask === null ? tf.mean(perSample) : tf.div(tf.sum(perSample), Math.max(valid, 1));
+      if (this.reduction === "mean")
+        return mask === null ? tf.mean(perSample) : tf.div(tf.sum(perSample), Math.max(valid, 1));
       if (this.reduction === "sum") return tf.sum(perSample);
       return tf.reshape(perSample, [...td.batchSize]);
     });
@@ -241,11 +259,16 @@ export class DQNLoss extends LossModule {
   /** The Q-values the value network wrote into `scratch`, as `[n, numActions]`. */
   protected readActionValues(scratch: TensorDict, n: number): tf.Tensor2D {
     const key = this.keys.actionValue;
-    if (!scratch.has(key)) throw new Error(`${this.name}: the value network did not write "${keyName(key)}" (it wrote ${this.valueNetwork.outKeys.map(keyName).join(", ")})`);
+    if (!scratch.has(key))
+      throw new Error(
+        `${this.name}: the value network did not write "${keyName(key)}" (it wrote ${this.valueNetwork.outKeys.map(keyName).join(", ")})`,
+      );
     const q = scratch.getTensor(key);
     const a = q.shape[q.rank - 1];
     if (q.rank === 0 || a === undefined || a * n !== q.size) {
-      throw new Error(`${this.name}: "${keyName(key)}" has shape [${q.shape.join(", ")}]; expected the batch size [${scratch.batchSize.join(", ")}] then numActions`);
+      throw new Error(
+        `${this.name}: "${keyName(key)}" has shape [${q.shape.join(", ")}]; expected the batch size [${scratch.batchSize.join(", ")}] then numActions`,
+      );
     }
     return tf.reshape(q, [n, a]);
   }
@@ -255,12 +278,15 @@ export class DQNLoss extends LossModule {
     const key = this.keys.action;
     if (!td.has(key)) throw new Error(`${this.name}: key "${keyName(key)}" is missing from the TensorDict`);
     const entry = td.get(key);
-    if (!isHostArray(entry) && !isTensor(entry)) throw new Error(`${this.name}: key "${keyName(key)}" holds a nested TensorDict, not a leaf`);
+    if (!isHostArray(entry) && !isTensor(entry))
+      throw new Error(`${this.name}: key "${keyName(key)}" holds a nested TensorDict, not a leaf`);
     const shape = entry.shape;
     const b = td.batchSize;
     const oneHot = numActions > 1 && shape.length === b.length + 1 && shape[shape.length - 1] === numActions;
     if (oneHot) {
-      return tf.tidy(() => tf.reshape(tf.cast(isTensor(entry) ? entry : tf.tensor(entry.data, [...shape]), "float32"), [n, numActions]));
+      return tf.tidy(() =>
+        tf.reshape(tf.cast(isTensor(entry) ? entry : tf.tensor(entry.data, [...shape]), "float32"), [n, numActions]),
+      );
     }
     const index = readSampleValues(td, key, this.name);
     const idx = new Int32Array(n);
@@ -268,7 +294,9 @@ export class DQNLoss extends LossModule {
       const a = index[i]!;
       if (mask !== null && mask[i] === 0) continue; // padding may hold anything (splitTrajectories pads with zeros)
       if (!(Number.isInteger(a) && a >= 0 && a < numActions)) {
-        throw new Error(`${this.name}: "${keyName(key)}"[${i}] is ${a}; actions must be integers in [0, ${numActions})`);
+        throw new Error(
+          `${this.name}: "${keyName(key)}"[${i}] is ${a}; actions must be integers in [0, ${numActions})`,
+        );
       }
       idx[i] = a;
     }
@@ -301,7 +329,10 @@ const DQN_LOSS_OPTION_KEYS = {
 export const DQN_LOSS_OPTIONS: Readonly<Record<keyof DQNLossOptions, true>> = DQN_LOSS_OPTION_KEYS;
 
 /** DQNLoss's options checked and with defaults, before anything is allocated. */
-function resolveDQNLossOptions(options: DQNLossOptions, what: string): { lossFunction: LossFunction; delta: number; reduction: Reduction; gamma: number } {
+function resolveDQNLossOptions(
+  options: DQNLossOptions,
+  what: string,
+): { lossFunction: LossFunction; delta: number; reduction: Reduction; gamma: number } {
   checkOptions(what, options, DQN_LOSS_OPTION_KEYS);
   const lf = options.lossFunction ?? "l2";
   if (lf !== "l2" && lf !== "smoothL1" && lf !== "huber") {
@@ -315,10 +346,13 @@ function resolveDQNLossOptions(options: DQNLossOptions, what: string): { lossFun
   }
   const est = options.valueEstimator;
   if (est !== undefined && options.gamma !== undefined && est.gamma !== options.gamma) {
-    throw new Error(`${what}: gamma ${options.gamma} contradicts the value estimator's gamma ${est.gamma} (${est.name}); give one`);
+    throw new Error(
+      `${what}: gamma ${options.gamma} contradicts the value estimator's gamma ${est.gamma} (${est.name}); give one`,
+    );
   }
   const gamma = est?.gamma ?? options.gamma ?? 0.99;
-  if (!(Number.isFinite(gamma) && gamma >= 0 && gamma <= 1)) throw new Error(`${what}: gamma must be in [0, 1], got ${gamma}`);
+  if (!(Number.isFinite(gamma) && gamma >= 0 && gamma <= 1))
+    throw new Error(`${what}: gamma must be in [0, 1], got ${gamma}`);
   return { lossFunction: lf, delta, reduction, gamma };
 }
 

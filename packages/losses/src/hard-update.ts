@@ -36,8 +36,12 @@ export class HardUpdate {
   constructor(loss: LossModule, options: HardUpdateOptions) {
     checkOptions("HardUpdate", options, HARD_UPDATE_OPTION_KEYS);
     const { interval } = options;
-    if (!(Number.isSafeInteger(interval) && interval >= 1)) throw new Error(`HardUpdate(${loss.name}): interval must be a positive integer, got ${String(interval)}`);
-    if (!loss.delayValue) throw new Error(`HardUpdate(${loss.name}): the loss was made with delayValue false, so it has no target parameters to update`);
+    if (!(Number.isSafeInteger(interval) && interval >= 1))
+      throw new Error(`HardUpdate(${loss.name}): interval must be a positive integer, got ${String(interval)}`);
+    if (!loss.delayValue)
+      throw new Error(
+        `HardUpdate(${loss.name}): the loss was made with delayValue false, so it has no target parameters to update`,
+      );
     this.loss = loss;
     this.interval = interval;
   }
@@ -56,7 +60,9 @@ export class HardUpdate {
   loadState(state: HardUpdateState): void {
     const steps = (state as HardUpdateState | null)?.steps;
     if (!(Number.isSafeInteger(steps) && steps! >= 0)) {
-      throw new Error(`HardUpdate(${this.loss.name}).loadState(): "steps" must be a non-negative integer, got ${JSON.stringify(steps)}`);
+      throw new Error(
+        `HardUpdate(${this.loss.name}).loadState(): "steps" must be a non-negative integer, got ${JSON.stringify(steps)}`,
+      );
     }
     this.count = steps!;
   }

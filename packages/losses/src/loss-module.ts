@@ -90,7 +90,9 @@ export abstract class LossModule implements HasParameters {
       for (const [name, v] of online) {
         const t = this.target.get(name);
         if (t === undefined || !sameShape(t.shape, v.shape)) {
-          throw new Error(`${this.name}: the value network's parameter "${name}" [${v.shape.join(", ")}] has no target copy of that shape; the network changed after the loss was made`);
+          throw new Error(
+            `${this.name}: the value network's parameter "${name}" [${v.shape.join(", ")}] has no target copy of that shape; the network changed after the loss was made`,
+          );
         }
         saved.push([v, tf.clone(v)]);
         v.assign(t);

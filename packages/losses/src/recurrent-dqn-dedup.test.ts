@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
-import { ConvNet, copyParams, LSTMModule, MLP, TensorDictModule, TensorDictSequential, type Model } from "@tdrl/modules";
+import {
+  ConvNet,
+  copyParams,
+  LSTMModule,
+  MLP,
+  TensorDictModule,
+  TensorDictSequential,
+  type Model,
+} from "@tdrl/modules";
 import { maxAbsDiff } from "../test/golden";
 import { RecurrentDQNLoss, type NextStepPlan } from "./recurrent-dqn-loss";
 
@@ -21,7 +29,14 @@ class NaiveRecurrentDQNLoss extends RecurrentDQNLoss {
 
 /** A conv -> LSTM -> MLP value network; `frames` counts the frames its conv trunk sees. */
 function makeNet(seed: number): { net: TensorDictSequential; frames: { n: number } } {
-  const conv = new ConvNet({ inChannels: 1, numCells: [4], kernelSizes: 3, strides: 1, activation: "relu", rng: new Rng(seed) });
+  const conv = new ConvNet({
+    inChannels: 1,
+    numCells: [4],
+    kernelSizes: 3,
+    strides: 1,
+    activation: "relu",
+    rng: new Rng(seed),
+  });
   const frames = { n: 0 };
   const counted: Model = {
     apply: (x) => {
@@ -31,11 +46,21 @@ function makeNet(seed: number): { net: TensorDictSequential; frames: { n: number
     parameters: () => conv.parameters(),
   };
   const trunk = new TensorDictModule(counted, { inKeys: ["observation"], outKeys: ["embed"] });
-  const lstm = new LSTMModule({ inputSize: conv.outFeatures(S, S), hiddenSize: 8, inKey: "embed", outKey: "features", mode: "sequence", rng: new Rng(seed + 1) });
-  const head = new TensorDictModule(new MLP({ inFeatures: 8, outFeatures: 3, numCells: [8], activation: "relu", rng: new Rng(seed + 2) }), {
-    inKeys: ["features"],
-    outKeys: ["action_value"],
+  const lstm = new LSTMModule({
+    inputSize: conv.outFeatures(S, S),
+    hiddenSize: 8,
+    inKey: "embed",
+    outKey: "features",
+    mode: "sequence",
+    rng: new Rng(seed + 1),
   });
+  const head = new TensorDictModule(
+    new MLP({ inFeatures: 8, outFeatures: 3, numCells: [8], activation: "relu", rng: new Rng(seed + 2) }),
+    {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    },
+  );
   return { net: new TensorDictSequential(trunk, lstm, head), frames };
 }
 
@@ -74,7 +99,14 @@ function makeBatch(): TensorDict {
   const reward = HostArray.zeros("float32", [B, T]);
   rng.fillNormal(reward.data);
   return new TensorDict(
-    { observation: obs, is_init: isInit, recurrent_state_h: h, recurrent_state_c: c, action, next: { observation: next, reward, terminated, done } },
+    {
+      observation: obs,
+      is_init: isInit,
+      recurrent_state_h: h,
+      recurrent_state_c: c,
+      action,
+      next: { observation: next, reward, terminated, done },
+    },
     [B, T],
   );
 }
@@ -99,8 +131,16 @@ describe("RecurrentDQNLoss deduplicated next steps", () => {
       const run = (l: RecurrentDQNLoss) => {
         const td = makeBatch();
         frames.n = 0;
-        const { value, grads } = tf.variableGrads(() => l.forward(td).getTensor("loss") as tf.Scalar, l.parameterList());
-        const out = { loss: value.dataSync()[0]!, grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync()])), tdError: td.getHost("td_error").data, frames: frames.n };
+        const { value, grads } = tf.variableGrads(
+          () => l.forward(td).getTensor("loss") as tf.Scalar,
+          l.parameterList(),
+        );
+        const out = {
+          loss: value.dataSync()[0]!,
+          grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync()])),
+          tdError: td.getHost("td_error").data,
+          frames: frames.n,
+        };
         tf.dispose([value, grads]);
         return out;
       };

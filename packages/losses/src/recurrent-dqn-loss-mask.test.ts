@@ -14,9 +14,22 @@ const LENGTHS = [4, 2, 1];
 const T = Math.max(...LENGTHS);
 
 function makeNet(): TensorDictSequential {
-  const lstm = new LSTMModule({ inputSize: F, hiddenSize: H, inKey: "embed", outKey: "features", mode: "sequence", rng: new Rng(1) });
-  const head = new TensorDictModule(new MLP({ inFeatures: H, outFeatures: A, numCells: [], rng: new Rng(2) }), { inKeys: ["features"], outKeys: ["action_value"] });
-  const embed = new TensorDictModule(new MLP({ inFeatures: F, outFeatures: F, numCells: [], rng: new Rng(3) }), { inKeys: ["observation"], outKeys: ["embed"] });
+  const lstm = new LSTMModule({
+    inputSize: F,
+    hiddenSize: H,
+    inKey: "embed",
+    outKey: "features",
+    mode: "sequence",
+    rng: new Rng(1),
+  });
+  const head = new TensorDictModule(new MLP({ inFeatures: H, outFeatures: A, numCells: [], rng: new Rng(2) }), {
+    inKeys: ["features"],
+    outKeys: ["action_value"],
+  });
+  const embed = new TensorDictModule(new MLP({ inFeatures: F, outFeatures: F, numCells: [], rng: new Rng(3) }), {
+    inKeys: ["observation"],
+    outKeys: ["embed"],
+  });
   return new TensorDictSequential(embed, lstm, head);
 }
 
@@ -49,18 +62,43 @@ function rows(slices: Slice[], t: number, pad: (s: number) => number[] | null): 
     k < slices[s]!.obs.length ? get(slices[s]!, k) : (pad(s)?.slice(0, width) ?? new Array<number>(width).fill(0));
   const cols = (get: (sl: Slice, k: number) => number[], width: number): number[] =>
     Array.from({ length: b }, (_, s) => Array.from({ length: t }, (_, k) => f(get, width, s, k))).flat(2);
-  const valid = slices.map((sl) => Array.from({ length: t }, (_, k) => (k < sl.obs.length ? 1 : 0))).flat();
-  const last = slices.map((sl) => Array.from({ length: t }, (_, k) => (k === sl.obs.length - 1 ? 1 : 0))).flat();
+  const valid = slices.flatMap((sl) => Array.from({ length: t }, (_, k) => (k < sl.obs.length ? 1 : 0)));
+  const last = slices.flatMap((sl) => Array.from({ length: t }, (_, k) => (k === sl.obs.length - 1 ? 1 : 0)));
   const td = new TensorDict(
     {
-      observation: HostArray.from("float32", [b, t, F], cols((sl, k) => sl.obs[k]!, F)),
-      is_init: HostArray.from("bool", [b, t, 1], slices.map(() => Array.from({ length: t }, (_, k) => (k === 0 ? 1 : 0))).flat()),
-      action: HostArray.from("int32", [b, t], cols((sl, k) => [sl.action[k]!], 1)),
+      observation: HostArray.from(
+        "float32",
+        [b, t, F],
+        cols((sl, k) => sl.obs[k]!, F),
+      ),
+      is_init: HostArray.from(
+        "bool",
+        [b, t, 1],
+        slices.flatMap(() => Array.from({ length: t }, (_, k) => (k === 0 ? 1 : 0))),
+      ),
+      action: HostArray.from(
+        "int32",
+        [b, t],
+        cols((sl, k) => [sl.action[k]!], 1),
+      ),
       next: {
-        observation: HostArray.from("float32", [b, t, F], cols((sl, k) => sl.nextObs[k]!, F)),
-        reward: HostArray.from("float32", [b, t, 1], cols((sl, k) => [sl.reward[k]!], 1)),
+        observation: HostArray.from(
+          "float32",
+          [b, t, F],
+          cols((sl, k) => sl.nextObs[k]!, F),
+        ),
+        reward: HostArray.from(
+          "float32",
+          [b, t, 1],
+          cols((sl, k) => [sl.reward[k]!], 1),
+        ),
         // Padding garbage (1000) becomes true: bool leaves cannot hold it as it is.
-        terminated: HostArray.from("bool", [b, t, 1], cols((sl, k) => [sl.terminated[k]!], 1), { onOutOfRange: "clamp" }),
+        terminated: HostArray.from(
+          "bool",
+          [b, t, 1],
+          cols((sl, k) => [sl.terminated[k]!], 1),
+          { onOutOfRange: "clamp" },
+        ),
         truncated: HostArray.from("bool", [b, t, 1], last),
         done: HostArray.from("bool", [b, t, 1], last),
       },
@@ -79,8 +117,14 @@ function flat(slices: Slice[]): TensorDict {
 
 /** Loss value and gradients (by parameter order) of `loss` on `td`. */
 function lossAndGrads(loss: RecurrentDQNLoss, td: TensorDict): { value: number; grads: Float32Array[] } {
-  const { value, grads } = tf.variableGrads(() => loss.forward(td).getTensor("loss") as tf.Scalar, loss.parameterList());
-  const out = { value: value.dataSync()[0]!, grads: loss.parameterList().map((v) => grads[v.name]!.dataSync() as Float32Array) };
+  const { value, grads } = tf.variableGrads(
+    () => loss.forward(td).getTensor("loss") as tf.Scalar,
+    loss.parameterList(),
+  );
+  const out = {
+    value: value.dataSync()[0]!,
+    grads: loss.parameterList().map((v) => grads[v.name]!.dataSync() as Float32Array),
+  };
   tf.dispose([value, grads]);
   return out;
 }
@@ -89,7 +133,11 @@ function lossAndGrads(loss: RecurrentDQNLoss, td: TensorDict): { value: number; 
  * The reference: every slice alone, unpadded and unmasked, with reduction "sum"; the mean is the sum over
  * slices divided by the number of trained steps. Slices no longer than burnIn train nothing.
  */
-function reference(net: TensorDictSequential, slices: Slice[], burnIn: number): { value: number; grads: number[][]; tdError: number[][] } {
+function reference(
+  net: TensorDictSequential,
+  slices: Slice[],
+  burnIn: number,
+): { value: number; grads: number[][]; tdError: number[][] } {
   const loss = new RecurrentDQNLoss(net, { gamma: GAMMA, reduction: "sum", burnIn });
   let value = 0;
   let count = 0;
@@ -127,7 +175,16 @@ interface Params {
 function readParams(net: TensorDictSequential): Params {
   const p = net.parameters();
   const get = (name: string) => p.get(name)!.arraySync() as never;
-  return { we: get("0.0.weight"), be: get("0.0.bias"), wih: get("1.weight_ih_l0"), whh: get("1.weight_hh_l0"), bih: get("1.bias_ih_l0"), bhh: get("1.bias_hh_l0"), wo: get("2.0.weight"), bo: get("2.0.bias") };
+  return {
+    we: get("0.0.weight"),
+    be: get("0.0.bias"),
+    wih: get("1.weight_ih_l0"),
+    whh: get("1.weight_hh_l0"),
+    bih: get("1.bias_ih_l0"),
+    bhh: get("1.bias_hh_l0"),
+    wo: get("2.0.weight"),
+    bo: get("2.0.bias"),
+  };
 }
 
 /** The same parameters flattened in `net.parameters()` order, and back. */
@@ -154,7 +211,8 @@ function withValue(p: Params, at: number, value: number): Params {
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-const linear = (w: number[][], b: number[], x: number[]): number[] => w.map((row, i) => row.reduce((s, wij, j) => s + wij * x[j]!, b[i]!));
+const linear = (w: number[][], b: number[], x: number[]): number[] =>
+  w.map((row, i) => row.reduce((s, wij, j) => s + wij * x[j]!, b[i]!));
 
 /** One LSTM step of the whole network (embed, LSTM cell) in float64. */
 function cellStep(p: Params, obs: number[], h: number[], c: number[]): [number[], number[]] {
@@ -169,7 +227,13 @@ function cellStep(p: Params, obs: number[], h: number[], c: number[]): [number[]
  * from zeros, with `burn` parameters (held fixed: no gradient) over the first `burnIn` steps; the target of
  * step t is r + gamma (1 - terminated) max_a Q_target(next_t | target state after step t).
  */
-function handLoss(online: Params, target: Params, burn: Params, slices: Slice[], burnIn: number): { loss: number; tdError: number[][] } {
+function handLoss(
+  online: Params,
+  target: Params,
+  burn: Params,
+  slices: Slice[],
+  burnIn: number,
+): { loss: number; tdError: number[][] } {
   let sum = 0;
   let count = 0;
   const tdError: number[][] = [];
@@ -195,7 +259,8 @@ function handLoss(online: Params, target: Params, burn: Params, slices: Slice[],
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(expected[i]!)));
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tol * Math.max(1, Math.abs(expected[i]!)));
 }
 
 describe("RecurrentDQNLoss with padded / concatenated slices", () => {
@@ -224,7 +289,10 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
       const p = lossAndGrads(loss, padded);
       expectClose([p.value], [ref.value]);
       p.grads.forEach((g, i) => expectClose(g, ref.grads[i]!));
-      expectClose(padded.getHost("td_error").data, ref.tdError.map((e) => [...e, ...new Array<number>(T - e.length).fill(0)]).flat());
+      expectClose(
+        padded.getHost("td_error").data,
+        ref.tdError.flatMap((e) => [...e, ...new Array<number>(T - e.length).fill(0)]),
+      );
       expect(tf.memory().numTensors).toBe(before);
       loss.dispose();
     });
@@ -240,14 +308,24 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
       const padded = rows(slices, T, () => [1e3, -1e3, 1e3]);
       const r = lossAndGrads(loss, padded);
       expectClose([r.value], [ref.loss], 1e-5);
-      expectClose(padded.getHost("td_error").data, ref.tdError.map((e) => [...e, ...new Array<number>(T - e.length).fill(0)]).flat(), 1e-4);
+      expectClose(
+        padded.getHost("td_error").data,
+        ref.tdError.flatMap((e) => [...e, ...new Array<number>(T - e.length).fill(0)]),
+        1e-4,
+      );
       const values = flatParams(p);
       const eps = 1e-6;
-      const numeric = values.map((x, i) => (handLoss(withValue(p, i, x + eps), p, p, slices, burnIn).loss - handLoss(withValue(p, i, x - eps), p, p, slices, burnIn).loss) / (2 * eps));
+      const numeric = values.map(
+        (x, i) =>
+          (handLoss(withValue(p, i, x + eps), p, p, slices, burnIn).loss -
+            handLoss(withValue(p, i, x - eps), p, p, slices, burnIn).loss) /
+          (2 * eps),
+      );
       const analytic = r.grads.flatMap((g) => [...g]);
       expect(analytic.length).toBe(numeric.length);
       expect(Math.max(...numeric.map(Math.abs))).toBeGreaterThan(0.05); // the check is not vacuous
-      for (let i = 0; i < numeric.length; i++) expect(Math.abs(analytic[i]! - numeric[i]!)).toBeLessThan(2e-4 * Math.max(1, Math.abs(numeric[i]!)));
+      for (let i = 0; i < numeric.length; i++)
+        expect(Math.abs(analytic[i]! - numeric[i]!)).toBeLessThan(2e-4 * Math.max(1, Math.abs(numeric[i]!)));
       loss.dispose();
     });
   }
@@ -282,11 +360,27 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
     for (const end of [2, 9, 12, 30]) done.data[end] = 1; // episodes of 3, 7, 3, 18 and 9 steps
     const data = new TensorDict(
       {
-        observation: HostArray.from("float32", [n, F], Array.from({ length: n * F }, () => rng.normal())),
-        action: HostArray.from("int32", [n], Array.from({ length: n }, () => rng.int(0, A))),
+        observation: HostArray.from(
+          "float32",
+          [n, F],
+          Array.from({ length: n * F }, () => rng.normal()),
+        ),
+        action: HostArray.from(
+          "int32",
+          [n],
+          Array.from({ length: n }, () => rng.int(0, A)),
+        ),
         next: {
-          observation: HostArray.from("float32", [n, F], Array.from({ length: n * F }, () => rng.normal())),
-          reward: HostArray.from("float32", [n, 1], Array.from({ length: n }, () => rng.normal())),
+          observation: HostArray.from(
+            "float32",
+            [n, F],
+            Array.from({ length: n * F }, () => rng.normal()),
+          ),
+          reward: HostArray.from(
+            "float32",
+            [n, 1],
+            Array.from({ length: n }, () => rng.normal()),
+          ),
           terminated: done,
           done,
         },
@@ -294,13 +388,25 @@ describe("RecurrentDQNLoss with padded / concatenated slices", () => {
       [n],
     );
     for (const padOutput of [false, true]) {
-      const sampler = new PrioritizedSliceSampler({ sliceLen: 8, strictLength: false, padOutput, maxCapacity: 100, alpha: 1, beta: 0.5, eps: 0, rng: new Rng(1) });
+      const sampler = new PrioritizedSliceSampler({
+        sliceLen: 8,
+        strictLength: false,
+        padOutput,
+        maxCapacity: 100,
+        alpha: 1,
+        beta: 0.5,
+        eps: 0,
+        rng: new Rng(1),
+      });
       const rb = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(100), sampler, batchSize: 32 });
       rb.extend(data);
       const batch = rb.sample();
       expect(batch.batchSize).toEqual(padOutput ? [4, 8] : [batch.numel]);
       if (!padOutput) expect(batch.numel).toBeLessThan(32); // the 3-step episodes give short slices
-      const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
+      const { value, grads } = tf.variableGrads(
+        () => loss.forward(batch).getTensor("loss") as tf.Scalar,
+        loss.parameterList(),
+      );
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       tf.dispose([value, grads]);
       const err = batch.getHost("td_error");

@@ -13,11 +13,21 @@ const A = 2;
 const GAMMA = 0.9;
 
 function makeNet(seed: number): TensorDictSequential {
-  const lstm = new LSTMModule({ inputSize: F, hiddenSize: H, inKey: "observation", outKey: "features", mode: "sequence", rng: new Rng(seed) });
-  const head = new TensorDictModule(new MLP({ inFeatures: H, outFeatures: A, numCells: [8], activation: "relu", rng: new Rng(seed + 1) }), {
-    inKeys: ["features"],
-    outKeys: ["action_value"],
+  const lstm = new LSTMModule({
+    inputSize: F,
+    hiddenSize: H,
+    inKey: "observation",
+    outKey: "features",
+    mode: "sequence",
+    rng: new Rng(seed),
   });
+  const head = new TensorDictModule(
+    new MLP({ inFeatures: H, outFeatures: A, numCells: [8], activation: "relu", rng: new Rng(seed + 1) }),
+    {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    },
+  );
   return new TensorDictSequential(lstm, head);
 }
 
@@ -26,13 +36,28 @@ function makeNet(seed: number): TensorDictSequential {
 // terminates at step 4; step 5 starts nothing (a fresh episode would set is_init there).
 function makeBatch(): { td: TensorDict; obs: number[][][]; nextObs: number[][][]; h0: number[]; c0: number[] } {
   const rng = new Rng(7);
-  const obs = Array.from({ length: B }, () => Array.from({ length: T }, () => Array.from({ length: F }, () => rng.normal() * 2)));
+  const obs = Array.from({ length: B }, () =>
+    Array.from({ length: T }, () => Array.from({ length: F }, () => rng.normal() * 2)),
+  );
   const episodeEnd = [[2], [4]];
-  const nextObs = obs.map((seq, b) => seq.map((_, t) => (t + 1 < T && !episodeEnd[b]!.includes(t) ? [...seq[t + 1]!] : Array.from({ length: F }, () => rng.normal() * 2))));
+  const nextObs = obs.map((seq, b) =>
+    seq.map((_, t) =>
+      t + 1 < T && !episodeEnd[b]!.includes(t) ? [...seq[t + 1]!] : Array.from({ length: F }, () => rng.normal() * 2),
+    ),
+  );
   // After step 4 of sequence 1 (terminated) a new episode starts at step 5.
-  const isInit = [[1, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 1]];
-  const terminated = [[0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0]];
-  const truncated = [[0, 0, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0]];
+  const isInit = [
+    [1, 0, 0, 1, 0, 0],
+    [0, 0, 0, 0, 0, 1],
+  ];
+  const terminated = [
+    [0, 0, 0, 0, 0, 0],
+    [0, 0, 0, 0, 1, 0],
+  ];
+  const truncated = [
+    [0, 0, 1, 0, 0, 0],
+    [0, 0, 0, 0, 0, 0],
+  ];
   const h0 = Array.from({ length: H }, () => rng.normal() * 0.5);
   const c0 = Array.from({ length: H }, () => rng.normal() * 0.5);
   const state = (s: number[]): HostArray<"float32"> => {
@@ -51,7 +76,11 @@ function makeBatch(): { td: TensorDict; obs: number[][][]; nextObs: number[][][]
         observation: HostArray.from("float32", [B, T, F], nextObs.flat(2)),
         reward: HostArray.from("float32", [B, T, 1], [1, 0.5, -1, 2, 0, 1, 0.3, -0.2, 1, 0.7, 2, -1]),
         terminated: HostArray.from("bool", [B, T, 1], terminated.flat()),
-        done: HostArray.from("bool", [B, T, 1], terminated.flat().map((x, i) => x || truncated.flat()[i]!)),
+        done: HostArray.from(
+          "bool",
+          [B, T, 1],
+          terminated.flat().map((x, i) => x || truncated.flat()[i]!),
+        ),
       },
     },
     [B, T],
@@ -64,7 +93,10 @@ function lastQ(net: TensorDictSequential, steps: number[][], start: { h: number[
   return tf.tidy(() => {
     const L = steps.length;
     const isInit = HostArray.zeros("bool", [1, L, 1]);
-    const src: Record<string, HostArray> = { observation: HostArray.from("float32", [1, L, F], steps.flat()), is_init: isInit };
+    const src: Record<string, HostArray> = {
+      observation: HostArray.from("float32", [1, L, F], steps.flat()),
+      is_init: isInit,
+    };
     if (start === null) isInit.data[0] = 1;
     else {
       src.recurrent_state_h = HostArray.zeros("float32", [1, L, 1, H]);
@@ -96,7 +128,12 @@ describe("RecurrentDQNLoss", () => {
   }
 
   /** td_error expected from per-episode reference runs; `leak` keeps the state across the episode start at step 3 of sequence 0. */
-  function expectedTdError(batch: ReturnType<typeof makeBatch>, online: TensorDictSequential, target: TensorDictSequential, leak = false): number[] {
+  function expectedTdError(
+    batch: ReturnType<typeof makeBatch>,
+    online: TensorDictSequential,
+    target: TensorDictSequential,
+    leak = false,
+  ): number[] {
     const { td, obs, nextObs, h0, c0 } = batch;
     const reward = td.getHost(["next", "reward"]).data;
     const term = td.getHost(["next", "terminated"]).data;
@@ -107,7 +144,10 @@ describe("RecurrentDQNLoss", () => {
         const isInit = td.getHost("is_init").data;
         let s = t;
         while (s > 0 && !(isInit[b * T + s] && !(leak && b === 0 && s === 3))) s--;
-        const start = isInit[b * T + s] && !(leak && b === 0 && s === 3) ? null : { h: b === 1 ? h0 : new Array<number>(H).fill(0), c: b === 1 ? c0 : new Array<number>(H).fill(0) };
+        const start =
+          isInit[b * T + s] && !(leak && b === 0 && s === 3)
+            ? null
+            : { h: b === 1 ? h0 : new Array<number>(H).fill(0), c: b === 1 ? c0 : new Array<number>(H).fill(0) };
         const past = obs[b]!.slice(s, t + 1);
         const q = lastQ(online, past, start)[action[b * T + t]!]!;
         const v = Math.max(...lastQ(target, [...past, nextObs[b]![t]!], start));
@@ -125,7 +165,12 @@ describe("RecurrentDQNLoss", () => {
     const got = batch.td.getHost("td_error").data;
     const right = expectedTdError(batch, online, target);
     const leaky = expectedTdError(batch, online, target, true);
-    console.log("recurrent td_error vs reference", maxAbsDiff(got, right), "leak would differ by", maxAbsDiff(leaky, right));
+    console.log(
+      "recurrent td_error vs reference",
+      maxAbsDiff(got, right),
+      "leak would differ by",
+      maxAbsDiff(leaky, right),
+    );
     expect(maxAbsDiff(leaky, right)).toBeGreaterThan(1e-3); // the sequence is built so that a leak shows
     expect(maxAbsDiff(got, right)).toBeLessThan(1e-5);
     expect(batch.td.getHost("td_error").shape).toEqual([B, T]);
@@ -169,7 +214,10 @@ describe("RecurrentDQNLoss", () => {
     const batch = makeBatch();
     const counts: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const { value, grads } = tf.variableGrads(() => loss.forward(batch.td).getTensor("loss") as tf.Scalar, loss.parameterList());
+      const { value, grads } = tf.variableGrads(
+        () => loss.forward(batch.td).getTensor("loss") as tf.Scalar,
+        loss.parameterList(),
+      );
       expect(Object.keys(grads).length).toBe(loss.parameterList().length);
       opt.applyGradients(grads);
       tf.dispose([value, grads]);
@@ -181,8 +229,18 @@ describe("RecurrentDQNLoss", () => {
   });
 
   it("carries a GRU's single state key the same way", () => {
-    const gru = new GRUModule({ inputSize: F, hiddenSize: H, inKey: "observation", outKey: "features", mode: "sequence", rng: new Rng(3) });
-    const head = new TensorDictModule(new MLP({ inFeatures: H, outFeatures: A, numCells: [], rng: new Rng(4) }), { inKeys: ["features"], outKeys: ["action_value"] });
+    const gru = new GRUModule({
+      inputSize: F,
+      hiddenSize: H,
+      inKey: "observation",
+      outKey: "features",
+      mode: "sequence",
+      rng: new Rng(3),
+    });
+    const head = new TensorDictModule(new MLP({ inFeatures: H, outFeatures: A, numCells: [], rng: new Rng(4) }), {
+      inKeys: ["features"],
+      outKeys: ["action_value"],
+    });
     const loss = new RecurrentDQNLoss(new TensorDictSequential(gru, head), { burnIn: 1 });
     const td = makeBatch().td.exclude("recurrent_state_h", "recurrent_state_c");
     const out = loss.forward(td);
@@ -194,12 +252,26 @@ describe("RecurrentDQNLoss", () => {
 
   it("errors name the loss and the value", () => {
     const net = makeNet(0);
-    expect(() => new RecurrentDQNLoss(new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2 }), { inKeys: ["observation"], outKeys: ["action_value"] }))).toThrow(
+    expect(
+      () =>
+        new RecurrentDQNLoss(
+          new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2 }), {
+            inKeys: ["observation"],
+            outKeys: ["action_value"],
+          }),
+        ),
+    ).toThrow(
       'RecurrentDQNLoss: the value network writes no "next.<state>" key that it also reads (out keys: action_value); it is not recurrent',
     );
-    expect(() => new RecurrentDQNLoss(net, { burnIn: -1 })).toThrow("RecurrentDQNLoss: burnIn must be a non-negative integer, got -1");
-    expect(() => new RecurrentDQNLoss(net, { burnIn: 6 }).forward(makeBatch().td)).toThrow("RecurrentDQNLoss: sequences of 6 steps leave nothing after burnIn 6");
-    expect(() => new RecurrentDQNLoss(net).forward(makeBatch().td.index(0, 0))).toThrow("RecurrentDQNLoss: batch size [] must be [B, T] (sequences) or [N]");
+    expect(() => new RecurrentDQNLoss(net, { burnIn: -1 })).toThrow(
+      "RecurrentDQNLoss: burnIn must be a non-negative integer, got -1",
+    );
+    expect(() => new RecurrentDQNLoss(net, { burnIn: 6 }).forward(makeBatch().td)).toThrow(
+      "RecurrentDQNLoss: sequences of 6 steps leave nothing after burnIn 6",
+    );
+    expect(() => new RecurrentDQNLoss(net).forward(makeBatch().td.index(0, 0))).toThrow(
+      "RecurrentDQNLoss: batch size [] must be [B, T] (sequences) or [N]",
+    );
   });
 
   it("refuses a batch without is_init or with a float is_init (the hidden state would never be reset), leaking nothing", () => {

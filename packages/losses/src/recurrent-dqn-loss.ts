@@ -12,7 +12,11 @@ export interface RecurrentDQNLossOptions extends DQNLossOptions {
   isInitKey?: NestedKey;
 }
 
-const RECURRENT_DQN_LOSS_OPTION_KEYS = { ...DQN_LOSS_OPTIONS, burnIn: true, isInitKey: true } satisfies OptionKeys<RecurrentDQNLossOptions>;
+const RECURRENT_DQN_LOSS_OPTION_KEYS = {
+  ...DQN_LOSS_OPTIONS,
+  burnIn: true,
+  isInitKey: true,
+} satisfies OptionKeys<RecurrentDQNLossOptions>;
 
 /** A recurrent state per sample (`[B, ...stateShape]` flattened) for every state key. */
 type States = Map<string, { data: Float32Array; shape: readonly number[] }>;
@@ -77,7 +81,8 @@ export class RecurrentDQNLoss extends DQNLoss {
     // Checked before DQNLoss copies the parameters, so a refused option leaves no tensors behind.
     checkOptions(what, options, RECURRENT_DQN_LOSS_OPTION_KEYS);
     const { burnIn = 0, isInitKey = "is_init", ...dqnOptions } = options;
-    if (!(Number.isSafeInteger(burnIn) && burnIn >= 0)) throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(burnIn)}`);
+    if (!(Number.isSafeInteger(burnIn) && burnIn >= 0))
+      throw new Error(`${what}: burnIn must be a non-negative integer, got ${String(burnIn)}`);
     super(valueNetwork, dqnOptions);
     this.burnIn = burnIn;
     this.isInitKey = isInitKey;
@@ -88,18 +93,24 @@ export class RecurrentDQNLoss extends DQNLoss {
       .filter((parts) => parts.length === 2 && parts[0] === "next" && inNames.has(parts[1]!))
       .map((parts) => parts[1]!);
     if (this.stateKeys.length === 0) {
-      throw new Error(`${what}: the value network writes no "next.<state>" key that it also reads (out keys: ${valueNetwork.outKeys.map(keyName).join(", ")}); it is not recurrent`);
+      throw new Error(
+        `${what}: the value network writes no "next.<state>" key that it also reads (out keys: ${valueNetwork.outKeys.map(keyName).join(", ")}); it is not recurrent`,
+      );
     }
   }
 
   override forward(td: TensorDict): TensorDict {
     const what = this.name;
     if (td.batchDims === 1) return this.forwardFlat(td);
-    if (td.batchDims !== 2) throw new Error(`${what}: batch size [${td.batchSize.join(", ")}] must be [B, T] (sequences) or [N] (slices concatenated, each starting at "${keyName(this.isInitKey)}")`);
+    if (td.batchDims !== 2)
+      throw new Error(
+        `${what}: batch size [${td.batchSize.join(", ")}] must be [B, T] (sequences) or [N] (slices concatenated, each starting at "${keyName(this.isInitKey)}")`,
+      );
     const [b, t] = td.batchSize as [number, number];
     const k = this.burnIn;
     if (t <= k) throw new Error(`${what}: sequences of ${t} steps leave nothing after burnIn ${k}`);
-    if (!(td.has("next") && td.get("next") instanceof TensorDict)) throw new Error(`${what}: key "next" is missing or not a nested TensorDict`);
+    if (!(td.has("next") && td.get("next") instanceof TensorDict))
+      throw new Error(`${what}: key "next" is missing or not a nested TensorDict`);
     const m = b * (t - k);
     const initial = this.initialStates(td);
     const main = k === 0 ? td : td.index({}, { start: k });
@@ -145,7 +156,9 @@ export class RecurrentDQNLoss extends DQNLoss {
     const what = this.name;
     const n = td.numel;
     if (!td.has(this.isInitKey)) {
-      throw new Error(`${what}: a flat batch [${n}] needs "${keyName(this.isInitKey)}" to mark where each slice starts (SliceSampler writes it), or give [B, T] sequences`);
+      throw new Error(
+        `${what}: a flat batch [${n}] needs "${keyName(this.isInitKey)}" to mark where each slice starts (SliceSampler writes it), or give [B, T] sequences`,
+      );
     }
     const isInit = readSampleValues(td, this.isInitKey, what);
     const starts: number[] = [];
@@ -186,9 +199,16 @@ export class RecurrentDQNLoss extends DQNLoss {
   }
 
   /** V(next_t) for every step: target values (double DQN: chosen by the online values), on the host. */
-  private nextValues(main: TensorDict, targetStart: States | null, onlinePass: () => SequencePass, m: number): Float32Array {
+  private nextValues(
+    main: TensorDict,
+    targetStart: States | null,
+    onlinePass: () => SequencePass,
+    m: number,
+  ): Float32Array {
     const plan = this.nextStepPlan(main, m);
-    const qTarget = withoutTape(() => this.withTargetParameters(() => this.nextActionValues(main, this.sequencePass(main, targetStart, m), plan, m)));
+    const qTarget = withoutTape(() =>
+      this.withTargetParameters(() => this.nextActionValues(main, this.sequencePass(main, targetStart, m), plan, m)),
+    );
     const a = qTarget.length / m;
     const v = new Float32Array(m);
     if (!this.doubleDqn) {
@@ -231,8 +251,14 @@ export class RecurrentDQNLoss extends DQNLoss {
     if (rows.length === 0) return out;
     const next = main.get("next") as TensorDict;
     const net = this.valueNetwork;
-    const present = net.inKeys.filter((key) => next.has(key) && !this.isState(key) && keyName(key) !== keyName(this.isInitKey));
-    const tail = next.select(...present).reshape([m]).index(rows).reshape([rows.length, 1]);
+    const present = net.inKeys.filter(
+      (key) => next.has(key) && !this.isState(key) && keyName(key) !== keyName(this.isInitKey),
+    );
+    const tail = next
+      .select(...present)
+      .reshape([m])
+      .index(rows)
+      .reshape([rows.length, 1]);
     const index = tf.tensor1d(rows, "int32");
     for (const key of this.stateKeys) {
       const s = pass.scratch.getTensor(["next", key]);
@@ -272,7 +298,12 @@ export class RecurrentDQNLoss extends DQNLoss {
     const successor = new Int32Array(m).fill(-1);
     const tail: number[] = [];
     for (let r = 0; r < m; r++) {
-      const continues = comparable && (r % t) + 1 < t && !(isInit !== null && isInit[r + 1] !== 0) && !(mask !== null && mask[r + 1] === 0) && inputs.every((x) => rowsEqual(x.next, r, x.root, r + 1, x.size));
+      const continues =
+        comparable &&
+        (r % t) + 1 < t &&
+        !(isInit !== null && isInit[r + 1] !== 0) &&
+        !(mask !== null && mask[r + 1] === 0) &&
+        inputs.every((x) => rowsEqual(x.next, r, x.root, r + 1, x.size));
       if (continues) successor[r] = r + 1;
       else tail.push(r);
     }
@@ -306,9 +337,13 @@ export class RecurrentDQNLoss extends DQNLoss {
     const [b, t] = td.batchSize as [number, number];
     const out: States = new Map();
     for (const key of this.stateKeys) {
-      if (!td.has(key)) throw new Error(`${this.name}: recurrent state "${key}" is missing while "${present[0]!}" is present; give all or none`);
+      if (!td.has(key))
+        throw new Error(
+          `${this.name}: recurrent state "${key}" is missing while "${present[0]!}" is present; give all or none`,
+        );
       const entry = td.get(key);
-      if (!isHostArray(entry) && !isTensor(entry)) throw new Error(`${this.name}: key "${key}" holds a nested TensorDict, not a leaf`);
+      if (!isHostArray(entry) && !isTensor(entry))
+        throw new Error(`${this.name}: key "${key}" holds a nested TensorDict, not a leaf`);
       const shape = entry.shape.slice(2);
       const size = shape.reduce((p, d) => p * d, 1);
       const all = isHostArray(entry) ? entry.data : (entry.dataSync() as ArrayLike<number>);

@@ -29,12 +29,18 @@ export class SoftUpdate {
     const hasEps = options.eps !== undefined;
     const hasTau = options.tau !== undefined;
     if (hasEps === hasTau) {
-      throw new Error(`SoftUpdate(${loss.name}): give exactly one of eps and tau, got ${hasEps ? `eps ${options.eps} and tau ${options.tau}` : "neither"}`);
+      throw new Error(
+        `SoftUpdate(${loss.name}): give exactly one of eps and tau, got ${hasEps ? `eps ${options.eps} and tau ${options.tau}` : "neither"}`,
+      );
     }
     const eps = hasEps ? options.eps! : 1 - options.tau!;
     const given = hasEps ? `eps ${options.eps}` : `tau ${options.tau}`;
-    if (!(Number.isFinite(eps) && eps >= 0 && eps <= 1)) throw new Error(`SoftUpdate(${loss.name}): ${given} is outside [0, 1]`);
-    if (!loss.delayValue) throw new Error(`SoftUpdate(${loss.name}): the loss was made with delayValue false, so it has no target parameters to update`);
+    if (!(Number.isFinite(eps) && eps >= 0 && eps <= 1))
+      throw new Error(`SoftUpdate(${loss.name}): ${given} is outside [0, 1]`);
+    if (!loss.delayValue)
+      throw new Error(
+        `SoftUpdate(${loss.name}): the loss was made with delayValue false, so it has no target parameters to update`,
+      );
     this.loss = loss;
     this.eps = eps;
   }

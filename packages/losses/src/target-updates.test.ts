@@ -9,11 +9,17 @@ import { SoftUpdate } from "./soft-update";
 
 function vectorNet(values: number[]): TensorDictModule {
   const v = makeVariable(Float32Array.from(values), [values.length]);
-  return new TensorDictModule({ parameters: () => new Map([["bias", v]]), apply: (x: tf.Tensor) => tf.add(x, v) }, { inKeys: ["observation"], outKeys: ["action_value"] });
+  return new TensorDictModule(
+    { parameters: () => new Map([["bias", v]]), apply: (x: tf.Tensor) => tf.add(x, v) },
+    { inKeys: ["observation"], outKeys: ["action_value"] },
+  );
 }
 
 function mlpNet(seed: number): TensorDictModule {
-  return new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2, numCells: [4], rng: new Rng(seed) }), { inKeys: ["observation"], outKeys: ["action_value"] });
+  return new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2, numCells: [4], rng: new Rng(seed) }), {
+    inKeys: ["observation"],
+    outKeys: ["action_value"],
+  });
 }
 
 const host = (v: tf.Variable): Float32Array => v.dataSync() as Float32Array;
@@ -39,7 +45,12 @@ describe("SoftUpdate", () => {
   it("tau is 1 - eps", () => {
     const net = vectorNet([0, 0]);
     const loss = new DQNLoss(net);
-    tf.tidy(() => net.parameters().get("bias")!.assign(tf.tensor1d([1, 2])));
+    tf.tidy(() =>
+      net
+        .parameters()
+        .get("bias")!
+        .assign(tf.tensor1d([1, 2])),
+    );
     const u = new SoftUpdate(loss, { tau: 0.25 });
     expect(u.eps).toBe(0.75);
     u.step();
@@ -49,10 +60,14 @@ describe("SoftUpdate", () => {
 
   it("wants exactly one of eps and tau, in [0, 1], and a target", () => {
     const loss = new DQNLoss(vectorNet([0]));
-    expect(() => new SoftUpdate(loss, { eps: 0.9, tau: 0.1 } as never)).toThrow("SoftUpdate(DQNLoss): give exactly one of eps and tau, got eps 0.9 and tau 0.1");
+    expect(() => new SoftUpdate(loss, { eps: 0.9, tau: 0.1 } as never)).toThrow(
+      "SoftUpdate(DQNLoss): give exactly one of eps and tau, got eps 0.9 and tau 0.1",
+    );
     expect(() => new SoftUpdate(loss, {} as never)).toThrow("give exactly one of eps and tau, got neither");
     expect(() => new SoftUpdate(loss, { tau: 1.5 })).toThrow("SoftUpdate(DQNLoss): tau 1.5 is outside [0, 1]");
-    expect(() => new SoftUpdate(new DQNLoss(vectorNet([0]), { delayValue: false }), { eps: 0.9 })).toThrow("delayValue false");
+    expect(() => new SoftUpdate(new DQNLoss(vectorNet([0]), { delayValue: false }), { eps: 0.9 })).toThrow(
+      "delayValue false",
+    );
     loss.dispose();
   });
 });
@@ -69,7 +84,12 @@ describe("HardUpdate", () => {
     const copied: boolean[] = [];
     const targets: number[] = [];
     for (let i = 1; i <= 7; i++) {
-      tf.tidy(() => net.parameters().get("bias")!.assign(tf.tensor1d([i])));
+      tf.tidy(() =>
+        net
+          .parameters()
+          .get("bias")!
+          .assign(tf.tensor1d([i])),
+      );
       copied.push(u.step());
       targets.push(host(loss.targetParameters().get("bias")!)[0]!);
     }
@@ -88,7 +108,8 @@ describe("HardUpdate", () => {
     const before = tf.memory().numTensors;
     u.step();
     expect(tf.memory().numTensors).toBe(before);
-    for (const [name, v] of other.parameters()) expect(maxAbsDiff(host(loss.targetParameters().get(name)!), host(v))).toBe(0);
+    for (const [name, v] of other.parameters())
+      expect(maxAbsDiff(host(loss.targetParameters().get(name)!), host(v))).toBe(0);
     loss.dispose();
   });
 
@@ -101,7 +122,9 @@ describe("HardUpdate", () => {
     resumed.loadState(JSON.parse(JSON.stringify(u.state())));
     expect(resumed.steps).toBe(2);
     expect(resumed.step()).toBe(true); // the 3rd update, as u's would be
-    expect(() => resumed.loadState({ steps: -1 })).toThrow('HardUpdate(DQNLoss).loadState(): "steps" must be a non-negative integer, got -1');
+    expect(() => resumed.loadState({ steps: -1 })).toThrow(
+      'HardUpdate(DQNLoss).loadState(): "steps" must be a non-negative integer, got -1',
+    );
     expect(() => resumed.loadState(null as never)).toThrow("got undefined");
     expect(resumed.steps).toBe(3);
     loss.dispose();
@@ -109,7 +132,9 @@ describe("HardUpdate", () => {
 
   it("rejects a bad interval, naming the loss and the value", () => {
     const loss = new DQNLoss(vectorNet([0]));
-    expect(() => new HardUpdate(loss, { interval: 0 })).toThrow("HardUpdate(DQNLoss): interval must be a positive integer, got 0");
+    expect(() => new HardUpdate(loss, { interval: 0 })).toThrow(
+      "HardUpdate(DQNLoss): interval must be a positive integer, got 0",
+    );
     expect(() => new HardUpdate(loss, { interval: 2.5 })).toThrow("got 2.5");
     loss.dispose();
   });

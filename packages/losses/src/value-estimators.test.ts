@@ -30,9 +30,15 @@ describe("value estimators", () => {
   });
 
   it("TD(lambda) matches the hand-computed recursion, and its ends are TD0 and TD1", () => {
-    expect(maxAbsDiff(new TDLambdaEstimator({ gamma: 0.9, lambda: 0.5 }).returns(inputs), expected.tdLambdaHalf)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(new TDLambdaEstimator({ gamma: 0.9, lambda: 0 }).returns(inputs), expected.td0)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(new TDLambdaEstimator({ gamma: 0.9, lambda: 1 }).returns(inputs), expected.td1)).toBeLessThan(1e-5);
+    expect(
+      maxAbsDiff(new TDLambdaEstimator({ gamma: 0.9, lambda: 0.5 }).returns(inputs), expected.tdLambdaHalf),
+    ).toBeLessThan(1e-5);
+    expect(maxAbsDiff(new TDLambdaEstimator({ gamma: 0.9, lambda: 0 }).returns(inputs), expected.td0)).toBeLessThan(
+      1e-5,
+    );
+    expect(maxAbsDiff(new TDLambdaEstimator({ gamma: 0.9, lambda: 1 }).returns(inputs), expected.td1)).toBeLessThan(
+      1e-5,
+    );
   });
 
   it("n-step stops at trajectory ends; n = 1 is TD0 and n >= T is TD1", () => {
@@ -52,7 +58,11 @@ describe("value estimators", () => {
     expect(() => new TDLambdaEstimator({ lambda: 2 })).toThrow("TDLambdaEstimator: lambda must be in [0, 1], got 2");
     expect(() => new NStepEstimator({ n: 0 })).toThrow("NStepEstimator: n must be a positive integer, got 0");
     expect(() => new TD1Estimator({ gamma: -1 })).toThrow("TD1Estimator: gamma must be in [0, 1], got -1");
-    expect(() => new TD1Estimator().returns({ ...inputs, steps: 3 })).toThrow("TD1Estimator: steps 3 must be a positive integer dividing the number of samples (10)");
-    expect(() => new TD0Estimator().returns({ ...inputs, nextValue: [1] })).toThrow("TD0Estimator: nextValue has 1 values; reward has 10");
+    expect(() => new TD1Estimator().returns({ ...inputs, steps: 3 })).toThrow(
+      "TD1Estimator: steps 3 must be a positive integer dividing the number of samples (10)",
+    );
+    expect(() => new TD0Estimator().returns({ ...inputs, nextValue: [1] })).toThrow(
+      "TD0Estimator: nextValue has 1 values; reward has 10",
+    );
   });
 });

@@ -2,7 +2,10 @@ import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
 const TD0_ESTIMATOR_OPTION_KEYS = { gamma: true } satisfies OptionKeys<{ gamma?: number }>;
 const TD1_ESTIMATOR_OPTION_KEYS = { gamma: true } satisfies OptionKeys<{ gamma?: number }>;
-const TD_LAMBDA_ESTIMATOR_OPTION_KEYS = { gamma: true, lambda: true } satisfies OptionKeys<{ gamma?: number; lambda?: number }>;
+const TD_LAMBDA_ESTIMATOR_OPTION_KEYS = { gamma: true, lambda: true } satisfies OptionKeys<{
+  gamma?: number;
+  lambda?: number;
+}>;
 const N_STEP_ESTIMATOR_OPTION_KEYS = { gamma: true, n: true } satisfies OptionKeys<{ gamma?: number; n: number }>;
 
 /** Per-sample inputs of a return estimate, flat, with time as the last (fastest) dim of length `steps`. */
@@ -31,7 +34,8 @@ export interface ValueEstimator {
 }
 
 function checkGamma(gamma: number, what: string): number {
-  if (!(Number.isFinite(gamma) && gamma >= 0 && gamma <= 1)) throw new Error(`${what}: gamma must be in [0, 1], got ${gamma}`);
+  if (!(Number.isFinite(gamma) && gamma >= 0 && gamma <= 1))
+    throw new Error(`${what}: gamma must be in [0, 1], got ${gamma}`);
   return gamma;
 }
 
@@ -41,7 +45,11 @@ function checkInputs(x: ReturnInputs, what: string): { n: number; done: ArrayLik
     throw new Error(`${what}: steps ${x.steps} must be a positive integer dividing the number of samples (${n})`);
   }
   const done = x.done ?? x.terminated;
-  for (const [key, arr] of [["nextValue", x.nextValue], ["terminated", x.terminated], ["done", done]] as const) {
+  for (const [key, arr] of [
+    ["nextValue", x.nextValue],
+    ["terminated", x.terminated],
+    ["done", done],
+  ] as const) {
     if (arr.length !== n) throw new Error(`${what}: ${key} has ${arr.length} values; reward has ${n}`);
   }
   return { n, done };
@@ -120,7 +128,8 @@ export class TDLambdaEstimator implements ValueEstimator {
     checkOptions("TDLambdaEstimator", options, TD_LAMBDA_ESTIMATOR_OPTION_KEYS);
     this.gamma = checkGamma(options.gamma ?? 0.99, this.name);
     this.lambda = options.lambda ?? 0.95;
-    if (!(Number.isFinite(this.lambda) && this.lambda >= 0 && this.lambda <= 1)) throw new Error(`${this.name}: lambda must be in [0, 1], got ${this.lambda}`);
+    if (!(Number.isFinite(this.lambda) && this.lambda >= 0 && this.lambda <= 1))
+      throw new Error(`${this.name}: lambda must be in [0, 1], got ${this.lambda}`);
   }
   returns(inputs: ReturnInputs): Float32Array {
     return lambdaReturns(inputs, this.gamma, this.lambda, this.name);
@@ -141,7 +150,8 @@ export class NStepEstimator implements ValueEstimator {
   constructor(options: { gamma?: number; n: number }) {
     checkOptions("NStepEstimator", options, N_STEP_ESTIMATOR_OPTION_KEYS);
     this.gamma = checkGamma(options.gamma ?? 0.99, this.name);
-    if (!(Number.isSafeInteger(options.n) && options.n >= 1)) throw new Error(`${this.name}: n must be a positive integer, got ${String(options.n)}`);
+    if (!(Number.isSafeInteger(options.n) && options.n >= 1))
+      throw new Error(`${this.name}: n must be a positive integer, got ${String(options.n)}`);
     this.n = options.n;
   }
   returns(inputs: ReturnInputs): Float32Array {

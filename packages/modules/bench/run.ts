@@ -20,14 +20,24 @@ function cpuMs(fn: () => void, calls = 10): number {
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 1000 / calls;
 }
-const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({ ...r, note: `${cpuMs(fn).toFixed(1)} ms CPU per call` });
+const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({
+  ...r,
+  note: `${cpuMs(fn).toFixed(1)} ms CPU per call`,
+});
 
 // LSTM, hidden 128, 4 sequences of 50 steps: forward + backprop through time + Adam.
 {
   const B = 4;
   const T = 50;
   const I = 16;
-  const lstm = new LSTMModule({ inputSize: I, hiddenSize: 128, inKey: "obs", outKey: "out", mode: "sequence", rng: new Rng(1) });
+  const lstm = new LSTMModule({
+    inputSize: I,
+    hiddenSize: 128,
+    inKey: "obs",
+    outKey: "out",
+    mode: "sequence",
+    rng: new Rng(1),
+  });
   const obs = HostArray.zeros("float32", [B, T, I]);
   rng.fillNormal(obs.data);
   const isInit = HostArray.zeros("bool", [B, T, 1]);
@@ -43,16 +53,32 @@ const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({ ...r, note: 
   };
   const train = () => {
     const td = new TensorDict({ obs, is_init: isInit }, [B, T]);
-    const loss = opt.minimize(() => {
-      lstm.forward(td);
-      return tf.mean(tf.square(td.getTensor("out"))) as tf.Scalar;
-    }, true, vars)!;
+    const loss = opt.minimize(
+      () => {
+        lstm.forward(td);
+        return tf.mean(tf.square(td.getTensor("out"))) as tf.Scalar;
+      },
+      true,
+      vars,
+    )!;
     loss.dataSync();
     loss.dispose();
     td.dispose();
   };
-  add(withCpu(measure("LSTM H128 4x50 forward (sequence mode)", forwardOnly, { rounds: 10, roundMs: 300 }), forwardOnly));
-  add(withCpu(withTarget(measure("LSTM H128 4x50 forward + backprop + Adam", train, { rounds: 10, roundMs: 500 }), 50_000, "us", true), train));
+  add(
+    withCpu(measure("LSTM H128 4x50 forward (sequence mode)", forwardOnly, { rounds: 10, roundMs: 300 }), forwardOnly),
+  );
+  add(
+    withCpu(
+      withTarget(
+        measure("LSTM H128 4x50 forward + backprop + Adam", train, { rounds: 10, roundMs: 500 }),
+        50_000,
+        "us",
+        true,
+      ),
+      train,
+    ),
+  );
   const acting = lstm.withMode("step");
   let h = HostArray.zeros("float32", [B, 1, 128]);
   let c = HostArray.zeros("float32", [B, 1, 128]);
@@ -89,18 +115,34 @@ const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({ ...r, note: 
   const vars = paramList(online);
   const update = () => {
     const td = new TensorDict({ observation: obs, action }, [N]).toTensors();
-    const loss = opt.minimize(() => {
-      qnet.forward(td);
-      const chosen = tf.sum(tf.mul(td.getTensor("action_value"), tf.oneHot(td.getTensor("action") as tf.Tensor1D, 2)), -1, true);
-      const nextQ = tf.max(target.apply(tf.tensor(nextObs.data, [N, 4])), -1, true);
-      const y = tf.add(tf.tensor(reward.data, [N, 1]), tf.mul(0.99, nextQ));
-      return tf.mean(tf.square(tf.sub(chosen, y))) as tf.Scalar;
-    }, true, vars)!;
+    const loss = opt.minimize(
+      () => {
+        qnet.forward(td);
+        const chosen = tf.sum(
+          tf.mul(td.getTensor("action_value"), tf.oneHot(td.getTensor("action") as tf.Tensor1D, 2)),
+          -1,
+          true,
+        );
+        const nextQ = tf.max(target.apply(tf.tensor(nextObs.data, [N, 4])), -1, true);
+        const y = tf.add(tf.tensor(reward.data, [N, 1]), tf.mul(0.99, nextQ));
+        return tf.mean(tf.square(tf.sub(chosen, y))) as tf.Scalar;
+      },
+      true,
+      vars,
+    )!;
     loss.dataSync();
     loss.dispose();
     td.dispose();
   };
-  add(withCpu(measure("DQN update MLP 4-256-256-2 batch 64 (fwd + target + backprop + Adam)", update, { rounds: 10, roundMs: 300 }), update));
+  add(
+    withCpu(
+      measure("DQN update MLP 4-256-256-2 batch 64 (fwd + target + backprop + Adam)", update, {
+        rounds: 10,
+        roundMs: 300,
+      }),
+      update,
+    ),
+  );
   const act = () => {
     const td = new TensorDict({ observation: obs.reshape([N, 4]) }, [N]);
     qnet.forward(td);
@@ -114,5 +156,8 @@ const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({ ...r, note: 
   target.dispose();
 }
 
-const file = writeResults("modules", results, { backend: report, note: "2 shared cores; medians of wall time under load from other processes" });
+const file = writeResults("modules", results, {
+  backend: report,
+  note: "2 shared cores; medians of wall time under load from other processes",
+});
 console.log(`wrote ${file}`);

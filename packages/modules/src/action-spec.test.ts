@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Categorical, Composite, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { Categorical, Composite, initBackend, Rng, type TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv } from "@tdrl/envs";
 import { EGreedyModule } from "./e-greedy-module";
 import { QValueModule } from "./q-value-module";
@@ -18,7 +18,15 @@ describe("env.actionSpec in QValueModule and EGreedyModule", () => {
     expect(greedy.numActions).toBe(2);
     expect(explore.spec.toString()).toBe("Categorical(n=2, shape=[4], dtype=int32)");
     const td: TensorDict = env.reset();
-    td.set("action_value", tf.tensor2d([[1, 2], [3, 0], [0, 5], [4, 4]]));
+    td.set(
+      "action_value",
+      tf.tensor2d([
+        [1, 2],
+        [3, 0],
+        [0, 5],
+        [4, 4],
+      ]),
+    );
     greedy.forward(td);
     expect([...td.getTensor("action").dataSync()]).toEqual([1, 0, 1, 0]);
     expect(td.getTensor("action").dtype).toBe("int32");
@@ -37,11 +45,22 @@ describe("env.actionSpec in QValueModule and EGreedyModule", () => {
     const explore = new EGreedyModule({ spec: env.actionSpec, epsInit: 1, epsEnd: 1, rng: new Rng(3) });
     expect(greedy.actionSpace).toBe("one_hot");
     const td: TensorDict = env.reset();
-    td.set("action_value", tf.tensor2d([[1, 2], [3, 0], [0, 5]]));
+    td.set(
+      "action_value",
+      tf.tensor2d([
+        [1, 2],
+        [3, 0],
+        [0, 5],
+      ]),
+    );
     greedy.forward(td);
     const action = td.getTensor("action");
     expect(action.dtype).toBe("bool");
-    expect(action.arraySync()).toEqual([[0, 1], [1, 0], [0, 1]]);
+    expect(action.arraySync()).toEqual([
+      [0, 1],
+      [1, 0],
+      [0, 1],
+    ]);
     explore.forward(td, "random");
     const rows = td.getTensor("action").arraySync() as number[][];
     expect(rows.every((r) => r.filter(Boolean).length === 1)).toBe(true);
@@ -55,8 +74,14 @@ describe("env.actionSpec in QValueModule and EGreedyModule", () => {
     const spec = new Composite({ agent: new Composite({ move: new Categorical({ n: 5 }) }) });
     expect(new QValueModule({ spec, actionKey: ["agent", "move"] }).numActions).toBe(5);
     expect(new EGreedyModule({ spec, actionKey: "agent.move" }).spec.n).toBe(5);
-    expect(() => new QValueModule({ spec })).toThrow('QValueModule: the Composite spec has no action key "action" (it has agent.move); give actionKey');
-    expect(() => new EGreedyModule({ spec })).toThrow('EGreedyModule: the Composite spec has no action key "action" (it has agent.move); give actionKey');
-    expect(() => new EGreedyModule({ spec: new Composite({ action: new Composite({}) }) })).toThrow("EGreedyModule: the action spec must be a Categorical or OneHot spec");
+    expect(() => new QValueModule({ spec })).toThrow(
+      'QValueModule: the Composite spec has no action key "action" (it has agent.move); give actionKey',
+    );
+    expect(() => new EGreedyModule({ spec })).toThrow(
+      'EGreedyModule: the Composite spec has no action key "action" (it has agent.move); give actionKey',
+    );
+    expect(() => new EGreedyModule({ spec: new Composite({ action: new Composite({}) }) })).toThrow(
+      "EGreedyModule: the action spec must be a Categorical or OneHot spec",
+    );
   });
 });

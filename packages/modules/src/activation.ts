@@ -17,6 +17,9 @@ const ACTIVATIONS: Record<ActivationName, (x: tf.Tensor) => tf.Tensor> = {
 export function resolveActivation(activation: Activation, what: string): (x: tf.Tensor) => tf.Tensor {
   if (typeof activation === "function") return activation;
   const fn = ACTIVATIONS[activation];
-  if (fn === undefined) throw new Error(`${what}: unknown activation ${JSON.stringify(activation)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")} or a function`);
+  if (fn === undefined)
+    throw new Error(
+      `${what}: unknown activation ${JSON.stringify(activation)}; expected one of ${Object.keys(ACTIVATIONS).join(", ")} or a function`,
+    );
   return fn;
 }

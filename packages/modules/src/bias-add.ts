@@ -22,5 +22,8 @@ export function biasAdd(x: tf.Tensor, bias: tf.Tensor1D): tf.Tensor {
 export function biasGradient(dy: tf.Tensor): tf.Tensor1D {
   const c = dy.shape[dy.rank - 1]!;
   const m = dy.size / c;
-  return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(dy, [m, c]) as tf.Tensor2D, tf.ones([m, 1]), true, false), [c]) as tf.Tensor1D);
+  return tf.tidy(
+    () =>
+      tf.reshape(tf.matMul(tf.reshape(dy, [m, c]) as tf.Tensor2D, tf.ones([m, 1]), true, false), [c]) as tf.Tensor1D,
+  );
 }

@@ -27,17 +27,22 @@ describe("convBiasRelu and biasAdd", () => {
   ] as const) {
     it(`equals relu(conv2d + bias) and its gradients for x [${xs.join(", ")}], filter [${fs.join(", ")}], stride ${stride}, pad ${pad}`, () => {
       const rng = new Rng(fs[0] + xs[1]);
-      const make = (shape: readonly number[]) => tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((p, d) => p * d, 1))), [...shape]);
+      const make = (shape: readonly number[]) =>
+        tf.tensor(rng.fillNormal(new Float32Array(shape.reduce((p, d) => p * d, 1))), [...shape]);
       const x = make(xs) as tf.Tensor4D;
       const f = make(fs) as tf.Tensor4D;
       const b = make([fs[3]]) as tf.Tensor1D;
       const before = tf.memory().numTensors;
-      const plain = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, stride, pad), c));
-      const fused = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => convBiasRelu(a as tf.Tensor4D, w as tf.Tensor4D, c as tf.Tensor1D, stride, pad);
-      const viaBiasAdd = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.relu(biasAdd(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, stride, pad), c as tf.Tensor1D));
+      const plain = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+        tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, stride, pad), c));
+      const fused = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+        convBiasRelu(a as tf.Tensor4D, w as tf.Tensor4D, c as tf.Tensor1D, stride, pad);
+      const viaBiasAdd = (a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) =>
+        tf.relu(biasAdd(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, stride, pad), c as tf.Tensor1D));
       const yRef = tf.tidy(() => plain(x, f, b));
       const dy = make(yRef.shape);
-      const gradsOf = (fn: typeof plain) => tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fn(a, w, c), dy)))([x, f, b]);
+      const gradsOf = (fn: typeof plain) =>
+        tf.grads((a: tf.Tensor, w: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(fn(a, w, c), dy)))([x, f, b]);
       const ref = gradsOf(plain);
       for (const fn of [fused, viaBiasAdd]) {
         const y = tf.tidy(() => fn(x, f, b));

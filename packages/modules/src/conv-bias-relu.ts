@@ -11,7 +11,13 @@ import { biasGradient } from "./bias-add";
  * computes the input gradient whenever the gradient is taken, so `ConvNet` uses it only where the input
  * is another layer's activation, which needs that gradient anyway.
  */
-export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: "valid" | number): tf.Tensor4D {
+export function convBiasRelu(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  stride: number,
+  pad: "valid" | number,
+): tf.Tensor4D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xa, fa, ba, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
     // The kernel itself: tf.fused.conv2d falls back to three unfused ops while a gradient is recorded.
@@ -27,15 +33,22 @@ export function convBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tenso
     return {
       value: y,
       // tfjs runs a custom gradient outside any tidy: the intermediates must be freed here.
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
-        const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-        const dz = tf.mul(dy, tf.step(ys));
-        const attrs = { strides: stride, pad, dataFormat: "NHWC", dimRoundingMode: undefined } as const;
-        const engine = tf.engine();
-        const dx = engine.runKernel(tf.Conv2DBackpropInput, { dy: dz, filter: fs }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        const df = engine.runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dz }, { ...attrs, filterShape: fs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        return [dx, df, biasGradient(dz)];
-      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+          const dz = tf.mul(dy, tf.step(ys));
+          const attrs = { strides: stride, pad, dataFormat: "NHWC", dimRoundingMode: undefined } as const;
+          const engine = tf.engine();
+          const dx = engine.runKernel(tf.Conv2DBackpropInput, { dy: dz, filter: fs }, {
+            ...attrs,
+            inputShape: xs.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          const df = engine.runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: dz }, {
+            ...attrs,
+            filterShape: fs.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor;
+          return [dx, df, biasGradient(dz)];
+        }),
     };
   });
   return f(x, filter, bias) as tf.Tensor4D;

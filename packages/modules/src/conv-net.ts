@@ -8,7 +8,16 @@ import { checkPositiveInt, uniformInit } from "./linear";
 import { makeVariable } from "./parameters";
 import type { Model } from "./tensordict-module";
 
-const CONV_NET_OPTION_KEYS = { inChannels: true, numCells: true, kernelSizes: true, strides: true, paddings: true, activation: true, aggregator: true, rng: true } satisfies OptionKeys<ConvNetOptions>;
+const CONV_NET_OPTION_KEYS = {
+  inChannels: true,
+  numCells: true,
+  kernelSizes: true,
+  strides: true,
+  paddings: true,
+  activation: true,
+  aggregator: true,
+  rng: true,
+} satisfies OptionKeys<ConvNetOptions>;
 const NATURE_CNN_OPTION_KEYS = { inChannels: true, activation: true, rng: true } satisfies OptionKeys<NatureCnnOptions>;
 
 export interface ConvNetOptions {
@@ -64,10 +73,12 @@ export class ConvNet implements Model {
     const n = options.numCells.length;
     if (n === 0) throw new Error(`${what}: numCells is empty; give the output channels of each layer`);
     const perLayer = (v: number | readonly number[] | undefined, dflt: number, name: string, min: number): number[] => {
-      const arr = v === undefined ? Array<number>(n).fill(dflt) : typeof v === "number" ? Array<number>(n).fill(v) : [...v];
+      const arr =
+        v === undefined ? Array<number>(n).fill(dflt) : typeof v === "number" ? Array<number>(n).fill(v) : [...v];
       if (arr.length !== n) throw new Error(`${what}: ${name} has ${arr.length} entries for ${n} layers (numCells)`);
       arr.forEach((x, i) => {
-        if (!(Number.isSafeInteger(x) && x >= min)) throw new Error(`${what}: ${name}[${i}] must be an integer >= ${min}, got ${String(x)}`);
+        if (!(Number.isSafeInteger(x) && x >= min))
+          throw new Error(`${what}: ${name}[${i}] must be an integer >= ${min}, got ${String(x)}`);
       });
       return arr;
     };
@@ -115,14 +126,19 @@ export class ConvNet implements Model {
       const k = l.filter.shape[0]!;
       h = Math.floor((h + 2 * l.pad - k) / l.stride) + 1;
       w = Math.floor((w + 2 * l.pad - k) / l.stride) + 1;
-      if (h < 1 || w < 1) throw new Error(`ConvNet: an input of ${height}x${width} is too small for the layers (it shrinks to ${h}x${w})`);
+      if (h < 1 || w < 1)
+        throw new Error(
+          `ConvNet: an input of ${height}x${width} is too small for the layers (it shrinks to ${h}x${w})`,
+        );
     }
     return this.aggregator === "flatten" ? h * w * this.outChannels : this.outChannels;
   }
 
   apply(x: tf.Tensor): tf.Tensor {
     if (x.rank < 3 || x.shape[x.rank - 1] !== this.inChannels) {
-      throw new Error(`ConvNet: input shape [${x.shape.join(", ")}] must be [..., H, W, ${this.inChannels}] (NHWC, inChannels = ${this.inChannels})`);
+      throw new Error(
+        `ConvNet: input shape [${x.shape.join(", ")}] must be [..., H, W, ${this.inChannels}] (NHWC, inChannels = ${this.inChannels})`,
+      );
     }
     const lead = x.shape.slice(0, -3);
     const [height, width] = x.shape.slice(-3, -1) as [number, number];
@@ -138,7 +154,9 @@ export class ConvNet implements Model {
           h = convBiasRelu(h, filter, bias, l.stride, pad);
           return;
         }
-        h = useSpaceToDepth(h.shape[3], filter.shape[0], l.stride, l.pad) ? spaceToDepthConv2d(h, filter, l.stride) : tf.conv2d(h, filter, l.stride, pad);
+        h = useSpaceToDepth(h.shape[3], filter.shape[0], l.stride, l.pad)
+          ? spaceToDepthConv2d(h, filter, l.stride)
+          : tf.conv2d(h, filter, l.stride, pad);
         h = this.act(biasAdd(h, bias)) as tf.Tensor4D;
       });
       const [n, oh, ow, c] = h.shape;

@@ -10,7 +10,16 @@ beforeAll(async () => {
 describe("DuelingHead", () => {
   it("combines value and advantage as V + A - mean(A)", () => {
     const head = new DuelingHead({ inFeatures: 3, numActions: 4, numCells: [8], rng: new Rng(0) });
-    expect([...head.parameters().keys()]).toEqual(["value.0.weight", "value.0.bias", "value.2.weight", "value.2.bias", "advantage.0.weight", "advantage.0.bias", "advantage.2.weight", "advantage.2.bias"]);
+    expect([...head.parameters().keys()]).toEqual([
+      "value.0.weight",
+      "value.0.bias",
+      "value.2.weight",
+      "value.2.bias",
+      "advantage.0.weight",
+      "advantage.0.bias",
+      "advantage.2.weight",
+      "advantage.2.bias",
+    ]);
     const x = tf.randomNormal([5, 3], 0, 1, "float32", 1);
     const q = head.apply(x);
     const expected = tf.tidy(() => {

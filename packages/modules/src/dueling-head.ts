@@ -6,7 +6,13 @@ import { MLP } from "./mlp";
 import { collectParameters } from "./parameters";
 import type { Model } from "./tensordict-module";
 
-const DUELING_HEAD_OPTION_KEYS = { inFeatures: true, numActions: true, numCells: true, activation: true, rng: true } satisfies OptionKeys<DuelingHeadOptions>;
+const DUELING_HEAD_OPTION_KEYS = {
+  inFeatures: true,
+  numActions: true,
+  numCells: true,
+  activation: true,
+  rng: true,
+} satisfies OptionKeys<DuelingHeadOptions>;
 
 export interface DuelingHeadOptions {
   inFeatures: number;

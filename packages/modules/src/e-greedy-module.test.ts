@@ -21,7 +21,14 @@ describe("EGreedyModule", () => {
   });
 
   it("state() / loadState(): a resumed module has the same eps and draws the same actions, no replay of step", () => {
-    const make = () => new EGreedyModule({ spec: new Categorical({ n: 4 }), epsInit: 1, epsEnd: 0.1, annealingNumSteps: 100, rng: new Rng(5) });
+    const make = () =>
+      new EGreedyModule({
+        spec: new Categorical({ n: 4 }),
+        epsInit: 1,
+        epsEnd: 0.1,
+        annealingNumSteps: 100,
+        rng: new Rng(5),
+      });
     const live = make();
     live.step(30);
     live.forward(new TensorDict({ action: HostArray.zeros("int32", [50]) }, [50]), "random");
@@ -29,20 +36,28 @@ describe("EGreedyModule", () => {
     const resumed = make();
     resumed.loadState(JSON.parse(JSON.stringify(live.state())));
     expect(resumed.eps).toBe(live.eps);
-    const act = (e: EGreedyModule) => Array.from(e.forward(new TensorDict({ action: HostArray.zeros("int32", [200]) }, [200]), "random").getHost("action").data);
+    const act = (e: EGreedyModule) =>
+      Array.from(
+        e.forward(new TensorDict({ action: HostArray.zeros("int32", [200]) }, [200]), "random").getHost("action").data,
+      );
     expect(act(resumed)).toEqual(act(live));
   });
 
   it("loadState refuses a bad state, naming the field, and changes nothing", () => {
     const e = new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: 0.9, epsEnd: 0.2, rng: new Rng(1) });
     const good = e.state();
-    expect(() => e.loadState({ ...good, eps: 0.95 })).toThrow('EGreedyModule.loadState(): "eps" must be a number in [epsEnd, epsInit] = [0.2, 0.9], got 0.95');
-    expect(() => e.loadState({ ...good, eps: 0.5, rng: { ...good.rng, words: [0, 0, 0, 0] } })).toThrow('EGreedyModule.loadState(): "rng": Rng.setState: words are all zero');
+    expect(() => e.loadState({ ...good, eps: 0.95 })).toThrow(
+      'EGreedyModule.loadState(): "eps" must be a number in [epsEnd, epsInit] = [0.2, 0.9], got 0.95',
+    );
+    expect(() => e.loadState({ ...good, eps: 0.5, rng: { ...good.rng, words: [0, 0, 0, 0] } })).toThrow(
+      'EGreedyModule.loadState(): "rng": Rng.setState: words are all zero',
+    );
     expect(e.state()).toEqual(good);
   });
 
   it("explores only in random mode, seeded, with the right frequency", () => {
-    const make = () => new EGreedyModule({ spec: new Categorical({ n: 4 }), epsInit: 0.5, epsEnd: 0.5, rng: new Rng(11) });
+    const make = () =>
+      new EGreedyModule({ spec: new Categorical({ n: 4 }), epsInit: 0.5, epsEnd: 0.5, rng: new Rng(11) });
     const greedy = HostArray.zeros("int32", [2000]);
     const td = new TensorDict({ action: greedy.clone() }, [2000]);
     make().forward(td, "deterministic");
@@ -61,7 +76,17 @@ describe("EGreedyModule", () => {
     const spec = new OneHot({ n: 3 });
     const e = new EGreedyModule({ spec, epsInit: 1, epsEnd: 1, actionMaskKey: "mask", rng: new Rng(1) });
     const td = new TensorDict(
-      { action: tf.tensor2d([[1, 0, 0], [1, 0, 0]], undefined, "bool"), mask: HostArray.from("bool", [2, 3], [0, 1, 1, 0, 0, 1]) },
+      {
+        action: tf.tensor2d(
+          [
+            [1, 0, 0],
+            [1, 0, 0],
+          ],
+          undefined,
+          "bool",
+        ),
+        mask: HostArray.from("bool", [2, 3], [0, 1, 1, 0, 0, 1]),
+      },
       [2],
     );
     const before = tf.memory().numTensors;
@@ -74,6 +99,8 @@ describe("EGreedyModule", () => {
     }
     expect(tf.memory().numTensors).toBe(before);
     td.dispose();
-    expect(() => new EGreedyModule({ spec, epsInit: 0.1, epsEnd: 0.5 })).toThrow("EGreedyModule: epsEnd (0.5) must not exceed epsInit (0.1)");
+    expect(() => new EGreedyModule({ spec, epsInit: 0.1, epsEnd: 0.5 })).toThrow(
+      "EGreedyModule: epsEnd (0.5) must not exceed epsInit (0.1)",
+    );
   });
 });

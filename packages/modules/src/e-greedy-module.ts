@@ -1,11 +1,30 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, type DType, type ExplorationType, isHostArray, isTensor, OneHot, Rng, type RngState, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+import {
+  type Categorical,
+  type DType,
+  type ExplorationType,
+  isHostArray,
+  isTensor,
+  OneHot,
+  Rng,
+  type RngState,
+  type TensorDict,
+  checkOptions,
+  type OptionKeys,
+} from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { disposeUnheld, keyName, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
-const E_GREEDY_MODULE_OPTION_KEYS = { spec: true, epsInit: true, epsEnd: true, annealingNumSteps: true, actionKey: true, actionMaskKey: true, rng: true } satisfies OptionKeys<EGreedyModuleOptions>;
-
+const E_GREEDY_MODULE_OPTION_KEYS = {
+  spec: true,
+  epsInit: true,
+  epsEnd: true,
+  annealingNumSteps: true,
+  actionKey: true,
+  actionMaskKey: true,
+  rng: true,
+} satisfies OptionKeys<EGreedyModuleOptions>;
 
 /** An `EGreedyModule` checkpoint (`state()`): the annealed eps and the random stream's state. JSON-able. */
 export interface EGreedyModuleState {
@@ -68,10 +87,14 @@ export class EGreedyModule {
     this.epsInit = options.epsInit ?? 1;
     this.epsEnd = options.epsEnd ?? 0.1;
     this.annealingNumSteps = options.annealingNumSteps ?? 1000;
-    for (const [name, v] of [["epsInit", this.epsInit], ["epsEnd", this.epsEnd]] as const) {
+    for (const [name, v] of [
+      ["epsInit", this.epsInit],
+      ["epsEnd", this.epsEnd],
+    ] as const) {
       if (!(v >= 0 && v <= 1)) throw new Error(`${what}: ${name} must be in [0, 1], got ${v}`);
     }
-    if (this.epsEnd > this.epsInit) throw new Error(`${what}: epsEnd (${this.epsEnd}) must not exceed epsInit (${this.epsInit})`);
+    if (this.epsEnd > this.epsInit)
+      throw new Error(`${what}: epsEnd (${this.epsEnd}) must not exceed epsInit (${this.epsInit})`);
     if (!(Number.isFinite(this.annealingNumSteps) && this.annealingNumSteps > 0)) {
       throw new Error(`${what}: annealingNumSteps must be positive, got ${this.annealingNumSteps}`);
     }
@@ -111,10 +134,13 @@ export class EGreedyModule {
    */
   loadState(state: EGreedyModuleState): void {
     const what = "EGreedyModule.loadState()";
-    if (typeof state !== "object" || state === null) throw new Error(`${what}: expected { eps, rng }, got ${String(state)}`);
+    if (typeof state !== "object" || state === null)
+      throw new Error(`${what}: expected { eps, rng }, got ${String(state)}`);
     const { eps, rng } = state;
     if (!(typeof eps === "number" && eps >= this.epsEnd && eps <= this.epsInit)) {
-      throw new Error(`${what}: "eps" must be a number in [epsEnd, epsInit] = [${this.epsEnd}, ${this.epsInit}], got ${String(eps)}`);
+      throw new Error(
+        `${what}: "eps" must be a number in [epsEnd, epsInit] = [${this.epsEnd}, ${this.epsInit}], got ${String(eps)}`,
+      );
     }
     try {
       Rng.fromState(rng); // validates without touching this module's rng
@@ -133,20 +159,30 @@ export class EGreedyModule {
     const what = "EGreedyModule";
     if (exploration !== "random") {
       if (exploration !== "deterministic" && exploration !== "mode" && exploration !== "mean") {
-        throw new Error(`${what}: exploration must be "random", "deterministic", "mode" or "mean", got ${JSON.stringify(exploration)}`);
+        throw new Error(
+          `${what}: exploration must be "random", "deterministic", "mode" or "mean", got ${JSON.stringify(exploration)}`,
+        );
       }
       return td;
     }
     const actionKey = this.outKeys[0]!;
-    if (!td.has(actionKey)) throw new Error(`${what}: input key "${keyName(actionKey)}" is missing from the TensorDict (it has ${td.keys({ nested: true, leavesOnly: true }).join(", ")})`);
+    if (!td.has(actionKey))
+      throw new Error(
+        `${what}: input key "${keyName(actionKey)}" is missing from the TensorDict (it has ${td.keys({ nested: true, leavesOnly: true }).join(", ")})`,
+      );
     const entry = td.get(actionKey);
-    if (!isHostArray(entry) && !isTensor(entry)) throw new Error(`${what}: "${keyName(actionKey)}" holds a nested TensorDict, not an action`);
+    if (!isHostArray(entry) && !isTensor(entry))
+      throw new Error(`${what}: "${keyName(actionKey)}" holds a nested TensorDict, not an action`);
     const n = this.spec.n;
     const oneHot = this.spec instanceof OneHot;
     if (oneHot && entry.shape[entry.shape.length - 1] !== n) {
-      throw new Error(`${what}: "${keyName(actionKey)}" has shape [${entry.shape.join(", ")}]; a one-hot action needs a last dim of ${n}`);
+      throw new Error(
+        `${what}: "${keyName(actionKey)}" has shape [${entry.shape.join(", ")}]; a one-hot action needs a last dim of ${n}`,
+      );
     }
-    const values = isHostArray(entry) ? entry.data : (entry.dataSync() as ArrayLike<number> as Float32Array | Int32Array | Uint8Array);
+    const values = isHostArray(entry)
+      ? entry.data
+      : (entry.dataSync() as ArrayLike<number> as Float32Array | Int32Array | Uint8Array);
     const out = isHostArray(entry) ? entry.data : values.slice();
     const rows = oneHot ? out.length / n : out.length;
     const mask = this.readMask(td, rows, n);
@@ -180,12 +216,16 @@ export class EGreedyModule {
   private readMask(td: TensorDict, rows: number, n: number): ArrayLike<number> | null {
     const key = this.actionMaskKey;
     if (key === undefined) return null;
-    if (!td.has(key)) throw new Error(`EGreedyModule: action mask key "${keyName(key)}" is missing from the TensorDict`);
+    if (!td.has(key))
+      throw new Error(`EGreedyModule: action mask key "${keyName(key)}" is missing from the TensorDict`);
     const m = td.get(key);
-    if (!isHostArray(m) && !isTensor(m)) throw new Error(`EGreedyModule: "${keyName(key)}" holds a nested TensorDict, not a mask`);
+    if (!isHostArray(m) && !isTensor(m))
+      throw new Error(`EGreedyModule: "${keyName(key)}" holds a nested TensorDict, not a mask`);
     const data = isHostArray(m) ? m.data : (m.dataSync() as ArrayLike<number>);
     if (data.length !== rows * n) {
-      throw new Error(`EGreedyModule: action mask "${keyName(key)}" has shape [${m.shape.join(", ")}]; expected ${rows} rows of ${n} actions`);
+      throw new Error(
+        `EGreedyModule: action mask "${keyName(key)}" has shape [${m.shape.join(", ")}]; expected ${rows} rows of ${n} actions`,
+      );
     }
     return data;
   }
@@ -200,4 +240,3 @@ export class EGreedyModule {
     return n - 1;
   }
 }
-

@@ -15,7 +15,12 @@ export interface GruLayerWeights {
  * where `isInit` ([N, T], host values) is set. Returns the last layer's output [N, T, H] and every layer's
  * state after every step [N, T, L, H]. Call inside `tf.tidy`.
  */
-export function gruUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, layers: readonly GruLayerWeights[], isInit: ArrayLike<number> | null): { output: tf.Tensor3D; h: tf.Tensor4D } {
+export function gruUnroll(
+  x: tf.Tensor3D,
+  h0: tf.Tensor3D,
+  layers: readonly GruLayerWeights[],
+  isInit: ArrayLike<number> | null,
+): { output: tf.Tensor3D; h: tf.Tensor4D } {
   const [n, t] = x.shape;
   const h0s = layers.length === 1 ? [tf.reshape(h0, [n, -1]) as tf.Tensor2D] : (tf.unstack(h0, 1) as tf.Tensor2D[]);
   let input: tf.Tensor3D = x;
@@ -37,7 +42,13 @@ export function gruUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, layers: readonly GruL
  * matMul per step, gate arithmetic on the host, hand-written backpropagation through time with dW_hh
  * for the whole sequence in one matMul. `proj` [N, T, 3H] holds x W_ih^T + b_ih; returns h [N, T, H].
  */
-export function gruRecurrence(proj: tf.Tensor3D, h0: tf.Tensor2D, weightHh: tf.Tensor2D, biasHh: tf.Tensor1D, isInit: ArrayLike<number> | null): tf.Tensor3D {
+export function gruRecurrence(
+  proj: tf.Tensor3D,
+  h0: tf.Tensor2D,
+  weightHh: tf.Tensor2D,
+  biasHh: tf.Tensor1D,
+  isInit: ArrayLike<number> | null,
+): tf.Tensor3D {
   const [N, T, G] = proj.shape;
   const H = G / 3;
   const NH = N * H;
@@ -124,7 +135,9 @@ export function gruRecurrence(proj: tf.Tensor3D, h0: tf.Tensor2D, weightHh: tf.T
           for (let k = 0; k < NH; k++) dh[k] = dh[k]! + viaGates[k]!;
           for (let n = 0; n < N; n++) if (resetAt(n, s)) dh.fill(0, n * H, (n + 1) * H);
         }
-        const dW = tf.tidy(() => tf.matMul(tf.tensor2d(dRall, [N * T, G]), tf.tensor2d(hPrevAll, [N * T, H]), true, false));
+        const dW = tf.tidy(() =>
+          tf.matMul(tf.tensor2d(dRall, [N * T, G]), tf.tensor2d(hPrevAll, [N * T, H]), true, false),
+        );
         return [tf.tensor3d(dPall, [N, T, G]), tf.tensor2d(dh, [N, H]), dW, tf.tensor1d(Float32Array.from(dbh))];
       },
     };

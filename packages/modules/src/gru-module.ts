@@ -4,7 +4,18 @@ import type { RecurrentMode } from "./recurrent-io";
 import { RecurrentModule, type RecurrentModuleOptions, type RecurrentUnrollResult } from "./recurrent-module";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const GRU_MODULE_OPTION_KEYS = { stateKey: true, inputSize: true, hiddenSize: true, numLayers: true, inKey: true, outKey: true, mode: true, isInitKey: true, rng: true, shareParamsWith: true } satisfies OptionKeys<GRUModuleOptions>;
+const GRU_MODULE_OPTION_KEYS = {
+  stateKey: true,
+  inputSize: true,
+  hiddenSize: true,
+  numLayers: true,
+  inKey: true,
+  outKey: true,
+  mode: true,
+  isInitKey: true,
+  rng: true,
+  shareParamsWith: true,
+} satisfies OptionKeys<GRUModuleOptions>;
 
 export interface GRUModuleOptions extends RecurrentModuleOptions<GRUModule> {
   /** Default "recurrent_state". */

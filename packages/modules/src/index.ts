@@ -10,12 +10,18 @@ export {
   lerpParams,
 } from "./parameters";
 export { type NestedKey, keyName } from "./keys";
-export { TensorDictModule, type TensorDictModuleBase, type TensorDictModuleOptions, type Model, type TensorFn } from "./tensordict-module";
+export {
+  TensorDictModule,
+  type TensorDictModuleBase,
+  type TensorDictModuleOptions,
+  type Model,
+  type TensorFn,
+} from "./tensordict-module";
 export { TensorDictSequential, type TensorDictSequentialOptions } from "./tensordict-sequential";
-export { type Activation, type ActivationName } from "./activation";
+export type { Activation, ActivationName } from "./activation";
 export { MLP, type MLPOptions } from "./mlp";
 export { ConvNet, natureCnn, type ConvNetOptions, type NatureCnnOptions } from "./conv-net";
-export { type RecurrentMode } from "./recurrent-io";
+export type { RecurrentMode } from "./recurrent-io";
 export { LSTMModule, type LSTMModuleOptions } from "./lstm-module";
 export { GRUModule, type GRUModuleOptions } from "./gru-module";
 export { type DiscreteActionSpec, discreteActionSpec } from "./action-spec";

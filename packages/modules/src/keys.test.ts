@@ -27,12 +27,28 @@ describe("modules free the tensor leaves they write over", () => {
   });
 
   it("LSTMModule with inKey == outKey, sequence mode, fed by a module writing the key: flat per fresh record", () => {
-    const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 3, numCells: [], rng: new Rng(1) }), { inKeys: ["observation"], outKeys: ["embed"] });
-    const lstm = new LSTMModule({ inputSize: 3, hiddenSize: 3, inKey: "embed", outKey: "embed", mode: "sequence", rng: new Rng(0) });
-    const head = new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2, numCells: [], rng: new Rng(2) }), { inKeys: ["embed"], outKeys: ["action_value"] });
+    const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 3, numCells: [], rng: new Rng(1) }), {
+      inKeys: ["observation"],
+      outKeys: ["embed"],
+    });
+    const lstm = new LSTMModule({
+      inputSize: 3,
+      hiddenSize: 3,
+      inKey: "embed",
+      outKey: "embed",
+      mode: "sequence",
+      rng: new Rng(0),
+    });
+    const head = new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2, numCells: [], rng: new Rng(2) }), {
+      inKeys: ["embed"],
+      outKeys: ["action_value"],
+    });
     const policy = new TensorDictSequential(embed, lstm, head);
     const run = () => {
-      const td = new TensorDict({ observation: HostArray.zeros("float32", [2, 5, 4]), is_init: HostArray.zeros("bool", [2, 5, 1]) }, [2, 5]);
+      const td = new TensorDict(
+        { observation: HostArray.zeros("float32", [2, 5, 4]), is_init: HostArray.zeros("bool", [2, 5, 1]) },
+        [2, 5],
+      );
       policy.forward(td).dispose();
     };
     run();
@@ -89,23 +105,45 @@ describe("modules free the tensor leaves they write over", () => {
   it("EGreedyModule on a tensor action stored under two keys keeps the other key's tensor", () => {
     const a = tf.tensor1d([0, 1, 0], "int32");
     const td = new TensorDict({ action: a, greedy_action: a }, [3]);
-    new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: 1, epsEnd: 1, rng: new Rng(0) }).forward(td, "random");
+    new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: 1, epsEnd: 1, rng: new Rng(0) }).forward(
+      td,
+      "random",
+    );
     expect(a.isDisposed).toBe(false);
     td.dispose();
   });
 
   it("gradients through an LSTMModule with inKey == outKey equal those with distinct keys", () => {
     const make = (outKey: string) => {
-      const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 3, numCells: [], rng: new Rng(1) }), { inKeys: ["observation"], outKeys: ["embed"] });
-      const lstm = new LSTMModule({ inputSize: 3, hiddenSize: 3, inKey: "embed", outKey, mode: "sequence", rng: new Rng(0) });
-      const head = new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2, numCells: [], rng: new Rng(2) }), { inKeys: [outKey], outKeys: ["action_value"] });
+      const embed = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 3, numCells: [], rng: new Rng(1) }), {
+        inKeys: ["observation"],
+        outKeys: ["embed"],
+      });
+      const lstm = new LSTMModule({
+        inputSize: 3,
+        hiddenSize: 3,
+        inKey: "embed",
+        outKey,
+        mode: "sequence",
+        rng: new Rng(0),
+      });
+      const head = new TensorDictModule(new MLP({ inFeatures: 3, outFeatures: 2, numCells: [], rng: new Rng(2) }), {
+        inKeys: [outKey],
+        outKeys: ["action_value"],
+      });
       return new TensorDictSequential(embed, lstm, head);
     };
     const grads = (outKey: string): number[][] => {
       const policy = make(outKey);
-      const obs = HostArray.from("float32", [2, 3, 4], Array.from({ length: 24 }, (_, i) => Math.sin(i)));
+      const obs = HostArray.from(
+        "float32",
+        [2, 3, 4],
+        Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      );
       const { value, grads: g } = tf.variableGrads(() => {
-        const td = policy.forward(new TensorDict({ observation: obs, is_init: HostArray.zeros("bool", [2, 3, 1]) }, [2, 3]));
+        const td = policy.forward(
+          new TensorDict({ observation: obs, is_init: HostArray.zeros("bool", [2, 3, 1]) }, [2, 3]),
+        );
         return tf.sum(td.getTensor("action_value")) as tf.Scalar;
       }, [...policy.parameters().values()]);
       const out = [...policy.parameters().values()].map((v) => Array.from(g[v.name]!.dataSync()));

@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { isHostArray, isTensor, type AnyPath, type TensorDict } from "@tdrl/tensordict";
 
 /** A key of a TensorDict entry: a dotted string (`"next.reward"`) or a tuple (`["next", "reward"]`). */
@@ -17,18 +17,27 @@ export function sameKey(a: NestedKey, b: NestedKey): boolean {
  * The entries at `keys` as tensors: tensor leaves as they are, host leaves moved to the backend in one
  * `toTensors` call. `release()` frees only what was moved here. Throws naming the module and the missing key.
  */
-export function readTensors(td: TensorDict, keys: readonly NestedKey[], what: string): { tensors: tf.Tensor[]; release: () => void } {
+export function readTensors(
+  td: TensorDict,
+  keys: readonly NestedKey[],
+  what: string,
+): { tensors: tf.Tensor[]; release: () => void } {
   const hostKeys: NestedKey[] = [];
   for (const key of keys) {
     if (!td.has(key)) {
-      throw new Error(`${what}: input key "${keyName(key)}" is missing from the TensorDict (it has ${td.keys({ nested: true, leavesOnly: true }).join(", ") || "no keys"})`);
+      throw new Error(
+        `${what}: input key "${keyName(key)}" is missing from the TensorDict (it has ${td.keys({ nested: true, leavesOnly: true }).join(", ") || "no keys"})`,
+      );
     }
     const entry = td.get(key);
-    if (!isTensor(entry) && !isHostArray(entry)) throw new Error(`${what}: input key "${keyName(key)}" holds a nested TensorDict, not a leaf`);
+    if (!isTensor(entry) && !isHostArray(entry))
+      throw new Error(`${what}: input key "${keyName(key)}" holds a nested TensorDict, not a leaf`);
     if (!isTensor(entry)) hostKeys.push(key);
   }
   const moved = hostKeys.length > 0 ? td.toTensors(hostKeys) : undefined;
-  const tensors = keys.map((key) => (moved !== undefined && hostKeys.includes(key) ? moved.getTensor(key) : td.getTensor(key)));
+  const tensors = keys.map((key) =>
+    moved !== undefined && hostKeys.includes(key) ? moved.getTensor(key) : td.getTensor(key),
+  );
   return { tensors, release: () => moved?.dispose() };
 }
 
@@ -37,9 +46,16 @@ export function readTensors(td: TensorDict, keys: readonly NestedKey[], what: st
  * batch-size mismatch); a refused write puts back what the earlier keys held. A tensor leaf written over is
  * freed (the TensorDict owned it), unless it is still held: written again here, or stored under another key.
  */
-export function writeTensors(td: TensorDict, keys: readonly NestedKey[], tensors: readonly tf.Tensor[], what: string): void {
+export function writeTensors(
+  td: TensorDict,
+  keys: readonly NestedKey[],
+  tensors: readonly tf.Tensor[],
+  what: string,
+): void {
   if (tensors.length !== keys.length) {
-    throw new Error(`${what}: produced ${tensors.length} output(s) for ${keys.length} out key(s) (${keys.map(keyName).join(", ")})`);
+    throw new Error(
+      `${what}: produced ${tensors.length} output(s) for ${keys.length} out key(s) (${keys.map(keyName).join(", ")})`,
+    );
   }
   const before: unknown[] = [];
   keys.forEach((key, i) => {

@@ -23,7 +23,13 @@ export interface LstmUnrollResult {
  * host values) zeroes every layer's state before the steps where an episode starts. Each layer projects its whole input sequence in one
  * matMul over [N * T, I]; only the recurrence runs per step (see `lstmRecurrence`). Call inside `tf.tidy`.
  */
-export function lstmUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D, layers: readonly LstmLayerWeights[], isInit: ArrayLike<number> | null): LstmUnrollResult {
+export function lstmUnroll(
+  x: tf.Tensor3D,
+  h0: tf.Tensor3D,
+  c0: tf.Tensor3D,
+  layers: readonly LstmLayerWeights[],
+  isInit: ArrayLike<number> | null,
+): LstmUnrollResult {
   const [n, t] = x.shape;
   const numLayers = layers.length;
   const h0s = numLayers === 1 ? [tf.reshape(h0, [n, -1]) as tf.Tensor2D] : (tf.unstack(h0, 1) as tf.Tensor2D[]);
@@ -36,7 +42,13 @@ export function lstmUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D, lay
     const inFeatures = input.shape[2];
     const bias = tf.add(w.biasIh, w.biasHh);
     const proj2d = tf.add(matMulWT(tf.reshape(input, [n * t, inFeatures]) as tf.Tensor2D, w.weightIh), bias);
-    const hc = lstmRecurrence(tf.reshape(proj2d, [n, t, 4 * hidden]) as tf.Tensor3D, h0s[k]!, c0s[k]!, w.weightHh, isInit);
+    const hc = lstmRecurrence(
+      tf.reshape(proj2d, [n, t, 4 * hidden]) as tf.Tensor3D,
+      h0s[k]!,
+      c0s[k]!,
+      w.weightHh,
+      isInit,
+    );
     const [hSeq, cSeq] = tf.split(hc, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
     hLayers.push(hSeq);
     cLayers.push(cSeq);
@@ -60,7 +72,13 @@ export function lstmUnroll(x: tf.Tensor3D, h0: tf.Tensor3D, c0: tf.Tensor3D, lay
  * time that computes dW_hh for the whole sequence in ONE matMul over [N * T, 4H]. Gate order and math
  * are PyTorch's; the golden tests check outputs and every gradient against PyTorch.
  */
-export function lstmRecurrence(proj: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, weightHh: tf.Tensor2D, isInit: ArrayLike<number> | null): tf.Tensor3D {
+export function lstmRecurrence(
+  proj: tf.Tensor3D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  weightHh: tf.Tensor2D,
+  isInit: ArrayLike<number> | null,
+): tf.Tensor3D {
   const [N, T, G] = proj.shape;
   const H = G / 4;
   const NH = N * H;
@@ -165,11 +183,12 @@ export function lstmRecurrence(proj: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor
             }
           }
         }
-        const dW = tf.tidy(() => tf.matMul(tf.tensor2d(dGall, [N * T, G]), tf.tensor2d(hPrevAll, [N * T, H]), true, false));
+        const dW = tf.tidy(() =>
+          tf.matMul(tf.tensor2d(dGall, [N * T, G]), tf.tensor2d(hPrevAll, [N * T, H]), true, false),
+        );
         return [tf.tensor3d(dGall, [N, T, G]), tf.tensor2d(dh, [N, H]), tf.tensor2d(dc, [N, H]), dW];
       },
     };
   });
   return f(proj, h0, c0, weightHh) as tf.Tensor3D;
 }
-

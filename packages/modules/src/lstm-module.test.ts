@@ -20,7 +20,8 @@ const H = g.hidden_size;
 function goldenModule(mode: "step" | "sequence"): LSTMModule {
   const m = new LSTMModule({ inputSize: I, hiddenSize: H, inKey: "x", outKey: "y", mode, rng: new Rng(3) });
   const p = m.parameters();
-  const set = (name: string, values: number[]) => tf.tidy(() => p.get(name)!.assign(tf.tensor(values, p.get(name)!.shape)));
+  const set = (name: string, values: number[]) =>
+    tf.tidy(() => p.get(name)!.assign(tf.tensor(values, p.get(name)!.shape)));
   set("weight_ih_l0", flat(g.weight_ih));
   set("weight_hh_l0", flat(g.weight_hh));
   set("bias_ih_l0", flat(g.bias_ih));
@@ -131,14 +132,19 @@ function referenceLstm(m: LSTMModule, x: tf.Tensor3D, isInit: number[], state?: 
   const p = m.parameters();
   let input: tf.Tensor = x;
   for (let k = 0; k < m.numLayers; k++) {
-    const [wi, wh, bi, bh] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].map((name) => p.get(`${name}_l${k}`)!) as tf.Tensor2D[];
+    const [wi, wh, bi, bh] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].map(
+      (name) => p.get(`${name}_l${k}`)!,
+    ) as tf.Tensor2D[];
     // state: [n, t, L, H] entries of which step 0 is the initial state, as the module reads them.
     const initial = (e: tf.Tensor) => tf.reshape(tf.slice(e, [0, 0, k, 0], [n, 1, 1, m.hiddenSize]), [n, m.hiddenSize]);
     let h: tf.Tensor = state === undefined ? tf.zeros([n, m.hiddenSize]) : initial(state[0]);
     let c: tf.Tensor = state === undefined ? tf.zeros([n, m.hiddenSize]) : initial(state[1]);
     const hs: tf.Tensor[] = [];
     for (let s = 0; s < t; s++) {
-      const keep = tf.tensor2d(Array.from({ length: n }, (_, b) => (isInit[b * t + s] ? 0 : 1)), [n, 1]);
+      const keep = tf.tensor2d(
+        Array.from({ length: n }, (_, b) => (isInit[b * t + s] ? 0 : 1)),
+        [n, 1],
+      );
       h = tf.mul(h, keep);
       c = tf.mul(c, keep);
       const xs = tf.reshape(tf.slice(input, [0, s, 0], [n, 1, input.shape[2]!]), [n, input.shape[2]!]);
@@ -155,7 +161,15 @@ function referenceLstm(m: LSTMModule, x: tf.Tensor3D, isInit: number[], state?: 
 
 describe("LSTMModule", () => {
   it("backpropagates through resets and stacked layers exactly as the tape does", () => {
-    const m = new LSTMModule({ inputSize: 3, hiddenSize: 5, numLayers: 2, inKey: "x", outKey: "y", mode: "sequence", rng: new Rng(4) });
+    const m = new LSTMModule({
+      inputSize: 3,
+      hiddenSize: 5,
+      numLayers: 2,
+      inKey: "x",
+      outKey: "y",
+      mode: "sequence",
+      rng: new Rng(4),
+    });
     const n = 3;
     const t = 7;
     const x = tf.randomNormal([n, t, 3], 0, 1, "float32", 3) as tf.Tensor3D;
@@ -169,13 +183,22 @@ describe("LSTMModule", () => {
     }, vars);
     const ref = tf.variableGrads(() => tf.sum(tf.mul(referenceLstm(m, x, isInit), wOut)) as tf.Scalar, vars);
     expect(Math.abs(ours.value.dataSync()[0]! - ref.value.dataSync()[0]!)).toBeLessThan(1e-5);
-    for (const v of vars) expect(maxAbsDiff(ours.grads[v.name]!.dataSync(), ref.grads[v.name]!.dataSync()), v.name).toBeLessThan(1e-5);
+    for (const v of vars)
+      expect(maxAbsDiff(ours.grads[v.name]!.dataSync(), ref.grads[v.name]!.dataSync()), v.name).toBeLessThan(1e-5);
     tf.dispose([x, wOut, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
     m.dispose();
   });
 
   it("passes gradients to initial states given as tensors", () => {
-    const m = new LSTMModule({ inputSize: 2, hiddenSize: 3, numLayers: 2, inKey: "x", outKey: "y", mode: "sequence", rng: new Rng(6) });
+    const m = new LSTMModule({
+      inputSize: 2,
+      hiddenSize: 3,
+      numLayers: 2,
+      inKey: "x",
+      outKey: "y",
+      mode: "sequence",
+      rng: new Rng(6),
+    });
     const n = 2;
     const t = 4;
     const x = tf.randomNormal([n, t, 2], 0, 1, "float32", 7) as tf.Tensor3D;
@@ -183,23 +206,45 @@ describe("LSTMModule", () => {
     const c0 = tf.variable(tf.randomNormal([n, t, 2, 3], 0, 1, "float32", 9));
     const isInit = [0, 0, 1, 0, 0, 0, 0, 0];
     const ours = tf.variableGrads(() => {
-      const td = new TensorDict({ x, recurrent_state_h: h0, recurrent_state_c: c0, is_init: HostArray.from("bool", [n, t], isInit) }, [n, t]);
+      const td = new TensorDict(
+        { x, recurrent_state_h: h0, recurrent_state_c: c0, is_init: HostArray.from("bool", [n, t], isInit) },
+        [n, t],
+      );
       m.forward(td);
       return tf.sum(tf.square(td.getTensor("y"))) as tf.Scalar;
     }, [h0, c0]);
     const ref = tf.variableGrads(() => tf.sum(tf.square(referenceLstm(m, x, isInit, [h0, c0]))) as tf.Scalar, [h0, c0]);
-    for (const v of [h0, c0]) expect(maxAbsDiff(ours.grads[v.name]!.dataSync(), ref.grads[v.name]!.dataSync()), v.name).toBeLessThan(1e-5);
+    for (const v of [h0, c0])
+      expect(maxAbsDiff(ours.grads[v.name]!.dataSync(), ref.grads[v.name]!.dataSync()), v.name).toBeLessThan(1e-5);
     tf.dispose([x, h0, c0, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
     m.dispose();
   });
 
   it("stacks layers, starts from zero without states, and writes every step's next state", () => {
-    const m = new LSTMModule({ inputSize: 3, hiddenSize: 4, numLayers: 2, inKey: "obs", outKey: "out", mode: "sequence", rng: new Rng(1) });
+    const m = new LSTMModule({
+      inputSize: 3,
+      hiddenSize: 4,
+      numLayers: 2,
+      inKey: "obs",
+      outKey: "out",
+      mode: "sequence",
+      rng: new Rng(1),
+    });
     expect([...m.parameters().keys()]).toEqual([
-      "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
+      "weight_ih_l0",
+      "weight_hh_l0",
+      "bias_ih_l0",
+      "bias_hh_l0",
+      "weight_ih_l1",
+      "weight_hh_l1",
+      "bias_ih_l1",
+      "bias_hh_l1",
     ]);
     expect(m.parameters().get("weight_ih_l1")!.shape).toEqual([16, 4]);
-    const td = new TensorDict({ obs: HostArray.full("float32", [2, 5, 3], 0.5), is_init: HostArray.zeros("bool", [2, 5]) }, [2, 5]);
+    const td = new TensorDict(
+      { obs: HostArray.full("float32", [2, 5, 3], 0.5), is_init: HostArray.zeros("bool", [2, 5]) },
+      [2, 5],
+    );
     m.forward(td);
     expect(td.getTensor("out").shape).toEqual([2, 5, 4]);
     expect(td.getTensor(["next", "recurrent_state_h"]).shape).toEqual([2, 5, 2, 4]);
@@ -224,7 +269,13 @@ describe("LSTMModule", () => {
 
   it("primes a CartPole env: a step-mode rollout carries the state from next to the root and zeroes it at resets", () => {
     const H = 3;
-    const lstm = new LSTMModule({ inputSize: 4, hiddenSize: H, inKey: "observation", outKey: "features", rng: new Rng(1) });
+    const lstm = new LSTMModule({
+      inputSize: 4,
+      hiddenSize: H,
+      inKey: "observation",
+      outKey: "features",
+      rng: new Rng(1),
+    });
     const env = new TransformedEnv(new CartPoleEnv({ batchSize: [2], seed: 3 }), TensorDictPrimer.fromModule(lstm));
     let root = env.reset();
     expect(root.getHost("recurrent_state_h").shape).toEqual([2, 1, H]);
@@ -276,7 +327,14 @@ describe("LSTMModule", () => {
     const m = new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "obs", outKey: "out" });
     const td = new TensorDict({ obs: HostArray.zeros("float32", [2, 5]) }, [2]);
     expect(() => m.forward(td)).toThrow('LSTMModule(step mode): "obs" has shape [2, 5]; step mode expects [..., 3]');
-    const td2 = new TensorDict({ obs: HostArray.zeros("float32", [2, 3]), recurrent_state_h: HostArray.zeros("float32", [2, 1, 5]), recurrent_state_c: HostArray.zeros("float32", [2, 1, 5]) }, [2]);
+    const td2 = new TensorDict(
+      {
+        obs: HostArray.zeros("float32", [2, 3]),
+        recurrent_state_h: HostArray.zeros("float32", [2, 1, 5]),
+        recurrent_state_c: HostArray.zeros("float32", [2, 1, 5]),
+      },
+      [2],
+    );
     expect(() => m.forward(td2)).toThrow('"recurrent_state_h" has shape [2, 1, 5], expected [2, 1, 4]');
     expect(() => m.forward(new TensorDict({}, [2]))).toThrow('input key "obs" is missing');
     m.dispose();
@@ -285,23 +343,44 @@ describe("LSTMModule", () => {
   it("refuses, in sequence mode, a 1-dim batch and a missing is_init; in any mode a non-bool is_init", () => {
     const m = new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "obs", outKey: "out", mode: "sequence" });
     const before = tf.memory().numTensors;
-    expect(() => m.forward(new TensorDict({ obs: HostArray.zeros("float32", [8, 3]), is_init: HostArray.zeros("bool", [8]) }, [8]))).toThrow(
+    expect(() =>
+      m.forward(
+        new TensorDict({ obs: HostArray.zeros("float32", [8, 3]), is_init: HostArray.zeros("bool", [8]) }, [8]),
+      ),
+    ).toThrow(
       "LSTMModule(sequence mode): the batch size [8] has 1 dim; sequence mode needs [..., B, T] (the last dim is time). For one sequence, reshape to [1, T]",
     );
     expect(() => m.forward(new TensorDict({ obs: HostArray.zeros("float32", [2, 5, 3]) }, [2, 5]))).toThrow(
       'LSTMModule(sequence mode): "is_init" is missing (the batch has obs); sequence mode needs it to reset the hidden state where episodes start',
     );
-    expect(() => m.forward(new TensorDict({ obs: HostArray.zeros("float32", [2, 5, 3]), is_init: HostArray.zeros("float32", [2, 5]) }, [2, 5]))).toThrow(
-      'LSTMModule(sequence mode): "is_init" has dtype float32; it must be bool (episode-start flags)',
-    );
+    expect(() =>
+      m.forward(
+        new TensorDict(
+          { obs: HostArray.zeros("float32", [2, 5, 3]), is_init: HostArray.zeros("float32", [2, 5]) },
+          [2, 5],
+        ),
+      ),
+    ).toThrow('LSTMModule(sequence mode): "is_init" has dtype float32; it must be bool (episode-start flags)');
     const step = m.withMode("step");
-    expect(() => step.forward(new TensorDict({ obs: HostArray.zeros("float32", [2, 3]), is_init: HostArray.zeros("int32", [2, 1]) }, [2]))).toThrow('"is_init" has dtype int32; it must be bool');
+    expect(() =>
+      step.forward(
+        new TensorDict({ obs: HostArray.zeros("float32", [2, 3]), is_init: HostArray.zeros("int32", [2, 1]) }, [2]),
+      ),
+    ).toThrow('"is_init" has dtype int32; it must be bool');
     expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });
 
   it("leaks no tensors over 200 forward + backward + Adam steps", () => {
-    const m = new LSTMModule({ inputSize: 3, hiddenSize: 8, numLayers: 2, inKey: "obs", outKey: "out", mode: "sequence", rng: new Rng(2) });
+    const m = new LSTMModule({
+      inputSize: 3,
+      hiddenSize: 8,
+      numLayers: 2,
+      inKey: "obs",
+      outKey: "out",
+      mode: "sequence",
+      rng: new Rng(2),
+    });
     const rng = new Rng(5);
     const obs = HostArray.zeros("float32", [2, 6, 3]);
     rng.fillNormal(obs.data);
@@ -312,10 +391,14 @@ describe("LSTMModule", () => {
     const vars = [...m.parameters().values()];
     const stepOnce = () => {
       const td = new TensorDict({ obs, is_init: isInit }, [2, 6]);
-      const loss = opt.minimize(() => {
-        m.forward(td);
-        return tf.mean(tf.square(td.getTensor("out"))) as tf.Scalar;
-      }, true, vars);
+      const loss = opt.minimize(
+        () => {
+          m.forward(td);
+          return tf.mean(tf.square(td.getTensor("out"))) as tf.Scalar;
+        },
+        true,
+        vars,
+      );
       const v = loss!.dataSync()[0]!;
       loss!.dispose();
       td.dispose();

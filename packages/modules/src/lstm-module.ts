@@ -4,7 +4,19 @@ import type { RecurrentMode } from "./recurrent-io";
 import { RecurrentModule, type RecurrentModuleOptions, type RecurrentUnrollResult } from "./recurrent-module";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const LSTM_MODULE_OPTION_KEYS = { hKey: true, cKey: true, inputSize: true, hiddenSize: true, numLayers: true, inKey: true, outKey: true, mode: true, isInitKey: true, rng: true, shareParamsWith: true } satisfies OptionKeys<LSTMModuleOptions>;
+const LSTM_MODULE_OPTION_KEYS = {
+  hKey: true,
+  cKey: true,
+  inputSize: true,
+  hiddenSize: true,
+  numLayers: true,
+  inKey: true,
+  outKey: true,
+  mode: true,
+  isInitKey: true,
+  rng: true,
+  shareParamsWith: true,
+} satisfies OptionKeys<LSTMModuleOptions>;
 
 export interface LSTMModuleOptions extends RecurrentModuleOptions<LSTMModule> {
   /** Default "recurrent_state_h". */

@@ -17,7 +17,8 @@ export function matMulWT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xa, wa, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
     save([xa, wa]);
-    const value = xa.shape[0] <= wa.shape[0] ? tf.transpose(tf.matMul(wa, tf.transpose(xa))) : tf.matMul(xa, tf.transpose(wa));
+    const value =
+      xa.shape[0] <= wa.shape[0] ? tf.transpose(tf.matMul(wa, tf.transpose(xa))) : tf.matMul(xa, tf.transpose(wa));
     return {
       value,
       // tfjs runs a custom gradient outside any tidy: the intermediates must be freed here.
@@ -26,7 +27,8 @@ export function matMulWT(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
           const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
           const d = dy as tf.Tensor2D;
           // dx = dy @ w would pack all of w (a new buffer after every optimizer step) as the right-hand operand.
-          const dx = d.shape[0] <= ws.shape[1] ? tf.transpose(tf.matMul(tf.transpose(ws), tf.transpose(d))) : tf.matMul(d, ws);
+          const dx =
+            d.shape[0] <= ws.shape[1] ? tf.transpose(tf.matMul(tf.transpose(ws), tf.transpose(d))) : tf.matMul(d, ws);
           return [dx, tf.matMul(d, xs, true, false)];
         }),
     };

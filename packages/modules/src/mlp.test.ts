@@ -13,7 +13,14 @@ describe("MLP", () => {
     const a = new MLP({ inFeatures: 16, outFeatures: 3, numCells: [32, 8], rng: new Rng(7) });
     const b = new MLP({ inFeatures: 16, outFeatures: 3, numCells: [32, 8], rng: new Rng(7) });
     const shapes = [...a.parameters()].map(([n, v]) => [n, v.shape]);
-    expect(shapes).toEqual([["0.weight", [32, 16]], ["0.bias", [32]], ["2.weight", [8, 32]], ["2.bias", [8]], ["4.weight", [3, 8]], ["4.bias", [3]]]);
+    expect(shapes).toEqual([
+      ["0.weight", [32, 16]],
+      ["0.bias", [32]],
+      ["2.weight", [8, 32]],
+      ["2.bias", [8]],
+      ["4.weight", [3, 8]],
+      ["4.bias", [3]],
+    ]);
     for (const [name, v] of a.parameters()) {
       const fanIn = name.startsWith("0") ? 16 : name.startsWith("2") ? 32 : 8;
       const data = v.dataSync();
@@ -31,7 +38,12 @@ describe("MLP", () => {
     const m = new MLP({ inFeatures: 2, outFeatures: 1, numCells: [2], activation: "relu", rng: new Rng(0) });
     const p = m.parameters();
     tf.tidy(() => {
-      p.get("0.weight")!.assign(tf.tensor2d([[1, -1], [2, 0]]));
+      p.get("0.weight")!.assign(
+        tf.tensor2d([
+          [1, -1],
+          [2, 0],
+        ]),
+      );
       p.get("0.bias")!.assign(tf.tensor1d([0, -5]));
       p.get("2.weight")!.assign(tf.tensor2d([[1, 10]]));
       p.get("2.bias")!.assign(tf.tensor1d([0.5]));
@@ -46,7 +58,9 @@ describe("MLP", () => {
     expect(Array.from(z.dataSync())).toEqual([0, 0]);
     z.dispose();
     expect(() => m.apply(tf.zeros([4, 3]))).toThrow("MLP: input shape [4, 3] must end with inFeatures (2)");
-    expect(() => new MLP({ inFeatures: 2, outFeatures: 1, numCells: [0] })).toThrow("MLP: numCells[0] must be a positive integer, got 0");
+    expect(() => new MLP({ inFeatures: 2, outFeatures: 1, numCells: [0] })).toThrow(
+      "MLP: numCells[0] must be a positive integer, got 0",
+    );
     m.dispose();
     last.dispose();
   });
@@ -57,7 +71,10 @@ describe("MLP", () => {
     const rng = new Rng(2);
     const obs = HostArray.zeros("float32", [16, 4]);
     rng.fillNormal(obs.data);
-    const target = tf.tensor2d(Array.from({ length: 32 }, (_, i) => (i % 3) - 1), [16, 2]);
+    const target = tf.tensor2d(
+      Array.from({ length: 32 }, (_, i) => (i % 3) - 1),
+      [16, 2],
+    );
     const opt = tf.train.adam(1e-2);
     const step = () => {
       const td = new TensorDict({ observation: obs }, [16]);

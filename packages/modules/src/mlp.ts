@@ -4,7 +4,15 @@ import { resolveActivation, type Activation } from "./activation";
 import { checkPositiveInt, linear2d, makeLinear, type LinearParams } from "./linear";
 import type { Model } from "./tensordict-module";
 
-const MLP_OPTION_KEYS = { inFeatures: true, outFeatures: true, numCells: true, depth: true, activation: true, activateLast: true, rng: true } satisfies OptionKeys<MLPOptions>;
+const MLP_OPTION_KEYS = {
+  inFeatures: true,
+  outFeatures: true,
+  numCells: true,
+  depth: true,
+  activation: true,
+  activateLast: true,
+  rng: true,
+} satisfies OptionKeys<MLPOptions>;
 
 export interface MLPOptions {
   inFeatures: number;
@@ -50,7 +58,8 @@ export class MLP implements Model {
     const cells = options.numCells ?? 32;
     if (typeof cells === "number") {
       const depth = options.depth ?? 3;
-      if (!(Number.isSafeInteger(depth) && depth >= 0)) throw new Error(`${what}: depth must be a non-negative integer, got ${String(depth)}`);
+      if (!(Number.isSafeInteger(depth) && depth >= 0))
+        throw new Error(`${what}: depth must be a non-negative integer, got ${String(depth)}`);
       this.numCells = Array.from({ length: depth }, () => checkPositiveInt(cells, "numCells", what));
     } else {
       this.numCells = cells.map((c, i) => checkPositiveInt(c, `numCells[${i}]`, what));

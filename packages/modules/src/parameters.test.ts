@@ -41,8 +41,12 @@ describe("copyParams / lerpParams", () => {
     const a = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [4], rng: new Rng(1) });
     const b = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [5], rng: new Rng(1) });
     const c = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [4, 4], rng: new Rng(1) });
-    expect(() => copyParams(a, b)).toThrow('copyParams: parameter "0.weight" has shape [4, 3] in the source and [5, 3] in the destination');
-    expect(() => copyParams(a, c)).toThrow('parameter "2.weight" has shape [2, 4] in the source and [4, 4] in the destination');
+    expect(() => copyParams(a, b)).toThrow(
+      'copyParams: parameter "0.weight" has shape [4, 3] in the source and [5, 3] in the destination',
+    );
+    expect(() => copyParams(a, c)).toThrow(
+      'parameter "2.weight" has shape [2, 4] in the source and [4, 4] in the destination',
+    );
     const d = new MLP({ inFeatures: 3, outFeatures: 4, numCells: [4], rng: new Rng(1) });
     expect(() => copyParams(d, c)).toThrow('parameter "4.weight" of the destination is missing from the source');
     d.dispose();

@@ -21,7 +21,12 @@ export function paramList(module: HasParameters): tf.Variable[] {
 }
 
 /** Prefixes every name of `child`'s parameters with `prefix.` and adds them to `into`; names must not collide. */
-export function collectParameters(into: Map<string, tf.Variable>, prefix: string, child: HasParameters, what: string): void {
+export function collectParameters(
+  into: Map<string, tf.Variable>,
+  prefix: string,
+  child: HasParameters,
+  what: string,
+): void {
   for (const [name, v] of child.parameters()) {
     const full = prefix === "" ? name : `${prefix}.${name}`;
     if (into.has(full)) throw new Error(`${what}: two parameters are named "${full}"`);
@@ -45,14 +50,22 @@ export function matchParameters(from: HasParameters, to: HasParameters, what: st
   const pairs: [tf.Variable, tf.Variable][] = [];
   for (const [name, src] of a) {
     const dst = b.get(name);
-    if (dst === undefined) throw new Error(`${what}: parameter "${name}" of the source is missing from the destination (it has ${listNames(b)})`);
+    if (dst === undefined)
+      throw new Error(
+        `${what}: parameter "${name}" of the source is missing from the destination (it has ${listNames(b)})`,
+      );
     if (!sameShape(src.shape, dst.shape)) {
-      throw new Error(`${what}: parameter "${name}" has shape [${src.shape.join(", ")}] in the source and [${dst.shape.join(", ")}] in the destination`);
+      throw new Error(
+        `${what}: parameter "${name}" has shape [${src.shape.join(", ")}] in the source and [${dst.shape.join(", ")}] in the destination`,
+      );
     }
     pairs.push([src, dst]);
   }
   for (const name of b.keys()) {
-    if (!a.has(name)) throw new Error(`${what}: parameter "${name}" of the destination is missing from the source (it has ${listNames(a)})`);
+    if (!a.has(name))
+      throw new Error(
+        `${what}: parameter "${name}" of the destination is missing from the source (it has ${listNames(a)})`,
+      );
   }
   return pairs;
 }

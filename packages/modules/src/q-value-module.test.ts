@@ -22,7 +22,10 @@ describe("QValueModule", () => {
   it("writes one-hot actions in the spec's dtype and respects the action mask", () => {
     const q = new QValueModule({ spec: new OneHot({ n: 3 }), actionMaskKey: "action_mask" });
     const td = new TensorDict(
-      { action_value: HostArray.from("float32", [2, 3], [1, 5, 2, 4, 3, 2]), action_mask: HostArray.from("bool", [2, 3], [1, 0, 1, 0, 0, 1]) },
+      {
+        action_value: HostArray.from("float32", [2, 3], [1, 5, 2, 4, 3, 2]),
+        action_mask: HostArray.from("bool", [2, 3], [1, 0, 1, 0, 0, 1]),
+      },
       [2],
     );
     q.forward(td);
@@ -32,12 +35,19 @@ describe("QValueModule", () => {
     td.dispose();
     expect(() => new QValueModule({})).toThrow("QValueModule: give actionSpace");
     const bad = new TensorDict({ action_value: HostArray.zeros("float32", [2, 4]) }, [2]);
-    expect(() => new QValueModule({ spec: new OneHot({ n: 3 }) }).forward(bad)).toThrow('QValueModule: "action_value" has shape [2, 4]; expected [..., 3]');
+    expect(() => new QValueModule({ spec: new OneHot({ n: 3 }) }).forward(bad)).toThrow(
+      'QValueModule: "action_value" has shape [2, 4]; expected [..., 3]',
+    );
   });
 
   it("passes gradients to the values through chosen_action_value", () => {
     const q = new QValueModule({ actionSpace: "categorical" });
-    const v = tf.variable(tf.tensor2d([[1, 2], [4, 3]]));
+    const v = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [4, 3],
+      ]),
+    );
     const { grads, value } = tf.variableGrads(() => {
       const td = new TensorDict({ action_value: tf.mul(v, 1) }, [2]);
       q.forward(td);

@@ -4,7 +4,14 @@ import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { keyName, readTensors, writeTensors, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";
 
-const Q_VALUE_MODULE_OPTION_KEYS = { actionSpace: true, spec: true, actionValueKey: true, actionMaskKey: true, actionKey: true, chosenActionValueKey: true } satisfies OptionKeys<QValueModuleOptions>;
+const Q_VALUE_MODULE_OPTION_KEYS = {
+  actionSpace: true,
+  spec: true,
+  actionValueKey: true,
+  actionMaskKey: true,
+  actionKey: true,
+  chosenActionValueKey: true,
+} satisfies OptionKeys<QValueModuleOptions>;
 
 /** How the greedy action is written: an int32 index (`"categorical"`) or a one-hot row (`"one_hot"`). */
 export type ActionSpace = "categorical" | "one_hot";
@@ -76,7 +83,9 @@ export class QValueModule implements TensorDictModuleBase {
     } else {
       const space = options.actionSpace;
       if (space !== "categorical" && space !== "one_hot") {
-        throw new Error(`${what}: give actionSpace ("categorical" or "one_hot") or a spec; got actionSpace ${JSON.stringify(space)}`);
+        throw new Error(
+          `${what}: give actionSpace ("categorical" or "one_hot") or a spec; got actionSpace ${JSON.stringify(space)}`,
+        );
       }
       this.actionSpace = space;
       this.numActions = undefined;
@@ -99,19 +108,32 @@ export class QValueModule implements TensorDictModuleBase {
       const values = tensors[0]!;
       const n = values.shape[values.rank - 1];
       if (values.rank === 0 || (this.numActions !== undefined && n !== this.numActions)) {
-        throw new Error(`${what}: "${keyName(this.inKeys[0]!)}" has shape [${values.shape.join(", ")}]; expected [..., ${this.numActions ?? "numActions"}]`);
+        throw new Error(
+          `${what}: "${keyName(this.inKeys[0]!)}" has shape [${values.shape.join(", ")}]; expected [..., ${this.numActions ?? "numActions"}]`,
+        );
       }
       const mask = tensors[1];
-      if (mask !== undefined && (mask.shape.length !== values.shape.length || mask.shape.some((d, i) => d !== values.shape[i]))) {
-        throw new Error(`${what}: action mask "${keyName(this.inKeys[1]!)}" has shape [${mask.shape.join(", ")}]; expected the action values' shape [${values.shape.join(", ")}]`);
+      if (
+        mask !== undefined &&
+        (mask.shape.length !== values.shape.length || mask.shape.some((d, i) => d !== values.shape[i]))
+      ) {
+        throw new Error(
+          `${what}: action mask "${keyName(this.inKeys[1]!)}" has shape [${mask.shape.join(", ")}]; expected the action values' shape [${values.shape.join(", ")}]`,
+        );
       }
       outputs = tf.tidy(() => {
-        const v = mask === undefined ? values : tf.where(tf.cast(mask, "bool"), values, tf.fill(values.shape, MASKED_VALUE));
+        const v =
+          mask === undefined ? values : tf.where(tf.cast(mask, "bool"), values, tf.fill(values.shape, MASKED_VALUE));
         const index = tf.argMax(v, -1);
         // tfjs-backend-wasm's OneHot ignores a float dtype and writes int32 bits (1 reads as 1.4e-45): cast instead.
         const hot = tf.cast(tf.oneHot(index, n!), "float32");
         const chosen = tf.sum(tf.mul(hot, v), -1, true);
-        const action = this.actionSpace === "categorical" ? index : this.oneHotDType === "float32" ? hot : tf.cast(hot, this.oneHotDType);
+        const action =
+          this.actionSpace === "categorical"
+            ? index
+            : this.oneHotDType === "float32"
+              ? hot
+              : tf.cast(hot, this.oneHotDType);
         return [action, chosen];
       });
     } finally {

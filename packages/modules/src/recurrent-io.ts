@@ -1,4 +1,4 @@
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { isHostArray, isTensor, type TensorDict } from "@tdrl/tensordict";
 import { keyName, type NestedKey } from "./keys";
 
@@ -11,7 +11,14 @@ export type RecurrentMode = "step" | "sequence";
  * refused: it is not a flag). Missing means no episode starts; that is refused when `required` (sequence
  * mode, where a missing `is_init` would carry the hidden state across every episode start of the batch).
  */
-export function readIsInit(td: TensorDict, key: NestedKey, n: number, t: number, what: string, required: boolean): ArrayLike<number> | null {
+export function readIsInit(
+  td: TensorDict,
+  key: NestedKey,
+  n: number,
+  t: number,
+  what: string,
+  required: boolean,
+): ArrayLike<number> | null {
   if (!td.has(key)) {
     if (!required) return null;
     throw new Error(
@@ -23,15 +30,24 @@ export function readIsInit(td: TensorDict, key: NestedKey, n: number, t: number,
   if (isHostArray(entry)) values = entry.data;
   else if (isTensor(entry)) values = entry.dataSync() as ArrayLike<number>;
   else throw new Error(`${what}: "${keyName(key)}" holds a nested TensorDict, not a bool leaf`);
-  if (entry.dtype !== "bool") throw new Error(`${what}: "${keyName(key)}" has dtype ${entry.dtype}; it must be bool (episode-start flags)`);
+  if (entry.dtype !== "bool")
+    throw new Error(`${what}: "${keyName(key)}" has dtype ${entry.dtype}; it must be bool (episode-start flags)`);
   if (values.length !== n * t) {
-    throw new Error(`${what}: "${keyName(key)}" has shape [${entry.shape.join(", ")}] (${values.length} values); expected one value per sample and step (${n} x ${t})`);
+    throw new Error(
+      `${what}: "${keyName(key)}" has shape [${entry.shape.join(", ")}] (${values.length} values); expected one value per sample and step (${n} x ${t})`,
+    );
   }
   return values;
 }
 
 /** The leading dims and step count of an RNN input: `[...lead, F]` in step mode, `[...lead, T, F]` in sequence mode. */
-export function recurrentLayout(x: tf.Tensor, mode: RecurrentMode, features: number, what: string, key: NestedKey): { lead: number[]; n: number; t: number } {
+export function recurrentLayout(
+  x: tf.Tensor,
+  mode: RecurrentMode,
+  features: number,
+  what: string,
+  key: NestedKey,
+): { lead: number[]; n: number; t: number } {
   const minRank = mode === "step" ? 1 : 2;
   if (x.rank < minRank || x.shape[x.rank - 1] !== features) {
     const want = mode === "step" ? `[..., ${features}]` : `[..., T, ${features}]`;
@@ -45,6 +61,8 @@ export function recurrentLayout(x: tf.Tensor, mode: RecurrentMode, features: num
 /** Checks a recurrent state's shape: `[...lead, L, H]` (step) or `[...lead, T, L, H]` (sequence). */
 export function checkStateShape(state: tf.Tensor, expected: readonly number[], what: string, key: NestedKey): void {
   if (state.shape.length !== expected.length || state.shape.some((d, i) => d !== expected[i])) {
-    throw new Error(`${what}: "${keyName(key)}" has shape [${state.shape.join(", ")}], expected [${expected.join(", ")}] (batch dims, then numLayers and hiddenSize)`);
+    throw new Error(
+      `${what}: "${keyName(key)}" has shape [${state.shape.join(", ")}], expected [${expected.join(", ")}] (batch dims, then numLayers and hiddenSize)`,
+    );
   }
 }

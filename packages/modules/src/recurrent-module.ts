@@ -61,21 +61,31 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
    * @param gates How many gates each layer stacks in its weights (4 for LSTM, 3 for GRU).
    * @param stateKeys The state entries, in the order the cell takes and returns them.
    */
-  protected constructor(moduleName: string, gates: number, stateKeys: readonly string[], options: RecurrentModuleOptions<RecurrentModule>) {
+  protected constructor(
+    moduleName: string,
+    gates: number,
+    stateKeys: readonly string[],
+    options: RecurrentModuleOptions<RecurrentModule>,
+  ) {
     const what = moduleName;
     this.moduleName = moduleName;
     this.inputSize = checkPositiveInt(options.inputSize, "inputSize", what);
     this.hiddenSize = checkPositiveInt(options.hiddenSize, "hiddenSize", what);
     this.numLayers = checkPositiveInt(options.numLayers ?? 1, "numLayers", what);
     const mode = options.mode ?? "step";
-    if (mode !== "step" && mode !== "sequence") throw new Error(`${what}: mode must be "step" or "sequence", got ${JSON.stringify(mode)}`);
+    if (mode !== "step" && mode !== "sequence")
+      throw new Error(`${what}: mode must be "step" or "sequence", got ${JSON.stringify(mode)}`);
     this.mode = mode;
     this.stateKeys = Object.freeze([...stateKeys]);
     this.inKeys = Object.freeze([options.inKey, ...stateKeys, options.isInitKey ?? "is_init"]);
     this.outKeys = Object.freeze([options.outKey, ...stateKeys.map((k) => ["next", k])]);
     const shared = options.shareParamsWith;
     if (shared !== undefined) {
-      if (shared.inputSize !== this.inputSize || shared.hiddenSize !== this.hiddenSize || shared.numLayers !== this.numLayers) {
+      if (
+        shared.inputSize !== this.inputSize ||
+        shared.hiddenSize !== this.hiddenSize ||
+        shared.numLayers !== this.numLayers
+      ) {
         throw new Error(`${what}: ${this.sizeMismatch(shared)}`);
       }
       this.layers = shared.layers;
@@ -106,7 +116,11 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
   }
 
   /** Runs the cell over `x` [N, T, I] from the initial states [N, L, H] (in `stateKeys` order). Called inside `tf.tidy`. */
-  protected abstract unroll(x: tf.Tensor3D, states: tf.Tensor3D[], isInit: ArrayLike<number> | null): RecurrentUnrollResult;
+  protected abstract unroll(
+    x: tf.Tensor3D,
+    states: tf.Tensor3D[],
+    isInit: ArrayLike<number> | null,
+  ): RecurrentUnrollResult;
 
   parameters(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
@@ -140,7 +154,9 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
     if (hasState && present.length < stateKeys.length) {
       // Only reachable with two or more states (LSTM's h and c).
       const missing = stateKeys.find((key) => !td.has(key))!;
-      throw new Error(`${what}: "${keyName(present[0]!)}" is present but "${keyName(missing)}" is not; give both recurrent states or neither`);
+      throw new Error(
+        `${what}: "${keyName(present[0]!)}" is present but "${keyName(missing)}" is not; give both recurrent states or neither`,
+      );
     }
     if (this.mode === "sequence" && td.batchDims < 2) {
       throw new Error(
@@ -158,8 +174,12 @@ export abstract class RecurrentModule implements TensorDictModuleBase {
       return tf.tidy(() => {
         // The state at the first step: the given one in step mode, the one at step 0 in sequence mode.
         const first = (s: tf.Tensor): tf.Tensor3D =>
-          (this.mode === "step" ? tf.reshape(s, [n, L, H]) : tf.reshape(tf.slice(tf.reshape(s, [n, t, L * H]), [0, 0, 0], [n, 1, L * H]), [n, L, H])) as tf.Tensor3D;
-        const states0 = stateKeys.map((_, i) => (hasState ? first(tensors[1 + i]!) : (tf.zeros([n, L, H]) as tf.Tensor3D)));
+          (this.mode === "step"
+            ? tf.reshape(s, [n, L, H])
+            : tf.reshape(tf.slice(tf.reshape(s, [n, t, L * H]), [0, 0, 0], [n, 1, L * H]), [n, L, H])) as tf.Tensor3D;
+        const states0 = stateKeys.map((_, i) =>
+          hasState ? first(tensors[1 + i]!) : (tf.zeros([n, L, H]) as tf.Tensor3D),
+        );
         const x3 = tf.reshape(x.dtype === "float32" ? x : tf.cast(x, "float32"), [n, t, this.inputSize]) as tf.Tensor3D;
         const r = this.unroll(x3, states0, isInit);
         const outShape = this.mode === "step" ? [...lead, H] : [...lead, t, H];

@@ -25,7 +25,8 @@ describe("saveWeights / loadWeights (safetensors)", () => {
     expect(new DataView(bytes.buffer, bytes.byteOffset + 8 + headerLength).getFloat32(4, true)).toBe(w[1]);
     const b = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [5], rng: new Rng(2) });
     loadWeights(b, bytes);
-    for (const [name, v] of a.parameters()) expect(Array.from(b.parameters().get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
+    for (const [name, v] of a.parameters())
+      expect(Array.from(b.parameters().get(name)!.dataSync())).toEqual(Array.from(v.dataSync()));
     expect(readSafetensorsHeader(bytes).entries.size).toBe(4);
     a.dispose();
     b.dispose();
@@ -35,15 +36,23 @@ describe("saveWeights / loadWeights (safetensors)", () => {
     const lstm = new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "x", outKey: "y" });
     const other = new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "x", outKey: "y", rng: new Rng(9) });
     loadWeights(other, saveWeights(lstm));
-    expect(Array.from(other.parameters().get("weight_hh_l0")!.dataSync())).toEqual(Array.from(lstm.parameters().get("weight_hh_l0")!.dataSync()));
+    expect(Array.from(other.parameters().get("weight_hh_l0")!.dataSync())).toEqual(
+      Array.from(lstm.parameters().get("weight_hh_l0")!.dataSync()),
+    );
     const wide = new LSTMModule({ inputSize: 3, hiddenSize: 5, inKey: "x", outKey: "y" });
     const before = Array.from(wide.parameters().get("weight_ih_l0")!.dataSync());
-    expect(() => loadWeights(wide, saveWeights(lstm))).toThrow('loadWeights: tensor "weight_ih_l0" has shape [16, 3] in the file and [20, 3] in the module');
+    expect(() => loadWeights(wide, saveWeights(lstm))).toThrow(
+      'loadWeights: tensor "weight_ih_l0" has shape [16, 3] in the file and [20, 3] in the module',
+    );
     expect(Array.from(wide.parameters().get("weight_ih_l0")!.dataSync())).toEqual(before); // nothing loaded
     const mlp = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [] });
-    expect(() => loadWeights(lstm, saveWeights(mlp))).toThrow('loadWeights: parameter "weight_ih_l0" is missing from the file (it holds 0.weight, 0.bias)');
+    expect(() => loadWeights(lstm, saveWeights(mlp))).toThrow(
+      'loadWeights: parameter "weight_ih_l0" is missing from the file (it holds 0.weight, 0.bias)',
+    );
     const two = new LSTMModule({ inputSize: 3, hiddenSize: 4, numLayers: 2, inKey: "x", outKey: "y" });
-    expect(() => loadWeights(lstm, saveWeights(two))).toThrow('loadWeights: the file has tensor "weight_ih_l1", which the module does not');
+    expect(() => loadWeights(lstm, saveWeights(two))).toThrow(
+      'loadWeights: the file has tensor "weight_ih_l1", which the module does not',
+    );
     expect(() => loadWeights(lstm, new Uint8Array(4))).toThrow("too short");
     [lstm, other, wide, two, mlp].forEach((m) => m.dispose());
     expect(tf.memory().numTensors).toBe(0);
@@ -73,10 +82,11 @@ describe("loadWeights with PyTorch's names and layout", () => {
     view.setUint32(0, json.length, true);
     bytes.set(json, 8);
     let at = 8 + json.length;
-    for (const [, , values] of tensors) for (const v of values) (view.setFloat32(at, v, true), (at += 4));
+    for (const [, , values] of tensors) for (const v of values) view.setFloat32(at, v, true), (at += 4);
     const lstm = new LSTMModule({ inputSize: 5, hiddenSize: 7, inKey: "x", outKey: "y" });
     loadWeights(lstm, bytes);
-    for (const [name, , values] of tensors) expect(maxAbsDiff(lstm.parameters().get(name)!.dataSync(), values)).toBeLessThan(1e-7);
+    for (const [name, , values] of tensors)
+      expect(maxAbsDiff(lstm.parameters().get(name)!.dataSync(), values)).toBeLessThan(1e-7);
     lstm.dispose();
   });
 });

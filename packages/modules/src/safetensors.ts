@@ -32,7 +32,8 @@ export function saveWeights(module: HasParameters, options: { metadata?: Record<
   let offset = 0;
   const values: Float32Array[] = [];
   for (const [name, v] of params) {
-    if (v.dtype !== "float32") throw new Error(`saveWeights: parameter "${name}" has dtype ${v.dtype}; only float32 is written`);
+    if (v.dtype !== "float32")
+      throw new Error(`saveWeights: parameter "${name}" has dtype ${v.dtype}; only float32 is written`);
     const data = v.dataSync() as Float32Array;
     header[name] = { dtype: "F32", shape: [...v.shape], data_offsets: [offset, offset + data.length * 4] };
     offset += data.length * 4;
@@ -59,19 +60,26 @@ export function saveWeights(module: HasParameters, options: { metadata?: Record<
 }
 
 /** Parses a safetensors file's header, checking its framing. */
-export function readSafetensorsHeader(bytes: Uint8Array): { entries: Map<string, SafetensorsEntry>; metadata: Record<string, string>; dataStart: number } {
+export function readSafetensorsHeader(bytes: Uint8Array): {
+  entries: Map<string, SafetensorsEntry>;
+  metadata: Record<string, string>;
+  dataStart: number;
+} {
   const what = "loadWeights";
-  if (bytes.length < 8) throw new Error(`${what}: ${bytes.length} bytes is too short for a safetensors file (8-byte header length)`);
+  if (bytes.length < 8)
+    throw new Error(`${what}: ${bytes.length} bytes is too short for a safetensors file (8-byte header length)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) throw new Error(`${what}: the header length ${headerLength} runs past the end of the ${bytes.length}-byte file`);
+  if (8 + headerLength > bytes.length)
+    throw new Error(`${what}: the header length ${headerLength} runs past the end of the ${bytes.length}-byte file`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (e) {
     throw new Error(`${what}: the header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${what}: the header is not a JSON object`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`${what}: the header is not a JSON object`);
   const entries = new Map<string, SafetensorsEntry>();
   let metadata: Record<string, string> = {};
   const dataLength = bytes.length - 8 - headerLength;
@@ -81,7 +89,14 @@ export function readSafetensorsHeader(bytes: Uint8Array): { entries: Map<string,
       continue;
     }
     const e = raw as SafetensorsEntry;
-    if (typeof e !== "object" || e === null || typeof e.dtype !== "string" || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      typeof e.dtype !== "string" ||
+      !Array.isArray(e.shape) ||
+      !Array.isArray(e.data_offsets) ||
+      e.data_offsets.length !== 2
+    ) {
       throw new Error(`${what}: header entry "${name}" is not { dtype, shape, data_offsets }`);
     }
     const [b, end] = e.data_offsets;
@@ -110,21 +125,33 @@ export function loadWeights(module: HasParameters, bytes: Uint8Array): void {
   const loads: [tf.Variable, Float32Array][] = [];
   for (const [name, v] of params) {
     const e = entries.get(name);
-    if (e === undefined) throw new Error(`${what}: parameter "${name}" is missing from the file (it holds ${[...entries.keys()].join(", ") || "no tensors"})`);
-    if (e.dtype !== "F32") throw new Error(`${what}: tensor "${name}" has dtype ${e.dtype} in the file; the parameter is float32 (F32)`);
+    if (e === undefined)
+      throw new Error(
+        `${what}: parameter "${name}" is missing from the file (it holds ${[...entries.keys()].join(", ") || "no tensors"})`,
+      );
+    if (e.dtype !== "F32")
+      throw new Error(`${what}: tensor "${name}" has dtype ${e.dtype} in the file; the parameter is float32 (F32)`);
     if (e.shape.length !== v.shape.length || e.shape.some((d, i) => d !== v.shape[i])) {
-      throw new Error(`${what}: tensor "${name}" has shape [${e.shape.join(", ")}] in the file and [${v.shape.join(", ")}] in the module`);
+      throw new Error(
+        `${what}: tensor "${name}" has shape [${e.shape.join(", ")}] in the file and [${v.shape.join(", ")}] in the module`,
+      );
     }
     const [b, end] = e.data_offsets;
     const count = v.shape.reduce((p, d) => p * d, 1);
-    if (end - b !== count * 4) throw new Error(`${what}: tensor "${name}" has ${end - b} data bytes; shape [${e.shape.join(", ")}] needs ${count * 4}`);
+    if (end - b !== count * 4)
+      throw new Error(
+        `${what}: tensor "${name}" has ${end - b} data bytes; shape [${e.shape.join(", ")}] needs ${count * 4}`,
+      );
     const data = new Float32Array(count);
     const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart + b, end - b);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
     loads.push([v, data]);
   }
   for (const name of entries.keys()) {
-    if (!params.has(name)) throw new Error(`${what}: the file has tensor "${name}", which the module does not (it has ${[...params.keys()].join(", ")})`);
+    if (!params.has(name))
+      throw new Error(
+        `${what}: the file has tensor "${name}", which the module does not (it has ${[...params.keys()].join(", ")})`,
+      );
   }
   tf.tidy(() => {
     for (const [v, data] of loads) v.assign(tf.tensor(data, v.shape, "float32"));

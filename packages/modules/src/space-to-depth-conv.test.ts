@@ -33,11 +33,16 @@ describe("spaceToDepthConv2d", () => {
       const scale = Math.max(...Array.from(direct.dataSync(), Math.abs));
       expect(maxDiff(ours.dataSync(), direct.dataSync()) / scale).toBeLessThan(1e-5);
       const dy = tf.tensor4d(rng.fillNormal(new Float32Array(direct.size)), direct.shape);
-      const grads = (conv: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, f]);
+      const grads = (conv: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), dy)))([x, f]);
       const [dxRef, dfRef] = grads((a, b) => tf.conv2d(a, b, s, "valid"));
       const [dx, df] = grads((a, b) => spaceToDepthConv2d(a, b, s));
-      expect(maxDiff(dx!.dataSync(), dxRef!.dataSync()) / Math.max(...Array.from(dxRef!.dataSync(), Math.abs))).toBeLessThan(1e-5);
-      expect(maxDiff(df!.dataSync(), dfRef!.dataSync()) / Math.max(...Array.from(dfRef!.dataSync(), Math.abs))).toBeLessThan(1e-5);
+      expect(
+        maxDiff(dx!.dataSync(), dxRef!.dataSync()) / Math.max(...Array.from(dxRef!.dataSync(), Math.abs)),
+      ).toBeLessThan(1e-5);
+      expect(
+        maxDiff(df!.dataSync(), dfRef!.dataSync()) / Math.max(...Array.from(dfRef!.dataSync(), Math.abs)),
+      ).toBeLessThan(1e-5);
       tf.dispose([direct, ours, dy, dxRef!, dfRef!, dx!, df!]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, f]);

@@ -33,10 +33,20 @@ export function spaceToDepthConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, stride: 
     const bh = rows / s;
     const bw = cols / s;
     // [n * bh, a, bw, (b, c)] -> [n * bh, bw, a, (b, c)] -> [n, bh, bw, (a, b, c)]
-    const blocks = tf.reshape(tf.transpose(tf.reshape(used, [n * bh, s, bw, s * c]), [0, 2, 1, 3]), [n, bh, bw, s * s * c]) as tf.Tensor4D;
+    const blocks = tf.reshape(tf.transpose(tf.reshape(used, [n * bh, s, bw, s * c]), [0, 2, 1, 3]), [
+      n,
+      bh,
+      bw,
+      s * s * c,
+    ]) as tf.Tensor4D;
     const kb = k / s;
     // [u, a, v, (b, c, out)] -> [u, v, a, (b, c, out)] -> [u, v, (a, b, c), out]
-    const f = tf.reshape(tf.transpose(tf.reshape(filter, [kb, s, kb, s * c * out]), [0, 2, 1, 3]), [kb, kb, s * s * c, out]) as tf.Tensor4D;
+    const f = tf.reshape(tf.transpose(tf.reshape(filter, [kb, s, kb, s * c * out]), [0, 2, 1, 3]), [
+      kb,
+      kb,
+      s * s * c,
+      out,
+    ]) as tf.Tensor4D;
     return tf.conv2d(blocks, f, 1, "valid");
   });
 }

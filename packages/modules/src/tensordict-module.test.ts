@@ -10,7 +10,10 @@ beforeAll(async () => {
 
 describe("TensorDictModule", () => {
   it("wraps a function: reads in keys (host or tensor, nested), writes out keys", () => {
-    const m = new TensorDictModule((a, b) => [tf.add(a, b), tf.mul(a, b)], { inKeys: ["a", ["next", "b"]], outKeys: ["sum", "next.prod"] });
+    const m = new TensorDictModule((a, b) => [tf.add(a, b), tf.mul(a, b)], {
+      inKeys: ["a", ["next", "b"]],
+      outKeys: ["sum", "next.prod"],
+    });
     const td = new TensorDict({ a: HostArray.from("float32", [2], [1, 2]), next: { b: tf.tensor1d([3, 4]) } }, [2]);
     const before = tf.memory().numTensors;
     m.forward(td);
@@ -34,10 +37,16 @@ describe("TensorDictModule", () => {
   it("names the module and the key in errors, and leaks nothing when it throws", () => {
     const m = new TensorDictModule((x) => tf.reshape(x, [3]), { inKeys: ["x"], outKeys: ["y"], name: "reshaper" });
     const before = tf.memory().numTensors;
-    expect(() => m.forward(new TensorDict({ z: HostArray.zeros("float32", [3]) }, [3]))).toThrow('reshaper(x -> y): input key "x" is missing from the TensorDict (it has z)');
-    expect(() => m.forward(new TensorDict({ x: HostArray.zeros("float32", [1, 3]) }, [1]))).toThrow('reshaper(x -> y): cannot write out key "y"');
+    expect(() => m.forward(new TensorDict({ z: HostArray.zeros("float32", [3]) }, [3]))).toThrow(
+      'reshaper(x -> y): input key "x" is missing from the TensorDict (it has z)',
+    );
+    expect(() => m.forward(new TensorDict({ x: HostArray.zeros("float32", [1, 3]) }, [1]))).toThrow(
+      'reshaper(x -> y): cannot write out key "y"',
+    );
     const two = new TensorDictModule((x) => x, { inKeys: ["x"], outKeys: ["y", "z"] });
-    expect(() => two.forward(new TensorDict({ x: HostArray.zeros("float32", [1]) }, [1]))).toThrow("produced 1 output(s) for 2 out key(s) (y, z)");
+    expect(() => two.forward(new TensorDict({ x: HostArray.zeros("float32", [1]) }, [1]))).toThrow(
+      "produced 1 output(s) for 2 out key(s) (y, z)",
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -4,7 +4,11 @@ import { forwardTensors, keyName, type NestedKey } from "./keys";
 import type { HasParameters } from "./parameters";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const TENSOR_DICT_MODULE_OPTION_KEYS = { inKeys: true, outKeys: true, name: true } satisfies OptionKeys<TensorDictModuleOptions>;
+const TENSOR_DICT_MODULE_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  name: true,
+} satisfies OptionKeys<TensorDictModuleOptions>;
 
 /**
  * What every tdrl module is: it reads `inKeys` of a TensorDict, writes `outKeys` into the same TensorDict

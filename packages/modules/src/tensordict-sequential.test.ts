@@ -18,14 +18,18 @@ describe("TensorDictSequential", () => {
     expect(full.inKeys).toEqual(["observation"]);
     expect(full.outKeys).toEqual(["action_value", "action", "chosen_action_value"]);
     expect([...full.parameters().keys()]).toEqual(["0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias"]);
-    const policy = new TensorDictSequential(qnet, new QValueModule({ actionSpace: "categorical" }), { selectOutKeys: ["action"] });
+    const policy = new TensorDictSequential(qnet, new QValueModule({ actionSpace: "categorical" }), {
+      selectOutKeys: ["action"],
+    });
     const before = tf.memory().numTensors;
     const td = policy.forward(new TensorDict({ observation: HostArray.full("float32", [3, 4], 1) }, [3]));
     expect(td.keys()).toEqual(["observation", "action"]);
     expect(td.getTensor("action").dtype).toBe("int32");
     td.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => new TensorDictSequential(qnet, { selectOutKeys: ["nope"] })).toThrow('TensorDictSequential: selectOutKeys has "nope", which no module writes (they write action_value)');
+    expect(() => new TensorDictSequential(qnet, { selectOutKeys: ["nope"] })).toThrow(
+      'TensorDictSequential: selectOutKeys has "nope", which no module writes (they write action_value)',
+    );
     mlp.dispose();
   });
 });

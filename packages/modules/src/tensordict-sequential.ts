@@ -36,18 +36,21 @@ export class TensorDictSequential implements TensorDictModuleBase {
 
   constructor(...args: [...TensorDictModuleBase[], TensorDictSequentialOptions] | TensorDictModuleBase[]) {
     const last = args[args.length - 1];
-    const options: TensorDictSequentialOptions = last !== undefined && !isModule(last) ? (args.pop() as TensorDictSequentialOptions) : {};
+    const options: TensorDictSequentialOptions =
+      last !== undefined && !isModule(last) ? (args.pop() as TensorDictSequentialOptions) : {};
     const modules = args as TensorDictModuleBase[];
     if (modules.length === 0) throw new Error("TensorDictSequential: needs at least one module");
     modules.forEach((m, i) => {
-      if (!isModule(m)) throw new Error(`TensorDictSequential: argument ${i} is not a module (no forward/inKeys/outKeys)`);
+      if (!isModule(m))
+        throw new Error(`TensorDictSequential: argument ${i} is not a module (no forward/inKeys/outKeys)`);
     });
     this.modules = Object.freeze([...modules]);
     const written = new Set<string>();
     const inKeys: NestedKey[] = [];
     const outKeys: NestedKey[] = [];
     for (const m of modules) {
-      for (const k of m.inKeys) if (!written.has(keyName(k)) && !inKeys.some((x) => keyName(x) === keyName(k))) inKeys.push(k);
+      for (const k of m.inKeys)
+        if (!written.has(keyName(k)) && !inKeys.some((x) => keyName(x) === keyName(k))) inKeys.push(k);
       for (const k of m.outKeys) {
         if (!written.has(keyName(k))) outKeys.push(k);
         written.add(keyName(k));
@@ -57,7 +60,9 @@ export class TensorDictSequential implements TensorDictModuleBase {
     if (options.selectOutKeys !== undefined) {
       for (const k of options.selectOutKeys) {
         if (!written.has(keyName(k))) {
-          throw new Error(`TensorDictSequential: selectOutKeys has "${keyName(k)}", which no module writes (they write ${outKeys.map(keyName).join(", ")})`);
+          throw new Error(
+            `TensorDictSequential: selectOutKeys has "${keyName(k)}", which no module writes (they write ${outKeys.map(keyName).join(", ")})`,
+          );
         }
       }
       const keep = new Set(options.selectOutKeys.map(keyName));
@@ -89,5 +94,10 @@ export class TensorDictSequential implements TensorDictModuleBase {
 }
 
 function isModule(x: unknown): x is TensorDictModuleBase {
-  return typeof x === "object" && x !== null && typeof (x as TensorDictModuleBase).forward === "function" && Array.isArray((x as TensorDictModuleBase).inKeys);
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as TensorDictModuleBase).forward === "function" &&
+    Array.isArray((x as TensorDictModuleBase).inKeys)
+  );
 }

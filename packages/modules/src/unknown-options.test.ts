@@ -8,11 +8,21 @@ import { TensorDictModule } from "./tensordict-module";
 
 describe("modules refuse unknown options", () => {
   it("names the unknown key and the likely meant one", () => {
-    expect(() => new MLP({ inFeatures: 4, outFeatures: 2, num_cells: [8] } as never)).toThrow('MLP: unknown option "num_cells"');
+    expect(() => new MLP({ inFeatures: 4, outFeatures: 2, num_cells: [8] } as never)).toThrow(
+      'MLP: unknown option "num_cells"',
+    );
     expect(() => new MLP({ inFeatures: 4, outFeatures: 2, num_cells: [8] } as never)).toThrow("did you mean numCells?");
-    expect(() => new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "x", outKey: "y", hidden_size: 4 } as never)).toThrow('LSTMModule: unknown option "hidden_size"');
-    expect(() => new TensorDictModule((x) => x, { inKeys: ["a"], outKeys: ["b"], in_keys: ["a"] } as never)).toThrow('TensorDictModule: unknown option "in_keys"');
-    expect(() => new QValueModule({ spec: new Categorical({ n: 2 }), action_key: "a" } as never)).toThrow('QValueModule: unknown option "action_key"');
-    expect(() => new EGreedyModule({ spec: new Categorical({ n: 2 }), eps: 0.1 } as never)).toThrow('EGreedyModule: unknown option "eps"');
+    expect(
+      () => new LSTMModule({ inputSize: 3, hiddenSize: 4, inKey: "x", outKey: "y", hidden_size: 4 } as never),
+    ).toThrow('LSTMModule: unknown option "hidden_size"');
+    expect(() => new TensorDictModule((x) => x, { inKeys: ["a"], outKeys: ["b"], in_keys: ["a"] } as never)).toThrow(
+      'TensorDictModule: unknown option "in_keys"',
+    );
+    expect(() => new QValueModule({ spec: new Categorical({ n: 2 }), action_key: "a" } as never)).toThrow(
+      'QValueModule: unknown option "action_key"',
+    );
+    expect(() => new EGreedyModule({ spec: new Categorical({ n: 2 }), eps: 0.1 } as never)).toThrow(
+      'EGreedyModule: unknown option "eps"',
+    );
   });
 });

@@ -9,6 +9,16 @@ const header = [
 
 describeDocExamples(
   new URL(".", import.meta.url),
-  ["logger.ts", "jsonl-logger.ts", "csv-logger.ts", "console-logger.ts", "progress.ts", "run-directory.ts", "video-recorder.ts", "metric-plot.ts", "report-html.ts"],
+  [
+    "logger.ts",
+    "jsonl-logger.ts",
+    "csv-logger.ts",
+    "console-logger.ts",
+    "progress.ts",
+    "run-directory.ts",
+    "video-recorder.ts",
+    "metric-plot.ts",
+    "report-html.ts",
+  ],
   { header, dropImports: /^import \{[^}]*\} from "\.\/[\w-]+";\n/gm },
 );

@@ -6,7 +6,15 @@ export * from "./browser";
 export { JsonlLogger } from "./jsonl-logger";
 export { CsvLogger, parseCsvLine } from "./csv-logger";
 export { RunDirectory, type CreateRunOptions, type RunConfig } from "./run-directory";
-export { VideoRecorder, EpisodeGif, readGifInfo, type VideoRecorderOptions, type EpisodeGifOptions, type GifInfo, type Renderable } from "./video-recorder";
+export {
+  VideoRecorder,
+  EpisodeGif,
+  readGifInfo,
+  type VideoRecorderOptions,
+  type EpisodeGifOptions,
+  type GifInfo,
+  type Renderable,
+} from "./video-recorder";
 export {
   writeRewardCurve,
   writeMetricPlot,

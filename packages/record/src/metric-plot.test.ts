@@ -24,7 +24,8 @@ function pixelsNear(png: PNG, hex: string, tol = 24): [number, number][] {
   for (let y = 0; y < png.height; y++) {
     for (let x = 0; x < png.width; x++) {
       const i = 4 * (y * png.width + x);
-      if (Math.abs(png.data[i]! - r) + Math.abs(png.data[i + 1]! - g) + Math.abs(png.data[i + 2]! - b) <= tol) out.push([x, y]);
+      if (Math.abs(png.data[i]! - r) + Math.abs(png.data[i + 1]! - g) + Math.abs(png.data[i + 2]! - b) <= tol)
+        out.push([x, y]);
     }
   }
   return out;
@@ -47,8 +48,17 @@ describe("reward curve", () => {
   it("renders text on this machine (resvg has a sans-serif font)", () => {
     const font = fontOptions();
     if (process.env.CI) expect(font.fontFiles?.length ?? 0).toBeGreaterThan(0);
-    const blank = PNG.sync.read(Buffer.from(svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"></svg>', 1)));
-    const text = PNG.sync.read(Buffer.from(svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="5" y="28" font-family="sans-serif" font-size="24">Return</text></svg>', 1)));
+    const blank = PNG.sync.read(
+      Buffer.from(svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"></svg>', 1)),
+    );
+    const text = PNG.sync.read(
+      Buffer.from(
+        svgToPng(
+          '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="5" y="28" font-family="sans-serif" font-size="24">Return</text></svg>',
+          1,
+        ),
+      ),
+    );
     expect(pixelsNear(blank, "#000000", 200)).toHaveLength(0);
     // "Return" in 24 px is a few hundred dark pixels; no font would leave the image white.
     expect(pixelsNear(text, "#000000", 200).length).toBeGreaterThan(150);

@@ -45,7 +45,8 @@ export function rewardCurveSpec(rows: readonly MetricsRow[], options: RewardCurv
     if (typeof frames !== "number") continue;
     for (const s of series) {
       const v = row[s.column];
-      if (typeof v === "number" && Number.isFinite(v) && !(options.logY === true && v <= 0)) values.push({ frames, value: v, series: s.label });
+      if (typeof v === "number" && Number.isFinite(v) && !(options.logY === true && v <= 0))
+        values.push({ frames, value: v, series: s.label });
     }
   }
   const labels = series.map((s) => s.label);
@@ -59,8 +60,19 @@ export function rewardCurveSpec(rows: readonly MetricsRow[], options: RewardCurv
     mark: { type: "line", point: { size: 18 }, strokeWidth: 1.5 },
     encoding: {
       x: { field: "frames", type: "quantitative", title: frameKey },
-      y: { field: "value", type: "quantitative", title: options.yTitle ?? "return", ...(options.logY === true ? { scale: { type: "log" as const } } : {}) },
-      color: { field: "series", type: "nominal", title: null, scale: { domain: labels, range: COLORS.slice(0, labels.length) }, legend: { orient: "top-left" } },
+      y: {
+        field: "value",
+        type: "quantitative",
+        title: options.yTitle ?? "return",
+        ...(options.logY === true ? { scale: { type: "log" as const } } : {}),
+      },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: null,
+        scale: { domain: labels, range: COLORS.slice(0, labels.length) },
+        legend: { orient: "top-left" },
+      },
       order: { field: "frames", type: "quantitative" },
     },
   };
@@ -82,21 +94,28 @@ export async function specToSvg(spec: TopLevelSpec): Promise<string> {
 // Debian ships (fonts-dejavu-core, which .ci/run installs, and fonts-liberation, which chromium pulls in).
 const FONT_CANDIDATES = [
   { family: "DejaVu Sans", dir: "/usr/share/fonts/truetype/dejavu", files: ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"] },
-  { family: "Liberation Sans", dir: "/usr/share/fonts/truetype/liberation", files: ["LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"] },
+  {
+    family: "Liberation Sans",
+    dir: "/usr/share/fonts/truetype/liberation",
+    files: ["LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"],
+  },
 ];
 
 /** The resvg font set-up for this machine: a known sans-serif font if present, else the system fonts. */
 export function fontOptions(): NonNullable<ResvgRenderOptions["font"]> {
   for (const c of FONT_CANDIDATES) {
     const files = c.files.map((f) => join(c.dir, f)).filter((f) => existsSync(f));
-    if (files.length > 0) return { loadSystemFonts: false, fontFiles: files, defaultFontFamily: c.family, sansSerifFamily: c.family };
+    if (files.length > 0)
+      return { loadSystemFonts: false, fontFiles: files, defaultFontFamily: c.family, sansSerifFamily: c.family };
   }
   return { loadSystemFonts: true };
 }
 
 /** Rasterizes an SVG to PNG bytes on a white background. */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
-  const png = new Resvg(svg, { background: "white", fitTo: { mode: "zoom", value: scale }, font: fontOptions() }).render().asPng();
+  const png = new Resvg(svg, { background: "white", fitTo: { mode: "zoom", value: scale }, font: fontOptions() })
+    .render()
+    .asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
 
@@ -118,7 +137,11 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
  * const png = await writeRewardCurve(dir, rows, { title: "CartPole" });
  * if (statSync(png).size < 1000) throw new Error("the plot is empty");
  */
-export async function writeRewardCurve(dir: string, rows: readonly MetricsRow[], options: RewardCurveOptions = {}): Promise<string> {
+export async function writeRewardCurve(
+  dir: string,
+  rows: readonly MetricsRow[],
+  options: RewardCurveOptions = {},
+): Promise<string> {
   return writeMetricPlot(dir, "reward-curve", rows, options);
 }
 
@@ -135,8 +158,14 @@ export async function writeRewardCurve(dir: string, rows: readonly MetricsRow[],
  * const png = await writeMetricPlot(dir, "loss", rows, { title: "TD loss", series: [{ column: "loss", label: "loss" }], yTitle: "loss", logY: true });
  * statSync(png).size > 1000; // true
  */
-export async function writeMetricPlot(dir: string, name: string, rows: readonly MetricsRow[], options: RewardCurveOptions = {}): Promise<string> {
-  if (!/^[\w.-]+$/.test(name)) throw new Error(`writeMetricPlot: name ${JSON.stringify(name)}: use letters, digits, "-", "_" and "."`);
+export async function writeMetricPlot(
+  dir: string,
+  name: string,
+  rows: readonly MetricsRow[],
+  options: RewardCurveOptions = {},
+): Promise<string> {
+  if (!/^[\w.-]+$/.test(name))
+    throw new Error(`writeMetricPlot: name ${JSON.stringify(name)}: use letters, digits, "-", "_" and "."`);
   const svg = await specToSvg(rewardCurveSpec(rows, options));
   const png = svgToPng(svg, options.scale ?? 2);
   writeSynced(join(dir, `${name}.svg`), svg);
@@ -146,10 +175,27 @@ export async function writeMetricPlot(dir: string, name: string, rows: readonly 
 }
 
 /** The plots a run report shows besides the reward curve: file name, title, columns. */
-export const TRAINING_PLOTS: readonly { name: string; title: string; series: readonly CurveSeries[]; yTitle: string; logY?: boolean }[] = [
-  { name: "loss", title: "Loss", series: [{ column: "loss", label: "loss" }], yTitle: "loss (mean per row)", logY: true },
+export const TRAINING_PLOTS: readonly {
+  name: string;
+  title: string;
+  series: readonly CurveSeries[];
+  yTitle: string;
+  logY?: boolean;
+}[] = [
+  {
+    name: "loss",
+    title: "Loss",
+    series: [{ column: "loss", label: "loss" }],
+    yTitle: "loss (mean per row)",
+    logY: true,
+  },
   { name: "epsilon", title: "Exploration", series: [{ column: "eps", label: "epsilon" }], yTitle: "epsilon" },
-  { name: "frames-per-second", title: "Speed", series: [{ column: "frames_per_second", label: "frames/s" }], yTitle: "frames/s" },
+  {
+    name: "frames-per-second",
+    title: "Speed",
+    series: [{ column: "frames_per_second", label: "frames/s" }],
+    yTitle: "frames/s",
+  },
 ];
 
 /**
@@ -160,8 +206,23 @@ export async function writeTrainingPlots(dir: string, rows: readonly MetricsRow[
   await writeRewardCurve(dir, rows, { title: `${title}: return vs frames` });
   const written = ["reward-curve.png"];
   for (const p of TRAINING_PLOTS) {
-    if (!rows.some((r) => p.series.some((s) => typeof r[s.column] === "number" && Number.isFinite(r[s.column]) && !(p.logY === true && (r[s.column] as number) <= 0)))) continue;
-    await writeMetricPlot(dir, p.name, rows, { title: `${title}: ${p.title.toLowerCase()}`, series: p.series, yTitle: p.yTitle, ...(p.logY === true ? { logY: true } : {}) });
+    if (
+      !rows.some((r) =>
+        p.series.some(
+          (s) =>
+            typeof r[s.column] === "number" &&
+            Number.isFinite(r[s.column]) &&
+            !(p.logY === true && (r[s.column] as number) <= 0),
+        ),
+      )
+    )
+      continue;
+    await writeMetricPlot(dir, p.name, rows, {
+      title: `${title}: ${p.title.toLowerCase()}`,
+      series: p.series,
+      yTitle: p.yTitle,
+      ...(p.logY === true ? { logY: true } : {}),
+    });
     written.push(`${p.name}.png`);
   }
   return written;

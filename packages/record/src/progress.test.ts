@@ -4,7 +4,12 @@ import { Progress, duration, type ProgressOptions } from "./progress";
 function setup(options: Partial<ProgressOptions> & { tty: boolean; columns?: number }) {
   const clock = { t: 0 };
   const writes: string[] = [];
-  const progress = new Progress({ totalFrames: 100_000, now: () => clock.t, ...options, stream: { write: (s: string) => writes.push(s), columns: options.columns } });
+  const progress = new Progress({
+    totalFrames: 100_000,
+    now: () => clock.t,
+    ...options,
+    stream: { write: (s: string) => writes.push(s), columns: options.columns },
+  });
   return { clock, writes, progress };
 }
 
@@ -35,7 +40,10 @@ describe("Progress", () => {
     ]);
     progress.log("checkpoint written");
     progress.done({ frames: 30_000, lastEval: 12 });
-    expect(writes.slice(4)).toEqual(["checkpoint written\n", "frames 30,000/100,000 (30.0%) | 1,000 f/s | eps 0.700 | loss 0.500 | eval 12.0 | ETA 1m 10s\n"]);
+    expect(writes.slice(4)).toEqual([
+      "checkpoint written\n",
+      "frames 30,000/100,000 (30.0%) | 1,000 f/s | eps 0.700 | loss 0.500 | eval 12.0 | ETA 1m 10s\n",
+    ]);
   });
 
   it("on a TTY rewrites one line, throttled, and keeps it under log messages", () => {
@@ -46,7 +54,7 @@ describe("Progress", () => {
     }
     expect(writes).toHaveLength(3); // t = 0, 100, 200
     expect(writes.every((w) => w.startsWith("\r\x1b[K") && !w.includes("\n"))).toBe(true);
-    expect(writes[2]).toBe("\r\x1b[K" + "frames 2,000/100,000 (2.0%) | 10,000 f/s | ETA 10s".slice(0, 39));
+    expect(writes[2]).toBe(`\r\x1b[K${"frames 2,000/100,000 (2.0%) | 10,000 f/s | ETA 10s".slice(0, 39)}`);
     progress.log("eval: 200.0");
     expect(writes[3]).toBe(`\r\x1b[Keval: 200.0\n${writes[2]!.slice(4)}`);
     progress.done();
@@ -66,6 +74,12 @@ describe("Progress", () => {
 
   it("refuses a bad total and formats durations", () => {
     expect(() => new Progress({ totalFrames: 0 })).toThrow("Progress: totalFrames must be a positive number, got 0");
-    expect([duration(0), duration(59.6), duration(75), duration(3725), duration(90_000)]).toEqual(["0s", "1m 00s", "1m 15s", "1h 02m", "25h 00m"]);
+    expect([duration(0), duration(59.6), duration(75), duration(3725), duration(90_000)]).toEqual([
+      "0s",
+      "1m 00s",
+      "1m 15s",
+      "1h 02m",
+      "25h 00m",
+    ]);
   });
 });

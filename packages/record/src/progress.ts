@@ -63,7 +63,8 @@ export class Progress {
   private last: ProgressFields | null = null;
 
   constructor(options: ProgressOptions) {
-    if (!Number.isFinite(options.totalFrames) || options.totalFrames <= 0) throw new Error(`Progress: totalFrames must be a positive number, got ${options.totalFrames}`);
+    if (!Number.isFinite(options.totalFrames) || options.totalFrames <= 0)
+      throw new Error(`Progress: totalFrames must be a positive number, got ${options.totalFrames}`);
     this.totalFrames = options.totalFrames;
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? (this.stream.isTTY === true && !process.env.CI);
@@ -98,7 +99,9 @@ export class Progress {
 
   /** The line for `fields` at time `t` (exposed for tests and for programs that log it elsewhere). */
   format(fields: ProgressFields, t = this.now()): string {
-    const parts = [`frames ${fields.frames.toLocaleString("en-US")}/${this.totalFrames.toLocaleString("en-US")} (${percent(fields.frames / this.totalFrames)})`];
+    const parts = [
+      `frames ${fields.frames.toLocaleString("en-US")}/${this.totalFrames.toLocaleString("en-US")} (${percent(fields.frames / this.totalFrames)})`,
+    ];
     const fps = this.rate(t);
     parts.push(fps === null ? "-- f/s" : `${Math.round(fps).toLocaleString("en-US")} f/s`);
     if (fields.epsilon != null) parts.push(`eps ${fields.epsilon.toFixed(3)}`);

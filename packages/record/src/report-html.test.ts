@@ -12,7 +12,16 @@ import { writeRewardCurve } from "./metric-plot";
 
 const CHROMIUM = "/usr/bin/chromium";
 // Without these, chromium waits on network services this closed network never answers.
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 const dir = mkdtempSync(join(tmpdir(), "report-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,7 +73,10 @@ describe("report.html in headless Chromium", () => {
   }
 
   it("loads the reward curve and an animated episode GIF", async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing in CI: .ci/run's chromium phase should have installed it`).toBe(true);
+    expect(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing in CI: .ci/run's chromium phase should have installed it`,
+    ).toBe(true);
     await writeRewardCurve(dir, [
       { frames: 1000, train_return: 15 },
       { frames: 2000, train_return: 30, eval_return: 40 },
@@ -85,7 +97,12 @@ describe("report.html in headless Chromium", () => {
     expect(readGifInfo(readFileSync(join(dir, src))).frames).toBeGreaterThan(1);
 
     const profile = mkdtempSync(join(tmpdir(), "chromium-profile-"));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 20_000 });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 20_000,
+    });
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(pathToFileURL(report).href, { waitUntil: "load", timeout: 10_000 });

@@ -34,17 +34,27 @@ export function renderReportHtml(options: ReportOptions): string {
   const gif = options.gif === undefined ? "episode.gif" : options.gif;
   const links = options.links ?? ["config.json", "metrics.csv", "metrics.jsonl"];
   const summary = Object.entries(options.summary)
-    .map(([k, v]) => `<div class="figure"><div class="value">${escapeHtml(formatValue(v))}</div><div class="label">${escapeHtml(k)}</div></div>`)
+    .map(
+      ([k, v]) =>
+        `<div class="figure"><div class="value">${escapeHtml(formatValue(v))}</div><div class="label">${escapeHtml(k)}</div></div>`,
+    )
     .join("\n      ");
   const config = flatten(options.config)
     .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
     .join("\n        ");
   const figures = [
-    curve === null ? "" : `<figure><img id="reward-curve" src="${escapeAttr(curve)}" alt="Return vs frames (train and greedy eval)" width="720"><figcaption>Return vs frames</figcaption></figure>`,
-    gif === null ? "" : `<figure><img id="episode" src="${escapeAttr(gif)}" alt="${escapeAttr(options.gifCaption ?? "A greedy episode of the trained agent")}"><figcaption>${escapeHtml(options.gifCaption ?? "A greedy episode of the trained agent")}</figcaption></figure>`,
+    curve === null
+      ? ""
+      : `<figure><img id="reward-curve" src="${escapeAttr(curve)}" alt="Return vs frames (train and greedy eval)" width="720"><figcaption>Return vs frames</figcaption></figure>`,
+    gif === null
+      ? ""
+      : `<figure><img id="episode" src="${escapeAttr(gif)}" alt="${escapeAttr(options.gifCaption ?? "A greedy episode of the trained agent")}"><figcaption>${escapeHtml(options.gifCaption ?? "A greedy episode of the trained agent")}</figcaption></figure>`,
   ].filter((f) => f !== "");
   const plots = (options.plots ?? [])
-    .map((p) => `<figure><img class="plot" src="${escapeAttr(p.src)}" alt="${escapeAttr(p.caption)}" width="480"><figcaption>${escapeHtml(p.caption)}</figcaption></figure>`)
+    .map(
+      (p) =>
+        `<figure><img class="plot" src="${escapeAttr(p.src)}" alt="${escapeAttr(p.caption)}" width="480"><figcaption>${escapeHtml(p.caption)}</figcaption></figure>`,
+    )
     .join("\n    ");
   return `<!doctype html>
 <html lang="en">
@@ -79,7 +89,13 @@ export function renderReportHtml(options: ReportOptions): string {
     ${figures.join("\n    ")}
   </section>
   ${plots === "" ? "" : `<h2>Training</h2>\n  <section class="media">\n    ${plots}\n  </section>`}
-  ${options.environment === undefined ? "" : `<h2>Environment</h2>\n  <table id="environment">\n        ${flatten(options.environment).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join("\n        ")}\n  </table>`}
+  ${
+    options.environment === undefined
+      ? ""
+      : `<h2>Environment</h2>\n  <table id="environment">\n        ${flatten(options.environment)
+          .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
+          .join("\n        ")}\n  </table>`
+  }
   <h2>Configuration</h2>
   <table>
         ${config}
@@ -113,7 +129,12 @@ export function writeReport(dir: string, options: ReportOptions): string {
     renderReportHtml({
       ...options,
       curve: options.curve === undefined ? present("reward-curve.png") : options.curve,
-      plots: options.plots ?? TRAINING_PLOTS.filter((p) => present(`${p.name}.png`) !== null).map((p) => ({ src: `${p.name}.png`, caption: `${p.title}: ${p.yTitle} vs frames` })),
+      plots:
+        options.plots ??
+        TRAINING_PLOTS.filter((p) => present(`${p.name}.png`) !== null).map((p) => ({
+          src: `${p.name}.png`,
+          caption: `${p.title}: ${p.yTitle} vs frames`,
+        })),
       gif: options.gif === undefined ? present("episode.gif") : options.gif,
       links: options.links ?? ["config.json", "metrics.csv", "metrics.jsonl"].filter((f) => present(f) !== null),
     }),
@@ -132,7 +153,8 @@ function flatten(value: Record<string, unknown>, prefix = ""): [string, string][
   const rows: [string, string][] = [];
   for (const [k, v] of Object.entries(value)) {
     const key = prefix === "" ? k : `${prefix}.${k}`;
-    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0) rows.push(...flatten(v as Record<string, unknown>, key));
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length > 0)
+      rows.push(...flatten(v as Record<string, unknown>, key));
     else rows.push([key, typeof v === "string" ? v : (JSON.stringify(v) ?? String(v))]);
   }
   return rows;

@@ -32,10 +32,16 @@ describe("RunDirectory", () => {
 
   it("refuses a taken explicit name, a bad name and a directory that is not a run", () => {
     const run = RunDirectory.create({ root, program: "p", name: "x", config: {} });
-    expect(() => RunDirectory.create({ root, program: "p", name: "x", config: {} })).toThrow(`${run.path} already exists and is not empty: resume it with --resume ${run.path}, or choose another --name`);
-    expect(() => RunDirectory.create({ root, program: "p", name: "../x", config: {} })).toThrow('run name "../x": use letters, digits');
+    expect(() => RunDirectory.create({ root, program: "p", name: "x", config: {} })).toThrow(
+      `${run.path} already exists and is not empty: resume it with --resume ${run.path}, or choose another --name`,
+    );
+    expect(() => RunDirectory.create({ root, program: "p", name: "../x", config: {} })).toThrow(
+      'run name "../x": use letters, digits',
+    );
     mkdirSync(join(root, "empty"));
-    expect(() => RunDirectory.open(join(root, "empty"))).toThrow(`${join(root, "empty")}: not a run directory (no config.json)`);
+    expect(() => RunDirectory.open(join(root, "empty"))).toThrow(
+      `${join(root, "empty")}: not a run directory (no config.json)`,
+    );
     writeFileSync(join(root, "empty", "config.json"), "{");
     expect(() => RunDirectory.open(join(root, "empty"))).toThrow(`${join(root, "empty", "config.json")}: corrupt JSON`);
   });
@@ -58,7 +64,9 @@ describe("RunDirectory", () => {
     expect(rows).toHaveLength(3);
     expect(rows[0]).toEqual({ frames: 100, train_return: 12.5, epsilon: 0.9 });
     expect(rows[2]!.loss).toBeNaN();
-    expect(readFileSync(run.file("metrics.jsonl"), "utf8").split("\n")[2]).toBe('{"frames":300,"eval_return":150,"loss":"NaN"}');
+    expect(readFileSync(run.file("metrics.jsonl"), "utf8").split("\n")[2]).toBe(
+      '{"frames":300,"eval_return":150,"loss":"NaN"}',
+    );
     expect(parseCsvLine('200,20,0.8,"a ""quoted"", text",,')).toEqual(["200", "20", "0.8", 'a "quoted", text', "", ""]);
   });
 
@@ -66,8 +74,12 @@ describe("RunDirectory", () => {
     const run = RunDirectory.create({ root, program: "p", name: "m", config: {} });
     run.appendMetrics({ frames: 1 });
     const before = readFileSync(run.file("metrics.jsonl"), "utf8");
-    expect(() => run.appendMetrics({ loss: 1 })).toThrow('metrics row: "frames" must be a finite number, got undefined');
-    expect(() => run.appendMetrics({ frames: Infinity })).toThrow('metrics row: "frames" must be a finite number, got null');
+    expect(() => run.appendMetrics({ loss: 1 })).toThrow(
+      'metrics row: "frames" must be a finite number, got undefined',
+    );
+    expect(() => run.appendMetrics({ frames: Infinity })).toThrow(
+      'metrics row: "frames" must be a finite number, got null',
+    );
     expect(readFileSync(run.file("metrics.jsonl"), "utf8")).toBe(before);
   });
 
@@ -78,7 +90,11 @@ describe("RunDirectory", () => {
     expect(run.readMetrics().map((r) => r.frames)).toEqual([100, 200, 300]);
     expect(readFileSync(run.file("metrics.csv"), "utf8")).toBe("frames,train_return\n100,10\n200,20\n300,30\n");
     run.appendMetrics({ frames: 400, train_return: 1 });
-    expect(RunDirectory.open(run.path).readMetrics().map((r) => r.frames)).toEqual([100, 200, 300, 400]);
+    expect(
+      RunDirectory.open(run.path)
+        .readMetrics()
+        .map((r) => r.frames),
+    ).toEqual([100, 200, 300, 400]);
     expect(readdirSync(run.path).sort()).toEqual(["config.json", "metrics.csv", "metrics.jsonl"]);
   });
 
@@ -90,7 +106,11 @@ describe("RunDirectory", () => {
     expect(reopened.readMetrics().map((r) => r.frames)).toEqual([100, 200]);
     expect(readFileSync(run.file("metrics.csv"), "utf8")).toBe("frames,train_return\n100,1\n200,2\n");
     reopened.appendMetrics({ frames: 300, train_return: 3 });
-    expect(RunDirectory.open(run.path).readMetrics().map((r) => r.frames)).toEqual([100, 200, 300]);
+    expect(
+      RunDirectory.open(run.path)
+        .readMetrics()
+        .map((r) => r.frames),
+    ).toEqual([100, 200, 300]);
   });
 
   it("names the line of a corrupt row in the middle of the file", () => {

@@ -71,18 +71,23 @@ export class RunDirectory implements Logger {
     let path: string;
     if (options.name != null) {
       if (!/^[\w.-]+$/.test(options.name) || options.name.startsWith(".")) {
-        throw new Error(`run name ${JSON.stringify(options.name)}: use letters, digits, "-", "_" and "." only (not starting with ".")`);
+        throw new Error(
+          `run name ${JSON.stringify(options.name)}: use letters, digits, "-", "_" and "." only (not starting with ".")`,
+        );
       }
       path = join(root, options.name);
       if (existsSync(path) && readdirSync(path).length > 0) {
-        throw new Error(`${path} already exists and is not empty: resume it with --resume ${path}, or choose another --name`);
+        throw new Error(
+          `${path} already exists and is not empty: resume it with --resume ${path}, or choose another --name`,
+        );
       }
     } else {
       const base = `${options.program}-${timestamp(options.now ?? new Date())}`;
       path = join(root, base);
       for (let i = 2; existsSync(path); i++) path = join(root, `${base}-${i}`);
     }
-    if (typeof options.config !== "object" || options.config === null) throw new Error(`run config: expected an object, got ${String(options.config)}`);
+    if (typeof options.config !== "object" || options.config === null)
+      throw new Error(`run config: expected an object, got ${String(options.config)}`);
     mkdirSync(path, { recursive: true });
     const run = new RunDirectory(path, options.config, frameKey, options.environment ?? {});
     run.writeConfig();
@@ -104,7 +109,12 @@ export class RunDirectory implements Logger {
       throw new Error(`${file}: expected { frameKey, config }, got keys ${JSON.stringify(Object.keys(parsed))}`);
     }
     const environment = (parsed as { environment?: unknown }).environment;
-    const run = new RunDirectory(dir, parsed.config as RunConfig, parsed.frameKey, typeof environment === "object" && environment !== null ? (environment as Record<string, unknown>) : {});
+    const run = new RunDirectory(
+      dir,
+      parsed.config as RunConfig,
+      parsed.frameKey,
+      typeof environment === "object" && environment !== null ? (environment as Record<string, unknown>) : {},
+    );
     run.repair();
     return run;
   }
@@ -122,7 +132,8 @@ export class RunDirectory implements Logger {
 
   /** Replaces config.json's config and environment (atomically), e.g. a resume extending the run. */
   update(config: RunConfig, environment: Record<string, unknown> = this.environment): void {
-    if (typeof config !== "object" || config === null) throw new Error(`run config: expected an object, got ${String(config)}`);
+    if (typeof config !== "object" || config === null)
+      throw new Error(`run config: expected an object, got ${String(config)}`);
     this.config = config;
     this.environment = environment;
     this.writeConfig();
@@ -130,7 +141,10 @@ export class RunDirectory implements Logger {
 
   private writeConfig(): void {
     const environment = Object.keys(this.environment).length > 0 ? { environment: this.environment } : {};
-    writeSynced(join(this.path, CONFIG), `${JSON.stringify({ frameKey: this.frameKey, config: this.config, ...environment }, null, 2)}\n`);
+    writeSynced(
+      join(this.path, CONFIG),
+      `${JSON.stringify({ frameKey: this.frameKey, config: this.config, ...environment }, null, 2)}\n`,
+    );
   }
 
   /** The run's name (its directory's name). */

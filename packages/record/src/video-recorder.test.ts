@@ -67,7 +67,8 @@ function lzw(minCode: number, data: Uint8Array, count: number): number[] {
 function movingBlock(t: number, channels: 3 | 4 = 3): HostArray<"uint8"> {
   const frame = new HostArray("uint8", [40, 60, channels]);
   frame.data.fill(255);
-  for (let y = 10; y < 30; y++) for (let x = 4 * t; x < 4 * t + 8; x++) frame.data.set([220, 20, 40], channels * (60 * y + x));
+  for (let y = 10; y < 30; y++)
+    for (let x = 4 * t; x < 4 * t + 8; x++) frame.data.set([220, 20, 40], channels * (60 * y + x));
   return frame;
 }
 
@@ -86,7 +87,8 @@ describe("EpisodeGif", () => {
           const want = inBlock ? [220, 20, 40] : [255, 255, 255];
           const got = [...rgb.subarray(3 * (30 * y + x), 3 * (30 * y + x) + 3)];
           // rgb565 quantization moves a colour by at most a few levels.
-          for (let c = 0; c < 3; c++) expect(Math.abs(got[c]! - want[c]!), `frame ${t} (${x},${y})`).toBeLessThanOrEqual(8);
+          for (let c = 0; c < 3; c++)
+            expect(Math.abs(got[c]! - want[c]!), `frame ${t} (${x},${y})`).toBeLessThanOrEqual(8);
         }
       }
     });
@@ -95,7 +97,10 @@ describe("EpisodeGif", () => {
   it("averages blocks when downscaling and accepts RGBA frames", () => {
     const frame = new HostArray("uint8", [2, 4, 4]);
     // Left 2x2 block: half black, half white -> mid grey; right block: all blue.
-    frame.data.set([0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255]);
+    frame.data.set([
+      0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255, 0, 0, 255,
+      255, 0, 0, 255, 255,
+    ]);
     const gif = new EpisodeGif({ downscale: 2 });
     gif.addFrame(frame);
     const [rgb] = decodeGif(gif.finish()).frames;
@@ -105,13 +110,21 @@ describe("EpisodeGif", () => {
 
   it("refuses bad options and frames, naming the frame", () => {
     expect(() => new EpisodeGif({ downscale: 1.5 })).toThrow("EpisodeGif: downscale must be an integer >= 1, got 1.5");
-    expect(() => new EpisodeGif({ delayMs: 10 })).toThrow("EpisodeGif: delayMs must be >= 20 (browsers play faster GIFs at 10 fps), got 10");
-    expect(() => new EpisodeGif({ maxColors: 300 })).toThrow("EpisodeGif: maxColors must be an integer in 2..256, got 300");
+    expect(() => new EpisodeGif({ delayMs: 10 })).toThrow(
+      "EpisodeGif: delayMs must be >= 20 (browsers play faster GIFs at 10 fps), got 10",
+    );
+    expect(() => new EpisodeGif({ maxColors: 300 })).toThrow(
+      "EpisodeGif: maxColors must be an integer in 2..256, got 300",
+    );
     const gif = new EpisodeGif();
     expect(() => gif.finish()).toThrow("EpisodeGif.finish: no frames were added");
     gif.addFrame(movingBlock(0));
-    expect(() => gif.addFrame(movingBlock(1, 4))).toThrow("EpisodeGif.addFrame: frame 1 is [40, 60, 4], the first was [40, 60, 3]");
-    expect(() => gif.addFrame(new HostArray("uint8", [40, 60]))).toThrow("EpisodeGif.addFrame: frame 1: expected uint8 [H, W, 3|4]");
+    expect(() => gif.addFrame(movingBlock(1, 4))).toThrow(
+      "EpisodeGif.addFrame: frame 1 is [40, 60, 4], the first was [40, 60, 3]",
+    );
+    expect(() => gif.addFrame(new HostArray("uint8", [40, 60]))).toThrow(
+      "EpisodeGif.addFrame: frame 1: expected uint8 [H, W, 3|4]",
+    );
     expect(gif.frames).toBe(1);
     gif.finish();
     expect(() => gif.addFrame(movingBlock(0))).toThrow("EpisodeGif.addFrame: the GIF is finished");

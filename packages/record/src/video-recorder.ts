@@ -7,7 +7,9 @@ import type { GifStream, Palette } from "gifenc";
 // Bundlers (vitest) load gifenc's ESM build with named exports; Node loads its CommonJS build, whose API is
 // then only the default export. Take the API from wherever it is.
 const gifenc: typeof gifencModule =
-  typeof gifencModule.quantize === "function" ? gifencModule : (gifencModule as unknown as { default: typeof gifencModule }).default;
+  typeof gifencModule.quantize === "function"
+    ? gifencModule
+    : (gifencModule as unknown as { default: typeof gifencModule }).default;
 
 export interface EpisodeGifOptions {
   /** Integer factor the frames are shrunk by, averaging each block of pixels (default 2: CartPole's 600x400 -> 300x200). */
@@ -54,9 +56,12 @@ export class EpisodeGif {
     this.downscale = options.downscale ?? 2;
     this.delayMs = options.delayMs ?? 20;
     this.maxColors = options.maxColors ?? 64;
-    if (!Number.isInteger(this.downscale) || this.downscale < 1) throw new Error(`EpisodeGif: downscale must be an integer >= 1, got ${this.downscale}`);
-    if (!Number.isFinite(this.delayMs) || this.delayMs < 20) throw new Error(`EpisodeGif: delayMs must be >= 20 (browsers play faster GIFs at 10 fps), got ${this.delayMs}`);
-    if (!Number.isInteger(this.maxColors) || this.maxColors < 2 || this.maxColors > 256) throw new Error(`EpisodeGif: maxColors must be an integer in 2..256, got ${this.maxColors}`);
+    if (!Number.isInteger(this.downscale) || this.downscale < 1)
+      throw new Error(`EpisodeGif: downscale must be an integer >= 1, got ${this.downscale}`);
+    if (!Number.isFinite(this.delayMs) || this.delayMs < 20)
+      throw new Error(`EpisodeGif: delayMs must be >= 20 (browsers play faster GIFs at 10 fps), got ${this.delayMs}`);
+    if (!Number.isInteger(this.maxColors) || this.maxColors < 2 || this.maxColors > 256)
+      throw new Error(`EpisodeGif: maxColors must be an integer in 2..256, got ${this.maxColors}`);
   }
 
   /** Frames added so far. */
@@ -66,19 +71,30 @@ export class EpisodeGif {
 
   /** Output size in pixels, known after the first frame. */
   get outputSize(): { width: number; height: number } | null {
-    return this.size === null ? null : { width: Math.floor(this.size.width / this.downscale), height: Math.floor(this.size.height / this.downscale) };
+    return this.size === null
+      ? null
+      : { width: Math.floor(this.size.width / this.downscale), height: Math.floor(this.size.height / this.downscale) };
   }
 
   addFrame(frame: HostArray<"uint8">): void {
     if (this.finished) throw new Error("EpisodeGif.addFrame: the GIF is finished");
     const [height, width, channels] = frame.shape;
-    if (frame.shape.length !== 3 || (channels !== 3 && channels !== 4) || height! < this.downscale || width! < this.downscale) {
-      throw new Error(`EpisodeGif.addFrame: frame ${this.count}: expected uint8 [H, W, 3|4] of at least ${this.downscale}x${this.downscale} pixels, got [${frame.shape.join(", ")}]`);
+    if (
+      frame.shape.length !== 3 ||
+      (channels !== 3 && channels !== 4) ||
+      height! < this.downscale ||
+      width! < this.downscale
+    ) {
+      throw new Error(
+        `EpisodeGif.addFrame: frame ${this.count}: expected uint8 [H, W, 3|4] of at least ${this.downscale}x${this.downscale} pixels, got [${frame.shape.join(", ")}]`,
+      );
     }
     if (this.size === null) this.size = { height: height!, width: width!, channels };
     else if (this.size.height !== height || this.size.width !== width || this.size.channels !== channels) {
       const s = this.size;
-      throw new Error(`EpisodeGif.addFrame: frame ${this.count} is [${frame.shape.join(", ")}], the first was [${s.height}, ${s.width}, ${s.channels}]`);
+      throw new Error(
+        `EpisodeGif.addFrame: frame ${this.count} is [${frame.shape.join(", ")}], the first was [${s.height}, ${s.width}, ${s.channels}]`,
+      );
     }
     const out = this.outputSize!;
     this.rgba ??= new Uint8Array(out.width * out.height * 4);
@@ -86,7 +102,12 @@ export class EpisodeGif {
     this.palette ??= gifenc.quantize(this.rgba, this.maxColors);
     const index = this.applyPalette(this.rgba, this.palette);
     // The first frame carries the palette as the global colour table; the others reuse it.
-    this.stream.writeFrame(index, out.width, out.height, this.count === 0 ? { palette: this.palette, delay: this.delayMs, repeat: 0 } : { delay: this.delayMs });
+    this.stream.writeFrame(
+      index,
+      out.width,
+      out.height,
+      this.count === 0 ? { palette: this.palette, delay: this.delayMs, repeat: 0 } : { delay: this.delayMs },
+    );
     this.count++;
   }
 
@@ -131,7 +152,12 @@ function nearestColor(palette: Palette, r: number, g: number, b: number): number
 }
 
 /** Box-filters `src` (HWC, 3 or 4 channels) by `f` into opaque RGBA `out`. */
-function shrinkToRgba(src: Uint8Array, size: { height: number; width: number; channels: number }, f: number, out: Uint8Array): void {
+function shrinkToRgba(
+  src: Uint8Array,
+  size: { height: number; width: number; channels: number },
+  f: number,
+  out: Uint8Array,
+): void {
   const { width, channels } = size;
   const ow = Math.floor(size.width / f);
   const oh = Math.floor(size.height / f);
@@ -240,7 +266,8 @@ export class VideoRecorder {
     this.gif = new EpisodeGif(options);
     this.pixelsKey = options.pixelsKey ?? "pixels";
     this.index = options.index ?? 0;
-    if (!(Number.isInteger(this.index) && this.index >= 0)) throw new Error(`VideoRecorder: index must be an integer >= 0, got ${String(this.index)}`);
+    if (!(Number.isInteger(this.index) && this.index >= 0))
+      throw new Error(`VideoRecorder: index must be an integer >= 0, got ${String(this.index)}`);
   }
 
   /** Frames captured so far. */
@@ -252,7 +279,10 @@ export class VideoRecorder {
   capture(root: TensorDict, env?: object): void {
     const drawn = env === undefined ? null : renderable(env);
     if (drawn !== null) return this.gif.addFrame(drawn.render(this.index));
-    if (!root.has(this.pixelsKey)) throw new Error(`VideoRecorder.capture: the env cannot render and the record has no "${this.pixelsKey}" (keys: ${root.keys({ nested: true, leavesOnly: true }).join(", ")})`);
+    if (!root.has(this.pixelsKey))
+      throw new Error(
+        `VideoRecorder.capture: the env cannot render and the record has no "${this.pixelsKey}" (keys: ${root.keys({ nested: true, leavesOnly: true }).join(", ")})`,
+      );
     const pixels = root.get(this.pixelsKey) as HostArray;
     this.gif.addFrame(toRgb(pixels, root.batchSize.length, this.index));
   }
@@ -284,10 +314,14 @@ function toRgb(pixels: HostArray, batchDims: number, index: number): HostArray<"
   const shape = pixels.shape.slice(batchDims);
   const per = shape.reduce((a, b) => a * b, 1);
   const offset = batchDims === 0 ? 0 : index * per;
-  if (shape.length !== 3 || offset + per > pixels.data.length) throw new Error(`VideoRecorder.capture: pixels of shape [${pixels.shape.join(", ")}] are not [..., C, H, W] or [..., H, W, C] frames with sub-env ${index}`);
+  if (shape.length !== 3 || offset + per > pixels.data.length)
+    throw new Error(
+      `VideoRecorder.capture: pixels of shape [${pixels.shape.join(", ")}] are not [..., C, H, W] or [..., H, W, C] frames with sub-env ${index}`,
+    );
   const chw = shape[0] === 1 || shape[0] === 3;
   const [c, h, w] = chw ? [shape[0]!, shape[1]!, shape[2]!] : [shape[2]!, shape[0]!, shape[1]!];
-  if (c !== 1 && c !== 3) throw new Error(`VideoRecorder.capture: expected 1 or 3 channels, got shape [${shape.join(", ")}]`);
+  if (c !== 1 && c !== 3)
+    throw new Error(`VideoRecorder.capture: expected 1 or 3 channels, got shape [${shape.join(", ")}]`);
   const scale = pixels.dtype === "uint8" ? 1 : 255;
   const out = new HostArray("uint8", [h, w, 3]);
   for (let y = 0; y < h; y++) {

@@ -238,7 +238,7 @@ function withRatios(tdrl: BenchResult[], tfjs: BenchResult[]): BenchResult[] {
 export async function benchKernels(): Promise<BenchResult[]> {
   // The figures are about wasm whatever TDRL_BACKEND says; TDRL_WASM_THREADS (experimental) still applies.
   const deps = defaultBackendSetupDeps();
-  const env = { TDRL_WASM_THREADS: deps.env["TDRL_WASM_THREADS"] };
+  const env = { TDRL_WASM_THREADS: deps.env.TDRL_WASM_THREADS };
   const report = await initBackendWith({ prefer: "wasm" }, { ...deps, env });
   let tdrl: BenchResult[];
   let tfjs: BenchResult[];

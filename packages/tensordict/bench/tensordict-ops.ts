@@ -26,18 +26,62 @@ export function benchTensorDictOps(): BenchResult[] {
   const leaves = Array.from({ length: 8 }, (_, i) => HostArray.zeros("float32", [256, i + 1]));
 
   results.push(
-    measure("TensorDict creation, 8 leaves, batch [256]", () => new TensorDict({ a: leaves[0]!, b: leaves[1]!, c: leaves[2]!, d: leaves[3]!, e: leaves[4]!, f: leaves[5]!, g: leaves[6]!, h: leaves[7]! }, [256])),
+    measure(
+      "TensorDict creation, 8 leaves, batch [256]",
+      () =>
+        new TensorDict(
+          {
+            a: leaves[0]!,
+            b: leaves[1]!,
+            c: leaves[2]!,
+            d: leaves[3]!,
+            e: leaves[4]!,
+            f: leaves[5]!,
+            g: leaves[6]!,
+            h: leaves[7]!,
+          },
+          [256],
+        ),
+    ),
   );
 
   const td = cartPoleStep(0);
   const reward = HostArray.from("float32", [1], [2]);
-  results.push(withTarget(measure('nested get "next.reward" (dotted string)', () => td.get("next.reward")), 1, "us", true));
+  results.push(
+    withTarget(
+      measure('nested get "next.reward" (dotted string)', () => td.get("next.reward")),
+      1,
+      "us",
+      true,
+    ),
+  );
   const tuple = ["next", "reward"] as const;
-  results.push(withTarget(measure('nested get ["next", "reward"] (tuple)', () => td.get(tuple)), 1, "us", true));
-  results.push(withTarget(measure('nested set "next.reward"', () => td.set("next.reward", reward)), 1, "us", true));
+  results.push(
+    withTarget(
+      measure('nested get ["next", "reward"] (tuple)', () => td.get(tuple)),
+      1,
+      "us",
+      true,
+    ),
+  );
+  results.push(
+    withTarget(
+      measure('nested set "next.reward"', () => td.set("next.reward", reward)),
+      1,
+      "us",
+      true,
+    ),
+  );
 
   const steps = Array.from({ length: 256 }, (_, i) => cartPoleStep(i));
-  results.push(withTarget(measure("stack 256 single-step CartPole records (10 leaves)", () => TensorDict.stack(steps)), 100, "us", true));
+  results.push(
+    withTarget(
+      measure("stack 256 single-step CartPole records (10 leaves)", () => TensorDict.stack(steps)),
+      100,
+      "us",
+      true,
+    ),
+  );
   // Baseline: the same copies with no TensorDict at all, from the same 2560 small typed arrays into fresh outputs.
   const columns = steps[0]!.leaves().map(([path]) => steps.map((s) => s.getHost(path).data));
   results.push(
@@ -55,7 +99,11 @@ export function benchTensorDictOps(): BenchResult[] {
     {
       observation: HostArray.zeros("float32", [100_000, 4]),
       action: HostArray.zeros("int32", [100_000]),
-      next: { observation: HostArray.zeros("float32", [100_000, 4]), reward: HostArray.zeros("float32", [100_000, 1]), done: HostArray.zeros("bool", [100_000, 1]) },
+      next: {
+        observation: HostArray.zeros("float32", [100_000, 4]),
+        reward: HostArray.zeros("float32", [100_000, 1]),
+        done: HostArray.zeros("bool", [100_000, 1]),
+      },
     },
     [100_000],
   );

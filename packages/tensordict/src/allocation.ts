@@ -12,6 +12,8 @@ export const MAX_ALLOCATION_BYTES = 2 ** 31;
 export function checkAllocation(owner: string, option: string, bytes: number): void {
   if (bytes <= MAX_ALLOCATION_BYTES) return;
   const gib = bytes / 2 ** 30;
-  const shown = Number.isFinite(bytes) ? `${bytes} bytes (${gib >= 1000 ? gib.toExponential(2) : gib.toFixed(1)} GiB)` : `${bytes} bytes`;
+  const shown = Number.isFinite(bytes)
+    ? `${bytes} bytes (${gib >= 1000 ? gib.toExponential(2) : gib.toFixed(1)} GiB)`
+    : `${bytes} bytes`;
   throw new Error(`${owner}: ${option} would need ${shown}; the limit is ${MAX_ALLOCATION_BYTES / 2 ** 30} GiB`);
 }

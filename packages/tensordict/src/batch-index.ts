@@ -22,7 +22,14 @@ export interface Range {
  * Several index arrays select the outer product of their rows (like numpy's `ix_`), not numpy's zipped
  * "advanced indexing": it is what batch code means almost every time, and it never silently broadcasts.
  */
-export type BatchIndex = number | Range | readonly number[] | readonly boolean[] | Int32Array | HostArray<"int32"> | HostArray<"bool">;
+export type BatchIndex =
+  | number
+  | Range
+  | readonly number[]
+  | readonly boolean[]
+  | Int32Array
+  | HostArray<"int32">
+  | HostArray<"bool">;
 
 /** How an index maps the leading dims of every leaf. */
 export interface IndexPlan {
@@ -45,7 +52,8 @@ function normaliseInt(i: number, n: number, dim: number, what: string): number {
 
 function rangeRows(r: Range, n: number, dim: number, what: string): Int32Array {
   const step = r.step ?? 1;
-  if (!Number.isInteger(step) || step === 0) throw new Error(`${what}: range step ${step} along batch dim ${dim} must be a non-zero integer`);
+  if (!Number.isInteger(step) || step === 0)
+    throw new Error(`${what}: range step ${step} along batch dim ${dim} must be a non-zero integer`);
   const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
   const norm = (v: number | undefined, dflt: number, lo: number, hi: number) => {
     if (v === undefined) return dflt;
@@ -61,7 +69,9 @@ function rangeRows(r: Range, n: number, dim: number, what: string): Int32Array {
 }
 
 function isRange(x: unknown): x is Range {
-  return typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof HostArray);
+  return (
+    typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && !(x instanceof HostArray)
+  );
 }
 
 /** Resolves an index against a batch size into an `IndexPlan`; errors name `what`, the dim and the value. */
@@ -81,18 +91,23 @@ export function planIndex(batchSize: Shape, indices: readonly BatchIndex[], what
       const k = index.rank;
       const covered = batchSize.slice(dim, dim + k);
       if (k === 0 || covered.length !== k || covered.some((d, j) => d !== index.shape[j])) {
-        throw new Error(`${what}: mask of shape ${formatShape(index.shape)} does not match batch dims ${formatShape(batchSize.slice(dim))} from dim ${dim}`);
+        throw new Error(
+          `${what}: mask of shape ${formatShape(index.shape)} does not match batch dims ${formatShape(batchSize.slice(dim))} from dim ${dim}`,
+        );
       }
       groups.push({ rows: maskRows(index.data), span: sizeOf(covered), keep: true });
       dim += k;
     } else if (Array.isArray(index) && index.length > 0 && typeof index[0] === "boolean") {
-      if (index.length !== n) throw new Error(`${what}: mask of length ${index.length} along batch dim ${dim} of size ${n}`);
+      if (index.length !== n)
+        throw new Error(`${what}: mask of length ${index.length} along batch dim ${dim} of size ${n}`);
       groups.push({ rows: maskRows(Uint8Array.from(index as readonly boolean[], Number)), span: n, keep: true });
       dim += 1;
     } else if (Array.isArray(index) || index instanceof Int32Array || index instanceof HostArray) {
       const values = index instanceof HostArray ? index.data : (index as ArrayLike<number>);
       if (index instanceof HostArray && index.rank !== 1) {
-        throw new Error(`${what}: index array along batch dim ${dim} must be 1-D, got shape ${formatShape(index.shape)}`);
+        throw new Error(
+          `${what}: index array along batch dim ${dim} must be 1-D, got shape ${formatShape(index.shape)}`,
+        );
       }
       const rows = new Int32Array(values.length);
       for (let j = 0; j < values.length; j++) rows[j] = normaliseInt(values[j]!, n, dim, what);
@@ -153,11 +168,20 @@ export function indexLeaf(leaf: Leaf, plan: IndexPlan): Leaf {
   });
 }
 
-function indexHost<D extends DType>(leaf: HostArray<D>, plan: IndexPlan, rest: number[], outShape: number[]): HostArray<D> {
+function indexHost<D extends DType>(
+  leaf: HostArray<D>,
+  plan: IndexPlan,
+  rest: number[],
+  outShape: number[],
+): HostArray<D> {
   const inner = sizeOf(rest);
   if (plan.contiguous) {
     const { start, count } = plan.contiguous;
-    return new HostArray(leaf.dtype, outShape, leaf.data.subarray(start * inner, (start + count) * inner) as TypedArrayOf<D>);
+    return new HostArray(
+      leaf.dtype,
+      outShape,
+      leaf.data.subarray(start * inner, (start + count) * inner) as TypedArrayOf<D>,
+    );
   }
   const out = allocate(leaf.dtype, plan.offsets.length * inner);
   gatherRows(leaf.data, out, plan.offsets, inner);
@@ -165,7 +189,12 @@ function indexHost<D extends DType>(leaf: HostArray<D>, plan: IndexPlan, rest: n
 }
 
 /** Copies rows of `inner` elements; short rows are copied by hand because `set(subarray)` costs more than it saves. */
-export function gatherRows<T extends Float32Array | Int32Array | Uint8Array>(src: T, dst: T, rows: Int32Array, inner: number): void {
+export function gatherRows<T extends Float32Array | Int32Array | Uint8Array>(
+  src: T,
+  dst: T,
+  rows: Int32Array,
+  inner: number,
+): void {
   if (inner <= 16) {
     for (let k = 0; k < rows.length; k++) {
       const s = rows[k]! * inner;

@@ -22,7 +22,12 @@ export function brandClass(cls: { readonly prototype: object }, name: string): v
     value(this: unknown, value: unknown): boolean {
       // The prototype chain first: with one copy loaded this costs what a plain instanceof does.
       if (ordinaryHasInstance.call(this, value)) return true;
-      return this === cls && typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+      return (
+        this === cls &&
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<symbol, unknown>)[brand] === true
+      );
     },
   });
 }

@@ -4,7 +4,11 @@ import * as browser from "./browser";
 import * as node from "./index";
 
 describe("browser entry", () => {
-  describeBrowserEntry(async () => node, async () => browser, []);
+  describeBrowserEntry(
+    async () => node,
+    async () => browser,
+    [],
+  );
 
   it("has its own initBackend, which never looks for tfjs-node", () => {
     expect(browser.initBackend).not.toBe(node.initBackend);

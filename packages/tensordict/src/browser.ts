@@ -29,7 +29,14 @@ export { Bounded, type BoundedOptions } from "./specs/bounded";
 export { Categorical, type CategoricalOptions } from "./specs/categorical";
 export { OneHot, type OneHotOptions } from "./specs/one-hot";
 export { Binary, type BinaryOptions } from "./specs/binary";
-export { Composite, type AnySpec, type SpecRecord, type SchemaOf, type TensorDictOf, type CompositeCheckOptions } from "./specs/composite";
+export {
+  Composite,
+  type AnySpec,
+  type SpecRecord,
+  type SchemaOf,
+  type TensorDictOf,
+  type CompositeCheckOptions,
+} from "./specs/composite";
 export type { ArrayInput, NestedNumbers } from "./specs/broadcast";
 
 export { registerCoreGradients, CORE_GRADIENT_KERNELS } from "./gradients/register-core-gradients";
@@ -48,7 +55,12 @@ export {
   type BackendPreference,
   type PreferenceSource,
 } from "./backend/backend-preference";
-export { registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered, WASM_KERNEL_NAMES } from "./backend/wasm/register-wasm-kernels";
+export {
+  registerWasmKernels,
+  unregisterWasmKernels,
+  wasmKernelsRegistered,
+  WASM_KERNEL_NAMES,
+} from "./backend/wasm/register-wasm-kernels";
 export {
   encodeTypedArray,
   decodeTypedArray,

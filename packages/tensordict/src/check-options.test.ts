@@ -19,8 +19,12 @@ describe("checkOptions", () => {
     expect(() => checkOptions("CartPoleEnv", { batch_size: [2] }, KEYS)).toThrow(
       'CartPoleEnv: unknown option "batch_size" (known: batchSize, seed, maxSteps; did you mean batchSize?)',
     );
-    expect(() => checkOptions("Env", { sed: 1 }, KEYS)).toThrow('Env: unknown option "sed" (known: batchSize, seed, maxSteps; did you mean seed?)');
-    expect(() => checkOptions("Env", { colour: 1 }, KEYS)).toThrow('Env: unknown option "colour" (known: batchSize, seed, maxSteps)');
+    expect(() => checkOptions("Env", { sed: 1 }, KEYS)).toThrow(
+      'Env: unknown option "sed" (known: batchSize, seed, maxSteps; did you mean seed?)',
+    );
+    expect(() => checkOptions("Env", { colour: 1 }, KEYS)).toThrow(
+      'Env: unknown option "colour" (known: batchSize, seed, maxSteps)',
+    );
     expect(() => checkOptions("Env", { x: 1 }, {})).toThrow('Env: unknown option "x" (known: none)');
   });
 

@@ -22,11 +22,13 @@ export function checkOptions(owner: string, options: unknown, known: Readonly<Re
     throw new Error(`${owner}: options must be an object, got ${describeOptions(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (Object.prototype.hasOwnProperty.call(known, key)) continue;
+    if (Object.hasOwn(known, key)) continue;
     const names = Object.keys(known);
     const guess = closestName(key, names);
     const list = names.length === 0 ? "none" : names.join(", ");
-    throw new Error(`${owner}: unknown option ${JSON.stringify(key)} (known: ${list}${guess === undefined ? "" : `; did you mean ${guess}?`})`);
+    throw new Error(
+      `${owner}: unknown option ${JSON.stringify(key)} (known: ${list}${guess === undefined ? "" : `; did you mean ${guess}?`})`,
+    );
   }
 }
 
@@ -60,7 +62,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decodeHostArray, decodeTensorDict, decodeTypedArray, encodeHostArray, encodeTensorDict, encodeTypedArray } from "./host-array-codec";
+import {
+  decodeHostArray,
+  decodeTensorDict,
+  decodeTypedArray,
+  encodeHostArray,
+  encodeTensorDict,
+  encodeTypedArray,
+} from "./host-array-codec";
 import { HostArray } from "./host-array";
 import { TensorDict } from "./tensordict";
 
@@ -25,7 +32,10 @@ describe("host-array codec", () => {
     const td = new TensorDict(
       {
         observation: HostArray.from("float32", [2, 2], [0.1, -2.5, Math.PI, 7]),
-        next: { done: HostArray.from("bool", [2, 1], [1, 0]), pixels: HostArray.from("uint8", [2, 1, 2], [0, 255, 17, 3]) },
+        next: {
+          done: HostArray.from("bool", [2, 1], [1, 0]),
+          pixels: HostArray.from("uint8", [2, 1, 2], [0, 255, 17, 3]),
+        },
         count: HostArray.from("int32", [2], [-5, 2147483647]),
       },
       [2],
@@ -43,11 +53,17 @@ describe("host-array codec", () => {
 
   it("names the field and the problem on bad input", () => {
     const good = encodeHostArray(HostArray.from("float32", [2], [1, 2]));
-    expect(() => decodeHostArray({ ...good, shape: [3] }, 'S: "x"')).toThrow('S: "x": 8 bytes do not hold a float32[3] array');
+    expect(() => decodeHostArray({ ...good, shape: [3] }, 'S: "x"')).toThrow(
+      'S: "x": 8 bytes do not hold a float32[3] array',
+    );
     expect(() => decodeHostArray({ ...good, base64: "!!!!!!!!!!!!" }, "S")).toThrow("invalid base64 character");
     expect(() => decodeHostArray({ dtype: "bool", shape: [1], base64: "Ag==" }, "S")).toThrow("bool array holds 2");
-    expect(() => decodeTypedArray(encodeTypedArray(new Float64Array(2)), "float64", "S: physics", 3)).toThrow("S: physics: expected 3 elements, got 2");
-    expect(() => decodeTypedArray(encodeTypedArray(new Int32Array(2)), "float64", "S")).toThrow('expected a float64 array, got "int32"');
+    expect(() => decodeTypedArray(encodeTypedArray(new Float64Array(2)), "float64", "S: physics", 3)).toThrow(
+      "S: physics: expected 3 elements, got 2",
+    );
+    expect(() => decodeTypedArray(encodeTypedArray(new Int32Array(2)), "float64", "S")).toThrow(
+      'expected a float64 array, got "int32"',
+    );
     expect(() => decodeTensorDict({ batchSize: [3], entries: { a: good } }, "S")).toThrow(/^S: /);
     expect(() => encodeTensorDict(new TensorDict({ a: { shape: [1] } as never }))).toThrow();
   });

@@ -28,25 +28,43 @@ export type EncodedTypedArray = { type: TypedArrayName; length: number; base64: 
 export type EncodedHostArray = { dtype: DType; shape: number[]; base64: string };
 
 /** A TensorDict of host leaves as JSON: the batch size and one entry per key (nested records nest). */
-export type EncodedTensorDict = { batchSize: number[]; entries: { [key: string]: EncodedHostArray | EncodedTensorDict } };
+export type EncodedTensorDict = {
+  batchSize: number[];
+  entries: { [key: string]: EncodedHostArray | EncodedTensorDict };
+};
 
 /** Encodes a Float64Array, Float32Array, Int32Array, Uint32Array or Uint8Array losslessly. */
 export function encodeTypedArray(array: CodecTypedArray): EncodedTypedArray {
   const type = typedArrayName(array);
   if (type === null) throw new Error(`encodeTypedArray: unsupported array ${describe(array)}`);
-  return { type, length: array.length, base64: bytesToBase64(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)) };
+  return {
+    type,
+    length: array.length,
+    base64: bytesToBase64(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)),
+  };
 }
 
 /**
  * Decodes `value` as a typed array of `type` and, when given, `length` elements. `what` names the field in
  * the error (e.g. `CartPoleEnv.loadState(): "physics"`).
  */
-export function decodeTypedArray<T extends TypedArrayName>(value: unknown, type: T, what: string, length?: number): InstanceType<(typeof TYPED_ARRAYS)[T]> {
-  if (!isRecord(value) || typeof value.base64 !== "string" || typeof value.type !== "string" || typeof value.length !== "number") {
+export function decodeTypedArray<T extends TypedArrayName>(
+  value: unknown,
+  type: T,
+  what: string,
+  length?: number,
+): InstanceType<(typeof TYPED_ARRAYS)[T]> {
+  if (
+    !isRecord(value) ||
+    typeof value.base64 !== "string" ||
+    typeof value.type !== "string" ||
+    typeof value.length !== "number"
+  ) {
     throw new Error(`${what}: expected an encoded typed array { type, length, base64 }, got ${describe(value)}`);
   }
   if (value.type !== type) throw new Error(`${what}: expected a ${type} array, got ${JSON.stringify(value.type)}`);
-  if (length !== undefined && value.length !== length) throw new Error(`${what}: expected ${length} elements, got ${value.length}`);
+  if (length !== undefined && value.length !== length)
+    throw new Error(`${what}: expected ${length} elements, got ${value.length}`);
   const Ctor = TYPED_ARRAYS[type];
   const bytes = base64ToBytes(value.base64, what);
   if (bytes.length !== value.length * Ctor.BYTES_PER_ELEMENT) {
@@ -61,7 +79,11 @@ export function decodeTypedArray<T extends TypedArrayName>(value: unknown, type:
 /** Encodes a host array losslessly (dtype, shape, bytes). */
 export function encodeHostArray(array: HostArray): EncodedHostArray {
   const data = array.data;
-  return { dtype: array.dtype, shape: [...array.shape], base64: bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) };
+  return {
+    dtype: array.dtype,
+    shape: [...array.shape],
+    base64: bytesToBase64(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)),
+  };
 }
 
 /** Decodes an `encodeHostArray` value; checks dtype, shape, size and (for bool) that every byte is 0 or 1. */
@@ -72,7 +94,8 @@ export function decodeHostArray(value: unknown, what: string): HostArray {
   const size = sizeOf(value.shape);
   const bytes = base64ToBytes(value.base64, what);
   const width = value.dtype === "float32" || value.dtype === "int32" ? 4 : 1;
-  if (bytes.length !== size * width) throw new Error(`${what}: ${bytes.length} bytes do not hold a ${value.dtype}${formatShape(value.shape)} array`);
+  if (bytes.length !== size * width)
+    throw new Error(`${what}: ${bytes.length} bytes do not hold a ${value.dtype}${formatShape(value.shape)} array`);
   const array = HostArray.zeros(value.dtype, value.shape);
   new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength).set(bytes);
   if (value.dtype === "bool") {
@@ -101,7 +124,10 @@ export function decodeTensorDict(value: unknown, what: string): TensorDict {
   }
   const source: { [key: string]: HostArray | TensorDict } = {};
   for (const [key, entry] of Object.entries(value.entries)) {
-    source[key] = isRecord(entry) && "entries" in entry ? decodeTensorDict(entry, `${what}."${key}"`) : decodeHostArray(entry, `${what}."${key}"`);
+    source[key] =
+      isRecord(entry) && "entries" in entry
+        ? decodeTensorDict(entry, `${what}."${key}"`)
+        : decodeHostArray(entry, `${what}."${key}"`);
   }
   try {
     return new TensorDict(source, value.batchSize);
@@ -116,7 +142,13 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
 const STRICT_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Node's Buffer when running in Node (absent in browsers, where the loops below do the work). */
-const NodeBuffer = (globalThis as { Buffer?: { from(a: ArrayBufferLike | string, b?: number | string, c?: number): Uint8Array & { toString(e: string): string } } }).Buffer;
+const NodeBuffer = (
+  globalThis as {
+    Buffer?: {
+      from(a: ArrayBufferLike | string, b?: number | string, c?: number): Uint8Array & { toString(e: string): string };
+    };
+  }
+).Buffer;
 
 const ENCODE = new Uint8Array(64).map((_, i) => ALPHABET.charCodeAt(i));
 const ASCII = new TextDecoder("latin1");
@@ -124,7 +156,8 @@ const ASCII = new TextDecoder("latin1");
 /** Base64 without Node's Buffer, so the codec runs in browsers too (ASCII bytes, then one decode: ~ms per MB). */
 function bytesToBase64(bytes: Uint8Array): string {
   // Node's native base64 is ~50x faster (it matters for the @tdrl/distributed transport); same text.
-  if (NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  if (NodeBuffer !== undefined)
+    return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
   const n = bytes.length;
   const out = new Uint8Array(Math.ceil(n / 3) * 4);
   let o = 0;

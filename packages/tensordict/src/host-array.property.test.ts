@@ -26,11 +26,18 @@ describe("HostArray.from (property)", () => {
         const values = [...stream.take(size)];
         const bad = values.findIndex((v) => !holds(dtype, v));
         let out: HostArray | undefined;
-        const threw = throwsNaming(() => (out = HostArray.from(dtype, shape, values)), bad === -1 ? ["<none>"] : [`value ${String(values[bad])} at index`]);
+        const threw = throwsNaming(
+          () => (out = HostArray.from(dtype, shape, values)),
+          bad === -1 ? ["<none>"] : [`value ${String(values[bad])} at index`],
+        );
         expect(threw).toBe(bad !== -1);
         if (!threw) {
           expect(out!.shape).toEqual(shape);
-          values.forEach((v, i) => expect(Object.is(out!.data[i], dtype === "float32" ? Math.fround(v) : v === 0 ? 0 : v) || out!.data[i] === v).toBe(true));
+          values.forEach((v, i) =>
+            expect(
+              Object.is(out!.data[i], dtype === "float32" ? Math.fround(v) : v === 0 ? 0 : v) || out!.data[i] === v,
+            ).toBe(true),
+          );
         }
       }),
       fuzzParams(),
@@ -39,15 +46,20 @@ describe("HostArray.from (property)", () => {
 
   it("wrap and clamp always give values of the dtype (NaN aside for clamp)", () => {
     fc.assert(
-      fc.property(dtypeArb, fc.array(hostileNumber(), { maxLength: 8 }), fc.constantFrom("wrap" as const, "clamp" as const), (dtype, values, mode) => {
-        const nanInt = mode === "clamp" && dtype !== "float32" && values.some(Number.isNaN);
-        if (nanInt) {
-          expect(() => HostArray.from(dtype, [values.length], values, { onOutOfRange: mode })).toThrow("NaN");
-          return;
-        }
-        const out = HostArray.from(dtype, [values.length], values, { onOutOfRange: mode });
-        for (const v of out.data) expect(holds(dtype, v)).toBe(true);
-      }),
+      fc.property(
+        dtypeArb,
+        fc.array(hostileNumber(), { maxLength: 8 }),
+        fc.constantFrom("wrap" as const, "clamp" as const),
+        (dtype, values, mode) => {
+          const nanInt = mode === "clamp" && dtype !== "float32" && values.some(Number.isNaN);
+          if (nanInt) {
+            expect(() => HostArray.from(dtype, [values.length], values, { onOutOfRange: mode })).toThrow("NaN");
+            return;
+          }
+          const out = HostArray.from(dtype, [values.length], values, { onOutOfRange: mode });
+          for (const v of out.data) expect(holds(dtype, v)).toBe(true);
+        },
+      ),
       fuzzParams(),
     );
   });
@@ -56,24 +68,29 @@ describe("HostArray.from (property)", () => {
 describe("TensorDict and specs (property)", () => {
   it("set refuses a leaf whose shape does not start with the batch size, leaving the record unchanged and usable", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }), shapeArb, fc.string({ minLength: 1, maxLength: 6 }), (batch, shape, key) => {
-        const td = new TensorDict({ a: HostArray.zeros("float32", [...batch, 2]) }, batch);
-        const before = td.keys({ nested: true, leavesOnly: true });
-        const fits = shape.length >= batch.length && batch.every((d, i) => shape[i] === d);
-        let threw = false;
-        try {
-          td.set(key, HostArray.zeros("float32", shape));
-        } catch (error) {
-          threw = true;
-          const m = (error as Error).message;
-          expect(m.includes(JSON.stringify(key)) || m.includes(key)).toBe(true);
-          expect(td.keys({ nested: true, leavesOnly: true })).toEqual(before);
-        }
-        if (!fits || key.includes(".") || key === "") expect(threw || td.has(key)).toBe(true);
-        else expect(threw).toBe(false);
-        td.set("ok", HostArray.zeros("int32", batch));
-        expect(td.getHost("ok").shape).toEqual(batch);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }),
+        shapeArb,
+        fc.string({ minLength: 1, maxLength: 6 }),
+        (batch, shape, key) => {
+          const td = new TensorDict({ a: HostArray.zeros("float32", [...batch, 2]) }, batch);
+          const before = td.keys({ nested: true, leavesOnly: true });
+          const fits = shape.length >= batch.length && batch.every((d, i) => shape[i] === d);
+          let threw = false;
+          try {
+            td.set(key, HostArray.zeros("float32", shape));
+          } catch (error) {
+            threw = true;
+            const m = (error as Error).message;
+            expect(m.includes(JSON.stringify(key)) || m.includes(key)).toBe(true);
+            expect(td.keys({ nested: true, leavesOnly: true })).toEqual(before);
+          }
+          if (!fits || key.includes(".") || key === "") expect(threw || td.has(key)).toBe(true);
+          else expect(threw).toBe(false);
+          td.set("ok", HostArray.zeros("int32", batch));
+          expect(td.getHost("ok").shape).toEqual(batch);
+        },
+      ),
       fuzzParams(),
     );
   });
@@ -91,7 +108,9 @@ describe("TensorDict and specs (property)", () => {
         const cat = new Categorical({ n: 4, shape: [ints.length] });
         const a = HostArray.from("int32", [ints.length], ints);
         const badCat = ints.findIndex((v) => v < 0 || v >= 4);
-        expect(throwsNaming(() => cat.assert(a, "action"), badCat === -1 ? ["<none>"] : [`value ${ints[badCat]}`])).toBe(badCat !== -1);
+        expect(
+          throwsNaming(() => cat.assert(a, "action"), badCat === -1 ? ["<none>"] : [`value ${ints[badCat]}`]),
+        ).toBe(badCat !== -1);
       }),
       fuzzParams(),
     );

@@ -21,14 +21,17 @@ export class HostArray<D extends DType = DType> {
   readonly data: TypedArrayOf<D>;
 
   constructor(dtype: D, shape: Shape, data?: TypedArrayOf<D>) {
-    if (!isDType(dtype)) throw new Error(`HostArray: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, uint8 or bool`);
+    if (!isDType(dtype))
+      throw new Error(`HostArray: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, uint8 or bool`);
     assertValidShape(shape, "HostArray");
     const size = sizeOf(shape);
     if (data === undefined) {
       data = allocate(dtype, size);
     } else {
       if (!matchesDType(dtype, data)) {
-        throw new Error(`HostArray: a ${dtype} array needs a ${allocate(dtype, 0).constructor.name}, got ${data.constructor.name}`);
+        throw new Error(
+          `HostArray: a ${dtype} array needs a ${allocate(dtype, 0).constructor.name}, got ${data.constructor.name}`,
+        );
       }
       if (data.length !== size) {
         throw new Error(`HostArray: shape ${formatShape(shape)} holds ${size} elements, data has ${data.length}`);
@@ -47,7 +50,8 @@ export class HostArray<D extends DType = DType> {
   static full<D extends DType>(dtype: D, shape: Shape, value: number | boolean): HostArray<D> {
     const out = new HostArray(dtype, shape);
     const v = Number(value);
-    if (!canHold(dtype, v)) throw new Error(`HostArray.full: value ${String(value)} cannot be held by ${dtype} (${RANGE_TEXT[dtype]})`);
+    if (!canHold(dtype, v))
+      throw new Error(`HostArray.full: value ${String(value)} cannot be held by ${dtype} (${RANGE_TEXT[dtype]})`);
     out.data.fill(v);
     return out;
   }
@@ -64,10 +68,17 @@ export class HostArray<D extends DType = DType> {
    * HostArray.from("uint8", [2], [300, 7]); // throws: value 300 at index [0] cannot be held by uint8
    * HostArray.from("uint8", [2], [300, 7], { onOutOfRange: "clamp" }).data; // Uint8Array [255, 7]
    */
-  static from<D extends DType>(dtype: D, shape: Shape, values: ArrayLike<number | boolean>, options: HostArrayFromOptions = {}): HostArray<D> {
+  static from<D extends DType>(
+    dtype: D,
+    shape: Shape,
+    values: ArrayLike<number | boolean>,
+    options: HostArrayFromOptions = {},
+  ): HostArray<D> {
     const out = new HostArray(dtype, shape);
     if (values.length !== out.data.length) {
-      throw new Error(`HostArray.from: shape ${formatShape(shape)} holds ${out.data.length} elements, got ${values.length} values`);
+      throw new Error(
+        `HostArray.from: shape ${formatShape(shape)} holds ${out.data.length} elements, got ${values.length} values`,
+      );
     }
     const mode = options.onOutOfRange ?? "throw";
     if (mode !== "throw" && mode !== "wrap" && mode !== "clamp") {
@@ -94,7 +105,9 @@ export class HostArray<D extends DType = DType> {
       const n = this.shape[i]!;
       const k = index[i]!;
       if (!Number.isInteger(k) || k < 0 || k >= n) {
-        throw new Error(`HostArray.at: index ${k} is out of range [0, ${n}) for dimension ${i} of shape ${formatShape(this.shape)}`);
+        throw new Error(
+          `HostArray.at: index ${k} is out of range [0, ${n}) for dimension ${i} of shape ${formatShape(this.shape)}`,
+        );
       }
       flat = flat * n + k;
     }
@@ -187,9 +200,12 @@ function fillChecked(out: HostArray, values: ArrayLike<number | boolean>, mode: 
     }
     const at = () => `value ${String(values[i])} at index ${formatShape(unravel(i, out.shape))}`;
     if (mode === "throw") {
-      throw new Error(`HostArray.from: ${at()} cannot be held by ${dtype} (${RANGE_TEXT[dtype]}); pass { onOutOfRange: "wrap" } or { onOutOfRange: "clamp" } to convert it`);
+      throw new Error(
+        `HostArray.from: ${at()} cannot be held by ${dtype} (${RANGE_TEXT[dtype]}); pass { onOutOfRange: "wrap" } or { onOutOfRange: "clamp" } to convert it`,
+      );
     }
-    if (mode === "clamp" && Number.isNaN(v) && dtype !== "float32") throw new Error(`HostArray.from: ${at()} cannot be clamped into ${dtype} (${RANGE_TEXT[dtype]})`);
+    if (mode === "clamp" && Number.isNaN(v) && dtype !== "float32")
+      throw new Error(`HostArray.from: ${at()} cannot be clamped into ${dtype} (${RANGE_TEXT[dtype]})`);
     data[i] = mode === "wrap" ? wrapped(dtype, v) : clamped(dtype, v);
   }
 }

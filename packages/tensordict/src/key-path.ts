@@ -39,7 +39,8 @@ type LeafPathString<S> =
 type LeafPathTuple<S> =
   IsUntyped<S> extends true
     ? readonly string[]
-    : { [K in keyof S & string]: S[K] extends Leaf ? readonly [K] : readonly [K, ...LeafPathTuple<S[K]>] }[keyof S & string];
+    : { [K in keyof S & string]: S[K] extends Leaf ? readonly [K] : readonly [K, ...LeafPathTuple<S[K]>] }[keyof S &
+        string];
 
 /** What the schema holds at a path: a leaf type or a nested schema. */
 export type EntryAt<S, P> =
@@ -69,7 +70,9 @@ export function toParts(path: string | readonly string[], what: string): readonl
     if (path.length === 0) throw new Error(`${what}: empty key path`);
     for (const part of path) {
       if (typeof part !== "string" || part.length === 0 || part.includes(".")) {
-        throw new Error(`${what}: invalid key ${JSON.stringify(part)} in path ${JSON.stringify(path)}; keys are non-empty strings without "."`);
+        throw new Error(
+          `${what}: invalid key ${JSON.stringify(part)} in path ${JSON.stringify(path)}; keys are non-empty strings without "."`,
+        );
       }
     }
     return path;
@@ -94,5 +97,7 @@ export function joinPath(parts: readonly string[]): string {
 export function missingKeyError(what: string, parts: readonly string[], i: number, keys: Iterable<string>): Error {
   const where = i === 0 ? "" : ` in "${joinPath(parts.slice(0, i))}"`;
   const list = [...keys];
-  return new Error(`${what}("${joinPath(parts)}"): no key "${parts[i]}"${where}; keys are: ${list.length ? list.join(", ") : "(none)"}`);
+  return new Error(
+    `${what}("${joinPath(parts)}"): no key "${parts[i]}"${where}; keys are: ${list.length ? list.join(", ") : "(none)"}`,
+  );
 }

@@ -27,6 +27,7 @@ export function startsWith(shape: Shape, prefix: Shape): boolean {
 export function assertValidShape(shape: Shape, what: string): void {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!;
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${what}: shape ${formatShape(shape)} has an invalid dimension ${d}`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${what}: shape ${formatShape(shape)} has an invalid dimension ${d}`);
   }
 }

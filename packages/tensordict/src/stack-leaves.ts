@@ -12,7 +12,8 @@ function allHost(leaves: readonly Leaf[]): leaves is readonly HostArray[] {
 function checkDTypes(leaves: readonly Leaf[], what: string): DType {
   const dtype = leaves[0]!.dtype as DType;
   for (let i = 1; i < leaves.length; i++) {
-    if (leaves[i]!.dtype !== dtype) throw new Error(`${what}: element ${i} has dtype ${leaves[i]!.dtype}, element 0 has ${dtype}`);
+    if (leaves[i]!.dtype !== dtype)
+      throw new Error(`${what}: element ${i} has dtype ${leaves[i]!.dtype}, element 0 has ${dtype}`);
   }
   return dtype;
 }
@@ -31,7 +32,9 @@ export function stackLeaves(leaves: readonly Leaf[], dim: number, what: string):
     const leaf = leaves[i]!;
     if (leaf.dtype !== dtype) throw new Error(`${what}: element ${i} has dtype ${leaf.dtype}, element 0 has ${dtype}`);
     if (leaf.shape !== shape && !shapesEqual(leaf.shape, shape)) {
-      throw new Error(`${what}: element ${i} has shape ${formatShape(leaf.shape)}, element 0 has ${formatShape(shape)}`);
+      throw new Error(
+        `${what}: element ${i} has shape ${formatShape(leaf.shape)}, element 0 has ${formatShape(shape)}`,
+      );
     }
     if (leaf instanceof HostArray) sources[i] = leaf.data;
     else host = false;
@@ -45,7 +48,12 @@ export function stackLeaves(leaves: readonly Leaf[], dim: number, what: string):
   return new HostArray(dtype, [...shape.slice(0, dim), n, ...shape.slice(dim)], out);
 }
 
-type Interleave = (sources: ArrayLike<number>[], out: Float32Array | Int32Array | Uint8Array, outer: number, inner: number) => void;
+type Interleave = (
+  sources: ArrayLike<number>[],
+  out: Float32Array | Int32Array | Uint8Array,
+  outer: number,
+  inner: number,
+) => void;
 
 /**
  * Writes source k's o-th block of `inner` elements to block (o * n + k) of `out`. Stacking single-step
@@ -68,7 +76,12 @@ function makeInterleave(): Interleave {
   };
 }
 
-const interleave: Record<DType, Interleave> = { float32: makeInterleave(), int32: makeInterleave(), uint8: makeInterleave(), bool: makeInterleave() };
+const interleave: Record<DType, Interleave> = {
+  float32: makeInterleave(),
+  int32: makeInterleave(),
+  uint8: makeInterleave(),
+  bool: makeInterleave(),
+};
 
 /** Concatenates leaves along an existing dim; all other dims must agree. */
 export function catLeaves(leaves: readonly Leaf[], dim: number, what: string): Leaf {
@@ -76,7 +89,9 @@ export function catLeaves(leaves: readonly Leaf[], dim: number, what: string): L
   for (let i = 1; i < leaves.length; i++) {
     const s = leaves[i]!.shape;
     if (s.length !== shape.length || s.some((d, j) => j !== dim && d !== shape[j])) {
-      throw new Error(`${what}: element ${i} has shape ${formatShape(s)}, which differs from element 0's ${formatShape(shape)} outside dim ${dim}`);
+      throw new Error(
+        `${what}: element ${i} has shape ${formatShape(s)}, which differs from element 0's ${formatShape(shape)} outside dim ${dim}`,
+      );
     }
   }
   const dtype = checkDTypes(leaves, what);

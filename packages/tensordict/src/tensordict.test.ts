@@ -10,18 +10,40 @@ beforeAll(async () => {
 });
 
 const f32 = (shape: number[], values?: number[]) =>
-  values ? HostArray.from("float32", shape, values) : HostArray.from("float32", shape, Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i));
+  values
+    ? HostArray.from("float32", shape, values)
+    : HostArray.from(
+        "float32",
+        shape,
+        Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i),
+      );
 
 /** A batch of 4 CartPole-like transitions with distinct values everywhere. */
 function transitions(n = 4) {
   return new TensorDict(
     {
       observation: f32([n, 4]),
-      action: HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => i % 2)),
+      action: HostArray.from(
+        "int32",
+        [n],
+        Array.from({ length: n }, (_, i) => i % 2),
+      ),
       next: {
-        observation: HostArray.from("float32", [n, 4], Array.from({ length: n * 4 }, (_, i) => 100 + i)),
-        reward: HostArray.from("float32", [n, 1], Array.from({ length: n }, (_, i) => i * 10)),
-        done: HostArray.from("bool", [n, 1], Array.from({ length: n }, (_, i) => i === n - 1)),
+        observation: HostArray.from(
+          "float32",
+          [n, 4],
+          Array.from({ length: n * 4 }, (_, i) => 100 + i),
+        ),
+        reward: HostArray.from(
+          "float32",
+          [n, 1],
+          Array.from({ length: n }, (_, i) => i * 10),
+        ),
+        done: HostArray.from(
+          "bool",
+          [n, 1],
+          Array.from({ length: n }, (_, i) => i === n - 1),
+        ),
       },
     },
     [n],
@@ -47,9 +69,28 @@ describe("TensorDict records", () => {
   it("lists keys flat, nested and leaves only", () => {
     const td = transitions();
     expect(td.keys()).toEqual(["observation", "action", "next"]);
-    expect(td.keys({ nested: true })).toEqual(["observation", "action", "next", "next.observation", "next.reward", "next.done"]);
-    expect(td.keys({ nested: true, leavesOnly: true })).toEqual(["observation", "action", "next.observation", "next.reward", "next.done"]);
-    expect(td.leaves().map(([p]) => p)).toEqual(["observation", "action", "next.observation", "next.reward", "next.done"]);
+    expect(td.keys({ nested: true })).toEqual([
+      "observation",
+      "action",
+      "next",
+      "next.observation",
+      "next.reward",
+      "next.done",
+    ]);
+    expect(td.keys({ nested: true, leavesOnly: true })).toEqual([
+      "observation",
+      "action",
+      "next.observation",
+      "next.reward",
+      "next.done",
+    ]);
+    expect(td.leaves().map(([p]) => p)).toEqual([
+      "observation",
+      "action",
+      "next.observation",
+      "next.reward",
+      "next.done",
+    ]);
   });
 
   it("set creates missing parents with the batch size", () => {
@@ -64,25 +105,41 @@ describe("TensorDict records", () => {
   it("set rejects a shape that does not start with the batch size, naming path and shapes, and changes nothing", () => {
     const td = transitions();
     const before = td.toString();
-    expect(() => td.set("next.reward", f32([3]))).toThrow('TensorDict.set("next.reward"): shape [3] does not start with batch size [4]');
-    expect(() => td.set("extra.deep.leaf", f32([2]))).toThrow('TensorDict.set("extra.deep.leaf"): shape [2] does not start with batch size [4]');
+    expect(() => td.set("next.reward", f32([3]))).toThrow(
+      'TensorDict.set("next.reward"): shape [3] does not start with batch size [4]',
+    );
+    expect(() => td.set("extra.deep.leaf", f32([2]))).toThrow(
+      'TensorDict.set("extra.deep.leaf"): shape [2] does not start with batch size [4]',
+    );
     expect(td.has("extra")).toBe(false);
-    expect(() => td.set("observation.x", f32([4]))).toThrow('"observation" is a host array float32[4, 4], not a TensorDict');
+    expect(() => td.set("observation.x", f32([4]))).toThrow(
+      '"observation" is a host array float32[4, 4], not a TensorDict',
+    );
     expect(() => td.set("z", [1, 2, 3] as unknown as HostArray)).toThrow("a JS array (wrap it in HostArray.from)");
-    expect(() => td.set("z", new Float32Array(4) as unknown as HostArray)).toThrow("a Float32Array (wrap it in a HostArray with a shape)");
+    expect(() => td.set("z", new Float32Array(4) as unknown as HostArray)).toThrow(
+      "a Float32Array (wrap it in a HostArray with a shape)",
+    );
     expect(td.toString()).toBe(before);
   });
 
   it("the constructor validates every entry before storing any", () => {
-    expect(() => new TensorDict({ a: f32([4]), b: f32([3]) }, [4])).toThrow('TensorDict("b"): shape [3] does not start with batch size [4]');
-    expect(() => new TensorDict({ a: new TensorDict({}, [2]) }, [4])).toThrow('TensorDict("a"): batch size [2] does not start with batch size [4]');
+    expect(() => new TensorDict({ a: f32([4]), b: f32([3]) }, [4])).toThrow(
+      'TensorDict("b"): shape [3] does not start with batch size [4]',
+    );
+    expect(() => new TensorDict({ a: new TensorDict({}, [2]) }, [4])).toThrow(
+      'TensorDict("a"): batch size [2] does not start with batch size [4]',
+    );
   });
 
   it("a missing key lists the keys that exist", () => {
     const td = transitions();
-    expect(() => td.get("next.rewrd")).toThrow('TensorDict.get("next.rewrd"): no key "rewrd" in "next"; keys are: observation, reward, done');
+    expect(() => td.get("next.rewrd")).toThrow(
+      'TensorDict.get("next.rewrd"): no key "rewrd" in "next"; keys are: observation, reward, done',
+    );
     expect(() => td.get("obs")).toThrow('TensorDict.get("obs"): no key "obs"; keys are: observation, action, next');
-    expect(() => td.getHost("next")).toThrow('TensorDict.getHost("next"): the entry is a TensorDict with batch size [4], not a host array');
+    expect(() => td.getHost("next")).toThrow(
+      'TensorDict.getHost("next"): the entry is a TensorDict with batch size [4], not a host array',
+    );
     expect(() => td.getTensor("action")).toThrow("not a tensor; call toTensors() first");
     expect(() => td.delete("nope")).toThrow('no key "nope"');
   });
@@ -107,10 +164,23 @@ describe("TensorDict records", () => {
     expect(td.has("next.terminated")).toBe(false);
 
     td.update({ next: { extra: f32([4, 2]) }, step_count: HostArray.zeros("int32", [4, 1]) });
-    expect(td.keys({ nested: true, leavesOnly: true })).toEqual(["observation", "action", "next.observation", "next.reward", "next.extra", "step_count"]);
+    expect(td.keys({ nested: true, leavesOnly: true })).toEqual([
+      "observation",
+      "action",
+      "next.observation",
+      "next.reward",
+      "next.extra",
+      "step_count",
+    ]);
     const before = td.keys({ nested: true });
-    expect(() => td.update(new TensorDict({ ok: f32([4]), next: { bad: f32([4]) } }, [4]).set("z", f32([4])).set("next.bad2", f32([4])))).not.toThrow();
-    expect(() => td.update({ a: f32([4]), b: f32([2]) } as never)).toThrow('TensorDict("b"): shape [2] does not start with batch size [4]');
+    expect(() =>
+      td.update(
+        new TensorDict({ ok: f32([4]), next: { bad: f32([4]) } }, [4]).set("z", f32([4])).set("next.bad2", f32([4])),
+      ),
+    ).not.toThrow();
+    expect(() => td.update({ a: f32([4]), b: f32([2]) } as never)).toThrow(
+      'TensorDict("b"): shape [2] does not start with batch size [4]',
+    );
     expect(td.keys({ nested: true }).filter((k) => !before.includes(k))).toEqual(["next.bad", "next.bad2", "ok", "z"]);
   });
 
@@ -132,14 +202,24 @@ describe("TensorDict records", () => {
 
     const before = td.getHost("observation");
     const bad = new TensorDict({ other: f32([4]), observation: f32([2, 3]) }, []);
-    expect(() => td.update(bad)).toThrow('TensorDict.update("observation"): shape [2, 3] does not start with batch size [4]');
+    expect(() => td.update(bad)).toThrow(
+      'TensorDict.update("observation"): shape [2, 3] does not start with batch size [4]',
+    );
     expect(td.getHost("observation")).toBe(before);
     expect(td.has("other")).toBe(false);
   });
 
   it("apply maps every leaf; clone copies host data", () => {
     const td = transitions();
-    const doubled = td.apply((leaf) => (leaf instanceof HostArray && leaf.dtype === "float32" ? HostArray.from("float32", leaf.shape, Array.from(leaf.data, (v) => v * 2)) : leaf));
+    const doubled = td.apply((leaf) =>
+      leaf instanceof HostArray && leaf.dtype === "float32"
+        ? HostArray.from(
+            "float32",
+            leaf.shape,
+            Array.from(leaf.data, (v) => v * 2),
+          )
+        : leaf,
+    );
     expect(values(doubled.getHost("next.reward"))).toEqual([0, 20, 40, 60]);
     const copy = td.clone();
     copy.getHost("observation").data[0] = -1;
@@ -150,7 +230,14 @@ describe("TensorDict records", () => {
   it("toString lists keys, shapes, dtypes and locations", () => {
     const td = new TensorDict({ a: f32([2, 3]), n: { t: tf.zeros([2], "int32") } }, [2]);
     expect(td.toString()).toBe(
-      ["TensorDict(batchSize=[2]) {", "  a: float32[2, 3] host", "  n: TensorDict(batchSize=[2]) {", "    t: int32[2] tensor(cpu)", "  }", "}"].join("\n"),
+      [
+        "TensorDict(batchSize=[2]) {",
+        "  a: float32[2, 3] host",
+        "  n: TensorDict(batchSize=[2]) {",
+        "    t: int32[2] tensor(cpu)",
+        "  }",
+        "}",
+      ].join("\n"),
     );
     td.dispose();
   });
@@ -222,7 +309,9 @@ describe("TensorDict batch indexing", () => {
     expect(() => td.index(1.5)).toThrow("index 1.5 along batch dim 0 is not an integer");
     expect(() => td.index(0, 0)).toThrow("2 indices for batch size [4]");
     expect(() => td.index({ step: 0 })).toThrow("range step 0 along batch dim 0 must be a non-zero integer");
-    expect(() => td.index(HostArray.from("bool", [3], [1, 0, 1]))).toThrow("mask of shape [3] does not match batch dims [4] from dim 0");
+    expect(() => td.index(HostArray.from("bool", [3], [1, 0, 1]))).toThrow(
+      "mask of shape [3] does not match batch dims [4] from dim 0",
+    );
   });
 });
 
@@ -244,7 +333,9 @@ describe("TensorDict stack and cat", () => {
     expect(values(s.getHost("x"))).toEqual([1, 10]);
     expect(values(s.getHost("y"))).toEqual([2, 20]);
     const c = new TensorDict({ y: f32([1]), z: f32([1]) }, []);
-    expect(() => TensorDict.stack([a, c])).toThrow("element 1 has different keys than element 0 (missing: x; extra: z)");
+    expect(() => TensorDict.stack([a, c])).toThrow(
+      "element 1 has different keys than element 0 (missing: x; extra: z)",
+    );
   });
 
   it("stacks along an inner dim", () => {
@@ -271,16 +362,26 @@ describe("TensorDict stack and cat", () => {
   it("names the mismatch when keys, shapes or batch sizes differ", () => {
     const a = transitions(2);
     const b = transitions(2).exclude("next.reward");
-    expect(() => TensorDict.stack([a, b])).toThrow("TensorDict.stack: element 1 has different keys than element 0 (missing: next.reward; extra: none)");
+    expect(() => TensorDict.stack([a, b])).toThrow(
+      "TensorDict.stack: element 1 has different keys than element 0 (missing: next.reward; extra: none)",
+    );
     expect(() => TensorDict.stack([a, transitions(3)])).toThrow("element 1 has batch size [3], element 0 has [2]");
     const c = transitions(2).set("observation", f32([2, 5]));
-    expect(() => TensorDict.stack([a, c])).toThrow('TensorDict.stack("observation"): element 1 has shape [2, 5], element 0 has [2, 4]');
+    expect(() => TensorDict.stack([a, c])).toThrow(
+      'TensorDict.stack("observation"): element 1 has shape [2, 5], element 0 has [2, 4]',
+    );
     const d = transitions(2).set("action", HostArray.zeros("float32", [2]));
-    expect(() => TensorDict.cat([a, d])).toThrow('TensorDict.cat("action"): element 1 has dtype float32, element 0 has int32');
+    expect(() => TensorDict.cat([a, d])).toThrow(
+      'TensorDict.cat("action"): element 1 has dtype float32, element 0 has int32',
+    );
     expect(() => TensorDict.stack([])).toThrow("needs at least one TensorDict");
     const e = transitions(2).set("next", f32([2, 3]) as never);
-    expect(() => TensorDict.stack([a, e])).toThrow('TensorDict.stack: "next" is a TensorDict with batch size [2] in element 0 but a host array float32[2, 3] in element 1');
-    expect(() => TensorDict.cat([new TensorDict({}, [2, 3]), new TensorDict({}, [3, 3])], 1)).toThrow("differs from element 0's [2, 3] outside dim 1");
+    expect(() => TensorDict.stack([a, e])).toThrow(
+      'TensorDict.stack: "next" is a TensorDict with batch size [2] in element 0 but a host array float32[2, 3] in element 1',
+    );
+    expect(() => TensorDict.cat([new TensorDict({}, [2, 3]), new TensorDict({}, [3, 3])], 1)).toThrow(
+      "differs from element 0's [2, 3] outside dim 1",
+    );
   });
 });
 
@@ -350,7 +451,19 @@ describe("TensorDict on the backend", () => {
   });
 
   it("batch operations on tensor leaves match the host results and leak nothing", () => {
-    const host = new TensorDict({ x: f32([3, 4, 2]), n: { y: HostArray.from("int32", [3, 4], Array.from({ length: 12 }, (_, i) => i)) } }, [3, 4]);
+    const host = new TensorDict(
+      {
+        x: f32([3, 4, 2]),
+        n: {
+          y: HostArray.from(
+            "int32",
+            [3, 4],
+            Array.from({ length: 12 }, (_, i) => i),
+          ),
+        },
+      },
+      [3, 4],
+    );
     const dev = host.toTensors();
     const start = tf.memory().numTensors;
     const ops: [string, (td: TensorDict) => TensorDict][] = [
@@ -390,7 +503,9 @@ describe("TensorDict on the backend", () => {
 
   it("rejects tensors of unsupported dtypes", () => {
     const t = tf.complex([1], [2]);
-    expect(() => new TensorDict({}, [1]).set("c", t)).toThrow('TensorDict.set("c"): tensor dtype complex64 is not supported');
+    expect(() => new TensorDict({}, [1]).set("c", t)).toThrow(
+      'TensorDict.set("c"): tensor dtype complex64 is not supported',
+    );
     t.dispose();
   });
 });

@@ -13,7 +13,14 @@ import { catLeaves, stackLeaves } from "./stack-leaves";
 export type Materialize<E> = E extends Leaf ? E : E extends Schema ? TensorDict<E> : never;
 
 /** What `set` accepts for a schema entry: a host array of the declared dtype or any tensor; a TensorDict for a nested schema. */
-export type SetValue<E> = E extends HostArray<infer D> ? HostArray<D> : E extends tf.Tensor ? tf.Tensor : E extends Schema ? TensorDict<E> | Source<E> : never;
+export type SetValue<E> =
+  E extends HostArray<infer D>
+    ? HostArray<D>
+    : E extends tf.Tensor
+      ? tf.Tensor
+      : E extends Schema
+        ? TensorDict<E> | Source<E>
+        : never;
 
 /** A plain nested object of leaves and TensorDicts, as accepted by the constructor. */
 export type Source<S> = string extends keyof S ? SourceRecord : { [K in keyof S]: SetValue<S[K]> };
@@ -21,7 +28,13 @@ export type SourceRecord = { readonly [key: string]: Leaf | TensorDict<Schema> |
 
 /** The schema `TensorDict.from` infers from a source object. */
 export type SchemaOfSource<T> = {
-  [K in keyof T]: T[K] extends HostArray<infer D> ? Leaf<D> : T[K] extends tf.Tensor ? Leaf : T[K] extends TensorDict<infer S> ? S : SchemaOfSource<T[K]>;
+  [K in keyof T]: T[K] extends HostArray<infer D>
+    ? Leaf<D>
+    : T[K] extends tf.Tensor
+      ? Leaf
+      : T[K] extends TensorDict<infer S>
+        ? S
+        : SchemaOfSource<T[K]>;
 };
 
 export interface KeysOptions {
@@ -35,8 +48,6 @@ type Entry = Leaf | TensorDict<Schema>;
 
 /** Any key path, before it is checked against a schema. */
 export type AnyPath = string | readonly string[];
-
-
 
 /**
  * A record of leaves (host arrays or tfjs tensors) that share leading batch dims, with nested sub-records.
@@ -83,7 +94,8 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const staged = new Array<Entry>(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (key.length === 0 || key.includes(".")) throw new Error(`TensorDict: invalid key ${JSON.stringify(key)}; keys are non-empty strings without "."`);
+      if (key.length === 0 || key.includes("."))
+        throw new Error(`TensorDict: invalid key ${JSON.stringify(key)}; keys are non-empty strings without "."`);
       staged[i] = this.checkEntry(key, record[key], "TensorDict");
     }
     for (let i = 0; i < keys.length; i++) this.entries.set(keys[i]!, staged[i]!);
@@ -111,11 +123,17 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   get<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>): Materialize<EntryAt<T, P>>;
   get(path: AnyPath): unknown {
     // A stored key never holds ".", so a direct hit is the plain-key case without scanning the string.
-    return (typeof path === "string" && this.entries.get(path)) || this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get");
+    return (
+      (typeof path === "string" && this.entries.get(path)) ||
+      this.lookup(toParts(path, "TensorDict.get"), "TensorDict.get")
+    );
   }
 
   /** The leaf at `path` as a host array; throws if it is a tensor or a nested TensorDict. */
-  getHost<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & LeafPath<T>): Extract<EntryAt<T, P>, HostArray>;
+  getHost<T extends Schema, const P extends AnyPath>(
+    this: TensorDict<T>,
+    path: P & LeafPath<T>,
+  ): Extract<EntryAt<T, P>, HostArray>;
   getHost(path: AnyPath): HostArray {
     if (typeof path === "string") {
       const entry = this.entries.get(path);
@@ -124,7 +142,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const parts = toParts(path, "TensorDict.getHost");
     const entry = this.lookup(parts, "TensorDict.getHost");
     if (!(entry instanceof HostArray)) {
-      throw new Error(`TensorDict.getHost("${joinPath(parts)}"): the entry is ${describe(entry)}, not a host array${isTensor(entry) ? "; call toHost() first" : ""}`);
+      throw new Error(
+        `TensorDict.getHost("${joinPath(parts)}"): the entry is ${describe(entry)}, not a host array${isTensor(entry) ? "; call toHost() first" : ""}`,
+      );
     }
     return entry;
   }
@@ -135,7 +155,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const parts = toParts(path, "TensorDict.getTensor");
     const entry = this.lookup(parts, "TensorDict.getTensor");
     if (!isTensor(entry)) {
-      throw new Error(`TensorDict.getTensor("${joinPath(parts)}"): the entry is ${describe(entry)}, not a tensor${entry instanceof HostArray ? "; call toTensors() first" : ""}`);
+      throw new Error(
+        `TensorDict.getTensor("${joinPath(parts)}"): the entry is ${describe(entry)}, not a tensor${entry instanceof HostArray ? "; call toTensors() first" : ""}`,
+      );
     }
     return entry;
   }
@@ -160,7 +182,11 @@ export class TensorDict<S extends Schema = UntypedSchema> {
    * Sets a leaf or a nested TensorDict (a plain object is turned into one), creating missing parents.
    * Throws, and changes nothing, if the shape does not start with the batch size.
    */
-  set<T extends Schema, const P extends AnyPath>(this: TensorDict<T>, path: P & KeyPath<T>, value: SetValue<EntryAt<T, P>>): TensorDict<T>;
+  set<T extends Schema, const P extends AnyPath>(
+    this: TensorDict<T>,
+    path: P & KeyPath<T>,
+    value: SetValue<EntryAt<T, P>>,
+  ): TensorDict<T>;
   set(path: AnyPath, value: unknown): this {
     if (isPlainKey(path)) {
       this.entries.set(path, this.checkEntry(path, value, "TensorDict.set"));
@@ -176,7 +202,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
         continue;
       }
       if (missingParents.length > 0 || !(entry instanceof TensorDict)) {
-        throw new Error(`TensorDict.set("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`);
+        throw new Error(
+          `TensorDict.set("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`,
+        );
       }
       node = entry;
     }
@@ -203,7 +231,13 @@ export class TensorDict<S extends Schema = UntypedSchema> {
   /** Keys as dotted paths, in insertion order (depth first when `nested`). */
   keys(options: KeysOptions = {}): string[] {
     const out: string[] = [];
-    TensorDict.collectKeys(this as unknown as TensorDict<Schema>, "", options.nested === true, options.leavesOnly === true, out);
+    TensorDict.collectKeys(
+      this as unknown as TensorDict<Schema>,
+      "",
+      options.nested === true,
+      options.leavesOnly === true,
+      out,
+    );
     return out;
   }
 
@@ -271,7 +305,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const toPartsList = toParts(to, "TensorDict.rename");
     const entry = this.lookup(fromParts, "TensorDict.rename");
     if (this.has(toPartsList as KeyPath<S>)) {
-      throw new Error(`TensorDict.rename("${joinPath(fromParts)}", "${joinPath(toPartsList)}"): "${joinPath(toPartsList)}" already exists`);
+      throw new Error(
+        `TensorDict.rename("${joinPath(fromParts)}", "${joinPath(toPartsList)}"): "${joinPath(toPartsList)}" already exists`,
+      );
     }
     (this as unknown as TensorDict<Schema>).set(toPartsList, entry as SetValue<Leaf>);
     this.parentOf(fromParts, "TensorDict.rename").entries.delete(fromParts[fromParts.length - 1]!);
@@ -283,16 +319,20 @@ export class TensorDict<S extends Schema = UntypedSchema> {
    * All of `other` is validated before anything is written.
    */
   update(other: TensorDict<Schema> | SourceRecord): this {
-    const source = other instanceof TensorDict ? other : new TensorDict<Schema>(other as Source<Schema>, this.batchSize);
+    const source =
+      other instanceof TensorDict ? other : new TensorDict<Schema>(other as Source<Schema>, this.batchSize);
     if (source.isFlat()) {
       // Only leaves at the top (an env's reset output, every partial reset): no paths to build or split.
       for (const [key, entry] of source.entries) {
         const leaf = entry as Leaf;
         if (!startsWith(leaf.shape, this.batchSize)) {
-          throw new Error(`TensorDict.update("${key}"): shape ${formatShape(leaf.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
+          throw new Error(
+            `TensorDict.update("${key}"): shape ${formatShape(leaf.shape)} does not start with batch size ${formatShape(this.batchSize)}`,
+          );
         }
       }
-      for (const [key, leaf] of source.entries) this.entries.set(key, leaf instanceof HostArray ? leaf : this.checkEntry(key, leaf, "TensorDict.set"));
+      for (const [key, leaf] of source.entries)
+        this.entries.set(key, leaf instanceof HostArray ? leaf : this.checkEntry(key, leaf, "TensorDict.set"));
       return this;
     }
     const writes: [readonly string[], Leaf][] = [];
@@ -300,7 +340,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       const parts = toParts(path, "TensorDict.update");
       const target = this.nearestDictBatch(parts);
       if (!startsWith(leaf.shape, target)) {
-        throw new Error(`TensorDict.update("${path}"): shape ${formatShape(leaf.shape)} does not start with batch size ${formatShape(target)}`);
+        throw new Error(
+          `TensorDict.update("${path}"): shape ${formatShape(leaf.shape)} does not start with batch size ${formatShape(target)}`,
+        );
       }
       writes.push([parts, leaf]);
     }
@@ -344,11 +386,18 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const d = normaliseDim(dim, first.batchDims + 1, "TensorDict.stack");
     for (let i = 1; i < tds.length; i++) {
       if (!shapesEqual(tds[i]!.batchSize, first.batchSize)) {
-        throw new Error(`TensorDict.stack: element ${i} has batch size ${formatShape(tds[i]!.batchSize)}, element 0 has ${formatShape(first.batchSize)}`);
+        throw new Error(
+          `TensorDict.stack: element ${i} has batch size ${formatShape(tds[i]!.batchSize)}, element 0 has ${formatShape(first.batchSize)}`,
+        );
       }
     }
     const insert = (b: Shape) => [...b.slice(0, d), tds.length, ...b.slice(d)];
-    return TensorDict.combine(tds as unknown as readonly TensorDict<Schema>[], insert, (leaves, path) => stackLeaves(leaves, d, `TensorDict.stack("${path}")`), "TensorDict.stack") as unknown as TensorDict<S>;
+    return TensorDict.combine(
+      tds as unknown as readonly TensorDict<Schema>[],
+      insert,
+      (leaves, path) => stackLeaves(leaves, d, `TensorDict.stack("${path}")`),
+      "TensorDict.stack",
+    ) as unknown as TensorDict<S>;
   }
 
   /** Concatenates records along an existing batch dim; the other batch dims must agree. */
@@ -358,12 +407,19 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     for (let i = 1; i < tds.length; i++) {
       const b = tds[i]!.batchSize;
       if (b.length !== first.batchDims || b.some((n, j) => j !== d && n !== first.batchSize[j])) {
-        throw new Error(`TensorDict.cat: element ${i} has batch size ${formatShape(b)}, which differs from element 0's ${formatShape(first.batchSize)} outside dim ${d}`);
+        throw new Error(
+          `TensorDict.cat: element ${i} has batch size ${formatShape(b)}, which differs from element 0's ${formatShape(first.batchSize)} outside dim ${d}`,
+        );
       }
     }
     const total = tds.reduce((sum, td) => sum + td.batchSize[d]!, 0);
     const grow = (b: Shape) => b.map((n, j) => (j === d ? total : n));
-    return TensorDict.combine(tds as unknown as readonly TensorDict<Schema>[], grow, (leaves, path) => catLeaves(leaves, d, `TensorDict.cat("${path}")`), "TensorDict.cat") as unknown as TensorDict<S>;
+    return TensorDict.combine(
+      tds as unknown as readonly TensorDict<Schema>[],
+      grow,
+      (leaves, path) => catLeaves(leaves, d, `TensorDict.cat("${path}")`),
+      "TensorDict.cat",
+    ) as unknown as TensorDict<S>;
   }
 
   /** Reshapes the batch dims (one entry may be -1). Host leaves are views over the same memory. */
@@ -383,7 +439,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     if (dim === undefined) return this.reshapeBatch(this.batchSize.filter((n) => n !== 1));
     const d = normaliseDim(dim, this.batchDims, "TensorDict.squeeze");
     if (this.batchSize[d] !== 1) {
-      throw new Error(`TensorDict.squeeze(${dim}): batch dim ${d} has size ${this.batchSize[d]}, not 1 (batch size ${formatShape(this.batchSize)})`);
+      throw new Error(
+        `TensorDict.squeeze(${dim}): batch dim ${d} has size ${this.batchSize[d]}, not 1 (batch size ${formatShape(this.batchSize)})`,
+      );
     }
     return this.reshapeBatch(this.batchSize.filter((_, j) => j !== d));
   }
@@ -411,7 +469,13 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   /** A new TensorDict whose leaves are host arrays. Host leaves are shared; tensors are read synchronously. */
   toHost(): TensorDict<S> {
-    return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : tensorToHost(leaf, leaf.dataSync() as Float32Array | Int32Array | Uint8Array)), sameShape);
+    return this.mapLeaves(
+      (leaf) =>
+        leaf instanceof HostArray
+          ? leaf
+          : tensorToHost(leaf, leaf.dataSync() as Float32Array | Int32Array | Uint8Array),
+      sameShape,
+    );
   }
 
   /** `toHost` without blocking: tensors are downloaded with `data()`. */
@@ -420,7 +484,8 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const values = await Promise.all(leaves.map(([, leaf]) => (leaf instanceof HostArray ? leaf : leaf.data())));
     const hosts = new Map<Leaf, HostArray>();
     leaves.forEach(([, leaf], i) => {
-      if (!(leaf instanceof HostArray)) hosts.set(leaf, tensorToHost(leaf, values[i] as Float32Array | Int32Array | Uint8Array));
+      if (!(leaf instanceof HostArray))
+        hosts.set(leaf, tensorToHost(leaf, values[i] as Float32Array | Int32Array | Uint8Array));
     });
     return this.mapLeaves((leaf) => (leaf instanceof HostArray ? leaf : hosts.get(leaf)!), sameShape);
   }
@@ -462,7 +527,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       if (entry === undefined) throw missingKeyError(what, parts, i, node.entries.keys());
       if (i === parts.length - 1) return entry;
       if (!(entry instanceof TensorDict)) {
-        throw new Error(`${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`);
+        throw new Error(
+          `${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`,
+        );
       }
       node = entry;
     }
@@ -471,7 +538,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
 
   private parentOf(parts: readonly string[], what: string): TensorDict<Schema> {
     this.lookup(parts, what);
-    return parts.length === 1 ? (this as unknown as TensorDict<Schema>) : (this.lookup(parts.slice(0, -1), what) as TensorDict<Schema>);
+    return parts.length === 1
+      ? (this as unknown as TensorDict<Schema>)
+      : (this.lookup(parts.slice(0, -1), what) as TensorDict<Schema>);
   }
 
   /** Batch size of the deepest existing TensorDict on the path to `parts` (where a leaf there would land). */
@@ -490,29 +559,54 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     // Messages are built only when throwing (entryError): this runs for every leaf of every record an env
     // makes, and a closure here would cost more than the string it saves under tsx's keepNames wrapping.
     if (value instanceof HostArray) {
-      if (!startsWith(value.shape, this.batchSize)) throw entryError(method, parts, `shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
+      if (!startsWith(value.shape, this.batchSize))
+        throw entryError(
+          method,
+          parts,
+          `shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`,
+        );
       return value;
     }
     if (value instanceof TensorDict) {
       if (!startsWith(value.batchSize, this.batchSize)) {
-        throw entryError(method, parts, `batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`);
+        throw entryError(
+          method,
+          parts,
+          `batch size ${formatShape(value.batchSize)} does not start with batch size ${formatShape(this.batchSize)}`,
+        );
       }
       return value;
     }
     if (isTensor(value)) {
-      if (!startsWith(value.shape, this.batchSize)) throw entryError(method, parts, `shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`);
-      if (!isDType(value.dtype)) throw entryError(method, parts, `tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
+      if (!startsWith(value.shape, this.batchSize))
+        throw entryError(
+          method,
+          parts,
+          `shape ${formatShape(value.shape)} does not start with batch size ${formatShape(this.batchSize)}`,
+        );
+      if (!isDType(value.dtype))
+        throw entryError(method, parts, `tensor dtype ${value.dtype} is not supported; use float32, int32 or bool`);
       return value;
     }
     if (typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value)) {
       return new TensorDict<Schema>(value as Source<Schema>, this.batchSize);
     }
-    throw entryError(method, parts, `expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`);
+    throw entryError(
+      method,
+      parts,
+      `expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`,
+    );
   }
 
   // keys() and leaves() run on every env step (stepMdp, update): static walkers rather than per-call
   // closures, which tsx's keepNames wrapping makes cost more than the walk itself.
-  private static collectKeys(node: TensorDict<Schema>, prefix: string, nested: boolean, leavesOnly: boolean, out: string[]): void {
+  private static collectKeys(
+    node: TensorDict<Schema>,
+    prefix: string,
+    nested: boolean,
+    leavesOnly: boolean,
+    out: string[],
+  ): void {
     for (const [key, entry] of node.entries) {
       const path = prefix.length === 0 ? key : prefix + key;
       const isDict = entry instanceof TensorDict;
@@ -571,7 +665,9 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       const isDict = head instanceof TensorDict;
       for (let i = 1; i < items.length; i++) {
         if (items[i] instanceof TensorDict !== isDict) {
-          throw new Error(`${what}: "${prefix + key}" is ${describe(head)} in element 0 but ${describe(items[i])} in element ${i}`);
+          throw new Error(
+            `${what}: "${prefix + key}" is ${describe(head)} in element 0 but ${describe(items[i])} in element ${i}`,
+          );
         }
       }
       out.entries.set(
@@ -643,7 +739,9 @@ function keyMismatch(tds: readonly TensorDict<Schema>[], i: number, what: string
   const other = tds[i]!.keys();
   const missing = keys.filter((k) => !other.includes(k)).map((k) => prefix + k);
   const extra = other.filter((k) => !keys.includes(k)).map((k) => prefix + k);
-  return new Error(`${what}: element ${i} has different keys than element 0 (missing: ${missing.join(", ") || "none"}; extra: ${extra.join(", ") || "none"})`);
+  return new Error(
+    `${what}: element ${i} has different keys than element 0 (missing: ${missing.join(", ") || "none"}; extra: ${extra.join(", ") || "none"})`,
+  );
 }
 
 function firstOf<T>(items: readonly T[], what: string): T {
@@ -654,7 +752,8 @@ function firstOf<T>(items: readonly T[], what: string): T {
 
 function normaliseDim(dim: number, n: number, what: string): number {
   const d = dim < 0 ? dim + n : dim;
-  if (!Number.isInteger(dim) || d < 0 || d >= n) throw new Error(`${what}: dim ${dim} is out of range for ${n} positions`);
+  if (!Number.isInteger(dim) || d < 0 || d >= n)
+    throw new Error(`${what}: dim ${dim} is out of range for ${n} positions`);
   return d;
 }
 
@@ -674,7 +773,9 @@ function leafToTensor(leaf: Leaf): tf.Tensor {
 function tensorToHost(tensor: tf.Tensor, values: Float32Array | Int32Array | Uint8Array): HostArray {
   const dtype = tensor.dtype as DType;
   const data = backendCopies() ? values : values.slice();
-  if (dtype === "bool") return new HostArray("bool", tensor.shape, data instanceof Uint8Array ? data : Uint8Array.from(data));
-  if (dtype === "int32") return new HostArray("int32", tensor.shape, data instanceof Int32Array ? data : Int32Array.from(data));
+  if (dtype === "bool")
+    return new HostArray("bool", tensor.shape, data instanceof Uint8Array ? data : Uint8Array.from(data));
+  if (dtype === "int32")
+    return new HostArray("int32", tensor.shape, data instanceof Int32Array ? data : Int32Array.from(data));
   return new HostArray("float32", tensor.shape, data instanceof Float32Array ? data : Float32Array.from(data));
 }

@@ -4,6 +4,7 @@ import { initBackend } from "../src/index.ts";
 
 await initBackend({ prefer: "wasm" });
 if (process.argv[2] === "reject") void Promise.reject(new Error("user rejection 7"));
-else setTimeout(() => {
-  throw new Error("user error 7");
-}, 0);
+else
+  setTimeout(() => {
+    throw new Error("user error 7");
+  }, 0);

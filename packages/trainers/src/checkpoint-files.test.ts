@@ -1,5 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,12 +26,18 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 const contents = (i: number) => ({
   json: { counters: { frames: 1000 * i, episodes: i }, rng: { words: [1, 2, 3, i] } },
-  arrays: { weights: new Float32Array([0.1, -2.5, i]), buffer: new Uint8Array([1, 2, 3, i]), ids: new Int32Array([-1, i]) },
-  dirs: { replay: (d: string) => {
-    mkdirSync(join(d, "inner"));
-    writeFileSync(join(d, "inner", "a.bin"), new Uint8Array([i, i, i]));
-    writeFileSync(join(d, "b.json"), JSON.stringify({ i }));
-  } },
+  arrays: {
+    weights: new Float32Array([0.1, -2.5, i]),
+    buffer: new Uint8Array([1, 2, 3, i]),
+    ids: new Int32Array([-1, i]),
+  },
+  dirs: {
+    replay: (d: string) => {
+      mkdirSync(join(d, "inner"));
+      writeFileSync(join(d, "inner", "a.bin"), new Uint8Array([i, i, i]));
+      writeFileSync(join(d, "b.json"), JSON.stringify({ i }));
+    },
+  },
 });
 
 describe("writeCheckpoint / readCheckpoint", () => {
@@ -49,24 +65,45 @@ describe("writeCheckpoint / readCheckpoint", () => {
   it("names what is missing or of the wrong type", () => {
     writeCheckpoint(dir, contents(1));
     const ckpt = readCheckpoint(dir);
-    expect(() => ckpt.json("optimizer")).toThrow(`checkpoint ${dir}: no json entry "optimizer" (it has: buffer, counters, ids, replay, rng, weights)`);
-    expect(() => ckpt.array("weights", Uint8Array)).toThrow(`checkpoint ${dir}: array "weights" is a Float32Array, expected a Uint8Array`);
-    expect(() => readCheckpoint(join(root, "nothing"))).toThrow(`${join(root, "nothing")}: no checkpoint here (manifest.json does not exist)`);
+    expect(() => ckpt.json("optimizer")).toThrow(
+      `checkpoint ${dir}: no json entry "optimizer" (it has: buffer, counters, ids, replay, rng, weights)`,
+    );
+    expect(() => ckpt.array("weights", Uint8Array)).toThrow(
+      `checkpoint ${dir}: array "weights" is a Float32Array, expected a Uint8Array`,
+    );
+    expect(() => readCheckpoint(join(root, "nothing"))).toThrow(
+      `${join(root, "nothing")}: no checkpoint here (manifest.json does not exist)`,
+    );
   });
 
   it("refuses bad entries before touching the previous checkpoint", () => {
     writeCheckpoint(dir, contents(1));
-    expect(() => writeCheckpoint(dir, { json: { "../x": 1 } })).toThrow('writeCheckpoint: entry name "../x": use letters');
-    expect(() => writeCheckpoint(dir, { json: { a: 1 }, arrays: { a: new Uint8Array(1) } })).toThrow('writeCheckpoint: entry name "a" is used twice');
-    expect(() => writeCheckpoint(dir, { arrays: { a: [1, 2] as unknown as Uint8Array } })).toThrow('writeCheckpoint: array "a" is a Array, expected a Float32Array');
-    expect(() => writeCheckpoint(dir, { dirs: { replay: async () => {} } })).toThrow('writeCheckpoint: the writer of "replay" returned a promise; it must finish writing before it returns');
+    expect(() => writeCheckpoint(dir, { json: { "../x": 1 } })).toThrow(
+      'writeCheckpoint: entry name "../x": use letters',
+    );
+    expect(() => writeCheckpoint(dir, { json: { a: 1 }, arrays: { a: new Uint8Array(1) } })).toThrow(
+      'writeCheckpoint: entry name "a" is used twice',
+    );
+    expect(() => writeCheckpoint(dir, { arrays: { a: [1, 2] as unknown as Uint8Array } })).toThrow(
+      'writeCheckpoint: array "a" is a Array, expected a Float32Array',
+    );
+    expect(() => writeCheckpoint(dir, { dirs: { replay: async () => {} } })).toThrow(
+      'writeCheckpoint: the writer of "replay" returned a promise; it must finish writing before it returns',
+    );
     expect(readCheckpoint(dir).json("counters")).toEqual({ frames: 1000, episodes: 1 });
     expect(readdirSync(root)).toEqual(["checkpoint"]);
   });
 
   it("keeps the previous checkpoint when a write fails midway", () => {
     writeCheckpoint(dir, contents(1));
-    const failing = { ...contents(2), dirs: { replay: () => { throw new Error("disk full"); } } };
+    const failing = {
+      ...contents(2),
+      dirs: {
+        replay: () => {
+          throw new Error("disk full");
+        },
+      },
+    };
     expect(() => writeCheckpoint(dir, failing)).toThrow("disk full");
     expect(readCheckpoint(dir).json("counters")).toEqual({ frames: 1000, episodes: 1 });
     expect(readdirSync(root)).toEqual(["checkpoint"]);
@@ -80,7 +117,9 @@ describe("writeCheckpoint / readCheckpoint", () => {
     writeCheckpoint(dir, contents(1));
     const counters = join(dir, "counters.json");
     writeFileSync(counters, readFileSync(counters, "utf8").replace("1000", "9999"));
-    expect(() => readCheckpoint(dir)).toThrow(new RegExp(`^${counters}: corrupt: sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}$`));
+    expect(() => readCheckpoint(dir)).toThrow(
+      new RegExp(`^${counters}: corrupt: sha256 is [0-9a-f]{64}, the manifest says [0-9a-f]{64}$`),
+    );
     writeCheckpoint(dir, contents(1));
     const inner = join(dir, "replay", "inner", "a.bin");
     rmSync(inner);
@@ -113,7 +152,10 @@ describe("writeCheckpoint / readCheckpoint", () => {
     const appDir = fileURLToPath(new URL("..", import.meta.url));
     const seen = new Set<number>();
     for (const delayMs of [0, 60, 150]) {
-      const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], { cwd: appDir, stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["--import", "tsx", fixture, dir], {
+        cwd: appDir,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       await new Promise<void>((resolve, reject) => {
         child.stdout.once("data", () => resolve());
         child.once("exit", (code) => reject(new Error(`fixture exited early with ${code}`)));

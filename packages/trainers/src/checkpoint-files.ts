@@ -33,7 +33,13 @@ interface Manifest {
 
 const MANIFEST = "manifest.json";
 const FORMAT = "tdrl-run-checkpoint";
-const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint32: Uint32Array, uint8: Uint8Array } as const;
+const ARRAY_TYPES = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  uint8: Uint8Array,
+} as const;
 
 /**
  * Writes a checkpoint directory atomically: everything goes into `<dir>.tmp-<pid>` and is fsynced; then the
@@ -55,13 +61,23 @@ const ARRAY_TYPES = { float32: Float32Array, float64: Float64Array, int32: Int32
  * if (weights[1] !== -1 || (ckpt.json("counters") as { frames: number }).frames !== 1000) throw new Error("bad checkpoint");
  */
 export function writeCheckpoint(dir: string, contents: CheckpointContents, options: WriteCheckpointOptions = {}): void {
-  const names = [...Object.keys(contents.json ?? {}), ...Object.keys(contents.arrays ?? {}), ...Object.keys(contents.dirs ?? {})];
+  const names = [
+    ...Object.keys(contents.json ?? {}),
+    ...Object.keys(contents.arrays ?? {}),
+    ...Object.keys(contents.dirs ?? {}),
+  ];
   const bad = names.find((n) => !/^[A-Za-z0-9][\w.-]*$/.test(n) || n === MANIFEST);
-  if (bad !== undefined) throw new Error(`writeCheckpoint: entry name ${JSON.stringify(bad)}: use letters, digits, "_", "-" and "." (not "${MANIFEST}")`);
+  if (bad !== undefined)
+    throw new Error(
+      `writeCheckpoint: entry name ${JSON.stringify(bad)}: use letters, digits, "_", "-" and "." (not "${MANIFEST}")`,
+    );
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new Error(`writeCheckpoint: entry name "${dup}" is used twice`);
   for (const [name, a] of Object.entries(contents.arrays ?? {})) {
-    if (dtypeOf(a) === null) throw new Error(`writeCheckpoint: array "${name}" is a ${(a as object)?.constructor?.name ?? typeof a}, expected a Float32Array, Float64Array, Int32Array, Uint32Array or Uint8Array`);
+    if (dtypeOf(a) === null)
+      throw new Error(
+        `writeCheckpoint: array "${name}" is a ${(a as object)?.constructor?.name ?? typeof a}, expected a Float32Array, Float64Array, Int32Array, Uint32Array or Uint8Array`,
+      );
   }
 
   mkdirSync(dirname(dir), { recursive: true });
@@ -82,13 +98,22 @@ export function writeCheckpoint(dir: string, contents: CheckpointContents, optio
       const dtype = dtypeOf(array)!;
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
       const file = `${name}.${dtype}.bin`;
-      manifest.arrays[name] = { file, dtype, length: array.length, bytes: bytes.length, sha256: writeBinaryFile(join(tmp, file), bytes) };
+      manifest.arrays[name] = {
+        file,
+        dtype,
+        length: array.length,
+        bytes: bytes.length,
+        sha256: writeBinaryFile(join(tmp, file), bytes),
+      };
     }
     for (const [name, write] of Object.entries(contents.dirs ?? {})) {
       const sub = join(tmp, name);
       mkdirSync(sub);
       const result: unknown = write(sub);
-      if (typeof (result as { then?: unknown } | undefined)?.then === "function") throw new Error(`writeCheckpoint: the writer of "${name}" returned a promise; it must finish writing before it returns`);
+      if (typeof (result as { then?: unknown } | undefined)?.then === "function")
+        throw new Error(
+          `writeCheckpoint: the writer of "${name}" returned a promise; it must finish writing before it returns`,
+        );
       // Hash what the writer left (its own temporaries are gone by now); the listing is sorted to be stable.
       manifest.dirs[name] = { dir: name, files: listFiles(sub).map((f) => ({ file: f, ...hashFile(join(sub, f)) })) };
       syncTree(sub);
@@ -142,7 +167,8 @@ export function readCheckpoint(dir: string): Checkpoint {
   } catch (e) {
     throw new Error(`${manifestFile}: corrupt (${(e as Error).message})`);
   }
-  if (manifest.format !== FORMAT || manifest.version !== 1) throw new Error(`${manifestFile}: not a version 1 ${FORMAT} manifest`);
+  if (manifest.format !== FORMAT || manifest.version !== 1)
+    throw new Error(`${manifestFile}: not a version 1 ${FORMAT} manifest`);
   const json = new Map<string, JsonValue>();
   for (const [name, e] of Object.entries(manifest.json)) {
     const file = join(where, e.file);
@@ -156,9 +182,13 @@ export function readCheckpoint(dir: string): Checkpoint {
   const arrays = new Map<string, StateArray>();
   for (const [name, e] of Object.entries(manifest.arrays)) {
     const type = ARRAY_TYPES[e.dtype];
-    if (type === undefined) throw new Error(`${manifestFile}: array "${name}" has unknown dtype ${JSON.stringify(e.dtype)}`);
+    if (type === undefined)
+      throw new Error(`${manifestFile}: array "${name}" has unknown dtype ${JSON.stringify(e.dtype)}`);
     const array = new type(e.length);
-    if (array.byteLength !== e.bytes) throw new Error(`${manifestFile}: array "${name}": ${e.length} ${e.dtype} numbers are ${array.byteLength} bytes, the manifest says ${e.bytes}`);
+    if (array.byteLength !== e.bytes)
+      throw new Error(
+        `${manifestFile}: array "${name}": ${e.length} ${e.dtype} numbers are ${array.byteLength} bytes, the manifest says ${e.bytes}`,
+      );
     readVerifiedFile(join(where, e.file), e.bytes, e.sha256, new Uint8Array(array.buffer));
     arrays.set(name, array);
   }
@@ -169,8 +199,12 @@ export function readCheckpoint(dir: string): Checkpoint {
       const file = join(sub, f.file);
       const actual = existsSync(file) ? hashFile(file) : null;
       if (actual === null) throw new Error(`${file}: missing from the checkpoint`);
-      if (actual.bytes !== f.bytes) throw new Error(`${file}: ${actual.bytes < f.bytes ? "truncated" : "too long"}: expected ${f.bytes} bytes, found ${actual.bytes}`);
-      if (actual.sha256 !== f.sha256) throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${f.sha256}`);
+      if (actual.bytes !== f.bytes)
+        throw new Error(
+          `${file}: ${actual.bytes < f.bytes ? "truncated" : "too long"}: expected ${f.bytes} bytes, found ${actual.bytes}`,
+        );
+      if (actual.sha256 !== f.sha256)
+        throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${f.sha256}`);
     }
     dirs.set(name, sub);
   }
@@ -208,7 +242,8 @@ export class Checkpoint {
   array<A extends StateArray>(name: string, type: { new (n: number): A; name: string }): A {
     const a = this.arrayEntries.get(name);
     if (a === undefined) throw this.missing(name, "array");
-    if (!(a instanceof type)) throw new Error(`checkpoint ${this.dir}: array "${name}" is a ${a.constructor.name}, expected a ${type.name}`);
+    if (!(a instanceof type))
+      throw new Error(`checkpoint ${this.dir}: array "${name}" is a ${a.constructor.name}, expected a ${type.name}`);
     return a;
   }
 
@@ -220,7 +255,9 @@ export class Checkpoint {
   }
 
   private missing(name: string, kind: string): Error {
-    return new Error(`checkpoint ${this.dir}: no ${kind} entry "${name}" (it has: ${this.names.join(", ") || "nothing"})`);
+    return new Error(
+      `checkpoint ${this.dir}: no ${kind} entry "${name}" (it has: ${this.names.join(", ") || "nothing"})`,
+    );
   }
 }
 
@@ -244,7 +281,8 @@ function listFiles(dir: string): string[] {
 }
 
 function syncTree(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) syncTree(join(dir, entry.name));
+  for (const entry of readdirSync(dir, { withFileTypes: true }))
+    if (entry.isDirectory()) syncTree(join(dir, entry.name));
   syncDir(dir);
 }
 

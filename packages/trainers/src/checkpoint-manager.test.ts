@@ -14,7 +14,19 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const state = (frames: number): TrainerState => ({ frames, updates: 1, episodes: 2, bestEval: 3, solvedAtFrames: null, seconds: 4.5, lastEval: { rewards: [7], mean: 7, min: 7, max: 7 }, rngs: {}, collector: null, episodeStats: { returns: [0.5], lengths: [3] }, explore: null });
+const state = (frames: number): TrainerState => ({
+  frames,
+  updates: 1,
+  episodes: 2,
+  bestEval: 3,
+  solvedAtFrames: null,
+  seconds: 4.5,
+  lastEval: { rewards: [7], mean: 7, min: 7, max: 7 },
+  rngs: {},
+  collector: null,
+  episodeStats: { returns: [0.5], lengths: [3] },
+  explore: null,
+});
 
 function targets(seed: number, extra?: { kept: Uint8Array }) {
   const net = new MLP({ inFeatures: 3, outFeatures: 2, numCells: [4], rng: new Rng(seed) });
@@ -57,16 +69,23 @@ describe("CheckpointManager", () => {
     expect(loaded.trainer).toEqual(state(40));
     expect(loaded.extra).toEqual({ logger: 40 });
     expect(Array.from(extra.kept)).toEqual([1, 2, 3]);
-    for (const [k, v] of a.net.parameters()) expect(Array.from(b.net.parameters().get(k)!.dataSync())).toEqual(Array.from(v.dataSync()));
+    for (const [k, v] of a.net.parameters())
+      expect(Array.from(b.net.parameters().get(k)!.dataSync())).toEqual(Array.from(v.dataSync()));
   });
 
   it("refuses a checkpoint of another recipe, naming every differing key, and changes nothing", async () => {
     const dir = join(root, "recipe");
     const a = targets(0);
-    await new CheckpointManager(dir, a.targets, { recipe: { lr: 1e-3, net: { cells: [64] }, totalFrames: 100 } }).save(state(10));
+    await new CheckpointManager(dir, a.targets, { recipe: { lr: 1e-3, net: { cells: [64] }, totalFrames: 100 } }).save(
+      state(10),
+    );
     const b = targets(1);
     const before = Array.from(b.net.parameters().values().next().value!.dataSync());
-    expect(() => new CheckpointManager(dir, b.targets, { recipe: { lr: 3e-4, net: { cells: [32] }, seed: 1, totalFrames: 900 } }).load()).toThrow(
+    expect(() =>
+      new CheckpointManager(dir, b.targets, {
+        recipe: { lr: 3e-4, net: { cells: [32] }, seed: 1, totalFrames: 900 },
+      }).load(),
+    ).toThrow(
       `${join(dir, "checkpoint")} is a checkpoint of another recipe: lr (checkpoint 0.001, this run 0.0003), net.cells (checkpoint [64], this run [32]), seed (checkpoint absent, this run 1)`,
     );
     expect(Array.from(b.net.parameters().values().next().value!.dataSync())).toEqual(before);

@@ -81,7 +81,8 @@ export class CheckpointManager {
 
   constructor(runDir: string, targets: CheckpointTargets, options: CheckpointManagerOptions = {}) {
     const keep = options.keepLast ?? 1;
-    if (!(Number.isInteger(keep) && keep >= 1)) throw new Error(`CheckpointManager: keepLast must be a positive integer, got ${String(keep)}`);
+    if (!(Number.isInteger(keep) && keep >= 1))
+      throw new Error(`CheckpointManager: keepLast must be a positive integer, got ${String(keep)}`);
     this.runDir = runDir;
     this.targets = targets;
     this.keepLast = keep;
@@ -121,7 +122,12 @@ export class CheckpointManager {
           adamMeta: adam.meta as unknown as JsonValue,
           ...extraJson,
         },
-        arrays: { qnet: saveWeights(qnet), ...(target === undefined ? {} : { target: saveWeights(target) }), adam: adam.data, ...extraArrays },
+        arrays: {
+          qnet: saveWeights(qnet),
+          ...(target === undefined ? {} : { target: saveWeights(target) }),
+          adam: adam.data,
+          ...extraArrays,
+        },
         ...(buffer === undefined ? {} : { dirs: { buffer: (dir: string) => buffer.dumpToDirectory(dir) } }),
       },
       previousFrames === undefined ? {} : { keepPrevious: join(this.runDir, `checkpoint-${previousFrames}`) },
@@ -139,7 +145,8 @@ export class CheckpointManager {
   }
 
   private prune(): void {
-    for (const frames of this.olderCheckpoints().slice(this.keepLast - 1)) rmSync(join(this.runDir, `checkpoint-${frames}`), { recursive: true, force: true });
+    for (const frames of this.olderCheckpoints().slice(this.keepLast - 1))
+      rmSync(join(this.runDir, `checkpoint-${frames}`), { recursive: true, force: true });
   }
 
   /** Restores the newest checkpoint into the targets; refuses one of another recipe (nothing is changed then). */
@@ -148,9 +155,13 @@ export class CheckpointManager {
     if (this.recipe !== undefined) {
       const saved = ckpt.names.includes("recipe") ? ckpt.json("recipe") : null;
       if (saved !== null) {
-        const diffs = recipeDifferences(saved as Record<string, unknown>, this.recipe).filter((d) => !this.resumableKeys.includes(d.key));
+        const diffs = recipeDifferences(saved as Record<string, unknown>, this.recipe).filter(
+          (d) => !this.resumableKeys.includes(d.key),
+        );
         if (diffs.length > 0) {
-          const text = diffs.map((d) => `${d.key} (checkpoint ${show(d.saved)}, this run ${show(d.current)})`).join(", ");
+          const text = diffs
+            .map((d) => `${d.key} (checkpoint ${show(d.saved)}, this run ${show(d.current)})`)
+            .join(", ");
           throw new Error(`${this.dir} is a checkpoint of another recipe: ${text}`);
         }
       }
@@ -158,7 +169,11 @@ export class CheckpointManager {
     const { qnet, target, optimizer, parameters, buffer } = this.targets;
     loadWeights(qnet, ckpt.array("qnet", Uint8Array));
     if (target !== undefined) loadWeights(target, ckpt.array("target", Uint8Array));
-    restoreAdamState(optimizer, { meta: ckpt.json("adamMeta") as unknown as AdamStateMeta, data: ckpt.array("adam", Float32Array) }, parameters());
+    restoreAdamState(
+      optimizer,
+      { meta: ckpt.json("adamMeta") as unknown as AdamStateMeta, data: ckpt.array("adam", Float32Array) },
+      parameters(),
+    );
     if (buffer !== undefined) buffer.loadFromDirectory(ckpt.directory("buffer"));
     for (const [name, part] of Object.entries(this.targets.extras ?? {})) {
       const saved = ckpt.json(`extra.${name}`) as { json: JsonValue; arrays: string[] };
@@ -175,9 +190,14 @@ export class CheckpointManager {
 }
 
 /** The keys (dotted, for nested objects) whose values differ between two recipes. */
-export function recipeDifferences(saved: Record<string, unknown>, current: Record<string, unknown>, prefix = ""): { key: string; saved: unknown; current: unknown }[] {
+export function recipeDifferences(
+  saved: Record<string, unknown>,
+  current: Record<string, unknown>,
+  prefix = "",
+): { key: string; saved: unknown; current: unknown }[] {
   const out: { key: string; saved: unknown; current: unknown }[] = [];
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
   for (const k of [...new Set([...Object.keys(saved), ...Object.keys(current)])]) {
     const a = saved[k];
     const b = current[k];
@@ -233,7 +253,12 @@ export function readBestModelInfo(runDir: string): BestModelInfo | null {
 /** Loads only the online weights of a run, its best evaluation's or its last checkpoint's (for playing it). */
 export function loadPolicyWeights(runDir: string, qnet: HasParameters, choice: PolicyChoice = "last"): void {
   if (choice === "best" && !hasCheckpoint(bestModelDir(runDir))) {
-    throw new Error(`${runDir} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`);
+    throw new Error(
+      `${runDir} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`,
+    );
   }
-  loadWeights(qnet, readCheckpoint(choice === "best" ? bestModelDir(runDir) : checkpointDir(runDir)).array("qnet", Uint8Array));
+  loadWeights(
+    qnet,
+    readCheckpoint(choice === "best" ? bestModelDir(runDir) : checkpointDir(runDir)).array("qnet", Uint8Array),
+  );
 }

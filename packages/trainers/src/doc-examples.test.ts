@@ -10,6 +10,17 @@ const header = [
 
 describeDocExamples(
   new URL(".", import.meta.url),
-  ["trainer.ts", "dqn-learner.ts", "target-sync.ts", "n-step.ts", "episode-stats.ts", "evaluate.ts", "seed-streams.ts", "checkpoint-manager.ts", "checkpoint-files.ts", "optimizer-state.ts"],
+  [
+    "trainer.ts",
+    "dqn-learner.ts",
+    "target-sync.ts",
+    "n-step.ts",
+    "episode-stats.ts",
+    "evaluate.ts",
+    "seed-streams.ts",
+    "checkpoint-manager.ts",
+    "checkpoint-files.ts",
+    "optimizer-state.ts",
+  ],
   { header, dropImports: /^import \{[^}]*\} from "\.\/[\w-]+";\n/gm },
 );

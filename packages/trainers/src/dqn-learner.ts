@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, type TensorDict } from "@tdrl/tensordict";
+import type { HostArray, TensorDict } from "@tdrl/tensordict";
 import type { TensorDictReplayBuffer } from "@tdrl/buffers";
 import { clipGradNorm, type DQNLoss } from "@tdrl/losses";
 import { nStepTransitions } from "./n-step";
@@ -64,7 +64,12 @@ export class DqnLearner implements Learner {
   update(context?: Pick<UpdateContext, "processBatch">): UpdateStats {
     const { buffer, nStep, gamma, obsKeys } = this.options;
     const batch = buffer.sample();
-    if (nStep > 1) nStepTransitions(buffer.storage, (batch.get("index") as HostArray).data as Int32Array, batch, { n: nStep, gamma, obsKeys });
+    if (nStep > 1)
+      nStepTransitions(buffer.storage, (batch.get("index") as HostArray).data as Int32Array, batch, {
+        n: nStep,
+        gamma,
+        obsKeys,
+      });
     context?.processBatch(batch);
     const stats = this.step(batch);
     if (this.options.prioritized) buffer.updateTensorDictPriority(batch);
@@ -76,7 +81,10 @@ export class DqnLearner implements Learner {
   private step(batch: TensorDict): UpdateStats {
     const { loss, optimizer, gradClip } = this.options;
     let meanTdError = 0;
-    const { value, grads } = tf.variableGrads(() => loss.forward(batch).getTensor("loss") as tf.Scalar, loss.parameterList());
+    const { value, grads } = tf.variableGrads(
+      () => loss.forward(batch).getTensor("loss") as tf.Scalar,
+      loss.parameterList(),
+    );
     const { grads: clipped, norm } = Number.isFinite(gradClip) ? clipGradNorm(grads, gradClip) : { grads, norm: NaN };
     optimizer.applyGradients(clipped);
     const lossValue = value.dataSync()[0]!;

@@ -6,7 +6,10 @@ import { EpisodeStats } from "./episode-stats";
 
 /** A `[n, t]` batch of rewards and done flags, given env-major. */
 function batch(n: number, t: number, reward: number[], done: number[]): TensorDict {
-  return new TensorDict({ next: { reward: HostArray.from("float32", [n, t, 1], reward), done: HostArray.from("bool", [n, t, 1], done) } }, [n, t]);
+  return new TensorDict(
+    { next: { reward: HostArray.from("float32", [n, t, 1], reward), done: HostArray.from("bool", [n, t, 1], done) } },
+    [n, t],
+  );
 }
 
 describe("EpisodeStats", () => {
@@ -14,7 +17,11 @@ describe("EpisodeStats", () => {
     const stats = new EpisodeStats(2, { returnScale: 10 });
     // env 0 ends at its 2nd step; env 1 ends at its 1st and 3rd
     stats.add(batch(2, 3, [0.1, 0.2, 0.3, 1, 2, 3], [0, 1, 0, 1, 0, 1]));
-    expect(stats.takeEpisodes().map((e) => [Math.round(e.reward * 1000) / 1000, e.length])).toEqual([[10, 1], [3, 2], [50, 2]]);
+    expect(stats.takeEpisodes().map((e) => [Math.round(e.reward * 1000) / 1000, e.length])).toEqual([
+      [10, 1],
+      [3, 2],
+      [50, 2],
+    ]);
     expect(stats.takeEpisodes()).toEqual([]);
     expect(Array.from(stats.episodeSteps)).toEqual([1, 0]);
     stats.add(batch(2, 2, [0.5, 0.5, 4, 4], [0, 1, 0, 0]));
@@ -32,10 +39,17 @@ describe("EpisodeStats", () => {
     const other = new EpisodeStats(2);
     other.loadState(saved);
     other.add(batch(2, 1, [1, 1], [1, 1]));
-    expect(other.takeEpisodes()).toEqual([{ reward: 2, length: 2 }, { reward: 3, length: 2 }]);
-    expect(() => stats.loadState({ returns: [1], lengths: [1] })).toThrow("EpisodeStats.loadState: expected { returns, lengths } of 2 numbers each");
+    expect(other.takeEpisodes()).toEqual([
+      { reward: 2, length: 2 },
+      { reward: 3, length: 2 },
+    ]);
+    expect(() => stats.loadState({ returns: [1], lengths: [1] })).toThrow(
+      "EpisodeStats.loadState: expected { returns, lengths } of 2 numbers each",
+    );
     expect(() => stats.loadState({ returns: [1, 2], lengths: [1, -1] })).toThrow(/EpisodeStats.loadState/);
-    expect(() => stats.add(batch(3, 1, [0, 0, 0], [0, 0, 0]))).toThrow("EpisodeStats.add: expected a batch of size [2, T], got [3, 1]");
+    expect(() => stats.add(batch(3, 1, [0, 0, 0], [0, 0, 0]))).toThrow(
+      "EpisodeStats.add: expected a batch of size [2, T], got [3, 1]",
+    );
     expect(stats.state()).toEqual(saved);
     expect(() => new EpisodeStats(0)).toThrow("EpisodeStats: numEnvs must be a positive integer, got 0");
   });

@@ -35,9 +35,11 @@ export class EpisodeStats {
   private finished: Episode[] = [];
 
   constructor(numEnvs: number, options: { returnScale?: number } = {}) {
-    if (!(Number.isInteger(numEnvs) && numEnvs >= 1)) throw new Error(`EpisodeStats: numEnvs must be a positive integer, got ${String(numEnvs)}`);
+    if (!(Number.isInteger(numEnvs) && numEnvs >= 1))
+      throw new Error(`EpisodeStats: numEnvs must be a positive integer, got ${String(numEnvs)}`);
     const scale = options.returnScale ?? 1;
-    if (!Number.isFinite(scale)) throw new Error(`EpisodeStats: returnScale must be a finite number, got ${String(scale)}`);
+    if (!Number.isFinite(scale))
+      throw new Error(`EpisodeStats: returnScale must be a finite number, got ${String(scale)}`);
     this.numEnvs = numEnvs;
     this.returnScale = scale;
     this.returns = new Float64Array(numEnvs);
@@ -60,7 +62,9 @@ export class EpisodeStats {
     const done = batch.getHost("next.done").data;
     const t = steps!;
     if (reward.length !== n * t || done.length !== n * t) {
-      throw new Error(`EpisodeStats.add: "next.reward" and "next.done" must hold one value per step (${n * t}), got ${reward.length} and ${done.length}`);
+      throw new Error(
+        `EpisodeStats.add: "next.reward" and "next.done" must hold one value per step (${n * t}), got ${reward.length} and ${done.length}`,
+      );
     }
     for (let s = 0; s < t; s++) {
       for (let i = 0; i < n; i++) {
@@ -89,9 +93,14 @@ export class EpisodeStats {
 
   /** Continues from `state()`; checked first, so a bad state throws and changes nothing. */
   loadState(s: EpisodeStatsState): void {
-    const ok = (a: unknown, int: boolean) => Array.isArray(a) && a.length === this.numEnvs && a.every((v) => typeof v === "number" && (int ? Number.isInteger(v) && v >= 0 : Number.isFinite(v)));
+    const ok = (a: unknown, int: boolean) =>
+      Array.isArray(a) &&
+      a.length === this.numEnvs &&
+      a.every((v) => typeof v === "number" && (int ? Number.isInteger(v) && v >= 0 : Number.isFinite(v)));
     if (typeof s !== "object" || s === null || !ok(s.returns, false) || !ok(s.lengths, true)) {
-      throw new Error(`EpisodeStats.loadState: expected { returns, lengths } of ${this.numEnvs} numbers each, got ${JSON.stringify(s)?.slice(0, 120)}`);
+      throw new Error(
+        `EpisodeStats.loadState: expected { returns, lengths } of ${this.numEnvs} numbers each, got ${JSON.stringify(s)?.slice(0, 120)}`,
+      );
     }
     this.returns = Float64Array.from(s.returns);
     this.lengths = Int32Array.from(s.lengths);

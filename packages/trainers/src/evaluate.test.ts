@@ -71,6 +71,8 @@ describe("evaluateGreedy", () => {
 
   it("rejects a bad episode count, naming it", () => {
     const makeEnv = (n: number, seed: number) => new CartPoleEnv({ batchSize: [n], seed });
-    expect(() => evaluateGreedy(makeEnv, (td) => td, { episodes: 0, seed: 0 })).toThrow(/episodes must be a positive integer, got 0/);
+    expect(() => evaluateGreedy(makeEnv, (td) => td, { episodes: 0, seed: 0 })).toThrow(
+      /episodes must be a positive integer, got 0/,
+    );
   });
 });

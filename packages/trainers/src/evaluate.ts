@@ -32,10 +32,17 @@ export interface Evaluation {
 export function evaluateGreedy(
   makeEnv: (numEnvs: number, seed: number) => EnvBase,
   actor: PolicyFn | ExplorationPolicy,
-  options: { episodes: number; seed: number; returnScale?: number; maxSteps?: number; onStep?: (root: TensorDict, env: EnvBase) => void },
+  options: {
+    episodes: number;
+    seed: number;
+    returnScale?: number;
+    maxSteps?: number;
+    onStep?: (root: TensorDict, env: EnvBase) => void;
+  },
 ): Evaluation {
   const { episodes, seed } = options;
-  if (!(Number.isInteger(episodes) && episodes >= 1)) throw new Error(`evaluateGreedy: episodes must be a positive integer, got ${String(episodes)}`);
+  if (!(Number.isInteger(episodes) && episodes >= 1))
+    throw new Error(`evaluateGreedy: episodes must be a positive integer, got ${String(episodes)}`);
   const maxSteps = options.maxSteps ?? 10_000;
   const env = makeEnv(episodes, seed);
   try {
@@ -45,7 +52,10 @@ export function evaluateGreedy(
       return typeof actor === "function" ? actor(root, exploration) : actor.forward(root, exploration);
     };
     // One step per batch, so the last episode's end stops the play at once.
-    const collector = new SyncDataCollector(env, policy, { framesPerBatch: episodes, explorationType: "deterministic" });
+    const collector = new SyncDataCollector(env, policy, {
+      framesPerBatch: episodes,
+      explorationType: "deterministic",
+    });
     const stats = new EpisodeStats(episodes, { returnScale: options.returnScale ?? 1 });
     const first: (number | undefined)[] = new Array(episodes).fill(undefined);
     let left = episodes;
@@ -63,7 +73,8 @@ export function evaluateGreedy(
         }
       }
     }
-    if (left > 0) throw new Error(`evaluateGreedy: ${left} of ${episodes} episodes did not end within ${maxSteps} steps`);
+    if (left > 0)
+      throw new Error(`evaluateGreedy: ${left} of ${episodes} episodes did not end within ${maxSteps} steps`);
     const rewards = first as number[];
     const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
     return { rewards, mean, min: Math.min(...rewards), max: Math.max(...rewards) };

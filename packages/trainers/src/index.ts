@@ -19,5 +19,12 @@ export {
   type BestModelInfo,
   type PolicyChoice,
 } from "./checkpoint-manager";
-export { writeCheckpoint, readCheckpoint, hasCheckpoint, Checkpoint, type CheckpointContents, type WriteCheckpointOptions } from "./checkpoint-files";
+export {
+  writeCheckpoint,
+  readCheckpoint,
+  hasCheckpoint,
+  Checkpoint,
+  type CheckpointContents,
+  type WriteCheckpointOptions,
+} from "./checkpoint-files";
 export { writeSynced, syncDir } from "./fs-sync";

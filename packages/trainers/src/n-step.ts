@@ -1,4 +1,4 @@
-import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import type { Storage } from "@tdrl/buffers";
 
 /**
@@ -32,10 +32,12 @@ export function nStepTransitions(
   options: { n: number; gamma: number; obsKeys: readonly string[] },
 ): void {
   const { n, gamma, obsKeys } = options;
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`nStepTransitions: n must be a positive integer, got ${String(n)}`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new Error(`nStepTransitions: n must be a positive integer, got ${String(n)}`);
   if (n === 1) return;
   const shape = storage.shape;
-  if (storage.ndim !== 2 || shape === null) throw new Error(`nStepTransitions: the storage must be 2-dim (ndim: 2) and written; got ndim ${storage.ndim}`);
+  if (storage.ndim !== 2 || shape === null)
+    throw new Error(`nStepTransitions: the storage must be 2-dim (ndim: 2) and written; got ndim ${storage.ndim}`);
   const numEnvs = shape[1]!;
   const capacity = shape[0]! * numEnvs;
   const length = storage.length;
@@ -48,7 +50,7 @@ export function nStepTransitions(
   const last = new Int32Array(m);
   const readFlag = (key: string, at: Int32Array) => storage.getLeaf(key, at).data;
   let cur = Int32Array.from(index);
-  let active = new Uint8Array(m).fill(1);
+  const active = new Uint8Array(m).fill(1);
   let discount = 1;
   for (let k = 0; k < n; k++) {
     const r = storage.getLeaf("next.reward", cur).data;

@@ -74,7 +74,10 @@ describe("Adam state", () => {
     // What tfjs's own setWeights makes of the same state: beta^t recomputed, not the product training used.
     const viaTfjs = tf.train.adam(0.05, 0.9, 0.999);
     await viaTfjs.setWeights(await adam.getWeights());
-    const recomputed = [(viaTfjs as unknown as { accBeta1: tf.Variable }).accBeta1.dataSync()[0], (viaTfjs as unknown as { accBeta2: tf.Variable }).accBeta2.dataSync()[0]];
+    const recomputed = [
+      (viaTfjs as unknown as { accBeta1: tf.Variable }).accBeta1.dataSync()[0],
+      (viaTfjs as unknown as { accBeta2: tf.Variable }).accBeta2.dataSync()[0],
+    ];
     expect(recomputed).not.toEqual([p1, p2]);
     tf.dispose(a);
     adam.dispose();
@@ -90,15 +93,27 @@ describe("Adam state", () => {
     const target = tf.train.adam(0.05);
     step(target, makeParams());
     const kept = await saveAdamState(target);
-    expect(() => restoreAdamState(tf.train.sgd(0.1), state)).toThrow("restoreAdamState: expected a tfjs Adam optimizer, got SGD");
-    expect(() => restoreAdamState(tf.train.adam(0.01), state)).toThrow("restoreAdamState: the optimizer's learningRate is 0.01, the saved state's is 0.05");
-    expect(() => restoreAdamState(target, { ...state, data: state.data.subarray(1) })).toThrow("restoreAdamState: the slots' shapes hold 32 numbers, the data has 31");
-    expect(() => restoreAdamState(target, state, [a[1]!, a[0]!])).toThrow(/restoreAdamState: moment 0 \(.*\/m\) is \[3,4\], parameter 0 is \[4\]/);
+    expect(() => restoreAdamState(tf.train.sgd(0.1), state)).toThrow(
+      "restoreAdamState: expected a tfjs Adam optimizer, got SGD",
+    );
+    expect(() => restoreAdamState(tf.train.adam(0.01), state)).toThrow(
+      "restoreAdamState: the optimizer's learningRate is 0.01, the saved state's is 0.05",
+    );
+    expect(() => restoreAdamState(target, { ...state, data: state.data.subarray(1) })).toThrow(
+      "restoreAdamState: the slots' shapes hold 32 numbers, the data has 31",
+    );
+    expect(() => restoreAdamState(target, state, [a[1]!, a[0]!])).toThrow(
+      /restoreAdamState: moment 0 \(.*\/m\) is \[3,4\], parameter 0 is \[4\]/,
+    );
     expect(() => restoreAdamState(target, state, [a[0]!])).toThrow(/parameter 1 is missing/);
-    expect(() => restoreAdamState(target, { ...state, meta: { ...state.meta, iterations: -1 } })).toThrow("restoreAdamState: iterations must be an integer >= 0, got -1");
+    expect(() => restoreAdamState(target, { ...state, meta: { ...state.meta, iterations: -1 } })).toThrow(
+      "restoreAdamState: iterations must be an integer >= 0, got -1",
+    );
     const after = await saveAdamState(target);
     expect(after.meta).toEqual(kept.meta);
     expect(after.data).toEqual(kept.data);
-    await expect(saveAdamState(tf.train.sgd(0.1))).rejects.toThrow("saveAdamState: expected a tfjs Adam optimizer, got SGD");
+    await expect(saveAdamState(tf.train.sgd(0.1))).rejects.toThrow(
+      "saveAdamState: expected a tfjs Adam optimizer, got SGD",
+    );
   });
 });

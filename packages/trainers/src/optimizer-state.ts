@@ -32,7 +32,8 @@ interface AdamInternals {
 }
 
 function internals(optimizer: tf.Optimizer, what: string): AdamInternals {
-  if (optimizer.getClassName() !== "Adam") throw new Error(`${what}: expected a tfjs Adam optimizer, got ${optimizer.getClassName()}`);
+  if (optimizer.getClassName() !== "Adam")
+    throw new Error(`${what}: expected a tfjs Adam optimizer, got ${optimizer.getClassName()}`);
   return optimizer as unknown as AdamInternals;
 }
 
@@ -96,25 +97,36 @@ export function restoreAdamState(optimizer: tf.Optimizer, state: AdamState, para
   const what = "restoreAdamState";
   const adam = internals(optimizer, what);
   const { meta, data } = state;
-  if (meta.format !== "tdrl-adam-state" || meta.version !== 1) throw new Error(`${what}: not a version 1 tdrl Adam state (format ${JSON.stringify(meta.format)}, version ${meta.version})`);
+  if (meta.format !== "tdrl-adam-state" || meta.version !== 1)
+    throw new Error(
+      `${what}: not a version 1 tdrl Adam state (format ${JSON.stringify(meta.format)}, version ${meta.version})`,
+    );
   for (const key of ["learningRate", "beta1", "beta2", "epsilon"] as const) {
-    if (adam[key] !== meta.config[key]) throw new Error(`${what}: the optimizer's ${key} is ${adam[key]}, the saved state's is ${meta.config[key]}`);
+    if (adam[key] !== meta.config[key])
+      throw new Error(`${what}: the optimizer's ${key} is ${adam[key]}, the saved state's is ${meta.config[key]}`);
   }
-  if (!Number.isInteger(meta.iterations) || meta.iterations < 0) throw new Error(`${what}: iterations must be an integer >= 0, got ${meta.iterations}`);
-  if (meta.slots.length % 2 !== 0) throw new Error(`${what}: expected first and second moments in pairs, got ${meta.slots.length} slots`);
+  if (!Number.isInteger(meta.iterations) || meta.iterations < 0)
+    throw new Error(`${what}: iterations must be an integer >= 0, got ${meta.iterations}`);
+  if (meta.slots.length % 2 !== 0)
+    throw new Error(`${what}: expected first and second moments in pairs, got ${meta.slots.length} slots`);
   const half = meta.slots.length / 2;
   const sizes = meta.slots.map((s) => s.shape.reduce((a, b) => a * b, 1));
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total !== data.length) throw new Error(`${what}: the slots' shapes hold ${total} numbers, the data has ${data.length}`);
+  if (total !== data.length)
+    throw new Error(`${what}: the slots' shapes hold ${total} numbers, the data has ${data.length}`);
   for (let i = 0; i < half; i++) {
     const [m, v] = [meta.slots[i]!, meta.slots[half + i]!];
-    if (!tf.util.arraysEqual(m.shape, v.shape)) throw new Error(`${what}: moment ${i}: first moment ${m.name} is [${m.shape}], second ${v.name} is [${v.shape}]`);
+    if (!tf.util.arraysEqual(m.shape, v.shape))
+      throw new Error(`${what}: moment ${i}: first moment ${m.name} is [${m.shape}], second ${v.name} is [${v.shape}]`);
     const p = params?.[i];
     if (params !== undefined && (p === undefined || !tf.util.arraysEqual(p.shape, m.shape))) {
-      throw new Error(`${what}: moment ${i} (${m.name}) is [${m.shape}], parameter ${i} is ${p === undefined ? "missing" : `[${p.shape}] (${p.name})`}`);
+      throw new Error(
+        `${what}: moment ${i} (${m.name}) is [${m.shape}], parameter ${i} is ${p === undefined ? "missing" : `[${p.shape}] (${p.name})`}`,
+      );
     }
   }
-  if (params !== undefined && params.length !== half) throw new Error(`${what}: the state has moments for ${half} parameters, ${params.length} were given`);
+  if (params !== undefined && params.length !== half)
+    throw new Error(`${what}: the state has moments for ${half} parameters, ${params.length} were given`);
 
   for (const slot of [...adam.accumulatedFirstMoment, ...adam.accumulatedSecondMoment]) slot?.variable.dispose();
   let offset = 0;

@@ -26,11 +26,15 @@ export class TargetSync {
   private readonly loss: LossModule;
 
   constructor(loss: LossModule, config: TargetSyncConfig) {
-    const bad = (what: string, v: number) => new Error(`TargetSync: ${what} must be ${config.kind === "soft" ? "in (0, 1]" : "a positive integer"}, got ${v}`);
-    if (config.kind === "hard" && !(Number.isInteger(config.everyUpdates) && config.everyUpdates >= 1)) throw bad("everyUpdates", config.everyUpdates);
-    if (config.kind === "hardEpisodes" && !(Number.isInteger(config.everyEpisodes) && config.everyEpisodes >= 1)) throw bad("everyEpisodes", config.everyEpisodes);
+    const bad = (what: string, v: number) =>
+      new Error(`TargetSync: ${what} must be ${config.kind === "soft" ? "in (0, 1]" : "a positive integer"}, got ${v}`);
+    if (config.kind === "hard" && !(Number.isInteger(config.everyUpdates) && config.everyUpdates >= 1))
+      throw bad("everyUpdates", config.everyUpdates);
+    if (config.kind === "hardEpisodes" && !(Number.isInteger(config.everyEpisodes) && config.everyEpisodes >= 1))
+      throw bad("everyEpisodes", config.everyEpisodes);
     if (config.kind === "soft" && !(config.tau > 0 && config.tau <= 1)) throw bad("tau", config.tau);
-    if (!["hard", "hardEpisodes", "soft"].includes(config.kind)) throw new Error(`TargetSync: kind must be "hard", "hardEpisodes" or "soft", got ${JSON.stringify(config.kind)}`);
+    if (!["hard", "hardEpisodes", "soft"].includes(config.kind))
+      throw new Error(`TargetSync: kind must be "hard", "hardEpisodes" or "soft", got ${JSON.stringify(config.kind)}`);
     this.loss = loss;
     this.config = config;
   }
@@ -52,7 +56,8 @@ export class TargetSync {
   /** Call when the episode count went from `before` to `after`; returns whether the target was copied. */
   afterEpisodes(before: number, after: number): boolean {
     const c = this.config;
-    if (c.kind !== "hardEpisodes" || Math.floor(after / c.everyEpisodes) === Math.floor(before / c.everyEpisodes)) return false;
+    if (c.kind !== "hardEpisodes" || Math.floor(after / c.everyEpisodes) === Math.floor(before / c.everyEpisodes))
+      return false;
     copyParams(this.loss.valueNetwork, this.loss.targetModule());
     return true;
   }

@@ -6,12 +6,22 @@ import { SyncDataCollector } from "@tdrl/collectors";
 import { EpisodeStats } from "./episode-stats";
 import { Trainer, type Learner, type TrainerConfig, type TrainerState } from "./trainer";
 
-const config: TrainerConfig = { totalFrames: 96, stepsPerBatch: 4, initRandomFrames: 16, updatesPerFrame: 1 / 8, evalEvery: 32, checkpointEvery: 32 };
+const config: TrainerConfig = {
+  totalFrames: 96,
+  stepsPerBatch: 4,
+  initRandomFrames: 16,
+  updatesPerFrame: 1 / 8,
+  evalEvery: 32,
+  checkpointEvery: 32,
+};
 
 /** A trainer over a random CartPole policy and a learner that only counts, with an evaluation that draws from its own RNG. */
 function makeTrainer(options: { stopAtFrames?: number; buffer?: boolean } = {}) {
   const env = new CartPoleEnv({ batchSize: [2], seed: 3 });
-  const collector = new SyncDataCollector(env, (td: TensorDict) => env.randAction(td), { framesPerBatch: 8, initRandomFrames: 16 });
+  const collector = new SyncDataCollector(env, (td: TensorDict) => env.randAction(td), {
+    framesPerBatch: 8,
+    initRandomFrames: 16,
+  });
   const seen: number[] = [];
   const learner: Learner & { updates: number } = {
     updates: 0,
@@ -44,7 +54,17 @@ describe("Trainer", () => {
     await initBackend({ prefer: "cpu" });
     const { trainer, seen } = makeTrainer();
     const order: string[] = [];
-    for (const stage of ["batchProcess", "preOptimSteps", "processOptimBatch", "postLoss", "postOptimSteps", "postEval", "log", "postSteps", "checkpoint"] as const) {
+    for (const stage of [
+      "batchProcess",
+      "preOptimSteps",
+      "processOptimBatch",
+      "postLoss",
+      "postOptimSteps",
+      "postEval",
+      "log",
+      "postSteps",
+      "checkpoint",
+    ] as const) {
       trainer.register(stage, (() => void order.push(stage)) as never);
     }
     const remove = trainer.register("postSteps", () => {
@@ -57,7 +77,12 @@ describe("Trainer", () => {
     expect(seen.every((t) => t === 4)).toBe(true); // on-policy learners get the batch just collected
     // The first learning batch (frames 24): its steps, then the end of the iteration.
     const firstLearn = order.indexOf("preOptimSteps");
-    expect(order.slice(firstLearn - 1, firstLearn + 3)).toEqual(["batchProcess", "preOptimSteps", "postLoss", "postOptimSteps"]);
+    expect(order.slice(firstLearn - 1, firstLearn + 3)).toEqual([
+      "batchProcess",
+      "preOptimSteps",
+      "postLoss",
+      "postOptimSteps",
+    ]);
     expect(order.filter((s) => s === "postEval")).toHaveLength(3);
     expect(order.filter((s) => s === "checkpoint")).toHaveLength(3);
     expect(() => trainer.register("nope" as "log", () => {})).toThrow('Trainer.register: unknown stage "nope"');
@@ -94,7 +119,11 @@ describe("Trainer", () => {
     const env = new CartPoleEnv({ batchSize: [2], seed: 0 });
     const collector = new SyncDataCollector(env, (td: TensorDict) => env.randAction(td), { framesPerBatch: 8 });
     const learner = { updates: 0, resumeAt() {}, update: () => ({ loss: 0, gradNorm: 0, meanTdError: 0 }) };
-    expect(() => new Trainer({ ...config, stepsPerBatch: 8 }, { collector, stats: new EpisodeStats(2), learner })).toThrow("the collector steps 4 steps per sub-env a batch, the config says stepsPerBatch 8");
-    expect(() => new Trainer({ ...config, totalFrames: 0 }, { collector, stats: new EpisodeStats(2), learner })).toThrow("totalFrames must be an integer >= 1, got 0");
+    expect(
+      () => new Trainer({ ...config, stepsPerBatch: 8 }, { collector, stats: new EpisodeStats(2), learner }),
+    ).toThrow("the collector steps 4 steps per sub-env a batch, the config says stepsPerBatch 8");
+    expect(
+      () => new Trainer({ ...config, totalFrames: 0 }, { collector, stats: new EpisodeStats(2), learner }),
+    ).toThrow("totalFrames must be an integer >= 1, got 0");
   });
 });

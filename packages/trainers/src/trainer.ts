@@ -188,11 +188,15 @@ export class Trainer {
     checkConfig(config);
     const { collector } = parts;
     if (collector.stepsPerBatch !== config.stepsPerBatch) {
-      throw new Error(`Trainer: the collector steps ${collector.stepsPerBatch} steps per sub-env a batch, the config says stepsPerBatch ${config.stepsPerBatch}`);
+      throw new Error(
+        `Trainer: the collector steps ${collector.stepsPerBatch} steps per sub-env a batch, the config says stepsPerBatch ${config.stepsPerBatch}`,
+      );
     }
     const randomFrames = roundUp(config.initRandomFrames, collector.framesPerBatch);
     if (collector.initRandomFrames !== randomFrames) {
-      throw new Error(`Trainer: the collector's initRandomFrames must be ${randomFrames} (initRandomFrames ${config.initRandomFrames} rounded up to whole batches), got ${collector.initRandomFrames}`);
+      throw new Error(
+        `Trainer: the collector's initRandomFrames must be ${randomFrames} (initRandomFrames ${config.initRandomFrames} rounded up to whole batches), got ${collector.initRandomFrames}`,
+      );
     }
     this.config = config;
     this.parts = parts;
@@ -201,8 +205,12 @@ export class Trainer {
   /** Adds a hook at `stage`; returns a function that removes it. */
   register<S extends TrainerStage>(stage: S, hook: TrainerHooks[S]): () => void {
     const list = this.hooks[stage] as TrainerHooks[S][] | undefined;
-    if (list === undefined) throw new Error(`Trainer.register: unknown stage ${JSON.stringify(stage)}; stages: ${Object.keys(this.hooks).join(", ")}`);
-    if (typeof hook !== "function") throw new Error(`Trainer.register: the hook for "${stage}" must be a function, got ${typeof hook}`);
+    if (list === undefined)
+      throw new Error(
+        `Trainer.register: unknown stage ${JSON.stringify(stage)}; stages: ${Object.keys(this.hooks).join(", ")}`,
+      );
+    if (typeof hook !== "function")
+      throw new Error(`Trainer.register: the hook for "${stage}" must be a function, got ${typeof hook}`);
     list.push(hook);
     return () => {
       const i = list.indexOf(hook);
@@ -212,14 +220,28 @@ export class Trainer {
 
   /** A fresh state (no frames yet). */
   initialState(): TrainerState {
-    return { frames: 0, updates: 0, episodes: 0, bestEval: -Infinity, solvedAtFrames: null, seconds: 0, lastEval: null, rngs: {}, collector: null, episodeStats: this.parts.stats.state(), explore: this.parts.explore?.state() ?? null };
+    return {
+      frames: 0,
+      updates: 0,
+      episodes: 0,
+      bestEval: -Infinity,
+      solvedAtFrames: null,
+      seconds: 0,
+      lastEval: null,
+      rngs: {},
+      collector: null,
+      episodeStats: this.parts.stats.state(),
+      explore: this.parts.explore?.state() ?? null,
+    };
   }
 
   private restore(resume: TrainerState): TrainerState {
     const { collector, stats, learner, explore } = this.parts;
     if (resume.collector === null) throw new Error("Trainer: the checkpoint holds no collector state");
     if (resume.collector.framesCollected !== resume.frames) {
-      throw new Error(`Trainer: the checkpoint's collector has ${resume.collector.framesCollected} frames, its trainer ${resume.frames}`);
+      throw new Error(
+        `Trainer: the checkpoint's collector has ${resume.collector.framesCollected} frames, its trainer ${resume.frames}`,
+      );
     }
     for (const name of Object.keys(this.parts.rngs ?? {})) {
       if (resume.rngs[name] === undefined) throw new Error(`Trainer: the checkpoint has no state for RNG "${name}"`);
@@ -229,7 +251,8 @@ export class Trainer {
     stats.loadState(resume.episodeStats);
     learner.resumeAt(resume.updates);
     if (explore !== undefined) {
-      if (resume.explore === null || resume.explore === undefined) throw new Error("Trainer: the checkpoint holds no exploration state (explore.state())");
+      if (resume.explore === null || resume.explore === undefined)
+        throw new Error("Trainer: the checkpoint holds no exploration state (explore.state())");
       explore.loadState(resume.explore as never);
     }
     // Checkpoints written before totals were kept lack them.
@@ -280,7 +303,9 @@ export class Trainer {
       state.episodes += ended.length;
       if (ended.length > 0) for (const h of hooks.postEpisodes) h(ended, state);
       if (state.frames >= config.initRandomFrames) {
-        const owed = Math.floor(state.frames * config.updatesPerFrame) - Math.floor(config.initRandomFrames * config.updatesPerFrame);
+        const owed =
+          Math.floor(state.frames * config.updatesPerFrame) -
+          Math.floor(config.initRandomFrames * config.updatesPerFrame);
         if (learner.updates < owed) {
           for (const h of hooks.preOptimSteps) h(state);
           while (learner.updates < owed) {
@@ -301,7 +326,8 @@ export class Trainer {
         state.lastEval = evaluation;
         const best = evaluation.mean > state.bestEval;
         if (best) state.bestEval = evaluation.mean;
-        if (parts.solvedAt !== undefined && state.solvedAtFrames === null && evaluation.mean >= parts.solvedAt) state.solvedAtFrames = state.frames;
+        if (parts.solvedAt !== undefined && state.solvedAtFrames === null && evaluation.mean >= parts.solvedAt)
+          state.solvedAtFrames = state.frames;
         for (const h of hooks.postEval) h(evaluation, state, best);
       }
       const t = performance.now();
@@ -316,7 +342,9 @@ export class Trainer {
           eps: random || explore === undefined ? 1 : explore.eps,
           trainReward: rewards.length > 0 ? rewards.reduce((a, b) => a + b, 0) / rewards.length : NaN,
           loss: lossCount > 0 ? lossSum / lossCount : NaN,
-          ...(evalNow && state.lastEval !== null ? { evalMean: state.lastEval.mean, evalRewards: state.lastEval.rewards } : {}),
+          ...(evalNow && state.lastEval !== null
+            ? { evalMean: state.lastEval.mean, evalRewards: state.lastEval.rewards }
+            : {}),
         };
         for (const h of hooks.log) h(record);
         windowStart = t;
@@ -326,7 +354,9 @@ export class Trainer {
         rewards = [];
       }
       for (const h of hooks.postSteps) h(state);
-      const stop = (parts.stopAtFrames !== undefined && state.frames >= parts.stopAtFrames) || (parts.stopWhenSolved === true && state.solvedAtFrames !== null);
+      const stop =
+        (parts.stopAtFrames !== undefined && state.frames >= parts.stopAtFrames) ||
+        (parts.stopWhenSolved === true && state.solvedAtFrames !== null);
       if (crossed(config.checkpointEvery)) await checkpoint();
       if (stop) break;
     }
@@ -344,12 +374,14 @@ function roundUp(frames: number, framesPerBatch: number): number {
 function checkConfig(c: TrainerConfig): void {
   const int = (name: keyof TrainerConfig, min: number) => {
     const v = c[name];
-    if (!(Number.isInteger(v) && v >= min)) throw new Error(`Trainer: ${name} must be an integer >= ${min}, got ${String(v)}`);
+    if (!(Number.isInteger(v) && v >= min))
+      throw new Error(`Trainer: ${name} must be an integer >= ${min}, got ${String(v)}`);
   };
   int("totalFrames", 1);
   int("stepsPerBatch", 1);
   int("initRandomFrames", 0);
   int("evalEvery", 0);
   int("checkpointEvery", 0);
-  if (!(Number.isFinite(c.updatesPerFrame) && c.updatesPerFrame >= 0)) throw new Error(`Trainer: updatesPerFrame must be a number >= 0, got ${c.updatesPerFrame}`);
+  if (!(Number.isFinite(c.updatesPerFrame) && c.updatesPerFrame >= 0))
+    throw new Error(`Trainer: updatesPerFrame must be a number >= 0, got ${c.updatesPerFrame}`);
 }

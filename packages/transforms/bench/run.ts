@@ -7,7 +7,14 @@
 // - the image transforms alone on one full frame, and the fused pass, against a raw byte -> float copy loop.
 import { CartPoleEnv, type CartPoleEnvOptions, type EnvBase } from "@tdrl/envs";
 import { Composite, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
-import { measurePaired, printResult, withMetric, withTarget, writeResults, type BenchResult } from "../../../bench/harness";
+import {
+  measurePaired,
+  printResult,
+  withMetric,
+  withTarget,
+  writeResults,
+  type BenchResult,
+} from "../../../bench/harness";
 import { Compose } from "../src/compose";
 import { GrayScale } from "../src/gray-scale";
 import { InitTracker } from "../src/init-tracker";
@@ -87,7 +94,12 @@ function recordStep(result: BenchResult, batch: number, ratio: number | null, ta
 
 const cases: { label: string; options: CartPoleEnvOptions; resize: boolean; target: number }[] = [
   { label: "full 400x600 frames", options: { fromPixels: true }, resize: true, target: 1_500 },
-  { label: "84x84 fast path, no Resize", options: { fromPixels: true, renderSize: [84, 84], grayscale: true }, resize: false, target: 50_000 },
+  {
+    label: "84x84 fast path, no Resize",
+    options: { fromPixels: true, renderSize: [84, 84], grayscale: true },
+    resize: false,
+    target: 50_000,
+  },
 ];
 
 /** `TDRL_BENCH_ONLY=<regex>` runs only the flagship cases whose description matches (e.g. "batch of 16, 84"). */
@@ -99,7 +111,10 @@ for (const batch of [1, 16]) {
     const what = `${batch === 1 ? "one env" : `batch of ${batch}`}, ${c.label}`;
     if (only !== null && !only.test(what)) continue;
     const make = (fusion: boolean) => {
-      const env = new TransformedEnv(new CartPoleEnv({ ...c.options, batchSize, seed: 0 }), new Compose(...flagship(c.resize)));
+      const env = new TransformedEnv(
+        new CartPoleEnv({ ...c.options, batchSize, seed: 0 }),
+        new Compose(...flagship(c.resize)),
+      );
       env.transform.fusion = fusion;
       return env;
     };
@@ -120,8 +135,16 @@ if (only !== null) process.exit(0);
 for (const batch of [1, 16]) {
   const batchSize = batch === 1 ? [] : [batch];
   const state = () => new CartPoleEnv({ batchSize, seed: 0 });
-  const primer = () => new TensorDictPrimer({ specs: new Composite({ h: new Unbounded({ shape: [1, 128] }), c: new Unbounded({ shape: [1, 128] }) }) });
-  const core = () => [new StepCounter({ maxSteps: 200 }), new InitTracker(), new RewardScaling(0, 0.1), new RewardSum()];
+  const primer = () =>
+    new TensorDictPrimer({
+      specs: new Composite({ h: new Unbounded({ shape: [1, 128] }), c: new Unbounded({ shape: [1, 128] }) }),
+    });
+  const core = () => [
+    new StepCounter({ maxSteps: 200 }),
+    new InitTracker(),
+    new RewardScaling(0, 0.1),
+    new RewardSum(),
+  ];
   const chains: [string, () => Transform[]][] = [
     ["empty TransformedEnv", () => []],
     ["StepCounter, InitTracker, RewardScaling, RewardSum", core],
@@ -130,7 +153,12 @@ for (const batch of [1, 16]) {
   const what = batch === 1 ? "one env" : `batch of ${batch}`;
   let baseline: BenchResult | null = null;
   for (const [label, make] of chains) {
-    const paired = measurePaired(`${label}, state CartPole, ${what}`, stepper(new TransformedEnv(state(), new Compose(...make()))), `bare CartPoleEnv (state), ${what}`, stepper(state()));
+    const paired = measurePaired(
+      `${label}, state CartPole, ${what}`,
+      stepper(new TransformedEnv(state(), new Compose(...make()))),
+      `bare CartPoleEnv (state), ${what}`,
+      stepper(state()),
+    );
     if (baseline === null) recordStep((baseline = paired.baseline), batch, null);
     recordStep(paired.result, batch, paired.ratio);
   }
@@ -158,28 +186,54 @@ for (const batch of [1, 16]) {
     ["Resize(84, 84) bilinear antialias, [400, 600, 1]", run(new Resize(84, 84), gray)],
     ["Resize(84, 84) bilinear, no antialias", run(new Resize(84, 84, { antialias: false }), gray)],
     ["Resize(84, 84) area", run(new Resize(84, 84, { interpolation: "area" }), gray)],
-    ["fused ToTensorImage+GrayScale+Resize(84, 84), uint8 [400, 600, 3]", run(new Compose(new ToTensorImage(), new GrayScale(), new Resize(84, 84)), pixels)],
+    [
+      "fused ToTensorImage+GrayScale+Resize(84, 84), uint8 [400, 600, 3]",
+      run(new Compose(new ToTensorImage(), new GrayScale(), new Resize(84, 84)), pixels),
+    ],
   ];
   const unfused = new Compose(new ToTensorImage(), new GrayScale(), new Resize(84, 84));
   unfused.fusion = false;
   parts.push(["unfused ToTensorImage, GrayScale, Resize(84, 84)", run(unfused, pixels)]);
   for (const [name, fn] of parts) {
-    const { result, baseline, ratio } = measurePaired(`part: ${name}`, fn, "raw uint8 -> float32 copy loop of a full frame", copy);
-    record({ ...result, note: `${ratio.toFixed(2)}x the raw copy loop (${baseline.medianUs.toFixed(0)} µs in the same rounds); ${cpuPerCall(fn).toFixed(0)} µs CPU` });
+    const { result, baseline, ratio } = measurePaired(
+      `part: ${name}`,
+      fn,
+      "raw uint8 -> float32 copy loop of a full frame",
+      copy,
+    );
+    record({
+      ...result,
+      note: `${ratio.toFixed(2)}x the raw copy loop (${baseline.medianUs.toFixed(0)} µs in the same rounds); ${cpuPerCall(fn).toFixed(0)} µs CPU`,
+    });
   }
-  const small = new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, seed: 0 }).reset().getHost("pixels");
+  const small = new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, seed: 0 })
+    .reset()
+    .getHost("pixels");
   const norm = () => new ObservationNorm({ loc: 0.9, scale: 0.1, standardNormal: true, inKeys: ["pixels"] });
   const smallUnfused = new Compose(new ToTensorImage(), new GrayScale(), norm());
   smallUnfused.fusion = false;
   const smallParts: [string, () => unknown][] = [
-    ["fused ToTensorImage+GrayScale+ObservationNorm, uint8 [84, 84, 1]", run(new Compose(new ToTensorImage(), new GrayScale(), norm()), small)],
+    [
+      "fused ToTensorImage+GrayScale+ObservationNorm, uint8 [84, 84, 1]",
+      run(new Compose(new ToTensorImage(), new GrayScale(), norm()), small),
+    ],
     ["unfused ToTensorImage, GrayScale, ObservationNorm, uint8 [84, 84, 1]", run(smallUnfused, small)],
   ];
   for (const [name, fn] of smallParts) {
-    const { result, ratio } = measurePaired(`part: ${name}`, fn, "bare fast-path env step", stepper(new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, seed: 0 })));
+    const { result, ratio } = measurePaired(
+      `part: ${name}`,
+      fn,
+      "bare fast-path env step",
+      stepper(new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, seed: 0 })),
+    );
     record({ ...result, note: `${ratio.toFixed(2)}x a bare fast-path env step` });
   }
-  const fullStep = measurePaired("part: bare env step with a full-frame render", stepper(frame), "raw uint8 -> float32 copy loop of a full frame", copy);
+  const fullStep = measurePaired(
+    "part: bare env step with a full-frame render",
+    stepper(frame),
+    "raw uint8 -> float32 copy loop of a full frame",
+    copy,
+  );
   record({ ...fullStep.result, note: `${fullStep.ratio.toFixed(2)}x the raw copy loop` });
 }
 

@@ -9,7 +9,11 @@ type NextOf<S> = S extends { next: infer N } ? N : {};
  * Type-level only: the keys a transform adds to (or retypes in) an env's records, at the root and under
  * `"next"`, read from its `addedKeys` declaration. `UntypedSchema` when unknown (the base `Transform`).
  */
-export type AddedKeys<T> = T extends { readonly addedKeys?: infer X } ? (X extends Schema ? X : UntypedSchema) : UntypedSchema;
+export type AddedKeys<T> = T extends { readonly addedKeys?: infer X }
+  ? X extends Schema
+    ? X
+    : UntypedSchema
+  : UntypedSchema;
 
 /** The record schema `S` of an env after a transform that adds the keys `X`; untyped when either is. */
 export type WithAddedKeys<S extends Schema, X> =

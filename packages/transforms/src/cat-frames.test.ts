@@ -18,11 +18,19 @@ describe("CatFrames in an env", () => {
       seen.push(values(td, "next.observation"));
       td = env.stepMdp(td);
     }
-    expect(seen).toEqual([[0, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4]]);
+    expect(seen).toEqual([
+      [0, 0, 1],
+      [0, 1, 2],
+      [1, 2, 3],
+      [2, 3, 4],
+    ]);
   });
 
   it("pads with a constant when asked, and restarts the window at the next episode", () => {
-    const env = new TransformedEnv(clockEnv(2), new CatFrames(3, { dim: -1, inKeys: ["observation"], padding: "constant", paddingValue: -1 }));
+    const env = new TransformedEnv(
+      clockEnv(2),
+      new CatFrames(3, { dim: -1, inKeys: ["observation"], padding: "constant", paddingValue: -1 }),
+    );
     let td = env.reset();
     expect(values(td, "observation")).toEqual([-1, -1, 0]);
     const roots: number[][] = [];
@@ -31,12 +39,19 @@ describe("CatFrames in an env", () => {
       roots.push(values(td, "observation"));
     }
     // Step 2 ends the episode: the next root is the reset window.
-    expect(roots).toEqual([[-1, 0, 1], [-1, -1, 0], [-1, 0, 1]]);
+    expect(roots).toEqual([
+      [-1, 0, 1],
+      [-1, -1, 0],
+      [-1, 0, 1],
+    ]);
   });
 
   it("refills only the reset sub-envs' windows under partial resets of a batched CartPole", () => {
     const n = 4;
-    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [3], seed: 1 }), new CatFrames(n, { dim: -1, inKeys: ["observation"], outKeys: ["stacked"] }));
+    const env = new TransformedEnv(
+      new CartPoleEnv({ batchSize: [3], seed: 1 }),
+      new CatFrames(n, { dim: -1, inKeys: ["observation"], outKeys: ["stacked"] }),
+    );
     let td = env.reset();
     // The expected windows, kept by hand from the raw observations: one list of frames per sub-env.
     const frames = (t: TensorDict, i: number) => Array.from(t.getHost("observation").data.subarray(i * 4, i * 4 + 4));
@@ -62,13 +77,19 @@ describe("CatFrames in an env", () => {
 
   it("keeps the specs right on a single and a batched CartPole, state and pixels", () => {
     for (const batchSize of [[], [3]]) {
-      const state = new TransformedEnv(new CartPoleEnv({ batchSize }), new CatFrames(4, { dim: -1, inKeys: ["observation"] }));
+      const state = new TransformedEnv(
+        new CartPoleEnv({ batchSize }),
+        new CatFrames(4, { dim: -1, inKeys: ["observation"] }),
+      );
       const spec = state.observationSpec.get("observation") as Bounded;
       expect(spec).toBeInstanceOf(Bounded);
       expect(spec.shape).toEqual([...batchSize, 16]);
       expect(Array.from(spec.high.data.subarray(0, 8))).toEqual(Array.from(spec.high.data.subarray(8, 16)));
       checkEnvSpecs(state, { steps: 40 });
-      const pixels = new TransformedEnv(new CartPoleEnv({ batchSize, fromPixels: true, renderSize: [84, 84], grayscale: true }), new CatFrames(4, { dim: -1 }));
+      const pixels = new TransformedEnv(
+        new CartPoleEnv({ batchSize, fromPixels: true, renderSize: [84, 84], grayscale: true }),
+        new CatFrames(4, { dim: -1 }),
+      );
       expect(pixels.observationSpec.get("pixels")).toBeInstanceOf(Unbounded);
       expect((pixels.observationSpec.get("pixels") as Unbounded).shape).toEqual([...batchSize, 84, 84, 4]);
       checkEnvSpecs(pixels, { steps: 15 });
@@ -76,7 +97,10 @@ describe("CatFrames in an env", () => {
   });
 
   it("stacks along a leading feature dim too ([1, 84, 84] -> [4, 84, 84])", () => {
-    const env = new TransformedEnv(new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true }), new CatFrames(2, { dim: -3 }));
+    const env = new TransformedEnv(
+      new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true }),
+      new CatFrames(2, { dim: -3 }),
+    );
     const td = env.reset();
     expect(td.getHost("pixels").shape).toEqual([168, 84, 1]);
     const data = td.getHost("pixels").data;
@@ -85,25 +109,39 @@ describe("CatFrames in an env", () => {
 
   it("checks every key before moving any window, so a rejected step changes nothing", () => {
     const cf = new CatFrames(2, { dim: -1, inKeys: ["a", "b"] });
-    const frame = (a: number, bSize: number) => new TensorDict({ a: HostArray.from("float32", [1], [a]), b: HostArray.zeros("float32", [bSize]) });
+    const frame = (a: number, bSize: number) =>
+      new TensorDict({ a: HostArray.from("float32", [1], [a]), b: HostArray.zeros("float32", [bSize]) });
     cf.reset(new TensorDict({}), frame(1, 2), null);
-    expect(() => cf.step(new TensorDict({}), frame(2, 3))).toThrow('CatFrames: "b" is float32[3] in this step, but its window holds 1 x float32[2] frames');
+    expect(() => cf.step(new TensorDict({}), frame(2, 3))).toThrow(
+      'CatFrames: "b" is float32[3] in this step, but its window holds 1 x float32[2] frames',
+    );
     expect(values(cf.step(new TensorDict({}), frame(3, 2)), "a")).toEqual([1, 3]);
-    expect(() => cf.step(new TensorDict({}), new TensorDict({ a: HostArray.zeros("float32", [1]) }))).toThrow('CatFrames: key "b" not found in the step\'s "next" record; it has keys: a');
+    expect(() => cf.step(new TensorDict({}), new TensorDict({ a: HostArray.zeros("float32", [1]) }))).toThrow(
+      'CatFrames: key "b" not found in the step\'s "next" record; it has keys: a',
+    );
   });
 
   it("rejects bad options and missing keys with errors naming them", () => {
     expect(() => new CatFrames(0, { dim: -1 })).toThrow("CatFrames: n must be a positive integer, got 0");
     expect(() => new CatFrames(4, { dim: 0 })).toThrow("CatFrames: dim must be a negative integer");
-    expect(() => new CatFrames(4, { dim: -1, padding: "zeros" as never })).toThrow('CatFrames: padding must be "same" or "constant", got "zeros"');
-    expect(() => new TransformedEnv(new CartPoleEnv(), new CatFrames(4, { dim: -1 }))).toThrow('CatFrames: key "pixels" not found in the observation spec; it has keys: observation');
-    expect(() => new TransformedEnv(new CartPoleEnv(), new CatFrames(4, { dim: -2, inKeys: ["observation"] }))).toThrow('CatFrames: "observation" in the observation spec: dim -2 is not a feature dim of shape [4]');
+    expect(() => new CatFrames(4, { dim: -1, padding: "zeros" as never })).toThrow(
+      'CatFrames: padding must be "same" or "constant", got "zeros"',
+    );
+    expect(() => new TransformedEnv(new CartPoleEnv(), new CatFrames(4, { dim: -1 }))).toThrow(
+      'CatFrames: key "pixels" not found in the observation spec; it has keys: observation',
+    );
+    expect(() => new TransformedEnv(new CartPoleEnv(), new CatFrames(4, { dim: -2, inKeys: ["observation"] }))).toThrow(
+      'CatFrames: "observation" in the observation spec: dim -2 is not a feature dim of shape [4]',
+    );
   });
 });
 
 describe("CatFrames standalone on a replay sample", () => {
   it("gives the windows the env gave online, for a [B, T] sample with episodes ending inside it", () => {
-    const online = new TransformedEnv(new CartPoleEnv({ batchSize: [3], seed: 8 }), new CatFrames(4, { dim: -1, inKeys: ["observation"], outKeys: ["stacked"] }));
+    const online = new TransformedEnv(
+      new CartPoleEnv({ batchSize: [3], seed: 8 }),
+      new CatFrames(4, { dim: -1, inKeys: ["observation"], outKeys: ["stacked"] }),
+    );
     const rollout = online.rollout(80, undefined, { breakWhenAnyDone: false }); // batch [3, 80], starts at a reset
     expect(Array.from(rollout.getHost("next.done").data).filter((d) => d === 1).length).toBeGreaterThan(3);
     const sample = rollout.exclude("stacked", "next.stacked");
@@ -116,7 +154,10 @@ describe("CatFrames standalone on a replay sample", () => {
     const sample = new TensorDict(
       {
         observation: HostArray.from("float32", [5, 1], [1, 2, 3, 10, 11]),
-        next: { observation: HostArray.from("float32", [5, 1], [2, 3, 4, 11, 12]), done: HostArray.from("bool", [5, 1], [0, 0, 1, 0, 0]) },
+        next: {
+          observation: HostArray.from("float32", [5, 1], [2, 3, 4, 11, 12]),
+          done: HostArray.from("bool", [5, 1], [0, 0, 1, 0, 0]),
+        },
       },
       [5],
     );
@@ -126,16 +167,29 @@ describe("CatFrames standalone on a replay sample", () => {
   });
 
   it("needs the done flags and the key, and leaves the record unchanged when they are missing", () => {
-    const noDone = new TensorDict({ observation: HostArray.zeros("float32", [2, 1]), next: { observation: HostArray.zeros("float32", [2, 1]) } }, [2]);
-    expect(() => new CatFrames(2, { dim: -1, inKeys: ["observation"] }).forward(noDone)).toThrow('CatFrames: key "next.done" not found in the record (it separates the episodes of a replay sample); it has keys: observation, next.observation');
-    const noKey = new TensorDict({ obs: HostArray.zeros("float32", [2, 1]), next: { done: HostArray.zeros("bool", [2, 1]) } }, [2]);
-    expect(() => new CatFrames(2, { dim: -1, inKeys: ["obs", "observation"] }).forward(noKey)).toThrow('CatFrames: key "observation" not found in the record; it has keys: obs, next.done');
+    const noDone = new TensorDict(
+      { observation: HostArray.zeros("float32", [2, 1]), next: { observation: HostArray.zeros("float32", [2, 1]) } },
+      [2],
+    );
+    expect(() => new CatFrames(2, { dim: -1, inKeys: ["observation"] }).forward(noDone)).toThrow(
+      'CatFrames: key "next.done" not found in the record (it separates the episodes of a replay sample); it has keys: observation, next.observation',
+    );
+    const noKey = new TensorDict(
+      { obs: HostArray.zeros("float32", [2, 1]), next: { done: HostArray.zeros("bool", [2, 1]) } },
+      [2],
+    );
+    expect(() => new CatFrames(2, { dim: -1, inKeys: ["obs", "observation"] }).forward(noKey)).toThrow(
+      'CatFrames: key "observation" not found in the record; it has keys: obs, next.done',
+    );
     expect(noKey.getHost("obs").shape).toEqual([2, 1]);
-    expect(() => new CatFrames(2, { dim: -1 }).forward(new TensorDict({ pixels: HostArray.zeros("uint8", [1]) }))).toThrow("CatFrames: forward() needs a record with a time dim");
+    expect(() =>
+      new CatFrames(2, { dim: -1 }).forward(new TensorDict({ pixels: HostArray.zeros("uint8", [1]) })),
+    ).toThrow("CatFrames: forward() needs a record with a time dim");
   });
 });
 
 function expectClose(actual: number[], expected: number[]): void {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) if (Math.fround(expected[i]!) !== actual[i]) expect(actual[i]).toBe(Math.fround(expected[i]!));
+  for (let i = 0; i < actual.length; i++)
+    if (Math.fround(expected[i]!) !== actual[i]) expect(actual[i]).toBe(Math.fround(expected[i]!));
 }

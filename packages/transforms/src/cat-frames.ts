@@ -1,7 +1,37 @@
-import { checkOptions, type OptionKeys, Binary, Bounded, Categorical, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, shapesEqual, sizeOf, type DType, type Shape, type TypedArrayOf, decodeHostArray, decodeTypedArray, encodeHostArray, encodeTypedArray, isDType, type JsonValue, type Leaf } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Binary,
+  Bounded,
+  Categorical,
+  HostArray,
+  TensorDict,
+  type TensorSpec,
+  Unbounded,
+  formatShape,
+  shapesEqual,
+  sizeOf,
+  type DType,
+  type Shape,
+  type TypedArrayOf,
+  decodeHostArray,
+  decodeTypedArray,
+  encodeHostArray,
+  encodeTypedArray,
+  isDType,
+  type JsonValue,
+  type Leaf,
+} from "@tdrl/tensordict";
 import { Transform } from "./transform";
 
-const CAT_FRAMES_OPTION_KEYS = { dim: true, inKeys: true, outKeys: true, padding: true, paddingValue: true, doneKey: true } satisfies OptionKeys<CatFramesOptions>;
+const CAT_FRAMES_OPTION_KEYS = {
+  dim: true,
+  inKeys: true,
+  outKeys: true,
+  padding: true,
+  paddingValue: true,
+  doneKey: true,
+} satisfies OptionKeys<CatFramesOptions>;
 
 export interface CatFramesOptions<K extends string = string> {
   /** The dim to concatenate along, negative (counted from the end of each leaf, so batch-size independent). */
@@ -63,11 +93,16 @@ export class CatFrames<K extends string = never> extends Transform {
     super({ inKeys: options.inKeys ?? ["pixels"], outKeys: options.outKeys });
     if (!(Number.isInteger(n) && n >= 1)) throw new Error(`CatFrames: n must be a positive integer, got ${String(n)}`);
     const dim = options?.dim;
-    if (!(Number.isInteger(dim) && dim < 0)) throw new Error(`CatFrames: dim must be a negative integer (counted from the end, so any batch size works), got ${String(dim)}`);
+    if (!(Number.isInteger(dim) && dim < 0))
+      throw new Error(
+        `CatFrames: dim must be a negative integer (counted from the end, so any batch size works), got ${String(dim)}`,
+      );
     const padding = options.padding ?? "same";
-    if (padding !== "same" && padding !== "constant") throw new Error(`CatFrames: padding must be "same" or "constant", got ${JSON.stringify(padding)}`);
+    if (padding !== "same" && padding !== "constant")
+      throw new Error(`CatFrames: padding must be "same" or "constant", got ${JSON.stringify(padding)}`);
     const paddingValue = options.paddingValue ?? 0;
-    if (!Number.isFinite(paddingValue)) throw new Error(`CatFrames: paddingValue must be a finite number, got ${String(paddingValue)}`);
+    if (!Number.isFinite(paddingValue))
+      throw new Error(`CatFrames: paddingValue must be a finite number, got ${String(paddingValue)}`);
     this.n = n;
     this.dim = dim;
     this.padding = padding;
@@ -94,7 +129,8 @@ export class CatFrames<K extends string = never> extends Transform {
     }
     const rings = new Map<string, FrameRing>();
     for (const [key, saved] of Object.entries(s.keys)) {
-      if (!this.inKeys.includes(key)) throw new Error(`${what}: key "${key}" is not one of this CatFrames' inKeys (${this.inKeys.join(", ")})`);
+      if (!this.inKeys.includes(key))
+        throw new Error(`${what}: key "${key}" is not one of this CatFrames' inKeys (${this.inKeys.join(", ")})`);
       rings.set(key, FrameRing.restore(saved, this, `${what}: "keys.${key}"`));
     }
     this.rings.clear();
@@ -111,8 +147,11 @@ export class CatFrames<K extends string = never> extends Transform {
       const featureShape = leaf.shape.slice(record.batchDims);
       checkFrameDim(this.dim, featureShape.length, leaf.shape, `CatFrames: "${key}"`);
       const ring = this.rings.get(key);
-      if (ring !== undefined && ring.fits(leaf.dtype, featureShape, record.numel)) return { key, leaf, ring };
-      if (!all) throw new Error(`CatFrames: a partial reset of "${key}" ${leaf.dtype}${formatShape(leaf.shape)} before a full reset (no window to keep for the other sub-envs)`);
+      if (ring?.fits(leaf.dtype, featureShape, record.numel)) return { key, leaf, ring };
+      if (!all)
+        throw new Error(
+          `CatFrames: a partial reset of "${key}" ${leaf.dtype}${formatShape(leaf.shape)} before a full reset (no window to keep for the other sub-envs)`,
+        );
       return { key, leaf, ring: new FrameRing(leaf.dtype, record.numel, featureShape, this) };
     });
     rings.forEach(({ key, leaf, ring }, i) => {
@@ -131,7 +170,9 @@ export class CatFrames<K extends string = never> extends Transform {
       const ring = this.rings.get(key);
       if (ring === undefined) throw new Error(`CatFrames: step before reset; "${key}" has no window yet`);
       if (!ring.fits(leaf.dtype, leaf.shape.slice(next.batchDims), next.numel)) {
-        throw new Error(`CatFrames: "${key}" is ${leaf.dtype}${formatShape(leaf.shape)} in this step, but its window holds ${ring.numEnvs} x ${ring.dtype}${formatShape(ring.featureShape)} frames`);
+        throw new Error(
+          `CatFrames: "${key}" is ${leaf.dtype}${formatShape(leaf.shape)} in this step, but its window holds ${ring.numEnvs} x ${ring.dtype}${formatShape(ring.featureShape)} frames`,
+        );
       }
       return { leaf, ring };
     });
@@ -144,15 +185,19 @@ export class CatFrames<K extends string = never> extends Transform {
 
   /** Stacks a standalone record of batch size `[..., T]`; see the class comment. */
   override forward(td: TensorDict): TensorDict {
-    if (td.batchDims === 0) throw new Error(`CatFrames: forward() needs a record with a time dim (batch size [..., T]), got batch size []`);
+    if (td.batchDims === 0)
+      throw new Error(`CatFrames: forward() needs a record with a time dim (batch size [..., T]), got batch size []`);
     const nextTd = td.has("next") ? td.get("next") : undefined;
     const next = nextTd instanceof TensorDict ? nextTd : null;
     const doneKey = this.doneKey;
-    if (next === null || !next.has(doneKey)) throw this.missingKey(`next.${doneKey}`, td, "the record (it separates the episodes of a replay sample)");
+    if (next === null || !next.has(doneKey))
+      throw this.missingKey(`next.${doneKey}`, td, "the record (it separates the episodes of a replay sample)");
     const done = this.hostLeaf(next, doneKey);
     const steps = sizeOf(td.batchSize);
     if (done.dtype !== "bool" || done.size !== steps) {
-      throw new Error(`CatFrames: "next.${doneKey}" must be a bool flag per step (shape ${formatShape([...td.batchSize, 1])}), got ${done.dtype}${formatShape(done.shape)}`);
+      throw new Error(
+        `CatFrames: "next.${doneKey}" must be a bool flag per step (shape ${formatShape([...td.batchSize, 1])}), got ${done.dtype}${formatShape(done.shape)}`,
+      );
     }
     const outputs: [string, HostArray][] = [];
     for (let i = 0; i < this.inKeys.length; i++) {
@@ -162,7 +207,9 @@ export class CatFrames<K extends string = never> extends Transform {
       checkFrameDim(this.dim, root.rank - td.batchDims, root.shape, `CatFrames: "${key}"`);
       const nextLeaf = next.has(key) ? this.hostLeaf(next, key) : null;
       if (nextLeaf !== null && (nextLeaf.dtype !== root.dtype || !shapesEqual(nextLeaf.shape, root.shape))) {
-        throw new Error(`CatFrames: "next.${key}" is ${nextLeaf.dtype}${formatShape(nextLeaf.shape)}, but "${key}" is ${root.dtype}${formatShape(root.shape)}`);
+        throw new Error(
+          `CatFrames: "next.${key}" is ${nextLeaf.dtype}${formatShape(nextLeaf.shape)}, but "${key}" is ${root.dtype}${formatShape(root.shape)}`,
+        );
       }
       const out = unfoldFrames(root, nextLeaf, done, td.batchDims, this);
       outputs.push([this.outKeys[i]!, out.root]);
@@ -176,11 +223,14 @@ export class CatFrames<K extends string = never> extends Transform {
   protected override transformLeafSpec(spec: TensorSpec, key: string, batchDims: number): TensorSpec {
     checkFrameDim(this.dim, spec.shape.length - batchDims, spec.shape, `CatFrames: "${key}" in the observation spec`);
     const shape = stackedShape(spec.shape, this.dim, this.n);
-    if (spec instanceof Bounded) return new Bounded({ low: this.tile(spec.low), high: this.tile(spec.high), shape, dtype: spec.dtype });
+    if (spec instanceof Bounded)
+      return new Bounded({ low: this.tile(spec.low), high: this.tile(spec.high), shape, dtype: spec.dtype });
     if (spec instanceof Unbounded) return new Unbounded({ shape, dtype: spec.dtype });
     if (spec instanceof Categorical) return new Categorical({ n: spec.n, shape, dtype: spec.dtype });
     if (spec instanceof Binary) return new Binary({ shape, dtype: spec.dtype });
-    throw new Error(`CatFrames: cannot stack "${key}", whose spec is ${spec.toString()} (supported: Bounded, Unbounded, Categorical, Binary)`);
+    throw new Error(
+      `CatFrames: cannot stack "${key}", whose spec is ${spec.toString()} (supported: Bounded, Unbounded, Categorical, Binary)`,
+    );
   }
 
   /** A bound array repeated `n` times along `dim` (every frame of the window has the same bounds). */
@@ -288,14 +338,18 @@ class FrameRing<D extends DType = DType> {
   static restore(saved: unknown, options: FrameOptions, what: string): FrameRing {
     const s = typeof saved === "object" && saved !== null ? (saved as { [key: string]: unknown }) : {};
     if (!isDType(s.dtype)) throw new Error(`${what}.dtype: expected a dtype, got ${JSON.stringify(s.dtype)}`);
-    if (!(Number.isInteger(s.numEnvs) && (s.numEnvs as number) >= 1)) throw new Error(`${what}.numEnvs: expected a positive integer, got ${JSON.stringify(s.numEnvs)}`);
+    if (!(Number.isInteger(s.numEnvs) && (s.numEnvs as number) >= 1))
+      throw new Error(`${what}.numEnvs: expected a positive integer, got ${JSON.stringify(s.numEnvs)}`);
     const shape = s.featureShape;
-    if (!(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0))) throw new Error(`${what}.featureShape: expected a shape, got ${JSON.stringify(shape)}`);
+    if (!(Array.isArray(shape) && shape.every((d) => Number.isInteger(d) && d >= 0)))
+      throw new Error(`${what}.featureShape: expected a shape, got ${JSON.stringify(shape)}`);
     checkFrameDim(options.dim, shape.length, shape as number[], what);
     const ring = new FrameRing(s.dtype, s.numEnvs as number, shape as number[], options);
     const slots = decodeHostArray(s.slots, `${what}.slots`);
     if (slots.dtype !== ring.dtype || slots.size !== ring.slots.length) {
-      throw new Error(`${what}.slots: expected ${ring.slots.length} ${ring.dtype} values, got ${slots.size} ${slots.dtype}`);
+      throw new Error(
+        `${what}.slots: expected ${ring.slots.length} ${ring.dtype} values, got ${slots.size} ${slots.dtype}`,
+      );
     }
     const head = decodeTypedArray(s.head, "int32", `${what}.head`, ring.numEnvs);
     const bad = head.findIndex((h) => h < 0 || h >= ring.n);
@@ -341,7 +395,8 @@ class FrameRing<D extends DType = DType> {
       let d = b * n * frame;
       if (chunk >= COPY_RUN_MIN) {
         for (let o = 0; o < outer; o++) {
-          for (let k = 0; k < n; k++, d += chunk) out.set(slots.subarray(sources[k]! + o * chunk, sources[k]! + (o + 1) * chunk), d);
+          for (let k = 0; k < n; k++, d += chunk)
+            out.set(slots.subarray(sources[k]! + o * chunk, sources[k]! + (o + 1) * chunk), d);
         }
       } else if (chunk === 1) {
         // Channels-last stacking of one-channel frames (the flagship's): one value per pixel and frame.
@@ -364,7 +419,13 @@ class FrameRing<D extends DType = DType> {
 const COPY_RUN_MIN = 32;
 
 /** Copies `length` elements from `src[from]` to `dst[to]`. */
-function copyRun(src: ArrayLike<number>, from: number, dst: { [i: number]: number; set(a: ArrayLike<number>, offset: number): void }, to: number, length: number): void {
+function copyRun(
+  src: ArrayLike<number>,
+  from: number,
+  dst: { [i: number]: number; set(a: ArrayLike<number>, offset: number): void },
+  to: number,
+  length: number,
+): void {
   if (length >= COPY_RUN_MIN && ArrayBuffer.isView(src)) {
     dst.set((src as unknown as Float32Array).subarray(from, from + length), to);
     return;
@@ -412,7 +473,8 @@ function unfoldFrames(
       // Source offsets of the n frames of the root window at t (-1: padded with the constant).
       for (let k = 0; k < n; k++) {
         const s = t - n + 1 + k;
-        window[k] = s >= start ? (r * steps + s) * frame : options.padding === "same" ? (r * steps + start) * frame : -1;
+        window[k] =
+          s >= start ? (r * steps + s) * frame : options.padding === "same" ? (r * steps + start) * frame : -1;
       }
       for (let k = 0; k < n; k++) place(rootOut.data, row * n * frame, k, src, window[k]!);
       if (nextOut !== null) {
@@ -427,6 +489,8 @@ function unfoldFrames(
 /** Checks that `dim` (negative) falls inside the feature dims of a leaf of shape `shape`. */
 function checkFrameDim(dim: number, featureRank: number, shape: Shape, what: string): void {
   if (-dim > featureRank) {
-    throw new Error(`${what}: dim ${dim} is not a feature dim of shape ${formatShape(shape)} (it has ${featureRank} feature dim(s) after the batch dims)`);
+    throw new Error(
+      `${what}: dim ${dim} is not a feature dim of shape ${formatShape(shape)} (it has ${featureRank} feature dim(s) after the batch dims)`,
+    );
   }
 }

@@ -3,7 +3,11 @@ import type { CropBox } from "./image-kernels";
 import type { ImageTransformOptions } from "./image-transform";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const CENTER_CROP_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ImageTransformOptions>;
+const CENTER_CROP_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  channelsFirst: true,
+} satisfies OptionKeys<ImageTransformOptions>;
 
 /** Python's `round` (half to even), which torchvision uses to place the box. */
 function roundHalfEven(x: number): number {

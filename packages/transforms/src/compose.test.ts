@@ -15,7 +15,10 @@ const names = (c: Compose) => c.transforms.map((t) => t.name);
 
 describe("Compose", () => {
   it("passes checkEnvSpecs on a single and a batched CartPole with a chain of transforms", () => {
-    expectSpecsPassOnCartPole(() => new Compose(new StepCounter({ maxSteps: 10 }), new InitTracker(), new RewardScaling(0, 0.1), new RewardSum()));
+    expectSpecsPassOnCartPole(
+      () =>
+        new Compose(new StepCounter({ maxSteps: 10 }), new InitTracker(), new RewardScaling(0, 0.1), new RewardSum()),
+    );
   });
 
   it("indexes with at (negative from the end), appends and inserts", () => {
@@ -27,7 +30,9 @@ describe("Compose", () => {
     expect(names(c)).toEqual(["RewardScaling", "StepCounter", "InitTracker", "SignLike", "RewardSum"]);
     expect(c.length).toBe(5);
     expect(String(c)).toBe("Compose(RewardScaling, StepCounter, InitTracker, SignLike, RewardSum)");
-    expect(() => c.at(5)).toThrow("Compose.at(5): index out of range for 5 transform(s) (RewardScaling, StepCounter, InitTracker, SignLike, RewardSum)");
+    expect(() => c.at(5)).toThrow(
+      "Compose.at(5): index out of range for 5 transform(s) (RewardScaling, StepCounter, InitTracker, SignLike, RewardSum)",
+    );
   });
 
   it("at(i, Type) returns the transform typed as Type, and names the index and both classes when it is another", () => {
@@ -36,9 +41,15 @@ describe("Compose", () => {
     expect(counter).toBe(c.at(-2));
     expect(counter.maxSteps).toBe(7);
     expect(c.at(-1, InitTracker)).toBe(c.at(1));
-    expect(() => c.at(-1, StepCounter)).toThrow("Compose.at(-1): expected StepCounter, got InitTracker (transform 1 of 2)");
-    expect(() => c.at(0, "StepCounter" as never)).toThrow("Compose.at(0): the type must be a Transform class, got string StepCounter");
-    expect(() => c.at(2, StepCounter)).toThrow("Compose.at(2): index out of range for 2 transform(s) (StepCounter, InitTracker)");
+    expect(() => c.at(-1, StepCounter)).toThrow(
+      "Compose.at(-1): expected StepCounter, got InitTracker (transform 1 of 2)",
+    );
+    expect(() => c.at(0, "StepCounter" as never)).toThrow(
+      "Compose.at(0): the type must be a Transform class, got string StepCounter",
+    );
+    expect(() => c.at(2, StepCounter)).toThrow(
+      "Compose.at(2): index out of range for 2 transform(s) (StepCounter, InitTracker)",
+    );
   });
 
   it("flattens nested Composes", () => {
@@ -55,7 +66,10 @@ describe("Compose", () => {
     const env = new TransformedEnv(countingEnv(1), new Compose(new RewardScaling(0, 10), new RewardSum()));
     expect(values(env.step(withAction(env.reset(), 1)), "next.episode_reward")).toEqual([10]);
     // Inverse: the policy writes float32 "move"; the last transform renames it, then the first casts it.
-    const chain = new Compose(new DTypeCast({ dtypeIn: "int32", dtypeOut: "float32", inKeysInv: ["action"] }), new Rename({ inKeysInv: ["move"], outKeysInv: ["action"] }));
+    const chain = new Compose(
+      new DTypeCast({ dtypeIn: "int32", dtypeOut: "float32", inKeysInv: ["action"] }),
+      new Rename({ inKeysInv: ["move"], outKeysInv: ["action"] }),
+    );
     const out = chain.inv(new TensorDict({ move: HostArray.from("float32", [1], [1.9]) }));
     expect(out.getHost("action").dtype).toBe("int32");
     expect(values(out, "action")).toEqual([1]);
@@ -64,7 +78,9 @@ describe("Compose", () => {
   it("refuses a transform that already sits somewhere", () => {
     const t = new StepCounter();
     new Compose(t);
-    expect(() => new Compose(t)).toThrow("Compose: StepCounter is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)");
+    expect(() => new Compose(t)).toThrow(
+      "Compose: StepCounter is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)",
+    );
     const u = new InitTracker();
     expect(() => new Compose(u, u)).toThrow("Compose: InitTracker is already in a Compose or TransformedEnv");
   });
@@ -72,7 +88,9 @@ describe("Compose", () => {
   it("leaves the env unchanged when an appended transform does not fit its specs", () => {
     const env = new TransformedEnv(countingEnv(1), new StepCounter());
     const specBefore = env.observationSpec;
-    expect(() => env.transform.append(new Exclude(["pixels"]))).toThrow('Exclude: key "pixels" not found in the observation spec');
+    expect(() => env.transform.append(new Exclude(["pixels"]))).toThrow(
+      'Exclude: key "pixels" not found in the observation spec',
+    );
     expect(names(env.transform)).toEqual(["StepCounter"]);
     expect(env.observationSpec).toBe(specBefore);
     env.appendTransform(new InitTracker());

@@ -27,7 +27,10 @@ import { composeParts } from "./transform-state";
  * env.transform.at(-1, RewardSum).name; // "RewardSum", typed as RewardSum (an error if it were not one)
  * env.reset().keys(); // observation, done, terminated, truncated, step_count, is_init, episode_reward
  */
-export class Compose<const Ts extends readonly Transform[] = readonly Transform[]> extends Transform implements TransformContainer {
+export class Compose<const Ts extends readonly Transform[] = readonly Transform[]>
+  extends Transform
+  implements TransformContainer
+{
   /** The keys the transforms given to the constructor add (a later `append` / `insert` is not tracked by the type). */
   declare readonly addedKeys?: ChainAddedKeys<Ts>;
 
@@ -88,8 +91,12 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
     const i = this.resolve(index, this.chain.length, "at");
     const t = this.chain[i]!;
     if (type === undefined) return t;
-    if (typeof type !== "function") throw new Error(`Compose.at(${index}): the type must be a Transform class, got ${describe(type)}`);
-    if (!(t instanceof type)) throw new Error(`Compose.at(${index}): expected ${type.name}, got ${(t as Transform).constructor.name} (transform ${i} of ${this.chain.length})`);
+    if (typeof type !== "function")
+      throw new Error(`Compose.at(${index}): the type must be a Transform class, got ${describe(type)}`);
+    if (!(t instanceof type))
+      throw new Error(
+        `Compose.at(${index}): expected ${type.name}, got ${(t as Transform).constructor.name} (transform ${i} of ${this.chain.length})`,
+      );
     return t;
   }
 
@@ -174,7 +181,9 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
       for (; loaded < parts.length; loaded++) this.chain[loaded]!.loadState(parts[loaded]!);
     } catch (error) {
       for (let i = 0; i < loaded; i++) this.chain[i]!.loadState(before[i]!);
-      throw new Error(`${what}: transform ${loaded} (${this.chain[loaded]!.name}): ${(error as Error).message}`, { cause: error });
+      throw new Error(`${what}: transform ${loaded} (${this.chain[loaded]!.name}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -198,7 +207,8 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
   stepBelow(child: Transform, root: TensorDict, then: readonly Transform[] = []): TensorDict {
     const i = this.chain.indexOf(child);
     const container = this.container;
-    if (i === -1 || container === null || container.stepBelow === undefined) throw new Error(`${child.name}: not in a TransformedEnv, so there is no env to step`);
+    if (i === -1 || container === null || container.stepBelow === undefined)
+      throw new Error(`${child.name}: not in a TransformedEnv, so there is no env to step`);
     return container.stepBelow(this, root, [...this.chain.slice(0, i), ...then]);
   }
 
@@ -224,7 +234,10 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
     for (const t of transforms) {
       if (!(t instanceof Transform)) throw new Error(`${what}: expected a Transform, got ${describe(t)}`);
       if (t instanceof Compose) {
-        if (t.container !== null || t === this) throw new Error(`${what}: the Compose is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)`);
+        if (t.container !== null || t === this)
+          throw new Error(
+            `${what}: the Compose is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)`,
+          );
         inners.push(t);
         flat.push(...t.chain);
       } else {
@@ -234,7 +247,9 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
     for (const t of flat) {
       const owned = t.container === null || inners.includes(t.container as Compose);
       if (!owned || flat.indexOf(t) !== flat.lastIndexOf(t) || this.chain.includes(t)) {
-        throw new Error(`${what}: ${t.name} is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)`);
+        throw new Error(
+          `${what}: ${t.name} is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)`,
+        );
       }
     }
     // Flattening moves the inner transforms here: the inner Composes are left empty.
@@ -270,7 +285,9 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
   private resolve(index: number, length: number, method: string): number {
     const i = index < 0 ? length + index : index;
     if (!Number.isInteger(index) || i < 0 || i >= length) {
-      throw new Error(`Compose.${method}(${String(index)}): index out of range for ${length} transform(s) (${this.chain.map((t) => t.name).join(", ") || "none"})`);
+      throw new Error(
+        `Compose.${method}(${String(index)}): index out of range for ${length} transform(s) (${this.chain.map((t) => t.name).join(", ") || "none"})`,
+      );
     }
     return i;
   }

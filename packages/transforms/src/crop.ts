@@ -4,7 +4,13 @@ import { imageShape, kernelPlanes, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const CROP_OPTION_KEYS = { top: true, left: true, inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<CropOptions>;
+const CROP_OPTION_KEYS = {
+  top: true,
+  left: true,
+  inKeys: true,
+  outKeys: true,
+  channelsFirst: true,
+} satisfies OptionKeys<CropOptions>;
 
 /**
  * What `Crop` and `CenterCrop` share: a `w` x `h` box of every image, of any dtype, placed by `boxFor`;
@@ -16,8 +22,12 @@ export abstract class BoxCrop extends ImageTransform {
 
   protected constructor(w: number, h: number, options: ImageTransformOptions) {
     super(options);
-    for (const [name, v] of [["w", w], ["h", h]] as const) {
-      if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${this.name}: ${name} must be a positive integer, got ${String(v)}`);
+    for (const [name, v] of [
+      ["w", w],
+      ["h", h],
+    ] as const) {
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new Error(`${this.name}: ${name} must be a positive integer, got ${String(v)}`);
     }
     this.w = w;
     this.h = h;
@@ -42,7 +52,15 @@ export abstract class BoxCrop extends ImageTransform {
 
   protected override run(src: HostArray, layout: ImageLayout, out: HostArray): void {
     const { planes, channels } = kernelPlanes(layout);
-    cropPlanes(src.data, planes, layout.height, layout.width, channels, this.boxFor(layout.height, layout.width), out.data);
+    cropPlanes(
+      src.data,
+      planes,
+      layout.height,
+      layout.width,
+      channels,
+      this.boxFor(layout.height, layout.width),
+      out.data,
+    );
   }
 }
 
@@ -71,7 +89,10 @@ export class Crop extends BoxCrop {
     checkOptions("Crop", options, CROP_OPTION_KEYS);
     super(w, h, options);
     const { top = 0, left = 0 } = options;
-    for (const [name, v] of [["top", top], ["left", left]] as const) {
+    for (const [name, v] of [
+      ["top", top],
+      ["left", left],
+    ] as const) {
       if (!Number.isInteger(v)) throw new Error(`Crop: ${name} must be an integer, got ${String(v)}`);
     }
     this.top = top;

@@ -1,8 +1,23 @@
-import { checkOptions, type OptionKeys, isDType, type Composite, type DType, type HostArray, type TensorSpec } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  isDType,
+  type Composite,
+  type DType,
+  type HostArray,
+  type TensorSpec,
+} from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
 import { castArray, castSpec } from "./spec-edit";
 
-const DTYPE_CAST_OPTION_KEYS = { dtypeIn: true, dtypeOut: true, inKeys: true, outKeys: true, inKeysInv: true, outKeysInv: true } satisfies OptionKeys<DTypeCastOptions>;
+const DTYPE_CAST_OPTION_KEYS = {
+  dtypeIn: true,
+  dtypeOut: true,
+  inKeys: true,
+  outKeys: true,
+  inKeysInv: true,
+  outKeysInv: true,
+} satisfies OptionKeys<DTypeCastOptions>;
 
 export interface DTypeCastOptions {
   /** The dtype the env below produces (forward) and reads (inverse). */
@@ -36,11 +51,20 @@ export class DTypeCast extends LeafTransform {
 
   constructor(options: DTypeCastOptions) {
     checkOptions("DTypeCast", options, DTYPE_CAST_OPTION_KEYS);
-    super({ inKeys: options?.inKeys, outKeys: options?.outKeys, inKeysInv: options?.inKeysInv, outKeysInv: options?.outKeysInv });
+    super({
+      inKeys: options?.inKeys,
+      outKeys: options?.outKeys,
+      inKeysInv: options?.inKeysInv,
+      outKeysInv: options?.outKeysInv,
+    });
     for (const which of ["dtypeIn", "dtypeOut"] as const) {
-      if (!isDType(options[which])) throw new Error(`DTypeCast: ${which} must be one of float32, int32, uint8, bool; got ${JSON.stringify(options[which])}`);
+      if (!isDType(options[which]))
+        throw new Error(
+          `DTypeCast: ${which} must be one of float32, int32, uint8, bool; got ${JSON.stringify(options[which])}`,
+        );
     }
-    if (this.inKeys.length === 0 && this.inKeysInv.length === 0) throw new Error("DTypeCast: give inKeys, inKeysInv or both; there is nothing to cast");
+    if (this.inKeys.length === 0 && this.inKeysInv.length === 0)
+      throw new Error("DTypeCast: give inKeys, inKeysInv or both; there is nothing to cast");
     this.dtypeIn = options.dtypeIn;
     this.dtypeOut = options.dtypeOut;
   }

@@ -5,7 +5,11 @@ import { expect, it } from "vitest";
 const packageDir = fileURLToPath(new URL("../", import.meta.url));
 
 it("ESM and CJS copies of tensordict, envs and transforms in one process accept each other's records, specs and envs", () => {
-  const out = spawnSync(process.execPath, ["--import", "tsx", "test/dual-package.mts"], { cwd: packageDir, encoding: "utf8", timeout: 120_000 });
+  const out = spawnSync(process.execPath, ["--import", "tsx", "test/dual-package.mts"], {
+    cwd: packageDir,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   expect(out.stderr).toBe("");
   expect(out.stdout.trim().split("\n")).toEqual([
     "two copies: true",

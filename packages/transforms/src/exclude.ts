@@ -62,6 +62,7 @@ export class Exclude extends Transform {
   }
 
   private refuse(spec: Composite, role: string): void {
-    for (const key of this.keys) if (spec.has(key)) throw new Error(`Exclude: "${key}" is a ${role} key; only observation keys can be excluded`);
+    for (const key of this.keys)
+      if (spec.has(key)) throw new Error(`Exclude: "${key}" is a ${role} key; only observation keys can be excluded`);
   }
 }

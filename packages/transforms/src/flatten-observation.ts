@@ -3,7 +3,12 @@ import { ReshapeTransform } from "./reshape-transform";
 import { resolveDim } from "./spec-edit";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const FLATTEN_OBSERVATION_OPTION_KEYS = { firstDim: true, lastDim: true, inKeys: true, outKeys: true } satisfies OptionKeys<FlattenObservationOptions>;
+const FLATTEN_OBSERVATION_OPTION_KEYS = {
+  firstDim: true,
+  lastDim: true,
+  inKeys: true,
+  outKeys: true,
+} satisfies OptionKeys<FlattenObservationOptions>;
 
 export interface FlattenObservationOptions {
   /** First event dim merged (default 0); negative counts from the end. */
@@ -37,7 +42,8 @@ export class FlattenObservation extends ReshapeTransform {
     this.firstDim = options.firstDim ?? 0;
     this.lastDim = options.lastDim ?? -1;
     for (const which of ["firstDim", "lastDim"] as const) {
-      if (!Number.isInteger(this[which])) throw new Error(`FlattenObservation: ${which} must be an integer, got ${String(this[which])}`);
+      if (!Number.isInteger(this[which]))
+        throw new Error(`FlattenObservation: ${which} must be an integer, got ${String(this[which])}`);
     }
   }
 
@@ -48,7 +54,10 @@ export class FlattenObservation extends ReshapeTransform {
   protected override eventShape(event: Shape, what: string): number[] {
     const first = resolveDim(this.firstDim, event.length, what);
     const last = resolveDim(this.lastDim, event.length, what);
-    if (first > last) throw new Error(`${what}: firstDim ${this.firstDim} comes after lastDim ${this.lastDim} for an event of shape [${event.join(", ")}]`);
+    if (first > last)
+      throw new Error(
+        `${what}: firstDim ${this.firstDim} comes after lastDim ${this.lastDim} for an event of shape [${event.join(", ")}]`,
+      );
     const merged = event.slice(first, last + 1).reduce((p, d) => p * d, 1);
     return [...event.slice(0, first), merged, ...event.slice(last + 1)];
   }

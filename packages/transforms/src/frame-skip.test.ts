@@ -34,11 +34,19 @@ describe("FrameSkip", () => {
     const seen: [number, number, number][] = [];
     for (let t = 0; t < 3; t++) {
       const [stepped, next] = env.stepAndMaybeReset(env.randAction(td));
-      seen.push([stepped.getHost("next.observation").data[0]!, stepped.getHost("next.reward").data[0]!, stepped.getHost("next.done").data[0]!]);
+      seen.push([
+        stepped.getHost("next.observation").data[0]!,
+        stepped.getHost("next.reward").data[0]!,
+        stepped.getHost("next.done").data[0]!,
+      ]);
       td = next;
     }
     // 1..3, then 4..5 where the episode ends (2 steps, not 3), then a fresh episode 1..3.
-    expect(seen).toEqual([[3, 3, 0], [5, 2, 1], [3, 3, 0]]);
+    expect(seen).toEqual([
+      [3, 3, 0],
+      [5, 2, 1],
+      [3, 3, 0],
+    ]);
   });
 
   it("on a batched CartPole stops the batch at the first done and keeps partial resets right", () => {
@@ -61,7 +69,9 @@ describe("FrameSkip", () => {
         if (r < k - 1 && done.indexOf(1) === -1) htd = stepMdp(htd);
       }
       expect(Array.from(stepped.getHost("next.reward").data)).toEqual(Array.from(reward));
-      expect(Array.from(stepped.getHost("next.observation").data)).toEqual(Array.from(htd.getHost("next.observation").data));
+      expect(Array.from(stepped.getHost("next.observation").data)).toEqual(
+        Array.from(htd.getHost("next.observation").data),
+      );
       htd = stepMdp(htd);
       if (done.indexOf(1) !== -1) {
         resets++;
@@ -77,7 +87,13 @@ describe("FrameSkip", () => {
   it("keeps the specs right on a single and a batched CartPole, after a StepCounter too", () => {
     for (const batchSize of [[], [3]]) {
       checkEnvSpecs(new TransformedEnv(new CartPoleEnv({ batchSize }), new FrameSkip(2)), { steps: 40 });
-      checkEnvSpecs(new TransformedEnv(new CartPoleEnv({ batchSize }), new Compose(new FrameSkip(3), new StepCounter({ maxSteps: 5 }))), { steps: 40 });
+      checkEnvSpecs(
+        new TransformedEnv(
+          new CartPoleEnv({ batchSize }),
+          new Compose(new FrameSkip(3), new StepCounter({ maxSteps: 5 })),
+        ),
+        { steps: 40 },
+      );
     }
   });
 
@@ -89,7 +105,11 @@ describe("FrameSkip", () => {
 
   it("rejects bad input with errors naming it", () => {
     expect(() => new FrameSkip(0)).toThrow("FrameSkip: frameSkip must be a positive integer, got 0");
-    expect(() => new FrameSkip(2).forward(new TensorDict({}))).toThrow("FrameSkip: forward() on a standalone record is not supported");
-    expect(() => new TransformedEnv(new CartPoleEnv(), new FrameSkip(2, { rewardKey: "score" }))).toThrow('FrameSkip: key "score" not found in the reward spec; it has keys: reward');
+    expect(() => new FrameSkip(2).forward(new TensorDict({}))).toThrow(
+      "FrameSkip: forward() on a standalone record is not supported",
+    );
+    expect(() => new TransformedEnv(new CartPoleEnv(), new FrameSkip(2, { rewardKey: "score" }))).toThrow(
+      'FrameSkip: key "score" not found in the reward spec; it has keys: reward',
+    );
   });
 });

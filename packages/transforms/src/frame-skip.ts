@@ -1,4 +1,4 @@
-import { checkOptions, type OptionKeys, Bounded, HostArray, TensorDict, type Composite } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Bounded, HostArray, type TensorDict, type Composite } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 
 const FRAME_SKIP_OPTION_KEYS = { rewardKey: true, doneKey: true } satisfies OptionKeys<FrameSkipOptions>;
@@ -33,7 +33,8 @@ export class FrameSkip extends Transform {
   constructor(frameSkip: number, options: FrameSkipOptions = {}) {
     checkOptions("FrameSkip", options, FRAME_SKIP_OPTION_KEYS);
     super();
-    if (!(Number.isInteger(frameSkip) && frameSkip >= 1)) throw new Error(`FrameSkip: frameSkip must be a positive integer, got ${String(frameSkip)}`);
+    if (!(Number.isInteger(frameSkip) && frameSkip >= 1))
+      throw new Error(`FrameSkip: frameSkip must be a positive integer, got ${String(frameSkip)}`);
     this.frameSkip = frameSkip;
     this.rewardKey = options.rewardKey ?? "reward";
     this.doneKey = options.doneKey ?? "done";
@@ -48,7 +49,8 @@ export class FrameSkip extends Transform {
     const total = Float32Array.from(first.data);
     const container = this.container;
     for (let r = 1; r < this.frameSkip && !this.anyDone(next); r++) {
-      if (container === null || container.stepBelow === undefined) throw new Error(`FrameSkip: not in a TransformedEnv, so there is no env to step again`);
+      if (container === null || container.stepBelow === undefined)
+        throw new Error(`FrameSkip: not in a TransformedEnv, so there is no env to step again`);
       next = container.stepBelow(this, root);
       const reward = this.leaf(next, this.rewardKey).data;
       for (let i = 0; i < total.length; i++) total[i]! += reward[i]!;
@@ -75,13 +77,16 @@ export class FrameSkip extends Transform {
 
   /** Standalone records hold no env to repeat the step in. */
   override forward(td: TensorDict): TensorDict {
-    throw new Error(`FrameSkip: forward() on a standalone record is not supported; the repeats are made by a TransformedEnv (record keys: ${td.keys().join(", ") || "(none)"})`);
+    throw new Error(
+      `FrameSkip: forward() on a standalone record is not supported; the repeats are made by a TransformedEnv (record keys: ${td.keys().join(", ") || "(none)"})`,
+    );
   }
 
   private leaf(next: TensorDict, key: string): HostArray {
     if (!next.has(key)) throw this.missingKey(key, next, 'the step\'s "next" record');
     const value = this.hostLeaf(next, key);
-    if (value.dtype !== "float32") throw new Error(`FrameSkip: "${key}" must be float32 to be summed, got ${value.dtype}`);
+    if (value.dtype !== "float32")
+      throw new Error(`FrameSkip: "${key}" must be float32 to be summed, got ${value.dtype}`);
     return value;
   }
 

@@ -1,6 +1,13 @@
 import { HostArray, TensorDict } from "@tdrl/tensordict";
 import { GrayScale } from "./gray-scale";
-import { UNIT_FLOAT, byteWords, bytesThroughTable, bytesToGray, differingSpan, nativeBytesEqual } from "./image-kernels";
+import {
+  UNIT_FLOAT,
+  byteWords,
+  bytesThroughTable,
+  bytesToGray,
+  differingSpan,
+  nativeBytesEqual,
+} from "./image-kernels";
 import { ObservationNorm } from "./observation-norm";
 import { Resize } from "./resize";
 import type { ToTensorImage } from "./to-tensor-image";
@@ -44,7 +51,9 @@ export class FusedImagePipeline extends Transform {
   private constructor(stages: Stages) {
     super({ inKeys: stages.toTensor.inKeys, outKeys: stages.toTensor.outKeys });
     this.stages = stages;
-    this.parts = [stages.toTensor, stages.gray, stages.resize, stages.norm].filter((t): t is NonNullable<typeof t> => t !== null);
+    this.parts = [stages.toTensor, stages.gray, stages.resize, stages.norm].filter(
+      (t): t is NonNullable<typeof t> => t !== null,
+    );
   }
 
   /** The pipeline of `toTensor` then `next`, or null when they do not fuse. */
@@ -65,8 +74,10 @@ export class FusedImagePipeline extends Transform {
     if (!sameKeys(next.inKeys, this.outKeys) || !sameKeys(next.outKeys, next.inKeys)) return null;
     if (norm !== null) return null;
     if (next instanceof ObservationNorm) return new FusedImagePipeline({ ...this.stages, norm: next });
-    if (next instanceof Resize && resize === null && !next.channelsFirst) return new FusedImagePipeline({ ...this.stages, resize: next });
-    if (next instanceof GrayScale && gray === null && resize === null && !next.channelsFirst) return new FusedImagePipeline({ ...this.stages, gray: next });
+    if (next instanceof Resize && resize === null && !next.channelsFirst)
+      return new FusedImagePipeline({ ...this.stages, resize: next });
+    if (next instanceof GrayScale && gray === null && resize === null && !next.channelsFirst)
+      return new FusedImagePipeline({ ...this.stages, gray: next });
     return null;
   }
 
@@ -100,12 +111,22 @@ export class FusedImagePipeline extends Transform {
 
   /** Whether `value` is a (non-empty) uint8 channels-last image batch that the single pass takes. */
   private fits(value: unknown, batchDims: number): value is HostArray<"uint8"> {
-    if (!(value instanceof HostArray) || value.dtype !== "uint8" || value.shape.length - batchDims < 3 || value.size === 0) return false;
+    if (
+      !(value instanceof HostArray) ||
+      value.dtype !== "uint8" ||
+      value.shape.length - batchDims < 3 ||
+      value.size === 0
+    )
+      return false;
     const channels = value.shape[value.shape.length - 1]!;
     return this.stages.gray === null || channels === 1 || channels === 3;
   }
 
-  private run(leaf: HostArray<"uint8">, batchDims: number, keyIndex: number): { leaf: HostArray<"float32">; normalized: boolean } {
+  private run(
+    leaf: HostArray<"uint8">,
+    batchDims: number,
+    keyIndex: number,
+  ): { leaf: HostArray<"float32">; normalized: boolean } {
     const { gray, resize, norm } = this.stages;
     const shape = leaf.shape;
     const rank = shape.length;
@@ -188,7 +209,8 @@ export class FusedImagePipeline extends Transform {
       const out = this.fresh(n);
       bytesThroughTable(src, 1, n, 1, false, lut, out);
       // Unaligned or odd-length frames (rare) always take the plain pass.
-      this.last[keyIndex] = words === null || n % 4 !== 0 ? undefined : { words: new Uint32Array(words), values: out.slice(), lut };
+      this.last[keyIndex] =
+        words === null || n % 4 !== 0 ? undefined : { words: new Uint32Array(words), values: out.slice(), lut };
       return out;
     }
     const previous = last.words;
@@ -197,7 +219,14 @@ export class FusedImagePipeline extends Transform {
     for (let j = 0; j < count; j++) {
       // Four words per test while they all agree (one branch per 16 bytes: most of a frame repeats the last);
       // measured 0.77x the time of this pass with one test per word, on one env and on a batch of 16.
-      if (j + 4 <= count && ((words[j]! ^ previous[j]!) | (words[j + 1]! ^ previous[j + 1]!) | (words[j + 2]! ^ previous[j + 2]!) | (words[j + 3]! ^ previous[j + 3]!)) === 0) {
+      if (
+        j + 4 <= count &&
+        ((words[j]! ^ previous[j]!) |
+          (words[j + 1]! ^ previous[j + 1]!) |
+          (words[j + 2]! ^ previous[j + 2]!) |
+          (words[j + 3]! ^ previous[j + 3]!)) ===
+          0
+      ) {
         j += 3;
         continue;
       }

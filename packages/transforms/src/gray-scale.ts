@@ -5,7 +5,11 @@ import { imageCount, imageShape, type ImageLayout } from "./image-layout";
 import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const GRAY_SCALE_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ImageTransformOptions>;
+const GRAY_SCALE_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  channelsFirst: true,
+} satisfies OptionKeys<ImageTransformOptions>;
 
 /**
  * RGB images to one grey channel (TorchRL's `GrayScale`, torchvision's `rgb_to_grayscale`):
@@ -34,7 +38,8 @@ export class GrayScale<K extends string = never> extends ImageTransform {
   }
 
   protected override outputDType(input: DType, key: string, shape: Shape): DType {
-    if (input !== "float32") throw this.dtypeError(key, input, shape, "float32 images (put ToTensorImage() before GrayScale)");
+    if (input !== "float32")
+      throw this.dtypeError(key, input, shape, "float32 images (put ToTensorImage() before GrayScale)");
     return "float32";
   }
 
@@ -57,6 +62,12 @@ export class GrayScale<K extends string = never> extends ImageTransform {
   }
 
   protected override run(src: HostArray, layout: ImageLayout, out: HostArray): void {
-    rgbToGray(src.data as Float32Array, imageCount(layout), layout.height * layout.width, layout.channelsFirst, out.data as Float32Array);
+    rgbToGray(
+      src.data as Float32Array,
+      imageCount(layout),
+      layout.height * layout.width,
+      layout.channelsFirst,
+      out.data as Float32Array,
+    );
   }
 }

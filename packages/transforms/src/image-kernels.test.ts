@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { byteWords, bytesToGray, bytesToUnitFloat, cropPlanes, differingSpan, nativeBytesEqual, rgbToGray } from "./image-kernels";
+import {
+  byteWords,
+  bytesToGray,
+  bytesToUnitFloat,
+  cropPlanes,
+  differingSpan,
+  nativeBytesEqual,
+  rgbToGray,
+} from "./image-kernels";
 import { grayFrame, loadPipelineFrames } from "../test/image-reference";
 
 describe("bytesToUnitFloat", () => {
@@ -71,7 +79,10 @@ describe("rgbToGray", () => {
 
 describe("cropPlanes", () => {
   // One 3x4 image with 2 channels: value = 10 * row + col, channel c adds 100 * c.
-  const src = Int32Array.from({ length: 24 }, (_, i) => 10 * Math.floor(i / 8) + (Math.floor(i / 2) % 4) + 100 * (i % 2));
+  const src = Int32Array.from(
+    { length: 24 },
+    (_, i) => 10 * Math.floor(i / 8) + (Math.floor(i / 2) % 4) + 100 * (i % 2),
+  );
 
   it("copies the box out of each plane", () => {
     const out = new Int32Array(8);
@@ -83,7 +94,9 @@ describe("cropPlanes", () => {
     const out = new Int32Array(5 * 6 * 2).fill(-1);
     cropPlanes(src, 1, 3, 4, 2, { top: -1, left: -1, height: 5, width: 6 }, out);
     const ch0 = Array.from(out).filter((_, i) => i % 2 === 0);
-    expect(ch0).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 10, 11, 12, 13, 0, 0, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0]);
+    expect(ch0).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 10, 11, 12, 13, 0, 0, 20, 21, 22, 23, 0, 0, 0, 0, 0, 0, 0,
+    ]);
     const far = new Int32Array(4).fill(-1);
     cropPlanes(src, 1, 3, 4, 2, { top: 0, left: 9, height: 1, width: 2 }, far);
     expect(Array.from(far)).toEqual([0, 0, 0, 0]);
@@ -96,7 +109,18 @@ describe("differingSpan", () => {
     const buffer = new Uint8Array(4 + 2 * length);
     const src = buffer.subarray(4);
     const span = new Int32Array(2);
-    const cases: [number, number][] = [[0, 0], [0, 1], [199, 200], [5, 6], [3, 17], [0, 200], [8, 12], [13, 14], [150, 152], [90, 170]];
+    const cases: [number, number][] = [
+      [0, 0],
+      [0, 1],
+      [199, 200],
+      [5, 6],
+      [3, 17],
+      [0, 200],
+      [8, 12],
+      [13, 14],
+      [150, 152],
+      [90, 170],
+    ];
     for (const [from, to] of cases) {
       for (let j = 0; j < length; j++) src[j] = src[length + j] = (j * 37) & 255;
       for (let j = from; j < to; j++) src[length + j] = src[length + j]! ^ 0x5a;
@@ -104,7 +128,13 @@ describe("differingSpan", () => {
       for (const words of [byteWords(src), null]) {
         for (const equal of [nativeBytesEqual(src), null]) {
           // Hints near, far from and overlapping the span: the result never depends on them.
-          for (const hint of [null, Int32Array.of(0, 0), Int32Array.of(from, to), Int32Array.of(30, 31), Int32Array.of(0, 4)]) {
+          for (const hint of [
+            null,
+            Int32Array.of(0, 0),
+            Int32Array.of(from, to),
+            Int32Array.of(30, 31),
+            Int32Array.of(0, 4),
+          ]) {
             differingSpan(src, words, 0, length, length, span, equal, hint);
             expect(span[0]! >= span[1]! ? null : [span[0], span[1]]).toEqual(expected);
           }

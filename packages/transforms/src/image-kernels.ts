@@ -10,12 +10,27 @@ export const UNIT_FLOAT: Readonly<Float32Array> = Float32Array.from({ length: 25
  * uint8 `[n, H, W, C]` -> float32 in [0, 1], as `[n, H, W, C]` or, with `channelsFirst`, `[n, C, H, W]`
  * (torchvision's `to_tensor` layout). Values are exactly `float32(v / 255)`.
  */
-export function bytesToUnitFloat(src: Uint8Array, images: number, pixels: number, channels: number, channelsFirst: boolean, out: Float32Array): void {
+export function bytesToUnitFloat(
+  src: Uint8Array,
+  images: number,
+  pixels: number,
+  channels: number,
+  channelsFirst: boolean,
+  out: Float32Array,
+): void {
   bytesThroughTable(src, images, pixels, channels, channelsFirst, UNIT_FLOAT, out);
 }
 
 /** `out[i] = table[src[i]]` in the layouts of {@link bytesToUnitFloat} (the fused ToTensorImage -> ObservationNorm passes its own table). */
-export function bytesThroughTable(src: Uint8Array, images: number, pixels: number, channels: number, channelsFirst: boolean, table: Readonly<Float32Array>, out: Float32Array): void {
+export function bytesThroughTable(
+  src: Uint8Array,
+  images: number,
+  pixels: number,
+  channels: number,
+  channelsFirst: boolean,
+  table: Readonly<Float32Array>,
+  out: Float32Array,
+): void {
   const lut = table;
   if (!channelsFirst || channels === 1) {
     const n = src.length;
@@ -51,7 +66,13 @@ export function bytesThroughTable(src: Uint8Array, images: number, pixels: numbe
 }
 
 /** `[n, P, C]` -> `[n, C, P]` for float32 values that need no conversion. */
-export function interleavedToPlanar(src: Float32Array, images: number, pixels: number, channels: number, out: Float32Array): void {
+export function interleavedToPlanar(
+  src: Float32Array,
+  images: number,
+  pixels: number,
+  channels: number,
+  out: Float32Array,
+): void {
   for (let n = 0; n < images; n++) {
     const base = n * pixels * channels;
     for (let c = 0; c < channels; c++) {
@@ -68,7 +89,13 @@ export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
  * RGB -> luma with {@link GRAY_WEIGHTS}, writing one channel. Channels last: `src` is `[n, P, 3]`, `out`
  * `[n, P, 1]`; channels first: `src` is `[n, 3, P]`, `out` `[n, 1, P]` (`P` pixels per image).
  */
-export function rgbToGray(src: Float32Array, images: number, pixels: number, channelsFirst: boolean, out: Float32Array): void {
+export function rgbToGray(
+  src: Float32Array,
+  images: number,
+  pixels: number,
+  channelsFirst: boolean,
+  out: Float32Array,
+): void {
   const [wr, wg, wb] = GRAY_WEIGHTS;
   if (!channelsFirst) {
     const total = images * pixels;
@@ -104,7 +131,14 @@ export function byteWords(bytes: Uint8Array): Uint32Array | null {
  * `words` is `byteWords(src)` (pass it when calling row by row, to make the view once): when it is given and
  * `offset` is a multiple of 4, four pixels are read as three 32-bit words, measured 1.6x faster again.
  */
-export function bytesToGray(src: Uint8Array, offset: number, pixels: number, out: Float32Array, outOffset: number, words: Uint32Array | null = byteWords(src)): void {
+export function bytesToGray(
+  src: Uint8Array,
+  offset: number,
+  pixels: number,
+  out: Float32Array,
+  outOffset: number,
+  words: Uint32Array | null = byteWords(src),
+): void {
   const t = GRAY_TABLE;
   let p = 0;
   if (words !== null && (offset & 3) === 0) {
@@ -118,7 +152,8 @@ export function bytesToGray(src: Uint8Array, offset: number, pixels: number, out
       out[o + 3] = t[(z >>> 8) & 255]! + t[256 + ((z >>> 16) & 255)]! + t[512 + (z >>> 24)]!;
     }
   }
-  for (let s = offset + 3 * p, o = outOffset + p; p < pixels; p++, s += 3, o++) out[o] = t[src[s]!]! + t[256 + src[s + 1]!]! + t[512 + src[s + 2]!]!;
+  for (let s = offset + 3 * p, o = outOffset + p; p < pixels; p++, s += 3, o++)
+    out[o] = t[src[s]!]! + t[256 + src[s + 1]!]! + t[512 + src[s + 2]!]!;
 }
 
 /** Whether the `length` bytes at `a` (of one array) and at `b` (of the same or a second one) are equal. */
@@ -150,7 +185,16 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array, offset: number, length:
  * given. `hint` is a span of nearby rows (the last one found): when the bytes outside it (widened by 64) are
  * equal, only that part is scanned. Writes the span to `span`, to allocate nothing.
  */
-export function differingSpan(src: Uint8Array, words: Uint32Array | null, a: number, b: number, length: number, span: Int32Array, equal: BytesEqual | null = null, hint: Int32Array | null = null): void {
+export function differingSpan(
+  src: Uint8Array,
+  words: Uint32Array | null,
+  a: number,
+  b: number,
+  length: number,
+  span: Int32Array,
+  equal: BytesEqual | null = null,
+  hint: Int32Array | null = null,
+): void {
   let first = 0;
   let end = length;
   if (equal !== null) {
@@ -176,7 +220,15 @@ export function differingSpan(src: Uint8Array, words: Uint32Array | null, a: num
     let lo = first >> 2;
     let hi = end >> 2;
     // Four words per test while they all agree (one branch per 16 bytes: equal stretches are the common case).
-    while (lo + 4 <= hi && ((words[wa + lo]! ^ words[wb + lo]!) | (words[wa + lo + 1]! ^ words[wb + lo + 1]!) | (words[wa + lo + 2]! ^ words[wb + lo + 2]!) | (words[wa + lo + 3]! ^ words[wb + lo + 3]!)) === 0) lo += 4;
+    while (
+      lo + 4 <= hi &&
+      ((words[wa + lo]! ^ words[wb + lo]!) |
+        (words[wa + lo + 1]! ^ words[wb + lo + 1]!) |
+        (words[wa + lo + 2]! ^ words[wb + lo + 2]!) |
+        (words[wa + lo + 3]! ^ words[wb + lo + 3]!)) ===
+        0
+    )
+      lo += 4;
     while (lo < hi && words[wa + lo] === words[wb + lo]) lo++;
     while (hi > lo && words[wa + hi - 1] === words[wb + hi - 1]) hi--;
     // Word granularity: narrow to the bytes inside the first and last differing words.
@@ -203,7 +255,15 @@ type Numeric = Float32Array | Int32Array | Uint8Array;
  * Copies `box` out of each of `planes` images of `inH` x `inW` pixels with `channels` interleaved values,
  * zero-filling where the box leaves the image (torchvision's `crop` pads the same way).
  */
-export function cropPlanes<A extends Numeric>(src: A, planes: number, inH: number, inW: number, channels: number, box: CropBox, out: A): void {
+export function cropPlanes<A extends Numeric>(
+  src: A,
+  planes: number,
+  inH: number,
+  inW: number,
+  channels: number,
+  box: CropBox,
+  out: A,
+): void {
   const { top, left, height, width } = box;
   const x0 = Math.max(0, -left);
   const x1 = Math.min(width, inW - left);

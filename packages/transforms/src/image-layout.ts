@@ -24,7 +24,9 @@ export function imageLayout(shape: Shape, channelsFirst: boolean, what: string):
   if (a === 0 || b === 0 || c === 0) {
     // An empty image would come out of a resize as zeros of the new size: garbage, not an error, downstream.
     const dims = channelsFirst ? `channels ${a}, height ${b}, width ${c}` : `height ${a}, width ${b}, channels ${c}`;
-    throw new Error(`${what}: shape ${formatShape(shape)} is an empty image (${dims}); images need at least one pixel and one channel`);
+    throw new Error(
+      `${what}: shape ${formatShape(shape)} is an empty image (${dims}); images need at least one pixel and one channel`,
+    );
   }
   return channelsFirst
     ? { batchShape: shape.slice(0, rank - 3), channels: a, height: b, width: c, channelsFirst }
@@ -40,7 +42,9 @@ export function imageCount(layout: ImageLayout): number {
 
 /** The shape of the same batch of images with a new height, width and channel count, in the same layout. */
 export function imageShape(layout: ImageLayout, height: number, width: number, channels: number): number[] {
-  return layout.channelsFirst ? [...layout.batchShape, channels, height, width] : [...layout.batchShape, height, width, channels];
+  return layout.channelsFirst
+    ? [...layout.batchShape, channels, height, width]
+    : [...layout.batchShape, height, width, channels];
 }
 
 /** `{ planes, channels }` as the channel-interleaved kernels see the data (see {@link ImageLayout}). */

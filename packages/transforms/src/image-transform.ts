@@ -1,4 +1,4 @@
-import { Bounded, HostArray, TensorSpec, Unbounded, formatShape, type DType, type Shape } from "@tdrl/tensordict";
+import { Bounded, HostArray, type TensorSpec, Unbounded, formatShape, type DType, type Shape } from "@tdrl/tensordict";
 import { imageLayout, type ImageLayout } from "./image-layout";
 import { Transform } from "./transform";
 
@@ -87,7 +87,9 @@ export abstract class ImageTransform extends Transform {
       const [lo, hi] = this.outputBounds(low, high, layout, spec.dtype);
       return new Bounded({ low: lo, high: hi, shape, dtype });
     }
-    throw new Error(`${this.name}: the spec of "${key}" is ${spec.kind}; image transforms take Unbounded or Bounded image specs`);
+    throw new Error(
+      `${this.name}: the spec of "${key}" is ${spec.kind}; image transforms take Unbounded or Bounded image specs`,
+    );
   }
 
   /** The error for an input dtype the transform does not take, naming the key, the dtype and the shape. */
@@ -99,7 +101,9 @@ export abstract class ImageTransform extends Transform {
     const what = `${this.name}: "${key}"`;
     if (shape.length - batchDims < 3) {
       const order = this.inputChannelsFirst ? "[C, H, W]" : "[H, W, C]";
-      throw new Error(`${what} has shape ${formatShape(shape)} with ${batchDims} batch dim(s); expected images ${order} after the batch dims`);
+      throw new Error(
+        `${what} has shape ${formatShape(shape)} with ${batchDims} batch dim(s); expected images ${order} after the batch dims`,
+      );
     }
     return imageLayout(shape, this.inputChannelsFirst, what);
   }

@@ -24,7 +24,12 @@ export { Exclude } from "./exclude";
 export { Rename, type RenameOptions } from "./rename";
 export { Unsqueeze, type UnsqueezeOptions } from "./unsqueeze";
 export { FlattenObservation, type FlattenObservationOptions } from "./flatten-observation";
-export { ObservationNorm, OBSERVATION_NORM_EPS, type ObservationNormOptions, type InitStatsOptions } from "./observation-norm";
+export {
+  ObservationNorm,
+  OBSERVATION_NORM_EPS,
+  type ObservationNormOptions,
+  type InitStatsOptions,
+} from "./observation-norm";
 export { VecNorm, type VecNormOptions, type VecNormState, type VecNormKeyState } from "./vec-norm";
 export { CatFrames, type CatFramesOptions, type CatFramesPadding } from "./cat-frames";
 export { FrameSkip, type FrameSkipOptions } from "./frame-skip";

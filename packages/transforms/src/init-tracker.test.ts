@@ -31,6 +31,8 @@ describe("InitTracker", () => {
   it("uses the configured key and refuses standalone forward", () => {
     const env = new TransformedEnv(countingEnv(1), new InitTracker({ initKey: "first" }));
     expect(values(env.reset(), "first")).toEqual([1]);
-    expect(() => new InitTracker().forward(new TensorDict({ x: HostArray.zeros("float32", [1]) }))).toThrow("InitTracker: forward() on a standalone record is not supported");
+    expect(() => new InitTracker().forward(new TensorDict({ x: HostArray.zeros("float32", [1]) }))).toThrow(
+      "InitTracker: forward() on a standalone record is not supported",
+    );
   });
 });

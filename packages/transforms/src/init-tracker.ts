@@ -1,4 +1,4 @@
-import { checkOptions, type OptionKeys, Binary, TensorDict, type Composite, type Bool } from "@tdrl/tensordict";
+import { checkOptions, type OptionKeys, Binary, type TensorDict, type Composite, type Bool } from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag } from "./rows";
 
@@ -58,7 +58,9 @@ export class InitTracker<K extends string = "is_init"> extends Transform {
 
   /** A stored sample carries its own `is_init`; there is nothing to compute without the env. */
   override forward(td: TensorDict): TensorDict {
-    throw new Error(`InitTracker: forward() on a standalone record is not supported; "${this.initKey}" is written by a TransformedEnv at reset and step (record keys: ${td.keys().join(", ") || "(none)"})`);
+    throw new Error(
+      `InitTracker: forward() on a standalone record is not supported; "${this.initKey}" is written by a TransformedEnv at reset and step (record keys: ${td.keys().join(", ") || "(none)"})`,
+    );
   }
 
   override transformObservationSpec(spec: Composite): Composite {

@@ -49,7 +49,8 @@ export abstract class LeafTransform extends Transform {
   override reset(input: TensorDict, record: TensorDict, mask: Uint8Array | null): TensorDict {
     void input;
     void mask;
-    for (const key of this.inKeys) if (!this.rewardKeys.has(key) && !record.has(key)) throw this.missingKey(key, record, "the reset record");
+    for (const key of this.inKeys)
+      if (!this.rewardKeys.has(key) && !record.has(key)) throw this.missingKey(key, record, "the reset record");
     return this._call(record);
   }
 
@@ -62,7 +63,11 @@ export abstract class LeafTransform extends Transform {
    * The action spec the policy sees: each `outKeysInv[i]` entry of the env below's spec, mapped by `map`,
    * under `inKeysInv[i]` (the old key is dropped when the names differ, unless `keepBase`).
    */
-  protected invertActionSpec(spec: Composite, map: (leaf: TensorSpec, baseKey: string) => TensorSpec, keepBase = false): Composite {
+  protected invertActionSpec(
+    spec: Composite,
+    map: (leaf: TensorSpec, baseKey: string) => TensorSpec,
+    keepBase = false,
+  ): Composite {
     for (let i = 0; i < this.inKeysInv.length; i++) {
       const baseKey = this.outKeysInv[i]!;
       const outerKey = this.inKeysInv[i]!;

@@ -39,11 +39,16 @@ describe("NoopReset", () => {
     while (expected >= 3) expected = draws.int(1, 6);
     expect(env.reset().getHost("observation").data[0]).toBe(expected);
     const stuck = new TransformedEnv(clockEnv(3), new NoopReset({ noops: 4, random: false, maxTrials: 2 }));
-    expect(() => stuck.reset()).toThrow('NoopReset: the env ended during the no-op steps in 2 trials in a row (noops 4, action "zero"); lower noops or use action "random"');
+    expect(() => stuck.reset()).toThrow(
+      'NoopReset: the env ended during the no-op steps in 2 trials in a row (noops 4, action "zero"); lower noops or use action "random"',
+    );
   });
 
   it("runs the transforms before it on every no-op step", () => {
-    const env = new TransformedEnv(clockEnv(100), new Compose(new StepCounter(), new NoopReset({ noops: 4, random: false })));
+    const env = new TransformedEnv(
+      clockEnv(100),
+      new Compose(new StepCounter(), new NoopReset({ noops: 4, random: false })),
+    );
     const td = env.reset();
     expect(td.getHost("step_count").data[0]).toBe(4);
   });
@@ -51,7 +56,9 @@ describe("NoopReset", () => {
   it("keeps the specs right on a single CartPole and, from inside, on a batched SerialEnv", () => {
     checkEnvSpecs(new TransformedEnv(new CartPoleEnv(), new NoopReset({ noops: 5 })), { steps: 40 });
     checkEnvSpecs(new TransformedEnv(new CartPoleEnv(), new NoopReset({ noops: 30, action: "random" })), { steps: 40 });
-    const batched = new SerialEnv(3, () => new TransformedEnv(new CartPoleEnv(), new NoopReset({ noops: 5 })), { seed: 4 });
+    const batched = new SerialEnv(3, () => new TransformedEnv(new CartPoleEnv(), new NoopReset({ noops: 5 })), {
+      seed: 4,
+    });
     checkEnvSpecs(batched, { steps: 40 });
   });
 
@@ -60,7 +67,11 @@ describe("NoopReset", () => {
       "NoopReset: the env below has batch size [2]; its sub-envs step together, so no-ops for one would move the others. Give each sub-env its own: new SerialEnv(n, () => new TransformedEnv(makeEnv(), new NoopReset()))",
     );
     expect(() => new NoopReset({ noops: 0 })).toThrow("NoopReset: noops must be a positive integer, got 0");
-    expect(() => new NoopReset({ action: "left" as never })).toThrow('NoopReset: action must be "zero" or "random", got "left"');
-    expect(() => new NoopReset().forward(new TensorDict({}))).toThrow("NoopReset: forward() on a standalone record is not supported");
+    expect(() => new NoopReset({ action: "left" as never })).toThrow(
+      'NoopReset: action must be "zero" or "random", got "left"',
+    );
+    expect(() => new NoopReset().forward(new TensorDict({}))).toThrow(
+      "NoopReset: forward() on a standalone record is not supported",
+    );
   });
 });

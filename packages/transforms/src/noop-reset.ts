@@ -1,8 +1,24 @@
 import { stepMdp } from "@tdrl/envs";
-import { checkOptions, type OptionKeys, Rng, TensorDict, formatShape, sizeOf, type Composite, type JsonValue, type RngState } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Rng,
+  type TensorDict,
+  formatShape,
+  sizeOf,
+  type Composite,
+  type JsonValue,
+  type RngState,
+} from "@tdrl/tensordict";
 import { Transform } from "./transform";
 
-const NOOP_RESET_OPTION_KEYS = { noops: true, random: true, action: true, maxTrials: true, seed: true } satisfies OptionKeys<NoopResetOptions>;
+const NOOP_RESET_OPTION_KEYS = {
+  noops: true,
+  random: true,
+  action: true,
+  maxTrials: true,
+  seed: true,
+} satisfies OptionKeys<NoopResetOptions>;
 
 export interface NoopResetOptions {
   /** The most no-op steps after a reset (default 30, as in the Atari papers). */
@@ -51,9 +67,12 @@ export class NoopReset extends Transform {
     const noops = options.noops ?? 30;
     const maxTrials = options.maxTrials ?? 10;
     const action = options.action ?? "zero";
-    if (!(Number.isInteger(noops) && noops >= 1)) throw new Error(`NoopReset: noops must be a positive integer, got ${String(noops)}`);
-    if (!(Number.isInteger(maxTrials) && maxTrials >= 1)) throw new Error(`NoopReset: maxTrials must be a positive integer, got ${String(maxTrials)}`);
-    if (action !== "zero" && action !== "random") throw new Error(`NoopReset: action must be "zero" or "random", got ${JSON.stringify(action)}`);
+    if (!(Number.isInteger(noops) && noops >= 1))
+      throw new Error(`NoopReset: noops must be a positive integer, got ${String(noops)}`);
+    if (!(Number.isInteger(maxTrials) && maxTrials >= 1))
+      throw new Error(`NoopReset: maxTrials must be a positive integer, got ${String(maxTrials)}`);
+    if (action !== "zero" && action !== "random")
+      throw new Error(`NoopReset: action must be "zero" or "random", got ${JSON.stringify(action)}`);
     this.noops = noops;
     this.random = options.random ?? true;
     this.action = action;
@@ -87,7 +106,8 @@ export class NoopReset extends Transform {
     this.checkUnbatched(record.batchSize);
     const parent = this.parent;
     const container = this.container;
-    if (parent === null || container === null || container.stepBelow === undefined) throw new Error(`NoopReset: not in a TransformedEnv, so there is no env to step after the reset`);
+    if (parent === null || container === null || container.stepBelow === undefined)
+      throw new Error(`NoopReset: not in a TransformedEnv, so there is no env to step after the reset`);
     const actionSpec = parent.actionSpec;
     let current = record;
     for (let trial = 0; trial < this.maxTrials; trial++) {
@@ -104,7 +124,9 @@ export class NoopReset extends Transform {
       // The env below ended during the no-ops: a fresh reset of it (and of the transforms before this one).
       current = parent.reset();
     }
-    throw new Error(`NoopReset: the env ended during the no-op steps in ${this.maxTrials} trials in a row (noops ${this.noops}, action "${this.action}"); lower noops or use action "random"`);
+    throw new Error(
+      `NoopReset: the env ended during the no-op steps in ${this.maxTrials} trials in a row (noops ${this.noops}, action "${this.action}"); lower noops or use action "random"`,
+    );
   }
 
   override transformObservationSpec(spec: Composite): Composite {
@@ -114,7 +136,9 @@ export class NoopReset extends Transform {
 
   /** Standalone records hold no env to step. */
   override forward(td: TensorDict): TensorDict {
-    throw new Error(`NoopReset: forward() on a standalone record is not supported; the no-ops are made by a TransformedEnv (record keys: ${td.keys().join(", ") || "(none)"})`);
+    throw new Error(
+      `NoopReset: forward() on a standalone record is not supported; the no-ops are made by a TransformedEnv (record keys: ${td.keys().join(", ") || "(none)"})`,
+    );
   }
 
   private checkUnbatched(batchSize: readonly number[]): void {

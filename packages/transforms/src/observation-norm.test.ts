@@ -36,12 +36,24 @@ function columnStats(parts: HostArray[], width: number): { mean: number[]; std: 
 describe("ObservationNorm with given loc and scale", () => {
   it("maps x * scale + loc by default and (x - loc) / scale with standardNormal", () => {
     const x = () => new TensorDict({ observation: HostArray.from("float32", [3], [1, 2, 4]) });
-    expect(Array.from(new ObservationNorm({ loc: 1, scale: 2 }).forward(x()).getHost("observation").data)).toEqual([3, 5, 9]);
-    expect(Array.from(new ObservationNorm({ loc: 1, scale: 2, standardNormal: true }).forward(x()).getHost("observation").data)).toEqual([0, 0.5, 1.5]);
+    expect(Array.from(new ObservationNorm({ loc: 1, scale: 2 }).forward(x()).getHost("observation").data)).toEqual([
+      3, 5, 9,
+    ]);
+    expect(
+      Array.from(
+        new ObservationNorm({ loc: 1, scale: 2, standardNormal: true }).forward(x()).getHost("observation").data,
+      ),
+    ).toEqual([0, 0.5, 1.5]);
   });
 
   it("broadcasts a per-feature loc over the batch dims and writes float32 from uint8 into outKeys", () => {
-    const norm = new ObservationNorm({ loc: HostArray.from("float32", [2], [10, 20]), scale: HostArray.from("float32", [2], [2, 4]), standardNormal: true, inKeys: ["pixels"], outKeys: ["pixels_norm"] });
+    const norm = new ObservationNorm({
+      loc: HostArray.from("float32", [2], [10, 20]),
+      scale: HostArray.from("float32", [2], [2, 4]),
+      standardNormal: true,
+      inKeys: ["pixels"],
+      outKeys: ["pixels_norm"],
+    });
     const td = new TensorDict({ pixels: HostArray.from("uint8", [2, 2], [12, 24, 10, 28]) }, [2]);
     norm.forward(td);
     const out = td.getHost("pixels_norm");
@@ -51,23 +63,37 @@ describe("ObservationNorm with given loc and scale", () => {
   });
 
   it("rejects bad parameters, an uninitialized transform and a missing key with clear errors", () => {
-    expect(() => new ObservationNorm({ loc: 0 })).toThrow("ObservationNorm: give both loc and scale or neither (got loc only)");
-    expect(() => new ObservationNorm({ loc: 0, scale: 0 })).toThrow("ObservationNorm: scale holds 0 at flat index 0; it must be positive and finite");
+    expect(() => new ObservationNorm({ loc: 0 })).toThrow(
+      "ObservationNorm: give both loc and scale or neither (got loc only)",
+    );
+    expect(() => new ObservationNorm({ loc: 0, scale: 0 })).toThrow(
+      "ObservationNorm: scale holds 0 at flat index 0; it must be positive and finite",
+    );
     expect(() => new ObservationNorm({ loc: Number.NaN, scale: 1 })).toThrow("loc holds NaN");
     expect(() => new ObservationNorm({ eps: 0 })).toThrow("ObservationNorm: eps must be a positive number, got 0");
     const td = new TensorDict({ observation: HostArray.from("float32", [2], [1, 2]) });
-    expect(() => new ObservationNorm().forward(td)).toThrow('ObservationNorm: loc and scale of "observation" are not set; pass them to the constructor or call initStats() first');
-    expect(() => new ObservationNorm({ loc: 0, scale: 1, inKeys: ["pixels"] }).forward(td)).toThrow('ObservationNorm: key "pixels" not found in the record; it has keys: observation');
+    expect(() => new ObservationNorm().forward(td)).toThrow(
+      'ObservationNorm: loc and scale of "observation" are not set; pass them to the constructor or call initStats() first',
+    );
+    expect(() => new ObservationNorm({ loc: 0, scale: 1, inKeys: ["pixels"] }).forward(td)).toThrow(
+      'ObservationNorm: key "pixels" not found in the record; it has keys: observation',
+    );
     const wide = new ObservationNorm({ loc: HostArray.zeros("float32", [3]), scale: 1 });
-    expect(() => wide.forward(td)).toThrow(`ObservationNorm: "observation": loc: shape [3] does not broadcast to the observation's feature shape [2]`);
+    expect(() => wide.forward(td)).toThrow(
+      `ObservationNorm: "observation": loc: shape [3] does not broadcast to the observation's feature shape [2]`,
+    );
     expect(Array.from(td.getHost("observation").data)).toEqual([1, 2]);
-    expect(() => new ObservationNorm({ loc: 0, scale: 1 }).initStats(10)).toThrow("ObservationNorm.initStats(): the transform is not in a TransformedEnv");
+    expect(() => new ObservationNorm({ loc: 0, scale: 1 }).initStats(10)).toThrow(
+      "ObservationNorm.initStats(): the transform is not in a TransformedEnv",
+    );
   });
 
   it("raises a standard-normal scale below eps to eps, so a constant input maps to 0", () => {
     const norm = new ObservationNorm({ loc: 5, scale: 1e-30, standardNormal: true });
     expect(norm.scale!.data[0]).toBeCloseTo(OBSERVATION_NORM_EPS, 12);
-    const out = norm.forward(new TensorDict({ observation: HostArray.from("float32", [1], [5]) })).getHost("observation");
+    const out = norm
+      .forward(new TensorDict({ observation: HostArray.from("float32", [1], [5]) }))
+      .getHost("observation");
     expect(out.data[0]).toBe(0);
   });
 });
@@ -83,14 +109,18 @@ describe("reduceMeanStd", () => {
     const s = Math.sqrt(((3.5 ** 2 + 2.5 ** 2) * 2) / 3);
     for (const v of std.data) expect(v).toBeCloseTo(s, 5);
     expect(reduceMeanStd(data, [0, 1, 2], [], "t").mean.shape).toEqual([]);
-    expect(() => reduceMeanStd(HostArray.zeros("float32", [1, 4]), [0], [], "t")).toThrow("t: reducing shape [1, 4] over dims [0] leaves 1 sample(s) per statistic");
+    expect(() => reduceMeanStd(HostArray.zeros("float32", [1, 4]), [0], [], "t")).toThrow(
+      "t: reducing shape [1, 4] over dims [0] leaves 1 sample(s) per statistic",
+    );
   });
 
   it("catHost concatenates along any dim and names mismatched parts", () => {
     const a = HostArray.from("int32", [2, 1], [1, 2]);
     const b = HostArray.from("int32", [2, 2], [3, 4, 5, 6]);
     expect(Array.from(catHost([a, b], 1, "t").data)).toEqual([1, 3, 4, 2, 5, 6]);
-    expect(() => catHost([a, b], 0, "t")).toThrow("t: rollout 1 gave int32[2, 2], which does not concatenate along dim 0 with rollout 0's int32[2, 1]");
+    expect(() => catHost([a, b], 0, "t")).toThrow(
+      "t: rollout 1 gave int32[2, 2], which does not concatenate along dim 0 with rollout 0's int32[2, 1]",
+    );
   });
 });
 
@@ -141,7 +171,10 @@ describe("ObservationNorm.initStats", () => {
   });
 
   it("collects exactly numIter frames and concatenates along a batched env's time dim", () => {
-    const env = new TransformedEnv(new CartPoleEnv({ batchSize: [4], seed: 5 }), new ObservationNorm({ standardNormal: true }));
+    const env = new TransformedEnv(
+      new CartPoleEnv({ batchSize: [4], seed: 5 }),
+      new ObservationNorm({ standardNormal: true }),
+    );
     const norm = env.transform.at(0, ObservationNorm);
     norm.initStats(200, { reduceDim: [0, 1], catDim: 1 });
     const parts = handRollouts(new CartPoleEnv({ batchSize: [4], seed: 5 }), "observation", 200);
@@ -154,7 +187,10 @@ describe("ObservationNorm.initStats", () => {
   it("runs the flagship call on 84x84 grey pixels, channels last and channels first, with hand-computed statistics", () => {
     // Channels last [T, 84, 84, 1]: reduce T, H, W and keep T -> loc of shape [1, 1] (one mean over every pixel).
     const pixels = (seed: number) => new CartPoleEnv({ fromPixels: true, renderSize: [84, 84], grayscale: true, seed });
-    const env = new TransformedEnv(pixels(0), new Compose(new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] })));
+    const env = new TransformedEnv(
+      pixels(0),
+      new Compose(new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] })),
+    );
     env.transform.at(-1, ObservationNorm).initStats(1000, { reduceDim: [0, 1, 2], catDim: 0, keepDims: [0] });
     const norm = env.transform.at(-1, ObservationNorm);
     const all = columnStats(handRollouts(pixels(0), "pixels", 1000), 1);
@@ -167,7 +203,13 @@ describe("ObservationNorm.initStats", () => {
     checkEnvSpecs(env, { steps: 20 });
 
     // Channels first [T, 1, 84, 84] (after ToTensorImage): the same call reduces T, C, H and keeps T -> [1, 84].
-    const first = new TransformedEnv(pixels(0), new Compose(new ToTensorImage({ channelsFirst: true }), new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] })));
+    const first = new TransformedEnv(
+      pixels(0),
+      new Compose(
+        new ToTensorImage({ channelsFirst: true }),
+        new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] }),
+      ),
+    );
     const firstNorm = first.transform.at(-1, ObservationNorm);
     firstNorm.initStats(1000, { reduceDim: [0, 1, 2], catDim: 0, keepDims: [0] });
     expect(firstNorm.loc!.shape).toEqual([1, 84]);
@@ -190,10 +232,19 @@ describe("ObservationNorm.initStats", () => {
       },
       step: (action: number) => {
         position += action === 1 ? 1 : -1;
-        return [[position, 7], 1, Math.abs(position) >= 3, false, {}] as [number[], number, boolean, boolean, Record<string, unknown>];
+        return [[position, 7], 1, Math.abs(position) >= 3, false, {}] as [
+          number[],
+          number,
+          boolean,
+          boolean,
+          Record<string, unknown>,
+        ];
       },
     };
-    const env = new TransformedEnv(new GymLikeEnv(walk, { name: "Walk", seed: 0 }), new ObservationNorm({ standardNormal: true }));
+    const env = new TransformedEnv(
+      new GymLikeEnv(walk, { name: "Walk", seed: 0 }),
+      new ObservationNorm({ standardNormal: true }),
+    );
     const norm = env.transform.at(0, ObservationNorm);
     norm.initStats(50);
     expect(norm.scale!.data[1]).toBeCloseTo(OBSERVATION_NORM_EPS, 12);
@@ -207,17 +258,25 @@ describe("ObservationNorm.initStats", () => {
     const env = new TransformedEnv(new CartPoleEnv(), new ObservationNorm());
     const norm = env.transform.at(0, ObservationNorm);
     expect(() => norm.initStats(1)).toThrow("ObservationNorm.initStats(): numIter must be an integer >= 2, got 1");
-    expect(() => norm.initStats(10, { reduceDim: [0, 1] })).toThrow("catDim must be given when reduceDim has several dims ([0, 1])");
+    expect(() => norm.initStats(10, { reduceDim: [0, 1] })).toThrow(
+      "catDim must be given when reduceDim has several dims ([0, 1])",
+    );
     expect(() => norm.initStats(10, { reduceDim: [0], catDim: 1 })).toThrow("catDim 1 must be one of reduceDim [0]");
-    expect(() => norm.initStats(10, { reduceDim: [0], keepDims: [1] })).toThrow("keepDims entry 1 is not one of reduceDim [0]");
-    expect(() => norm.initStats(10, { reduceDim: 5 })).toThrow('reduceDim 5 is out of range for "observation" collected as [10, 4] ([...batch, T, ...features])');
+    expect(() => norm.initStats(10, { reduceDim: [0], keepDims: [1] })).toThrow(
+      "keepDims entry 1 is not one of reduceDim [0]",
+    );
+    expect(() => norm.initStats(10, { reduceDim: 5 })).toThrow(
+      'reduceDim 5 is out of range for "observation" collected as [10, 4] ([...batch, T, ...features])',
+    );
     expect(() => norm.initStats(10, { reduceDim: [1], catDim: 0 })).toThrow("catDim 0 must be one of reduceDim [1]");
-    expect(() => norm.initStats(10, { key: "pixels" })).toThrow('ObservationNorm: key "pixels" not found in the observation spec of the env below (ObservationNorm.initStats()); it has keys: observation');
+    expect(() => norm.initStats(10, { key: "pixels" })).toThrow(
+      'ObservationNorm: key "pixels" not found in the observation spec of the env below (ObservationNorm.initStats()); it has keys: observation',
+    );
     // Keeping the time dim gives a loc of shape [T, 1], which cannot broadcast to one observation.
     expect(() => norm.initStats(10, { reduceDim: [0, 1], catDim: 0, keepDims: [1] })).not.toThrow();
     const batched = new TransformedEnv(new CartPoleEnv({ batchSize: [2] }), new ObservationNorm());
     expect(() => batched.transform.at(0, ObservationNorm).initStats(10, { reduceDim: [0, 2], catDim: 0 })).toThrow(
-      "ObservationNorm.initStats(): the fitted loc/scale (reduceDim [0, 2], keepDims [] of \"observation\" [2, 5, 4]): shape [5] does not broadcast to the observation's feature shape [4]",
+      'ObservationNorm.initStats(): the fitted loc/scale (reduceDim [0, 2], keepDims [] of "observation" [2, 5, 4]): shape [5] does not broadcast to the observation\'s feature shape [4]',
     );
     expect(batched.transform.at(0, ObservationNorm).initialized).toBe(false);
   });

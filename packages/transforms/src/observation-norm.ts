@@ -1,10 +1,30 @@
-import { brandClass, Bounded, HostArray, TensorDict, TensorSpec, Unbounded, formatShape, sizeOf, type Shape, checkOptions, type OptionKeys, type Float32 } from "@tdrl/tensordict";
+import {
+  brandClass,
+  Bounded,
+  HostArray,
+  type TensorDict,
+  TensorSpec,
+  Unbounded,
+  formatShape,
+  sizeOf,
+  type Shape,
+  checkOptions,
+  type OptionKeys,
+  type Float32,
+} from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import { UNIT_FLOAT } from "./image-kernels";
 import { Transform } from "./transform";
 import { decodeHostArray, encodeHostArray, type JsonValue } from "@tdrl/tensordict";
 
-const OBSERVATION_NORM_OPTION_KEYS = { loc: true, scale: true, standardNormal: true, inKeys: true, outKeys: true, eps: true } satisfies OptionKeys<ObservationNormOptions>;
+const OBSERVATION_NORM_OPTION_KEYS = {
+  loc: true,
+  scale: true,
+  standardNormal: true,
+  inKeys: true,
+  outKeys: true,
+  eps: true,
+} satisfies OptionKeys<ObservationNormOptions>;
 
 /** The smallest scale `ObservationNorm` divides by (TorchRL's default `eps`). */
 export const OBSERVATION_NORM_EPS = 1e-6;
@@ -87,12 +107,16 @@ export class ObservationNorm<K extends string = never> extends Transform {
     super({ inKeys: options.inKeys ?? ["observation"], outKeys: options.outKeys });
     this.standardNormal = options.standardNormal ?? false;
     const eps = options.eps ?? OBSERVATION_NORM_EPS;
-    if (!(Number.isFinite(eps) && eps > 0)) throw new Error(`ObservationNorm: eps must be a positive number, got ${String(eps)}`);
+    if (!(Number.isFinite(eps) && eps > 0))
+      throw new Error(`ObservationNorm: eps must be a positive number, got ${String(eps)}`);
     this.eps = eps;
     if ((options.loc === undefined) !== (options.scale === undefined)) {
-      throw new Error(`ObservationNorm: give both loc and scale or neither (got ${options.loc === undefined ? "scale" : "loc"} only)`);
+      throw new Error(
+        `ObservationNorm: give both loc and scale or neither (got ${options.loc === undefined ? "scale" : "loc"} only)`,
+      );
     }
-    if (options.loc !== undefined && options.scale !== undefined) this.setParams(options.loc, options.scale, "ObservationNorm");
+    if (options.loc !== undefined && options.scale !== undefined)
+      this.setParams(options.loc, options.scale, "ObservationNorm");
   }
 
   override get name(): string {
@@ -110,11 +134,15 @@ export class ObservationNorm<K extends string = never> extends Transform {
     const what = "ObservationNorm.loadState()";
     const s = typeof state === "object" && state !== null && !Array.isArray(state) ? state : null;
     if (s === null || !("loc" in s) || !("scale" in s) || (s.loc === null) !== (s.scale === null)) {
-      throw new Error(`${what}: expected { loc, scale }, both encoded host arrays or both null, got ${JSON.stringify(state)?.slice(0, 80)}`);
+      throw new Error(
+        `${what}: expected { loc, scale }, both encoded host arrays or both null, got ${JSON.stringify(state)?.slice(0, 80)}`,
+      );
     }
     if (s.loc === null) {
       if (this.locValue === null) return;
-      throw new Error(`${what}: the state has no loc and scale, but this ObservationNorm has them; build a new one instead`);
+      throw new Error(
+        `${what}: the state has no loc and scale, but this ObservationNorm has them; build a new one instead`,
+      );
     }
     // setParams checks both before it changes anything.
     this.setParams(decodeHostArray(s.loc, `${what}: "loc"`), decodeHostArray(s.scale, `${what}: "scale"`), what);
@@ -145,23 +173,33 @@ export class ObservationNorm<K extends string = never> extends Transform {
    */
   initStats(numIter: number, options: InitStatsOptions = {}): void {
     const what = "ObservationNorm.initStats()";
-    if (!(Number.isInteger(numIter) && numIter >= 2)) throw new Error(`${what}: numIter must be an integer >= 2, got ${String(numIter)}`);
-    const reduceList = typeof options.reduceDim === "number" || options.reduceDim === undefined ? [options.reduceDim ?? 0] : [...options.reduceDim];
+    if (!(Number.isInteger(numIter) && numIter >= 2))
+      throw new Error(`${what}: numIter must be an integer >= 2, got ${String(numIter)}`);
+    const reduceList =
+      typeof options.reduceDim === "number" || options.reduceDim === undefined
+        ? [options.reduceDim ?? 0]
+        : [...options.reduceDim];
     let catDim = options.catDim;
     if (catDim === undefined) {
-      if (reduceList.length !== 1) throw new Error(`${what}: catDim must be given when reduceDim has several dims ([${reduceList.join(", ")}])`);
+      if (reduceList.length !== 1)
+        throw new Error(`${what}: catDim must be given when reduceDim has several dims ([${reduceList.join(", ")}])`);
       catDim = reduceList[0]!;
     }
     const key = options.key ?? this.inKeys[0]!;
     if (options.key === undefined && this.inKeys.length > 1) {
-      throw new Error(`${what}: the transform has several inKeys (${this.inKeys.join(", ")}); say which one to fit with "key"`);
+      throw new Error(
+        `${what}: the transform has several inKeys (${this.inKeys.join(", ")}); say which one to fit with "key"`,
+      );
     }
     const parent = this.parent;
-    if (parent === null) throw new Error(`${what}: the transform is not in a TransformedEnv, so there is no env to roll out`);
+    if (parent === null)
+      throw new Error(`${what}: the transform is not in a TransformedEnv, so there is no env to roll out`);
     const spec = parent.observationSpec;
     if (!spec.has(key) || !(spec.get(key) instanceof TensorSpec)) {
       const found = spec.keys({ nested: true, leavesOnly: true }).join(", ") || "(none)";
-      throw new Error(`ObservationNorm: key "${key}" not found in the observation spec of the env below (${what}); it has keys: ${found}`);
+      throw new Error(
+        `ObservationNorm: key "${key}" not found in the observation spec of the env below (${what}); it has keys: ${found}`,
+      );
     }
     const featureShape = featureShapeOf(parent, key);
     // The collected data is [...batch, T, ...features]: the options are checked against that before rolling out.
@@ -169,18 +207,28 @@ export class ObservationNorm<K extends string = never> extends Transform {
     const rank = collectedShape.length;
     const norm = (d: number, role: string): number => {
       const r = d < 0 ? d + rank : d;
-      if (!Number.isInteger(d) || r < 0 || r >= rank) throw new Error(`${what}: ${role} ${String(d)} is out of range for "${key}" collected as ${formatShape(collectedShape)} ([...batch, T, ...features])`);
+      if (!Number.isInteger(d) || r < 0 || r >= rank)
+        throw new Error(
+          `${what}: ${role} ${String(d)} is out of range for "${key}" collected as ${formatShape(collectedShape)} ([...batch, T, ...features])`,
+        );
       return r;
     };
     const reduceDims = reduceList.map((d) => norm(d, "reduceDim"));
-    if (new Set(reduceDims).size !== reduceDims.length) throw new Error(`${what}: reduceDim [${reduceList.join(", ")}] names a dim twice`);
+    if (new Set(reduceDims).size !== reduceDims.length)
+      throw new Error(`${what}: reduceDim [${reduceList.join(", ")}] names a dim twice`);
     const cat = norm(catDim, "catDim");
-    if (!reduceDims.includes(cat)) throw new Error(`${what}: catDim ${catDim} must be one of reduceDim [${reduceList.join(", ")}]`);
+    if (!reduceDims.includes(cat))
+      throw new Error(`${what}: catDim ${catDim} must be one of reduceDim [${reduceList.join(", ")}]`);
     const keepDims = (options.keepDims ?? []).map((d) => norm(d, "keepDims"));
     for (const [i, d] of keepDims.entries()) {
-      if (!reduceDims.includes(d)) throw new Error(`${what}: keepDims entry ${options.keepDims![i]} is not one of reduceDim [${reduceList.join(", ")}]`);
+      if (!reduceDims.includes(d))
+        throw new Error(
+          `${what}: keepDims entry ${options.keepDims![i]} is not one of reduceDim [${reduceList.join(", ")}]`,
+        );
     }
-    const data = collectFrames(parent, key, numIter, cat, what, (td) => this.missingKey(key, td, `${what}'s rollout of ${parent.name}`));
+    const data = collectFrames(parent, key, numIter, cat, what, (td) =>
+      this.missingKey(key, td, `${what}'s rollout of ${parent.name}`),
+    );
     const stats = reduceMeanStd(data, reduceDims, keepDims, what);
     const mean = stats.mean.data;
     const std = stats.std.data;
@@ -199,7 +247,11 @@ export class ObservationNorm<K extends string = never> extends Transform {
     const loc = new HostArray("float32", stats.mean.shape, locOut);
     const scale = new HostArray("float32", stats.mean.shape, scaleOut);
     // Reject a shape that cannot broadcast now, while the caller still knows which options produced it.
-    expandToFeatures(loc, featureShape, `${what}: the fitted loc/scale (reduceDim [${reduceList.join(", ")}], keepDims [${(options.keepDims ?? []).join(", ")}] of "${key}" ${formatShape(data.shape)})`);
+    expandToFeatures(
+      loc,
+      featureShape,
+      `${what}: the fitted loc/scale (reduceDim [${reduceList.join(", ")}], keepDims [${(options.keepDims ?? []).join(", ")}] of "${key}" ${formatShape(data.shape)})`,
+    );
     this.setParams(loc, scale, what);
   }
 
@@ -276,14 +328,18 @@ export class ObservationNorm<K extends string = never> extends Transform {
     const cached = this.coefficients.get(id);
     if (cached !== undefined) return cached;
     if (this.locValue === null || this.scaleValue === null) {
-      throw new Error(`ObservationNorm: loc and scale of "${key}" are not set; pass them to the constructor or call initStats() first`);
+      throw new Error(
+        `ObservationNorm: loc and scale of "${key}" are not set; pass them to the constructor or call initStats() first`,
+      );
     }
     const what = `ObservationNorm: "${key}"`;
     const loc = expandToFeatures(this.locValue, featureShape, `${what}: loc`);
     const scale = expandToFeatures(this.scaleValue, featureShape, `${what}: scale`);
     const zeros = new Float64Array(loc.length);
     // Subtracting loc before scaling maps a constant input to exactly 0 (x / s - loc / s would not).
-    const parts = this.standardNormal ? { shift: loc, mul: scale.map((s) => 1 / s), post: zeros } : { shift: zeros, mul: scale, post: loc };
+    const parts = this.standardNormal
+      ? { shift: loc, mul: scale.map((s) => 1 / s), post: zeros }
+      : { shift: zeros, mul: scale, post: loc };
     const same = (a: Float64Array) => a.every((v) => v === a[0]);
     const entry = { ...parts, uniform: same(parts.shift) && same(parts.mul) && same(parts.post) };
     this.coefficients.set(id, entry);
@@ -293,10 +349,13 @@ export class ObservationNorm<K extends string = never> extends Transform {
   private setParams(loc: number | HostArray, scale: number | HostArray, what: string): void {
     const l = toFloat32(loc, `${what}: loc`);
     const s = toFloat32(scale, `${what}: scale`);
-    for (let i = 0; i < l.size; i++) if (!Number.isFinite(l.data[i]!)) throw new Error(`${what}: loc holds ${l.data[i]} at flat index ${i}; it must be finite`);
+    for (let i = 0; i < l.size; i++)
+      if (!Number.isFinite(l.data[i]!))
+        throw new Error(`${what}: loc holds ${l.data[i]} at flat index ${i}; it must be finite`);
     for (let i = 0; i < s.size; i++) {
       const v = s.data[i]!;
-      if (!(Number.isFinite(v) && v > 0)) throw new Error(`${what}: scale holds ${v} at flat index ${i}; it must be positive and finite`);
+      if (!(Number.isFinite(v) && v > 0))
+        throw new Error(`${what}: scale holds ${v} at flat index ${i}; it must be positive and finite`);
     }
     if (this.standardNormal) for (let i = 0; i < s.size; i++) s.data[i] = Math.max(s.data[i]!, this.eps);
     this.locValue = l;
@@ -326,7 +385,14 @@ function toFloat32(value: number | HostArray, what: string): HostArray<"float32"
  * collected, each asking only for the frames still missing; the root entries of `key`, concatenated along
  * `catDim` (non-negative).
  */
-function collectFrames(env: EnvBase, key: string, numIter: number, catDim: number, what: string, missing: (td: TensorDict) => Error): HostArray {
+function collectFrames(
+  env: EnvBase,
+  key: string,
+  numIter: number,
+  catDim: number,
+  what: string,
+  missing: (td: TensorDict) => Error,
+): HostArray {
   const perStep = sizeOf(env.batchSize);
   const parts: HostArray[] = [];
   let collected = 0;
@@ -360,7 +426,12 @@ export interface NormStats {
  * `keepDims` squeezed away. Two passes (mean, then squared deviations), so large offsets such as pixel
  * values do not cancel the variance.
  */
-export function reduceMeanStd(data: HostArray, reduceDims: readonly number[], keepDims: readonly number[], what: string): NormStats {
+export function reduceMeanStd(
+  data: HostArray,
+  reduceDims: readonly number[],
+  keepDims: readonly number[],
+  what: string,
+): NormStats {
   const shape = data.shape;
   const rank = shape.length;
   const reduced = new Uint8Array(rank);
@@ -368,7 +439,9 @@ export function reduceMeanStd(data: HostArray, reduceDims: readonly number[], ke
   let count = 1;
   for (let d = 0; d < rank; d++) if (reduced[d] === 1) count *= shape[d]!;
   if (count < 2) {
-    throw new Error(`${what}: reducing shape ${formatShape(shape)} over dims [${reduceDims.join(", ")}] leaves ${count} sample(s) per statistic; the standard deviation needs at least 2`);
+    throw new Error(
+      `${what}: reducing shape ${formatShape(shape)} over dims [${reduceDims.join(", ")}] leaves ${count} sample(s) per statistic; the standard deviation needs at least 2`,
+    );
   }
   // outStride[d]: how far one step along dim d moves in the (keepdim) output; 0 along reduced dims.
   const outStride = new Array<number>(rank).fill(0);
@@ -397,7 +470,11 @@ export function reduceMeanStd(data: HostArray, reduceDims: readonly number[], ke
   }
   return {
     mean: new HostArray("float32", outShape, Float32Array.from(mean)),
-    std: new HostArray("float32", outShape, Float32Array.from(ssd, (s) => Math.sqrt(s / (count - 1)))),
+    std: new HostArray(
+      "float32",
+      outShape,
+      Float32Array.from(ssd, (s) => Math.sqrt(s / (count - 1))),
+    ),
   };
 }
 
@@ -433,9 +510,12 @@ export function catHost(parts: readonly HostArray[], dim: number, what: string):
   if (first === undefined) throw new Error(`${what}: nothing to concatenate`);
   const rank = first.rank;
   for (const [i, p] of parts.entries()) {
-    const same = p.rank === rank && p.dtype === first.dtype && p.shape.every((n, d) => d === dim || n === first.shape[d]);
+    const same =
+      p.rank === rank && p.dtype === first.dtype && p.shape.every((n, d) => d === dim || n === first.shape[d]);
     if (!same) {
-      throw new Error(`${what}: rollout ${i} gave ${p.dtype}${formatShape(p.shape)}, which does not concatenate along dim ${dim} with rollout 0's ${first.dtype}${formatShape(first.shape)}`);
+      throw new Error(
+        `${what}: rollout ${i} gave ${p.dtype}${formatShape(p.shape)}, which does not concatenate along dim ${dim} with rollout 0's ${first.dtype}${formatShape(first.shape)}`,
+      );
     }
   }
   if (parts.length === 1) return first;
@@ -465,7 +545,10 @@ export function expandToFeatures(value: HostArray, featureShape: Shape, what: st
   while (shape.length > featureShape.length && shape[0] === 1) shape = shape.slice(1);
   const offset = featureShape.length - shape.length;
   const ok = offset >= 0 && shape.every((n, d) => n === 1 || n === featureShape[d + offset]);
-  if (!ok) throw new Error(`${what}: shape ${formatShape(value.shape)} does not broadcast to the observation's feature shape ${formatShape(featureShape)}`);
+  if (!ok)
+    throw new Error(
+      `${what}: shape ${formatShape(value.shape)} does not broadcast to the observation's feature shape ${formatShape(featureShape)}`,
+    );
   const size = sizeOf(featureShape);
   const out = new Float64Array(size);
   const src = value.data;

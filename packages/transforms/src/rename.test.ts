@@ -27,7 +27,9 @@ describe("Rename", () => {
     const t = new Rename({ inKeysInv: ["move"], outKeysInv: ["action"] });
     const out = t.inv(new TensorDict({ move: HostArray.from("int32", [1], [1]) }));
     expect(out.keys()).toEqual(["action"]);
-    expect(() => t.inv(new TensorDict({ action: HostArray.zeros("int32", [1]) }))).toThrow('Rename: key "move" not found in the input record (inv); it has keys: action');
+    expect(() => t.inv(new TensorDict({ action: HostArray.zeros("int32", [1]) }))).toThrow(
+      'Rename: key "move" not found in the input record (inv); it has keys: action',
+    );
   });
 
   it("requires outKeys and names a missing key", () => {
@@ -38,18 +40,27 @@ describe("Rename", () => {
   });
 
   it("refuses renaming onto a key the env already has, naming both keys, when the env is built", () => {
-    expect(() => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["done"] }))).toThrow(
+    expect(
+      () => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["done"] })),
+    ).toThrow(
       'Rename: cannot rename "observation" onto "done": the env already has a "done" entry (in its done spec), which it would overwrite; pick another outKey',
     );
-    expect(() => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["steps"] }))).toThrow(
+    expect(
+      () => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["steps"] })),
+    ).toThrow(
       'Rename: cannot rename "observation" onto "steps": the env already has a "steps" entry (in its observation or reward spec)',
     );
-    expect(() => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["action"] }))).toThrow(
+    expect(
+      () => new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["observation"], outKeys: ["action"] })),
+    ).toThrow(
       'Rename: cannot rename "observation" onto "action": the env already has a "action" entry (in its action spec)',
     );
     expect(() => new Rename({ inKeys: ["a", "b"], outKeys: ["c", "c"] })).toThrow('Rename: outKeys names "c" twice');
     // A rename onto a name freed by an earlier one of the same transform is fine.
-    const env = new TransformedEnv(countingEnv(2), new Rename({ inKeys: ["steps", "observation"], outKeys: ["t", "steps"] }));
+    const env = new TransformedEnv(
+      countingEnv(2),
+      new Rename({ inKeys: ["steps", "observation"], outKeys: ["t", "steps"] }),
+    );
     expect(env.observationSpec.keys().sort()).toEqual(["steps", "t"]);
     expect(env.reset().keys().sort()).toEqual(["done", "steps", "t", "terminated", "truncated"]);
   });

@@ -2,7 +2,13 @@ import type { Composite, HostArray, TensorDict, TensorSpec } from "@tdrl/tensord
 import { LeafTransform } from "./leaf-transform";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const RENAME_OPTION_KEYS = { inKeys: true, outKeys: true, inKeysInv: true, outKeysInv: true, createCopy: true } satisfies OptionKeys<RenameOptions>;
+const RENAME_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  inKeysInv: true,
+  outKeysInv: true,
+  createCopy: true,
+} satisfies OptionKeys<RenameOptions>;
 
 export interface RenameOptions {
   /** Observation or reward keys to rename. */
@@ -36,14 +42,26 @@ export class Rename extends LeafTransform {
 
   constructor(options: RenameOptions) {
     checkOptions("Rename", options, RENAME_OPTION_KEYS);
-    super({ inKeys: options?.inKeys, outKeys: options?.outKeys, inKeysInv: options?.inKeysInv, outKeysInv: options?.outKeysInv });
-    if (this.inKeys.length === 0 && this.inKeysInv.length === 0) throw new Error("Rename: give inKeys / outKeys, inKeysInv / outKeysInv or both; there is nothing to rename");
-    if (options.outKeys === undefined && this.inKeys.length > 0) throw new Error("Rename: outKeys is required with inKeys (the new names)");
-    if (options.outKeysInv === undefined && this.inKeysInv.length > 0) throw new Error("Rename: outKeysInv is required with inKeysInv (the env's names)");
+    super({
+      inKeys: options?.inKeys,
+      outKeys: options?.outKeys,
+      inKeysInv: options?.inKeysInv,
+      outKeysInv: options?.outKeysInv,
+    });
+    if (this.inKeys.length === 0 && this.inKeysInv.length === 0)
+      throw new Error("Rename: give inKeys / outKeys, inKeysInv / outKeysInv or both; there is nothing to rename");
+    if (options.outKeys === undefined && this.inKeys.length > 0)
+      throw new Error("Rename: outKeys is required with inKeys (the new names)");
+    if (options.outKeysInv === undefined && this.inKeysInv.length > 0)
+      throw new Error("Rename: outKeysInv is required with inKeysInv (the env's names)");
     this.createCopy = options.createCopy ?? false;
-    for (const [keys, what] of [[this.outKeys, "outKeys"], [this.outKeysInv, "outKeysInv"]] as const) {
+    for (const [keys, what] of [
+      [this.outKeys, "outKeys"],
+      [this.outKeysInv, "outKeysInv"],
+    ] as const) {
       const twice = keys.find((k, i) => keys.indexOf(k) !== i);
-      if (twice !== undefined) throw new Error(`Rename: ${what} names "${twice}" twice; two entries cannot be renamed onto one key`);
+      if (twice !== undefined)
+        throw new Error(`Rename: ${what} names "${twice}" twice; two entries cannot be renamed onto one key`);
     }
   }
 
@@ -86,9 +104,13 @@ export class Rename extends LeafTransform {
   protected override setOutSpec(spec: Composite, inKey: string, outKey: string, leaf: TensorSpec): void {
     if (outKey !== inKey) {
       // Renaming onto an existing key would replace it in every record (a float "done" from reset, say).
-      const taken = spec.has(outKey) ? { what: "observation or reward" } : this.otherSpecs.find((o) => o.spec.has(outKey));
+      const taken = spec.has(outKey)
+        ? { what: "observation or reward" }
+        : this.otherSpecs.find((o) => o.spec.has(outKey));
       if (taken !== undefined) {
-        throw new Error(`Rename: cannot rename "${inKey}" onto "${outKey}": the env already has a "${outKey}" entry (in its ${taken.what} spec), which it would overwrite; pick another outKey`);
+        throw new Error(
+          `Rename: cannot rename "${inKey}" onto "${outKey}": the env already has a "${outKey}" entry (in its ${taken.what} spec), which it would overwrite; pick another outKey`,
+        );
       }
     }
     if (!this.createCopy) spec.delete(inKey);

@@ -30,7 +30,12 @@ describe("axisWeights", () => {
     expect(at(w, 0)).toEqual([0.5, 0.5, 0, 0]);
     expect(at(w, 1)).toEqual([0, 0, 0.5, 0.5]);
     const up = axisWeights(2, 4, "bilinear", false); // src = 0.5 * (o + 0.5) - 0.5: -0.25 -> 0, 0.25, 0.75, 1.25 -> last
-    expect([0, 1, 2, 3].map((o) => at(up, o))).toEqual([[1, 0], [0.75, 0.25], [0.25, 0.75], [0, 1]]);
+    expect([0, 1, 2, 3].map((o) => at(up, o))).toEqual([
+      [1, 0],
+      [0.75, 0.25],
+      [0.25, 0.75],
+      [0, 1],
+    ]);
   });
 
   it("bilinear with antialias widens the triangle by the downscale factor and normalises (PIL / torch)", () => {
@@ -41,7 +46,12 @@ describe("axisWeights", () => {
   });
 
   it("is the identity at scale 1 in every mode (which lets Resize pass same-size images through)", () => {
-    for (const [mode, aa] of [["bilinear", true], ["bilinear", false], ["nearest", false], ["area", false]] as const) {
+    for (const [mode, aa] of [
+      ["bilinear", true],
+      ["bilinear", false],
+      ["nearest", false],
+      ["area", false],
+    ] as const) {
       const w = axisWeights(5, 5, mode, aa);
       for (let o = 0; o < 5; o++) expect(at(w, o)).toEqual([0, 1, 2, 3, 4].map((i) => (i === o ? 1 : 0)));
     }
@@ -51,7 +61,11 @@ describe("axisWeights", () => {
     const n = axisWeights(5, 3, "nearest", false);
     expect([0, 1, 2].map((o) => at(n, o).indexOf(1))).toEqual([0, 1, 3]);
     const a = axisWeights(5, 3, "area", false);
-    expect([0, 1, 2].map((o) => at(a, o))).toEqual([[0.5, 0.5, 0, 0, 0], [0, 1 / 3, 1 / 3, 1 / 3, 0], [0, 0, 0, 0.5, 0.5]]);
+    expect([0, 1, 2].map((o) => at(a, o))).toEqual([
+      [0.5, 0.5, 0, 0, 0],
+      [0, 1 / 3, 1 / 3, 1 / 3, 0],
+      [0, 0, 0, 0.5, 0.5],
+    ]);
   });
 });
 

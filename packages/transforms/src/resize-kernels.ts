@@ -35,7 +35,7 @@ function bilinearWindow(o: number, inSize: number, outSize: number): Window {
  */
 function antialiasWindow(o: number, inSize: number, outSize: number): Window {
   const scale = inSize / outSize;
-  const support = scale >= 1 ? scale : 1;
+  const support = Math.max(scale, 1);
   const invScale = scale >= 1 ? 1 / scale : 1;
   const center = scale * (o + 0.5);
   // C++ casts truncate toward zero; torch relies on that here.
@@ -72,9 +72,20 @@ function areaWindow(o: number, inSize: number, outSize: number): Window {
 }
 
 /** Precomputes one axis's taps: done once per (input size, output size, mode), then reused every call. */
-export function axisWeights(inSize: number, outSize: number, interpolation: Interpolation, antialias: boolean): AxisWeights {
+export function axisWeights(
+  inSize: number,
+  outSize: number,
+  interpolation: Interpolation,
+  antialias: boolean,
+): AxisWeights {
   const windowAt =
-    interpolation === "nearest" ? nearestWindow : interpolation === "area" ? areaWindow : antialias ? antialiasWindow : bilinearWindow;
+    interpolation === "nearest"
+      ? nearestWindow
+      : interpolation === "area"
+        ? areaWindow
+        : antialias
+          ? antialiasWindow
+          : bilinearWindow;
   const windows = Array.from({ length: outSize }, (_, o) => windowAt(o, inSize, outSize));
   const taps = Math.min(inSize, Math.max(1, ...windows.map((x) => x.w.length)));
   const start = new Int32Array(outSize);
@@ -104,7 +115,15 @@ export class ResizePlan {
    */
   private readonly runStart: Int32Array;
 
-  constructor(inH: number, inW: number, outH: number, outW: number, channels: number, interpolation: Interpolation, antialias: boolean) {
+  constructor(
+    inH: number,
+    inW: number,
+    outH: number,
+    outW: number,
+    channels: number,
+    interpolation: Interpolation,
+    antialias: boolean,
+  ) {
     this.rows = axisWeights(inH, outH, interpolation, antialias);
     this.cols = axisWeights(inW, outW, interpolation, antialias);
     this.channels = channels;
@@ -170,7 +189,10 @@ export class ResizePlan {
     const { outSize: outW, taps, start, weights } = this.cols;
     const tmp = this.scratch;
     const rowLength = outW * c;
-    if (!(y >= 1 && y < this.rows.inSize)) throw new Error(`ResizePlan.widthRowSpan: row ${y} has no previous row to reuse (rows 1..${this.rows.inSize - 1})`);
+    if (!(y >= 1 && y < this.rows.inSize))
+      throw new Error(
+        `ResizePlan.widthRowSpan: row ${y} has no previous row to reuse (rows 1..${this.rows.inSize - 1})`,
+      );
     const tmpBase = y * rowLength;
     tmp.copyWithin(tmpBase, tmpBase - rowLength, tmpBase);
     if (from >= to) {

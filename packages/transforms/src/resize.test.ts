@@ -17,7 +17,11 @@ describe("Resize", () => {
   for (const antialias of [true, false]) {
     for (const channelsFirst of [false, true]) {
       it(`ToTensorImage, GrayScale, Resize(84, 84, antialias ${antialias}) match torchvision to 1e-3 on every frame (channelsFirst ${channelsFirst})`, () => {
-        const chain = new Compose(new ToTensorImage({ channelsFirst }), new GrayScale({ channelsFirst }), new Resize(84, 84, { antialias, channelsFirst }));
+        const chain = new Compose(
+          new ToTensorImage({ channelsFirst }),
+          new GrayScale({ channelsFirst }),
+          new Resize(84, 84, { antialias, channelsFirst }),
+        );
         const out = chain.forward(batch()).getHost("pixels");
         expect(out.shape).toEqual(channelsFirst ? [frames.length, 1, 84, 84] : [frames.length, 84, 84, 1]);
         frames.forEach((f, i) => {
@@ -35,7 +39,10 @@ describe("Resize", () => {
     const td = () => new TensorDict({ pixels: HostArray.from("float32", [2, 4, 1], [0, 1, 2, 3, 4, 5, 6, 7]) });
     const run = (r: Resize) => r.forward(td()).getHost("pixels");
     const bilinear = run(new Resize(2, 1, { antialias: false }));
-    expect([bilinear.shape, Array.from(bilinear.data)]).toEqual([[1, 2, 1], [2.5, 4.5]]);
+    expect([bilinear.shape, Array.from(bilinear.data)]).toEqual([
+      [1, 2, 1],
+      [2.5, 4.5],
+    ]);
     expect(Array.from(run(new Resize(2, 1, { interpolation: "nearest" })).data)).toEqual([0, 2]);
     expect(Array.from(run(new Resize(3, 2, { interpolation: "area" })).data)).toEqual([0.5, 1.5, 2.5, 4.5, 5.5, 6.5]);
     // Antialias: rows 2 -> 1 averaged to [2, 3, 4, 5]; columns 4 -> 2 with triangle weights 3/7, 3/7, 1/7.
@@ -46,18 +53,34 @@ describe("Resize", () => {
 
   it("keeps one plan per input size, so images of another size resize correctly", () => {
     const r = new Resize(2, 2, { interpolation: "area" });
-    const small = r.forward(new TensorDict({ pixels: HostArray.from("float32", [2, 2, 1], [1, 2, 3, 4]) })).getHost("pixels");
+    const small = r
+      .forward(new TensorDict({ pixels: HostArray.from("float32", [2, 2, 1], [1, 2, 3, 4]) }))
+      .getHost("pixels");
     expect(Array.from(small.data)).toEqual([1, 2, 3, 4]);
     expect(small).toBe(r.forward(new TensorDict({ pixels: small })).getHost("pixels")); // same size: the leaf itself
-    const big = r.forward(new TensorDict({ pixels: HostArray.from("float32", [4, 4, 1], Array.from({ length: 16 }, (_, i) => i)) })).getHost("pixels");
+    const big = r
+      .forward(
+        new TensorDict({
+          pixels: HostArray.from(
+            "float32",
+            [4, 4, 1],
+            Array.from({ length: 16 }, (_, i) => i),
+          ),
+        }),
+      )
+      .getHost("pixels");
     expect(Array.from(big.data)).toEqual([2.5, 4.5, 10.5, 12.5]);
   });
 
   it("rejects bad sizes, interpolations, antialias use and byte images, naming the transform and value", () => {
     expect(() => new Resize(0, 84)).toThrow("Resize: w must be a positive integer, got 0");
     expect(() => new Resize(84, 8.5)).toThrow("Resize: h must be a positive integer, got 8.5");
-    expect(() => new Resize(8, 8, { interpolation: "bicubic" as "area" })).toThrow('Resize: interpolation must be one of bilinear, nearest, area, got "bicubic"');
-    expect(() => new Resize(8, 8, { interpolation: "nearest", antialias: true })).toThrow('Resize: antialias applies to bilinear interpolation only, got antialias true with "nearest"');
+    expect(() => new Resize(8, 8, { interpolation: "bicubic" as "area" })).toThrow(
+      'Resize: interpolation must be one of bilinear, nearest, area, got "bicubic"',
+    );
+    expect(() => new Resize(8, 8, { interpolation: "nearest", antialias: true })).toThrow(
+      'Resize: antialias applies to bilinear interpolation only, got antialias true with "nearest"',
+    );
     expect(() => new Resize(8, 8).forward(new TensorDict({ pixels: HostArray.zeros("uint8", [4, 4, 1]) }))).toThrow(
       'Resize: "pixels" is uint8[4, 4, 1]; expected float32 images (put ToTensorImage() before Resize)',
     );

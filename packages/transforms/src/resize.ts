@@ -5,7 +5,13 @@ import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import { ResizePlan, type Interpolation } from "./resize-kernels";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const RESIZE_OPTION_KEYS = { interpolation: true, antialias: true, inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ResizeOptions>;
+const RESIZE_OPTION_KEYS = {
+  interpolation: true,
+  antialias: true,
+  inKeys: true,
+  outKeys: true,
+  channelsFirst: true,
+} satisfies OptionKeys<ResizeOptions>;
 
 const INTERPOLATIONS: readonly Interpolation[] = ["bilinear", "nearest", "area"];
 
@@ -53,18 +59,26 @@ export class Resize<K extends string = never> extends ImageTransform {
   constructor(w: number, h: number, options: ResizeOptions<K> = {}) {
     checkOptions("Resize", options, RESIZE_OPTION_KEYS);
     super(options);
-    for (const [name, v] of [["w", w], ["h", h]] as const) {
-      if (!(Number.isInteger(v) && v >= 1)) throw new Error(`Resize: ${name} must be a positive integer, got ${String(v)}`);
+    for (const [name, v] of [
+      ["w", w],
+      ["h", h],
+    ] as const) {
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new Error(`Resize: ${name} must be a positive integer, got ${String(v)}`);
     }
     const interpolation = options.interpolation ?? "bilinear";
     if (!INTERPOLATIONS.includes(interpolation)) {
-      throw new Error(`Resize: interpolation must be one of ${INTERPOLATIONS.join(", ")}, got ${JSON.stringify(interpolation)}`);
+      throw new Error(
+        `Resize: interpolation must be one of ${INTERPOLATIONS.join(", ")}, got ${JSON.stringify(interpolation)}`,
+      );
     }
     if (options.antialias !== undefined && typeof options.antialias !== "boolean") {
       throw new Error(`Resize: antialias must be a boolean, got ${String(options.antialias)}`);
     }
     if (options.antialias !== undefined && interpolation !== "bilinear") {
-      throw new Error(`Resize: antialias applies to bilinear interpolation only, got antialias ${options.antialias} with "${interpolation}"`);
+      throw new Error(
+        `Resize: antialias applies to bilinear interpolation only, got antialias ${options.antialias} with "${interpolation}"`,
+      );
     }
     this.w = w;
     this.h = h;
@@ -73,7 +87,8 @@ export class Resize<K extends string = never> extends ImageTransform {
   }
 
   protected override outputDType(input: DType, key: string, shape: Shape): DType {
-    if (input !== "float32") throw this.dtypeError(key, input, shape, "float32 images (put ToTensorImage() before Resize)");
+    if (input !== "float32")
+      throw this.dtypeError(key, input, shape, "float32 images (put ToTensorImage() before Resize)");
     return "float32";
   }
 

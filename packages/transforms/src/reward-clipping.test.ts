@@ -22,6 +22,8 @@ describe("RewardClipping", () => {
 
   it("rejects min > max and names a missing key", () => {
     expect(() => new RewardClipping(1, 0)).toThrow("RewardClipping: need clampMin <= clampMax (numbers), got 1 and 0");
-    expect(() => new RewardClipping(0, 1).forward(new TensorDict({ obs: HostArray.zeros("float32", [1]) }))).toThrow('RewardClipping: key "reward" not found in the record; it has keys: obs');
+    expect(() => new RewardClipping(0, 1).forward(new TensorDict({ obs: HostArray.zeros("float32", [1]) }))).toThrow(
+      'RewardClipping: key "reward" not found in the record; it has keys: obs',
+    );
   });
 });

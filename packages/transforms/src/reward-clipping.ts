@@ -27,8 +27,16 @@ export class RewardClipping extends LeafTransform {
   constructor(clampMin: number, clampMax: number, options: RewardClippingOptions = {}) {
     checkOptions("RewardClipping", options, REWARD_CLIPPING_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
-    if (Number.isNaN(clampMin) || Number.isNaN(clampMax) || typeof clampMin !== "number" || typeof clampMax !== "number" || clampMin > clampMax) {
-      throw new Error(`RewardClipping: need clampMin <= clampMax (numbers), got ${String(clampMin)} and ${String(clampMax)}`);
+    if (
+      Number.isNaN(clampMin) ||
+      Number.isNaN(clampMax) ||
+      typeof clampMin !== "number" ||
+      typeof clampMax !== "number" ||
+      clampMin > clampMax
+    ) {
+      throw new Error(
+        `RewardClipping: need clampMin <= clampMax (numbers), got ${String(clampMin)} and ${String(clampMax)}`,
+      );
     }
     this.clampMin = clampMin;
     this.clampMax = clampMax;
@@ -47,13 +55,14 @@ export class RewardClipping extends LeafTransform {
     // NaN stays NaN: clipping must not hide a broken reward.
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!;
-      dst[i] = v < lo ? lo : v > hi ? hi : v;
+      dst[i] = v < lo ? lo : Math.min(v, hi);
     }
     return new HostArray("float32", leaf.shape, dst);
   }
 
   protected override transformLeafSpec(spec: TensorSpec, key: string): TensorSpec {
-    if (spec.dtype !== "float32") throw new Error(`RewardClipping: "${key}" must be float32, its spec is ${spec.toString()}`);
+    if (spec.dtype !== "float32")
+      throw new Error(`RewardClipping: "${key}" must be float32, its spec is ${spec.toString()}`);
     if (!(spec instanceof Bounded)) return new Bounded({ low: this.clampMin, high: this.clampMax, shape: spec.shape });
     const low = this.transformLeaf(spec.low, key);
     const high = this.transformLeaf(spec.high, key);

@@ -1,7 +1,19 @@
-import { checkOptions, type OptionKeys, Bounded, HostArray, Unbounded, type TensorSpec, type Float32 } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Bounded,
+  HostArray,
+  Unbounded,
+  type TensorSpec,
+  type Float32,
+} from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
 
-const REWARD_SCALING_OPTION_KEYS = { inKeys: true, outKeys: true, standardNormal: true } satisfies OptionKeys<RewardScalingOptions>;
+const REWARD_SCALING_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  standardNormal: true,
+} satisfies OptionKeys<RewardScalingOptions>;
 
 export interface RewardScalingOptions<K extends string = string> {
   /** Default `["reward"]`. */
@@ -35,7 +47,8 @@ export class RewardScaling<K extends string = never> extends LeafTransform {
     checkOptions("RewardScaling", options, REWARD_SCALING_OPTION_KEYS);
     super({ inKeys: options.inKeys ?? ["reward"], outKeys: options.outKeys });
     if (!Number.isFinite(loc)) throw new Error(`RewardScaling: loc must be a finite number, got ${String(loc)}`);
-    if (!Number.isFinite(scale) || scale === 0) throw new Error(`RewardScaling: scale must be a finite non-zero number, got ${String(scale)}`);
+    if (!Number.isFinite(scale) || scale === 0)
+      throw new Error(`RewardScaling: scale must be a finite non-zero number, got ${String(scale)}`);
     this.loc = loc;
     this.scale = scale;
     this.standardNormal = options.standardNormal ?? false;
@@ -56,10 +69,13 @@ export class RewardScaling<K extends string = never> extends LeafTransform {
   }
 
   protected override transformLeafSpec(spec: TensorSpec, key: string): TensorSpec {
-    if (spec.dtype !== "float32") throw new Error(`RewardScaling: "${key}" must be float32, its spec is ${spec.toString()}`);
+    if (spec.dtype !== "float32")
+      throw new Error(`RewardScaling: "${key}" must be float32, its spec is ${spec.toString()}`);
     if (!(spec instanceof Bounded)) return new Unbounded({ shape: spec.shape });
     const low = this.transformLeaf(spec.low, key);
     const high = this.transformLeaf(spec.high, key);
-    return this.scale > 0 ? new Bounded({ low, high, shape: spec.shape }) : new Bounded({ low: high, high: low, shape: spec.shape });
+    return this.scale > 0
+      ? new Bounded({ low, high, shape: spec.shape })
+      : new Bounded({ low: high, high: low, shape: spec.shape });
   }
 }

@@ -69,10 +69,14 @@ describe("RewardSum", () => {
   it("names the missing keys", () => {
     const env = new TransformedEnv(countingEnv(2), new RewardSum());
     const root = withAction(env.reset(), 1).exclude("episode_reward");
-    expect(() => env.step(root)).toThrow('RewardSum: key "episode_reward" not found in the root record the step was taken from; it has keys: observation, steps, done, terminated, truncated, action');
-    expect(() => new TransformedEnv(countingEnv(1), new RewardSum({ inKeys: ["bonus"] }))).toThrow('RewardSum: key "bonus" not found in the reward spec; it has keys: reward');
-    expect(() => new RewardSum().forward(new TensorDict({ next: { x: HostArray.zeros("float32", [3, 1]) } }, [3]))).toThrow(
-      'RewardSum: key "reward" not found in the record\'s "next"; it has keys: x',
+    expect(() => env.step(root)).toThrow(
+      'RewardSum: key "episode_reward" not found in the root record the step was taken from; it has keys: observation, steps, done, terminated, truncated, action',
     );
+    expect(() => new TransformedEnv(countingEnv(1), new RewardSum({ inKeys: ["bonus"] }))).toThrow(
+      'RewardSum: key "bonus" not found in the reward spec; it has keys: reward',
+    );
+    expect(() =>
+      new RewardSum().forward(new TensorDict({ next: { x: HostArray.zeros("float32", [3, 1]) } }, [3])),
+    ).toThrow('RewardSum: key "reward" not found in the record\'s "next"; it has keys: x');
   });
 });

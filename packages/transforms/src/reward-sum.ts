@@ -1,4 +1,14 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, Unbounded, sizeOf, type Composite, type Float32, type Shape } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  TensorDict,
+  Unbounded,
+  sizeOf,
+  type Composite,
+  type Float32,
+  type Shape,
+} from "@tdrl/tensordict";
 import { Transform } from "./transform";
 
 const REWARD_SUM_OPTION_KEYS = { inKeys: true, outKeys: true, doneKey: true } satisfies OptionKeys<RewardSumOptions>;
@@ -38,7 +48,10 @@ export class RewardSum<K extends string = "episode_reward"> extends Transform {
   constructor(options: RewardSumOptions<K> = {}) {
     checkOptions("RewardSum", options, REWARD_SUM_OPTION_KEYS);
     const inKeys = options.inKeys ?? ["reward"];
-    super({ inKeys, outKeys: options.outKeys ?? (inKeys.length === 1 ? ["episode_reward"] : inKeys.map((k) => `episode_${k}`)) });
+    super({
+      inKeys,
+      outKeys: options.outKeys ?? (inKeys.length === 1 ? ["episode_reward"] : inKeys.map((k) => `episode_${k}`)),
+    });
     this.doneKey = options.doneKey ?? "done";
     this.eventShapes = this.inKeys.map(() => [1]);
   }
@@ -57,7 +70,8 @@ export class RewardSum<K extends string = "episode_reward"> extends Transform {
         sums.push(HostArray.zeros("float32", shape));
         continue;
       }
-      if (!input.has(key)) throw this.missingKey(key, input, "the reset input record (needed for the sub-envs a partial reset keeps)");
+      if (!input.has(key))
+        throw this.missingKey(key, input, "the reset input record (needed for the sub-envs a partial reset keeps)");
       const out = this.float32(input, key, shape).clone();
       const per = out.size / mask.length;
       for (let i = 0; i < mask.length; i++) if (mask[i] === 1) out.data.fill(0, i * per, (i + 1) * per);
@@ -87,13 +101,18 @@ export class RewardSum<K extends string = "episode_reward"> extends Transform {
 
   override forward(td: TensorDict): TensorDict {
     const next = td.has("next") ? td.get("next") : undefined;
-    if (!(next instanceof TensorDict)) throw this.missingKey("next", td, "the record (forward sums the rewards of \"next\" along time)");
-    if (td.batchDims === 0) throw new Error(`RewardSum: forward() needs a trajectory with a time dim (the last batch dim); the record has batch size []`);
+    if (!(next instanceof TensorDict))
+      throw this.missingKey("next", td, 'the record (forward sums the rewards of "next" along time)');
+    if (td.batchDims === 0)
+      throw new Error(
+        `RewardSum: forward() needs a trajectory with a time dim (the last batch dim); the record has batch size []`,
+      );
     const batch = td.batchSize;
     const T = batch[batch.length - 1]!;
     const lead = sizeOf(batch.slice(0, -1));
     const done = next.has(this.doneKey) ? this.hostLeaf(next, this.doneKey) : null;
-    if (done !== null && done.size !== lead * T) throw new Error(`RewardSum: "next.${this.doneKey}" must hold one flag per step (${lead * T}), got ${done.size}`);
+    if (done !== null && done.size !== lead * T)
+      throw new Error(`RewardSum: "next.${this.doneKey}" must hold one flag per step (${lead * T}), got ${done.size}`);
     const sums: HostArray[] = [];
     for (const inKey of this.inKeys) {
       if (!next.has(inKey)) throw this.missingKey(inKey, next, 'the record\'s "next"');
@@ -124,14 +143,18 @@ export class RewardSum<K extends string = "episode_reward"> extends Transform {
   }
 
   override transformObservationSpec(spec: Composite): Composite {
-    this.outKeys.forEach((key, k) => spec.set(key, new Unbounded({ shape: [...spec.batchSize, ...this.eventShapes[k]!] })));
+    this.outKeys.forEach((key, k) =>
+      spec.set(key, new Unbounded({ shape: [...spec.batchSize, ...this.eventShapes[k]!] })),
+    );
     return spec;
   }
 
   private float32(record: TensorDict, key: string, shape: Shape): HostArray<"float32"> {
     const value = this.hostLeaf(record, key);
     if (value.dtype !== "float32" || value.size !== sizeOf(shape)) {
-      throw new Error(`RewardSum: "${key}" must be float32 of shape [${shape.join(", ")}], got ${value.dtype} of shape [${value.shape.join(", ")}]`);
+      throw new Error(
+        `RewardSum: "${key}" must be float32 of shape [${shape.join(", ")}], got ${value.dtype} of shape [${value.shape.join(", ")}]`,
+      );
     }
     return value as HostArray<"float32">;
   }

@@ -1,4 +1,4 @@
-import { HostArray, TensorDict, formatShape, type Shape } from "@tdrl/tensordict";
+import { HostArray, type TensorDict, formatShape, type Shape } from "@tdrl/tensordict";
 import { missingKeyError } from "./transform";
 
 /** One row per sub-env: the number of elements of the record's batch. */
@@ -33,7 +33,9 @@ export function flagsOf(name: string, record: TensorDict, key: string): Uint8Arr
   const value = record.get(key) as unknown;
   if (!(value instanceof HostArray) || value.dtype !== "bool" || value.size !== record.numel) {
     const got = value instanceof HostArray ? `${value.dtype}${formatShape(value.shape)}` : String(value);
-    throw new Error(`${name}: "${key}" must be a bool host array with one flag per sub-env (${record.numel}), got ${got}`);
+    throw new Error(
+      `${name}: "${key}" must be a bool host array with one flag per sub-env (${record.numel}), got ${got}`,
+    );
   }
   return value.data as Uint8Array;
 }

@@ -56,7 +56,8 @@ export class Select extends Transform {
   override forward(td: TensorDict): TensorDict {
     const next = td.has("next") ? td.get("next") : undefined;
     const levels = next instanceof TensorDict ? [td, next] : [td];
-    for (const key of this.keys) if (!levels.some((l) => l.has(key))) throw this.missingKey(key, td, 'the record (root or "next")');
+    for (const key of this.keys)
+      if (!levels.some((l) => l.has(key))) throw this.missingKey(key, td, 'the record (root or "next")');
     const out = this.keep(td, true);
     if (next instanceof TensorDict) out.set("next", this.keep(next, false));
     return out;

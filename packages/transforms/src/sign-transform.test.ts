@@ -11,7 +11,10 @@ describe("SignTransform", () => {
   });
 
   it("gives -1, 0 or 1 in the input's dtype", () => {
-    const td = new TensorDict({ x: HostArray.from("int32", [4], [-7, 0, 3, 1]), next: { reward: HostArray.from("float32", [4], [-0.1, 0, 2, -0]) } });
+    const td = new TensorDict({
+      x: HostArray.from("int32", [4], [-7, 0, 3, 1]),
+      next: { reward: HostArray.from("float32", [4], [-0.1, 0, 2, -0]) },
+    });
     new SignTransform({ inKeys: ["x", "reward"] }).forward(td);
     expect(values(td, "x")).toEqual([-1, 0, 1, 1]);
     expect(td.getHost("x").dtype).toBe("int32");
@@ -20,7 +23,9 @@ describe("SignTransform", () => {
 
   it("transforms an observation at reset and step, with a [-1, 1] spec", () => {
     const env = new TransformedEnv(countingEnv(2), new SignTransform({ inKeys: ["observation"] }));
-    expect(env.observationSpec.get("observation").toString()).toBe(new Bounded({ low: -1, high: 1, shape: [2, 1] }).toString());
+    expect(env.observationSpec.get("observation").toString()).toBe(
+      new Bounded({ low: -1, high: 1, shape: [2, 1] }).toString(),
+    );
     const root = env.reset();
     const stepped = env.step(root.set("action", HostArray.from("int32", [2], [1, 0])));
     expect(values(stepped, "next.observation")).toEqual([1, 0]);

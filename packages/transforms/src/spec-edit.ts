@@ -1,4 +1,15 @@
-import { Binary, Bounded, Categorical, HostArray, OneHot, TensorSpec, Unbounded, formatShape, type DType, type Shape } from "@tdrl/tensordict";
+import {
+  Binary,
+  Bounded,
+  Categorical,
+  HostArray,
+  OneHot,
+  type TensorSpec,
+  Unbounded,
+  formatShape,
+  type DType,
+  type Shape,
+} from "@tdrl/tensordict";
 
 /**
  * Leaf specs rebuilt with a new shape or dtype: what shape and dtype transforms (Unsqueeze, Flatten,
@@ -11,11 +22,14 @@ export function reshapeSpec(spec: TensorSpec, shape: Shape, what: string): Tenso
     const b = spec as Bounded<DType>;
     return new Bounded({ low: b.low.reshape(shape), high: b.high.reshape(shape), shape, dtype: b.dtype });
   }
-  if (spec instanceof Categorical) return new Categorical({ n: (spec as Categorical<DType>).n, shape, dtype: spec.dtype });
-  const lastKept = shape.length > 0 && spec.shape.length > 0 && shape[shape.length - 1] === spec.shape[spec.shape.length - 1];
+  if (spec instanceof Categorical)
+    return new Categorical({ n: (spec as Categorical<DType>).n, shape, dtype: spec.dtype });
+  const lastKept =
+    shape.length > 0 && spec.shape.length > 0 && shape[shape.length - 1] === spec.shape[spec.shape.length - 1];
   if (spec instanceof Binary && lastKept) return new Binary({ shape, dtype: spec.dtype });
   if (spec instanceof OneHot && lastKept) return new OneHot({ n: (spec as OneHot<DType>).n, shape, dtype: spec.dtype });
-  if (spec instanceof Unbounded || spec instanceof Binary || spec instanceof OneHot) return new Unbounded({ shape, dtype: spec.dtype });
+  if (spec instanceof Unbounded || spec instanceof Binary || spec instanceof OneHot)
+    return new Unbounded({ shape, dtype: spec.dtype });
   throw new Error(`${what}: cannot reshape a ${spec.kind} spec (${spec.toString()}) to ${formatShape(shape)}`);
 }
 
@@ -63,7 +77,7 @@ export function castArray(x: HostArray, dtype: DType, what: string): HostArray {
     const v = src[i]!;
     if (Number.isNaN(v)) throw new Error(`${what}: NaN at flat index ${i} cannot be cast to ${dtype}`);
     const t = Math.trunc(v);
-    dst[i] = t < lo ? lo : t > hi ? hi : t;
+    dst[i] = t < lo ? lo : Math.min(t, hi);
   }
   return out;
 }
@@ -72,7 +86,9 @@ export function castArray(x: HostArray, dtype: DType, what: string): HostArray {
 export function resolveDim(dim: number, rank: number, what: string): number {
   const d = dim < 0 ? rank + dim : dim;
   if (!Number.isInteger(dim) || d < 0 || d >= rank) {
-    throw new Error(`${what}: dim ${String(dim)} is out of range for an event of rank ${rank} (dims [${-rank}, ${rank - 1}])`);
+    throw new Error(
+      `${what}: dim ${String(dim)} is out of range for an event of rank ${rank} (dims [${-rank}, ${rank - 1}])`,
+    );
   }
   return d;
 }

@@ -77,7 +77,9 @@ describe("StepCounter", () => {
   it("names itself, the key and the keys found when the root has no step_count", () => {
     const env = new TransformedEnv(countingEnv(2), new StepCounter());
     const root = withAction(env.reset(), 0).exclude("step_count");
-    expect(() => env.step(root)).toThrow('StepCounter: key "step_count" not found in the root record the step was taken from; it has keys: observation, steps, done, terminated, truncated, action');
+    expect(() => env.step(root)).toThrow(
+      'StepCounter: key "step_count" not found in the root record the step was taken from; it has keys: observation, steps, done, terminated, truncated, action',
+    );
     const partial = resetMask(root, [1, 0]);
     expect(() => env.reset(partial)).toThrow('StepCounter: key "step_count" not found in the reset input record');
   });
@@ -87,6 +89,8 @@ describe("StepCounter", () => {
     expect(() => new TransformedEnv(countingEnv(1), new StepCounter({ maxSteps: 5, truncatedKey: "timeout" }))).toThrow(
       'StepCounter: key "timeout" not found in the done spec; it has keys: done, terminated, truncated',
     );
-    expect(() => new StepCounter().forward(new TensorDict({ x: HostArray.zeros("float32", [1]) }))).toThrow("StepCounter: forward() on a standalone record is not supported");
+    expect(() => new StepCounter().forward(new TensorDict({ x: HostArray.zeros("float32", [1]) }))).toThrow(
+      "StepCounter: forward() on a standalone record is not supported",
+    );
   });
 });

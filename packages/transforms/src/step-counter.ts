@@ -1,8 +1,22 @@
-import { checkOptions, type OptionKeys, Binary, Bounded, HostArray, TensorDict, type Composite, type Int32 } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Binary,
+  Bounded,
+  HostArray,
+  type TensorDict,
+  type Composite,
+  type Int32,
+} from "@tdrl/tensordict";
 import { Transform } from "./transform";
 import { batchFlag, flagsOf, rowShape, rowsOf } from "./rows";
 
-const STEP_COUNTER_OPTION_KEYS = { maxSteps: true, stepCountKey: true, truncatedKey: true, doneKey: true } satisfies OptionKeys<StepCounterOptions>;
+const STEP_COUNTER_OPTION_KEYS = {
+  maxSteps: true,
+  stepCountKey: true,
+  truncatedKey: true,
+  doneKey: true,
+} satisfies OptionKeys<StepCounterOptions>;
 
 export interface StepCounterOptions<K extends string = string> {
   /** Truncate episodes after this many steps: `truncated` and `done` become true at the limit. Default: no limit. */
@@ -107,12 +121,17 @@ export class StepCounter<K extends string = "step_count"> extends Transform {
 
   /** Standalone use has no episode to count: a replay sample carries its `step_count` already. */
   override forward(td: TensorDict): TensorDict {
-    throw new Error(`StepCounter: forward() on a standalone record is not supported; the count is made by a TransformedEnv (record keys: ${td.keys().join(", ") || "(none)"})`);
+    throw new Error(
+      `StepCounter: forward() on a standalone record is not supported; the count is made by a TransformedEnv (record keys: ${td.keys().join(", ") || "(none)"})`,
+    );
   }
 
   override transformObservationSpec(spec: Composite): Composite {
     const b = spec.batchSize;
-    spec.set(this.stepCountKey, new Bounded({ low: 0, high: this.maxSteps ?? INT32_MAX, shape: [...b, 1], dtype: "int32" }));
+    spec.set(
+      this.stepCountKey,
+      new Bounded({ low: 0, high: this.maxSteps ?? INT32_MAX, shape: [...b, 1], dtype: "int32" }),
+    );
     return spec;
   }
 
@@ -120,7 +139,8 @@ export class StepCounter<K extends string = "step_count"> extends Transform {
     if (this.maxSteps === null) return spec;
     for (const key of [this.truncatedKey, this.doneKey]) {
       const leaf = this.leafSpec(spec, key, "the done spec");
-      if (!(leaf instanceof Binary) && leaf.dtype !== "bool") throw new Error(`StepCounter: "${key}" in the done spec is ${leaf.toString()}, expected a bool flag`);
+      if (!(leaf instanceof Binary) && leaf.dtype !== "bool")
+        throw new Error(`StepCounter: "${key}" in the done spec is ${leaf.toString()}, expected a bool flag`);
     }
     return spec;
   }
@@ -130,7 +150,9 @@ export class StepCounter<K extends string = "step_count"> extends Transform {
     if (!record.has(key)) throw this.missingKey(key, record, where);
     const value = this.hostLeaf(record, key);
     if (value.dtype !== "int32" || value.size !== rowsOf(record)) {
-      throw new Error(`StepCounter: "${key}" must be int32 with one count per sub-env (${rowsOf(record)}), got ${value.dtype} of shape [${value.shape.join(", ")}]`);
+      throw new Error(
+        `StepCounter: "${key}" must be int32 with one count per sub-env (${rowsOf(record)}), got ${value.dtype} of shape [${value.shape.join(", ")}]`,
+      );
     }
     return value as HostArray<"int32">;
   }

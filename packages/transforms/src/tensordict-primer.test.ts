@@ -22,7 +22,9 @@ describe("TensorDictPrimer", () => {
     expect(primer.specs.keys()).toEqual(["recurrent_state_h", "recurrent_state_c"]);
     expect(primer.defaultValue).toBe(2);
     expect(values(new TransformedEnv(countingEnv(1), primer).reset(), "recurrent_state_h")).toEqual([2, 2]);
-    expect(() => TensorDictPrimer.fromModule({} as typeof module)).toThrow(/fromModule: the module must have recurrentStateSpecs\(\)/);
+    expect(() => TensorDictPrimer.fromModule({} as typeof module)).toThrow(
+      /fromModule: the module must have recurrentStateSpecs\(\)/,
+    );
   });
 
   it("adds the keys to the specs with the env's batch dims", () => {
@@ -40,7 +42,14 @@ describe("TensorDictPrimer", () => {
     const policy = (td: TensorDict, h: number[]): TensorDict => {
       withAction(td, 0);
       td.set(["next", "recurrent_state_h"], HostArray.from("float32", [2, 1, 2], h));
-      td.set(["next", "recurrent_state_c"], HostArray.from("float32", [2, 1, 2], h.map((x) => -x)));
+      td.set(
+        ["next", "recurrent_state_c"],
+        HostArray.from(
+          "float32",
+          [2, 1, 2],
+          h.map((x) => -x),
+        ),
+      );
       return td;
     };
     const stepped = env.step(policy(root, [1, 2, 3, 4]));
@@ -69,10 +78,16 @@ describe("TensorDictPrimer", () => {
   });
 
   it("rejects bad specs and names a missing root key", () => {
-    expect(() => new TensorDictPrimer({ specs: new Composite({}) })).toThrow("TensorDictPrimer: options.specs has no keys");
-    expect(() => new TensorDictPrimer({ specs: {} as Composite })).toThrow("TensorDictPrimer: options.specs must be a Composite");
+    expect(() => new TensorDictPrimer({ specs: new Composite({}) })).toThrow(
+      "TensorDictPrimer: options.specs has no keys",
+    );
+    expect(() => new TensorDictPrimer({ specs: {} as Composite })).toThrow(
+      "TensorDictPrimer: options.specs must be a Composite",
+    );
     const batched = new Composite({ h: new Unbounded({ shape: [5, 2] }) }, [5]);
-    expect(() => new TransformedEnv(countingEnv(3), new TensorDictPrimer({ specs: batched }))).toThrow("TensorDictPrimer: the primer specs have batch size [5], the env has [3]");
+    expect(() => new TransformedEnv(countingEnv(3), new TensorDictPrimer({ specs: batched }))).toThrow(
+      "TensorDictPrimer: the primer specs have batch size [5], the env has [3]",
+    );
     const env = new TransformedEnv(countingEnv(1), new TensorDictPrimer({ specs: lstmSpecs() }));
     const root = withAction(env.reset(), 0).exclude("recurrent_state_h");
     expect(() => env.step(root)).toThrow('TensorDictPrimer: key "recurrent_state_h" not found in the root record');

@@ -1,7 +1,21 @@
-import { checkOptions, type OptionKeys, Composite, HostArray, TensorDict, TensorSpec, formatShape, shapesEqual, type DType, type Shape } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  Composite,
+  HostArray,
+  type TensorDict,
+  type TensorSpec,
+  formatShape,
+  shapesEqual,
+  type DType,
+  type Shape,
+} from "@tdrl/tensordict";
 import { Transform } from "./transform";
 
-const TENSOR_DICT_PRIMER_OPTION_KEYS = { specs: true, defaultValue: true } satisfies OptionKeys<TensorDictPrimerOptions>;
+const TENSOR_DICT_PRIMER_OPTION_KEYS = {
+  specs: true,
+  defaultValue: true,
+} satisfies OptionKeys<TensorDictPrimerOptions>;
 
 export interface TensorDictPrimerOptions {
   /**
@@ -57,12 +71,17 @@ export class TensorDictPrimer extends Transform {
   constructor(options: TensorDictPrimerOptions) {
     checkOptions("TensorDictPrimer", options, TENSOR_DICT_PRIMER_OPTION_KEYS);
     const specs = options?.specs;
-    if (!(specs instanceof Composite)) throw new Error(`TensorDictPrimer: options.specs must be a Composite, got ${String(specs)}`);
-    const primed = specs.leaves().map(([key, spec]) => ({ key, spec, event: spec.shape.slice(specs.batchSize.length) }));
-    if (primed.length === 0) throw new Error("TensorDictPrimer: options.specs has no keys; give at least one entry to prime");
+    if (!(specs instanceof Composite))
+      throw new Error(`TensorDictPrimer: options.specs must be a Composite, got ${String(specs)}`);
+    const primed = specs
+      .leaves()
+      .map(([key, spec]) => ({ key, spec, event: spec.shape.slice(specs.batchSize.length) }));
+    if (primed.length === 0)
+      throw new Error("TensorDictPrimer: options.specs has no keys; give at least one entry to prime");
     super({ inKeys: primed.map((p) => p.key) });
     const value = options.defaultValue ?? 0;
-    if (!Number.isFinite(value)) throw new Error(`TensorDictPrimer: defaultValue must be a finite number, got ${String(value)}`);
+    if (!Number.isFinite(value))
+      throw new Error(`TensorDictPrimer: defaultValue must be a finite number, got ${String(value)}`);
     this.specs = specs;
     this.defaultValue = value;
     this.primed = primed;
@@ -72,9 +91,14 @@ export class TensorDictPrimer extends Transform {
    * The primer of a recurrent module's states (TorchRL's `module.make_tensordict_primer()`), zero at every
    * reset: `new TransformedEnv(env, TensorDictPrimer.fromModule(lstm))`.
    */
-  static fromModule(module: RecurrentStateSource, options: Omit<TensorDictPrimerOptions, "specs"> = {}): TensorDictPrimer {
+  static fromModule(
+    module: RecurrentStateSource,
+    options: Omit<TensorDictPrimerOptions, "specs"> = {},
+  ): TensorDictPrimer {
     if (typeof module?.recurrentStateSpecs !== "function") {
-      throw new Error(`TensorDictPrimer.fromModule: the module must have recurrentStateSpecs() (an LSTMModule or GRUModule), got ${String(module)}`);
+      throw new Error(
+        `TensorDictPrimer.fromModule: the module must have recurrentStateSpecs() (an LSTMModule or GRUModule), got ${String(module)}`,
+      );
     }
     return new TensorDictPrimer({ ...options, specs: module.recurrentStateSpecs() });
   }
@@ -104,7 +128,8 @@ export class TensorDictPrimer extends Transform {
   override step(root: TensorDict, next: TensorDict): TensorDict {
     for (const p of this.primed) {
       if (next.has(p.key)) continue;
-      if (!root.has(p.key)) throw this.missingKey(p.key, root, 'the root record (and the step\'s "next" has none either)');
+      if (!root.has(p.key))
+        throw this.missingKey(p.key, root, 'the root record (and the step\'s "next" has none either)');
       next.set(p.key, root.get(p.key) as HostArray);
     }
     return next;
@@ -122,7 +147,9 @@ export class TensorDictPrimer extends Transform {
     const batch = spec.batchSize;
     const own = this.specs.batchSize;
     if (own.length > 0 && !shapesEqual(own, batch)) {
-      throw new Error(`TensorDictPrimer: the primer specs have batch size ${formatShape(own)}, the env has ${formatShape(batch)}; give per-sub-env specs (batch size []) or the env's batch size`);
+      throw new Error(
+        `TensorDictPrimer: the primer specs have batch size ${formatShape(own)}, the env has ${formatShape(batch)}; give per-sub-env specs (batch size []) or the env's batch size`,
+      );
     }
     for (const p of this.primed) spec.set(p.key, own.length > 0 ? p.spec : p.spec.expand(batch));
     return spec;
@@ -131,7 +158,9 @@ export class TensorDictPrimer extends Transform {
   private checked(record: TensorDict, p: Primed, shape: Shape, where: string): HostArray<DType> {
     const value = this.hostLeaf(record, p.key);
     if (value.dtype !== p.spec.dtype || !shapesEqual(value.shape, shape)) {
-      throw new Error(`TensorDictPrimer: "${p.key}" in ${where} is ${value.dtype}${formatShape(value.shape)}, expected ${p.spec.dtype}${formatShape(shape)}`);
+      throw new Error(
+        `TensorDictPrimer: "${p.key}" in ${where} is ${value.dtype}${formatShape(value.shape)}, expected ${p.spec.dtype}${formatShape(shape)}`,
+      );
     }
     return value;
   }

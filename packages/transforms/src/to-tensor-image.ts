@@ -6,7 +6,11 @@ import { ImageTransform, type ImageTransformOptions } from "./image-transform";
 import type { Transform } from "./transform";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
-const TO_TENSOR_IMAGE_OPTION_KEYS = { inKeys: true, outKeys: true, channelsFirst: true } satisfies OptionKeys<ImageTransformOptions>;
+const TO_TENSOR_IMAGE_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  channelsFirst: true,
+} satisfies OptionKeys<ImageTransformOptions>;
 
 /**
  * Env frames (uint8 `[..., H, W, C]`) to float32 images in [0, 1] (TorchRL's `ToTensorImage`): values are
@@ -42,7 +46,8 @@ export class ToTensorImage<K extends string = "pixels"> extends ImageTransform {
   }
 
   protected override outputDType(input: DType, key: string, shape: Shape): DType {
-    if (input !== "uint8" && input !== "float32") throw this.dtypeError(key, input, shape, "uint8 pixels (or float32 already in [0, 1])");
+    if (input !== "uint8" && input !== "float32")
+      throw this.dtypeError(key, input, shape, "uint8 pixels (or float32 already in [0, 1])");
     return "float32";
   }
 

@@ -1,5 +1,5 @@
 import { brandClass } from "@tdrl/tensordict";
-import { Composite, HostArray, TensorDict, TensorSpec, formatShape, type Leaf } from "@tdrl/tensordict";
+import { type Composite, HostArray, TensorDict, TensorSpec, formatShape, type Leaf } from "@tdrl/tensordict";
 import type { JsonValue, Schema } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 
@@ -118,12 +118,16 @@ export abstract class Transform {
     this.inKeys = checkKeys(keys.inKeys ?? [], `${name}: inKeys`);
     this.outKeys = checkKeys(keys.outKeys ?? this.inKeys, `${name}: outKeys`);
     if (this.outKeys.length !== this.inKeys.length) {
-      throw new Error(`${name}: outKeys has ${this.outKeys.length} keys (${this.outKeys.join(", ")}), inKeys has ${this.inKeys.length} (${this.inKeys.join(", ")}); give one out key per in key`);
+      throw new Error(
+        `${name}: outKeys has ${this.outKeys.length} keys (${this.outKeys.join(", ")}), inKeys has ${this.inKeys.length} (${this.inKeys.join(", ")}); give one out key per in key`,
+      );
     }
     this.inKeysInv = checkKeys(keys.inKeysInv ?? [], `${name}: inKeysInv`);
     this.outKeysInv = checkKeys(keys.outKeysInv ?? this.inKeysInv, `${name}: outKeysInv`);
     if (this.outKeysInv.length !== this.inKeysInv.length) {
-      throw new Error(`${name}: outKeysInv has ${this.outKeysInv.length} keys, inKeysInv has ${this.inKeysInv.length}; give one out key per in key`);
+      throw new Error(
+        `${name}: outKeysInv has ${this.outKeysInv.length} keys, inKeysInv has ${this.inKeysInv.length}; give one out key per in key`,
+      );
     }
   }
 
@@ -158,7 +162,9 @@ export abstract class Transform {
    */
   attach(container: TransformContainer): void {
     if (this.containerRef !== null && this.containerRef !== container) {
-      throw new Error(`${this.name}: the transform is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)`);
+      throw new Error(
+        `${this.name}: the transform is already in a Compose or TransformedEnv; a transform can sit in one place only (make a new one)`,
+      );
     }
     this.containerRef = container;
   }
@@ -181,7 +187,7 @@ export abstract class Transform {
     const levels = next instanceof TensorDict ? [td, next] : [td];
     for (const key of this.inKeys) {
       if (!levels.some((level) => level.has(key))) {
-        throw this.missingKey(key, td, next instanceof TensorDict ? "the record (root or \"next\")" : "the record");
+        throw this.missingKey(key, td, next instanceof TensorDict ? 'the record (root or "next")' : "the record");
       }
     }
     this._call(td);
@@ -260,7 +266,10 @@ export abstract class Transform {
   }
 
   loadState(state: JsonValue): void {
-    if (state !== null) throw new Error(`${this.name}.loadState(): this transform keeps no state, so the state must be null, got ${JSON.stringify(state)?.slice(0, 80)}`);
+    if (state !== null)
+      throw new Error(
+        `${this.name}.loadState(): this transform keeps no state, so the state must be null, got ${JSON.stringify(state)?.slice(0, 80)}`,
+      );
   }
 
   // ---------------------------------------------------------------- spec hooks
@@ -342,8 +351,11 @@ export abstract class Transform {
     if (!record.has(key)) throw this.missingKey(key, record, "the record");
     const value = record.get(key) as Leaf | TensorDict;
     if (value instanceof HostArray) return value;
-    if (value instanceof TensorDict) throw new Error(`${this.name}: "${key}" is a sub-record, expected a host array leaf`);
-    throw new Error(`${this.name}: "${key}" is a tfjs tensor of shape ${formatShape(value.shape)}; transforms work on host arrays (call toHost() first)`);
+    if (value instanceof TensorDict)
+      throw new Error(`${this.name}: "${key}" is a sub-record, expected a host array leaf`);
+    throw new Error(
+      `${this.name}: "${key}" is a tfjs tensor of shape ${formatShape(value.shape)}; transforms work on host arrays (call toHost() first)`,
+    );
   }
 
   /** The entry (leaf spec or Composite) at `key` of `spec`, with the missing-key error naming this transform. */
@@ -358,7 +370,8 @@ export abstract class Transform {
   /** The leaf spec at `key` of `spec`, with the missing-key error naming this transform. */
   protected leafSpec(spec: Composite, key: string, where: string): TensorSpec {
     const entry = this.specEntry(spec, key, where);
-    if (!(entry instanceof TensorSpec)) throw new Error(`${this.name}: "${key}" in ${where} is a Composite, expected a leaf spec`);
+    if (!(entry instanceof TensorSpec))
+      throw new Error(`${this.name}: "${key}" in ${where} is a Composite, expected a leaf spec`);
     return entry;
   }
 }
@@ -372,7 +385,8 @@ export function missingKeyError(name: string, key: string, record: TensorDict, w
 function checkKeys(keys: readonly string[], what: string): readonly string[] {
   if (!Array.isArray(keys)) throw new Error(`${what} must be an array of key strings, got ${String(keys)}`);
   for (const key of keys) {
-    if (typeof key !== "string" || key.length === 0) throw new Error(`${what} must hold non-empty key strings, got ${JSON.stringify(key)}`);
+    if (typeof key !== "string" || key.length === 0)
+      throw new Error(`${what} must hold non-empty key strings, got ${JSON.stringify(key)}`);
   }
   return Object.freeze([...keys]);
 }

@@ -28,18 +28,33 @@ test("a TransformedEnv's records carry the base env's keys and the ones its tran
   expectTypeOf(renamed.reset().getHost("t")).toEqualTypeOf<HostArray<"int32">>();
   // @ts-expect-error: the counter is named "t" here
   renamed.reset().getHost("step_count");
-  expectTypeOf(new TransformedEnv(new CartPoleEnv()).rollout(2).getHost("next.done")).toEqualTypeOf<HostArray<"bool">>();
+  expectTypeOf(new TransformedEnv(new CartPoleEnv()).rollout(2).getHost("next.done")).toEqualTypeOf<
+    HostArray<"bool">
+  >();
 });
 
 test("the image and normalisation transforms keep or retype keys, and name the ones they add", () => {
   const pixels = new CartPoleEnv({ fromPixels: true, renderSize: [84, 84] });
-  const tenv = new TransformedEnv(pixels, new Compose(new ToTensorImage(), new GrayScale(), new Resize(64, 64), new CatFrames(4, { dim: -1, inKeys: ["pixels"] }), new ObservationNorm({ inKeys: ["pixels"] }), new InitTracker()));
+  const tenv = new TransformedEnv(
+    pixels,
+    new Compose(
+      new ToTensorImage(),
+      new GrayScale(),
+      new Resize(64, 64),
+      new CatFrames(4, { dim: -1, inKeys: ["pixels"] }),
+      new ObservationNorm({ inKeys: ["pixels"] }),
+      new InitTracker(),
+    ),
+  );
   const rollout = tenv.rollout(3);
   expectTypeOf(rollout.getHost("next.pixels")).toEqualTypeOf<HostArray<"float32">>(); // uint8 before ToTensorImage
   expectTypeOf(rollout.getHost("is_init")).toEqualTypeOf<HostArray<"bool">>();
   // @ts-expect-error: a typo in the pixels key
   rollout.getHost("next.pixel");
-  const stacked = new TransformedEnv(new CartPoleEnv(), new CatFrames(4, { dim: -1, inKeys: ["observation"], outKeys: ["stacked"] }));
+  const stacked = new TransformedEnv(
+    new CartPoleEnv(),
+    new CatFrames(4, { dim: -1, inKeys: ["observation"], outKeys: ["stacked"] }),
+  );
   stacked.reset().getHost("stacked");
   // @ts-expect-error: not a key CatFrames writes
   stacked.reset().getHost("stackd");
@@ -47,7 +62,9 @@ test("the image and normalisation transforms keep or retype keys, and name the o
 
 test("a transform that declares no keys, or an untyped base env, gives untyped records", () => {
   class Custom extends Transform {}
-  expectTypeOf(new TransformedEnv(new CartPoleEnv(), new Compose(new StepCounter(), new Custom())).rollout(2)).toEqualTypeOf<TensorDict>();
+  expectTypeOf(
+    new TransformedEnv(new CartPoleEnv(), new Compose(new StepCounter(), new Custom())).rollout(2),
+  ).toEqualTypeOf<TensorDict>();
   const base: EnvBase = new CartPoleEnv();
   expectTypeOf(new TransformedEnv(base, new StepCounter()).reset()).toEqualTypeOf<TensorDict>();
   const typed = new TransformedEnv(new CartPoleEnv(), new StepCounter());

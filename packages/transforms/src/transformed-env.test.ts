@@ -1,5 +1,5 @@
-import { CartPoleEnv, EnvBase, SerialEnv, checkEnvSpecs } from "@tdrl/envs";
-import { Composite, HostArray, TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
+import { CartPoleEnv, type EnvBase, SerialEnv, checkEnvSpecs } from "@tdrl/envs";
+import { Composite, HostArray, type TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it, vi } from "vitest";
 import { countingEnv, resetMask, values, withAction } from "../test/env-checks";
@@ -28,7 +28,15 @@ class AddHundred extends Transform {
   }
 }
 
-const alternate = (td: TensorDict, t: number) => td.set("action", HostArray.from("int32", td.batchSize, Array.from({ length: td.numel }, (_, i) => (i + t) % 2)));
+const alternate = (td: TensorDict, t: number) =>
+  td.set(
+    "action",
+    HostArray.from(
+      "int32",
+      td.batchSize,
+      Array.from({ length: td.numel }, (_, i) => (i + t) % 2),
+    ),
+  );
 
 function rolloutObservations(env: EnvBase, steps: number): number[][] {
   let root = env.reset();
@@ -53,7 +61,11 @@ describe("TransformedEnv", () => {
 
   it("passes checkEnvSpecs on single, batched and serial CartPoles, with a truncating StepCounter", () => {
     const make = () => new Compose(new StepCounter({ maxSteps: 8 }), new InitTracker(), new RewardSum());
-    for (const base of [new CartPoleEnv(), new CartPoleEnv({ batchSize: [4] }), new SerialEnv(3, () => new CartPoleEnv())]) {
+    for (const base of [
+      new CartPoleEnv(),
+      new CartPoleEnv({ batchSize: [4] }),
+      new SerialEnv(3, () => new CartPoleEnv()),
+    ]) {
       expect(() => checkEnvSpecs(new TransformedEnv(base, make()), { steps: 40 })).not.toThrow();
     }
   });
@@ -84,7 +96,10 @@ describe("TransformedEnv", () => {
 
   it("with an inverting transform too, a primer keeps the state the policy wrote into td.next", () => {
     const primer = new TensorDictPrimer({ specs: new Composite({ memo: new Unbounded({ shape: [1] }) }) });
-    const env = new TransformedEnv(countingEnv(2), new Compose(new DTypeCast({ dtypeIn: "int32", dtypeOut: "float32", inKeysInv: ["action"] }), primer));
+    const env = new TransformedEnv(
+      countingEnv(2),
+      new Compose(new DTypeCast({ dtypeIn: "int32", dtypeOut: "float32", inKeysInv: ["action"] }), primer),
+    );
     expect(env.transform.inverts).toBe(true);
     const root = env.reset();
     root.set("action", HostArray.from("float32", [2], [1, 1]));
@@ -104,7 +119,15 @@ describe("TransformedEnv", () => {
     const env = new TransformedEnv(countingEnv(2), chain);
     const parent = chain.at(2).parent!;
     expect(parent).toBeInstanceOf(TransformedEnv);
-    expect(parent.reset().keys()).toEqual(["observation", "steps", "done", "terminated", "truncated", "step_count", "is_init"]);
+    expect(parent.reset().keys()).toEqual([
+      "observation",
+      "steps",
+      "done",
+      "terminated",
+      "truncated",
+      "step_count",
+      "is_init",
+    ]);
     expect(parent.rollout(4, (td) => withAction(td, 1)).batchSize).toEqual([2, 4]);
     expect(chain.at(0).parent!.observationSpec.keys()).toEqual(["observation", "steps"]);
     // The view does not take the transforms over: they still sit in the env's chain.
@@ -159,7 +182,9 @@ describe("TransformedEnv", () => {
   it("checks actions against the transformed action spec and rejects bad arguments", () => {
     const env = new TransformedEnv(countingEnv(2), new StepCounter());
     const root = env.reset().set("action", HostArray.from("int32", [2], [0, 2]));
-    expect(() => env.step(root)).toThrow("TransformedEnv(CountingEnv).step(): action 2 is out of range [0, 2) at batch index [1]");
+    expect(() => env.step(root)).toThrow(
+      "TransformedEnv(CountingEnv).step(): action 2 is out of range [0, 2) at batch index [1]",
+    );
     expect(() => new TransformedEnv({} as EnvBase)).toThrow("TransformedEnv: expected an EnvBase as the base env");
     expect(() => new TransformedEnv(countingEnv(1), {} as Transform)).toThrow("TransformedEnv: expected a Transform");
     const t = new StepCounter();
@@ -187,7 +212,9 @@ describe("TransformedEnv", () => {
     for (let t = 0; t < 500; t++) {
       root.set("action", HostArray.from("float32", [4], [t % 2, 1, 0, (t >> 1) % 2]));
       // Every leaf the step was given, and a copy of its values: none may change.
-      const given = root.leaves().map(([key, leaf]) => [key, leaf as HostArray, Array.from((leaf as HostArray).data)] as const);
+      const given = root
+        .leaves()
+        .map(([key, leaf]) => [key, leaf as HostArray, Array.from((leaf as HostArray).data)] as const);
       [, root] = env.stepAndMaybeReset(root);
       for (const [key, leaf, data] of given) expect([key, Array.from(leaf.data)]).toEqual([key, data]);
     }

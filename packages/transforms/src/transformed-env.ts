@@ -1,5 +1,13 @@
 import { EnvBase } from "@tdrl/envs";
-import { HostArray, TensorDict, type Composite, type Schema, type UntypedSchema, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+import {
+  HostArray,
+  TensorDict,
+  type Composite,
+  type Schema,
+  type UntypedSchema,
+  checkOptions,
+  type OptionKeys,
+} from "@tdrl/tensordict";
 import { decodeTensorDict, encodeTensorDict, type JsonValue } from "@tdrl/tensordict";
 import type { EnvState } from "@tdrl/envs";
 import type { AddedKeys, WithAddedKeys } from "./added-keys";
@@ -45,13 +53,15 @@ class TransformedEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> i
 
   constructor(env: EnvBase, transform?: Transform, options: TransformedEnvOptions = {}) {
     checkOptions("TransformedEnv", options, TRANSFORMED_ENV_OPTION_KEYS);
-    if (!(env instanceof EnvBase)) throw new Error(`TransformedEnv: expected an EnvBase as the base env, got ${String(env)}`);
+    if (!(env instanceof EnvBase))
+      throw new Error(`TransformedEnv: expected an EnvBase as the base env, got ${String(env)}`);
     super({ name: `TransformedEnv(${env.name})`, batchSize: env.batchSize, seed: options.seed ?? 0 });
     if (transform !== undefined && !(transform instanceof Transform)) {
       throw new Error(`TransformedEnv: expected a Transform, got ${String(transform)}`);
     }
     this.baseEnv = env;
-    this.transform = transform instanceof Compose ? transform : transform === undefined ? new Compose() : new Compose(transform);
+    this.transform =
+      transform instanceof Compose ? transform : transform === undefined ? new Compose() : new Compose(transform);
     this.transform.attach(this);
     this.recomputeSpecs();
   }
@@ -78,7 +88,8 @@ class TransformedEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> i
   }
 
   stepBelow(child: Transform, root: TensorDict, then: readonly Transform[] = []): TensorDict {
-    if (child !== this.transform) throw new Error(`${child.name}: not in this TransformedEnv, so there is no env to step`);
+    if (child !== this.transform)
+      throw new Error(`${child.name}: not in this TransformedEnv, so there is no env to step`);
     // The action goes through every inverse, as in _step: the base env repeats exactly what it was given.
     return Compose.viewOf(then).step(root, this.stepBase(root));
   }
@@ -100,7 +111,8 @@ class TransformedEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> i
       // (a transform that keeps a key's name and shape, like ObservationNorm, would be applied twice).
       baseIn = new TensorDict({}, this.batchSize);
       const last = this.lastBase;
-      if (last !== null) for (const key of base.observationSpec.keys()) if (last.has(key)) baseIn.set(key, last.get(key));
+      if (last !== null)
+        for (const key of base.observationSpec.keys()) if (last.has(key)) baseIn.set(key, last.get(key));
       baseIn.set("_reset", new HostArray("bool", this.batchSize, mask.slice()));
     }
     const record = base.reset(baseIn);
@@ -135,13 +147,19 @@ class TransformedEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> i
 
   /** The base env's state, the transforms' states and the base env's last record (partial resets keep rows from it). */
   protected override _state(): JsonValue {
-    return { base: this.baseEnv.state(), transform: this.transform.state(), lastBase: this.lastBase === null ? null : encodeTensorDict(this.lastBase) };
+    return {
+      base: this.baseEnv.state(),
+      transform: this.transform.state(),
+      lastBase: this.lastBase === null ? null : encodeTensorDict(this.lastBase),
+    };
   }
 
   protected override _loadState(state: JsonValue, what: string): () => void {
     const s = typeof state === "object" && state !== null && !Array.isArray(state) ? state : null;
     if (s === null || !("base" in s) || !("transform" in s) || !("lastBase" in s)) {
-      throw new Error(`${what}: "env" must be { base, transform, lastBase }, got ${JSON.stringify(state)?.slice(0, 80)}`);
+      throw new Error(
+        `${what}: "env" must be { base, transform, lastBase }, got ${JSON.stringify(state)?.slice(0, 80)}`,
+      );
     }
     const lastBase = s.lastBase === null ? null : decodeTensorDict(s.lastBase, `${what}: "env.lastBase"`);
     const before = this.baseEnv.state();

@@ -30,7 +30,8 @@ export class Unsqueeze extends ReshapeTransform {
     checkOptions("Unsqueeze", options, UNSQUEEZE_OPTION_KEYS);
     super({ inKeys: options?.inKeys, outKeys: options?.outKeys });
     if (this.inKeys.length === 0) throw new Error("Unsqueeze: inKeys must name at least one key");
-    if (!Number.isInteger(options.dim)) throw new Error(`Unsqueeze: dim must be an integer, got ${String(options.dim)}`);
+    if (!Number.isInteger(options.dim))
+      throw new Error(`Unsqueeze: dim must be an integer, got ${String(options.dim)}`);
     this.dim = options.dim;
   }
 

@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import { TransformedEnv } from "./transformed-env";
 import { VecNorm } from "./vec-norm";
 
-const column = (values: number[]) => new TensorDict({ observation: HostArray.from("float32", [values.length, 1], values) }, [values.length]);
-const normalized = (norm: VecNorm, values: number[]) => Array.from(norm.forward(column(values)).getHost("observation").data);
+const column = (values: number[]) =>
+  new TensorDict({ observation: HostArray.from("float32", [values.length, 1], values) }, [values.length]);
+const normalized = (norm: VecNorm, values: number[]) =>
+  Array.from(norm.forward(column(values)).getHost("observation").data);
 
 describe("VecNorm", () => {
   it("keeps decayed running sums and standardizes with them, as computed by hand", () => {
@@ -41,7 +43,12 @@ describe("VecNorm", () => {
 
   it("saves and loads its state as JSON, round trip exact", () => {
     const a = new VecNorm({ inKeys: ["observation"], decay: 0.99 });
-    for (const values of [[0.1, 0.7], [0.3, -2], [5, 1e-3]]) normalized(a, values);
+    for (const values of [
+      [0.1, 0.7],
+      [0.3, -2],
+      [5, 1e-3],
+    ])
+      normalized(a, values);
     const json = JSON.stringify(a.state());
     const b = new VecNorm({ inKeys: ["observation"], decay: 0.99 });
     b.loadState(JSON.parse(json));
@@ -55,11 +62,21 @@ describe("VecNorm", () => {
     const before = norm.state();
     const good = before.keys.observation!;
     const bad = (keys: object, extra: object = {}) => ({ decay: 0.9999, eps: 1e-4, keys, ...extra }) as never;
-    expect(() => norm.loadState(bad({ pixels: good }))).toThrow('VecNorm.loadState(): key "pixels" is not one of this VecNorm\'s inKeys (observation)');
-    expect(() => norm.loadState(bad({ observation: { ...good, sum: [1, 2] } }))).toThrow('VecNorm.loadState(): "observation".sum must hold 1 numbers (shape [1]), got 2');
-    expect(() => norm.loadState(bad({ observation: { ...good, ssq: [-1] } }))).toThrow('"observation".ssq[0] is -1; expected a finite number >= 0');
-    expect(() => norm.loadState(bad({ observation: { ...good, count: Number.NaN } }))).toThrow('"observation".count must be a finite number >= 0, got NaN');
-    expect(() => norm.loadState(bad({ observation: good }, { decay: 0.5 }))).toThrow("the state was saved with decay 0.5 and eps 0.0001; this VecNorm has decay 0.9999 and eps 0.0001");
+    expect(() => norm.loadState(bad({ pixels: good }))).toThrow(
+      'VecNorm.loadState(): key "pixels" is not one of this VecNorm\'s inKeys (observation)',
+    );
+    expect(() => norm.loadState(bad({ observation: { ...good, sum: [1, 2] } }))).toThrow(
+      'VecNorm.loadState(): "observation".sum must hold 1 numbers (shape [1]), got 2',
+    );
+    expect(() => norm.loadState(bad({ observation: { ...good, ssq: [-1] } }))).toThrow(
+      '"observation".ssq[0] is -1; expected a finite number >= 0',
+    );
+    expect(() => norm.loadState(bad({ observation: { ...good, count: Number.NaN } }))).toThrow(
+      '"observation".count must be a finite number >= 0, got NaN',
+    );
+    expect(() => norm.loadState(bad({ observation: good }, { decay: 0.5 }))).toThrow(
+      "the state was saved with decay 0.5 and eps 0.0001; this VecNorm has decay 0.9999 and eps 0.0001",
+    );
     expect(norm.state()).toEqual(before);
     expect(() => new VecNorm({ decay: 0 })).toThrow("VecNorm: decay must be in (0, 1], got 0");
   });
@@ -90,7 +107,8 @@ describe("VecNorm", () => {
     const state = norm.state().keys.observation!;
     expect(state.count).toBe(7);
     // The sum grew by exactly the reset sub-env's new raw observation.
-    for (const row of [0, 2]) for (let j = 0; j < 4; j++) expect(after.data[row * 4 + j]).toBe(before.data[row * 4 + j]);
+    for (const row of [0, 2])
+      for (let j = 0; j < 4; j++) expect(after.data[row * 4 + j]).toBe(before.data[row * 4 + j]);
     const grew = state.sum.map((v, j) => v - sumBefore[j]!);
     const mean = state.sum.map((v) => v / state.count);
     for (let j = 0; j < 4; j++) {
@@ -104,14 +122,20 @@ describe("VecNorm", () => {
     norm.forward(new TensorDict({ a: HostArray.zeros("float32", [2, 1]), b: HostArray.zeros("float32", [2, 3]) }, [2]));
     const before = norm.state();
     const bad = new TensorDict({ a: HostArray.full("float32", [2, 1], 5), b: HostArray.zeros("float32", [2, 2]) }, [2]);
-    expect(() => norm.forward(bad)).toThrow('VecNorm: "b" has feature shape [2] (leaf [2, 2]), but its statistics have [3]');
+    expect(() => norm.forward(bad)).toThrow(
+      'VecNorm: "b" has feature shape [2] (leaf [2, 2]), but its statistics have [3]',
+    );
     expect(norm.state()).toEqual(before);
     expect(bad.getHost("a").data[0]).toBe(5);
   });
 
   it("names the key it cannot find and the keys there are", () => {
-    expect(() => new TransformedEnv(new CartPoleEnv(), new VecNorm({ inKeys: ["pixels"] }))).toThrow('VecNorm: key "pixels" not found in the observation or reward spec; it has keys: observation');
+    expect(() => new TransformedEnv(new CartPoleEnv(), new VecNorm({ inKeys: ["pixels"] }))).toThrow(
+      'VecNorm: key "pixels" not found in the observation or reward spec; it has keys: observation',
+    );
     const td = new TensorDict({ obs: HostArray.zeros("float32", [2]) });
-    expect(() => new VecNorm({ inKeys: ["observation"] }).forward(td)).toThrow('VecNorm: key "observation" not found in the record; it has keys: obs');
+    expect(() => new VecNorm({ inKeys: ["observation"] }).forward(td)).toThrow(
+      'VecNorm: key "observation" not found in the record; it has keys: obs',
+    );
   });
 });

@@ -1,7 +1,23 @@
-import { checkOptions, type OptionKeys, HostArray, TensorDict, Unbounded, formatShape, shapesEqual, sizeOf, type Shape, type TensorSpec } from "@tdrl/tensordict";
+import {
+  checkOptions,
+  type OptionKeys,
+  HostArray,
+  type TensorDict,
+  Unbounded,
+  formatShape,
+  shapesEqual,
+  sizeOf,
+  type Shape,
+  type TensorSpec,
+} from "@tdrl/tensordict";
 import { LeafTransform } from "./leaf-transform";
 
-const VEC_NORM_OPTION_KEYS = { inKeys: true, outKeys: true, decay: true, eps: true } satisfies OptionKeys<VecNormOptions>;
+const VEC_NORM_OPTION_KEYS = {
+  inKeys: true,
+  outKeys: true,
+  decay: true,
+  eps: true,
+} satisfies OptionKeys<VecNormOptions>;
 
 export interface VecNormOptions {
   /** Keys to normalize (default `["observation", "reward"]`, as in TorchRL); observation or reward keys. */
@@ -74,8 +90,10 @@ export class VecNorm extends LeafTransform {
     super({ inKeys: options.inKeys ?? ["observation", "reward"], outKeys: options.outKeys });
     const decay = options.decay ?? 0.9999;
     const eps = options.eps ?? 1e-4;
-    if (!(Number.isFinite(decay) && decay > 0 && decay <= 1)) throw new Error(`VecNorm: decay must be in (0, 1], got ${String(decay)}`);
-    if (!(Number.isFinite(eps) && eps > 0)) throw new Error(`VecNorm: eps must be a positive number, got ${String(eps)}`);
+    if (!(Number.isFinite(decay) && decay > 0 && decay <= 1))
+      throw new Error(`VecNorm: decay must be in (0, 1], got ${String(decay)}`);
+    if (!(Number.isFinite(eps) && eps > 0))
+      throw new Error(`VecNorm: eps must be a positive number, got ${String(eps)}`);
     this.decay = decay;
     this.eps = eps;
   }
@@ -107,13 +125,17 @@ export class VecNorm extends LeafTransform {
     if (s === undefined) return null;
     this.computeMoments(s);
     const std = Float32Array.from(s.invStd, (v) => 1 / v);
-    return { mean: new HostArray("float32", s.shape, Float32Array.from(s.mean)), std: new HostArray("float32", s.shape, std) };
+    return {
+      mean: new HostArray("float32", s.shape, Float32Array.from(s.mean)),
+      std: new HostArray("float32", s.shape, std),
+    };
   }
 
   /** The statistics as plain data (copies). */
   override state(): VecNormState {
     const keys: { [key: string]: VecNormKeyState } = {};
-    for (const [key, s] of this.stats) keys[key] = { shape: [...s.shape], sum: Array.from(s.sum), ssq: Array.from(s.ssq), count: s.count };
+    for (const [key, s] of this.stats)
+      keys[key] = { shape: [...s.shape], sum: Array.from(s.sum), ssq: Array.from(s.ssq), count: s.count };
     return { decay: this.decay, eps: this.eps, keys };
   }
 
@@ -121,25 +143,38 @@ export class VecNorm extends LeafTransform {
   override loadState(state: VecNormState): void {
     const what = "VecNorm.loadState()";
     if (typeof state !== "object" || state === null || typeof state.keys !== "object" || state.keys === null) {
-      throw new Error(`${what}: expected an object { decay, eps, keys }, got ${state === null ? "null" : typeof state}`);
+      throw new Error(
+        `${what}: expected an object { decay, eps, keys }, got ${state === null ? "null" : typeof state}`,
+      );
     }
     if (state.decay !== this.decay || state.eps !== this.eps) {
-      throw new Error(`${what}: the state was saved with decay ${String(state.decay)} and eps ${String(state.eps)}; this VecNorm has decay ${this.decay} and eps ${this.eps}`);
+      throw new Error(
+        `${what}: the state was saved with decay ${String(state.decay)} and eps ${String(state.eps)}; this VecNorm has decay ${this.decay} and eps ${this.eps}`,
+      );
     }
     const loaded = new Map<string, RunningStats>();
     for (const [key, entry] of Object.entries(state.keys)) {
-      if (!this.inKeys.includes(key)) throw new Error(`${what}: key "${key}" is not one of this VecNorm's inKeys (${this.inKeys.join(", ")})`);
+      if (!this.inKeys.includes(key))
+        throw new Error(`${what}: key "${key}" is not one of this VecNorm's inKeys (${this.inKeys.join(", ")})`);
       const at = `${what}: "${key}"`;
       const shapeOk = Array.isArray(entry.shape) && entry.shape.every((d) => Number.isInteger(d) && d >= 0);
-      if (!shapeOk) throw new Error(`${at}.shape must be an array of non-negative integers, got ${JSON.stringify(entry.shape)}`);
+      if (!shapeOk)
+        throw new Error(`${at}.shape must be an array of non-negative integers, got ${JSON.stringify(entry.shape)}`);
       const size = sizeOf(entry.shape);
       for (const part of ["sum", "ssq"] as const) {
         const values = entry[part];
-        if (!Array.isArray(values) || values.length !== size) throw new Error(`${at}.${part} must hold ${size} numbers (shape ${formatShape(entry.shape)}), got ${Array.isArray(values) ? values.length : typeof values}`);
+        if (!Array.isArray(values) || values.length !== size)
+          throw new Error(
+            `${at}.${part} must hold ${size} numbers (shape ${formatShape(entry.shape)}), got ${Array.isArray(values) ? values.length : typeof values}`,
+          );
         const bad = values.findIndex((v) => typeof v !== "number" || !Number.isFinite(v) || (part === "ssq" && v < 0));
-        if (bad !== -1) throw new Error(`${at}.${part}[${bad}] is ${String(values[bad])}; expected a finite number${part === "ssq" ? " >= 0" : ""}`);
+        if (bad !== -1)
+          throw new Error(
+            `${at}.${part}[${bad}] is ${String(values[bad])}; expected a finite number${part === "ssq" ? " >= 0" : ""}`,
+          );
       }
-      if (!(typeof entry.count === "number" && Number.isFinite(entry.count) && entry.count >= 0)) throw new Error(`${at}.count must be a finite number >= 0, got ${String(entry.count)}`);
+      if (!(typeof entry.count === "number" && Number.isFinite(entry.count) && entry.count >= 0))
+        throw new Error(`${at}.count must be a finite number >= 0, got ${String(entry.count)}`);
       const s = newStats(entry.shape);
       s.sum.set(entry.sum);
       s.ssq.set(entry.ssq);
@@ -166,7 +201,8 @@ export class VecNorm extends LeafTransform {
       // Sub-envs a partial reset skips keep the output they had (normalized with the statistics of then).
       if (kept instanceof HostArray && kept.dtype === "float32" && shapesEqual(kept.shape, out.shape)) {
         const frame = out.size / mask!.length;
-        for (let b = 0; b < mask!.length; b++) if (mask![b] === 0) out.data.set(kept.data.subarray(b * frame, (b + 1) * frame), b * frame);
+        for (let b = 0; b < mask!.length; b++)
+          if (mask![b] === 0) out.data.set(kept.data.subarray(b * frame, (b + 1) * frame), b * frame);
       }
       record.set(outKey, out);
     }
@@ -190,7 +226,9 @@ export class VecNorm extends LeafTransform {
       const leaf = this.hostLeaf(record, key);
       const featureShape = leaf.shape.slice(record.batchDims);
       if (!shapesEqual(s.shape, featureShape)) {
-        throw new Error(`VecNorm: "${key}" has feature shape ${formatShape(featureShape)} (leaf ${formatShape(leaf.shape)}), but its statistics have ${formatShape(s.shape)}`);
+        throw new Error(
+          `VecNorm: "${key}" has feature shape ${formatShape(featureShape)} (leaf ${formatShape(leaf.shape)}), but its statistics have ${formatShape(s.shape)}`,
+        );
       }
     }
   }

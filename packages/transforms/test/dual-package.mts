@@ -49,4 +49,6 @@ check("ESM TransformedEnv over a CJS env with ESM transforms", () => {
   rollout.getHost("next.step_count");
 });
 class MyEnv extends CartPoleEnv {}
-console.log(`an unbranded subclass keeps the ordinary instanceof: ${!(new CartPoleEnv() instanceof MyEnv) && new MyEnv() instanceof MyEnv && new MyEnv() instanceof cjsEnvs.EnvBase}`);
+console.log(
+  `an unbranded subclass keeps the ordinary instanceof: ${!(new CartPoleEnv() instanceof MyEnv) && new MyEnv() instanceof MyEnv && new MyEnv() instanceof cjsEnvs.EnvBase}`,
+);

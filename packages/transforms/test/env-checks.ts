@@ -1,5 +1,5 @@
 import { CartPoleEnv, CountingEnv, checkEnvSpecs, type CartPoleEnvOptions } from "@tdrl/envs";
-import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import { expect } from "vitest";
 import type { Transform } from "../src/transform";
 import { TransformedEnv } from "../src/transformed-env";

@@ -30,7 +30,9 @@ let cached: PipelineFrame[] | undefined;
 
 export function loadPipelineFrames(): PipelineFrame[] {
   if (cached) return cached;
-  const raw = JSON.parse(readFileSync(resolve(REFERENCE_DIR, "cartpole-pixels-pipeline.json"), "utf8")) as { frames: RawFrame[] };
+  const raw = JSON.parse(readFileSync(resolve(REFERENCE_DIR, "cartpole-pixels-pipeline.json"), "utf8")) as {
+    frames: RawFrame[];
+  };
   const env = new CartPoleEnv({ fromPixels: true });
   cached = raw.frames.map((f) => {
     env.setState(0, f.state);

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { HostArray, isTensor, TensorDict } from "@tdrl/tensordict";
-import { EGreedyModule, QValueModule, type ExplorationType, type TensorDictModuleBase } from "@tdrl/modules";
+import { type EGreedyModule, QValueModule, type ExplorationType, type TensorDictModuleBase } from "@tdrl/modules";
 
 /**
  * Acts with a Q-network: `qnet -> QValueModule -> EGreedyModule` on one root record; epsilon-greedy for

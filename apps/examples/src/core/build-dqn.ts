@@ -50,9 +50,18 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
   const root = new Rng(config.seed);
   const rngs = { explore: root.spawn(1), sampler: root.spawn(2) };
   const { env } = pieces;
-  if (env.batchSize[0] !== config.numEnvs) throw new Error(`buildDqn: the env has batch size [${env.batchSize.join(", ")}], the config says numEnvs ${config.numEnvs}`);
+  if (env.batchSize[0] !== config.numEnvs)
+    throw new Error(
+      `buildDqn: the env has batch size [${env.batchSize.join(", ")}], the config says numEnvs ${config.numEnvs}`,
+    );
   const qnet = pieces.makeQNet(root.spawn(0));
-  const explore = new EGreedyModule({ spec: new Categorical({ n: 2 }), epsInit: config.epsInit, epsEnd: config.epsEnd, annealingNumSteps: config.epsFrames, rng: rngs.explore });
+  const explore = new EGreedyModule({
+    spec: new Categorical({ n: 2 }),
+    epsInit: config.epsInit,
+    epsEnd: config.epsEnd,
+    annealingNumSteps: config.epsFrames,
+    rng: rngs.explore,
+  });
   const actor = new QActor(qnet, explore);
   const loss = new DQNLoss(qnet, {
     lossFunction: pieces.lossFunction,
@@ -61,12 +70,31 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
     valueEstimator: new TD0Estimator({ gamma: config.gamma ** config.nStep }),
   });
   const sampler = config.prioritized
-    ? new PrioritizedSampler({ maxCapacity: config.bufferSize, alpha: config.alpha, beta: config.beta, rng: rngs.sampler })
+    ? new PrioritizedSampler({
+        maxCapacity: config.bufferSize,
+        alpha: config.alpha,
+        beta: config.beta,
+        rng: rngs.sampler,
+      })
     : new RandomSampler({ rng: rngs.sampler });
-  const buffer = new TensorDictReplayBuffer({ storage: new LazyTensorStorage(config.bufferSize, { ndim: 2 }), sampler, batchSize: config.batchSize });
+  const buffer = new TensorDictReplayBuffer({
+    storage: new LazyTensorStorage(config.bufferSize, { ndim: 2 }),
+    sampler,
+    batchSize: config.batchSize,
+  });
   const optimizer = tf.train.adam(config.lr);
   const targetSync = new TargetSync(loss, config.target);
-  const learner = new DqnLearner({ loss, buffer, optimizer, targetSync, gradClip: config.gradClip, nStep: config.nStep, gamma: config.gamma, obsKeys: pieces.obsKeys, prioritized: config.prioritized });
+  const learner = new DqnLearner({
+    loss,
+    buffer,
+    optimizer,
+    targetSync,
+    gradClip: config.gradClip,
+    nStep: config.nStep,
+    gamma: config.gamma,
+    obsKeys: pieces.obsKeys,
+    prioritized: config.prioritized,
+  });
   const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void) =>
     evaluateGreedy(pieces.makeEvalEnv, actor, { episodes, seed, ...(onStep === undefined ? {} : { onStep }) });
   return {
@@ -81,7 +109,11 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
     rngs,
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
-    hooks: (trainer) => trainer.register("postEpisodes", (ended, state) => void targetSync.afterEpisodes(state.episodes - ended.length, state.episodes)),
+    hooks: (trainer) =>
+      trainer.register(
+        "postEpisodes",
+        (ended, state) => void targetSync.afterEpisodes(state.episodes - ended.length, state.episodes),
+      ),
     dispose: () => {
       loss.dispose();
       for (const v of qnet.parameters().values()) v.dispose();

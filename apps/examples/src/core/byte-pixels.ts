@@ -29,7 +29,9 @@ export class BytePixels {
     const loc = fitted.loc;
     const scale = fitted.scale;
     if (loc === null || scale === null || loc.data.length !== 1 || scale.data.length !== 1 || !fitted.standardNormal) {
-      throw new Error("BytePixels: needs a fitted standard-normal ObservationNorm with one loc and one scale (grey frames)");
+      throw new Error(
+        "BytePixels: needs a fitted standard-normal ObservationNorm with one loc and one scale (grey frames)",
+      );
     }
     this.loc = loc.data[0]!;
     this.scale = scale.data[0]!;
@@ -41,10 +43,14 @@ export class BytePixels {
     if (pixels.dtype !== "float32") throw new Error(`BytePixels.encode: expected float32 pixels, got ${pixels.dtype}`);
     const f = pixels.data as Float32Array;
     const bytes = new HostArray("uint8", [...pixels.shape]);
-    for (let i = 0; i < f.length; i++) bytes.data[i] = Math.max(0, Math.min(255, Math.round((f[i]! * this.scale + this.loc) * 255)));
+    for (let i = 0; i < f.length; i++)
+      bytes.data[i] = Math.max(0, Math.min(255, Math.round((f[i]! * this.scale + this.loc) * 255)));
     const back = this.decode(bytes).data;
     for (let i = 0; i < f.length; i++) {
-      if (!Object.is(back[i], f[i])) throw new Error(`BytePixels.encode: pixel ${i} (${f[i]}) is not an 8-bit frame value after ToTensorImage and ObservationNorm`);
+      if (!Object.is(back[i], f[i]))
+        throw new Error(
+          `BytePixels.encode: pixel ${i} (${f[i]}) is not an 8-bit frame value after ToTensorImage and ObservationNorm`,
+        );
     }
     return bytes;
   }

@@ -14,10 +14,16 @@ const modules: Record<string, string[]> = {
 
 // Examples import sibling modules as "./name" (and "../name") for the reader; they run from a scratch
 // directory, so the header imports every module by absolute path instead.
-describeDocExamples(new URL(".", import.meta.url), Object.keys(modules).map((m) => `${m}.ts`), {
-  header:
-    Object.entries(modules).map(([m, names]) => `import { ${names.join(", ")} } from "${here}${m}.ts";\n`).join("") +
-    `import { CLASSIC } from "${here}../dqn-cartpole-config.ts";\n` +
-    `import { initBackend as initBackendForExamples } from "@tdrl/tensordict";\nawait initBackendForExamples({ prefer: "cpu" });\n`,
-  dropImports: /^import \{[^}]*\} from "\.\.?\/[\w-]+";\n/gm,
-});
+describeDocExamples(
+  new URL(".", import.meta.url),
+  Object.keys(modules).map((m) => `${m}.ts`),
+  {
+    header:
+      Object.entries(modules)
+        .map(([m, names]) => `import { ${names.join(", ")} } from "${here}${m}.ts";\n`)
+        .join("") +
+      `import { CLASSIC } from "${here}../dqn-cartpole-config.ts";\n` +
+      `import { initBackend as initBackendForExamples } from "@tdrl/tensordict";\nawait initBackendForExamples({ prefer: "cpu" });\n`,
+    dropImports: /^import \{[^}]*\} from "\.\.?\/[\w-]+";\n/gm,
+  },
+);

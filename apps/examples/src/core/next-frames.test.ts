@@ -29,7 +29,8 @@ describe("NextFrames", () => {
   it("rebuilds every stored step's next frame, across episode ends, the newest row and the ring's wrap, and through a checkpoint", () => {
     const numEnvs = 3;
     const T = 4;
-    const buffer = (storage: LazyTensorStorage) => new TensorDictReplayBuffer({ storage, sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 4 });
+    const buffer = (storage: LazyTensorStorage) =>
+      new TensorDictReplayBuffer({ storage, sampler: new RandomSampler({ rng: new Rng(1) }), batchSize: 4 });
     const storage = new LazyTensorStorage(3 * 10, { ndim: 2 }); // 10 rows: wraps every 2.5 batches
     const full = new LazyTensorStorage(3 * 10, { ndim: 2 });
     const [stored, reference] = [buffer(storage), buffer(full)];
@@ -46,7 +47,9 @@ describe("NextFrames", () => {
         frames = restored;
       }
       const index = Int32Array.from({ length: storage.length }, (_, i) => i);
-      expect(Array.from(frames.nextPixels(storage, index, "pixels").data)).toEqual(Array.from(full.getLeaf("next.pixels", index).data));
+      expect(Array.from(frames.nextPixels(storage, index, "pixels").data)).toEqual(
+        Array.from(full.getLeaf("next.pixels", index).data),
+      );
       expect(frames.size).toBeLessThan(storage.length);
     }
   });
@@ -55,6 +58,8 @@ describe("NextFrames", () => {
     const frames = new NextFrames(1, 8, 1);
     const u8 = (v: number[]) => HostArray.from("uint8", [1, v.length, 1], v);
     const notDone = HostArray.from("bool", [1, 3, 1], [0, 0, 0]);
-    expect(() => frames.add(u8([1, 2, 3]), u8([2, 5, 4]), notDone, 0)).toThrow("env 0 step 1: next.pixels is not the following step's pixels");
+    expect(() => frames.add(u8([1, 2, 3]), u8([2, 5, 4]), notDone, 0)).toThrow(
+      "env 0 step 1: next.pixels is not the following step's pixels",
+    );
   });
 });

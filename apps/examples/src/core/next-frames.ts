@@ -52,20 +52,30 @@ export class NextFrames {
   add(pixels: HostArray, nextPixels: HostArray, done: HostArray, writeCursor: number): void {
     const { numEnvs, rows, frameBytes } = this;
     const [envs, steps] = pixels.shape;
-    if (envs !== numEnvs || pixels.data.length !== numEnvs * steps! * frameBytes || nextPixels.data.length !== pixels.data.length) {
-      throw new Error(`NextFrames.add: expected [${numEnvs}, T] batches of ${frameBytes}-byte frames, got pixels [${pixels.shape.join(", ")}]`);
+    if (
+      envs !== numEnvs ||
+      pixels.data.length !== numEnvs * steps! * frameBytes ||
+      nextPixels.data.length !== pixels.data.length
+    ) {
+      throw new Error(
+        `NextFrames.add: expected [${numEnvs}, T] batches of ${frameBytes}-byte frames, got pixels [${pixels.shape.join(", ")}]`,
+      );
     }
     if (Math.floor(writeCursor / numEnvs) % rows !== this.rowsWritten % rows) {
-      throw new Error(`NextFrames.add: the storage writes at row ${Math.floor(writeCursor / numEnvs) % rows}, this store expected row ${this.rowsWritten % rows}`);
+      throw new Error(
+        `NextFrames.add: the storage writes at row ${Math.floor(writeCursor / numEnvs) % rows}, this store expected row ${this.rowsWritten % rows}`,
+      );
     }
     const T = steps!;
-    const frame = (a: HostArray, e: number, t: number) => (a.data as Uint8Array).subarray((e * T + t) * frameBytes, (e * T + t + 1) * frameBytes);
+    const frame = (a: HostArray, e: number, t: number) =>
+      (a.data as Uint8Array).subarray((e * T + t) * frameBytes, (e * T + t + 1) * frameBytes);
     const flat = (absRow: number, e: number) => (absRow % rows) * numEnvs + e;
     for (let e = 0; e < numEnvs; e++) {
       // The newest row's successor has come: its frames are derivable now.
       const f = flat(this.rowsWritten - 1 + rows, e);
       if (this.rowsWritten > 0 && this.pending.has(f)) {
-        if (!same(this.entries.get(f)!, frame(pixels, e, 0))) throw new Error(`NextFrames.add: env ${e}'s first frame is not the previous batch's last next frame`);
+        if (!same(this.entries.get(f)!, frame(pixels, e, 0)))
+          throw new Error(`NextFrames.add: env ${e}'s first frame is not the previous batch's last next frame`);
         this.entries.delete(f);
         this.pending.delete(f);
       }
@@ -78,7 +88,8 @@ export class NextFrames {
         const next = frame(nextPixels, e, t);
         if (done.data[e * T + t]) this.entries.set(f, next.slice());
         else if (t < T - 1) {
-          if (!same(next, frame(pixels, e, t + 1))) throw new Error(`NextFrames.add: env ${e} step ${t}: next.pixels is not the following step's pixels`);
+          if (!same(next, frame(pixels, e, t + 1)))
+            throw new Error(`NextFrames.add: env ${e} step ${t}: next.pixels is not the following step's pixels`);
         } else {
           this.entries.set(f, next.slice());
           this.pending.add(f);
@@ -92,10 +103,17 @@ export class NextFrames {
   nextPixels(storage: Storage, index: Int32Array, key: string): HostArray<"uint8"> {
     const { numEnvs, rows, frameBytes } = this;
     // Kept frames need no read (and the newest row's successor may not be written yet): read the step itself.
-    const successor = Int32Array.from(index, (f) => (this.entries.has(f) ? f : ((Math.floor(f / numEnvs) + 1) % rows) * numEnvs + (f % numEnvs)));
+    const successor = Int32Array.from(index, (f) =>
+      this.entries.has(f) ? f : ((Math.floor(f / numEnvs) + 1) % rows) * numEnvs + (f % numEnvs),
+    );
     const following = storage.getLeaf(key, successor);
     const out = new HostArray("uint8", [index.length, ...following.shape.slice(1)]);
-    index.forEach((f, i) => out.data.set(this.entries.get(f) ?? (following.data as Uint8Array).subarray(i * frameBytes, (i + 1) * frameBytes), i * frameBytes));
+    index.forEach((f, i) =>
+      out.data.set(
+        this.entries.get(f) ?? (following.data as Uint8Array).subarray(i * frameBytes, (i + 1) * frameBytes),
+        i * frameBytes,
+      ),
+    );
     return out;
   }
 
@@ -103,15 +121,26 @@ export class NextFrames {
     const keys = [...this.entries.keys()].sort((a, b) => a - b);
     const frames = new Uint8Array(keys.length * this.frameBytes);
     keys.forEach((k, i) => frames.set(this.entries.get(k)!, i * this.frameBytes));
-    return { json: { rowsWritten: this.rowsWritten, pending: [...this.pending].sort((a, b) => a - b) }, arrays: { keys: Int32Array.from(keys), frames } };
+    return {
+      json: { rowsWritten: this.rowsWritten, pending: [...this.pending].sort((a, b) => a - b) },
+      arrays: { keys: Int32Array.from(keys), frames },
+    };
   }
 
   loadState(s: NextFramesState): void {
     const json = s.json as { rowsWritten?: unknown; pending?: unknown };
     const keys = s.arrays.keys;
     const frames = s.arrays.frames;
-    if (typeof json?.rowsWritten !== "number" || !Array.isArray(json.pending) || !(keys instanceof Int32Array) || !(frames instanceof Uint8Array) || frames.length !== keys.length * this.frameBytes) {
-      throw new Error("NextFrames.loadState: expected { rowsWritten, pending } and arrays keys (int32) and frames (uint8) of matching lengths");
+    if (
+      typeof json?.rowsWritten !== "number" ||
+      !Array.isArray(json.pending) ||
+      !(keys instanceof Int32Array) ||
+      !(frames instanceof Uint8Array) ||
+      frames.length !== keys.length * this.frameBytes
+    ) {
+      throw new Error(
+        "NextFrames.loadState: expected { rowsWritten, pending } and arrays keys (int32) and frames (uint8) of matching lengths",
+      );
     }
     this.entries.clear();
     this.pending.clear();

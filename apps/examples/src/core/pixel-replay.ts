@@ -1,4 +1,4 @@
-import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { type HostArray, TensorDict } from "@tdrl/tensordict";
 import type { JsonValue, ReplayBuffer, StateArray } from "@tdrl/buffers";
 import type { ObservationNorm } from "@tdrl/transforms";
 import type { Checkpointable, Trainer } from "@tdrl/trainers";
@@ -40,16 +40,27 @@ export class PixelReplay implements Checkpointable {
   store(batch: TensorDict, keys: StoredKeys): TensorDict {
     const next = batch.get("next") as TensorDict;
     const pixels = this.bytes.encode(batch.get("pixels") as HostArray);
-    this.frames.add(pixels, this.bytes.encode(next.get("pixels") as HostArray), next.get("done") as HostArray, this.buffer.storage.writeCursor);
-    const pick = (td: TensorDict, names: readonly string[]) => Object.fromEntries(names.map((k) => [k, td.get(k) as HostArray]));
-    return new TensorDict({ ...pick(batch, keys.root), ...keys.extra, pixels, next: pick(next, keys.next) }, [...batch.batchSize]);
+    this.frames.add(
+      pixels,
+      this.bytes.encode(next.get("pixels") as HostArray),
+      next.get("done") as HostArray,
+      this.buffer.storage.writeCursor,
+    );
+    const pick = (td: TensorDict, names: readonly string[]) =>
+      Object.fromEntries(names.map((k) => [k, td.get(k) as HostArray]));
+    return new TensorDict({ ...pick(batch, keys.root), ...keys.extra, pixels, next: pick(next, keys.next) }, [
+      ...batch.batchSize,
+    ]);
   }
 
   /** Puts the env's float32 `pixels` and `next.pixels` into a sampled batch. */
   restore(batch: TensorDict): void {
     const pixels = batch.get("pixels") as HostArray;
     const index = (batch.get("index") as HostArray).data as Int32Array;
-    batch.set(["next", "pixels"], this.bytes.decode(this.frames.nextPixels(this.buffer.storage, index, "pixels").reshape([...pixels.shape])));
+    batch.set(
+      ["next", "pixels"],
+      this.bytes.decode(this.frames.nextPixels(this.buffer.storage, index, "pixels").reshape([...pixels.shape])),
+    );
     batch.set("pixels", this.bytes.decode(pixels));
   }
 

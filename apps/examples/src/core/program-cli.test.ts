@@ -22,7 +22,9 @@ const row = (frames: number, evalMean?: number): TrainerRecord => ({
 describe("formatRecord", () => {
   it("shows frames/s, epsilon, loss, the last evaluation and the time left", () => {
     const context = { totalFrames: 10_000, lastEval: null };
-    expect(formatRecord(row(4000), context)).toBe("frames 4000 | episodes 10 | return 21.5 | loss 0.0123 | eps 0.500 | 100 frames/s | 1m 00s left");
+    expect(formatRecord(row(4000), context)).toBe(
+      "frames 4000 | episodes 10 | return 21.5 | loss 0.0123 | eps 0.500 | 100 frames/s | 1m 00s left",
+    );
     expect(formatRecord(row(5000, 42), context)).toContain("| eval 42.0 | 50s left");
     expect(formatRecord(row(6000), { totalFrames: 10_000, lastEval: 42 })).toContain("| eval 42.0 (last) | 40s left");
     expect(formatRecord(row(10_000), context)).toMatch(/\| done$/);
@@ -44,7 +46,8 @@ describe("programMain", () => {
     description: "A toy program.",
     train: trainFlags(),
     check: (v) => {
-      if (v.burnIn >= v.sliceLen) throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
+      if (v.burnIn >= v.sliceLen)
+        throw new FlagError(`--burn-in ${v.burnIn} must be smaller than --slice-len ${v.sliceLen}`);
     },
     build: (config) => {
       calls.build.push(config);
@@ -111,16 +114,26 @@ describe("programMain", () => {
   });
 
   it("refuses a bad flag with a FlagError naming it, before building anything", async () => {
-    await expect(main(["train", "--lrr", "1"])).rejects.toThrow(new FlagError("unknown flag --lrr (did you mean --lr?)"));
-    await expect(main(["--frames", "0"])).rejects.toThrow(new FlagError('--frames: expected a positive integer, got "0"'));
-    await expect(main(["trian"])).rejects.toThrow(new FlagError('unknown command "trian" (did you mean train?); commands: train, eval'));
+    await expect(main(["train", "--lrr", "1"])).rejects.toThrow(
+      new FlagError("unknown flag --lrr (did you mean --lr?)"),
+    );
+    await expect(main(["--frames", "0"])).rejects.toThrow(
+      new FlagError('--frames: expected a positive integer, got "0"'),
+    );
+    await expect(main(["trian"])).rejects.toThrow(
+      new FlagError('unknown command "trian" (did you mean train?); commands: train, eval'),
+    );
     await expect(main(["eval"])).rejects.toThrow(new FlagError("eval needs --checkpoint runs/<name>"));
     expect(calls).toEqual({ build: [], run: [] });
   });
 
   it("checks the cross-flag rules on the parsed values, before building anything", async () => {
-    await expect(main(["--burn-in", "8"])).rejects.toThrow(new FlagError("--burn-in 8 must be smaller than --slice-len 8"));
-    await expect(main(["train", "--slice-len", "4", "--burn-in", "4"])).rejects.toThrow(new FlagError("--burn-in 4 must be smaller than --slice-len 4"));
+    await expect(main(["--burn-in", "8"])).rejects.toThrow(
+      new FlagError("--burn-in 8 must be smaller than --slice-len 8"),
+    );
+    await expect(main(["train", "--slice-len", "4", "--burn-in", "4"])).rejects.toThrow(
+      new FlagError("--burn-in 4 must be smaller than --slice-len 4"),
+    );
     expect(calls).toEqual({ build: [], run: [] });
   });
 
@@ -152,7 +165,12 @@ describe("programMain", () => {
       await expect(main(["--frames", "64"])).rejects.toThrow("run reached");
       const [run] = readdirSync(join(dir, "runs"));
       const environment = JSON.parse(readFileSync(join(dir, "runs", run!, "config.json"), "utf8")).environment;
-      expect(environment).toEqual({ backend: expect.stringMatching(/^(wasm|cpu|tensorflow[\w-]*) \(tfjs "\w+"\)$/), node: process.version, tdrl: "0.1.0", gitCommit: expect.stringMatching(/^[0-9a-f]{12}(\+changes)?$/) });
+      expect(environment).toEqual({
+        backend: expect.stringMatching(/^(wasm|cpu|tensorflow[\w-]*) \(tfjs "\w+"\)$/),
+        node: process.version,
+        tdrl: "0.1.0",
+        gitCommit: expect.stringMatching(/^[0-9a-f]{12}(\+changes)?$/),
+      });
       expect(log.mock.calls[0]![0]).toMatch(/^backend: \w+/);
     } finally {
       process.chdir(cwd);
@@ -166,7 +184,9 @@ describe("programMain", () => {
     try {
       const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe, sliceLen: 16 } });
       await expect(main(["--resume", run.path, "--lr", "1", "--slice-len=4"])).rejects.toThrow(
-        new FlagError("--resume continues a run with its own recipe: --lr, --slice-len cannot change it (only --frames, to extend the run)"),
+        new FlagError(
+          "--resume continues a run with its own recipe: --lr, --slice-len cannot change it (only --frames, to extend the run)",
+        ),
       );
       expect(calls.run).toEqual([]);
       await expect(main(["train", "--resume", run.path, "--frames", "5000"])).rejects.toThrow("run reached");
@@ -190,13 +210,18 @@ describe("programMain", () => {
       // Relative to INIT_CWD, not to the process's directory (apps/examples under npm).
       await expect(main(["--resume", "r"])).rejects.toThrow("run reached");
       expect(calls.run).toHaveLength(1);
-      await expect(main(["eval", "--checkpoint", "runs/missing"])).rejects.toThrow(new FlagError(`${join(root, "runs", "missing")}: not a run directory (no config.json)`));
+      await expect(main(["eval", "--checkpoint", "runs/missing"])).rejects.toThrow(
+        new FlagError(`${join(root, "runs", "missing")}: not a run directory (no config.json)`),
+      );
       process.env.TDRL_BACKEND = "gpuu";
       await expect(main(["--resume", run.path])).rejects.toThrow(FlagError);
       await expect(main(["--resume", run.path])).rejects.toThrow(/TDRL_BACKEND="gpuu"/);
       expect(calls.run).toHaveLength(1);
     } finally {
-      for (const [key, value] of [["INIT_CWD", saved.initCwd], ["TDRL_BACKEND", saved.backend]] as const) {
+      for (const [key, value] of [
+        ["INIT_CWD", saved.initCwd],
+        ["TDRL_BACKEND", saved.backend],
+      ] as const) {
         if (value === undefined) delete process.env[key];
         else process.env[key] = value;
       }
@@ -206,6 +231,8 @@ describe("programMain", () => {
 
   it("refuses a program that redefines a flag every program has", () => {
     const train = configFlags({ name: "x" }, { name: { type: "string", help: "" } });
-    expect(() => programMain({ ...definition, train } as unknown as typeof definition)).toThrow('programMain: toy\'s train flag "name" is one every program has already');
+    expect(() => programMain({ ...definition, train } as unknown as typeof definition)).toThrow(
+      'programMain: toy\'s train flag "name" is one every program has already',
+    );
   });
 });

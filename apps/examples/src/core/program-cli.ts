@@ -2,9 +2,33 @@ import { join } from "node:path";
 import { formatBackendReport, initBackend, type TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
-import { loadPolicyWeights, readBestModelInfo, type BestModelInfo, type Evaluation, type PolicyChoice, type TrainerRecord, type TrainerResult } from "@tdrl/trainers";
-import { RunDirectory, VideoRecorder, formatProgressLine, metricsRow, writeReport, writeTrainingPlots, type ProgressContext } from "@tdrl/record";
-import { cliName, defineFlags, FlagError, parseCommandLine, type FlagSpecs, type FlagValues, type FlagsToConfig } from "../run/flags";
+import {
+  loadPolicyWeights,
+  readBestModelInfo,
+  type BestModelInfo,
+  type Evaluation,
+  type PolicyChoice,
+  type TrainerRecord,
+  type TrainerResult,
+} from "@tdrl/trainers";
+import {
+  RunDirectory,
+  VideoRecorder,
+  formatProgressLine,
+  metricsRow,
+  writeReport,
+  writeTrainingPlots,
+  type ProgressContext,
+} from "@tdrl/record";
+import {
+  cliName,
+  defineFlags,
+  FlagError,
+  parseCommandLine,
+  type FlagSpecs,
+  type FlagValues,
+  type FlagsToConfig,
+} from "../run/flags";
 import { runEnvironment, userPath, type RunEnvironment } from "./run-environment";
 import type { TrainOptions } from "./train-run";
 
@@ -20,14 +44,35 @@ const EVAL_FLAGS = defineFlags({
   checkpoint: { type: "string", default: "", placeholder: "runs/<name>", help: "run directory to play (required)" },
   episodes: { type: "int", default: 10, positive: true, help: "episodes to play" },
   seed: { type: "int", default: 12345, min: 0, help: "seed of the evaluation episodes" },
-  gif: { type: "string", default: null, placeholder: "file.gif", help: "also write one more greedy episode as an animated GIF" },
-  policy: { type: "enum", values: ["best", "last"], default: "best", help: "weights to play: the best evaluation's (best/) or the last checkpoint's" },
+  gif: {
+    type: "string",
+    default: null,
+    placeholder: "file.gif",
+    help: "also write one more greedy episode as an animated GIF",
+  },
+  policy: {
+    type: "enum",
+    values: ["best", "last"],
+    default: "best",
+    help: "weights to play: the best evaluation's (best/) or the last checkpoint's",
+  },
 });
 
 /** Flags every `train` command has. */
 const RUN_FLAGS = defineFlags({
-  name: { type: "string", default: null, placeholder: "name", help: "run name under runs/", defaultText: "<program>-<UTC yyyymmdd-hhmmss>" },
-  resume: { type: "string", default: null, placeholder: "runs/<name>", help: "continue a stopped run from its checkpoint" },
+  name: {
+    type: "string",
+    default: null,
+    placeholder: "name",
+    help: "run name under runs/",
+    defaultText: "<program>-<UTC yyyymmdd-hhmmss>",
+  },
+  resume: {
+    type: "string",
+    default: null,
+    placeholder: "runs/<name>",
+    help: "continue a stopped run from its checkpoint",
+  },
 });
 
 export type { ProgressContext };
@@ -58,7 +103,9 @@ export function evalCommand<C, B extends Playable>(
   try {
     loadPolicyWeights(run.path, built.qnet, values.policy);
     const result = built.evaluateEpisodes(values.episodes, values.seed);
-    console.log(`returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`);
+    console.log(
+      `returns: ${result.rewards.join(" ")}\nmean ${result.mean.toFixed(1)} min ${result.min} max ${result.max}`,
+    );
     if (values.gif !== undefined && values.gif !== null) {
       const played = writeEpisodeGif(built, userPath(values.gif), values.seed + 1);
       console.log(`${values.gif}: an episode of return ${played}`);
@@ -100,7 +147,8 @@ async function trainCommand<C extends object>(
 ): Promise<TrainerResult> {
   console.log(`run ${run.path}${resumed ? " (resumed)" : ""}`);
   const totalFrames = (run.config as { totalFrames?: unknown }).totalFrames;
-  const context: ProgressContext | undefined = typeof totalFrames === "number" ? { totalFrames, lastEval: null } : undefined;
+  const context: ProgressContext | undefined =
+    typeof totalFrames === "number" ? { totalFrames, lastEval: null } : undefined;
   const log = (r: TrainerRecord) => {
     console.log(formatRecord(r, context));
     if (context !== undefined && r.evalMean !== undefined) context.lastEval = r.evalMean;
@@ -112,9 +160,12 @@ async function trainCommand<C extends object>(
   } finally {
     built.dispose();
   }
-  const solved = result.state.solvedAtFrames === null ? "not solved" : `solved at ${result.state.solvedAtFrames} frames`;
+  const solved =
+    result.state.solvedAtFrames === null ? "not solved" : `solved at ${result.state.solvedAtFrames} frames`;
   const kept = best === null ? "" : ` (at ${best.frames} frames, kept in ${join(run.path, "best")})`;
-  console.log(`done: ${result.state.frames} frames in ${result.seconds.toFixed(0)} s; best eval ${result.state.bestEval.toFixed(1)}${kept}; ${solved}`);
+  console.log(
+    `done: ${result.state.frames} frames in ${result.seconds.toFixed(0)} s; best eval ${result.state.bestEval.toFixed(1)}${kept}; ${solved}`,
+  );
   return result;
 }
 
@@ -131,13 +182,22 @@ function writeEpisodeGif(built: Playable, file: string, seed: number): number {
  * report.html. Greedy scores swing from one evaluation to the next, so the agent shown is the best
  * evaluation's (`best/`), not whatever the last update left. Returns what `best/` holds.
  */
-async function writeArtifacts(run: RunDirectory, program: string, built: Playable, result: TrainerResult, environment: RunEnvironment): Promise<BestModelInfo | null> {
+async function writeArtifacts(
+  run: RunDirectory,
+  program: string,
+  built: Playable,
+  result: TrainerResult,
+  environment: RunEnvironment,
+): Promise<BestModelInfo | null> {
   const rows = run.readMetrics();
   await writeTrainingPlots(run.path, rows, program);
   const best = readBestModelInfo(run.path);
   if (best !== null) loadPolicyWeights(run.path, built.qnet, "best");
   const played = writeEpisodeGif(built, join(run.path, "episode.gif"), 4242);
-  const shown = best === null ? "the trained agent" : `the best model (greedy mean ${best.evalMean.toFixed(1)} at ${best.frames} frames)`;
+  const shown =
+    best === null
+      ? "the trained agent"
+      : `the best model (greedy mean ${best.evalMean.toFixed(1)} at ${best.frames} frames)`;
   writeReport(run.path, {
     title: program,
     config: run.config,
@@ -217,9 +277,12 @@ export interface ProgramDefinition<S extends FlagSpecs, C extends object> {
  * await main(["--burn-in", "9"]).catch((e: Error) => { message = e.message; });
  * if (message !== "--burn-in 9 must be smaller than --slice-len 8") throw new Error(message);
  */
-export function programMain<S extends FlagSpecs, C extends object>(def: ProgramDefinition<S, C>): (argv: readonly string[]) => Promise<void> {
+export function programMain<S extends FlagSpecs, C extends object>(
+  def: ProgramDefinition<S, C>,
+): (argv: readonly string[]) => Promise<void> {
   for (const flag of Object.keys(RUN_FLAGS)) {
-    if (Object.hasOwn(def.train.flags, flag)) throw new Error(`programMain: ${def.name}'s train flag "${flag}" is one every program has already`);
+    if (Object.hasOwn(def.train.flags, flag))
+      throw new Error(`programMain: ${def.name}'s train flag "${flag}" is one every program has already`);
   }
   const runFlags = { ...RUN_FLAGS, name: { ...RUN_FLAGS.name, defaultText: `${def.name}-<UTC yyyymmdd-hhmmss>` } };
   const cli = {
@@ -227,7 +290,10 @@ export function programMain<S extends FlagSpecs, C extends object>(def: ProgramD
     description: def.description,
     defaultCommand: "train",
     commands: {
-      train: { summary: "train an agent, writing runs/<name>/ (config, metrics, checkpoints)", flags: { ...def.train.flags, ...runFlags } },
+      train: {
+        summary: "train an agent, writing runs/<name>/ (config, metrics, checkpoints)",
+        flags: { ...def.train.flags, ...runFlags },
+      },
       eval: { summary: "play a run's checkpoint greedily and print the returns", flags: EVAL_FLAGS },
     },
   } as const;
@@ -244,11 +310,15 @@ export function programMain<S extends FlagSpecs, C extends object>(def: ProgramD
       // A resumed run keeps its recipe; only its length may change.
       const refused = [...given].filter((f) => f !== "resume" && f !== "frames");
       if (refused.length > 0) {
-        throw new FlagError(`--resume continues a run with its own recipe: ${refused.map((f) => `--${cliName(f)}`).join(", ")} cannot change it (only --frames, to extend the run)`);
+        throw new FlagError(
+          `--resume continues a run with its own recipe: ${refused.map((f) => `--${cliName(f)}`).join(", ")} cannot change it (only --frames, to extend the run)`,
+        );
       }
       const run = openRun(values.resume);
       const environment = await startBackend();
-      const totalFrames = given.has("frames") ? (def.train.config(values) as { totalFrames?: unknown }).totalFrames : undefined;
+      const totalFrames = given.has("frames")
+        ? (def.train.config(values) as { totalFrames?: unknown }).totalFrames
+        : undefined;
       run.update({ ...run.config, ...(typeof totalFrames === "number" ? { totalFrames } : {}) }, { ...environment });
       await trainCommand(def.name, run, true, environment, def.run);
       return;
@@ -256,7 +326,12 @@ export function programMain<S extends FlagSpecs, C extends object>(def: ProgramD
     def.check?.(values);
     const config = def.train.config(values);
     const environment = await startBackend();
-    const run = RunDirectory.create({ program: def.name, name: values.name, config: { ...config } as Record<string, unknown>, environment: { ...environment } });
+    const run = RunDirectory.create({
+      program: def.name,
+      name: values.name,
+      config: { ...config } as Record<string, unknown>,
+      environment: { ...environment },
+    });
     await trainCommand(def.name, run, false, environment, def.run);
   };
 }

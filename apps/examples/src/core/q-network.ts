@@ -1,6 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Rng } from "@tdrl/tensordict";
-import { ConvNet, DuelingHead, LSTMModule, MLP, TensorDictModule, TensorDictSequential, natureCnn, type TensorDictModuleBase } from "@tdrl/modules";
+import type { Rng } from "@tdrl/tensordict";
+import {
+  ConvNet,
+  DuelingHead,
+  LSTMModule,
+  MLP,
+  TensorDictModule,
+  TensorDictSequential,
+  natureCnn,
+  type TensorDictModuleBase,
+} from "@tdrl/modules";
 
 /** The Q-network of the state programs: an MLP trunk and either a linear or a dueling head. */
 export interface MlpQNetworkOptions {
@@ -34,7 +43,14 @@ export function mlpQNetwork(options: MlpQNetworkOptions): TensorDictModuleBase {
   }
   const trunkCells = numCells.slice(0, -1);
   const last = numCells[numCells.length - 1]!;
-  const trunk = new MLP({ inFeatures, outFeatures: last, numCells: trunkCells, activation: "relu", activateLast: true, rng });
+  const trunk = new MLP({
+    inFeatures,
+    outFeatures: last,
+    numCells: trunkCells,
+    activation: "relu",
+    activateLast: true,
+    rng,
+  });
   const head = new DuelingHead({ inFeatures: last, numActions, numCells: [], rng });
   return new TensorDictSequential(
     new TensorDictModule(trunk, { inKeys: [inKey], outKeys: ["features"], name: "trunk" }),
@@ -66,7 +82,11 @@ export function convQNetwork(options: ConvQNetworkOptions): TensorDictModuleBase
   const cnn = natureCnn({ inChannels, rng });
   const head = new MLP({ inFeatures: 3136, outFeatures: numActions, numCells: headCells, activation: "relu", rng });
   // Frames stay uint8 in the replay buffer (4x less memory than float32); they are scaled on the backend.
-  const scale = new TensorDictModule((x: tf.Tensor) => tf.div(tf.cast(x, "float32"), 255), { inKeys: [inKey], outKeys: ["scaled"], name: "scale" });
+  const scale = new TensorDictModule((x: tf.Tensor) => tf.div(tf.cast(x, "float32"), 255), {
+    inKeys: [inKey],
+    outKeys: ["scaled"],
+    name: "scale",
+  });
   return new TensorDictSequential(
     scale,
     new TensorDictModule(cnn, { inKeys: ["scaled"], outKeys: ["features"], name: "cnn" }),
@@ -106,7 +126,15 @@ export interface RecurrentQNetwork {
  */
 export function recurrentQNetwork(options: RecurrentQNetworkOptions): RecurrentQNetwork {
   const { frameSize, numActions, conv, lstmHidden, headCells, rng } = options;
-  const cnn = new ConvNet({ inChannels: 1, numCells: conv.channels, kernelSizes: conv.kernels, strides: conv.strides, activation: "relu", aggregator: "flatten", rng });
+  const cnn = new ConvNet({
+    inChannels: 1,
+    numCells: conv.channels,
+    kernelSizes: conv.kernels,
+    strides: conv.strides,
+    activation: "relu",
+    aggregator: "flatten",
+    rng,
+  });
   let convFeatures: number;
   try {
     convFeatures = cnn.outFeatures(frameSize, frameSize);
@@ -114,8 +142,20 @@ export function recurrentQNetwork(options: RecurrentQNetworkOptions): RecurrentQ
     cnn.dispose();
     throw new Error(`recurrentQNetwork: frameSize ${frameSize}: ${(error as Error).message}`);
   }
-  const lstm = new LSTMModule({ inputSize: convFeatures, hiddenSize: lstmHidden, inKey: "features", outKey: "embed", rng });
-  const head = new MLP({ inFeatures: lstmHidden, outFeatures: numActions, numCells: headCells, activation: "relu", rng });
+  const lstm = new LSTMModule({
+    inputSize: convFeatures,
+    hiddenSize: lstmHidden,
+    inKey: "features",
+    outKey: "embed",
+    rng,
+  });
+  const head = new MLP({
+    inFeatures: lstmHidden,
+    outFeatures: numActions,
+    numCells: headCells,
+    activation: "relu",
+    rng,
+  });
   const cnnModule = new TensorDictModule(cnn, { inKeys: ["pixels"], outKeys: ["features"], name: "cnn" });
   const headModule = new TensorDictModule(head, { inKeys: ["embed"], outKeys: ["action_value"], name: "head" });
   return {

@@ -31,11 +31,17 @@ export function runEnvironment(backend: BackendReport): RunEnvironment {
   const here = dirname(fileURLToPath(import.meta.url));
   const pkg = createRequire(import.meta.url).resolve("@tdrl/trainers/package.json");
   const tdrl = (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
-  return { backend: `${backend.backend} (tfjs "${backend.tfjsBackend}")`, node: process.version, tdrl, gitCommit: gitCommit(here) };
+  return {
+    backend: `${backend.backend} (tfjs "${backend.tfjsBackend}")`,
+    node: process.version,
+    tdrl,
+    gitCommit: gitCommit(here),
+  };
 }
 
 function gitCommit(cwd: string): string | null {
-  const git = (...args: string[]) => execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "ignore"], encoding: "utf8" }).trim();
   try {
     const commit = git("rev-parse", "--short=12", "HEAD");
     return git("status", "--porcelain", "--untracked-files=no") === "" ? commit : `${commit}+changes`;

@@ -71,7 +71,11 @@ export interface TrainOptions {
  * // see dqn-cartpole.ts and flagship.ts, which call it with their built runs.
  * typeof trainRun; // "function"
  */
-export async function trainRun(built: BuiltRun, config: TrainerConfig, options: TrainOptions = {}): Promise<TrainerResult> {
+export async function trainRun(
+  built: BuiltRun,
+  config: TrainerConfig,
+  options: TrainOptions = {},
+): Promise<TrainerResult> {
   const numEnvs = built.env.batchSize.reduce((a, b) => a * b, 1);
   const framesPerBatch = config.stepsPerBatch * numEnvs;
   // The env keeps the seed the program built it with: no `seed` option, which would reseed it.
@@ -86,7 +90,14 @@ export async function trainRun(built: BuiltRun, config: TrainerConfig, options: 
       ? undefined
       : new CheckpointManager(
           run.path,
-          { qnet: built.qnet, target: built.loss.targetModule(), optimizer: built.optimizer, parameters: () => built.loss.parameterList(), buffer: built.buffer, ...(built.checkpointExtras === undefined ? {} : { extras: built.checkpointExtras }) },
+          {
+            qnet: built.qnet,
+            target: built.loss.targetModule(),
+            optimizer: built.optimizer,
+            parameters: () => built.loss.parameterList(),
+            buffer: built.buffer,
+            ...(built.checkpointExtras === undefined ? {} : { extras: built.checkpointExtras }),
+          },
           { recipe: { ...config } },
         );
   let resume: TrainerState | undefined;

@@ -7,7 +7,13 @@ const modules: Record<string, string[]> = {
 
 // Examples import these modules as "./name" for the reader; they run from a scratch directory, so the
 // header imports them by absolute path instead.
-describeDocExamples(new URL(".", import.meta.url), Object.keys(modules).map((m) => `${m}.ts`), {
-  header: Object.entries(modules).map(([m, names]) => `import { ${names.join(", ")} } from "${here}${m}.ts";\n`).join(""),
-  dropImports: /^import \{[^}]*\} from "\.\/[\w-]+";\n/gm,
-});
+describeDocExamples(
+  new URL(".", import.meta.url),
+  Object.keys(modules).map((m) => `${m}.ts`),
+  {
+    header: Object.entries(modules)
+      .map(([m, names]) => `import { ${names.join(", ")} } from "${here}${m}.ts";\n`)
+      .join(""),
+    dropImports: /^import \{[^}]*\} from "\.\/[\w-]+";\n/gm,
+  },
+);

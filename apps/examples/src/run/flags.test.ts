@@ -39,14 +39,46 @@ function errorOf(f: () => unknown): string {
 
 describe("parseFlags", () => {
   it("returns the defaults when nothing is given", () => {
-    expect(parseFlags(trainFlags, [])).toEqual({ lr: 1e-3, batchSize: 32, gamma: 0.99, device: "wasm", resume: null, name: "flagship", gif: true, verbose: false });
+    expect(parseFlags(trainFlags, [])).toEqual({
+      lr: 1e-3,
+      batchSize: 32,
+      gamma: 0.99,
+      device: "wasm",
+      resume: null,
+      name: "flagship",
+      gif: true,
+      verbose: false,
+    });
   });
 
   it("parses every type, in both --name value and --name=value forms", () => {
-    const v = parseFlags(trainFlags, ["--lr", "3e-4", "--batch-size=64", "--device", "cpu", "--resume", "runs/a", "--no-gif", "--verbose", "--gamma=0"]);
-    expect(v).toEqual({ lr: 3e-4, batchSize: 64, gamma: 0, device: "cpu", resume: "runs/a", name: "flagship", gif: false, verbose: true });
+    const v = parseFlags(trainFlags, [
+      "--lr",
+      "3e-4",
+      "--batch-size=64",
+      "--device",
+      "cpu",
+      "--resume",
+      "runs/a",
+      "--no-gif",
+      "--verbose",
+      "--gamma=0",
+    ]);
+    expect(v).toEqual({
+      lr: 3e-4,
+      batchSize: 64,
+      gamma: 0,
+      device: "cpu",
+      resume: "runs/a",
+      name: "flagship",
+      gif: false,
+      verbose: true,
+    });
     expect(parseFlags(trainFlags, ["--verbose=false", "--gif=true"])).toMatchObject({ verbose: false, gif: true });
-    expect(parseFlags(trainFlags, ["--gif", "false", "--verbose", "true"])).toMatchObject({ verbose: true, gif: false });
+    expect(parseFlags(trainFlags, ["--gif", "false", "--verbose", "true"])).toMatchObject({
+      verbose: true,
+      gif: false,
+    });
   });
 
   it("types the values from the spec", () => {
@@ -62,27 +94,47 @@ describe("parseFlags", () => {
     expect(errorOf(() => parseFlags(trainFlags, ["--lr", "abc"]))).toBe('--lr: expected a positive number, got "abc"');
     expect(errorOf(() => parseFlags(trainFlags, ["--lr", "-1"]))).toBe('--lr: expected a positive number, got "-1"');
     expect(errorOf(() => parseFlags(trainFlags, ["--lr"]))).toBe("--lr: expected a positive number, got nothing");
-    expect(errorOf(() => parseFlags(trainFlags, ["--batch-size", "2.5"]))).toBe('--batch-size: expected an integer between 1 and 4096, got "2.5"');
-    expect(errorOf(() => parseFlags(trainFlags, ["--batch-size=5000"]))).toBe('--batch-size: expected an integer between 1 and 4096, got "5000"');
-    expect(errorOf(() => parseFlags(trainFlags, ["--gamma", "1.5"]))).toBe('--gamma: expected a number between 0 and 1, got "1.5"');
-    expect(errorOf(() => parseFlags(trainFlags, ["--device", "gpu"]))).toBe('--device: expected one of wasm, cpu, got "gpu"');
-    expect(errorOf(() => parseFlags(trainFlags, ["--verbose=yes"]))).toBe('--verbose: expected true or false (or no value), got "yes"');
-    expect(errorOf(() => parseFlags(trainFlags, ["--resume", "--verbose"]))).toBe("--resume: expected a run dir value, got nothing");
+    expect(errorOf(() => parseFlags(trainFlags, ["--batch-size", "2.5"]))).toBe(
+      '--batch-size: expected an integer between 1 and 4096, got "2.5"',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--batch-size=5000"]))).toBe(
+      '--batch-size: expected an integer between 1 and 4096, got "5000"',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--gamma", "1.5"]))).toBe(
+      '--gamma: expected a number between 0 and 1, got "1.5"',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--device", "gpu"]))).toBe(
+      '--device: expected one of wasm, cpu, got "gpu"',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--verbose=yes"]))).toBe(
+      '--verbose: expected true or false (or no value), got "yes"',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--resume", "--verbose"]))).toBe(
+      "--resume: expected a run dir value, got nothing",
+    );
     expect(errorOf(() => parseFlags(trainFlags, ["--no-gif=1"]))).toBe('--no-gif: takes no value, got "1"');
   });
 
   it("suggests the nearest flag for a typo, and rejects repeats and stray words", () => {
     expect(errorOf(() => parseFlags(trainFlags, ["--lrr", "1"]))).toBe("unknown flag --lrr (did you mean --lr?)");
-    expect(errorOf(() => parseFlags(trainFlags, ["--batchsize", "1"]))).toBe("unknown flag --batchsize (did you mean --batch-size?)");
+    expect(errorOf(() => parseFlags(trainFlags, ["--batchsize", "1"]))).toBe(
+      "unknown flag --batchsize (did you mean --batch-size?)",
+    );
     expect(errorOf(() => parseFlags(trainFlags, ["--frobnicate"]))).toBe("unknown flag --frobnicate");
     expect(errorOf(() => parseFlags(trainFlags, ["--no-lr"]))).toBe("--no-lr: --lr is not an on/off flag");
     expect(errorOf(() => parseFlags(trainFlags, ["--lr", "1", "--lr=2"]))).toBe("--lr given twice");
-    expect(errorOf(() => parseFlags(trainFlags, ["oops"]))).toBe('unexpected argument "oops": flags look like --name value or --name=value');
+    expect(errorOf(() => parseFlags(trainFlags, ["oops"]))).toBe(
+      'unexpected argument "oops": flags look like --name value or --name=value',
+    );
   });
 
   it("refuses a spec whose default breaks its own rules", () => {
-    expect(() => defineFlags({ lr: { type: "number", default: 0, positive: true, help: "" } })).toThrow('flag spec "lr": default 0 is not a positive number');
-    expect(() => defineFlags({ d: { type: "enum", values: ["a"], default: "b" as "a", help: "" } })).toThrow('flag spec "d": default "b" is not one of a');
+    expect(() => defineFlags({ lr: { type: "number", default: 0, positive: true, help: "" } })).toThrow(
+      'flag spec "lr": default 0 is not a positive number',
+    );
+    expect(() => defineFlags({ d: { type: "enum", values: ["a"], default: "b" as "a", help: "" } })).toThrow(
+      'flag spec "d": default "b" is not one of a',
+    );
   });
 
   it("turns camelCase names into kebab-case flags", () => {
@@ -140,13 +192,23 @@ describe("parseCommandLine", () => {
   });
 
   it("names an unknown command and the nearest one", () => {
-    expect(errorOf(() => parseCommandLine(program, ["trian"]))).toBe('unknown command "trian" (did you mean train?); commands: train, eval');
-    expect(errorOf(() => parseCommandLine(program, ["help", "xyz"]))).toBe('unknown command "xyz"; commands: train, eval');
+    expect(errorOf(() => parseCommandLine(program, ["trian"]))).toBe(
+      'unknown command "trian" (did you mean train?); commands: train, eval',
+    );
+    expect(errorOf(() => parseCommandLine(program, ["help", "xyz"]))).toBe(
+      'unknown command "xyz"; commands: train, eval',
+    );
   });
 });
 
 describe("configFlags", () => {
-  const base = { totalFrames: 50_000, lr: 2.3e-3, double: true, lossFunction: "smoothL1" as "smoothL1" | "huber", note: null as string | null };
+  const base = {
+    totalFrames: 50_000,
+    lr: 2.3e-3,
+    double: true,
+    lossFunction: "smoothL1" as "smoothL1" | "huber",
+    note: null as string | null,
+  };
   const bound = configFlags(base, {
     frames: { key: "totalFrames", type: "int", positive: true, help: "total env frames" },
     lr: { type: "number", positive: true, help: "Adam learning rate" },
@@ -156,9 +218,20 @@ describe("configFlags", () => {
   });
 
   it("takes every default from the config, and types the values from the specs", () => {
-    expect(parseFlags(bound.flags, [])).toEqual({ frames: 50_000, lr: 2.3e-3, double: true, lossFunction: "smoothL1", note: null });
+    expect(parseFlags(bound.flags, [])).toEqual({
+      frames: 50_000,
+      lr: 2.3e-3,
+      double: true,
+      lossFunction: "smoothL1",
+      note: null,
+    });
     expect(bound.config(parseFlags(bound.flags, []))).toEqual(base);
-    expect(commandHelp({ program: "p", description: "", commands: { train: { summary: "s", flags: bound.flags } } }, "train")).toMatch(/\n {2}--double +double DQN targets \(default: on; --no-double turns it off\)\n/);
+    expect(
+      commandHelp(
+        { program: "p", description: "", commands: { train: { summary: "s", flags: bound.flags } } },
+        "train",
+      ),
+    ).toMatch(/\n {2}--double +double DQN targets \(default: on; --no-double turns it off\)\n/);
     const v = parseFlags(bound.flags, []);
     expectTypeOf(v.frames).toEqualTypeOf<number>();
     expectTypeOf(v.double).toEqualTypeOf<boolean>();
@@ -167,7 +240,9 @@ describe("configFlags", () => {
   });
 
   it("writes each flag's value to its key and leaves the base alone", () => {
-    const config = bound.config(parseFlags(bound.flags, ["--frames", "1000", "--no-double", "--loss-function", "huber", "--note=x"]));
+    const config = bound.config(
+      parseFlags(bound.flags, ["--frames", "1000", "--no-double", "--loss-function", "huber", "--note=x"]),
+    );
     expect(config).toEqual({ totalFrames: 1000, lr: 2.3e-3, double: false, lossFunction: "huber", note: "x" });
     expect(base.totalFrames).toBe(50_000);
     expect(base.double).toBe(true);
@@ -181,18 +256,32 @@ describe("configFlags", () => {
 
   it("refuses a key the config lacks, a value of another type, or a default out of the flag's range", () => {
     // @ts-expect-error "frames" is not a key of the config
-    expect(() => configFlags(base, { frames: { type: "int", help: "" } })).toThrow('configFlags: flag "frames" sets config key "frames", which the config does not have');
-    expect(() => configFlags(base, { lr: { key: "double", type: "number", help: "" } })).toThrow('configFlags: flag "lr" is a number flag, but config key "double" holds true');
-    expect(() => configFlags(base, { note: { key: "lr", type: "string", help: "" } })).toThrow('configFlags: flag "note" is a string flag, but config key "lr" holds 0.0023');
-    expect(() => configFlags(base, { lr: { type: "number", max: 1e-3, help: "" } })).toThrow('flag spec "lr": default 0.0023 is not a number <= 0.001');
-    expect(() => configFlags(base, { lossFunction: { type: "enum", values: ["huber"], help: "" } })).toThrow('flag spec "lossFunction": default "smoothL1" is not one of huber');
+    expect(() => configFlags(base, { frames: { type: "int", help: "" } })).toThrow(
+      'configFlags: flag "frames" sets config key "frames", which the config does not have',
+    );
+    expect(() => configFlags(base, { lr: { key: "double", type: "number", help: "" } })).toThrow(
+      'configFlags: flag "lr" is a number flag, but config key "double" holds true',
+    );
+    expect(() => configFlags(base, { note: { key: "lr", type: "string", help: "" } })).toThrow(
+      'configFlags: flag "note" is a string flag, but config key "lr" holds 0.0023',
+    );
+    expect(() => configFlags(base, { lr: { type: "number", max: 1e-3, help: "" } })).toThrow(
+      'flag spec "lr": default 0.0023 is not a number <= 0.001',
+    );
+    expect(() => configFlags(base, { lossFunction: { type: "enum", values: ["huber"], help: "" } })).toThrow(
+      'flag spec "lossFunction": default "smoothL1" is not one of huber',
+    );
   });
 });
 
 describe("defaultText", () => {
   it("says in --help what an absent optional flag stands for", () => {
-    const flags = defineFlags({ name: { type: "string", default: null, placeholder: "name", help: "run name", defaultText: "toy-<time>" } });
-    expect(commandHelp({ program: "p", description: "", commands: { train: { summary: "s", flags } } }, "train")).toContain("  --name <name>  run name (default: toy-<time>)\n");
+    const flags = defineFlags({
+      name: { type: "string", default: null, placeholder: "name", help: "run name", defaultText: "toy-<time>" },
+    });
+    expect(
+      commandHelp({ program: "p", description: "", commands: { train: { summary: "s", flags } } }, "train"),
+    ).toContain("  --name <name>  run name (default: toy-<time>)\n");
     expect(parseFlags(flags, []).name).toBeNull();
   });
 });

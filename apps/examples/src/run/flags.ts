@@ -147,11 +147,14 @@ export function configFlags<C extends object, const S extends Record<string, Con
   const filled: Record<string, FlagSpec> = {};
   for (const [name, bound] of Object.entries(specs)) {
     const { key = name, ...spec } = bound as ConfigFlagSpec<C>;
-    if (!Object.hasOwn(base, key)) throw new Error(`configFlags: flag "${name}" sets config key "${key}", which the config does not have`);
+    if (!Object.hasOwn(base, key))
+      throw new Error(`configFlags: flag "${name}" sets config key "${key}", which the config does not have`);
     const value = spec.default !== undefined ? spec.default : (base as Record<string, unknown>)[key];
     const expected = { number: "number", int: "number", bool: "boolean", enum: "string", string: "string" }[spec.type];
     if (typeof value !== expected && !(spec.type === "string" && value === null)) {
-      throw new Error(`configFlags: flag "${name}" is a ${spec.type} flag, but config key "${key}" holds ${JSON.stringify(value)}`);
+      throw new Error(
+        `configFlags: flag "${name}" is a ${spec.type} flag, but config key "${key}" holds ${JSON.stringify(value)}`,
+      );
     }
     keys.set(name, key);
     filled[name] = { ...spec, default: value } as FlagSpec;
@@ -189,7 +192,10 @@ export function configFlags<C extends object, const S extends Record<string, Con
  * try { parseCommandLine(program, ["train", "--lrr=1"]); } catch (e) { message = (e as Error).message; }
  * if (message !== "unknown flag --lrr (did you mean --lr?)") throw new Error(message);
  */
-export function parseCommandLine<const C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, argv: readonly string[]): ParsedCommandLine<C> {
+export function parseCommandLine<const C extends Record<string, CommandSpec>>(
+  spec: ProgramSpec<C>,
+  argv: readonly string[],
+): ParsedCommandLine<C> {
   const names = Object.keys(spec.commands);
   const first = argv[0];
   if (first === "--help" || first === "-h") return { kind: "help", text: programHelp(spec) };
@@ -212,10 +218,16 @@ function commandName<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>
   if (Object.hasOwn(spec.commands, name)) return name;
   const names = Object.keys(spec.commands);
   const guess = closest(name, names);
-  throw new FlagError(`unknown command "${name}"${guess === null ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`);
+  throw new FlagError(
+    `unknown command "${name}"${guess === null ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`,
+  );
 }
 
-function parseCommand<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, command: keyof C & string, argv: readonly string[]): ParsedCommandLine<C> {
+function parseCommand<C extends Record<string, CommandSpec>>(
+  spec: ProgramSpec<C>,
+  command: keyof C & string,
+  argv: readonly string[],
+): ParsedCommandLine<C> {
   if (argv.includes("--help") || argv.includes("-h")) return { kind: "help", text: commandHelp(spec, command) };
   const values = parseFlags(spec.commands[command]!.flags, argv);
   return { kind: "command", command, values } as ParsedCommandLine<C>;
@@ -230,14 +242,16 @@ export function parseFlags<const S extends FlagSpecs>(specs: S, argv: readonly s
   const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith("--") || arg === "--") throw new FlagError(`unexpected argument "${arg}": flags look like --name value or --name=value`);
+    if (!arg.startsWith("--") || arg === "--")
+      throw new FlagError(`unexpected argument "${arg}": flags look like --name value or --name=value`);
     const eq = arg.indexOf("=");
     const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     let name = byCli.get(flag);
     let negated = false;
     if (name === undefined && flag.startsWith("no-")) {
       const positive = byCli.get(flag.slice(3));
-      if (positive !== undefined && specs[positive]!.type !== "bool") throw new FlagError(`--${flag}: --${flag.slice(3)} is not an on/off flag`);
+      if (positive !== undefined && specs[positive]!.type !== "bool")
+        throw new FlagError(`--${flag}: --${flag.slice(3)} is not an on/off flag`);
       if (positive !== undefined) {
         name = positive;
         negated = true;
@@ -254,7 +268,7 @@ export function parseFlags<const S extends FlagSpecs>(specs: S, argv: readonly s
     if (eq >= 0) text = arg.slice(eq + 1);
     else if (s.type !== "bool") {
       text = argv[i + 1];
-      if (text !== undefined && text.startsWith("--")) text = undefined;
+      if (text?.startsWith("--")) text = undefined;
       if (text !== undefined) i++;
     } else if (!negated && (argv[i + 1] === "true" || argv[i + 1] === "false")) {
       text = argv[++i];
@@ -263,14 +277,17 @@ export function parseFlags<const S extends FlagSpecs>(specs: S, argv: readonly s
     values[name] = negated ? false : parseValue(cliName(name), s, text);
   }
   for (const [name, s] of Object.entries(specs)) {
-    if (s.type === "string" && s.required === true && !seen.has(name)) throw new FlagError(`--${cliName(name)} is required (${s.help})`);
+    if (s.type === "string" && s.required === true && !seen.has(name))
+      throw new FlagError(`--${cliName(name)} is required (${s.help})`);
   }
   return values as FlagValues<S>;
 }
 
 function parseValue(flag: string, s: FlagSpec, text: string | undefined): unknown {
   const fail = (expected: string): never => {
-    throw new FlagError(`--${flag}: expected ${expected}, got ${text === undefined ? "nothing" : JSON.stringify(text)}`);
+    throw new FlagError(
+      `--${flag}: expected ${expected}, got ${text === undefined ? "nothing" : JSON.stringify(text)}`,
+    );
   };
   switch (s.type) {
     case "bool":
@@ -286,7 +303,8 @@ function parseValue(flag: string, s: FlagSpec, text: string | undefined): unknow
     case "number":
     case "int": {
       const n = text === undefined || text.trim() === "" ? Number.NaN : Number(text);
-      if (!Number.isFinite(n) || (s.type === "int" && !Number.isInteger(n)) || !inRange(s, n)) return fail(describeNumber(s));
+      if (!Number.isFinite(n) || (s.type === "int" && !Number.isInteger(n)) || !inRange(s, n))
+        return fail(describeNumber(s));
       return n;
     }
   }
@@ -309,7 +327,8 @@ function describeNumber(s: NumberFlag | IntFlag): string {
 
 function checkDefault(name: string, s: FlagSpec): void {
   if (s.type === "number" || s.type === "int") {
-    const ok = Number.isFinite(s.default) && (s.type === "number" || Number.isInteger(s.default)) && inRange(s, s.default);
+    const ok =
+      Number.isFinite(s.default) && (s.type === "number" || Number.isInteger(s.default)) && inRange(s, s.default);
     if (!ok) throw new Error(`flag spec "${name}": default ${s.default} is not ${describeNumber(s)}`);
   }
   if (s.type === "enum" && !s.values.includes(s.default)) {
@@ -326,9 +345,11 @@ export function cliName(name: string): string {
 export function programHelp<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>): string {
   const width = Math.max(...Object.keys(spec.commands).map((c) => c.length));
   const lines = [spec.description, "", `Usage: ${spec.program} <command> [flags]`];
-  if (spec.defaultCommand !== undefined) lines.push(`       ${spec.program} [flags]   (same as: ${spec.defaultCommand} [flags])`);
+  if (spec.defaultCommand !== undefined)
+    lines.push(`       ${spec.program} [flags]   (same as: ${spec.defaultCommand} [flags])`);
   lines.push("", "Commands:");
-  for (const [name, c] of Object.entries<CommandSpec>(spec.commands)) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
+  for (const [name, c] of Object.entries<CommandSpec>(spec.commands))
+    lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
   lines.push("", `Run "${spec.program} <command> --help" for the flags of a command.`);
   return lines.join("\n");
 }
@@ -337,7 +358,11 @@ export function programHelp<C extends Record<string, CommandSpec>>(spec: Program
 export function commandHelp<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, command: string): string {
   const c: CommandSpec | undefined = spec.commands[command];
   if (c === undefined) throw new Error(`commandHelp: no command ${JSON.stringify(command)}`);
-  const rows = Object.entries(c.flags).map(([name, s]) => ({ group: s.group ?? "Options", left: `--${cliName(name)} ${placeholder(s)}`.trimEnd(), right: describeFlag(name, s) }));
+  const rows = Object.entries(c.flags).map(([name, s]) => ({
+    group: s.group ?? "Options",
+    left: `--${cliName(name)} ${placeholder(s)}`.trimEnd(),
+    right: describeFlag(name, s),
+  }));
   const width = Math.max(0, ...rows.map((r) => r.left.length));
   const lines = [`${spec.program} ${command}: ${c.summary}`, "", `Usage: ${spec.program} ${command} [flags]`];
   for (const group of [...new Set(rows.map((r) => r.group))]) {
@@ -393,7 +418,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
       // A swap of two neighbours ("trian") is one typo, not two.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) next[j] = Math.min(next[j]!, prev[j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        next[j] = Math.min(next[j]!, prev[j - 2]! + 1);
     }
     prev = row;
     row = next;

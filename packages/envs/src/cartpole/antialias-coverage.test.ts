@@ -22,7 +22,14 @@ function lcg(seed: number): () => number {
 }
 
 /** Midpoint-rule share of the box [x0, x1] x [y0, y1] where `inside` holds, on an n x n grid. */
-function sampledShare(x0: number, x1: number, y0: number, y1: number, inside: (x: number, y: number) => boolean, n = 400): number {
+function sampledShare(
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+  inside: (x: number, y: number) => boolean,
+  n = 400,
+): number {
   let hits = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
@@ -34,7 +41,8 @@ function sampledShare(x0: number, x1: number, y0: number, y1: number, inside: (x
 
 const projection = (): BoxProjection => ({ reach: 0, flat: 0, quad: 0, lin: 0 });
 /** The share of a box (projected half-extents p >= q) on the side n . z <= n . centre + s of a line. */
-const halfPlane = (s: number, p: number, q: number) => slabFractionOf(0, -Infinity, s, boxProjection(p, q, projection()));
+const halfPlane = (s: number, p: number, q: number) =>
+  slabFractionOf(0, -Infinity, s, boxProjection(p, q, projection()));
 
 describe("box and half-plane", () => {
   it("matches sampling for random boxes, normals and offsets", () => {
@@ -86,7 +94,8 @@ describe("box and half-plane", () => {
 
 describe("disc and rectangle", () => {
   const col = (x: number, r: number): DiscColumn => discColumn(x, r, { x: 0, area: 0 });
-  const row = (y: number, r: number): DiscRow => discRow(y, r, { y: 0, sign: 1, chord: 0, areaAtChord: 0, areaAtMinusChord: 0 });
+  const row = (y: number, r: number): DiscRow =>
+    discRow(y, r, { y: 0, sign: 1, chord: 0, areaAtChord: 0, areaAtMinusChord: 0 });
   const rectArea = (x0: number, x1: number, y0: number, y1: number, r: number) =>
     discCornerArea(col(x1, r), row(y1, r)) -
     discCornerArea(col(x0, r), row(y1, r)) -

@@ -63,7 +63,7 @@ export function slabFractionOf(t: number, lo: number, hi: number, b: BoxProjecti
       v += 1 - e * e * b.quad;
     }
   }
-  return v > 0 ? v : 0;
+  return Math.max(v, 0);
 }
 
 /**
@@ -75,7 +75,7 @@ export function slabFractionOf(t: number, lo: number, hi: number, b: BoxProjecti
  */
 export function overlap(a0: number, a1: number, b0: number, b1: number): number {
   const v = Math.min(a1, b1) - Math.max(a0, b0);
-  return v > 0 ? v : 0;
+  return Math.max(v, 0);
 }
 
 /**
@@ -114,7 +114,7 @@ export interface DiscRow {
  * const col = discColumn(0, 1, { x: 0, area: 0 }); // col.area = pi / 4
  */
 export function discColumn(x: number, r: number, out: DiscColumn): DiscColumn {
-  const xc = x < -r ? -r : x > r ? r : x;
+  const xc = x < -r ? -r : Math.min(x, r);
   out.x = xc;
   out.area = halfDiscAreaLeftOf(xc, r);
   return out;
@@ -127,7 +127,7 @@ export function discColumn(x: number, r: number, out: DiscColumn): DiscColumn {
  * const row = discRow(0, 1, { y: 0, sign: 1, chord: 0, areaAtChord: 0, areaAtMinusChord: 0 }); // row.chord = 1
  */
 export function discRow(y: number, r: number, out: DiscRow): DiscRow {
-  const yc = y < -r ? -r : y > r ? r : y;
+  const yc = y < -r ? -r : Math.min(y, r);
   const chord = Math.sqrt(Math.max(r * r - yc * yc, 0));
   out.y = yc;
   out.sign = yc >= 0 ? 1 : -1;
@@ -153,7 +153,7 @@ export function discCornerArea(col: DiscColumn, row: DiscRow): number {
   const x = col.x;
   const c = row.chord;
   let area = col.area + row.sign * (x < -c ? col.area : row.areaAtMinusChord);
-  if (x > -c) area += row.y * ((x < c ? x : c) + c);
+  if (x > -c) area += row.y * (Math.min(x, c) + c);
   if (x > c) area += row.sign * (col.area - row.areaAtChord);
   return area;
 }

@@ -4,8 +4,10 @@ import { checkEnvSpecs } from "../check-env-specs";
 import { CartPoleEnv } from "./cartpole-env";
 import { cartPoleStep, THETA_THRESHOLD_RADIANS } from "./cartpole-physics";
 
-const rollout0Shape = () => new CartPoleEnv({ batchSize: [4] }).rollout(60, undefined, { breakWhenAnyDone: false }).batchSize;
-const intActions = (values: number[]): TensorDict => TensorDict.from({ action: HostArray.from("int32", [values.length], values) }, [values.length]);
+const rollout0Shape = () =>
+  new CartPoleEnv({ batchSize: [4] }).rollout(60, undefined, { breakWhenAnyDone: false }).batchSize;
+const intActions = (values: number[]): TensorDict =>
+  TensorDict.from({ action: HostArray.from("int32", [values.length], values) }, [values.length]);
 
 /** Steps both envs with the same valid action and expects identical observations: `bad` kept its state. */
 function expectSameAfterValidStep(bad: CartPoleEnv, clean: CartPoleEnv, action: TensorDict): void {
@@ -22,11 +24,15 @@ describe("CartPoleEnv specs", () => {
     expect(obs.shape).toEqual([5, 4]);
     expect(obs.dtype).toBe("float32");
     const high = Array.from((obs as unknown as { high: HostArray }).high.data.subarray(0, 4));
-    expect(high).toEqual([4.8, 3.4028234663852886e38, 2 * THETA_THRESHOLD_RADIANS, 3.4028234663852886e38].map(Math.fround));
+    expect(high).toEqual(
+      [4.8, 3.4028234663852886e38, 2 * THETA_THRESHOLD_RADIANS, 3.4028234663852886e38].map(Math.fround),
+    );
     expect(env.actionSpec.get("action").toString()).toBe("Categorical(n=2, shape=[5], dtype=int32)");
     expect((env.rewardSpec.get("reward") as TensorSpec).shape).toEqual([5, 1]);
     expect(env.doneSpec.keys()).toEqual(["done", "terminated", "truncated"]);
-    expect(new CartPoleEnv({ categoricalActionEncoding: false }).actionSpec.get("action").toString()).toBe("OneHot(n=2, shape=[2], dtype=bool)");
+    expect(new CartPoleEnv({ categoricalActionEncoding: false }).actionSpec.get("action").toString()).toBe(
+      "OneHot(n=2, shape=[2], dtype=bool)",
+    );
     expect((new CartPoleEnv().actionSpec.get("action") as TensorSpec).shape).toEqual([]);
   });
 
@@ -39,7 +45,10 @@ describe("CartPoleEnv specs", () => {
 
   it("knows its version's time limit and reward threshold", () => {
     expect([new CartPoleEnv().maxEpisodeSteps, new CartPoleEnv().rewardThreshold]).toEqual([500, 475]);
-    expect([new CartPoleEnv({ version: "v0" }).maxEpisodeSteps, new CartPoleEnv({ version: "v0" }).rewardThreshold]).toEqual([200, 195]);
+    expect([
+      new CartPoleEnv({ version: "v0" }).maxEpisodeSteps,
+      new CartPoleEnv({ version: "v0" }).rewardThreshold,
+    ]).toEqual([200, 195]);
   });
 });
 
@@ -59,7 +68,9 @@ describe("CartPoleEnv dynamics and resets", () => {
       const terminated = cartPoleStep(expected, 0, [0, 1, 1][i]!);
       expect(batched.getState(i)).toEqual(expected);
       expect(td.getHost("next.terminated").data[i]).toBe(terminated ? 1 : 0);
-      expect(Array.from(td.getHost("next.observation").data.subarray(4 * i, 4 * i + 4))).toEqual(Array.from(expected, Math.fround));
+      expect(Array.from(td.getHost("next.observation").data.subarray(4 * i, 4 * i + 4))).toEqual(
+        Array.from(expected, Math.fround),
+      );
     });
     expect(Array.from(td.getHost("next.terminated").data)).toEqual([0, 0, 1]);
     expect(Array.from(td.getHost("next.reward").data)).toEqual([1, 1, 1]);
@@ -85,9 +96,13 @@ describe("CartPoleEnv dynamics and resets", () => {
     expect(Math.max(...obs)).toBeLessThan(-0.1);
     // Mean of 800 uniforms on [-0.2, -0.1): -0.15 give or take a few thousandths.
     expect(Math.abs(obs.reduce((s, v) => s + v, 0) / obs.length + 0.15)).toBeLessThan(0.005);
-    const again = new CartPoleEnv({ batchSize: [200], low: -0.2, high: -0.1, seed: 9 }).reset().getHost("observation").data;
+    const again = new CartPoleEnv({ batchSize: [200], low: -0.2, high: -0.1, seed: 9 })
+      .reset()
+      .getHost("observation").data;
     expect(Array.from(again)).toEqual(obs);
-    const other = new CartPoleEnv({ batchSize: [200], low: -0.2, high: -0.1, seed: 10 }).reset().getHost("observation").data;
+    const other = new CartPoleEnv({ batchSize: [200], low: -0.2, high: -0.1, seed: 10 })
+      .reset()
+      .getHost("observation").data;
     expect(Array.from(other)).not.toEqual(obs);
     env.setSeed(9);
     expect(Array.from(env.reset().getHost("observation").data)).toEqual(obs);
@@ -112,8 +127,14 @@ describe("CartPoleEnv dynamics and resets", () => {
     b.reset();
     b.reset(flag([1, 0]));
     b.reset(flag([1, 0]));
-    const fromA = a.reset(flag([0, 1])).getHost("observation").data.slice(4);
-    const fromB = b.reset(flag([0, 1])).getHost("observation").data.slice(4);
+    const fromA = a
+      .reset(flag([0, 1]))
+      .getHost("observation")
+      .data.slice(4);
+    const fromB = b
+      .reset(flag([0, 1]))
+      .getHost("observation")
+      .data.slice(4);
     expect(Array.from(fromB)).toEqual(Array.from(fromA));
   });
 
@@ -136,7 +157,9 @@ describe("CartPoleEnv dynamics and resets", () => {
     root.getHost("observation").data.set([9, 9, 9, 9], 4); // the caller's record, edited: kept as it is
     const next = env.reset(root.set("_reset", HostArray.from("bool", [2, 1], [1, 0])));
     expect(Array.from(next.getHost("observation").data.subarray(4))).toEqual([9, 9, 9, 9]);
-    expect(Array.from(next.getHost("observation").data.subarray(0, 4))).toEqual(Array.from(env.getState(0), Math.fround));
+    expect(Array.from(next.getHost("observation").data.subarray(0, 4))).toEqual(
+      Array.from(env.getState(0), Math.fround),
+    );
   });
 
   it("semi-implicit Euler updates velocities first", () => {
@@ -168,8 +191,12 @@ describe("CartPoleEnv bad input", () => {
 
   it("names env, key, value and batch index for an out-of-range action and keeps the state", () => {
     const [bad, clean] = pair();
-    expect(() => bad.step(intActions([0, 1, 3]))).toThrow("CartPoleEnv.step(): action 3 is out of range [0, 2) at batch index [2]");
-    expect(() => bad.step(intActions([-1, 1, 0]))).toThrow("CartPoleEnv.step(): action -1 is out of range [0, 2) at batch index [0]");
+    expect(() => bad.step(intActions([0, 1, 3]))).toThrow(
+      "CartPoleEnv.step(): action 3 is out of range [0, 2) at batch index [2]",
+    );
+    expect(() => bad.step(intActions([-1, 1, 0]))).toThrow(
+      "CartPoleEnv.step(): action -1 is out of range [0, 2) at batch index [0]",
+    );
     expectSameAfterValidStep(bad, clean, intActions([1, 0, 1]));
   });
 
@@ -181,10 +208,12 @@ describe("CartPoleEnv bad input", () => {
     expect(() => bad.step(TensorDict.from({ action: HostArray.from("float32", [3], [0, 1, 0]) }, [3]))).toThrow(
       'CartPoleEnv.step(): "action": expected dtype int32, got float32',
     );
-    expect(() => bad.step(TensorDict.from({ action: HostArray.from("float32", [3], [0, Number.NaN, 1]) }, [3]))).toThrow(
-      "CartPoleEnv.step(): action NaN at batch index [1] is not a valid action",
+    expect(() =>
+      bad.step(TensorDict.from({ action: HostArray.from("float32", [3], [0, Number.NaN, 1]) }, [3])),
+    ).toThrow("CartPoleEnv.step(): action NaN at batch index [1] is not a valid action");
+    expect(() => bad.step(TensorDict.from({ action: HostArray.from("uint8", [3], [0, 1, 1]) }, [3]))).toThrow(
+      "expected dtype int32, got uint8",
     );
-    expect(() => bad.step(TensorDict.from({ action: HostArray.from("uint8", [3], [0, 1, 1]) }, [3]))).toThrow("expected dtype int32, got uint8");
     expectSameAfterValidStep(bad, clean, intActions([0, 0, 1]));
   });
 
@@ -194,8 +223,12 @@ describe("CartPoleEnv bad input", () => {
     bad.reset();
     clean.reset();
     const oneHot = (values: number[]) => TensorDict.from({ action: HostArray.from("bool", [2, 2], values) }, [2]);
-    expect(() => bad.step(oneHot([1, 0, 1, 1]))).toThrow("CartPoleEnv.step(): action row has 2 ones, expected exactly one: [1, 1] at batch index [1]");
-    expect(() => bad.step(oneHot([0, 0, 0, 1]))).toThrow("CartPoleEnv.step(): action row has 0 ones, expected exactly one: [0, 0] at batch index [0]");
+    expect(() => bad.step(oneHot([1, 0, 1, 1]))).toThrow(
+      "CartPoleEnv.step(): action row has 2 ones, expected exactly one: [1, 1] at batch index [1]",
+    );
+    expect(() => bad.step(oneHot([0, 0, 0, 1]))).toThrow(
+      "CartPoleEnv.step(): action row has 0 ones, expected exactly one: [0, 0] at batch index [0]",
+    );
     expect(() => bad.step(intActions([0, 1]))).toThrow('CartPoleEnv.step(): "action": expected shape [2, 2], got [2]');
     expectSameAfterValidStep(bad, clean, oneHot([0, 1, 1, 0]));
   });
@@ -224,7 +257,14 @@ describe("CartPoleEnv bad input", () => {
     const kept: [TensorDict, string, boolean, number[][]][] = [];
     let terminations = 0;
     for (let t = 0; t < 120; t++) {
-      root.set("action", HostArray.from("int32", [n], Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : (t + i) & 1))));
+      root.set(
+        "action",
+        HostArray.from(
+          "int32",
+          [n],
+          Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : (t + i) & 1)),
+        ),
+      );
       const [stepped, next] = env.stepAndMaybeReset(root);
       terminations += Array.from(stepped.getHost("next.terminated").data).filter((v) => v === 1).length;
       kept.push([stepped, "next.", true, snap(stepped, "next.", true)], [next, "", false, snap(next, "", false)]);
@@ -241,23 +281,39 @@ describe("CartPoleEnv bad input", () => {
   });
 
   it("validates constructor options and setState arguments", () => {
-    expect(() => new CartPoleEnv({ version: "v2" as "v1" })).toThrow('CartPoleEnv: version must be "v0" or "v1", got "v2"');
-    expect(() => new CartPoleEnv({ low: 0.1, high: -0.1 })).toThrow("CartPoleEnv: reset bounds must be finite with low < high, got low 0.1 and high -0.1");
-    expect(() => new CartPoleEnv({ batchSize: [0] })).toThrow("CartPoleEnv: batchSize must be an array of positive integers, got [0]");
+    expect(() => new CartPoleEnv({ version: "v2" as "v1" })).toThrow(
+      'CartPoleEnv: version must be "v0" or "v1", got "v2"',
+    );
+    expect(() => new CartPoleEnv({ low: 0.1, high: -0.1 })).toThrow(
+      "CartPoleEnv: reset bounds must be finite with low < high, got low 0.1 and high -0.1",
+    );
+    expect(() => new CartPoleEnv({ batchSize: [0] })).toThrow(
+      "CartPoleEnv: batchSize must be an array of positive integers, got [0]",
+    );
     expect(() => new CartPoleEnv({ renderSize: [84, 84] })).toThrow("CartPoleEnv: renderSize needs fromPixels: true");
-    expect(() => new CartPoleEnv({ fromPixels: true, renderSize: [84, 0] as [number, number] })).toThrow("renderSize must be [height, width]");
+    expect(() => new CartPoleEnv({ fromPixels: true, renderSize: [84, 0] as [number, number] })).toThrow(
+      "renderSize must be [height, width]",
+    );
     // Sizes too large to allocate name the option and the bytes, at construction.
     expect(() => new CartPoleEnv({ fromPixels: true, renderSize: [1e5, 1e5] })).toThrow(
       "CartPoleEnv: renderSize [100000, 100000] with 3 channels for 1 sub-env would need 30000000000 bytes (27.9 GiB); the limit is 2 GiB",
     );
-    expect(() => new CartPoleEnv({ batchSize: [100000, 100000] })).toThrow("CartPoleEnv: batchSize [100000, 100000] would need 20000000000 bytes (18.6 GiB)");
+    expect(() => new CartPoleEnv({ batchSize: [100000, 100000] })).toThrow(
+      "CartPoleEnv: batchSize [100000, 100000] would need 20000000000 bytes (18.6 GiB)",
+    );
     // Unknown options are refused, with the likely meant one.
     expect(() => new CartPoleEnv({ batch_size: [4] } as never)).toThrow(
       'CartPoleEnv: unknown option "batch_size" (known: batchSize, version, suttonBartoReward, low, high, categoricalActionEncoding, fromPixels, pixelsOnly, renderSize, grayscale, kinematicsIntegrator, seed; did you mean batchSize?)',
     );
     const env = new CartPoleEnv({ batchSize: [2] });
-    expect(() => env.setState(2, [0, 0, 0, 0])).toThrow("CartPoleEnv.setState(): sub-env index 2 is out of range [0, 2)");
-    expect(() => env.setState(0, [0, 0, 0])).toThrow("CartPoleEnv.setState(): state must hold 4 numbers [x, x_dot, theta, theta_dot], got 3 values");
-    expect(() => env.setState(0, [0, Number.NaN, 0, 0])).toThrow("CartPoleEnv.setState(): state[1] is NaN, not a finite number");
+    expect(() => env.setState(2, [0, 0, 0, 0])).toThrow(
+      "CartPoleEnv.setState(): sub-env index 2 is out of range [0, 2)",
+    );
+    expect(() => env.setState(0, [0, 0, 0])).toThrow(
+      "CartPoleEnv.setState(): state must hold 4 numbers [x, x_dot, theta, theta_dot], got 3 values",
+    );
+    expect(() => env.setState(0, [0, Number.NaN, 0, 0])).toThrow(
+      "CartPoleEnv.setState(): state[1] is NaN, not a finite number",
+    );
   });
 });

@@ -1,13 +1,50 @@
-import { Bounded, Categorical, Composite, HostArray, OneHot, shapesEqual, TensorDict, Unbounded, type Bool, type Float32, type Int32, type Rng, type Schema, type UInt8, type UntypedSchema, checkAllocation, checkOptions, type OptionKeys } from "@tdrl/tensordict";
+import {
+  Bounded,
+  Categorical,
+  Composite,
+  HostArray,
+  OneHot,
+  shapesEqual,
+  TensorDict,
+  Unbounded,
+  type Bool,
+  type Float32,
+  type Int32,
+  type Rng,
+  type Schema,
+  type UInt8,
+  type UntypedSchema,
+  checkAllocation,
+  checkOptions,
+  type OptionKeys,
+} from "@tdrl/tensordict";
 import { formatBatchIndex } from "../batch-position";
 import { EnvBase } from "../env-base";
 import type { StepSchema } from "../env-schema";
 import type { JsonValue } from "@tdrl/tensordict";
 import { decodeCartPole, encodeCartPole, type CartPoleArrays } from "./cartpole-state";
-import { OBSERVATION_HIGH, stepCartPoles, type CartPoleEpisodeOutputs, type KinematicsIntegrator } from "./cartpole-physics";
+import {
+  OBSERVATION_HIGH,
+  stepCartPoles,
+  type CartPoleEpisodeOutputs,
+  type KinematicsIntegrator,
+} from "./cartpole-physics";
 import { CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, renderCartPoleRgb, renderCartPoleSmall } from "./render-cartpole";
 
-const CART_POLE_ENV_OPTION_KEYS = { batchSize: true, version: true, suttonBartoReward: true, low: true, high: true, categoricalActionEncoding: true, fromPixels: true, pixelsOnly: true, renderSize: true, grayscale: true, kinematicsIntegrator: true, seed: true } satisfies OptionKeys<CartPoleEnvOptions>;
+const CART_POLE_ENV_OPTION_KEYS = {
+  batchSize: true,
+  version: true,
+  suttonBartoReward: true,
+  low: true,
+  high: true,
+  categoricalActionEncoding: true,
+  fromPixels: true,
+  pixelsOnly: true,
+  renderSize: true,
+  grayscale: true,
+  kinematicsIntegrator: true,
+  seed: true,
+} satisfies OptionKeys<CartPoleEnvOptions>;
 
 /** `"v1"`: 500-step episodes (Gymnasium's CartPole-v1); `"v0"`: 200 steps. */
 export type CartPoleVersion = "v0" | "v1";
@@ -149,7 +186,8 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     super({ name: "CartPoleEnv", batchSize: options.batchSize ?? [], seed: options.seed ?? 0 });
     const what = this.name;
     const version = options.version ?? "v1";
-    if (version !== "v0" && version !== "v1") throw new Error(`${what}: version must be "v0" or "v1", got ${JSON.stringify(version)}`);
+    if (version !== "v0" && version !== "v1")
+      throw new Error(`${what}: version must be "v0" or "v1", got ${JSON.stringify(version)}`);
     const low = options.low ?? -0.05;
     const high = options.high ?? 0.05;
     if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
@@ -157,7 +195,9 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     }
     const integrator = options.kinematicsIntegrator ?? "euler";
     if (integrator !== "euler" && integrator !== "semi-implicit-euler") {
-      throw new Error(`${what}: kinematicsIntegrator must be "euler" or "semi-implicit-euler", got ${JSON.stringify(integrator)}`);
+      throw new Error(
+        `${what}: kinematicsIntegrator must be "euler" or "semi-implicit-euler", got ${JSON.stringify(integrator)}`,
+      );
     }
     this.version = version;
     this.maxEpisodeSteps = MAX_EPISODE_STEPS[version];
@@ -182,7 +222,15 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     const none = new Uint8Array(0);
     const stepReward = this.suttonBarto ? 0 : 1;
     const terminalReward = this.suttonBarto ? -1 : 1;
-    this.episode = { elapsed: this.elapsed, limit: this.maxEpisodeSteps, stepReward, terminalReward, reward: new Float32Array(0), done: none, truncated: none };
+    this.episode = {
+      elapsed: this.elapsed,
+      limit: this.maxEpisodeSteps,
+      stepReward,
+      terminalReward,
+      reward: new Float32Array(0),
+      done: none,
+      truncated: none,
+    };
     // stepCartPoles writes done as term | trunc of two 0/1 flags.
     this.doneIsBits = true;
 
@@ -193,13 +241,21 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     this.pixelShape = Object.freeze(p === null ? [] : [...b, p.height, p.width, p.channels]);
     const observation: { [key: string]: Bounded<"float32"> | Unbounded<"uint8"> } = {};
     if (this.withState) {
-      observation.observation = new Bounded({ low: OBSERVATION_HIGH.map((v) => -v), high: [...OBSERVATION_HIGH], shape: this.obsShape, dtype: "float32" });
+      observation.observation = new Bounded({
+        low: OBSERVATION_HIGH.map((v) => -v),
+        high: [...OBSERVATION_HIGH],
+        shape: this.obsShape,
+        dtype: "float32",
+      });
     }
     // Every uint8 is in [0, 255]: Unbounded uint8 is TorchRL's Bounded(0, 255) without storing two bounds per pixel.
     if (p !== null) observation.pixels = new Unbounded({ shape: this.pixelShape, dtype: "uint8" });
     this.setSpecs({
       observation: new Composite(observation, b),
-      action: new Composite({ action: this.oneHot ? new OneHot({ n: 2, shape: [...b, 2] }) : new Categorical({ n: 2, shape: b }) }, b),
+      action: new Composite(
+        { action: this.oneHot ? new OneHot({ n: 2, shape: [...b, 2] }) : new Categorical({ n: 2, shape: b }) },
+        b,
+      ),
     });
   }
 
@@ -215,7 +271,8 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
       throw new Error(`${what}: state must hold 4 numbers [x, x_dot, theta, theta_dot], got ${describeState(state)}`);
     }
     for (let k = 0; k < 4; k++) {
-      if (!Number.isFinite(state[k])) throw new Error(`${what}: state[${k}] is ${String(state[k])}, not a finite number`);
+      if (!Number.isFinite(state[k]))
+        throw new Error(`${what}: state[${k}] is ${String(state[k])}, not a finite number`);
     }
     const { elapsedSteps } = options;
     if (elapsedSteps !== undefined && !(Number.isInteger(elapsedSteps) && elapsedSteps >= 0)) {
@@ -258,7 +315,11 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     }
     // A partial reset (stepAndMaybeReset) usually touches a few carts: find them with indexOf, which is
     // far cheaper than testing every mask byte in JS.
-    for (let i = mask === null ? 0 : mask.indexOf(1); i !== -1 && i < n; i = mask === null ? i + 1 : mask.indexOf(1, i + 1)) {
+    for (
+      let i = mask === null ? 0 : mask.indexOf(1);
+      i !== -1 && i < n;
+      i = mask === null ? i + 1 : mask.indexOf(1, i + 1)
+    ) {
       const rng = this.subRngs[i]!;
       const o = 4 * i;
       for (let k = 0; k < 4; k++) state[o + k] = rng.uniform(low, high);
@@ -285,7 +346,18 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
     episode.reward = reward!;
     episode.done = done;
     episode.truncated = truncated;
-    stepCartPoles(n, this.physics, action, this.oneHot ? 2 : 1, this.oneHot ? 1 : 0, this.integrator, obs, terminated, 0, episode);
+    stepCartPoles(
+      n,
+      this.physics,
+      action,
+      this.oneHot ? 2 : 1,
+      this.oneHot ? 1 : 0,
+      this.integrator,
+      obs,
+      terminated,
+      0,
+      episode,
+    );
     this.lastTerminated.set(terminated);
     this.lastTruncated.set(truncated);
     return this.record(done, terminated, truncated, reward, obs, null);
@@ -306,7 +378,13 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
   }
 
   private stateArrays(): CartPoleArrays {
-    return { physics: this.physics, elapsed: this.elapsed, lastTerminated: this.lastTerminated, lastTruncated: this.lastTruncated, subRngs: this.subRngs };
+    return {
+      physics: this.physics,
+      elapsed: this.elapsed,
+      lastTerminated: this.lastTerminated,
+      lastTruncated: this.lastTruncated,
+      subRngs: this.subRngs,
+    };
   }
 
   private stateConfig(): JsonValue {
@@ -368,7 +446,9 @@ class CartPoleEnvClass<S extends Schema = UntypedSchema> extends EnvBase<S> {
   private checkIndex(index: number, what: string): void {
     if (!(Number.isInteger(index) && index >= 0 && index < this.numEnvs)) {
       const last = this.numEnvs - 1;
-      throw new Error(`${what}: sub-env index ${String(index)} is out of range [0, ${this.numEnvs}) (the last is batch index ${formatBatchIndex(this.batchSize, last)})`);
+      throw new Error(
+        `${what}: sub-env index ${String(index)} is out of range [0, ${this.numEnvs}) (the last is batch index ${formatBatchIndex(this.batchSize, last)})`,
+      );
     }
   }
 }
@@ -425,7 +505,12 @@ function pixelLayout(options: CartPoleEnvOptions, what: string): PixelLayout | n
   const grayscale = options.grayscale ?? false;
   const size = options.renderSize;
   if (size === undefined) {
-    return { height: CARTPOLE_FRAME_HEIGHT, width: CARTPOLE_FRAME_WIDTH, channels: grayscale ? 1 : 3, full: !grayscale };
+    return {
+      height: CARTPOLE_FRAME_HEIGHT,
+      width: CARTPOLE_FRAME_WIDTH,
+      channels: grayscale ? 1 : 3,
+      full: !grayscale,
+    };
   }
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d >= 1)) {
     throw new Error(`${what}: renderSize must be [height, width] with positive integers, got ${JSON.stringify(size)}`);
@@ -437,7 +522,11 @@ function pixelLayout(options: CartPoleEnvOptions, what: string): PixelLayout | n
 function checkPixelBytes(layout: PixelLayout | null, numEnvs: number, what: string): void {
   if (layout === null) return;
   const { height, width, channels } = layout;
-  checkAllocation(what, `renderSize [${height}, ${width}] with ${channels} channel${channels === 1 ? "" : "s"} for ${numEnvs} sub-env${numEnvs === 1 ? "" : "s"}`, height * width * channels * numEnvs);
+  checkAllocation(
+    what,
+    `renderSize [${height}, ${width}] with ${channels} channel${channels === 1 ? "" : "s"} for ${numEnvs} sub-env${numEnvs === 1 ? "" : "s"}`,
+    height * width * channels * numEnvs,
+  );
 }
 
 /** `input[key]` when some sub-envs are not reset and it is a host array of this dtype and shape (the caller's current entries), else null. */

@@ -29,10 +29,25 @@ export type KinematicsIntegrator = "euler" | "semi-implicit-euler";
  * Advances the state at `state[offset .. offset + 4)` by one step of `TAU` under `action` (0 pushes left,
  * 1 pushes right) and returns whether the new state is terminal.
  */
-export function cartPoleStep(state: Float64Array, offset: number, action: number, integrator: KinematicsIntegrator = "euler"): boolean {
+export function cartPoleStep(
+  state: Float64Array,
+  offset: number,
+  action: number,
+  integrator: KinematicsIntegrator = "euler",
+): boolean {
   // One cart through the batched kernel, so the physics is written once (scratch is safe: this is synchronous).
   oneAction[0] = action;
-  stepCartPoles(1, offset === 0 ? state : state.subarray(offset, offset + 4), oneAction, 1, 0, integrator, null, oneTerminated, 0);
+  stepCartPoles(
+    1,
+    offset === 0 ? state : state.subarray(offset, offset + 4),
+    oneAction,
+    1,
+    0,
+    integrator,
+    null,
+    oneTerminated,
+    0,
+  );
   return oneTerminated[0] === 1;
 }
 
@@ -100,7 +115,9 @@ export function stepCartPoles(
     const cosTheta = Math.cos(theta);
     const sinTheta = Math.sin(theta);
     const temp = (force + POLE_MASS_LENGTH * (thetaDot * thetaDot) * sinTheta) / TOTAL_MASS;
-    const thetaAcc = (GRAVITY * sinTheta - cosTheta * temp) / (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosTheta * cosTheta)) / TOTAL_MASS));
+    const thetaAcc =
+      (GRAVITY * sinTheta - cosTheta * temp) /
+      (LENGTH * (4.0 / 3.0 - (MASS_POLE * (cosTheta * cosTheta)) / TOTAL_MASS));
     const xAcc = temp - (POLE_MASS_LENGTH * thetaAcc * cosTheta) / TOTAL_MASS;
     if (euler) {
       x = x + TAU * xDot;
@@ -150,4 +167,9 @@ export function isTerminal(x: number, theta: number): boolean {
  * x and theta, so that a terminal observation is still inside the space, and float32's largest value for
  * the velocities.
  */
-export const OBSERVATION_HIGH: readonly number[] = [X_THRESHOLD * 2, 3.4028234663852886e38, THETA_THRESHOLD_RADIANS * 2, 3.4028234663852886e38];
+export const OBSERVATION_HIGH: readonly number[] = [
+  X_THRESHOLD * 2,
+  3.4028234663852886e38,
+  THETA_THRESHOLD_RADIANS * 2,
+  3.4028234663852886e38,
+];

@@ -43,7 +43,13 @@ describe("CartPoleEnv from pixels", () => {
   });
 
   it("renders small grayscale or RGB frames per cart of a batch, keeping the state vector when asked", () => {
-    const env = new CartPoleEnv({ batchSize: [3], fromPixels: true, pixelsOnly: false, renderSize: [84, 84], grayscale: true });
+    const env = new CartPoleEnv({
+      batchSize: [3],
+      fromPixels: true,
+      pixelsOnly: false,
+      renderSize: [84, 84],
+      grayscale: true,
+    });
     env.reset();
     const states = [
       [-1.5, 0, -0.1, 0],
@@ -56,10 +62,14 @@ describe("CartPoleEnv from pixels", () => {
     expect(pixels.shape).toEqual([3, 84, 84, 1]);
     expect(td.getHost("next.observation").shape).toEqual([3, 4]);
     for (let i = 0; i < 3; i++) {
-      expect(firstDifference(pixels.data.subarray(i * 84 * 84, (i + 1) * 84 * 84), small(env.getState(i), 84, 84, true))).toBe(-1);
+      expect(
+        firstDifference(pixels.data.subarray(i * 84 * 84, (i + 1) * 84 * 84), small(env.getState(i), 84, 84, true)),
+      ).toBe(-1);
     }
     // The carts are in different places: the frames differ.
-    expect(Array.from(pixels.data.subarray(0, 84 * 84))).not.toEqual(Array.from(pixels.data.subarray(84 * 84, 2 * 84 * 84)));
+    expect(Array.from(pixels.data.subarray(0, 84 * 84))).not.toEqual(
+      Array.from(pixels.data.subarray(84 * 84, 2 * 84 * 84)),
+    );
     const rgb = new CartPoleEnv({ fromPixels: true, renderSize: [40, 60] });
     expect(rgb.reset().getHost("pixels").shape).toEqual([40, 60, 3]);
     expect(firstDifference(rgb.reset().getHost("pixels").data, small(rgb.getState(0), 40, 60, false))).toBe(-1);
@@ -80,19 +90,25 @@ describe("CartPoleEnv from pixels", () => {
   });
 
   it("renders the reference frames' states as Gymnasium did", () => {
-    const meta = JSON.parse(readFileSync(join(referenceDir, "cartpole-frames.json"), "utf8")) as { frames: { file: string; state: number[] }[] };
+    const meta = JSON.parse(readFileSync(join(referenceDir, "cartpole-frames.json"), "utf8")) as {
+      frames: { file: string; state: number[] }[];
+    };
     const env = new CartPoleEnv();
     for (const frame of meta.frames.slice(0, 3)) {
       env.setState(0, frame.state);
       const png = PNG.sync.read(readFileSync(join(referenceDir, frame.file)));
       const rgb = new Uint8Array(png.width * png.height * 3);
-      for (let p = 0; p < png.width * png.height; p++) for (let c = 0; c < 3; c++) rgb[3 * p + c] = png.data[4 * p + c]!;
+      for (let p = 0; p < png.width * png.height; p++)
+        for (let c = 0; c < 3; c++) rgb[3 * p + c] = png.data[4 * p + c]!;
       expect(firstDifference(env.render().data, rgb)).toBe(-1);
     }
   });
 
   it("passes checkEnvSpecs with full frames and with small batched frames", () => {
     checkEnvSpecs(new CartPoleEnv({ fromPixels: true }), { steps: 3 });
-    checkEnvSpecs(new CartPoleEnv({ batchSize: [4], fromPixels: true, renderSize: [84, 84], grayscale: true, pixelsOnly: false }), { steps: 20 });
+    checkEnvSpecs(
+      new CartPoleEnv({ batchSize: [4], fromPixels: true, renderSize: [84, 84], grayscale: true, pixelsOnly: false }),
+      { steps: 20 },
+    );
   });
 });

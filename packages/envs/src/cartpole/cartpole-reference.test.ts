@@ -38,12 +38,16 @@ function compareStep(next: TensorDict, state: Float64Array, i: number, ref: Refe
   const problems: string[] = [];
   const obs = next.getHost("observation").data;
   for (let k = 0; k < 4; k++) {
-    if (obs[4 * i + k] !== Math.fround(ref.obs[k]!)) problems.push(`${where} obs[${k}] ${obs[4 * i + k]} != ${ref.obs[k]}`);
-    if (!(Math.abs(state[k]! - ref.state[k]!) <= STATE_TOLERANCE)) problems.push(`${where} state[${k}] ${state[k]} != ${ref.state[k]}`);
+    if (obs[4 * i + k] !== Math.fround(ref.obs[k]!))
+      problems.push(`${where} obs[${k}] ${obs[4 * i + k]} != ${ref.obs[k]}`);
+    if (!(Math.abs(state[k]! - ref.state[k]!) <= STATE_TOLERANCE))
+      problems.push(`${where} state[${k}] ${state[k]} != ${ref.state[k]}`);
   }
   const flag = (key: string) => next.getHost(key).data[i] === 1;
-  if (next.getHost("reward").data[i] !== ref.reward) problems.push(`${where} reward ${next.getHost("reward").data[i]} != ${ref.reward}`);
-  if (flag("terminated") !== ref.terminated) problems.push(`${where} terminated ${flag("terminated")} != ${ref.terminated}`);
+  if (next.getHost("reward").data[i] !== ref.reward)
+    problems.push(`${where} reward ${next.getHost("reward").data[i]} != ${ref.reward}`);
+  if (flag("terminated") !== ref.terminated)
+    problems.push(`${where} terminated ${flag("terminated")} != ${ref.terminated}`);
   if (flag("truncated") !== ref.truncated) problems.push(`${where} truncated ${flag("truncated")} != ${ref.truncated}`);
   if (flag("done") !== (ref.terminated || ref.truncated)) problems.push(`${where} done ${flag("done")}`);
   return problems;
@@ -113,13 +117,16 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
       env.reset();
       env.setState(0, episode.initial_state);
       for (let k = 0; k < 4; k++) {
-        if (Math.fround(episode.initial_state[k]!) !== Math.fround(episode.initial_obs[k]!)) problems.push(`episode ${e} initial obs[${k}]`);
+        if (Math.fround(episode.initial_state[k]!) !== Math.fround(episode.initial_obs[k]!))
+          problems.push(`episode ${e} initial obs[${k}]`);
       }
       let root: TensorDict = new TensorDict({});
       for (const [t, step] of episode.steps.entries()) {
         root.set("action", HostArray.from("int32", [], [step.action]));
         env.step(root);
-        problems.push(...compareStep(root.get("next") as TensorDict, env.getState(0), 0, step, `episode ${e} step ${t}`));
+        problems.push(
+          ...compareStep(root.get("next") as TensorDict, env.getState(0), 0, step, `episode ${e} step ${t}`),
+        );
         root = env.stepMdp(root);
         env.setState(0, step.state); // the step count carries on, so truncation at 500 is the env's own
       }
@@ -167,10 +174,13 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
         const got = run[t]!;
         const ref = episode.steps[t]!;
         for (let k = 0; k < 4; k++) {
-          if (got.obs[k] !== Math.fround(ref.obs[k]!)) problems.push(`episode ${e} step ${t} obs[${k}] ${got.obs[k]} != ${ref.obs[k]}`);
-          if (!(Math.abs(got.state[k]! - ref.state[k]!) <= STATE_TOLERANCE)) problems.push(`episode ${e} step ${t} state[${k}]`);
+          if (got.obs[k] !== Math.fround(ref.obs[k]!))
+            problems.push(`episode ${e} step ${t} obs[${k}] ${got.obs[k]} != ${ref.obs[k]}`);
+          if (!(Math.abs(got.state[k]! - ref.state[k]!) <= STATE_TOLERANCE))
+            problems.push(`episode ${e} step ${t} state[${k}]`);
         }
-        if (got.reward !== ref.reward || got.terminated !== ref.terminated || got.truncated !== ref.truncated) problems.push(`episode ${e} step ${t} flags`);
+        if (got.reward !== ref.reward || got.terminated !== ref.terminated || got.truncated !== ref.truncated)
+          problems.push(`episode ${e} step ${t} flags`);
       }
     }
     expect(problems.slice(0, 20)).toEqual([]);
@@ -186,7 +196,14 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
     let compared = 0;
     for (let t = 0; t < longest; t++) {
       // Finished episodes keep running from fresh resets; their actions and results are ignored.
-      root.set("action", HostArray.from("int32", [n], episodes.map((e) => e.steps[t]?.action ?? 0)));
+      root.set(
+        "action",
+        HostArray.from(
+          "int32",
+          [n],
+          episodes.map((e) => e.steps[t]?.action ?? 0),
+        ),
+      );
       const [stepped, nextRoot] = env.stepAndMaybeReset(root);
       const next = stepped.get("next") as TensorDict;
       episodes.forEach((episode, i) => {
@@ -195,7 +212,9 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
         compared++;
         // After a done step the sub-env is reset already: its float64 state is checked through the obs only.
         const done = ref.terminated || ref.truncated;
-        problems.push(...compareStep(next, done ? Float64Array.from(ref.state) : env.getState(i), i, ref, `episode ${i} step ${t}`));
+        problems.push(
+          ...compareStep(next, done ? Float64Array.from(ref.state) : env.getState(i), i, ref, `episode ${i} step ${t}`),
+        );
         if (!done) env.setState(i, ref.state);
       });
       root = nextRoot;
@@ -213,7 +232,14 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
     const batched: Produced[][] = episodes.map(() => []);
     const finished = new Array<boolean>(n).fill(false);
     for (let t = 0; !finished.every(Boolean); t++) {
-      root.set("action", HostArray.from("int32", [n], episodes.map((e) => e.steps[t]?.action ?? 0)));
+      root.set(
+        "action",
+        HostArray.from(
+          "int32",
+          [n],
+          episodes.map((e) => e.steps[t]?.action ?? 0),
+        ),
+      );
       const [stepped, nextRoot] = env.stepAndMaybeReset(root);
       for (let i = 0; i < n; i++) {
         if (finished[i]) continue;
@@ -237,7 +263,9 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
       for (const [t, step] of episode.steps.entries()) {
         root.set("action", HostArray.from("bool", [2], step.action === 1 ? [0, 1] : [1, 0]));
         env.step(root);
-        problems.push(...compareStep(root.get("next") as TensorDict, env.getState(0), 0, step, `episode ${e} step ${t}`));
+        problems.push(
+          ...compareStep(root.get("next") as TensorDict, env.getState(0), 0, step, `episode ${e} step ${t}`),
+        );
         root = env.stepMdp(root);
         env.setState(0, step.state);
       }
@@ -261,7 +289,9 @@ describe("CartPoleEnv against Gymnasium 1.4 CartPole-v1 trajectories", () => {
       td = env.stepMdp(td);
       env.setState(0, episode.steps[t]!.state);
     }
-    expect(() => env.step(td.set("action", HostArray.from("int32", [], [0])))).toThrow("CartPoleEnv.step(): the sub-env at batch index [] is done");
+    expect(() => env.step(td.set("action", HostArray.from("int32", [], [0])))).toThrow(
+      "CartPoleEnv.step(): the sub-env at batch index [] is done",
+    );
   });
 
   it("suttonBartoReward gives 0 per step and -1 on the terminating step", () => {

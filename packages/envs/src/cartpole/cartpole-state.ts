@@ -30,7 +30,9 @@ export function encodeCartPole(config: JsonValue, a: CartPoleArrays): JsonValue 
 export function decodeCartPole(value: JsonValue, config: JsonValue, into: CartPoleArrays, what: string): () => void {
   const s = asObject(value, what, '"env"');
   if (JSON.stringify(s.config) !== JSON.stringify(config)) {
-    throw new Error(`${what}: "env.config" is ${JSON.stringify(s.config)}, this env was built with ${JSON.stringify(config)}`);
+    throw new Error(
+      `${what}: "env.config" is ${JSON.stringify(s.config)}, this env was built with ${JSON.stringify(config)}`,
+    );
   }
   const n = into.elapsed.length;
   const physics = decodeTypedArray(s.physics, "float64", `${what}: "env.physics"`, 4 * n);
@@ -38,10 +40,13 @@ export function decodeCartPole(value: JsonValue, config: JsonValue, into: CartPo
   if (bad !== -1) throw new Error(`${what}: "env.physics" holds ${physics[bad]} at index ${bad}, not a finite number`);
   const elapsed = decodeTypedArray(s.elapsed, "int32", `${what}: "env.elapsed"`, n);
   const negative = elapsed.findIndex((v) => v < 0);
-  if (negative !== -1) throw new Error(`${what}: "env.elapsed" holds ${elapsed[negative]} at index ${negative}, not a step count`);
+  if (negative !== -1)
+    throw new Error(`${what}: "env.elapsed" holds ${elapsed[negative]} at index ${negative}, not a step count`);
   const lastTerminated = flagsField(s.lastTerminated, `${what}: "env.lastTerminated"`, n);
   const lastTruncated = flagsField(s.lastTruncated, `${what}: "env.lastTruncated"`, n);
-  const subRngs = arrayField(s.subRngs, `${what}: "env.subRngs"`, n).map((r, i) => rngFromJson(r, `${what}: "env.subRngs[${i}]"`));
+  const subRngs = arrayField(s.subRngs, `${what}: "env.subRngs"`, n).map((r, i) =>
+    rngFromJson(r, `${what}: "env.subRngs[${i}]"`),
+  );
   return () => {
     into.physics.set(physics);
     into.elapsed.set(elapsed);

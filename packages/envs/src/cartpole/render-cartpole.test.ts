@@ -22,7 +22,9 @@ function smallFrame(state: readonly number[], height: number, width: number, gra
 /** The pipeline the small renderer replaces: full frame, grayscale or not, on [0, 1], area-resized. */
 function pipeline(state: readonly number[], height: number, width: number, grayscale: boolean): Float64Array {
   const full = fullFrame(state);
-  return grayscale ? areaResize(toGray(full), H, W, 1, height, width) : areaResize(toUnit(full), H, W, 3, height, width);
+  return grayscale
+    ? areaResize(toGray(full), H, W, 1, height, width)
+    : areaResize(toUnit(full), H, W, 3, height, width);
 }
 
 /** The first index where two byte arrays differ, or -1 (vitest's deep equality is slow on 720k bytes). */
@@ -60,7 +62,9 @@ describe("renderCartPoleRgb against Gymnasium's rgb_array frames", () => {
       else if (!edges[p]) offEdge.push(`(row ${Math.floor(p / W)}, col ${p % W})`);
     }
     const fraction = identical / (H * W);
-    console.info(`${f.file} ${JSON.stringify(state)}: ${(fraction * 100).toFixed(4)}% identical, ${H * W - identical} pixels differ`);
+    console.info(
+      `${f.file} ${JSON.stringify(state)}: ${(fraction * 100).toFixed(4)}% identical, ${H * W - identical} pixels differ`,
+    );
     expect(fraction).toBeGreaterThanOrEqual(MIN_IDENTICAL);
     // A differing pixel must lie on a shape edge: its 3x3 neighbourhood in the reference is not uniform.
     expect(offEdge).toEqual([]);
@@ -96,7 +100,9 @@ describe("renderCartPoleSmall against the full pipeline (full frame, grayscale, 
     const want = pipeline(state, 84, 84, true);
     const got = toUnit(smallFrame(state, 84, 84, true));
     const mad = meanAbsDiff(got, want);
-    console.info(`${file} ${JSON.stringify(state)}: 84x84 gray MAD ${mad.toExponential(3)}, max ${maxAbsDiff(got, want).toFixed(4)}`);
+    console.info(
+      `${file} ${JSON.stringify(state)}: 84x84 gray MAD ${mad.toExponential(3)}, max ${maxAbsDiff(got, want).toFixed(4)}`,
+    );
     expect(mad).toBeLessThan(MAX_MAD);
   });
 
@@ -151,7 +157,9 @@ describe("renderCartPoleSmall against the full pipeline (full frame, grayscale, 
   it.each(unusual)("state [%d, %d, %d, %d] at 84x84 grayscale and RGB", (...state) => {
     const mad = meanAbsDiff(toUnit(smallFrame(state, 84, 84, true)), pipeline(state, 84, 84, true));
     const rgbMad = meanAbsDiff(toUnit(smallFrame(state, 84, 84, false)), pipeline(state, 84, 84, false));
-    console.info(`${JSON.stringify(state)}: 84x84 gray MAD ${mad.toExponential(3)}, RGB MAD ${rgbMad.toExponential(3)}`);
+    console.info(
+      `${JSON.stringify(state)}: 84x84 gray MAD ${mad.toExponential(3)}, RGB MAD ${rgbMad.toExponential(3)}`,
+    );
     expect(mad).toBeLessThan(MAX_MAD);
     expect(rgbMad).toBeLessThan(MAX_MAD);
   });
@@ -169,17 +177,22 @@ describe("shapes off-screen", () => {
     }
   });
 
-  it.each([[10], [-10], [1e6], [-1e300], [3.85], [-3.85]])("x = %d draws nothing but background, full size and small", (x) => {
-    for (const theta of [0, 0.2, -1.5, Math.PI]) {
-      expect(firstDifference(fullFrame([x, 0, theta, 0]), background)).toBe(-1);
-      for (const grayscale of [true, false]) {
-        const got = smallFrame([x, 0, theta, 0], 84, 84, grayscale);
-        expect(firstDifference(got, smallFrame([1e9, 0, 0, 0], 84, 84, grayscale))).toBe(-1);
+  it.each([[10], [-10], [1e6], [-1e300], [3.85], [-3.85]])(
+    "x = %d draws nothing but background, full size and small",
+    (x) => {
+      for (const theta of [0, 0.2, -1.5, Math.PI]) {
+        expect(firstDifference(fullFrame([x, 0, theta, 0]), background)).toBe(-1);
+        for (const grayscale of [true, false]) {
+          const got = smallFrame([x, 0, theta, 0], 84, 84, grayscale);
+          expect(firstDifference(got, smallFrame([1e9, 0, 0, 0], 84, 84, grayscale))).toBe(-1);
+        }
       }
-    }
-    // And the empty small frame is the empty full frame, resized.
-    expect(meanAbsDiff(toUnit(smallFrame([x, 0, 0, 0], 84, 84, true)), pipeline([x, 0, 0, 0], 84, 84, true))).toBeLessThan(0.001);
-  });
+      // And the empty small frame is the empty full frame, resized.
+      expect(
+        meanAbsDiff(toUnit(smallFrame([x, 0, 0, 0], 84, 84, true)), pipeline([x, 0, 0, 0], 84, 84, true)),
+      ).toBeLessThan(0.001);
+    },
+  );
 });
 
 describe("output placement", () => {
@@ -235,18 +248,28 @@ describe("validation", () => {
     expect(small({ height: 0, width: 84, grayscale: true })).toThrow("height must be a positive integer, got 0");
     expect(small({ height: -3, width: 84, grayscale: true })).toThrow("height must be a positive integer, got -3");
     expect(small({ height: 1.5, width: 84, grayscale: true })).toThrow("height must be a positive integer, got 1.5");
-    expect(small({ height: Number.NaN, width: 84, grayscale: true })).toThrow("height must be a positive integer, got NaN");
+    expect(small({ height: Number.NaN, width: 84, grayscale: true })).toThrow(
+      "height must be a positive integer, got NaN",
+    );
     expect(small({ height: 84, width: 0, grayscale: true })).toThrow("width must be a positive integer, got 0");
-    expect(small({ height: 84, width: Infinity, grayscale: true })).toThrow("width must be a positive integer, got Infinity");
-    expect(small({ height: 84, width: 84, grayscale: "yes" as unknown as boolean })).toThrow("grayscale must be a boolean, got yes");
+    expect(small({ height: 84, width: Infinity, grayscale: true })).toThrow(
+      "width must be a positive integer, got Infinity",
+    );
+    expect(small({ height: 84, width: 84, grayscale: "yes" as unknown as boolean })).toThrow(
+      "grayscale must be a boolean, got yes",
+    );
     expect(small({ height: 84, width: 84, grayscale: false }, new Uint8Array(100))).toThrow(
-      "out holds 100 bytes, the frame needs 21168 from offset 0"
+      "out holds 100 bytes, the frame needs 21168 from offset 0",
     );
     expect(small({ height: 84, width: 84, grayscale: true }, new Uint8Array(84 * 84), 1)).toThrow(
-      "out holds 7056 bytes, the frame needs 7056 from offset 1"
+      "out holds 7056 bytes, the frame needs 7056 from offset 1",
     );
-    expect(small({ height: 84, width: 84, grayscale: true }, undefined, -1)).toThrow("offset must be a non-negative integer, got -1");
-    expect(small({ height: 84, width: 84, grayscale: true }, undefined, 0.5)).toThrow("offset must be a non-negative integer, got 0.5");
+    expect(small({ height: 84, width: 84, grayscale: true }, undefined, -1)).toThrow(
+      "offset must be a non-negative integer, got -1",
+    );
+    expect(small({ height: 84, width: 84, grayscale: true }, undefined, 0.5)).toThrow(
+      "offset must be a non-negative integer, got 0.5",
+    );
   });
 
   it("both renderers reject states they cannot draw", () => {
@@ -255,10 +278,10 @@ describe("validation", () => {
     expect(() => renderCartPoleRgb([Number.NaN, 0, 0, 0], out)).toThrow("state x must be finite, got NaN");
     expect(() => renderCartPoleRgb([0, 0, Infinity, 0], out)).toThrow("state theta must be finite, got Infinity");
     expect(() => renderCartPoleSmall([0, 0, Number.NaN, 0], out, { height: 8, width: 8, grayscale: true })).toThrow(
-      "renderCartPoleSmall: state theta must be finite, got NaN"
+      "renderCartPoleSmall: state theta must be finite, got NaN",
     );
     expect(() => renderCartPoleRgb(state, new Uint8Array(FRAME_BYTES - 1))).toThrow(
-      `renderCartPoleRgb: out holds ${FRAME_BYTES - 1} bytes, the frame needs ${FRAME_BYTES} from offset 0`
+      `renderCartPoleRgb: out holds ${FRAME_BYTES - 1} bytes, the frame needs ${FRAME_BYTES} from offset 0`,
     );
     expect(() => renderCartPoleRgb(state, out, 3)).toThrow(`the frame needs ${FRAME_BYTES} from offset 3`);
   });

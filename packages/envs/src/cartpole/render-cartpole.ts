@@ -25,7 +25,13 @@ const FRAME_BYTES = CARTPOLE_FRAME_HEIGHT * CARTPOLE_FRAME_WIDTH * 3;
 
 // White with the track already drawn: most of every frame, copied in one `set`.
 const background = new Uint8Array(FRAME_BYTES).fill(255);
-hline({ data: background, offset: 0, width: SCREEN_WIDTH, height: SCREEN_HEIGHT }, 0, SCREEN_WIDTH, CART_Y, TRACK_COLOUR);
+hline(
+  { data: background, offset: 0, width: SCREEN_WIDTH, height: SCREEN_HEIGHT },
+  0,
+  SCREEN_WIDTH,
+  CART_Y,
+  TRACK_COLOUR,
+);
 
 const fx = new Float64Array(4);
 const fy = new Float64Array(4);
@@ -41,13 +47,15 @@ function truncateCorners(): void {
 }
 
 function checkState(fn: string, state: ArrayLike<number>): void {
-  if (state.length < 4) throw new RangeError(`${fn}: state must hold [x, x_dot, theta, theta_dot], got length ${state.length}`);
+  if (state.length < 4)
+    throw new RangeError(`${fn}: state must hold [x, x_dot, theta, theta_dot], got length ${state.length}`);
   if (!Number.isFinite(state[0])) throw new RangeError(`${fn}: state x must be finite, got ${state[0]}`);
   if (!Number.isFinite(state[2])) throw new RangeError(`${fn}: state theta must be finite, got ${state[2]}`);
 }
 
 function checkTarget(fn: string, out: Uint8Array, offset: number, bytes: number): void {
-  if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`${fn}: offset must be a non-negative integer, got ${offset}`);
+  if (!Number.isInteger(offset) || offset < 0)
+    throw new RangeError(`${fn}: offset must be a non-negative integer, got ${offset}`);
   if (offset + bytes > out.length) {
     throw new RangeError(`${fn}: out holds ${out.length} bytes, the frame needs ${bytes} from offset ${offset}`);
   }
@@ -103,13 +111,15 @@ export function renderCartPoleSmall(
   state: ArrayLike<number>,
   out: Uint8Array,
   options: { height: number; width: number; grayscale: boolean },
-  offset = 0
+  offset = 0,
 ): void {
   const { height, width, grayscale } = options;
   if (!Number.isInteger(height) || height <= 0)
     throw new RangeError(`renderCartPoleSmall: height must be a positive integer, got ${height}`);
-  if (!Number.isInteger(width) || width <= 0) throw new RangeError(`renderCartPoleSmall: width must be a positive integer, got ${width}`);
-  if (typeof grayscale !== "boolean") throw new TypeError(`renderCartPoleSmall: grayscale must be a boolean, got ${String(grayscale)}`);
+  if (!Number.isInteger(width) || width <= 0)
+    throw new RangeError(`renderCartPoleSmall: width must be a positive integer, got ${width}`);
+  if (typeof grayscale !== "boolean")
+    throw new TypeError(`renderCartPoleSmall: grayscale must be a boolean, got ${String(grayscale)}`);
   checkState("renderCartPoleSmall", state);
   checkTarget("renderCartPoleSmall", out, offset, height * width * (grayscale ? 1 : 3));
   rasterizeSmall(state, out, offset, height, width, grayscale);

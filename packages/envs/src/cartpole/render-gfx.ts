@@ -121,7 +121,13 @@ function toShort(v: number): number {
  * truncated intersections, which moves the clipped endpoint and so the line's fixed-point stepping.
  * Returns the clipped endpoints, or null when the line misses the surface.
  */
-function clipLine(s: GfxSurface, x1: number, y1: number, x2: number, y2: number): [number, number, number, number] | null {
+function clipLine(
+  s: GfxSurface,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+): [number, number, number, number] | null {
   const right = s.width - 1;
   const bottom = s.height - 1;
   for (;;) {
@@ -234,7 +240,8 @@ const crossings = new Int32Array(16);
  */
 export function filledPolygon(s: GfxSurface, vx: ArrayLike<number>, vy: ArrayLike<number>, colour: Rgb): void {
   const n = vx.length;
-  if (n < 3 || n > crossings.length) throw new RangeError(`filledPolygon: vertex count ${n} is outside [3, ${crossings.length}]`);
+  if (n < 3 || n > crossings.length)
+    throw new RangeError(`filledPolygon: vertex count ${n} is outside [3, ${crossings.length}]`);
   let minY = vy[0]!;
   let maxY = vy[0]!;
   for (let i = 1; i < n; i++) {

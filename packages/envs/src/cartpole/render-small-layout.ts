@@ -127,7 +127,8 @@ let lastLayout: Layout | undefined;
  */
 export function layoutFor(height: number, width: number, grayscale: boolean): Layout {
   const last = lastLayout;
-  if (last !== undefined && last.height === height && last.width === width && last.channels === (grayscale ? 1 : 3)) return last;
+  if (last !== undefined && last.height === height && last.width === width && last.channels === (grayscale ? 1 : 3))
+    return last;
   const key = `${height}x${width}${grayscale ? "g" : "rgb"}`;
   let layout = layouts.get(key);
   if (layout === undefined) {

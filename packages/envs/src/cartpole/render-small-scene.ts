@@ -154,7 +154,8 @@ export class PlacedScene {
     const axleX = (this.axleX = Math.trunc(cartX) + 0.5);
     const a0 = (this.axleC0 = Math.max(Math.floor((axleX - AXLE_DISC_RADIUS) * sx), 0));
     const a1 = (this.axleC1 = Math.min(Math.ceil((axleX + AXLE_DISC_RADIUS) * sx), L.width));
-    for (let c = a0; c <= a1; c++) discColumn(c / sx - axleX, AXLE_DISC_RADIUS, (this.discColumns[c - a0] ??= { x: 0, area: 0 }));
+    for (let c = a0; c <= a1; c++)
+      discColumn(c / sx - axleX, AXLE_DISC_RADIUS, (this.discColumns[c - a0] ??= { x: 0, area: 0 }));
     if (this.axleCover.length < a1 - a0) this.axleCover = new Float64Array(a1 - a0);
   }
 
@@ -184,13 +185,19 @@ export class PlacedScene {
       this.nu * uc + this.nv * vc,
       this.loA,
       this.hiA,
-      boxProjection(Math.max(a1, a2), Math.min(a1, a2), this.boxA)
+      boxProjection(Math.max(a1, a2), Math.min(a1, a2), this.boxA),
     );
     if (fa === 0) return 0;
     const b1 = Math.abs(this.du) * hu;
     const b2 = Math.abs(this.dv) * hv;
     return (
-      fa * slabFractionOf(this.du * uc + this.dv * vc, this.loB, this.hiB, boxProjection(Math.max(b1, b2), Math.min(b1, b2), this.boxB))
+      fa *
+      slabFractionOf(
+        this.du * uc + this.dv * vc,
+        this.loB,
+        this.hiB,
+        boxProjection(Math.max(b1, b2), Math.min(b1, b2), this.boxB),
+      )
     );
   }
 
@@ -201,8 +208,8 @@ export class PlacedScene {
     for (let i = 0; i < 4; i++) {
       const v0 = this.edgeV0[i]!;
       const v1 = this.edgeV1[i]!;
-      const lo = v0 > r ? v0 : r;
-      const hi = v1 < r + 1 ? v1 : r + 1;
+      const lo = Math.max(v0, r);
+      const hi = Math.min(v1, r + 1);
       if (lo > hi) continue;
       const u0 = this.edgeU0[i]!;
       const k = this.edgeK[i]!;
@@ -226,7 +233,11 @@ export class PlacedScene {
     if (c < this.axleC0 || c >= this.axleC1) return 0;
     const left = this.discColumns[c - this.axleC0]!;
     const right = this.discColumns[c - this.axleC0 + 1]!;
-    const area = discCornerArea(right, upper) - discCornerArea(left, upper) - discCornerArea(right, lower) + discCornerArea(left, lower);
+    const area =
+      discCornerArea(right, upper) -
+      discCornerArea(left, upper) -
+      discCornerArea(right, lower) +
+      discCornerArea(left, lower);
     return area > 0 ? (area * this.sx * this.sy) / h : 0;
   }
 
@@ -239,7 +250,11 @@ export class PlacedScene {
     let left = this.discColumns[0]!;
     for (let c = c0; c < this.axleC1; c++) {
       const right = this.discColumns[c - c0 + 1]!;
-      const area = discCornerArea(right, upper) - discCornerArea(left, upper) - discCornerArea(right, lower) + discCornerArea(left, lower);
+      const area =
+        discCornerArea(right, upper) -
+        discCornerArea(left, upper) -
+        discCornerArea(right, lower) +
+        discCornerArea(left, lower);
       this.axleCover[c - c0] = area > 0 ? area * scale : 0;
       left = right;
     }

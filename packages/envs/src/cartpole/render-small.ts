@@ -37,7 +37,7 @@ function blendAxle(acc: Float64Array, i: number, ch: number, L: Layout, a: numbe
   const axle = L.axle;
   const pole = L.pole;
   if (a <= under || under >= 1) {
-    const w = a < 1 ? a : 1;
+    const w = Math.min(a, 1);
     for (let k = 0; k < ch; k++) acc[i + k] = acc[i + k]! + (axle[k]! - pole[k]!) * w;
     return;
   }
@@ -61,7 +61,7 @@ function shadeRow(
   pb: number,
   inCart: boolean,
   inAxle: boolean,
-  L: Layout
+  L: Layout,
 ): void {
   const ch = L.channels;
   const s = scene;
@@ -126,7 +126,16 @@ const part = new Float64Array(3);
  * Adds the scene's colour over output column c, rows [v0, v1] (a part of a pixel cut by the track's band,
  * between the given disc row boundaries), weighted by the part's height, to acc[i..].
  */
-function addPart(acc: Float64Array, i: number, c: number, v0: number, v1: number, upper: DiscRow, lower: DiscRow, L: Layout): void {
+function addPart(
+  acc: Float64Array,
+  i: number,
+  c: number,
+  v0: number,
+  v1: number,
+  upper: DiscRow,
+  lower: DiscRow,
+  L: Layout,
+): void {
   const ch = L.channels;
   const s = scene;
   const h = v1 - v0;
@@ -160,7 +169,7 @@ export function rasterizeSmall(
   offset: number,
   height: number,
   width: number,
-  grayscale: boolean
+  grayscale: boolean,
 ): void {
   const L = layoutFor(height, width, grayscale);
   out.set(L.background, offset);

@@ -35,7 +35,8 @@ interface FrameIndex {
  */
 export function loadReferenceFrames(): ReferenceFrame[] {
   const indexFile = resolve(REFERENCE_DIR, "cartpole-frames.json");
-  if (!existsSync(indexFile)) throw new Error(`reference frames not found: ${indexFile} (shared/ must sit beside the repository)`);
+  if (!existsSync(indexFile))
+    throw new Error(`reference frames not found: ${indexFile} (shared/ must sit beside the repository)`);
   const index = JSON.parse(readFileSync(indexFile, "utf8")) as FrameIndex;
   return index.frames.map((f) => {
     const png = PNG.sync.read(readFileSync(resolve(REFERENCE_DIR, f.file)));
@@ -61,7 +62,8 @@ export function loadReferenceFrames(): ReferenceFrame[] {
  */
 export function toGray(rgb: Uint8Array): Float64Array {
   const out = new Float64Array(rgb.length / 3);
-  for (let p = 0; p < out.length; p++) out[p] = (0.2989 * rgb[p * 3]! + 0.587 * rgb[p * 3 + 1]! + 0.114 * rgb[p * 3 + 2]!) / 255;
+  for (let p = 0; p < out.length; p++)
+    out[p] = (0.2989 * rgb[p * 3]! + 0.587 * rgb[p * 3 + 1]! + 0.114 * rgb[p * 3 + 2]!) / 255;
   return out;
 }
 
@@ -83,7 +85,14 @@ export function toUnit(bytes: Uint8Array): Float64Array {
  * @example
  * areaResize(Float64Array.of(0, 1, 2, 3), 1, 4, 1, 1, 2); // Float64Array [0.5, 2.5]
  */
-export function areaResize(src: Float64Array, sh: number, sw: number, channels: number, dh: number, dw: number): Float64Array {
+export function areaResize(
+  src: Float64Array,
+  sh: number,
+  sw: number,
+  channels: number,
+  dh: number,
+  dw: number,
+): Float64Array {
   const weights = (srcSize: number, dstSize: number) => {
     const step = srcSize / dstSize;
     return Array.from({ length: dstSize }, (_, d) => {

@@ -56,8 +56,8 @@ describe("importBackendModule", () => {
   it("loads the wasm and cpu backends", async () => {
     const wasm = (await importBackendModule("@tensorflow/tfjs-backend-wasm")) as Record<string, unknown>;
     const cpu = (await importBackendModule("@tensorflow/tfjs-backend-cpu")) as Record<string, unknown>;
-    expect(typeof wasm["getThreadsCount"]).toBe("function");
-    expect(typeof cpu["MathBackendCPU"]).toBe("function");
+    expect(typeof wasm.getThreadsCount).toBe("function");
+    expect(typeof cpu.MathBackendCPU).toBe("function");
   });
 
   it("fails for an absent optional peer in a way isModuleNotFound recognizes", async (ctx) => {

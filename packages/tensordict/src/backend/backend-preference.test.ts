@@ -23,7 +23,9 @@ describe("resolveBackendPreference", () => {
     expect(() => resolveBackendPreference(undefined, { TDRL_BACKEND: "gpu" })).toThrow(
       'Invalid backend in TDRL_BACKEND="gpu": expected one of "auto", "tensorflow-gpu", "tensorflow", "webgpu", "webgl", "wasm", "cpu"',
     );
-    expect(() => resolveBackendPreference("opengl", {})).toThrow(/initBackend\(\{ prefer: "opengl" \}\).*"wasm", "cpu"/);
+    expect(() => resolveBackendPreference("opengl", {})).toThrow(
+      /initBackend\(\{ prefer: "opengl" \}\).*"wasm", "cpu"/,
+    );
   });
 });
 

@@ -219,7 +219,10 @@ describe("initBackendWith: the browser platform", () => {
       const loader = fakeLoader("absent", "absent");
       const report = await initBackendWith({}, browserDeps(loader));
       expect(report.backend).toBe("wasm");
-      expect(report.skipped[1]).toEqual({ backend: "webgl", reason: "WebGL is software-rendered here (Google SwiftShader), slower than wasm" });
+      expect(report.skipped[1]).toEqual({
+        backend: "webgl",
+        reason: "WebGL is software-rendered here (Google SwiftShader), slower than wasm",
+      });
       expect(loader.calls).toEqual(["@tensorflow/tfjs-backend-wasm"]);
     } finally {
       delete g.OffscreenCanvas;
@@ -227,7 +230,9 @@ describe("initBackendWith: the browser platform", () => {
   });
 
   it("refuses a Node-only backend in a browser and a browser-only one in Node, naming both", async () => {
-    await expect(initBackendWith({ prefer: "tensorflow" }, browserDeps(fakeLoader("present", "present")))).rejects.toThrow(
+    await expect(
+      initBackendWith({ prefer: "tensorflow" }, browserDeps(fakeLoader("present", "present"))),
+    ).rejects.toThrow(
       `Backend "tensorflow" was requested by initBackend({ prefer: "tensorflow" }) but it runs only in Node, not in a browser.`,
     );
     await expect(initBackendWith({ prefer: "webgl" }, deps(fakeLoader("absent", "absent")))).rejects.toThrow(

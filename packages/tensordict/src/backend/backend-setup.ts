@@ -37,7 +37,9 @@ const ONLY_ON: Partial<Record<BackendChoice, BackendPlatform>> = {
  */
 export type WasmPaths =
   | string
-  | Partial<Record<"tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm", string>>;
+  | Partial<
+      Record<"tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm", string>
+    >;
 
 /** The options `initBackendWith` takes (those of `initBackend`). */
 export interface BackendSetupOptions {
@@ -235,7 +237,8 @@ async function tryTensorflow(choice: "tensorflow-gpu" | "tensorflow", deps: Back
 async function tryWebgpu(deps: BackendSetupDeps): Promise<Attempt> {
   const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } }).navigator?.gpu;
   const advice = `Use a browser with WebGPU enabled, or let "auto" fall back to webgl, wasm or cpu.`;
-  if (gpu === undefined) return { ok: false, reason: `this browser has no WebGPU (navigator.gpu is undefined)`, advice };
+  if (gpu === undefined)
+    return { ok: false, reason: `this browser has no WebGPU (navigator.gpu is undefined)`, advice };
   let adapter: unknown = null;
   try {
     adapter = await gpu.requestAdapter();

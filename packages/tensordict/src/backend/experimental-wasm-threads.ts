@@ -43,7 +43,7 @@ type EmscriptenModule = {
 export async function registerThreadedWasmBackend(wasmPackage: unknown, threads: number): Promise<boolean> {
   if (!Number.isInteger(threads) || threads < 2) return false;
   const isNode = typeof process === "object" && typeof process.versions?.node === "string";
-  if (!isNode || tf.engine().registry["wasm"] !== undefined) return false;
+  if (!isNode || tf.engine().registry.wasm !== undefined) return false;
   const pkg = wasmPackage as WasmPackage;
 
   // The default exports are the modules themselves (a namespace object's properties cannot be reassigned).
@@ -84,8 +84,8 @@ export async function registerThreadedWasmBackend(wasmPackage: unknown, threads:
         file.endsWith(".worker.js")
           ? workerFile
           : file.endsWith(".wasm")
-          ? path.join(wasmOut, "tfjs-backend-wasm-threaded-simd.wasm")
-          : prefix + file,
+            ? path.join(wasmOut, "tfjs-backend-wasm-threaded-simd.wasm")
+            : prefix + file,
       mainScriptUrlOrBlob: mainScript,
     });
     // The bridge tfjs's own loader sets up on the module.

@@ -15,7 +15,9 @@ export interface HandlerSnapshot {
 
 function nodeProcess(): ProcessEvents | null {
   const proc = (globalThis as { process?: Partial<ProcessEvents> }).process;
-  return typeof proc?.listeners === "function" && typeof proc.removeListener === "function" ? (proc as ProcessEvents) : null;
+  return typeof proc?.listeners === "function" && typeof proc.removeListener === "function"
+    ? (proc as ProcessEvents)
+    : null;
 }
 
 /**

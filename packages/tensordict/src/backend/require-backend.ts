@@ -17,6 +17,8 @@ export function requireBackend(what: string): void {
     void tf.engine().backend;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`${what}: no tfjs backend is ready (tfjs: ${reason}). Call \`await initBackend()\` from @tdrl/tensordict once, before building modules or creating tensors.`);
+    throw new Error(
+      `${what}: no tfjs backend is ready (tfjs: ${reason}). Call \`await initBackend()\` from @tdrl/tensordict once, before building modules or creating tensors.`,
+    );
   }
 }

@@ -10,8 +10,8 @@ if (tf.getKernel(tf.LogSoftmax, "cpu") === undefined) {
     kernelName: tf.LogSoftmax,
     backendName: "cpu",
     kernelFunc: ({ inputs, attrs }) => {
-      const logits = inputs["logits"] as tf.Tensor;
-      const axis = attrs?.["axis"] as number;
+      const logits = inputs.logits as tf.Tensor;
+      const axis = attrs?.axis as number;
       return tf.tidy(() => tf.sub(logits, tf.logSumExp(logits, axis, true)));
     },
   });

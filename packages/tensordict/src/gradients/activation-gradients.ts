@@ -7,7 +7,6 @@ import { numberAttr, optionalNumberAttr, savedTensors, singleDy } from "./kernel
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 
-
 /** 1 where `x > 0`, else 0, as float32. */
 // One Step kernel instead of Greater + Cast: 2.8x faster on wasm at a Nature-CNN activation (200x20x20x32),
 // where the ReLU gradient was a visible share of a DQN update.

@@ -80,11 +80,11 @@ function fused({
     f: (x, filter, ...rest) => {
       const named: tf.NamedTensorMap = { x, filter };
       const [first, second] = rest;
-      if (bias && first !== undefined) named["bias"] = first;
+      if (bias && first !== undefined) named.bias = first;
       const weights = bias ? second : first;
-      if (prelu && weights !== undefined) named["preluActivationWeights"] = weights;
+      if (prelu && weights !== undefined) named.preluActivationWeights = weights;
       const attrs: tf.NamedAttrMap = { strides, pad, dataFormat: "NHWC", dilations, activation };
-      if (alpha !== undefined) attrs["leakyreluAlpha"] = alpha;
+      if (alpha !== undefined) attrs.leakyreluAlpha = alpha;
       return tf.engine().runKernel<tf.Tensor>(kernel, named, attrs);
     },
   };

@@ -17,7 +17,7 @@ function run(kernelName: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrM
 
 /** The dilation rates [height, width] from a `dilations` attr (a number, a pair, or absent for 1). */
 function dilationRates(attrs: tf.NamedAttrMap, kernelName: string): [number, number] {
-  const value = attrs["dilations"];
+  const value = attrs.dilations;
   if (value === undefined || value === null) return [1, 1];
   if (typeof value === "number") return [value, value];
   if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number"))
@@ -121,8 +121,8 @@ function fusedConvGradient(kind: ConvKind, kernelName: string): tf.GradConfig {
         preActivation,
       );
       const grads: GradientMap = convGradients(kind, dz, x, filter, attrs, kernelName);
-      if (bias !== undefined) grads["bias"] = () => reduceGradientToShape(dz, bias.shape);
-      if (dPrelu !== undefined) grads["preluActivationWeights"] = dPrelu;
+      if (bias !== undefined) grads.bias = () => reduceGradientToShape(dz, bias.shape);
+      if (dPrelu !== undefined) grads.preluActivationWeights = dPrelu;
       return grads;
     },
   };

@@ -14,7 +14,7 @@ export type FusedActivation = "linear" | "relu" | "relu6" | "elu" | "sigmoid" | 
 const FUSED_ACTIVATIONS: readonly string[] = ["linear", "relu", "relu6", "elu", "sigmoid", "leakyrelu", "prelu"];
 
 export function fusedActivationAttr(attrs: tf.NamedAttrMap, kernelName: string): FusedActivation {
-  const value = attrs["activation"] ?? "linear";
+  const value = attrs.activation ?? "linear";
   if (typeof value === "string" && FUSED_ACTIVATIONS.includes(value)) return value as FusedActivation;
   throw new Error(
     `${kernelName} gradient: attr 'activation' must be one of ${FUSED_ACTIVATIONS.join(", ")}, got ${JSON.stringify(

@@ -105,11 +105,11 @@ function fused(options: FusedOptions): GradientCase {
     f: (a, b, ...rest) => {
       const named: tf.NamedTensorMap = { a, b };
       const [first, second] = rest;
-      if (bias && first !== undefined) named["bias"] = first;
+      if (bias && first !== undefined) named.bias = first;
       const weights = bias ? second : first;
-      if (prelu && weights !== undefined) named["preluActivationWeights"] = weights;
+      if (prelu && weights !== undefined) named.preluActivationWeights = weights;
       const attrs: tf.NamedAttrMap = { transposeA: ta, transposeB: tb, activation };
-      if (alpha !== undefined) attrs["leakyreluAlpha"] = alpha;
+      if (alpha !== undefined) attrs.leakyreluAlpha = alpha;
       return tf.engine().runKernel<tf.Tensor>(tf._FusedMatMul, named, attrs);
     },
   };

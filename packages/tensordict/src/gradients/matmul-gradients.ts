@@ -81,8 +81,8 @@ const fusedMatMulGradient: tf.GradConfig = {
       preActivation,
     );
     const grads: GradientMap = matMulGradients(dz, a, b, transposeA, transposeB);
-    if (bias !== undefined) grads["bias"] = () => reduceGradientToShape(dz, bias.shape);
-    if (dPrelu !== undefined) grads["preluActivationWeights"] = dPrelu;
+    if (bias !== undefined) grads.bias = () => reduceGradientToShape(dz, bias.shape);
+    if (dPrelu !== undefined) grads.preluActivationWeights = dPrelu;
     return grads;
   },
 };

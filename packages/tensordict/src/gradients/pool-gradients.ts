@@ -26,7 +26,7 @@ const maxPoolGradient: tf.GradConfig = {
 };
 
 function windowSize(attrs: tf.NamedAttrMap): [number, number] {
-  const value = attrs["filterSize"];
+  const value = attrs.filterSize;
   if (typeof value === "number") return [value, value];
   if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "number"))
     return [value[0] as number, value[1] as number];

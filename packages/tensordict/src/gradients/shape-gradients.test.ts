@@ -10,8 +10,8 @@ if (tf.getKernel(tf.BroadcastTo, "cpu") === undefined) {
     kernelName: tf.BroadcastTo,
     backendName: "cpu",
     kernelFunc: ({ inputs, attrs }) => {
-      const x = inputs["x"] as tf.Tensor;
-      const shape = attrs?.["shape"] as number[];
+      const x = inputs.x as tf.Tensor;
+      const shape = attrs?.shape as number[];
       return tf.tidy(() => tf.broadcastTo(x, shape));
     },
   });

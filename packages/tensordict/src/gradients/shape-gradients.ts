@@ -40,7 +40,7 @@ const concatGradient: tf.GradConfig = {
     let offset = 0;
     saved.forEach((t, i) => {
       const begin = g.shape.map((_, d) => (d === axis ? offset : 0));
-      const size = t.shape.map((n, d) => (d === axis ? sizes[i] ?? 0 : n));
+      const size = t.shape.map((n, d) => (d === axis ? (sizes[i] ?? 0) : n));
       grads[String(i)] = () => tf.slice(g, begin, size);
       offset += sizes[i] ?? 0;
     });

@@ -3,7 +3,6 @@ import { asFloat32, passThroughGradient, zerosGradient, type GradientMap } from 
 import { fromInput, fromOutput } from "./elementwise-derivative";
 import { numberAttr, savedTensors, singleDy, stringAttr } from "./kernel-gradient-args";
 
-
 const castGradient: tf.GradConfig = {
   kernelName: tf.Cast,
   gradFunc: (dy, _saved, attrs): GradientMap => {

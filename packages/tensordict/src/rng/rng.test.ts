@@ -51,12 +51,19 @@ function stateWithOutputs(first: number, second: number): RngState {
   // After one step s1 becomes s1 ^ s2 ^ s0; with s0 = 0, s2 chooses it.
   return stateWith([0, s1, (s1 ^ s1ForOutput(second)) >>> 0, 1]);
 }
-const stateWith = (words: [number, number, number, number]): RngState => ({ algorithm: "xoshiro128**", words, key: [0, 0], spare: null });
+const stateWith = (words: [number, number, number, number]): RngState => ({
+  algorithm: "xoshiro128**",
+  words,
+  key: [0, 0],
+  spare: null,
+});
 
 describe("Rng: the raw generator", () => {
   it("reproduces the published xoshiro128** outputs from state {1, 2, 3, 4}", () => {
     // The test vector of the Rust rand_xoshiro crate, produced with the reference C code (v1.1).
-    const published = [11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597, 4258142804];
+    const published = [
+      11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597, 4258142804,
+    ];
     expect(raw(Rng.fromState(stateWith([1, 2, 3, 4])), 10)).toEqual(published);
     expect(refXoshiro([1n, 2n, 3n, 4n], 10)).toEqual(published);
   });
@@ -263,7 +270,9 @@ describe("Rng: fill helpers", () => {
   });
 
   it("fillInt rejects ranges the array type cannot hold, naming the array and the value", () => {
-    expect(() => new Rng(1).fillInt(new Uint8Array(3), 0, 300)).toThrow("Rng.fillInt: a Uint8Array cannot hold 299 (range [0, 300))");
+    expect(() => new Rng(1).fillInt(new Uint8Array(3), 0, 300)).toThrow(
+      "Rng.fillInt: a Uint8Array cannot hold 299 (range [0, 300))",
+    );
     expect(() => new Rng(1).fillInt(new Uint8Array(3), -1, 3)).toThrow("cannot hold -1");
     expect(() => new Rng(1).fillInt(new Int32Array(3), 0, 2 ** 31 + 1)).toThrow("cannot hold 2147483648");
     expect([...new Rng(1).fillInt(new Uint32Array(2000), 0, 2 ** 32)].some((x) => x >= 2 ** 31)).toBe(true);
@@ -343,13 +352,21 @@ describe("Rng: checkpoints", () => {
     const good = new Rng(1).state();
     const rng = new Rng(2);
     const before = rng.state();
-    expect(() => rng.setState({ ...good, algorithm: "pcg32" } as unknown as RngState)).toThrow('algorithm must be "xoshiro128**", got "pcg32"');
-    expect(() => rng.setState({ ...good, words: [1, 2, 3] } as unknown as RngState)).toThrow("words must be 4 unsigned 32-bit integers, got [1,2,3]");
+    expect(() => rng.setState({ ...good, algorithm: "pcg32" } as unknown as RngState)).toThrow(
+      'algorithm must be "xoshiro128**", got "pcg32"',
+    );
+    expect(() => rng.setState({ ...good, words: [1, 2, 3] } as unknown as RngState)).toThrow(
+      "words must be 4 unsigned 32-bit integers, got [1,2,3]",
+    );
     expect(() => rng.setState({ ...good, words: [1, 2, 3, 2 ** 32] })).toThrow("got [1,2,3,4294967296]");
     expect(() => rng.setState({ ...good, words: [1, 2, -3, 4] })).toThrow("got [1,2,-3,4]");
     expect(() => rng.setState({ ...good, words: [0, 0, 0, 0] })).toThrow("words are all zero");
-    expect(() => rng.setState({ ...good, key: [1.5, 0] })).toThrow("key must be 2 unsigned 32-bit integers, got [1.5,0]");
-    expect(() => rng.setState({ ...good, spare: Number.NaN })).toThrow("spare must be null or a finite number, got NaN");
+    expect(() => rng.setState({ ...good, key: [1.5, 0] })).toThrow(
+      "key must be 2 unsigned 32-bit integers, got [1.5,0]",
+    );
+    expect(() => rng.setState({ ...good, spare: Number.NaN })).toThrow(
+      "spare must be null or a finite number, got NaN",
+    );
     expect(() => Rng.fromState(null as unknown as RngState)).toThrow("Rng.setState: expected a state object, got null");
     expect(rng.state()).toEqual(before);
   });
@@ -364,10 +381,14 @@ describe("Rng: argument validation", () => {
     expect(() => rng.int(-(2 ** 53) + 1, 2 ** 53 - 1)).toThrow("wider than 2^53");
   });
   it("uniform, normal, bool, choice, permutation", () => {
-    expect(() => rng.uniform(2, 1)).toThrow("Rng.uniform: needs finite low <= high with a finite difference, got low 2 and high 1");
+    expect(() => rng.uniform(2, 1)).toThrow(
+      "Rng.uniform: needs finite low <= high with a finite difference, got low 2 and high 1",
+    );
     expect(() => rng.uniform(0, Number.POSITIVE_INFINITY)).toThrow("high Infinity");
     expect(() => rng.uniform(-1e308, 1e308)).toThrow("low -1e+308");
-    expect(() => rng.normal(0, -1)).toThrow("Rng.normal: needs a finite mean and a finite std >= 0, got mean 0 and std -1");
+    expect(() => rng.normal(0, -1)).toThrow(
+      "Rng.normal: needs a finite mean and a finite std >= 0, got mean 0 and std -1",
+    );
     expect(() => rng.fillNormal(new Float32Array(1), Number.NaN)).toThrow("Rng.fillNormal");
     expect(() => rng.bool(1.5)).toThrow("Rng.bool: p must be in [0, 1], got 1.5");
     expect(() => rng.bool(Number.NaN)).toThrow("got NaN");

@@ -19,7 +19,14 @@ export interface MutableArrayLike<T> {
 }
 
 /** Typed arrays that `fillInt` writes integers into. */
-export type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type IntegerArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
 
 /** Typed arrays that `fillUniform` and `fillNormal` write floats into. */
 export type FloatArray = Float32Array | Float64Array;
@@ -229,14 +236,16 @@ export class Rng {
   /** Restores a checkpoint taken with `state()`; the state is validated before anything changes. */
   setState(state: RngState): void {
     const what = "Rng.setState";
-    if (typeof state !== "object" || state === null) throw new Error(`${what}: expected a state object, got ${String(state)}`);
+    if (typeof state !== "object" || state === null)
+      throw new Error(`${what}: expected a state object, got ${String(state)}`);
     if (state.algorithm !== ALGORITHM) {
       throw new Error(`${what}: algorithm must be "${ALGORITHM}", got ${JSON.stringify(state.algorithm)}`);
     }
     if (!isUint32Tuple(state.words, 4)) {
       throw new Error(`${what}: words must be 4 unsigned 32-bit integers, got ${JSON.stringify(state.words)}`);
     }
-    if (state.words.every((w) => w === 0)) throw new Error(`${what}: words are all zero, a state xoshiro128** never leaves`);
+    if (state.words.every((w) => w === 0))
+      throw new Error(`${what}: words are all zero, a state xoshiro128** never leaves`);
     if (!isUint32Tuple(state.key, 2)) {
       throw new Error(`${what}: key must be 2 unsigned 32-bit integers, got ${JSON.stringify(state.key)}`);
     }
@@ -335,7 +344,8 @@ function checkIntRange(what: string, low: number, high: number): void {
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
     throw new Error(`${what}: low and high must be safe integers, got low ${low} and high ${high}`);
   }
-  if (high <= low) throw new Error(`${what}: high (${high}) must be greater than low (${low}); the range [low, high) is empty`);
+  if (high <= low)
+    throw new Error(`${what}: high (${high}) must be greater than low (${low}); the range [low, high) is empty`);
   if (high - low > TWO_53) throw new Error(`${what}: the range [${low}, ${high}) is wider than 2^53`);
 }
 

@@ -54,7 +54,12 @@ describe("seed-hash", () => {
 
   it("xoshiroWordsOf takes two SplitMix64 outputs, low half first", () => {
     const [a, b] = refSplitMix64(42n, 2) as [bigint, bigint];
-    expect(xoshiroWordsOf(word64Of(42))).toEqual([Number(a & 0xffffffffn), Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n)]);
+    expect(xoshiroWordsOf(word64Of(42))).toEqual([
+      Number(a & 0xffffffffn),
+      Number(a >> 32n),
+      Number(b & 0xffffffffn),
+      Number(b >> 32n),
+    ]);
   });
 
   it("childKey: distinct ids and distinct parents give distinct keys, deterministically", () => {

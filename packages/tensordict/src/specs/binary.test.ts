@@ -10,7 +10,9 @@ describe("Binary", () => {
     expect(spec.n).toBe(4);
     expect(spec.dtype).toBe("bool");
     expect(new Binary({ n: 4, shape: [2, 4] }).shape).toEqual([2, 4]);
-    expect(() => new Binary({ n: 3, shape: [2, 4] })).toThrow("Binary: the last dim of shape [2, 4] must be n (3), got 4");
+    expect(() => new Binary({ n: 3, shape: [2, 4] })).toThrow(
+      "Binary: the last dim of shape [2, 4] must be n (3), got 4",
+    );
     expect(() => new Binary({ shape: [] })).toThrow("Binary: shape must have at least one dim");
     expect(() => new Binary({ n: 0 })).toThrow("Binary: n must be a positive integer, got 0");
     expect(() => new Binary({} as { n: number })).toThrow("Binary: give n or shape");
@@ -27,8 +29,12 @@ describe("Binary", () => {
 
   it("assert names the value that is not 0 or 1", () => {
     const spec = new Binary({ shape: [2, 2], dtype: "int32" });
-    expect(() => spec.assert(HostArray.from("int32", [2, 2], [0, 1, -1, 1]), "mask")).toThrow('Binary.assert("mask"): value -1 at index [1, 0] is not 0 or 1');
-    expect(() => new Binary({ n: 2, dtype: "float32" }).assert(HostArray.from("float32", [2], [0.5, 1]))).toThrow("Binary.assert: value 0.5 at index [0] is not 0 or 1");
+    expect(() => spec.assert(HostArray.from("int32", [2, 2], [0, 1, -1, 1]), "mask")).toThrow(
+      'Binary.assert("mask"): value -1 at index [1, 0] is not 0 or 1',
+    );
+    expect(() => new Binary({ n: 2, dtype: "float32" }).assert(HostArray.from("float32", [2], [0.5, 1]))).toThrow(
+      "Binary.assert: value 0.5 at index [0] is not 0 or 1",
+    );
   });
 
   it("project thresholds at 0.5", () => {

@@ -33,12 +33,14 @@ export class Binary<D extends DType = "bool"> extends TensorSpec<D> {
   constructor(options: BinaryOptions<D>) {
     checkOptions("Binary", options, BINARY_OPTION_KEYS);
     const { n, shape } = options;
-    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1)) throw new Error(`Binary: n must be a positive integer, got ${String(n)}`);
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 1))
+      throw new Error(`Binary: n must be a positive integer, got ${String(n)}`);
     if (n === undefined && shape === undefined) throw new Error("Binary: give n or shape");
     const resolved = shape ?? [n!];
     if (resolved.length === 0) throw new Error("Binary: shape must have at least one dim (the flags); got []");
     const last = resolved[resolved.length - 1]!;
-    if (n !== undefined && last !== n) throw new Error(`Binary: the last dim of shape ${formatShape(resolved)} must be n (${n}), got ${last}`);
+    if (n !== undefined && last !== n)
+      throw new Error(`Binary: the last dim of shape ${formatShape(resolved)} must be n (${n}), got ${last}`);
     super("Binary", resolved, options.dtype ?? ("bool" as D));
     this.n = last;
   }
@@ -67,7 +69,8 @@ export class Binary<D extends DType = "bool"> extends TensorSpec<D> {
   protected override findViolation(values: ArrayLike<number>): string | null {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (v !== 0 && v !== 1) return `value ${formatValue(v, this.dtype)} at index ${formatIndex(this.shape, i)} is not 0 or 1`;
+      if (v !== 0 && v !== 1)
+        return `value ${formatValue(v, this.dtype)} at index ${formatIndex(this.shape, i)} is not 0 or 1`;
     }
     return null;
   }

@@ -22,17 +22,33 @@ describe("Bounded", () => {
   });
 
   it("rejects low > high naming both and the index, and bounds that do not broadcast", () => {
-    expect(() => new Bounded({ low: 2, high: 1, shape: [] })).toThrow("Bounded: low 2 is greater than high 1 at index []");
-    expect(() => new Bounded({ low: [0, 3], high: [1, 2] })).toThrow("Bounded: low 3 is greater than high 2 at index [1]");
-    expect(() => new Bounded({ low: [0, 0, 0], high: 1, shape: [2] })).toThrow("Bounded: low of shape [3] does not broadcast to the spec's shape [2]");
-    expect(() => new Bounded({ low: [0, 0], high: [1, 1, 1] })).toThrow("Bounded: low and high: shapes [2] and [3] do not broadcast");
+    expect(() => new Bounded({ low: 2, high: 1, shape: [] })).toThrow(
+      "Bounded: low 2 is greater than high 1 at index []",
+    );
+    expect(() => new Bounded({ low: [0, 3], high: [1, 2] })).toThrow(
+      "Bounded: low 3 is greater than high 2 at index [1]",
+    );
+    expect(() => new Bounded({ low: [0, 0, 0], high: 1, shape: [2] })).toThrow(
+      "Bounded: low of shape [3] does not broadcast to the spec's shape [2]",
+    );
+    expect(() => new Bounded({ low: [0, 0], high: [1, 1, 1] })).toThrow(
+      "Bounded: low and high: shapes [2] and [3] do not broadcast",
+    );
   });
 
   it("rejects non-finite bounds and bounds the dtype cannot hold", () => {
-    expect(() => new Bounded({ low: Number.NEGATIVE_INFINITY, high: 1 })).toThrow("Bounded: low -Infinity at index [] is not finite; use Unbounded for an open range");
-    expect(() => new Bounded({ low: 0, high: [1, Number.NaN] })).toThrow("Bounded: high NaN at index [1] is not finite");
-    expect(() => new Bounded({ low: 0.5, high: 3, dtype: "int32" })).toThrow("Bounded: low 0.5 at index [] is not a int32 value");
-    expect(() => new Bounded({ low: 0, high: 256, dtype: "uint8" })).toThrow("Bounded: high 256 at index [] is not a uint8 value");
+    expect(() => new Bounded({ low: Number.NEGATIVE_INFINITY, high: 1 })).toThrow(
+      "Bounded: low -Infinity at index [] is not finite; use Unbounded for an open range",
+    );
+    expect(() => new Bounded({ low: 0, high: [1, Number.NaN] })).toThrow(
+      "Bounded: high NaN at index [1] is not finite",
+    );
+    expect(() => new Bounded({ low: 0.5, high: 3, dtype: "int32" })).toThrow(
+      "Bounded: low 0.5 at index [] is not a int32 value",
+    );
+    expect(() => new Bounded({ low: 0, high: 256, dtype: "uint8" })).toThrow(
+      "Bounded: high 256 at index [] is not a uint8 value",
+    );
   });
 
   it("rand is uniform within each element's bounds and covers them", () => {
@@ -61,11 +77,17 @@ describe("Bounded", () => {
 
   it("assert names the key, the value, its index and its bounds", () => {
     const spec = new Bounded({ low: [0, 0], high: [1, 0.5] });
-    expect(() => spec.assert(HostArray.from("float32", [2], [1, 0.7]), "action")).toThrow('Bounded.assert("action"): value 0.7 at index [1] is out of bounds [0, 0.5]');
-    expect(() => spec.assert(HostArray.from("float32", [2], [Number.NaN, 0]), "action")).toThrow("value NaN at index [0] is out of bounds [0, 1]");
+    expect(() => spec.assert(HostArray.from("float32", [2], [1, 0.7]), "action")).toThrow(
+      'Bounded.assert("action"): value 0.7 at index [1] is out of bounds [0, 0.5]',
+    );
+    expect(() => spec.assert(HostArray.from("float32", [2], [Number.NaN, 0]), "action")).toThrow(
+      "value NaN at index [0] is out of bounds [0, 1]",
+    );
     expect(spec.isInRange(HostArray.from("float32", [2], [1, 0.5]))).toBe(true);
     const grid = new Bounded({ low: 0, high: 3, shape: [2, 2], dtype: "int32" });
-    expect(() => grid.assert(HostArray.from("int32", [2, 2], [0, 1, 2, 4]), "cell")).toThrow('Bounded.assert("cell"): value 4 at index [1, 1] is out of bounds [0, 3]');
+    expect(() => grid.assert(HostArray.from("int32", [2, 2], [0, 1, 2, 4]), "cell")).toThrow(
+      'Bounded.assert("cell"): value 4 at index [1, 1] is out of bounds [0, 3]',
+    );
   });
 
   it("zero is zeros even when 0 is out of bounds (TorchRL semantics)", () => {
@@ -99,7 +121,11 @@ describe("Bounded", () => {
   });
 
   it("toString shows one bound when all are equal, the list otherwise", () => {
-    expect(new Bounded({ low: -0.1, high: 0.1, shape: [3] }).toString()).toBe("Bounded(shape=[3], dtype=float32, low=-0.1, high=0.1)");
-    expect(new Bounded({ low: [0, 1], high: 5, dtype: "int32" }).toString()).toBe("Bounded(shape=[2], dtype=int32, low=[0, 1], high=5)");
+    expect(new Bounded({ low: -0.1, high: 0.1, shape: [3] }).toString()).toBe(
+      "Bounded(shape=[3], dtype=float32, low=-0.1, high=0.1)",
+    );
+    expect(new Bounded({ low: [0, 1], high: 5, dtype: "int32" }).toString()).toBe(
+      "Bounded(shape=[2], dtype=int32, low=[0, 1], high=5)",
+    );
   });
 });

@@ -7,7 +7,9 @@ import { broadcastShapes, broadcastsTo, broadcastValues, readArrayInput, type Ar
 import { buildHost, castValue, fitsDType, formatIndex, formatValue, formatValues, TensorSpec } from "./spec";
 import { checkOptions, type OptionKeys } from "../check-options";
 
-const BOUNDED_OPTION_KEYS = { low: true, high: true, shape: true, dtype: true } satisfies OptionKeys<BoundedOptions<DType>>;
+const BOUNDED_OPTION_KEYS = { low: true, high: true, shape: true, dtype: true } satisfies OptionKeys<
+  BoundedOptions<DType>
+>;
 
 export interface BoundedOptions<D extends DType> {
   /** Lowest allowed value: a scalar, nested arrays or a HostArray broadcastable to `shape`. */
@@ -54,7 +56,9 @@ export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
     const hi = this.high.data;
     for (let i = 0; i < lo.length; i++) {
       if (lo[i]! > hi[i]!) {
-        throw new Error(`Bounded: low ${formatValue(lo[i]!, dtype)} is greater than high ${formatValue(hi[i]!, dtype)} at index ${formatIndex(this.shape, i)}`);
+        throw new Error(
+          `Bounded: low ${formatValue(lo[i]!, dtype)} is greater than high ${formatValue(hi[i]!, dtype)} at index ${formatIndex(this.shape, i)}`,
+        );
       }
     }
   }
@@ -70,12 +74,15 @@ export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
     const values = this.projectInput(x);
     const lo = this.low.data;
     const hi = this.high.data;
-    return buildHost(this.dtype, this.shape, (i) => Math.min(Math.max(castValue(values[i]!, this.dtype), lo[i]!), hi[i]!));
+    return buildHost(this.dtype, this.shape, (i) =>
+      Math.min(Math.max(castValue(values[i]!, this.dtype), lo[i]!), hi[i]!),
+    );
   }
 
   override expand(batchSize: Shape): Bounded<D> {
     const shape = this.expandedShape(batchSize);
-    const repeat = (a: HostArray<D>) => HostArray.from(this.dtype, shape, broadcastValues(Array.from(a.data), a.shape, shape));
+    const repeat = (a: HostArray<D>) =>
+      HostArray.from(this.dtype, shape, broadcastValues(Array.from(a.data), a.shape, shape));
     return new Bounded({ low: repeat(this.low), high: repeat(this.high), shape, dtype: this.dtype });
   }
 
@@ -112,12 +119,16 @@ export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
 
   private expandBound(name: "low" | "high", shape: Shape, values: readonly number[]): HostArray<D> {
     if (!broadcastsTo(shape, this.shape)) {
-      throw new Error(`Bounded: ${name} of shape ${formatShape(shape)} does not broadcast to the spec's shape ${formatShape(this.shape)}`);
+      throw new Error(
+        `Bounded: ${name} of shape ${formatShape(shape)} does not broadcast to the spec's shape ${formatShape(this.shape)}`,
+      );
     }
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (!Number.isFinite(v)) {
-        throw new Error(`Bounded: ${name} ${v} at index ${formatIndex(shape, i)} is not finite; use Unbounded for an open range`);
+        throw new Error(
+          `Bounded: ${name} ${v} at index ${formatIndex(shape, i)} is not finite; use Unbounded for an open range`,
+        );
       }
       if (this.dtype !== "float32" && !fitsDType(v, this.dtype)) {
         throw new Error(`Bounded: ${name} ${v} at index ${formatIndex(shape, i)} is not a ${this.dtype} value`);

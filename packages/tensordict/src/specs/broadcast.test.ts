@@ -5,14 +5,26 @@ import { broadcastShapes, broadcastsTo, broadcastValues, readArrayInput } from "
 describe("broadcast", () => {
   it("reads scalars, nested arrays and host arrays", () => {
     expect(readArrayInput(3, "low")).toEqual({ shape: [], values: [3] });
-    expect(readArrayInput([[1, 2, 3], [4, 5, 6]], "low")).toEqual({ shape: [2, 3], values: [1, 2, 3, 4, 5, 6] });
+    expect(
+      readArrayInput(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        "low",
+      ),
+    ).toEqual({ shape: [2, 3], values: [1, 2, 3, 4, 5, 6] });
     expect(readArrayInput(HostArray.from("int32", [2], [7, 8]), "low")).toEqual({ shape: [2], values: [7, 8] });
   });
 
   it("rejects ragged and non-numeric nested arrays, naming the argument and the position", () => {
-    expect(() => readArrayInput([[1, 2], [3]], "Bounded: low")).toThrow("Bounded: low: nested arrays are ragged at [1]; expected 2 entries like the first row");
+    expect(() => readArrayInput([[1, 2], [3]], "Bounded: low")).toThrow(
+      "Bounded: low: nested arrays are ragged at [1]; expected 2 entries like the first row",
+    );
     expect(() => readArrayInput([1, [2]] as never, "high")).toThrow("high: expected a number at [1], got an array");
-    expect(() => readArrayInput("1" as never, "high")).toThrow("high: expected a number, nested number arrays or a HostArray, got string");
+    expect(() => readArrayInput("1" as never, "high")).toThrow(
+      "high: expected a number, nested number arrays or a HostArray, got string",
+    );
   });
 
   it("follows NumPy broadcasting rules", () => {
@@ -22,7 +34,9 @@ describe("broadcast", () => {
     expect(broadcastsTo([2], [2, 3])).toBe(false);
     expect(broadcastsTo([1, 2, 3], [2, 3])).toBe(false);
     expect(broadcastShapes([2, 1], [3], "x")).toEqual([2, 3]);
-    expect(() => broadcastShapes([2], [3], "Bounded: low and high")).toThrow("Bounded: low and high: shapes [2] and [3] do not broadcast");
+    expect(() => broadcastShapes([2], [3], "Bounded: low and high")).toThrow(
+      "Bounded: low and high: shapes [2] and [3] do not broadcast",
+    );
   });
 
   it("repeats values along new and size-1 dims", () => {

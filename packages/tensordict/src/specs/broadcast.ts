@@ -11,18 +11,24 @@ export type ArrayInput = number | NestedNumbers | HostArray;
 export function readArrayInput(input: ArrayInput, what: string): { shape: number[]; values: number[] } {
   if (typeof input === "number") return { shape: [], values: [input] };
   if (input instanceof HostArray) return { shape: [...input.shape], values: Array.from(input.data) };
-  if (!Array.isArray(input)) throw new Error(`${what}: expected a number, nested number arrays or a HostArray, got ${typeof input}`);
+  if (!Array.isArray(input))
+    throw new Error(`${what}: expected a number, nested number arrays or a HostArray, got ${typeof input}`);
   const shape: number[] = [];
   for (let level: unknown = input; Array.isArray(level); level = level[0]) shape.push(level.length);
   const values: number[] = [];
   const walk = (node: unknown, depth: number, path: number[]): void => {
     if (depth === shape.length) {
-      if (typeof node !== "number") throw new Error(`${what}: expected a number at [${path.join(", ")}], got ${Array.isArray(node) ? "an array" : typeof node}`);
+      if (typeof node !== "number")
+        throw new Error(
+          `${what}: expected a number at [${path.join(", ")}], got ${Array.isArray(node) ? "an array" : typeof node}`,
+        );
       values.push(node);
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
-      throw new Error(`${what}: nested arrays are ragged at [${path.join(", ")}]; expected ${shape[depth]} entries like the first row`);
+      throw new Error(
+        `${what}: nested arrays are ragged at [${path.join(", ")}]; expected ${shape[depth]} entries like the first row`,
+      );
     }
     node.forEach((child, i) => walk(child, depth + 1, [...path, i]));
   };
@@ -47,7 +53,8 @@ export function broadcastShapes(a: Shape, b: Shape, what: string): number[] {
   for (let i = rank; i >= 1; i--) {
     const x = a[a.length - i] ?? 1;
     const y = b[b.length - i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new Error(`${what}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast`);
+    if (x !== y && x !== 1 && y !== 1)
+      throw new Error(`${what}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast`);
     out.push(x === 1 ? y : x);
   }
   return out;

@@ -14,7 +14,9 @@ describe("Categorical", () => {
   it("rejects a bad n, or an n the dtype cannot hold", () => {
     expect(() => new Categorical({ n: 0 })).toThrow("Categorical: n must be a positive integer, got 0");
     expect(() => new Categorical({ n: 2.5 })).toThrow("got 2.5");
-    expect(() => new Categorical({ n: 257, dtype: "uint8" })).toThrow("Categorical: n 257 has categories up to 256, which dtype uint8 cannot hold exactly");
+    expect(() => new Categorical({ n: 257, dtype: "uint8" })).toThrow(
+      "Categorical: n 257 has categories up to 256, which dtype uint8 cannot hold exactly",
+    );
     expect(() => new Categorical({ n: 3, dtype: "bool" })).toThrow("dtype bool cannot hold");
     expect(new Categorical({ n: 2, dtype: "bool" }).n).toBe(2);
   });
@@ -33,10 +35,16 @@ describe("Categorical", () => {
 
   it("assert rejects out-of-range and non-integer values, naming the key, value and index", () => {
     const spec = new Categorical({ n: 3, shape: [2] });
-    expect(() => spec.assert(HostArray.from("int32", [2], [0, 3]), "action")).toThrow('Categorical.assert("action"): value 3 at index [1] is out of range [0, 3)');
-    expect(() => spec.assert(HostArray.from("int32", [2], [-1, 0]), "action")).toThrow("value -1 at index [0] is out of range [0, 3)");
+    expect(() => spec.assert(HostArray.from("int32", [2], [0, 3]), "action")).toThrow(
+      'Categorical.assert("action"): value 3 at index [1] is out of range [0, 3)',
+    );
+    expect(() => spec.assert(HostArray.from("int32", [2], [-1, 0]), "action")).toThrow(
+      "value -1 at index [0] is out of range [0, 3)",
+    );
     const floats = new Categorical({ n: 3, shape: [2], dtype: "float32" });
-    expect(() => floats.assert(HostArray.from("float32", [2], [1, 1.5]), "a")).toThrow('Categorical.assert("a"): value 1.5 at index [1] is not an integer category in [0, 3)');
+    expect(() => floats.assert(HostArray.from("float32", [2], [1, 1.5]), "a")).toThrow(
+      'Categorical.assert("a"): value 1.5 at index [1] is not an integer category in [0, 3)',
+    );
     expect(floats.isInRange(HostArray.from("float32", [2], [2, 0]))).toBe(true);
   });
 

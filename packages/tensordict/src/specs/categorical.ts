@@ -37,9 +37,13 @@ export class Categorical<D extends DType = "int32"> extends TensorSpec<D> {
     checkOptions("Categorical", options, CATEGORICAL_OPTION_KEYS);
     super("Categorical", options.shape ?? [], options.dtype ?? ("int32" as D));
     const { n } = options;
-    if (!(Number.isSafeInteger(n) && n >= 1)) throw new Error(`Categorical: n must be a positive integer, got ${String(n)}`);
+    if (!(Number.isSafeInteger(n) && n >= 1))
+      throw new Error(`Categorical: n must be a positive integer, got ${String(n)}`);
     const largest = this.dtype === "float32" ? 2 ** 24 : dtypeRange(this.dtype)[1];
-    if (n - 1 > largest) throw new Error(`Categorical: n ${n} has categories up to ${n - 1}, which dtype ${this.dtype} cannot hold exactly`);
+    if (n - 1 > largest)
+      throw new Error(
+        `Categorical: n ${n} has categories up to ${n - 1}, which dtype ${this.dtype} cannot hold exactly`,
+      );
     this.n = n;
   }
 
@@ -70,7 +74,8 @@ export class Categorical<D extends DType = "int32"> extends TensorSpec<D> {
       if (!Number.isInteger(v)) {
         return `value ${formatValue(v, this.dtype)} at index ${formatIndex(this.shape, i)} is not an integer category in [0, ${this.n})`;
       }
-      if (v < 0 || v >= this.n) return `value ${v} at index ${formatIndex(this.shape, i)} is out of range [0, ${this.n})`;
+      if (v < 0 || v >= this.n)
+        return `value ${v} at index ${formatIndex(this.shape, i)} is out of range [0, ${this.n})`;
     }
     return null;
   }

@@ -34,7 +34,10 @@ describe("SchemaOf", () => {
       next: { reward: Float32; done: Bool };
       info: { steps: Int32 };
     };
-    expectTypeOf<SchemaOf<{ a: Bounded<"float32">; b: { c: Categorical<"uint8"> } }>>().toEqualTypeOf<{ a: Float32; b: { c: UInt8 } }>();
+    expectTypeOf<SchemaOf<{ a: Bounded<"float32">; b: { c: Categorical<"uint8"> } }>>().toEqualTypeOf<{
+      a: Float32;
+      b: { c: UInt8 };
+    }>();
     expectTypeOf(spec.zero()).toEqualTypeOf<TensorDict<Expected>>();
     expectTypeOf(spec.rand(rng)).toEqualTypeOf<TensorDict<Expected>>();
     const td = spec.rand(rng);

@@ -51,24 +51,42 @@ describe("Composite: structure", () => {
     expect(spec.batchSize).toEqual([2]);
     expect(spec.keys()).toEqual(["observation", "action", "next"]);
     expect(spec.keys({ nested: true })).toEqual(["observation", "action", "next", "next.reward", "next.done"]);
-    expect(spec.keys({ nested: true, leavesOnly: true })).toEqual(["observation", "action", "next.reward", "next.done"]);
+    expect(spec.keys({ nested: true, leavesOnly: true })).toEqual([
+      "observation",
+      "action",
+      "next.reward",
+      "next.done",
+    ]);
     const next = spec.get("next");
     expect(next).toBeInstanceOf(Composite);
     expect((next as Composite).batchSize).toEqual([2]);
     expect(spec.get(["next", "done"])).toBeInstanceOf(Binary);
-    expect(spec.leaves().map(([path, s]) => `${path}:${s.kind}`)).toEqual(["observation:Bounded", "action:Categorical", "next.reward:Unbounded", "next.done:Binary"]);
+    expect(spec.leaves().map(([path, s]) => `${path}:${s.kind}`)).toEqual([
+      "observation:Bounded",
+      "action:Categorical",
+      "next.reward:Unbounded",
+      "next.done:Binary",
+    ]);
   });
 
   it("rejects leaf shapes that do not start with the batch size, naming the full key", () => {
     expect(() => new Composite({ next: { reward: new Unbounded({ shape: [1] }) } }, [4])).toThrow(
       'Composite: the spec at "next.reward" has shape [1], which does not start with the batch size [4]',
     );
-    expect(() => new Composite({ sub: new Composite({}, [3]) }, [4])).toThrow('Composite: the Composite at "sub" has batch size [3], which does not start with the batch size [4]');
-    expect(new Composite({ sub: new Composite({ x: new Unbounded({ shape: [4, 5, 1] }) }, [4, 5]) }, [4]).keys({ nested: true })).toEqual(["sub", "sub.x"]);
+    expect(() => new Composite({ sub: new Composite({}, [3]) }, [4])).toThrow(
+      'Composite: the Composite at "sub" has batch size [3], which does not start with the batch size [4]',
+    );
+    expect(
+      new Composite({ sub: new Composite({ x: new Unbounded({ shape: [4, 5, 1] }) }, [4, 5]) }, [4]).keys({
+        nested: true,
+      }),
+    ).toEqual(["sub", "sub.x"]);
   });
 
   it("rejects entries that are not specs and keys with dots", () => {
-    expect(() => new Composite({ a: HostArray.zeros("float32", [1]) } as unknown as SpecRecord)).toThrow('Composite: the entry at "a" must be a spec, a Composite or a plain record of them, got a host array float32[1]');
+    expect(() => new Composite({ a: HostArray.zeros("float32", [1]) } as unknown as SpecRecord)).toThrow(
+      'Composite: the entry at "a" must be a spec, a Composite or a plain record of them, got a host array float32[1]',
+    );
     expect(() => new Composite({ "a.b": new Unbounded({ shape: [] }) })).toThrow('invalid key "a.b"');
     expect(() => new Composite({}, [-2])).toThrow("Composite: shape [-2] has an invalid dimension -2");
   });
@@ -78,15 +96,23 @@ describe("Composite: structure", () => {
     expect(spec.has("next.reward")).toBe(true);
     expect(spec.has("next.rewrd")).toBe(false);
     expect(spec.has("observation.x")).toBe(false);
-    expect(() => spec.get("next.rewrd")).toThrow('Composite.get("next.rewrd"): no key "rewrd" in "next"; keys are: reward, done');
-    expect(() => spec.get("observation.x")).toThrow('"observation" is a leaf spec (Bounded(shape=[2, 3], dtype=float32, low=-1, high=1)), not a Composite');
+    expect(() => spec.get("next.rewrd")).toThrow(
+      'Composite.get("next.rewrd"): no key "rewrd" in "next"; keys are: reward, done',
+    );
+    expect(() => spec.get("observation.x")).toThrow(
+      '"observation" is a leaf spec (Bounded(shape=[2, 3], dtype=float32, low=-1, high=1)), not a Composite',
+    );
 
     spec.set("info.stats.steps", new Unbounded({ shape: [2], dtype: "int32" }));
     expect(spec.get("info")).toBeInstanceOf(Composite);
     expect(spec.keys({ nested: true, leavesOnly: true })).toContain("info.stats.steps");
-    expect(() => spec.set("info.bad", new Unbounded({ shape: [3] }))).toThrow('Composite.set("info.bad"): the spec at "info.bad" has shape [3], which does not start with the batch size [2]');
+    expect(() => spec.set("info.bad", new Unbounded({ shape: [3] }))).toThrow(
+      'Composite.set("info.bad"): the spec at "info.bad" has shape [3], which does not start with the batch size [2]',
+    );
     expect(spec.has("info.bad")).toBe(false);
-    expect(() => spec.set("observation.x", new Unbounded({ shape: [2] }))).toThrow('Composite.set("observation.x"): "observation" is a leaf spec');
+    expect(() => spec.set("observation.x", new Unbounded({ shape: [2] }))).toThrow(
+      'Composite.set("observation.x"): "observation" is a leaf spec',
+    );
     spec.set("extra", { a: new Unbounded({ shape: [2] }) });
     expect(spec.get("extra.a")).toBeInstanceOf(Unbounded);
 
@@ -137,7 +163,9 @@ describe("Composite: values", () => {
   it("assert accepts tensor leaves and reads their values", () => {
     const td = validTd();
     td.set("observation", tf.tensor([0, 0, 0, 0, 0, 2], [2, 3]));
-    expect(() => envSpec().assert(td)).toThrow('Bounded.assert("observation"): value 2 at index [1, 2] is out of bounds [-1, 1]');
+    expect(() => envSpec().assert(td)).toThrow(
+      'Bounded.assert("observation"): value 2 at index [1, 2] is out of bounds [-1, 1]',
+    );
     td.set("observation", tf.zeros([2, 3]));
     expect(envSpec().isInRange(td)).toBe(true);
   });
@@ -158,13 +186,17 @@ describe("Composite: values", () => {
   it("an out-of-range value fails naming the path, value, index and bounds", () => {
     const td = validTd();
     td.set("action", HostArray.from("int32", [2], [1, 2]));
-    expect(() => envSpec().assert(td)).toThrow('Categorical.assert("action"): value 2 at index [1] is out of range [0, 2)');
+    expect(() => envSpec().assert(td)).toThrow(
+      'Categorical.assert("action"): value 2 at index [1] is out of range [0, 2)',
+    );
   });
 
   it("a missing key fails naming it and listing the keys found", () => {
     const td = validTd();
     td.delete("next.reward");
-    expect(() => envSpec().assert(td)).toThrow('Composite.assert: missing key "next.reward"; the TensorDict has keys: observation, action, next, next.done');
+    expect(() => envSpec().assert(td)).toThrow(
+      'Composite.assert: missing key "next.reward"; the TensorDict has keys: observation, action, next, next.done',
+    );
     expect(envSpec().isInRange(td)).toBe(false);
   });
 
@@ -172,28 +204,39 @@ describe("Composite: values", () => {
     const td = validTd();
     td.delete("next");
     td.set("next", HostArray.zeros("float32", [2]));
-    expect(() => envSpec().assert(td)).toThrow('Composite.assert: "next" is a host array float32[2], but the spec has a Composite there');
+    expect(() => envSpec().assert(td)).toThrow(
+      'Composite.assert: "next" is a host array float32[2], but the spec has a Composite there',
+    );
     const td2 = validTd();
     td2.delete("action");
     td2.set("action", { index: HostArray.zeros("int32", [2]) });
-    expect(() => envSpec().assert(td2)).toThrow('Composite.assert: "action" is a nested TensorDict, but the spec has a leaf there: Categorical(n=2, shape=[2], dtype=int32)');
+    expect(() => envSpec().assert(td2)).toThrow(
+      'Composite.assert: "action" is a nested TensorDict, but the spec has a leaf there: Categorical(n=2, shape=[2], dtype=int32)',
+    );
   });
 
   it("strict rejects keys the spec does not have, at any depth", () => {
     const td = validTd();
     expect(() => envSpec().assert(td, { strict: true })).not.toThrow();
     td.set("next.info", HostArray.zeros("float32", [2]));
-    expect(() => envSpec().assert(td, { strict: true })).toThrow('Composite.assert: unexpected key "next.info" (strict); the spec has keys: next.reward, next.done');
+    expect(() => envSpec().assert(td, { strict: true })).toThrow(
+      'Composite.assert: unexpected key "next.info" (strict); the spec has keys: next.reward, next.done',
+    );
     expect(envSpec().isInRange(td, { strict: true })).toBe(false);
     expect(envSpec().isInRange(td)).toBe(true);
   });
 
   it("rejects something that is not a TensorDict", () => {
-    expect(() => envSpec().assert({} as TensorDict)).toThrow("Composite.assert: expected a TensorDict, got a plain object");
+    expect(() => envSpec().assert({} as TensorDict)).toThrow(
+      "Composite.assert: expected a TensorDict, got a plain object",
+    );
   });
 
   it("project projects every covered leaf and carries other keys over unchanged", () => {
-    const spec = new Composite({ action: new Bounded({ low: 0, high: 1, shape: [3] }), choice: { k: new OneHot({ n: 3 }) } });
+    const spec = new Composite({
+      action: new Bounded({ low: 0, high: 1, shape: [3] }),
+      choice: { k: new OneHot({ n: 3 }) },
+    });
     const extra = HostArray.from("float32", [2], [7, 8]);
     const td = new TensorDict({
       action: HostArray.from("float32", [3], [-1, 0.25, 4]),
@@ -211,8 +254,12 @@ describe("Composite: values", () => {
 
   it("project needs host leaves for every covered key", () => {
     const spec = new Composite({ a: new Unbounded({ shape: [1] }) });
-    expect(() => spec.project(new TensorDict({}))).toThrow('Composite.project: "a" must be a host array (it is missing)');
-    expect(() => spec.project(new TensorDict({ a: tf.zeros([1]) }))).toThrow('Composite.project: "a" must be a host array (found a tensor float32[1])');
+    expect(() => spec.project(new TensorDict({}))).toThrow(
+      'Composite.project: "a" must be a host array (it is missing)',
+    );
+    expect(() => spec.project(new TensorDict({ a: tf.zeros([1]) }))).toThrow(
+      'Composite.project: "a" must be a host array (found a tensor float32[1])',
+    );
   });
 });
 

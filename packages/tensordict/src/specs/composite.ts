@@ -29,7 +29,11 @@ export type SpecRecord = { readonly [key: string]: AnySpec | SpecRecord };
 export type SchemaOf<S> = string extends keyof S
   ? UntypedSchema
   : {
-      [K in keyof S]: S[K] extends TensorSpec<infer D> ? Leaf<D> : S[K] extends Composite<infer T> ? SchemaOf<T> : SchemaOf<S[K]>;
+      [K in keyof S]: S[K] extends TensorSpec<infer D>
+        ? Leaf<D>
+        : S[K] extends Composite<infer T>
+          ? SchemaOf<T>
+          : SchemaOf<S[K]>;
     };
 
 /** The TensorDict type a `Composite<S>` builds: `TensorDict<SchemaOf<S>>` (the conditional lets the compiler see that it is a Schema). */
@@ -70,7 +74,8 @@ export class Composite<S extends SpecRecord = SpecRecord> {
   private readonly entries = new Map<string, Entry>();
 
   constructor(specs: S = {} as S, batchSize: Shape = []) {
-    if (!Array.isArray(batchSize)) throw new Error(`Composite: batchSize must be an array of dims, got ${String(batchSize)}`);
+    if (!Array.isArray(batchSize))
+      throw new Error(`Composite: batchSize must be an array of dims, got ${String(batchSize)}`);
     assertValidShape(batchSize, "Composite");
     this.batchSize = Object.freeze([...batchSize]);
     this.fill(specs, "", "Composite");
@@ -112,7 +117,8 @@ export class Composite<S extends SpecRecord = SpecRecord> {
         missingFrom = i;
         break;
       }
-      if (!(entry instanceof Composite)) throw new Error(`${what}: "${joinPath(parts.slice(0, i + 1))}" is a leaf spec (${entry}), not a Composite`);
+      if (!(entry instanceof Composite))
+        throw new Error(`${what}: "${joinPath(parts.slice(0, i + 1))}" is a leaf spec (${entry}), not a Composite`);
       node = entry;
     }
     const key = parts[parts.length - 1]!;
@@ -132,7 +138,8 @@ export class Composite<S extends SpecRecord = SpecRecord> {
   delete(path: string | readonly string[]): this {
     const parts = toParts(path, "Composite.delete");
     this.lookup(parts, "Composite.delete");
-    const parent = parts.length === 1 ? this.asUntyped() : (this.lookup(parts.slice(0, -1), "Composite.delete") as Composite);
+    const parent =
+      parts.length === 1 ? this.asUntyped() : (this.lookup(parts.slice(0, -1), "Composite.delete") as Composite);
     parent.entries.delete(parts[parts.length - 1]!);
     return this;
   }
@@ -205,7 +212,8 @@ export class Composite<S extends SpecRecord = SpecRecord> {
    * over as they are (shared, not copied). The covered leaves must be host arrays.
    */
   project<T extends SpecRecord, U extends Schema>(this: Composite<T>, typed: TensorDict<U>): TensorDictOf<T> {
-    if (!(typed instanceof TensorDict)) throw new Error(`Composite.project: expected a TensorDict, got ${describeValue(typed)}`);
+    if (!(typed instanceof TensorDict))
+      throw new Error(`Composite.project: expected a TensorDict, got ${describeValue(typed)}`);
     const td = typed as unknown as TensorDict;
     const out = td.exclude();
     for (const [path, spec] of this.leaves()) {
@@ -223,19 +231,31 @@ export class Composite<S extends SpecRecord = SpecRecord> {
 
   /** The same specs with `batchSize` prepended to the batch size and to every leaf shape. */
   expand(batchSize: Shape): Composite<S> {
-    if (!Array.isArray(batchSize)) throw new Error(`Composite.expand: batchSize must be an array of dims, got ${String(batchSize)}`);
+    if (!Array.isArray(batchSize))
+      throw new Error(`Composite.expand: batchSize must be an array of dims, got ${String(batchSize)}`);
     assertValidShape(batchSize, "Composite.expand");
-    return this.map((spec) => spec.expand(batchSize), (b) => [...batchSize, ...b]) as unknown as Composite<S>;
+    return this.map(
+      (spec) => spec.expand(batchSize),
+      (b) => [...batchSize, ...b],
+    ) as unknown as Composite<S>;
   }
 
   /** A deep copy: a change to the copy (`set`, `delete`) leaves this one alone. */
   clone(): Composite<S> {
-    return this.map((spec) => spec.clone(), (b) => b) as unknown as Composite<S>;
+    return this.map(
+      (spec) => spec.clone(),
+      (b) => b,
+    ) as unknown as Composite<S>;
   }
 
   /** Same batch size, same keys (in any order) and equal specs under each. */
   equals(other: unknown): boolean {
-    if (!(other instanceof Composite) || !shapesEqual(other.batchSize, this.batchSize) || other.entries.size !== this.entries.size) return false;
+    if (
+      !(other instanceof Composite) ||
+      !shapesEqual(other.batchSize, this.batchSize) ||
+      other.entries.size !== this.entries.size
+    )
+      return false;
     for (const [key, entry] of this.entries) {
       const theirs = other.entries.get(key);
       if (theirs === undefined || !entry.equals(theirs)) return false;
@@ -280,22 +300,34 @@ export class Composite<S extends SpecRecord = SpecRecord> {
   private checkEntry(value: unknown, path: string, what: string): Entry {
     if (value instanceof TensorSpec) {
       if (!startsWith(value.shape, this.batchSize)) {
-        throw new Error(`${what}: the spec at "${path}" has shape ${formatShape(value.shape)}, which does not start with the batch size ${formatShape(this.batchSize)}`);
+        throw new Error(
+          `${what}: the spec at "${path}" has shape ${formatShape(value.shape)}, which does not start with the batch size ${formatShape(this.batchSize)}`,
+        );
       }
       return value;
     }
     if (value instanceof Composite) {
       if (!startsWith(value.batchSize, this.batchSize)) {
-        throw new Error(`${what}: the Composite at "${path}" has batch size ${formatShape(value.batchSize)}, which does not start with the batch size ${formatShape(this.batchSize)}`);
+        throw new Error(
+          `${what}: the Composite at "${path}" has batch size ${formatShape(value.batchSize)}, which does not start with the batch size ${formatShape(this.batchSize)}`,
+        );
       }
       return value;
     }
-    if (typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof HostArray)) {
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      !ArrayBuffer.isView(value) &&
+      !(value instanceof HostArray)
+    ) {
       const child: Composite = new Composite({}, this.batchSize);
       child.fill(value as SpecRecord, `${path}.`, what);
       return child;
     }
-    throw new Error(`${what}: the entry at "${path}" must be a spec, a Composite or a plain record of them, got ${describeValue(value)}`);
+    throw new Error(
+      `${what}: the entry at "${path}" must be a spec, a Composite or a plain record of them, got ${describeValue(value)}`,
+    );
   }
 
   private lookup(parts: readonly string[], what: string): Entry {
@@ -305,7 +337,9 @@ export class Composite<S extends SpecRecord = SpecRecord> {
       if (entry === undefined) throw missingKeyError(what, parts, i, node.entries.keys());
       if (i === parts.length - 1) return entry;
       if (!(entry instanceof Composite)) {
-        throw new Error(`${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is a leaf spec (${entry}), not a Composite`);
+        throw new Error(
+          `${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is a leaf spec (${entry}), not a Composite`,
+        );
       }
       node = entry;
     }
@@ -320,7 +354,8 @@ export class Composite<S extends SpecRecord = SpecRecord> {
 
   private map(fn: (spec: TensorSpec) => TensorSpec, batch: (b: Shape) => Shape): Composite {
     const out: Composite = new Composite({}, batch(this.batchSize));
-    for (const [key, entry] of this.entries) out.entries.set(key, entry instanceof Composite ? entry.map(fn, batch) : fn(entry));
+    for (const [key, entry] of this.entries)
+      out.entries.set(key, entry instanceof Composite ? entry.map(fn, batch) : fn(entry));
     return out;
   }
 
@@ -333,11 +368,13 @@ export class Composite<S extends SpecRecord = SpecRecord> {
       }
       const value = node.get([key]);
       if (entry instanceof Composite) {
-        if (!(value instanceof TensorDict)) return `Composite.assert: "${path}" is ${describeValue(value)}, but the spec has a Composite there`;
+        if (!(value instanceof TensorDict))
+          return `Composite.assert: "${path}" is ${describeValue(value)}, but the spec has a Composite there`;
         const problem = entry.checkNode(value, root, `${path}.`, strict);
         if (problem !== null) return problem;
       } else {
-        if (value instanceof TensorDict) return `Composite.assert: "${path}" is a nested TensorDict, but the spec has a leaf there: ${entry}`;
+        if (value instanceof TensorDict)
+          return `Composite.assert: "${path}" is a nested TensorDict, but the spec has a leaf there: ${entry}`;
         const problem = entry.mismatch(value);
         if (problem !== null) return `${entry.kind}.assert(${JSON.stringify(path)}): ${problem}`;
       }

@@ -27,9 +27,15 @@ describe("OneHot", () => {
 
   it("assert names the row with no or several ones, and values that are not 0 or 1", () => {
     const spec = new OneHot({ n: 3, shape: [2, 3], dtype: "int32" });
-    expect(() => spec.assert(HostArray.from("int32", [2, 3], [0, 1, 0, 1, 1, 0]), "action")).toThrow('OneHot.assert("action"): row at index [1] has 2 ones, expected exactly one: [1, 1, 0]');
-    expect(() => spec.assert(HostArray.from("int32", [2, 3], [0, 0, 0, 1, 0, 0]), "action")).toThrow("row at index [0] has 0 ones");
-    expect(() => spec.assert(HostArray.from("int32", [2, 3], [0, 2, 0, 1, 0, 0]), "action")).toThrow("value 2 at index [0, 1] is not 0 or 1");
+    expect(() => spec.assert(HostArray.from("int32", [2, 3], [0, 1, 0, 1, 1, 0]), "action")).toThrow(
+      'OneHot.assert("action"): row at index [1] has 2 ones, expected exactly one: [1, 1, 0]',
+    );
+    expect(() => spec.assert(HostArray.from("int32", [2, 3], [0, 0, 0, 1, 0, 0]), "action")).toThrow(
+      "row at index [0] has 0 ones",
+    );
+    expect(() => spec.assert(HostArray.from("int32", [2, 3], [0, 2, 0, 1, 0, 0]), "action")).toThrow(
+      "value 2 at index [0, 1] is not 0 or 1",
+    );
     expect(spec.isInRange(HostArray.from("int32", [2, 3], [0, 0, 1, 1, 0, 0]))).toBe(true);
   });
 
@@ -62,10 +68,18 @@ describe("OneHot", () => {
 
   it("the conversions reject invalid input, naming it", () => {
     const spec = new OneHot({ n: 3 });
-    expect(() => spec.fromCategorical(HostArray.from("int32", [2], [1, 3]))).toThrow("OneHot.fromCategorical: index 3 at [1] is out of range [0, 3)");
-    expect(() => spec.fromCategorical(HostArray.from("float32", [1], [0.5]))).toThrow("index 0.5 at [0] is out of range");
-    expect(() => spec.toCategorical(HostArray.from("bool", [2], [1, 0]))).toThrow("OneHot.toCategorical: the last dim of shape [2] must be n (3)");
-    expect(() => spec.toCategorical(HostArray.from("bool", [3], [1, 0, 1]))).toThrow("OneHot.toCategorical: row at index [] has 2 ones");
+    expect(() => spec.fromCategorical(HostArray.from("int32", [2], [1, 3]))).toThrow(
+      "OneHot.fromCategorical: index 3 at [1] is out of range [0, 3)",
+    );
+    expect(() => spec.fromCategorical(HostArray.from("float32", [1], [0.5]))).toThrow(
+      "index 0.5 at [0] is out of range",
+    );
+    expect(() => spec.toCategorical(HostArray.from("bool", [2], [1, 0]))).toThrow(
+      "OneHot.toCategorical: the last dim of shape [2] must be n (3)",
+    );
+    expect(() => spec.toCategorical(HostArray.from("bool", [3], [1, 0, 1]))).toThrow(
+      "OneHot.toCategorical: row at index [] has 2 ones",
+    );
   });
 
   it("expand, clone, equals, toString", () => {

@@ -62,7 +62,8 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
 
   /** The category index of each row of `x` (any leading shape, last dim n): shape `x.shape` without the last dim. */
   toCategorical(x: HostArray): HostArray<"int32"> {
-    if (!(x instanceof HostArray)) throw new Error(`OneHot.toCategorical: expected a HostArray, got ${describeValue(x)}`);
+    if (!(x instanceof HostArray))
+      throw new Error(`OneHot.toCategorical: expected a HostArray, got ${describeValue(x)}`);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.n) {
       throw new Error(`OneHot.toCategorical: the last dim of shape ${formatShape(x.shape)} must be n (${this.n})`);
     }
@@ -75,12 +76,15 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
 
   /** The one-hot rows for category indices `index` (any shape): shape `[...index.shape, n]`, the spec's dtype. */
   fromCategorical(index: HostArray): HostArray<D> {
-    if (!(index instanceof HostArray)) throw new Error(`OneHot.fromCategorical: expected a HostArray, got ${describeValue(index)}`);
+    if (!(index instanceof HostArray))
+      throw new Error(`OneHot.fromCategorical: expected a HostArray, got ${describeValue(index)}`);
     const out = HostArray.zeros(this.dtype, [...index.shape, this.n]);
     for (let i = 0; i < index.size; i++) {
       const k = index.data[i]!;
       if (!(Number.isInteger(k) && k >= 0 && k < this.n)) {
-        throw new Error(`OneHot.fromCategorical: index ${formatValue(k, index.dtype)} at ${formatIndex(index.shape, i)} is out of range [0, ${this.n})`);
+        throw new Error(
+          `OneHot.fromCategorical: index ${formatValue(k, index.dtype)} at ${formatIndex(index.shape, i)} is out of range [0, ${this.n})`,
+        );
       }
       out.data[i * this.n + k] = 1;
     }
@@ -113,7 +117,8 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
       let ones = 0;
       for (let j = row; j < row + n; j++) {
         const v = values[j]!;
-        if (v !== 0 && v !== 1) return `value ${formatValue(v, this.dtype)} at index ${formatIndex(shape, j)} is not 0 or 1`;
+        if (v !== 0 && v !== 1)
+          return `value ${formatValue(v, this.dtype)} at index ${formatIndex(shape, j)} is not 0 or 1`;
         ones += v;
       }
       if (ones !== 1) {
@@ -132,4 +137,3 @@ function argmax(values: ArrayLike<number>, start: number, n: number): number {
   for (let j = 1; j < n; j++) if (values[start + j]! > values[start + best]!) best = j;
   return best;
 }
-

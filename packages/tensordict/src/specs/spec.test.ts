@@ -35,7 +35,9 @@ describe("spec helpers", () => {
   });
 
   it("roundHalfEven rounds ties to even, like torch.round", () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, -2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, -2, 2, 3, -3]);
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, -2.6].map(roundHalfEven)).toEqual([
+      0, 2, 2, -0, -2, -2, 2, 3, -3,
+    ]);
   });
 
   it("castValue: floats pass, integers round and clamp to the dtype, bools threshold at 0.5", () => {
@@ -62,37 +64,76 @@ describe("TensorSpec checks shared by every leaf spec", () => {
   const spec = new Bounded({ low: 0, high: 1, shape: [2, 2] });
 
   it("names the key, the expected and the actual shape", () => {
-    expect(() => spec.assert(HostArray.zeros("float32", [4]), "obs")).toThrow('Bounded.assert("obs"): expected shape [2, 2], got [4]');
+    expect(() => spec.assert(HostArray.zeros("float32", [4]), "obs")).toThrow(
+      'Bounded.assert("obs"): expected shape [2, 2], got [4]',
+    );
   });
 
   it("names the expected and actual dtype; without a key the message has no key", () => {
-    expect(() => spec.assert(HostArray.zeros("int32", [2, 2]))).toThrow("Bounded.assert: expected dtype float32, got int32");
+    expect(() => spec.assert(HostArray.zeros("int32", [2, 2]))).toThrow(
+      "Bounded.assert: expected dtype float32, got int32",
+    );
   });
 
   it("rejects values that are not leaves", () => {
-    expect(() => spec.assert([0, 1] as unknown as Leaf, "x")).toThrow('Bounded.assert("x"): expected a HostArray or a tfjs tensor, got a JS array');
+    expect(() => spec.assert([0, 1] as unknown as Leaf, "x")).toThrow(
+      'Bounded.assert("x"): expected a HostArray or a tfjs tensor, got a JS array',
+    );
     expect(spec.isInRange(new Float32Array(4) as unknown as Leaf)).toBe(false);
   });
 
   it("rejects bool data that is not 0 or 1", () => {
     const flags = new Unbounded({ shape: [3], dtype: "bool" });
-    expect(() => flags.assert(new HostArray("bool", [3], Uint8Array.from([0, 2, 1])), "done")).toThrow('Unbounded.assert("done"): value 2 at index [1] is not a bool (0 or 1)');
+    expect(() => flags.assert(new HostArray("bool", [3], Uint8Array.from([0, 2, 1])), "done")).toThrow(
+      'Unbounded.assert("done"): value 2 at index [1] is not a bool (0 or 1)',
+    );
   });
 
   it("reads tensors with dataSync: values, shape and dtype are checked like host arrays", () => {
-    const t = tf.tensor([[0, 0.5], [2, 1]], [2, 2], "float32");
+    const t = tf.tensor(
+      [
+        [0, 0.5],
+        [2, 1],
+      ],
+      [2, 2],
+      "float32",
+    );
     expect(spec.isInRange(t)).toBe(false);
-    expect(() => spec.assert(t, "obs")).toThrow('Bounded.assert("obs"): value 2 at index [1, 0] is out of bounds [0, 1]');
-    expect(spec.isInRange(tf.tensor([[0, 0.5], [1, 1]]))).toBe(true);
-    expect(() => spec.assert(tf.tensor([[0, 1], [1, 0]], [2, 2], "int32"))).toThrow("expected dtype float32, got a tensor of dtype int32");
+    expect(() => spec.assert(t, "obs")).toThrow(
+      'Bounded.assert("obs"): value 2 at index [1, 0] is out of bounds [0, 1]',
+    );
+    expect(
+      spec.isInRange(
+        tf.tensor([
+          [0, 0.5],
+          [1, 1],
+        ]),
+      ),
+    ).toBe(true);
+    expect(() =>
+      spec.assert(
+        tf.tensor(
+          [
+            [0, 1],
+            [1, 0],
+          ],
+          [2, 2],
+          "int32",
+        ),
+      ),
+    ).toThrow("expected dtype float32, got a tensor of dtype int32");
     expect(() => spec.assert(tf.tensor([0, 1, 1, 0]))).toThrow("expected shape [2, 2], got [4]");
   });
 
   it("a uint8 spec accepts int32 tensors (tfjs has no uint8) whose values fit a byte", () => {
     const pixels = new Unbounded({ shape: [2], dtype: "uint8" });
     expect(pixels.isInRange(tf.tensor([0, 255], [2], "int32"))).toBe(true);
-    expect(() => pixels.assert(tf.tensor([3, 300], [2], "int32"), "pixels")).toThrow('Unbounded.assert("pixels"): value 300 at index [1] does not fit uint8 [0, 255]');
-    expect(() => pixels.assert(tf.tensor([3, 4], [2], "float32"))).toThrow("expected dtype int32 (tfjs has no uint8), got a tensor of dtype float32");
+    expect(() => pixels.assert(tf.tensor([3, 300], [2], "int32"), "pixels")).toThrow(
+      'Unbounded.assert("pixels"): value 300 at index [1] does not fit uint8 [0, 255]',
+    );
+    expect(() => pixels.assert(tf.tensor([3, 4], [2], "float32"))).toThrow(
+      "expected dtype int32 (tfjs has no uint8), got a tensor of dtype float32",
+    );
   });
 
   it("a bool spec reads bool tensors", () => {
@@ -101,9 +142,15 @@ describe("TensorSpec checks shared by every leaf spec", () => {
   });
 
   it("project rejects NaN, other shapes and tensors, naming the problem", () => {
-    expect(() => spec.project(HostArray.from("float32", [2, 2], [0, Number.NaN, 0, 0]))).toThrow("Bounded.project: value NaN at index [0, 1] cannot be projected");
-    expect(() => spec.project(HostArray.zeros("float32", [4]))).toThrow("Bounded.project: expected shape [2, 2], got [4]");
-    expect(() => spec.project(tf.zeros([2, 2]) as unknown as HostArray)).toThrow("Bounded.project: expected a HostArray (read tensors to the host first)");
+    expect(() => spec.project(HostArray.from("float32", [2, 2], [0, Number.NaN, 0, 0]))).toThrow(
+      "Bounded.project: value NaN at index [0, 1] cannot be projected",
+    );
+    expect(() => spec.project(HostArray.zeros("float32", [4]))).toThrow(
+      "Bounded.project: expected shape [2, 2], got [4]",
+    );
+    expect(() => spec.project(tf.zeros([2, 2]) as unknown as HostArray)).toThrow(
+      "Bounded.project: expected a HostArray (read tensors to the host first)",
+    );
   });
 
   it("expand rejects invalid batch sizes", () => {

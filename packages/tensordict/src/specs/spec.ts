@@ -27,7 +27,8 @@ export abstract class TensorSpec<D extends DType = DType> {
 
   protected constructor(kind: string, shape: Shape, dtype: D) {
     this.kind = kind;
-    if (!isDType(dtype)) throw new Error(`${this.kind}: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, uint8 or bool`);
+    if (!isDType(dtype))
+      throw new Error(`${this.kind}: unknown dtype ${JSON.stringify(dtype)}; expected float32, int32, uint8 or bool`);
     if (!Array.isArray(shape)) throw new Error(`${this.kind}: shape must be an array of dims, got ${String(shape)}`);
     assertValidShape(shape, this.kind);
     this.shape = Object.freeze([...shape]);
@@ -59,10 +60,12 @@ export abstract class TensorSpec<D extends DType = DType> {
   mismatch(x: Leaf): string | null {
     const isHost = x instanceof HostArray;
     if (!isHost && !isTensor(x)) return `expected a HostArray or a tfjs tensor, got ${describeValue(x)}`;
-    if (!shapesEqual(x.shape, this.shape)) return `expected shape ${formatShape(this.shape)}, got ${formatShape(x.shape)}`;
+    if (!shapesEqual(x.shape, this.shape))
+      return `expected shape ${formatShape(this.shape)}, got ${formatShape(x.shape)}`;
     if (isHost ? x.dtype !== this.dtype : x.dtype !== tfDTypeOf(this.dtype)) {
       const tfDType = tfDTypeOf(this.dtype);
-      const expected = isHost || (tfDType as DType) === this.dtype ? this.dtype : `${tfDType} (tfjs has no ${this.dtype})`;
+      const expected =
+        isHost || (tfDType as DType) === this.dtype ? this.dtype : `${tfDType} (tfjs has no ${this.dtype})`;
       return `expected dtype ${expected}, got ${isHost ? x.dtype : `a tensor of dtype ${x.dtype}`}`;
     }
     const values: ArrayLike<number> = isHost ? x.data : (x.dataSync() as ArrayLike<number>);
@@ -80,7 +83,8 @@ export abstract class TensorSpec<D extends DType = DType> {
    */
   assert(x: Leaf, key?: string): void {
     const problem = this.mismatch(x);
-    if (problem !== null) throw new Error(`${this.kind}.assert${key === undefined ? "" : `(${JSON.stringify(key)})`}: ${problem}`);
+    if (problem !== null)
+      throw new Error(`${this.kind}.assert${key === undefined ? "" : `(${JSON.stringify(key)})`}: ${problem}`);
   }
 
   /** Same kind, shape, dtype and parameters. */
@@ -103,21 +107,25 @@ export abstract class TensorSpec<D extends DType = DType> {
   /** Checks a `project` input and returns its values; NaN has no place in any domain, so it is an error. */
   protected projectInput(x: HostArray): ArrayLike<number> {
     if (!(x instanceof HostArray)) {
-      throw new Error(`${this.kind}.project: expected a HostArray${isTensor(x) ? " (read tensors to the host first)" : ""}, got ${describeValue(x)}`);
+      throw new Error(
+        `${this.kind}.project: expected a HostArray${isTensor(x) ? " (read tensors to the host first)" : ""}, got ${describeValue(x)}`,
+      );
     }
     if (!shapesEqual(x.shape, this.shape)) {
       throw new Error(`${this.kind}.project: expected shape ${formatShape(this.shape)}, got ${formatShape(x.shape)}`);
     }
     const values = x.data;
     for (let i = 0; i < values.length; i++) {
-      if (Number.isNaN(values[i])) throw new Error(`${this.kind}.project: value NaN at index ${formatIndex(this.shape, i)} cannot be projected`);
+      if (Number.isNaN(values[i]))
+        throw new Error(`${this.kind}.project: value NaN at index ${formatIndex(this.shape, i)} cannot be projected`);
     }
     return values;
   }
 
   /** `batchSize` checked and prepended to the shape. */
   protected expandedShape(batchSize: Shape): number[] {
-    if (!Array.isArray(batchSize)) throw new Error(`${this.kind}.expand: batchSize must be an array of dims, got ${String(batchSize)}`);
+    if (!Array.isArray(batchSize))
+      throw new Error(`${this.kind}.expand: batchSize must be an array of dims, got ${String(batchSize)}`);
     assertValidShape(batchSize, `${this.kind}.expand`);
     return [...batchSize, ...this.shape];
   }
@@ -212,7 +220,8 @@ export function describeValue(value: unknown): string {
 
 /** `[a, b, c]` for short value lists, the head and a count for long ones; one value when all are equal. */
 export function formatValues(values: ArrayLike<number>, dtype: DType): string {
-  if (values.length > 0 && Array.prototype.every.call(values, (v: number) => v === values[0])) return formatValue(values[0]!, dtype);
+  if (values.length > 0 && Array.prototype.every.call(values, (v: number) => v === values[0]))
+    return formatValue(values[0]!, dtype);
   const shown = Array.prototype.slice.call(values, 0, 6).map((v: number) => formatValue(v, dtype));
   return values.length > 6 ? `[${shown.join(", ")}, ... (${values.length} values)]` : `[${shown.join(", ")}]`;
 }

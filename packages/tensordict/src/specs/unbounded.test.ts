@@ -13,7 +13,9 @@ describe("Unbounded", () => {
 
   it("rejects bad shapes and dtypes, naming the value", () => {
     expect(() => new Unbounded({ shape: [2, -1] })).toThrow("Unbounded: shape [2, -1] has an invalid dimension -1");
-    expect(() => new Unbounded({ shape: [1], dtype: "float64" as "float32" })).toThrow('Unbounded: unknown dtype "float64"');
+    expect(() => new Unbounded({ shape: [1], dtype: "float64" as "float32" })).toThrow(
+      'Unbounded: unknown dtype "float64"',
+    );
   });
 
   it("zero is all zeros of the shape and dtype", () => {
@@ -52,11 +54,15 @@ describe("Unbounded", () => {
     expect(spec.isInRange(HostArray.from("float32", [3], [-1e30, 0, Number.POSITIVE_INFINITY]))).toBe(true);
     expect(spec.isInRange(HostArray.zeros("float32", [4]))).toBe(false);
     expect(spec.isInRange(HostArray.zeros("int32", [3]))).toBe(false);
-    expect(() => spec.assert(HostArray.zeros("float32", [1, 3]), "obs")).toThrow('Unbounded.assert("obs"): expected shape [3], got [1, 3]');
+    expect(() => spec.assert(HostArray.zeros("float32", [1, 3]), "obs")).toThrow(
+      'Unbounded.assert("obs"): expected shape [3], got [1, 3]',
+    );
   });
 
   it("project converts into the dtype", () => {
-    const ints = new Unbounded({ shape: [4], dtype: "int32" }).project(HostArray.from("float32", [4], [1.5, 2.5, -0.6, 3e10]));
+    const ints = new Unbounded({ shape: [4], dtype: "int32" }).project(
+      HostArray.from("float32", [4], [1.5, 2.5, -0.6, 3e10]),
+    );
     expect(ints.dtype).toBe("int32");
     expect([...ints.data]).toEqual([2, 2, -1, 2147483647]);
     const flags = new Unbounded({ shape: [3], dtype: "bool" }).project(HostArray.from("float32", [3], [0.2, 0.5, 3]));

@@ -27,8 +27,8 @@ export function explicitTransposeMatMul(original: tf.KernelConfig): tf.KernelCon
     ...(original.setupFunc ? { setupFunc: original.setupFunc } : {}),
     ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
     kernelFunc: ({ inputs, backend: rawBackend, attrs = {} }) => {
-      const transposeA = attrs["transposeA"] === true;
-      const transposeB = attrs["transposeB"] === true;
+      const transposeA = attrs.transposeA === true;
+      const transposeB = attrs.transposeB === true;
       const backend = asWasmBackend(rawBackend);
       if (!transposeA && !transposeB) return original.kernelFunc({ inputs, attrs, backend });
       return withWasmScope(backend, (scope) => {

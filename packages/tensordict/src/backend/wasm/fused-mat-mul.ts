@@ -34,8 +34,8 @@ export function fusedMatMulWasm(original: tf.KernelConfig): tf.KernelConfig {
         bias?: tf.TensorInfo;
         preluActivationWeights?: tf.TensorInfo;
       };
-      const transposeA = attrs["transposeA"] === true;
-      const transposeB = attrs["transposeB"] === true;
+      const transposeA = attrs.transposeA === true;
+      const transposeB = attrs.transposeB === true;
       const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
       const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
       const biasBug = bias !== undefined && Math.max(batchA, batchB) > 1;
@@ -77,7 +77,7 @@ function activate(
   attrs: tf.NamedAttrMap,
   prelu: tf.TensorInfo | undefined,
 ): tf.TensorInfo {
-  const activation = String(attrs["activation"] ?? "linear");
+  const activation = String(attrs.activation ?? "linear");
   switch (activation) {
     case "linear":
       return x;
@@ -90,7 +90,7 @@ function activate(
     case "sigmoid":
       return scope.run(tf.Sigmoid, { x });
     case "leakyrelu":
-      return scope.run(tf.LeakyRelu, { x }, { alpha: Number(attrs["leakyreluAlpha"] ?? 0.2) });
+      return scope.run(tf.LeakyRelu, { x }, { alpha: Number(attrs.leakyreluAlpha ?? 0.2) });
     case "prelu":
       if (prelu === undefined)
         throw new Error(`tdrl wasm _FusedMatMul: activation 'prelu' needs preluActivationWeights`);

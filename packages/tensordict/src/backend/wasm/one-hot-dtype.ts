@@ -19,7 +19,7 @@ export function oneHotWithDType(original: tf.KernelConfig): tf.KernelConfig {
     ...(original.disposeFunc ? { disposeFunc: original.disposeFunc } : {}),
     kernelFunc: ({ inputs, backend: rawBackend, attrs = {} }) => {
       const backend = asWasmBackend(rawBackend);
-      const dtype = (attrs["dtype"] as tf.DataType | undefined) ?? "int32";
+      const dtype = (attrs.dtype as tf.DataType | undefined) ?? "int32";
       if (dtype === "int32") return original.kernelFunc({ inputs, attrs, backend });
       return withWasmScope(backend, (scope) => {
         const ints = scope.runFunc(tf.OneHot, original.kernelFunc, inputs, { ...attrs, dtype: "int32" });

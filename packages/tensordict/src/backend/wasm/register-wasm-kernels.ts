@@ -35,7 +35,18 @@ const replaced = new Map<string, tf.KernelConfig | undefined>();
  */
 export function registerWasmKernels(): readonly string[] {
   if (replaced.size > 0) return WASM_KERNEL_NAMES;
-  for (const needed of [tf.Conv2D, tf.Transpose, tf.PadV2, tf.Reshape, tf.BatchMatMul, tf._FusedMatMul, tf.Add, tf.OneHot, tf.Cast, tf.Identity]) {
+  for (const needed of [
+    tf.Conv2D,
+    tf.Transpose,
+    tf.PadV2,
+    tf.Reshape,
+    tf.BatchMatMul,
+    tf._FusedMatMul,
+    tf.Add,
+    tf.OneHot,
+    tf.Cast,
+    tf.Identity,
+  ]) {
     if (tf.getKernel(needed, "wasm") === undefined) {
       throw new Error(
         `registerWasmKernels: the wasm kernel '${needed}' is not registered; import "@tensorflow/tfjs-backend-wasm" ` +
