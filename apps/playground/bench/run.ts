@@ -15,7 +15,7 @@ import { build } from "vite";
 import { formatBackendReport, initBackend, type BackendPreference } from "@tdrl/tensordict";
 import { writeResults, type BenchResult } from "../../../bench/harness";
 import { benchBackend, type BackendBench } from "../src/bench-core";
-import { launchChromium } from "../src/chromium";
+import { launchChromium } from "../../../test-support/chromium";
 import { serveStatic } from "../src/static-server";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
-import { launchChromium } from "../src/chromium";
+import { launchChromium } from "../../../test-support/chromium";
 import { serveStatic } from "../src/static-server";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));

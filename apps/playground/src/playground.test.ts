@@ -18,7 +18,7 @@ import { QActor } from "../../examples/src/core/actor";
 import { evaluateGreedy } from "@tdrl/trainers";
 import { EGreedyModule } from "@tdrl/modules";
 import { Categorical } from "@tdrl/tensordict";
-import { CHROMIUM, launchChromium } from "./chromium";
+import { CHROMIUM, launchChromium } from "../../../test-support/chromium";
 import { serveStatic } from "./static-server";
 /** Random play on CartPole-v1 lasts ~22 steps on average. */
 const RANDOM_RETURN = 22;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import type { StateArray } from "./component-state";
 
 /** dtype names of `StateArray`s as they appear in manifests. */
@@ -90,6 +90,22 @@ export function readVerifiedFile(
     return out;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Checks that `file` exists and has the size and sha256 a manifest recorded for it; throws naming the file and
+ * what differs (missing, truncated, too long, corrupt). For checkpoint files whose contents are read later.
+ */
+export function verifyFile(file: string, expected: { bytes: number; sha256: string }): void {
+  const actual = existsSync(file) ? hashFile(file) : null;
+  if (actual === null) throw new Error(`${file}: missing from the checkpoint`);
+  if (actual.bytes !== expected.bytes) {
+    const what = actual.bytes < expected.bytes ? "truncated" : "too long";
+    throw new Error(`${file}: ${what}: expected ${expected.bytes} bytes, found ${actual.bytes}`);
+  }
+  if (actual.sha256 !== expected.sha256) {
+    throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${expected.sha256}`);
   }
 }
 

@@ -18,6 +18,7 @@ import {
   arrayDType,
   bytesOf,
   hashFile,
+  verifyFile,
   readVerifiedFile,
   writeBinaryFile,
   type ArrayDType,
@@ -174,14 +175,7 @@ export function loadCheckpoint(dir: string, parts: CheckpointParts): void {
       storageFiles = join(dataDir, STORAGE_FILES);
       for (const f of entry.files ?? []) {
         const file = join(storageFiles, f.file);
-        const actual = existsSync(file) ? hashFile(file) : null;
-        if (actual === null) throw new Error(`${file}: missing from the checkpoint`);
-        if (actual.bytes !== f.bytes)
-          throw new Error(
-            `${file}: ${actual.bytes < f.bytes ? "truncated" : "too long"}: expected ${f.bytes} bytes, found ${actual.bytes}`,
-          );
-        if (actual.sha256 !== f.sha256)
-          throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${f.sha256}`);
+        verifyFile(file, f);
       }
       continue;
     }

@@ -2,4 +2,4 @@
 // of the public API, may change in any release): the verified file I/O (fsync'd writes, size + sha256 checked
 // reads) that @tdrl/trainers' run checkpoints share with saveCheckpoint.
 
-export { writeBinaryFile, readVerifiedFile, hashFile } from "./binary-file";
+export { writeBinaryFile, readVerifiedFile, hashFile, verifyFile } from "./binary-file";

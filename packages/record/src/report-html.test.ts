@@ -7,21 +7,9 @@ import { chromium } from "playwright-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { EpisodeGif, readGifInfo } from "./video-recorder";
 import { writeSynced } from "@tdrl/trainers";
+import { CHROMIUM, CHROMIUM_ARGS } from "../../../test-support/chromium";
 import { renderReportHtml, writeReport } from "./report-html";
 import { writeRewardCurve } from "./metric-plot";
-
-const CHROMIUM = "/usr/bin/chromium";
-// Without these, chromium waits on network services this closed network never answers.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const dir = mkdtempSync(join(tmpdir(), "report-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import type { JsonValue, StateArray } from "@tdrl/buffers";
-import { hashFile, readVerifiedFile, writeBinaryFile } from "@tdrl/buffers/internal";
+import { hashFile, readVerifiedFile, verifyFile, writeBinaryFile } from "@tdrl/buffers/internal";
 import { syncDir } from "./fs-sync";
 
 /** What a checkpoint holds, by name: JSON values, typed arrays, and directories filled by a writer (e.g. `buffer.dumps`). */
@@ -197,14 +197,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     const sub = join(where, e.dir);
     for (const f of e.files) {
       const file = join(sub, f.file);
-      const actual = existsSync(file) ? hashFile(file) : null;
-      if (actual === null) throw new Error(`${file}: missing from the checkpoint`);
-      if (actual.bytes !== f.bytes)
-        throw new Error(
-          `${file}: ${actual.bytes < f.bytes ? "truncated" : "too long"}: expected ${f.bytes} bytes, found ${actual.bytes}`,
-        );
-      if (actual.sha256 !== f.sha256)
-        throw new Error(`${file}: corrupt: sha256 is ${actual.sha256}, the manifest says ${f.sha256}`);
+      verifyFile(file, f);
     }
     dirs.set(name, sub);
   }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
-/** Debian's chromium, which .ci/run's browser phase installs. */
+/** Debian's chromium, which .ci/run's browser phase installs (shared by the browser tests and benches). */
 export const CHROMIUM = "/usr/bin/chromium";
 // Without these, chromium waits on network services this closed network never answers.
 export const CHROMIUM_ARGS = [
@@ -19,7 +19,7 @@ export const CHROMIUM_ARGS = [
 
 /** Headless Chromium with a throw-away profile; `close()` also removes the profile. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), "playground-chromium-"));
+  const profile = mkdtempSync(join(tmpdir(), "tdrl-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
