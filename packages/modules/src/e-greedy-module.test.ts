@@ -14,9 +14,10 @@ describe("EGreedyModule", () => {
     expect(e.eps).toBeCloseTo(0.91, 12);
     e.step();
     expect(e.eps).toBeCloseTo(0.901, 12);
+    // A per-step loop would take hours for 1e12 steps; the bound is loose so a loaded machine never trips it.
     const t0 = performance.now();
     e.step(1e12);
-    expect(performance.now() - t0).toBeLessThan(5);
+    expect(performance.now() - t0).toBeLessThan(1_000);
     expect(e.eps).toBe(0.1);
   });
 

@@ -150,9 +150,7 @@ describe("initBackendWith: repeated calls", () => {
     const d = deps(loader);
     const first = await initBackendWith({ prefer: "wasm" }, d);
     const callsAfterFirst = loader.calls.length;
-    const t0 = performance.now();
     const second = await initBackendWith({ prefer: "wasm" }, d);
-    expect(performance.now() - t0).toBeLessThan(5);
     expect(second).toBe(first);
     expect(loader.calls.length).toBe(callsAfterFirst);
   });
