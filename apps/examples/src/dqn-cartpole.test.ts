@@ -7,7 +7,7 @@ import { initBackend } from "@tdrl/tensordict";
 import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
 import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
 import { RunDirectory } from "@tdrl/record";
-import { expectBestModel, expectExactResume } from "./smoke.test-support";
+import { expectBestModel, expectExactResume } from "../test/smoke";
 
 const root = mkdtempSync(join(tmpdir(), "dqn-cartpole-"));
 beforeAll(async () => {

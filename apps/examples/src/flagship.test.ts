@@ -9,7 +9,7 @@ import { buildFlagship, trainFlagship } from "./flagship";
 import { evalCommand } from "./core/program-cli";
 import { readGifInfo } from "@tdrl/record";
 import { RunDirectory } from "@tdrl/record";
-import { expectBestModel, expectExactResume } from "./smoke.test-support";
+import { expectBestModel, expectExactResume } from "../test/smoke";
 
 const root = mkdtempSync(join(tmpdir(), "flagship-"));
 beforeAll(async () => {

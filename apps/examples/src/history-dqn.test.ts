@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { HISTORY_DQN, buildHistoryDqn, trainHistoryDqn } from "./history-dqn";
-import { expectExactResume, expectSmokeRun } from "./smoke.test-support";
+import { expectExactResume, expectSmokeRun } from "../test/smoke";
 
 const root = mkdtempSync(join(tmpdir(), "history-dqn-"));
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { PIXEL_DQN, trainPixelDqn } from "./pixel-dqn";
-import { expectExactResume, expectSmokeRun } from "./smoke.test-support";
+import { expectExactResume, expectSmokeRun } from "../test/smoke";
 
 const root = mkdtempSync(join(tmpdir(), "pixel-dqn-"));
 beforeAll(async () => {

@@ -5,7 +5,7 @@ import { expectSameRecords } from "../../../test-support/same-records";
 import { AsyncCollector } from "./async-collector";
 import { LinearPolicy, makeRandomPolicy } from "./collector-worker-fixtures";
 import { MultiAsyncDataCollector } from "./multi-async-data-collector";
-import { FIXTURES, LEAN, collectorTestSetup } from "./worker-test-support";
+import { FIXTURES, LEAN, collectorTestSetup } from "../test/worker-collectors";
 import { SyncDataCollector, TRAJ_IDS_KEY } from "./sync-data-collector";
 
 const fixtures = FIXTURES;

@@ -8,7 +8,7 @@ import { expectSameRecords } from "../../../test-support/same-records";
 import { settle, threadCount } from "../../../test-support/worker-threads";
 import { LinearPolicy, makeRandomPolicy } from "./collector-worker-fixtures";
 import { MultiSyncDataCollector } from "./multi-sync-data-collector";
-import { FIXTURES, LEAN, collect, collectorTestSetup } from "./worker-test-support";
+import { FIXTURES, LEAN, collect, collectorTestSetup } from "../test/worker-collectors";
 import { SyncDataCollector, TRAJ_IDS_KEY } from "./sync-data-collector";
 
 // Starting a collector's workers costs 1-2 s, so the read-only checks share one collector's batches and

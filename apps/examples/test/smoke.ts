@@ -6,7 +6,7 @@ import type { HasParameters } from "@tdrl/modules";
 import type { LossModule } from "@tdrl/losses";
 import { readBestModelInfo, readCheckpoint, type TrainerResult, type TrainerState } from "@tdrl/trainers";
 import { RunDirectory } from "@tdrl/record";
-import type { TrainOptions } from "./core/train-run";
+import type { TrainOptions } from "../src/core/train-run";
 
 /**
  * Checks a finished run's `best/`: it holds the weights of the first evaluation that scored the run's
