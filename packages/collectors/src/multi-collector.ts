@@ -15,23 +15,19 @@ import type { PolicyModuleRef, WeightEntry, WorkerReady } from "./collector-work
 import { checkCollectorOptions } from "./collector-options";
 import { CollectorWorkers } from "./collector-workers";
 import { splitTrajectories } from "./split-trajectories";
-import { TRAJ_IDS_KEY, type CollectorOutput, type SyncDataCollectorOptions } from "./sync-data-collector";
+import {
+  SYNC_DATA_COLLECTOR_OPTION_KEYS,
+  TRAJ_IDS_KEY,
+  type CollectorOutput,
+  type SyncDataCollectorOptions,
+} from "./sync-data-collector";
 
 const MULTI_COLLECTOR_OPTION_KEYS = {
   numWorkers: true,
-  seed: true,
   policyWeights: true,
   startTimeoutMs: true,
   timeoutMs: true,
-  framesPerBatch: true,
-  totalFrames: true,
-  initRandomFrames: true,
-  maxFramesPerTraj: true,
-  resetAtEachIter: true,
-  splitTrajs: true,
-  explorationType: true,
-  postproc: true,
-  replayBuffer: true,
+  ...SYNC_DATA_COLLECTOR_OPTION_KEYS,
 } satisfies OptionKeys<MultiCollectorOptions>;
 
 /** Options of the worker-based collectors: `SyncDataCollector`'s, plus the workers'. */

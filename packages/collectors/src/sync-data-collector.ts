@@ -27,7 +27,8 @@ import { splitTrajectories } from "./split-trajectories";
 import { stackSteps } from "./stack-steps";
 import { TrajectoryIds } from "./trajectory-ids";
 
-const SYNC_DATA_COLLECTOR_OPTION_KEYS = {
+/** `SyncDataCollector`'s option keys; the worker collectors add theirs to these. */
+export const SYNC_DATA_COLLECTOR_OPTION_KEYS = {
   framesPerBatch: true,
   totalFrames: true,
   initRandomFrames: true,
