@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
 
@@ -48,13 +48,16 @@ export function packageBuild(overrides: Options = {}, { stripInternal = false }:
   if (!existsSync("src/browser.ts")) {
     return defineConfig({ ...base, entry: nodeEntries, clean: true, ...overrides });
   }
-  // Two builds writing to the same dist/, so each cleans only its own files.
+  // Two builds write to the same dist/, in parallel. tsup's `clean` cannot be scoped to one build's files (its
+  // patterns only add to "everything", and each declaration build deletes every .d.ts at its start), so
+  // either build could delete the other's output: dist/ is emptied once here, before both start.
+  rmSync("dist", { recursive: true, force: true });
   return defineConfig([
-    { ...base, entry: nodeEntries, clean: ["index.*", "internal.*"], ...overrides },
+    { ...base, entry: nodeEntries, clean: false, ...overrides },
     {
       ...base,
       entry: ["src/browser.ts"],
-      clean: ["browser.*"],
+      clean: false,
       platform: "browser",
       target: "es2022",
       esbuildPlugins: [browserOverrides],
