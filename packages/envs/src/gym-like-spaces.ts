@@ -85,7 +85,7 @@ const DTYPES: Record<GymDType, DType> = {
  */
 export function specFromSpace(space: GymSpace, batch: Shape, what: string): TensorSpec {
   const single = singleSpec(space, what);
-  return batch.length === 0 ? single : single.expand(batch);
+  return batch.length === 0 ? single : single.expand([...batch, ...single.shape]);
 }
 
 function singleSpec(space: GymSpace, what: string): TensorSpec {

@@ -185,10 +185,10 @@ export function expandSpecs(
   n: number,
 ) {
   return {
-    observation: env.observationSpec.expand([n]),
-    action: env.actionSpec.expand([n]),
-    reward: env.rewardSpec.expand([n]),
-    done: env.doneSpec.expand([n]),
+    observation: env.observationSpec.expand([n, ...env.observationSpec.batchSize]),
+    action: env.actionSpec.expand([n, ...env.actionSpec.batchSize]),
+    reward: env.rewardSpec.expand([n, ...env.rewardSpec.batchSize]),
+    done: env.doneSpec.expand([n, ...env.doneSpec.batchSize]),
   };
 }
 

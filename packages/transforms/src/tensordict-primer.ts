@@ -151,7 +151,7 @@ export class TensorDictPrimer extends Transform {
         `TensorDictPrimer: the primer specs have batch size ${formatShape(own)}, the env has ${formatShape(batch)}; give per-sub-env specs (batch size []) or the env's batch size`,
       );
     }
-    for (const p of this.primed) spec.set(p.key, own.length > 0 ? p.spec : p.spec.expand(batch));
+    for (const p of this.primed) spec.set(p.key, own.length > 0 ? p.spec : p.spec.expand([...batch, ...p.spec.shape]));
     return spec;
   }
 

@@ -47,9 +47,13 @@ describe("Binary", () => {
     const spec = new Binary({ n: 2 });
     expect([...spec.zero().data]).toEqual([0, 0]);
     expect(spec.isInRange(spec.zero())).toBe(true);
-    const big = spec.expand([3]);
+    const big = spec.expand([3, 2]);
     expect(big).toBeInstanceOf(Binary);
     expect(big.shape).toEqual([3, 2]);
+    expect(() => spec.expand([3])).toThrow("Binary.expand: the new shape [3] must end with the spec's shape [2]");
+    expect(() => new Binary({ n: 1 }).expand([3])).toThrow(
+      "Binary.expand: the new shape [3] must end with the spec's shape [1]",
+    );
     expect(spec.clone().equals(spec)).toBe(true);
     expect(spec.equals(new Binary({ n: 3 }))).toBe(false);
     expect(spec.toString()).toBe("Binary(n=2, shape=[2], dtype=bool)");

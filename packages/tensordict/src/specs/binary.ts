@@ -54,8 +54,8 @@ export class Binary<D extends DType = "bool"> extends TensorSpec<D> {
     return buildHost(this.dtype, this.shape, (i) => (values[i]! >= 0.5 ? 1 : 0));
   }
 
-  override expand(batchSize: Shape): Binary<D> {
-    return new Binary({ shape: this.expandedShape(batchSize), dtype: this.dtype });
+  override expand(shape: Shape): Binary<D> {
+    return new Binary({ shape: this.expandedShape(shape, 1), dtype: this.dtype });
   }
 
   override clone(): Binary<D> {

@@ -108,11 +108,18 @@ describe("Bounded", () => {
 
   it("expand tiles the bounds; clone copies them", () => {
     const spec = new Bounded({ low: [0, 1], high: [2, 3] });
-    const big = spec.expand([3]);
+    const big = spec.expand([3, 2]);
     expect(big).toBeInstanceOf(Bounded);
     expect(big.shape).toEqual([3, 2]);
     expect([...big.low.data]).toEqual([0, 1, 0, 1, 0, 1]);
     expect([...big.high.data]).toEqual([2, 3, 2, 3, 2, 3]);
+    // A dim of 1 grows, as in torch.expand: the bounds repeat along it.
+    const column = new Bounded({ low: [[0], [1]], high: [[5], [6]] }).expand([2, 3]);
+    expect(column.shape).toEqual([2, 3]);
+    expect([...column.low.data]).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(() => spec.expand([3])).toThrow(
+      "Bounded.expand: the new shape [3] must end with the spec's shape [2] (the whole new shape, as TorchRL's expand: to add batch dims [3], give [3, 2])",
+    );
     const copy = spec.clone();
     expect(copy.equals(spec)).toBe(true);
     copy.low.data[0] = -5;

@@ -79,11 +79,11 @@ export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
     );
   }
 
-  override expand(batchSize: Shape): Bounded<D> {
-    const shape = this.expandedShape(batchSize);
+  override expand(shape: Shape): Bounded<D> {
+    const to = this.expandedShape(shape);
     const repeat = (a: HostArray<D>) =>
-      HostArray.from(this.dtype, shape, broadcastValues(Array.from(a.data), a.shape, shape));
-    return new Bounded({ low: repeat(this.low), high: repeat(this.high), shape, dtype: this.dtype });
+      HostArray.from(this.dtype, to, broadcastValues(Array.from(a.data), a.shape, to));
+    return new Bounded({ low: repeat(this.low), high: repeat(this.high), shape: to, dtype: this.dtype });
   }
 
   override clone(): Bounded<D> {

@@ -58,10 +58,12 @@ describe("Categorical", () => {
   it("zero, expand, clone, equals, toString", () => {
     const spec = new Categorical({ n: 3, shape: [2], dtype: "uint8" });
     expect([...spec.zero().data]).toEqual([0, 0]);
-    const big = spec.expand([4]);
+    const big = spec.expand([4, 2]);
     expect(big).toBeInstanceOf(Categorical);
     expect(big.shape).toEqual([4, 2]);
     expect(big.n).toBe(3);
+    expect(() => spec.expand([4])).toThrow("Categorical.expand: the new shape [4] must end with the spec's shape [2]");
+    expect(new Categorical({ n: 3 }).expand([4]).shape).toEqual([4]);
     expect(spec.clone().equals(spec)).toBe(true);
     expect(spec.equals(new Categorical({ n: 4, shape: [2], dtype: "uint8" }))).toBe(false);
     expect(spec.toString()).toBe("Categorical(n=3, shape=[2], dtype=uint8)");

@@ -56,8 +56,8 @@ export class Categorical<D extends DType = "int32"> extends TensorSpec<D> {
     return buildHost(this.dtype, this.shape, (i) => Math.min(Math.max(roundHalfEven(values[i]!), 0), this.n - 1));
   }
 
-  override expand(batchSize: Shape): Categorical<D> {
-    return new Categorical({ n: this.n, shape: this.expandedShape(batchSize), dtype: this.dtype });
+  override expand(shape: Shape): Categorical<D> {
+    return new Categorical({ n: this.n, shape: this.expandedShape(shape), dtype: this.dtype });
   }
 
   override clone(): Categorical<D> {

@@ -264,8 +264,8 @@ describe("Composite: values", () => {
 });
 
 describe("Composite: whole-spec operations", () => {
-  it("expand prepends to the batch size and every leaf shape, nested ones included", () => {
-    const big = envSpec().expand([5]);
+  it("expand takes the whole new batch size (TorchRL's): new leading dims go on every leaf, nested ones included", () => {
+    const big = envSpec().expand([5, 2]);
     expect(big.batchSize).toEqual([5, 2]);
     expect((big.get("next") as Composite).batchSize).toEqual([5, 2]);
     expect((big.get("next.reward") as Unbounded).shape).toEqual([5, 2, 1]);
@@ -276,6 +276,17 @@ describe("Composite: whole-spec operations", () => {
     expect(td.batchSize).toEqual([5, 2]);
     big.assert(td);
     expect(() => envSpec().expand([-1])).toThrow("Composite.expand: shape [-1] has an invalid dimension -1");
+    expect(envSpec().expand([2]).equals(envSpec())).toBe(true);
+  });
+
+  it("expand refuses a shape not ending with the batch size, naming both (the batch-dims-only call of tdrl < 0.2)", () => {
+    const spec = envSpec();
+    expect(() => spec.expand([5])).toThrow(
+      "Composite.expand: the new shape [5] must end with the batch size [2] (the whole new batch size, as TorchRL's expand: to add batch dims [5], give [5, 2])",
+    );
+    expect(() => spec.expand([])).toThrow("Composite.expand: the new shape [] must end with the batch size [2]");
+    expect(() => spec.expand([2, 3])).toThrow("must end with the batch size [2]");
+    expect(spec.batchSize).toEqual([2]);
   });
 
   it("clone is deep; equals compares batch size, keys (in any order) and specs", () => {
@@ -294,7 +305,7 @@ describe("Composite: whole-spec operations", () => {
       [2],
     );
     expect(reordered.equals(spec)).toBe(true);
-    expect(spec.expand([1]).equals(spec)).toBe(false);
+    expect(spec.expand([1, 2]).equals(spec)).toBe(false);
     const changed = envSpec();
     changed.set("action", new Categorical({ n: 3, shape: [2] }));
     expect(changed.equals(spec)).toBe(false);

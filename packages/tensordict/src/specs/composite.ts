@@ -229,14 +229,25 @@ export class Composite<S extends SpecRecord = SpecRecord> {
 
   // ---------------------------------------------------------------- whole-spec operations
 
-  /** The same specs with `batchSize` prepended to the batch size and to every leaf shape. */
-  expand(batchSize: Shape): Composite<S> {
-    if (!Array.isArray(batchSize))
-      throw new Error(`Composite.expand: batchSize must be an array of dims, got ${String(batchSize)}`);
-    assertValidShape(batchSize, "Composite.expand");
+  /**
+   * The same specs with the whole new batch size `shape`, as TorchRL's `Composite.expand(*shape)`: its
+   * trailing dims must equal this batch size, and every leaf and child gets the new leading dims.
+   */
+  expand(shape: Shape): Composite<S> {
+    if (!Array.isArray(shape))
+      throw new Error(`Composite.expand: shape must be an array of dims, got ${String(shape)}`);
+    assertValidShape(shape, "Composite.expand");
+    const own = this.batchSize;
+    const lead = shape.length - own.length;
+    if (lead < 0 || !own.every((d, i) => shape[lead + i] === d)) {
+      throw new Error(
+        `Composite.expand: the new shape ${formatShape(shape)} must end with the batch size ${formatShape(own)} (the whole new batch size, as TorchRL's expand: to add batch dims ${formatShape(shape)}, give ${formatShape([...shape, ...own])})`,
+      );
+    }
+    const added = shape.slice(0, lead);
     return this.map(
-      (spec) => spec.expand(batchSize),
-      (b) => [...batchSize, ...b],
+      (spec) => spec.expand([...added, ...spec.shape]),
+      (b) => [...added, ...b],
     ) as unknown as Composite<S>;
   }
 

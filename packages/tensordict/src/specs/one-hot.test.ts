@@ -84,10 +84,15 @@ describe("OneHot", () => {
 
   it("expand, clone, equals, toString", () => {
     const spec = new OneHot({ n: 5, dtype: "uint8" });
-    const big = spec.expand([2]);
+    const big = spec.expand([2, 5]);
     expect(big).toBeInstanceOf(OneHot);
     expect(big.shape).toEqual([2, 5]);
     expect(big.n).toBe(5);
+    expect(() => spec.expand([2])).toThrow("OneHot.expand: the new shape [2] must end with the spec's shape [5]");
+    // The last dim is n: it never grows, not even from 1.
+    expect(() => new OneHot({ n: 1 }).expand([3])).toThrow(
+      "OneHot.expand: the new shape [3] must end with the spec's shape [1]",
+    );
     expect(spec.clone().equals(spec)).toBe(true);
     expect(spec.equals(new OneHot({ n: 4, dtype: "uint8" }))).toBe(false);
     expect(spec.toString()).toBe("OneHot(n=5, shape=[5], dtype=uint8)");

@@ -91,8 +91,8 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
     return out;
   }
 
-  override expand(batchSize: Shape): OneHot<D> {
-    return new OneHot({ n: this.n, shape: this.expandedShape(batchSize), dtype: this.dtype });
+  override expand(shape: Shape): OneHot<D> {
+    return new OneHot({ n: this.n, shape: this.expandedShape(shape, 1), dtype: this.dtype });
   }
 
   override clone(): OneHot<D> {

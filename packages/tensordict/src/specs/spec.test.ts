@@ -153,7 +153,7 @@ describe("TensorSpec checks shared by every leaf spec", () => {
     );
   });
 
-  it("expand rejects invalid batch sizes", () => {
+  it("expand rejects invalid shapes", () => {
     expect(() => spec.expand([-1])).toThrow("Bounded.expand: shape [-1] has an invalid dimension -1");
   });
 

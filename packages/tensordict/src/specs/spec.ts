@@ -47,10 +47,10 @@ export abstract class TensorSpec<D extends DType = DType> {
   abstract project(x: HostArray): HostArray<D>;
 
   /**
-   * The same spec with `batchSize` prepended to its shape: `spec.expand([8])` turns `[4]` into `[8, 4]`.
-   * (TorchRL's `expand(*shape)` takes the whole new shape; `expand([8])` here is its `expand(8, *spec.shape)`.)
+   * The same spec with the whole new `shape`, as TorchRL's `expand(*shape)`: its trailing dims must equal the
+   * spec's shape (a dim of 1 may grow, as in `torch.expand`), so `expand([8, 4])` turns `[4]` into `[8, 4]`.
    */
-  abstract expand(batchSize: Shape): TensorSpec<D>;
+  abstract expand(shape: Shape): TensorSpec<D>;
 
   abstract clone(): TensorSpec<D>;
 
@@ -122,12 +122,25 @@ export abstract class TensorSpec<D extends DType = DType> {
     return values;
   }
 
-  /** `batchSize` checked and prepended to the shape. */
-  protected expandedShape(batchSize: Shape): number[] {
-    if (!Array.isArray(batchSize))
-      throw new Error(`${this.kind}.expand: batchSize must be an array of dims, got ${String(batchSize)}`);
-    assertValidShape(batchSize, `${this.kind}.expand`);
-    return [...batchSize, ...this.shape];
+  /**
+   * The new `shape` checked against the spec's: it keeps every dim, its trailing dims equal the spec's (or
+   * grow from 1, except the last `fixedTrailingDims`). The error shows the call
+   * that adds `shape` as batch dims, which is what `expand` took before 0.2.
+   */
+  protected expandedShape(shape: Shape, fixedTrailingDims = 0): number[] {
+    const what = `${this.kind}.expand`;
+    if (!Array.isArray(shape)) throw new Error(`${what}: shape must be an array of dims, got ${String(shape)}`);
+    assertValidShape(shape, what);
+    const own = this.shape;
+    const offset = shape.length - own.length;
+    const fits =
+      offset >= 0 && own.every((d, i) => shape[offset + i] === d || (d === 1 && i < own.length - fixedTrailingDims));
+    if (!fits) {
+      throw new Error(
+        `${what}: the new shape ${formatShape(shape)} must end with the spec's shape ${formatShape(own)} (the whole new shape, as TorchRL's expand: to add batch dims ${formatShape(shape)}, give ${formatShape([...shape, ...own])})`,
+      );
+    }
+    return [...shape];
   }
 }
 

@@ -73,13 +73,20 @@ describe("Unbounded", () => {
     expect(same).not.toBe(src);
   });
 
-  it("expand prepends batch dims; clone and equals; toString", () => {
+  it("expand takes the whole new shape (TorchRL's); clone and equals; toString", () => {
     const spec = new Unbounded({ shape: [4], dtype: "uint8" });
-    const big = spec.expand([2, 3]);
+    const big = spec.expand([2, 3, 4]);
     expect(big).toBeInstanceOf(Unbounded);
     expect(big.shape).toEqual([2, 3, 4]);
     expect(big.dtype).toBe("uint8");
-    expect(spec.expand([]).equals(spec)).toBe(true);
+    expect(spec.expand([4]).equals(spec)).toBe(true);
+    expect(new Unbounded({ shape: [1] }).expand([8, 3]).shape).toEqual([8, 3]);
+    // The batch-dims-only call of tdrl < 0.2 fails loudly, naming both shapes and the call that means it.
+    expect(() => spec.expand([2, 3])).toThrow(
+      "Unbounded.expand: the new shape [2, 3] must end with the spec's shape [4] (the whole new shape, as TorchRL's expand: to add batch dims [2, 3], give [2, 3, 4])",
+    );
+    expect(() => spec.expand([])).toThrow("Unbounded.expand: the new shape [] must end with the spec's shape [4]");
+    expect(() => spec.expand([8, 4, 4])).not.toThrow();
     const copy = spec.clone();
     expect(copy).not.toBe(spec);
     expect(copy.equals(spec)).toBe(true);

@@ -25,7 +25,7 @@ const INT_RAND_RANGE = [-100, 100] as const;
  * @example
  * const obs = new Unbounded({ shape: [4] });
  * const x = obs.rand(new Rng(0)); // HostArray<"float32"> of shape [4]
- * obs.expand([8]).shape; // [8, 4]
+ * obs.expand([8, 4]).shape; // [8, 4] (the whole new shape, as TorchRL)
  */
 export class Unbounded<D extends DType = "float32"> extends TensorSpec<D> {
   static {
@@ -61,8 +61,8 @@ export class Unbounded<D extends DType = "float32"> extends TensorSpec<D> {
     return buildHost(this.dtype, this.shape, (i) => castValue(values[i]!, this.dtype));
   }
 
-  override expand(batchSize: Shape): Unbounded<D> {
-    return new Unbounded({ shape: this.expandedShape(batchSize), dtype: this.dtype });
+  override expand(shape: Shape): Unbounded<D> {
+    return new Unbounded({ shape: this.expandedShape(shape), dtype: this.dtype });
   }
 
   override clone(): Unbounded<D> {
