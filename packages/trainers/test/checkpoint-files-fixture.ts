@@ -1,5 +1,6 @@
 /**
- * Child process for checkpoint-files.test.ts: writes checkpoint after checkpoint into argv[2] until killed.
+ * Child process for checkpoint-files.test.ts: writes checkpoint after checkpoint into argv[2] until killed,
+ * printing "wrote <i>" after each.
  * Checkpoint i holds json {i}, a 1 MiB Float32Array filled with i and a directory of files holding i, so a
  * reader can tell a mix of two checkpoints from one whole one.
  */
@@ -16,5 +17,5 @@ for (let i = 1; ; i++) {
     arrays: { weights: big },
     dirs: { replay: (d) => writeFileSync(join(d, "data.txt"), String(i).repeat(10_000)) },
   });
-  if (i === 1) process.stdout.write("first\n");
+  process.stdout.write(`wrote ${i}\n`);
 }
