@@ -45,6 +45,18 @@ function save(section: string, value: unknown): void {
   writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
 }
 
+/** CPU ms of the calling thread so far (utime + stime of /proc/thread-self/stat, at 100 ticks/s), or null off Linux. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat(5), counted from the state field (3) after the command name.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -165,20 +177,31 @@ async function flagship(): Promise<void> {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
-  /** Calls every `fs[i]` `n` times, taking turns; the median wall and CPU ms of each. */
+  /**
+   * Calls every `fs[i]` `n` times, taking turns; the median wall and CPU ms of each, and the mean CPU ms of
+   * this (the main) thread alone (Linux: /proc/thread-self, 10 ms ticks, hence a mean; null elsewhere).
+   */
   const timeInTurns = (n: number, fs: (() => void)[]) => {
     const wall = fs.map((): number[] => []);
     const cpu = fs.map((): number[] => []);
+    const mainCpu = fs.map(() => 0);
     for (let k = 0; k < n; k++) {
       fs.forEach((f, i) => {
+        const m0 = mainThreadCpuMs();
         const c0 = cpuMs();
         const t0 = performance.now();
         f();
         wall[i]!.push(performance.now() - t0);
         cpu[i]!.push(cpuMs() - c0);
+        const m1 = mainThreadCpuMs();
+        mainCpu[i]! += m0 === null || m1 === null ? Number.NaN : m1 - m0;
       });
     }
-    return fs.map((_, i) => ({ wall: median(wall[i]!), cpu: median(cpu[i]!) }));
+    return fs.map((_, i) => ({
+      wall: median(wall[i]!),
+      cpu: median(cpu[i]!),
+      mainThreadCpu: Number.isNaN(mainCpu[i]!) ? null : mainCpu[i]! / n,
+    }));
   };
   const updates = timeInTurns(
     Number(process.env.BENCH_FLAGSHIP_UPDATES ?? 10),
@@ -217,6 +240,10 @@ async function flagship(): Promise<void> {
       updates: run.result.state.updates,
       medianUpdateMs: updates[i]!.wall,
       medianUpdateCpuMs: updates[i]!.cpu,
+      // With two learner threads, the main thread's share: the critical path of an update on an idle machine
+      // (the worker's half runs at the same time); a loaded machine shares the CPU between processes, not
+      // threads (Linux autogroups), so there the second thread shortens no wall time.
+      meanUpdateMainThreadCpuMs: updates[i]!.mainThreadCpu,
       actMsPerFrame: acts[i]!.wall / framesPerRollout,
       actCpuMsPerFrame: acts[i]!.cpu / framesPerRollout,
       medianActMsFor4Envs: policies[i]!.wall,
@@ -231,6 +258,10 @@ async function flagship(): Promise<void> {
   const dataParallelVsOneThread = {
     updateWall: ratio(two?.medianUpdateMs, one.medianUpdateMs),
     updateCpu: ratio(two?.medianUpdateCpuMs, one.medianUpdateCpuMs),
+    updateMainThreadCpu:
+      two?.meanUpdateMainThreadCpuMs == null || one.meanUpdateMainThreadCpuMs === null
+        ? null
+        : two.meanUpdateMainThreadCpuMs / one.meanUpdateMainThreadCpuMs,
     actWallPerFrame: ratio(two?.actMsPerFrame, one.actMsPerFrame),
     framesPerSecond: ratio(two?.framesPerSecond, one.framesPerSecond),
   };
