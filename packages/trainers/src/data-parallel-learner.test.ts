@@ -67,6 +67,27 @@ describe("DataParallelLearner", () => {
     expect(workerCounts[0]).toBeGreaterThan(0);
   }, 180_000);
 
+  it("an odd number of slices: halves of 2 and 3 weighted 2/5 and 3/5 give the one-thread loss and update", () => {
+    const one = smallSetup(ARGS, 5);
+    open.push(one);
+    const single = new DqnLearner(one);
+    const parts = smallSetup(ARGS, 5);
+    open.push(parts);
+    const learner = new DataParallelLearner({
+      ...parts,
+      workerLoss: { module: FIXTURE, exportName: "makeSmallLoss", args: ARGS },
+      startTimeoutMs: START,
+    });
+    open.push(learner);
+    for (let k = 0; k < 2; k++) {
+      const s1 = single.update();
+      const s2 = learner.update();
+      expect(Math.abs(s2.loss - s1.loss)).toBeLessThanOrEqual(1e-5 * Math.abs(s1.loss));
+      const w1 = weightsOf(one);
+      weightsOf(parts).forEach((w, i) => w.forEach((x, j) => expect(x).toBeCloseTo(w1[i]![j]!, 5)));
+    }
+  }, 180_000);
+
   it("repeats itself bit for bit (what an exact resume needs)", () => {
     const runs = [dataParallel(), dataParallel()];
     const losses = runs.map(({ learner }) => Array.from({ length: 3 }, () => learner.update().loss));

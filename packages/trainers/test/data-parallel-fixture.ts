@@ -51,10 +51,10 @@ export const makeFailingForwardLoss: LossFactory<SmallLossArgs> = (args) => {
 };
 
 /**
- * A learner's parts over a buffer of 256 random steps (episodes of 5 to 40 steps), sampled as 6 slices
- * of 10: the same seed gives the same weights, data and batches.
+ * A learner's parts over a buffer of 256 random steps (episodes of 5 to 40 steps), sampled as `numSlices`
+ * slices of 10: the same seed gives the same weights, data and batches.
  */
-export function smallSetup(args: SmallLossArgs): DqnLearnerOptions & { dispose(): void } {
+export function smallSetup(args: SmallLossArgs, numSlices = 6): DqnLearnerOptions & { dispose(): void } {
   const loss = smallRecurrentLoss(args);
   const rng = new Rng(100 + args.seed);
   const n = 256;
@@ -73,7 +73,7 @@ export function smallSetup(args: SmallLossArgs): DqnLearnerOptions & { dispose()
   const buffer = new TensorDictReplayBuffer({
     storage: new LazyTensorStorage(n),
     sampler: new SliceSampler({ sliceLen: 10, rng: new Rng(7) }),
-    batchSize: 60,
+    batchSize: numSlices * 10,
   });
   buffer.extend(
     new TensorDict(
