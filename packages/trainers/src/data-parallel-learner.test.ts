@@ -101,6 +101,8 @@ describe("DataParallelLearner", () => {
       /DataParallelLearner: worker 0 failed in building the loss: Error: no loss today[\s\S]*makeThrowingLoss/,
     );
     expect(() => learner.update()).toThrow(/DataParallelLearner: the worker (exited during start-up|failed to start)/);
+    const exiting = dataParallel("makeExitingLoss", undefined).learner;
+    expect(() => exiting.update()).toThrow(/DataParallelLearner: the worker exited with code 3 during start-up/);
     const wrong = dataParallel("makeSmallLoss", { ...ARGS, hidden: 5 }).learner;
     expect(() => wrong.update()).toThrow(/online parameters .*\[20, 3\].* but the main thread's loss has .*\[32, 3\]/);
     const { learner: failing, parts } = dataParallel("makeFailingForwardLoss");

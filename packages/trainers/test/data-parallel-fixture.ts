@@ -41,6 +41,11 @@ export const makeThrowingLoss: LossFactory<undefined> = () => {
   throw new Error("no loss today");
 };
 
+/** Ends the worker thread while it builds the loss. */
+export const makeExitingLoss: LossFactory<undefined> = () => {
+  process.exit(3);
+};
+
 /** The same network, whose forward throws (in the worker only: the main thread builds its loss itself). */
 export const makeFailingForwardLoss: LossFactory<SmallLossArgs> = (args) => {
   const loss = smallRecurrentLoss(args);
