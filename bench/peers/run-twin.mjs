@@ -86,16 +86,26 @@ function tdrl() {
   if (r.status !== 0) throw new Error(`bench:peers: tdrl's flagship bench failed (exit ${r.status}): ${r.stderr}`);
   const f = JSON.parse(readFileSync(scratch, "utf8")).flagship;
   rmSync(scratch, { force: true });
-  console.log(`tdrl: ${JSON.stringify({ ...f, curve: undefined, machine: undefined, what: undefined })}`);
-  return {
-    frames: Number(frames),
-    framesPerSecond: f.framesPerSecond,
-    updateMs: f.medianUpdateMs,
-    updateCpuMs: f.medianUpdateCpuMs,
-    actMsPerFrame: f.actMsPerFrame,
-    actCpuMsPerFrame: f.actCpuMsPerFrame,
-    policyCpuMsFor4Envs: f.medianPolicyCpuMsFor4Envs,
+  console.log(
+    `tdrl: ${JSON.stringify({ ...f, curve: undefined, machine: undefined, what: undefined, byThreads: undefined })}`,
+  );
+  // The flagship bench times one learner thread and, on 2+ cores, the data-parallel update (learnerThreads 2).
+  const figures = (learnerThreads) => {
+    const r = (f.byThreads ?? [{ learnerThreads: 1, ...f }]).find((x) => x.learnerThreads === learnerThreads);
+    if (r === undefined) return null;
+    return {
+      learnerThreads,
+      frames: Number(frames),
+      framesPerSecond: r.framesPerSecond,
+      updateMs: r.medianUpdateMs,
+      updateCpuMs: r.medianUpdateCpuMs,
+      updateMainThreadCpuMs: r.meanUpdateMainThreadCpuMs ?? null,
+      actMsPerFrame: r.actMsPerFrame,
+      actCpuMsPerFrame: r.actCpuMsPerFrame,
+      policyCpuMsFor4Envs: r.medianPolicyCpuMsFor4Envs,
+    };
   };
+  return { oneThread: figures(1), dataParallel: figures(2) };
 }
 
 const ratio = (a, b) => (a == null || b == null || b === 0 ? null : a / b);
@@ -109,19 +119,21 @@ const ratios = (t, p) => ({
 const started = new Date().toISOString();
 const twin1 = twin(1);
 const twin2 = twin(2);
-const ours = tdrl();
+const { oneThread: ours, dataParallel } = tdrl();
 const twin1again = twin(1);
 const result = {
-  what: "flagship recipe (8 x 32 slices, burn-in 8, 48x48 grey, conv 16/32 + LSTM 128, double DQN, Adam, soft target): medians of one update and of acting per frame; tdrl on wasm (one thread), the twin on PyTorch + OpenBLAS; ratios are tdrl / twin (below 1: tdrl faster); act compares renderers as much as frameworks (see ../shared/peers/README.md)",
+  what: "flagship recipe (8 x 32 slices, burn-in 8, 48x48 grey, conv 16/32 + LSTM 128, double DQN, Adam, soft target): medians of one update and of acting per frame; tdrl on wasm (one thread; tdrlDataParallel: learnerThreads 2, the default on 2+ cores), the twin on PyTorch + OpenBLAS; ratios are tdrl / twin (below 1: tdrl faster); act compares renderers as much as frameworks (see ../shared/peers/README.md)",
   started,
   finished: new Date().toISOString(),
   machine: machine(),
   tdrl: ours,
+  tdrlDataParallel: dataParallel,
   twin: { oneThread: twin1, twoThreads: twin2, oneThreadAgain: twin1again },
   ratios: {
     vsOneThread: ratios(ours, twin1),
     vsTwoThreads: ratios(ours, twin2),
     vsOneThreadAgain: ratios(ours, twin1again),
+    dataParallelVsTwoThreads: dataParallel === null ? null : ratios(dataParallel, twin2),
   },
 };
 write(result);

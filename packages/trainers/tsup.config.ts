@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.shared";
 
-export default packageBuild();
+// dataParallelWorkerMain is a runtime export for the worker threads only: keep it out of the declarations.
+export default packageBuild({}, { stripInternal: true });

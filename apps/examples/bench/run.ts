@@ -2,13 +2,14 @@
  * Learning benchmarks of the example programs (not CI tests): `npm run bench -w examples [-- section...]`.
  * Sections: `cartpole` and `history` (the tuned state-DQN recipe, and the state-history DQN, on 5 seeds:
  * steps to solve, wall time, frames/s), `pixel` (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k:
- * the learning curve and frames/s) and `flagship` (a flagship run of BENCH_FLAGSHIP_FRAMES frames, default
- * 40k: frames/s, update wall and CPU ms, acting ms per frame, and the learning curve; BENCH_FLAGSHIP_UPDATES
+ * the learning curve and frames/s) and `flagship` (flagship runs of BENCH_FLAGSHIP_FRAMES frames, default
+ * 40k, with one learner thread and data-parallel: frames/s, update wall and CPU ms, acting ms per frame,
+ * the learning curves and the ratios; BENCH_FLAGSHIP_UPDATES
  * and BENCH_FLAGSHIP_ACTS set how many updates and acting rollouts are timed); no section given runs them all. Results merge into
  * `bench/results/examples.json` at the repository root, with the machine they came from.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { initBackend } from "@tdrl/tensordict";
@@ -42,6 +43,18 @@ function save(section: string, value: unknown): void {
   all[section] = value;
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(all, null, 2)}\n`);
+}
+
+/** CPU ms of the calling thread so far (utime + stime of /proc/thread-self/stat, at 100 ticks/s), or null off Linux. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync("/proc/thread-self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat(5), counted from the state field (3) after the command name.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 const median = (xs: number[]) => {
@@ -135,67 +148,138 @@ async function pixel(): Promise<void> {
   });
 }
 
+/**
+ * The flagship's default recipe for BENCH_FLAGSHIP_FRAMES frames, once per learner: one thread
+ * (`learnerThreads: 1`, DqnLearner) and, on a machine with 2+ cores, data-parallel (`learnerThreads: 2`,
+ * DataParallelLearner). Then, on the trained runs and interleaved (one update of each in turn, so both see
+ * the same machine load), the per-operation costs, wall and CPU (process CPU: the worker thread's included;
+ * the machine is shared, CPU time does not count waiting for a core), medians: one gradient step and acting.
+ * The top-level figures are the default recipe's (`FLAGSHIP.learnerThreads`), as `npm start` runs it.
+ */
 async function flagship(): Promise<void> {
   const frames = Number(process.env.BENCH_FLAGSHIP_FRAMES ?? 40_000);
-  const curve: { frames: number; seconds: number; eval: number; framesPerSecond: number }[] = [];
-  const config = { ...FLAGSHIP, totalFrames: frames, evalEvery: Math.min(FLAGSHIP.evalEvery, frames) };
-  const { result, built } = await trainFlagship(config, {
-    log: (r) => {
-      if (r.evalMean === undefined) return;
-      curve.push({ frames: r.frames, seconds: r.seconds, eval: r.evalMean, framesPerSecond: r.framesPerSecond });
-      console.log(JSON.stringify(curve[curve.length - 1]));
-    },
-  });
-  // Per-operation costs on the trained run, wall and CPU (the machine is shared: CPU time does not count
-  // waiting for a core), medians: one gradient step (8 x 32 slices, burn-in 8) and acting.
+  const base = { ...FLAGSHIP, totalFrames: frames, evalEvery: Math.min(FLAGSHIP.evalEvery, frames) };
+  const variants = availableParallelism() >= 2 ? [1, 2] : [1];
+  const runs = [];
+  for (const learnerThreads of variants) {
+    const curve: { frames: number; seconds: number; eval: number; framesPerSecond: number }[] = [];
+    const config = { ...base, learnerThreads };
+    const { result, built } = await trainFlagship(config, {
+      log: (r) => {
+        if (r.evalMean === undefined) return;
+        curve.push({ frames: r.frames, seconds: r.seconds, eval: r.evalMean, framesPerSecond: r.framesPerSecond });
+        console.log(JSON.stringify({ learnerThreads, ...curve[curve.length - 1] }));
+      },
+    });
+    runs.push({ learnerThreads, config, result, built, curve });
+  }
   const cpuMs = () => {
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
-  const time = (n: number, f: () => void) => {
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const c0 = cpuMs();
-      const t0 = performance.now();
-      f();
-      wall.push(performance.now() - t0);
-      cpu.push(cpuMs() - c0);
+  /**
+   * Calls every `fs[i]` `n` times, taking turns; the median wall and CPU ms of each, and the mean CPU ms of
+   * this (the main) thread alone (Linux: /proc/thread-self, 10 ms ticks, hence a mean; null elsewhere).
+   */
+  const timeInTurns = (n: number, fs: (() => void)[]) => {
+    const wall = fs.map((): number[] => []);
+    const cpu = fs.map((): number[] => []);
+    const mainCpu = fs.map(() => 0);
+    for (let k = 0; k < n; k++) {
+      fs.forEach((f, i) => {
+        const m0 = mainThreadCpuMs();
+        const c0 = cpuMs();
+        const t0 = performance.now();
+        f();
+        wall[i]!.push(performance.now() - t0);
+        cpu[i]!.push(cpuMs() - c0);
+        const m1 = mainThreadCpuMs();
+        mainCpu[i]! += m0 === null || m1 === null ? Number.NaN : m1 - m0;
+      });
     }
-    return { wall: median(wall), cpu: median(cpu) };
+    return fs.map((_, i) => ({
+      wall: median(wall[i]!),
+      cpu: median(cpu[i]!),
+      mainThreadCpu: Number.isNaN(mainCpu[i]!) ? null : mainCpu[i]! / n,
+    }));
   };
-  const update = time(Number(process.env.BENCH_FLAGSHIP_UPDATES ?? 10), () =>
-    built.learner.update({ processBatch: (batch) => built.processOptimBatch(batch) }),
+  const updates = timeInTurns(
+    Number(process.env.BENCH_FLAGSHIP_UPDATES ?? 10),
+    runs.map(
+      ({ built }) =>
+        () =>
+          built.learner.update({ processBatch: (batch) => built.processOptimBatch(batch) }),
+    ),
   );
   // Acting as training does: one rollout of the training env (render 48x48, transforms, policy step,
   // epsilon-greedy; the replay write is not included) per call, numEnvs x stepsPerBatch frames.
-  const collector = new SyncDataCollector(built.env, built.actor, {
-    framesPerBatch: config.numEnvs * config.stepsPerBatch,
-    explorationType: "random",
+  const framesPerRollout = base.numEnvs * base.stepsPerBatch;
+  const collectors = runs.map(
+    ({ built }) =>
+      new SyncDataCollector(built.env, built.actor, { framesPerBatch: framesPerRollout, explorationType: "random" }),
+  );
+  const acts = timeInTurns(
+    Number(process.env.BENCH_FLAGSHIP_ACTS ?? 50),
+    collectors.map((c) => () => c.rollout()),
+  );
+  const probes = runs.map(({ built }) => built.env.reset());
+  const policies = timeInTurns(
+    50,
+    runs.map(
+      ({ built }, i) =>
+        () =>
+          built.actor.forward(probes[i]!, "random"),
+    ),
+  );
+  const byThreads = runs.map((run, i) => {
+    run.built.dispose();
+    return {
+      learnerThreads: run.learnerThreads,
+      seconds: run.result.seconds,
+      framesPerSecond: run.result.state.frames / run.result.seconds,
+      updates: run.result.state.updates,
+      medianUpdateMs: updates[i]!.wall,
+      medianUpdateCpuMs: updates[i]!.cpu,
+      // With two learner threads, the main thread's share: the critical path of an update on an idle machine
+      // (the worker's half runs at the same time); a loaded machine shares the CPU between processes, not
+      // threads (Linux autogroups), so there the second thread shortens no wall time.
+      meanUpdateMainThreadCpuMs: updates[i]!.mainThreadCpu,
+      actMsPerFrame: acts[i]!.wall / framesPerRollout,
+      actCpuMsPerFrame: acts[i]!.cpu / framesPerRollout,
+      medianActMsFor4Envs: policies[i]!.wall,
+      medianPolicyCpuMsFor4Envs: policies[i]!.cpu,
+      bestEval: run.result.state.bestEval,
+      curve: run.curve,
+    };
   });
-  const framesPerRollout = config.numEnvs * config.stepsPerBatch;
-  const act = time(Number(process.env.BENCH_FLAGSHIP_ACTS ?? 50), () => collector.rollout());
-  const probe = built.env.reset();
-  const policy = time(50, () => built.actor.forward(probe, "random"));
-  built.dispose();
-  const figures = {
-    medianUpdateMs: update.wall,
-    medianUpdateCpuMs: update.cpu,
-    actMsPerFrame: act.wall / framesPerRollout,
-    actCpuMsPerFrame: act.cpu / framesPerRollout,
-    medianActMsFor4Envs: policy.wall,
-    medianPolicyCpuMsFor4Envs: policy.cpu,
+  const one = byThreads.find((r) => r.learnerThreads === 1)!;
+  const two = byThreads.find((r) => r.learnerThreads === 2) ?? null;
+  const ratio = (a: number | undefined, b: number) => (a === undefined ? null : a / b);
+  const dataParallelVsOneThread = {
+    updateWall: ratio(two?.medianUpdateMs, one.medianUpdateMs),
+    updateCpu: ratio(two?.medianUpdateCpuMs, one.medianUpdateCpuMs),
+    updateMainThreadCpu:
+      two?.meanUpdateMainThreadCpuMs == null || one.meanUpdateMainThreadCpuMs === null
+        ? null
+        : two.meanUpdateMainThreadCpuMs / one.meanUpdateMainThreadCpuMs,
+    actWallPerFrame: ratio(two?.actMsPerFrame, one.actMsPerFrame),
+    framesPerSecond: ratio(two?.framesPerSecond, one.framesPerSecond),
   };
-  console.log(JSON.stringify({ framesPerSecond: result.state.frames / result.seconds, ...figures }));
+  const chosen = byThreads.find((r) => r.learnerThreads === FLAGSHIP.learnerThreads) ?? one;
+  const { curve, ...figures } = chosen;
+  console.log(
+    JSON.stringify({
+      byThreads: byThreads.map((r) => ({ ...r, curve: undefined })),
+      dataParallelVsOneThread,
+    }),
+  );
   save("flagship", {
-    what: `flagship defaults (flagship-config.ts) for ${frames} frames; eval = greedy mean over ${FLAGSHIP.evalEpisodes} episodes; update = one gradient step (${config.numSlices} x ${config.sliceLen} slices); act = one rollout of ${framesPerRollout} frames (render, transforms, policy, epsilon-greedy) per frame; policy = one acting forward of the ${config.numEnvs} envs`,
+    what: `flagship defaults (flagship-config.ts) for ${frames} frames, once with one learner thread and once data-parallel (learnerThreads 2, when there are 2+ cores); top-level figures: the default (learnerThreads ${FLAGSHIP.learnerThreads} here); eval = greedy mean over ${FLAGSHIP.evalEpisodes} episodes; update = one gradient step (${base.numSlices} x ${base.sliceLen} slices), CPU of the whole process (both threads); act = one rollout of ${framesPerRollout} frames (render, transforms, policy, epsilon-greedy) per frame; policy = one acting forward of the ${base.numEnvs} envs; updates, rollouts and policy steps of the two runs timed in turns, medians; ratios are data-parallel / one thread`,
     machine: machine(),
-    seconds: result.seconds,
-    framesPerSecond: result.state.frames / result.seconds,
-    updates: result.state.updates,
     ...figures,
-    bestEval: result.state.bestEval,
     curve,
+    dataParallelVsOneThread,
+    byThreads,
   });
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "@tdrl/tensordict";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
 import { buildFlagship, trainFlagship } from "./flagship";
+import { DataParallelLearner, DqnLearner } from "@tdrl/trainers";
 import { evalCommand } from "./core/program-cli";
 import { readGifInfo } from "@tdrl/record";
 import { RunDirectory } from "@tdrl/record";
@@ -32,6 +33,8 @@ const smoke: FlagshipConfig = {
   evalEvery: 768,
   evalEpisodes: 2,
   checkpointEvery: 512,
+  // The default where there are two cores; spelled out so the test runs the data-parallel update anywhere.
+  learnerThreads: 2,
 };
 
 describe("flagship smoke run", () => {
@@ -72,6 +75,20 @@ describe("flagship smoke run", () => {
     expect([info.width, info.height]).toEqual([300, 200]);
     expect(tf.memory().numTensors).toBe(before);
   }, 180_000);
+
+  it("learnerThreads picks the learner; a config.json from before the option means one thread; 3 is refused", () => {
+    const { learnerThreads: _, ...old } = smoke;
+    for (const [config, kind] of [
+      [smoke, DataParallelLearner],
+      [{ ...smoke, learnerThreads: 1 }, DqnLearner],
+      [old as FlagshipConfig, DqnLearner],
+    ] as const) {
+      const built = buildFlagship(config);
+      expect(built.learner.constructor).toBe(kind);
+      built.dispose();
+    }
+    expect(() => buildFlagship({ ...smoke, learnerThreads: 3 })).toThrow(/learnerThreads must be 1 or 2, got 3/);
+  }, 60_000);
 
   it("a run stopped at a checkpoint and resumed ends with the same weights", async () => {
     // The checkpoint carries the LSTM state of the pending root and the episodes in progress.

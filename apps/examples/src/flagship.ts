@@ -11,7 +11,6 @@ import { Categorical, HostArray, Rng, type TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import { LazyTensorStorage, SliceSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { EGreedyModule } from "@tdrl/modules";
-import { RecurrentDQNLoss } from "@tdrl/losses";
 import {
   Compose,
   InitTracker,
@@ -23,12 +22,20 @@ import {
   TransformedEnv,
 } from "@tdrl/transforms";
 import { QActor } from "./core/actor";
-import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation, type TrainerResult } from "@tdrl/trainers";
+import {
+  DataParallelLearner,
+  DqnLearner,
+  TargetSync,
+  evaluateGreedy,
+  type Evaluation,
+  type TrainerResult,
+} from "@tdrl/trainers";
 import { PixelReplay } from "./core/pixel-replay";
 import { programMain, runIfMain } from "./core/program-cli";
-import { recurrentQNetwork, type RecurrentQNetwork } from "./core/q-network";
+import type { RecurrentQNetwork } from "./core/q-network";
 import { trainRun, type BuiltRun, type TrainOptions } from "./core/train-run";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
+import { flagshipLoss } from "./flagship-loss";
 import { configFlags, FlagError } from "./run/flags";
 
 /** The built flagship: a `BuiltRun` plus the recurrent network's two views and the fitted pixel statistics. */
@@ -80,16 +87,13 @@ const STORED = ["is_init", "recurrent_state_h", "recurrent_state_c", "action"];
 const STORED_NEXT = ["reward", "done", "terminated", "is_init"];
 
 export function buildFlagship(config: FlagshipConfig): FlagshipRun {
+  // Runs recorded before learnerThreads existed learned on one thread (their config.json has no such key).
+  const threads = config.learnerThreads ?? 1;
+  if (threads !== 1 && threads !== 2)
+    throw new Error(`flagship: learnerThreads must be 1 or 2, got ${String(config.learnerThreads)}`);
   const root = new Rng(config.seed);
   const rngs = { explore: root.spawn(1), sampler: root.spawn(2) };
-  const net = recurrentQNetwork({
-    frameSize: config.frameSize,
-    numActions: 2,
-    conv: config.conv,
-    lstmHidden: config.lstmHidden,
-    headCells: config.headCells,
-    rng: root.spawn(0),
-  });
+  const { net, loss } = flagshipLoss(config, root.spawn(0));
   const norm = new ObservationNorm({ standardNormal: true, inKeys: ["pixels"] });
   const { env, carts } = makeEnv(config, net, config.numEnvs, config.seed, norm, true);
   // One mean and std over every pixel of random play, as TorchRL's tutorial (reduce env, time, H, W; keep the channel).
@@ -105,12 +109,6 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     rng: rngs.explore,
   });
   const actor = new QActor(net.acting, explore);
-  const loss = new RecurrentDQNLoss(net.training, {
-    lossFunction: "smoothL1",
-    doubleDqn: true,
-    gamma: config.gamma,
-    burnIn: config.burnIn,
-  });
   // Slices run along each env's stream and may cross episode ends (the loss resets at is_init): "env_id" is the trajectory key.
   const sampler = new SliceSampler({ sliceLen: config.sliceLen, trajKey: "env_id", rng: rngs.sampler });
   const buffer = new TensorDictReplayBuffer({
@@ -125,7 +123,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     bufferSize: config.bufferSize,
     frameBytes: config.frameSize ** 2,
   });
-  const learner = new DqnLearner({
+  const learnerOptions = {
     loss,
     buffer,
     optimizer,
@@ -135,7 +133,18 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     gamma: config.gamma,
     obsKeys: ["pixels"],
     prioritized: false,
-  });
+  };
+  const learner =
+    threads === 2
+      ? new DataParallelLearner({
+          ...learnerOptions,
+          workerLoss: {
+            module: new URL("./flagship-loss.ts", import.meta.url),
+            exportName: "makeFlagshipLoss",
+            args: config,
+          },
+        })
+      : new DqnLearner(learnerOptions);
   const envIds = HostArray.from(
     "int32",
     [config.numEnvs, config.stepsPerBatch],
@@ -174,6 +183,7 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     evaluateEpisodes,
     evaluate: (k) => evaluateEpisodes(config.evalEpisodes, 1_000_000 + config.seed * 1000 + k),
     dispose: () => {
+      if (learner instanceof DataParallelLearner) learner.dispose();
       loss.dispose();
       for (const v of net.training.parameters().values()) v.dispose();
       optimizer.dispose();
@@ -218,6 +228,13 @@ export const main = programMain({
     bufferSize: { type: "int", positive: true, help: "replay capacity in steps", group: "Learning" },
     epsFrames: { type: "int", positive: true, help: "frames epsilon anneals over (1 -> 0.05)", group: "Learning" },
     evalEvery: { type: "int", min: 0, help: "frames between greedy evaluations (0: only at the end)" },
+    learnerThreads: {
+      type: "int",
+      min: 1,
+      max: 2,
+      help: "threads of the update (2: data-parallel over two halves of the batch)",
+      group: "Learning",
+    },
   }),
   check: (v) => {
     if (v.burnIn >= v.sliceLen)

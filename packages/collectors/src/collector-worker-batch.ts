@@ -36,7 +36,7 @@ export class SharedBatchWriter {
     }
     leaves.forEach(([path, leaf], i) => {
       if (!isHostArray(leaf))
-        throw new Error(`the batch leaf "${path}" is a tensor; a collector batch must hold host arrays`);
+        throw new Error(`the batch leaf "${path}" is a tensor; a batch shared with a worker must hold host arrays`);
       view(this.layout![i]!).set(leaf.data);
     });
     return fresh;

@@ -19,6 +19,8 @@ describe("browser entry", () => {
       "Checkpoint",
       "writeSynced",
       "syncDir",
+      "DataParallelLearner",
+      "dataParallelWorkerMain",
     ],
   );
 });

@@ -2,7 +2,7 @@ import { describeDocExamples } from "../../../test-support/doc-examples";
 
 // Examples use the package's names without importing them; one header of imports goes in front of each.
 const header = [
-  'import { Trainer, DqnLearner, TargetSync, nStepTransitions, EpisodeStats, evaluateGreedy, seedStreams, CheckpointManager, saveBestModel, readBestModelInfo, writeCheckpoint, readCheckpoint, saveAdamState, restoreAdamState, writeSynced } from "@tdrl/trainers";',
+  'import { Trainer, DqnLearner, TargetSync, nStepTransitions, EpisodeStats, evaluateGreedy, seedStreams, CheckpointManager, saveBestModel, readBestModelInfo, writeCheckpoint, readCheckpoint, saveAdamState, restoreAdamState, writeSynced, DataParallelLearner } from "@tdrl/trainers";',
   'import { initBackend as initBackendForExamples } from "@tdrl/tensordict";',
   'await initBackendForExamples({ prefer: "cpu" });',
   "",
@@ -21,6 +21,7 @@ describeDocExamples(
     "checkpoint-manager.ts",
     "checkpoint-files.ts",
     "optimizer-state.ts",
+    "data-parallel-learner.ts",
   ],
   { header, dropImports: /^import \{[^}]*\} from "\.\/[\w-]+";\n/gm },
 );

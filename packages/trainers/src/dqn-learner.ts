@@ -78,7 +78,8 @@ export class DqnLearner implements Learner {
     return stats;
   }
 
-  private step(batch: TensorDict): UpdateStats {
+  /** The gradient step on a sampled (and processed) batch: loss, gradients, clipping, the optimizer; `td_error` is left in `batch`. */
+  protected step(batch: TensorDict): UpdateStats {
     const { loss, optimizer, gradClip } = this.options;
     let meanTdError = 0;
     const { value, grads } = tf.variableGrads(

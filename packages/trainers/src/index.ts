@@ -28,3 +28,10 @@ export {
   type WriteCheckpointOptions,
 } from "./checkpoint-files";
 export { writeSynced, syncDir } from "./fs-sync";
+export { DataParallelLearner, type DataParallelLearnerOptions } from "./data-parallel-learner";
+export type { LossFactory, LossModuleRef } from "./data-parallel-protocol";
+/**
+ * @internal The entry point of `DataParallelLearner` worker threads, which import it from this module (so it
+ * stays a runtime export); not part of the API.
+ */
+export { dataParallelWorkerMain } from "./data-parallel-worker";
