@@ -1,7 +1,15 @@
 // `npm run bench -w @tdrl/modules`: LSTM training step and a DQN-style MLP update; JSON in bench/results/modules.json.
 // tf.layers is not available (tfjs-core only), so there is no tf.layers.lstm comparison.
 import * as tf from "@tensorflow/tfjs-core";
-import { measure, printResult, withTarget, writeResults, type BenchResult } from "../../../bench/harness";
+import {
+  measure,
+  measurePaired,
+  printResult,
+  withMetric,
+  withTarget,
+  writeResults,
+  type BenchResult,
+} from "../../../bench/harness";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { copyParams, LSTMModule, MLP, paramList, QValueModule, TensorDictModule } from "../src/index";
 
@@ -93,6 +101,84 @@ const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({
   };
   add(measure("LSTM H128 one step, batch 4 (step mode, host in/out)", oneStep));
   opt.dispose();
+  lstm.dispose();
+}
+
+// The flagship's LSTM (8 slices of 32 steps, burn-in 8, input 512 -> hidden 128) as RecurrentDQNLoss runs it:
+// the 8 burn-in steps forward without the tape, then the 24 others forward + backward (gradients of the input and
+// every weight). The fused WebAssembly kernel against the per-step path (TDRL_LSTM_KERNEL=0), in alternating rounds.
+{
+  const B = 8;
+  const T = 32;
+  const K = 8;
+  const I = 512;
+  const H = 128;
+  const lstm = new LSTMModule({
+    inputSize: I,
+    hiddenSize: H,
+    inKey: "x",
+    outKey: "y",
+    mode: "sequence",
+    rng: new Rng(4),
+  });
+  const xs = HostArray.zeros("float32", [B, T, I]);
+  rng.fillNormal(xs.data);
+  const isInit = HostArray.zeros("bool", [B, T, 1]);
+  for (let b = 0; b < B; b++) isInit.data[b * T] = 1;
+  isInit.data[T + 20] = 1;
+  const prefixTd = () => new TensorDict({ x: xs, is_init: isInit }, [B, T]).index({}, { stop: K }) as TensorDict;
+  const xMain = tf.variable(tf.slice(tf.tensor(xs.data, [B, T, I]), [0, K, 0], [B, T - K, I]));
+  const isInitMain = HostArray.from(
+    "bool",
+    [B, T - K, 1],
+    Array.from({ length: B * (T - K) }, (_, i) => isInit.data[Math.floor(i / (T - K)) * T + K + (i % (T - K))]!),
+  );
+  const wOut = tf.randomNormal([B, T - K, H], 0, 1, "float32", 1);
+  const vars = [...paramList(lstm), xMain];
+  const step = () => {
+    const prefix = prefixTd();
+    lstm.forward(prefix);
+    const start = (key: string) =>
+      tf.tidy(() =>
+        tf.pad(tf.slice(prefix.getTensor(["next", key]), [0, K - 1, 0, 0], [B, 1, 1, H]), [
+          [0, 0],
+          [0, T - K - 1],
+          [0, 0],
+          [0, 0],
+        ]),
+      );
+    const h0 = start("recurrent_state_h");
+    const c0 = start("recurrent_state_c");
+    prefix.dispose();
+    const g = tf.variableGrads(() => {
+      const td = new TensorDict({ x: xMain, recurrent_state_h: h0, recurrent_state_c: c0, is_init: isInitMain }, [
+        B,
+        T - K,
+      ]);
+      lstm.forward(td);
+      return tf.sum(tf.mul(td.getTensor("y"), wOut)) as tf.Scalar;
+    }, vars);
+    g.value.dataSync();
+    tf.dispose([g.value, ...Object.values(g.grads), h0, c0]);
+  };
+  const perStep = () => {
+    process.env.TDRL_LSTM_KERNEL = "0";
+    try {
+      step();
+    } finally {
+      delete process.env.TDRL_LSTM_KERNEL;
+    }
+  };
+  const paired = measurePaired(
+    "LSTM flagship shape 8x32 (burn-in 8) 512->128, forward + backward: fused wasm kernel",
+    step,
+    "LSTM flagship shape 8x32 (burn-in 8) 512->128, forward + backward: per-step path (TDRL_LSTM_KERNEL=0)",
+    perStep,
+    { rounds: 15, roundMs: 300 },
+  );
+  add(withCpu(paired.baseline, perStep));
+  add(withMetric(withCpu(paired.result, step), paired.ratio, "x the per-step path's time (median per-round ratio)"));
+  tf.dispose([xMain, wOut]);
   lstm.dispose();
 }
 
