@@ -6,6 +6,7 @@
 // H must be a multiple of 4 (the caller pads other sizes with zero-weight units).
 
 // exp(x) on four lanes (Cephes' expf: range reduction by ln 2, degree-5 polynomial), ~1 ulp on [-87, 88].
+@inline
 function vexp(x: v128): v128 {
   x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
   const fx = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(1.4426950408889634)), f32x4.splat(0.5)));
@@ -192,6 +193,21 @@ export function lstmForward(
   for (let s = 0; s < T; s++) {
     resetRows(reset, N, T, s, H, h, c);
     gemm(h, H, wt, G, pre, G, proj + (<usize>(s * G) << 2), T * G, N, H, G);
+    // Activations in place over all N * 4H pre-activations: sigmoid for i, f, o; tanh(x) = 2 sigmoid(2x) - 1
+    // for g. One loop, so the exp is inlined at one site (the module stays under 4 KB).
+    const two = f32x4.splat(2.0);
+    const one = f32x4.splat(1.0);
+    for (let q = 0; q < N * 4; q++) {
+      const isG = (q & 3) === 2;
+      const scale = isG ? two : one;
+      const shift = isG ? one : f32x4.splat(0);
+      const base = pre + (<usize>(q * H) << 2);
+      for (let j = 0; j < H; j += 4) {
+        const at = base + (<usize>j << 2);
+        const sg = vsigmoid(f32x4.mul(v128.load(at), scale));
+        v128.store(at, f32x4.sub(f32x4.mul(sg, scale), shift));
+      }
+    }
     for (let n = 0; n < N; n++) {
       const pr = pre + (<usize>(n * G) << 2);
       const rec = save + (<usize>((s * N + n) * 7 * H) << 2);
@@ -201,10 +217,10 @@ export function lstmForward(
       const hBytes = <usize>H << 2;
       for (let j = 0; j < H; j += 4) {
         const o4 = <usize>j << 2;
-        const ig = vsigmoid(v128.load(pr + o4));
-        const fg = vsigmoid(v128.load(pr + hBytes + o4));
-        const gg = vtanh(v128.load(pr + 2 * hBytes + o4));
-        const og = vsigmoid(v128.load(pr + 3 * hBytes + o4));
+        const ig = v128.load(pr + o4);
+        const fg = v128.load(pr + hBytes + o4);
+        const gg = v128.load(pr + 2 * hBytes + o4);
+        const og = v128.load(pr + 3 * hBytes + o4);
         const cp = v128.load(cb + o4);
         const cn = f32x4.add(f32x4.mul(fg, cp), f32x4.mul(ig, gg));
         const tc = vtanh(cn);

@@ -73,6 +73,20 @@ describe("lstmRecurrenceFused (the WebAssembly SIMD kernel)", () => {
     expect(Math.max(...Array.from(dh0!.subarray(8), Math.abs))).toBeGreaterThan(0);
   });
 
+  it("sees a weight's new values after an assign (its padded, transposed copy is cached per buffer)", () => {
+    const proj = tf.randomNormal([2, 3, 32], 0, 1, "float32", 1) as tf.Tensor3D;
+    const h0 = tf.zeros([2, 8]) as tf.Tensor2D;
+    const w = tf.variable(tf.randomNormal([32, 8], 0, 0.3, "float32", 2)) as tf.Variable<tf.Rank.R2>;
+    const out = () => tf.tidy(() => lstmRecurrenceFused(proj, h0, h0, w, null).dataSync() as Float32Array);
+    const before = out();
+    tf.tidy(() => w.assign(tf.randomNormal([32, 8], 0, 0.3, "float32", 3)));
+    const after = out();
+    const ref = tf.tidy(() => lstmRecurrence(proj, h0, h0, w, null).dataSync() as Float32Array);
+    expect(maxAbsDiff(after, ref)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(before, ref)).toBeGreaterThan(1e-3);
+    tf.dispose([proj, h0, w]);
+  });
+
   it("leaks no tensors over repeated forward and backward passes", () => {
     run(lstmRecurrenceFused, 4, 5, 16, resets(4, 5), 1);
     const before = tf.memory().numTensors;

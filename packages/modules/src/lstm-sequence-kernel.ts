@@ -130,6 +130,27 @@ function writeWeightPadded(mem: Float32Array, at: number, w: Float32Array, h: nu
 }
 
 /**
+ * W_hh padded to [4Hp, Hp] (what the backward pass reads) and transposed to [Hp, 4Hp] (the forward's), per
+ * weight buffer: a tensor's values never change under one dataId (an optimizer's assign gives the variable
+ * a new one), so acting steps and the passes between two updates skip the download and the transpose.
+ */
+const weightCache = new WeakMap<object, { w: Float32Array; wt: Float32Array }>();
+
+function paddedWeights(k: LstmKernelExports, weight: tf.Tensor, h: number, hp: number) {
+  const { dataId } = weight as unknown as { dataId: object };
+  const hit = weightCache.get(dataId);
+  if (hit !== undefined) return hit;
+  const n = 4 * hp * hp;
+  const [pW, pWT] = layout(k, [n * 4, n * 4]);
+  const mem = new Float32Array(k.memory.buffer);
+  writeWeightPadded(mem, pW!, weight.dataSync() as Float32Array, h, hp);
+  k.transpose(pW!, pWT!, 4 * hp, hp);
+  const entry = { w: mem.slice(pW! / 4, pW! / 4 + n), wt: mem.slice(pWT! / 4, pWT! / 4 + n) };
+  weightCache.set(dataId, entry);
+  return entry;
+}
+
+/**
  * The recurrence of one LSTM layer in the fused WebAssembly kernel: the same op, arguments and result as
  * `lstmRecurrence` (proj [N, T, 4H] with the biases in, h0 and c0 [N, H], weightHh [4H, H]; returns h | c
  * after every step, [N, T, 2H]; the state is zeroed before step t of sample n where `isInit[n * T + t]` is
@@ -159,12 +180,11 @@ export function lstmRecurrenceFused(
   if (isInit !== null) for (let i = 0; i < NT; i++) reset[i] = isInit[i] !== 0 ? 1 : 0;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [p, hInit, cInit, w] = args as tf.Tensor[];
-    const W = w!.dataSync() as Float32Array;
-    const [pP, pH, pC, pW, pWT, pOut, pSave, pPre, pReset] = layout(k, [
+    const weights = paddedWeights(k, w!, H, Hp);
+    const [pP, pH, pC, pWT, pOut, pSave, pPre, pReset] = layout(k, [
       NT * Gp * 4,
       N * Hp * 4,
       N * Hp * 4,
-      Gp * Hp * 4,
       Gp * Hp * 4,
       NT * 2 * Hp * 4,
       NT * 7 * Hp * 4,
@@ -175,9 +195,8 @@ export function lstmRecurrenceFused(
     writePadded(mem, pP!, p!.dataSync() as Float32Array, NT, 4, H, Hp);
     writePadded(mem, pH!, hInit!.dataSync() as Float32Array, N, 1, H, Hp);
     writePadded(mem, pC!, cInit!.dataSync() as Float32Array, N, 1, H, Hp);
-    writeWeightPadded(mem, pW!, W, H, Hp);
+    mem.set(weights.wt, pWT! / 4);
     new Uint8Array(k.memory.buffer).set(reset, pReset);
-    k.transpose(pW!, pWT!, Gp, Hp);
     k.lstmForward(N, T, Hp, pP!, pH!, pC!, pWT!, pReset!, pOut!, pSave!, pPre!);
     const out = readPadded(mem, pOut!, NT, 2, H, Hp);
     // The backward pass needs these after other calls have reused the kernel's memory.
@@ -197,7 +216,7 @@ export function lstmRecurrenceFused(
         ]);
         const m = new Float32Array(k.memory.buffer);
         writePadded(m, bDy!, dy.dataSync() as Float32Array, NT, 2, H, Hp);
-        writeWeightPadded(m, bW!, W, H, Hp);
+        m.set(weights.w, bW! / 4);
         m.set(save, bSave! / 4);
         m.fill(0, bDh! / 4, bDh! / 4 + N * Hp);
         m.fill(0, bDc! / 4, bDc! / 4 + N * Hp);
