@@ -1,9 +1,19 @@
 // `npm run bench -w @tdrl/modules`: LSTM training step and a DQN-style MLP update; JSON in bench/results/modules.json.
 // tf.layers is not available (tfjs-core only), so there is no tf.layers.lstm comparison.
 import * as tf from "@tensorflow/tfjs-core";
-import { measure, printResult, withTarget, writeResults, type BenchResult } from "../../../bench/harness";
+import {
+  measure,
+  measurePaired,
+  printResult,
+  withMetric,
+  withTarget,
+  writeResults,
+  type BenchResult,
+} from "../../../bench/harness";
 import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
 import { copyParams, LSTMModule, MLP, paramList, QValueModule, TensorDictModule } from "../src/index";
+import { lstmRecurrence } from "../src/lstm-cell";
+import { lstmRecurrenceFused } from "../src/lstm-sequence-kernel";
 
 const report = await initBackend({ prefer: "wasm" });
 const results: BenchResult[] = [];
@@ -94,6 +104,111 @@ const withCpu = (r: BenchResult, fn: () => void): BenchResult => ({
   add(measure("LSTM H128 one step, batch 4 (step mode, host in/out)", oneStep));
   opt.dispose();
   lstm.dispose();
+}
+
+/** The fused LSTM kernel against the per-step path in alternating rounds (same load): both medians and their ratio. */
+function addKernelVsPerStep(name: string, fused: () => void, perStep: () => void, roundMs: number): void {
+  const paired = measurePaired(`${name}: fused wasm kernel`, fused, `${name}: per-step path`, perStep, {
+    rounds: 15,
+    roundMs,
+  });
+  add(withCpu(paired.baseline, perStep));
+  add(withMetric(withCpu(paired.result, fused), paired.ratio, "x the per-step path's time (median per-round ratio)"));
+}
+
+// The flagship's LSTM (8 slices of 32 steps, burn-in 8, input 512 -> hidden 128) as RecurrentDQNLoss runs it:
+// the 8 burn-in steps forward without the tape, then the 24 others forward + backward (gradients of the input and
+// every weight). The fused WebAssembly kernel against the per-step path (TDRL_LSTM_KERNEL=0), in alternating rounds.
+{
+  const B = 8;
+  const T = 32;
+  const K = 8;
+  const I = 512;
+  const H = 128;
+  const lstm = new LSTMModule({
+    inputSize: I,
+    hiddenSize: H,
+    inKey: "x",
+    outKey: "y",
+    mode: "sequence",
+    rng: new Rng(4),
+  });
+  const xs = HostArray.zeros("float32", [B, T, I]);
+  rng.fillNormal(xs.data);
+  const isInit = HostArray.zeros("bool", [B, T, 1]);
+  for (let b = 0; b < B; b++) isInit.data[b * T] = 1;
+  isInit.data[T + 20] = 1;
+  const prefixTd = () => new TensorDict({ x: xs, is_init: isInit }, [B, T]).index({}, { stop: K }) as TensorDict;
+  const xMain = tf.variable(tf.slice(tf.tensor(xs.data, [B, T, I]), [0, K, 0], [B, T - K, I]));
+  const isInitMain = HostArray.from(
+    "bool",
+    [B, T - K, 1],
+    Array.from({ length: B * (T - K) }, (_, i) => isInit.data[Math.floor(i / (T - K)) * T + K + (i % (T - K))]!),
+  );
+  const wOut = tf.randomNormal([B, T - K, H], 0, 1, "float32", 1);
+  const vars = [...paramList(lstm), xMain];
+  const step = () => {
+    const prefix = prefixTd();
+    lstm.forward(prefix);
+    const start = (key: string) =>
+      tf.tidy(() =>
+        tf.pad(tf.slice(prefix.getTensor(["next", key]), [0, K - 1, 0, 0], [B, 1, 1, H]), [
+          [0, 0],
+          [0, T - K - 1],
+          [0, 0],
+          [0, 0],
+        ]),
+      );
+    const h0 = start("recurrent_state_h");
+    const c0 = start("recurrent_state_c");
+    prefix.dispose();
+    const g = tf.variableGrads(() => {
+      const td = new TensorDict({ x: xMain, recurrent_state_h: h0, recurrent_state_c: c0, is_init: isInitMain }, [
+        B,
+        T - K,
+      ]);
+      lstm.forward(td);
+      return tf.sum(tf.mul(td.getTensor("y"), wOut)) as tf.Scalar;
+    }, vars);
+    g.value.dataSync();
+    tf.dispose([g.value, ...Object.values(g.grads), h0, c0]);
+  };
+  const perStep = () => {
+    process.env.TDRL_LSTM_KERNEL = "0";
+    try {
+      step();
+    } finally {
+      delete process.env.TDRL_LSTM_KERNEL;
+    }
+  };
+  addKernelVsPerStep("LSTM flagship shape 8x32 (burn-in 8) 512->128, forward + backward", step, perStep, 300);
+  tf.dispose([xMain, wOut]);
+  lstm.dispose();
+}
+
+// The recurrence alone (what the kernel replaces; the input projection above is a backend matMul either way), at
+// the flagship's shape: 8 x 24 steps after burn-in, hidden 128, forward + backward into proj, h0, c0 and W_hh.
+{
+  const N = 8;
+  const T = 24;
+  const H = 128;
+  const proj = tf.randomNormal([N, T, 4 * H], 0, 1, "float32", 1) as tf.Tensor3D;
+  const h0 = tf.randomNormal([N, H], 0, 0.5, "float32", 2) as tf.Tensor2D;
+  const c0 = tf.randomNormal([N, H], 0, 0.5, "float32", 3) as tf.Tensor2D;
+  const w = tf.randomUniform([4 * H, H], -0.088, 0.088, "float32", 4) as tf.Tensor2D;
+  const dy = tf.randomNormal([N, T, 2 * H], 0, 1, "float32", 5);
+  const isInit = Array.from({ length: N * T }, (_, i) => (i === T + 5 ? 1 : 0));
+  const grads = (rec: typeof lstmRecurrence) => () =>
+    tf.tidy(() => {
+      const g = tf.grads((p: tf.Tensor, a: tf.Tensor, b: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.mul(rec(p as tf.Tensor3D, a as tf.Tensor2D, b as tf.Tensor2D, ww as tf.Tensor2D, isInit), dy)),
+      )([proj, h0, c0, w]);
+      g[3]!.dataSync();
+    });
+  const fused = grads(lstmRecurrenceFused);
+  const perStep = grads(lstmRecurrence);
+  addKernelVsPerStep("LSTM recurrence 8x24 H128, forward + backward", fused, perStep, 200);
+  tf.dispose([proj, h0, c0, w, dy]);
 }
 
 // DQN-style update: MLP 4-256-256-2, batch 64, target network, Adam.

@@ -54,32 +54,41 @@ function lastStep(state: tf.Tensor): number[] {
 }
 
 describe("LSTMModule against PyTorch (golden.json)", () => {
-  it("matches outputs, final states and all gradients of nn.LSTM to 1e-5", () => {
-    const m = goldenModule("sequence");
-    const td = sequenceTd(null);
-    const weight = tf.tensor(flat(g.output_weight), [B, T, H]);
-    const params = m.parameters();
-    const { value, grads } = tf.variableGrads(() => {
-      m.forward(td);
-      // variableGrads frees what the loss was computed from; keep the outputs to compare them.
-      for (const key of ["y", "next.recurrent_state_h", "next.recurrent_state_c"]) tf.keep(td.getTensor(key));
-      return tf.sum(tf.mul(td.getTensor("y"), weight)) as tf.Scalar;
-    });
-    const errors = {
-      output: maxAbsDiff(td.getTensor("y").dataSync(), flat(g.output)),
-      h_n: maxAbsDiff(lastStep(td.getTensor(["next", "recurrent_state_h"])), flat(g.h_n)),
-      c_n: maxAbsDiff(lastStep(td.getTensor(["next", "recurrent_state_c"])), flat(g.c_n)),
-      grad_weight_ih: maxAbsDiff(grads[params.get("weight_ih_l0")!.name]!.dataSync(), flat(g.grad_weight_ih)),
-      grad_weight_hh: maxAbsDiff(grads[params.get("weight_hh_l0")!.name]!.dataSync(), flat(g.grad_weight_hh)),
-      grad_bias_ih: maxAbsDiff(grads[params.get("bias_ih_l0")!.name]!.dataSync(), flat(g.grad_bias_ih)),
-      grad_bias_hh: maxAbsDiff(grads[params.get("bias_hh_l0")!.name]!.dataSync(), flat(g.grad_bias_hh)),
-    };
-    console.log("LSTM golden max abs errors", errors);
-    for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(1e-5);
-    tf.dispose([value, weight, ...Object.values(grads)]);
-    td.dispose();
-    m.dispose();
-  });
+  // On wasm the fused kernel (lstm-sequence-kernel.ts) runs the recurrence; TDRL_LSTM_KERNEL=0 the per-step path.
+  it.each(["fused kernel", "per-step path"])(
+    "matches outputs, final states and all gradients of nn.LSTM to 1e-5 (%s)",
+    (path) => {
+      if (path === "per-step path") process.env.TDRL_LSTM_KERNEL = "0";
+      try {
+        const m = goldenModule("sequence");
+        const td = sequenceTd(null);
+        const weight = tf.tensor(flat(g.output_weight), [B, T, H]);
+        const params = m.parameters();
+        const { value, grads } = tf.variableGrads(() => {
+          m.forward(td);
+          // variableGrads frees what the loss was computed from; keep the outputs to compare them.
+          for (const key of ["y", "next.recurrent_state_h", "next.recurrent_state_c"]) tf.keep(td.getTensor(key));
+          return tf.sum(tf.mul(td.getTensor("y"), weight)) as tf.Scalar;
+        });
+        const errors = {
+          output: maxAbsDiff(td.getTensor("y").dataSync(), flat(g.output)),
+          h_n: maxAbsDiff(lastStep(td.getTensor(["next", "recurrent_state_h"])), flat(g.h_n)),
+          c_n: maxAbsDiff(lastStep(td.getTensor(["next", "recurrent_state_c"])), flat(g.c_n)),
+          grad_weight_ih: maxAbsDiff(grads[params.get("weight_ih_l0")!.name]!.dataSync(), flat(g.grad_weight_ih)),
+          grad_weight_hh: maxAbsDiff(grads[params.get("weight_hh_l0")!.name]!.dataSync(), flat(g.grad_weight_hh)),
+          grad_bias_ih: maxAbsDiff(grads[params.get("bias_ih_l0")!.name]!.dataSync(), flat(g.grad_bias_ih)),
+          grad_bias_hh: maxAbsDiff(grads[params.get("bias_hh_l0")!.name]!.dataSync(), flat(g.grad_bias_hh)),
+        };
+        console.log(`LSTM golden max abs errors (${path})`, errors);
+        for (const [name, err] of Object.entries(errors)) expect(err, name).toBeLessThan(1e-5);
+        tf.dispose([value, weight, ...Object.values(grads)]);
+        td.dispose();
+        m.dispose();
+      } finally {
+        delete process.env.TDRL_LSTM_KERNEL;
+      }
+    },
+  );
 
   it("zeroes the state at every is_init inside a sequence (lstm_with_resets)", () => {
     const m = goldenModule("sequence");
