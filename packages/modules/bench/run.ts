@@ -2,7 +2,8 @@
 // tf.layers is not available (tfjs-core only), so there is no tf.layers.lstm comparison.
 import * as tf from "@tensorflow/tfjs-core";
 import { measure, printResult, withTarget, writeResults, type BenchResult } from "../../../bench/harness";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { copyParams, LSTMModule, MLP, paramList, QValueModule, TensorDictModule } from "../src/index";
 
 const report = await initBackend({ prefer: "wasm" });
