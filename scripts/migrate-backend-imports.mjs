@@ -1,6 +1,6 @@
 // Rewrites imports of the names that moved from @tdrl/tensordict to @tdrl/backend (initBackend & co); idempotent.
 //
-// Usage: node scripts/migrate-backend-imports.mjs [--check] [path ...]
+// Usage: node scripts/migrate-backend-imports.mjs [--check] [path ...]    (--self-test: checks the rewrite itself)
 //   Rewrites .ts/.mts/.cts/.tsx/.md files under the given paths (default: the repository) in place: import and
 //   `await import()` statements, also inside doc comments, markdown code blocks and the import lines that the
 //   doc-examples tests put in a header string. Then adds @tdrl/backend to the package.json of each workspace
@@ -96,7 +96,12 @@ export function migrateText(text) {
   };
   rewrite(STATIC_IMPORT, (match, staying, toBackend) => {
     const [, typeOnly = "", , quote, semi] = match;
-    const statement = (names, from) => `import ${typeOnly}{ ${names.join(", ")} } from ${quote}${from}${quote}${semi}`;
+    // A list left with type specifiers only becomes `import type` (what Biome's useImportType asks for).
+    const statement = (names, from) => {
+      const allTypes = typeOnly === "" && names.every((n) => /^type\s/.test(n));
+      const list = allTypes ? names.map((n) => n.replace(/^type\s+/, "")) : names;
+      return `import ${allTypes ? "type " : typeOnly}{ ${list.join(", ")} } from ${quote}${from}${quote}${semi}`;
+    };
     return [
       ...(staying.length > 0 ? [statement(staying, "@tdrl/tensordict")] : []),
       statement(toBackend, "@tdrl/backend"),
@@ -149,7 +154,64 @@ function isShippedCode(file, text) {
   );
 }
 
+/** Before/after pairs the rewrite must produce, each also left unchanged by a second run. */
+const SELF_TEST_CASES = [
+  [
+    'import { HostArray, initBackend, type TensorDict } from "@tdrl/tensordict";\n',
+    'import { HostArray, type TensorDict } from "@tdrl/tensordict";\nimport { initBackend } from "@tdrl/backend";\n',
+  ],
+  [
+    'import { initBackend, type BackendReport } from "@tdrl/tensordict";\n',
+    'import { initBackend, type BackendReport } from "@tdrl/backend";\n',
+  ],
+  [
+    'import { formatBackendReport, type TensorDict } from "@tdrl/tensordict";\n',
+    'import type { TensorDict } from "@tdrl/tensordict";\nimport { formatBackendReport } from "@tdrl/backend";\n',
+  ],
+  [
+    'import type { BackendPreference, Shape } from "@tdrl/tensordict/node";\n',
+    'import type { Shape } from "@tdrl/tensordict";\nimport type { BackendPreference } from "@tdrl/backend";\n',
+  ],
+  [
+    'import {\n  Rng,\n  initBackend,\n  TensorDict,\n} from "@tdrl/tensordict";\nawait initBackend();\n',
+    'import { Rng, TensorDict } from "@tdrl/tensordict";\nimport { initBackend } from "@tdrl/backend";\nawait initBackend();\n',
+  ],
+  [
+    '/**\n * @example\n * import { initBackend, Rng } from "@tdrl/tensordict";\n */\n',
+    '/**\n * @example\n * import { Rng } from "@tdrl/tensordict";\n * import { initBackend } from "@tdrl/backend";\n */\n',
+  ],
+  [
+    `  'import { Rng, initBackend } from "@tdrl/tensordict";',\n` +
+      '  { header, dropImports: /^import .* from "(@tensorflow\\/tfjs-core|@tdrl\\/tensordict)";\\n/gm },\n',
+    `  'import { Rng } from "@tdrl/tensordict";',\n  'import { initBackend } from "@tdrl/backend";',\n` +
+      '  { header, dropImports: /^import .* from "(@tensorflow\\/tfjs-core|@tdrl\\/tensordict|@tdrl\\/backend)";\\n/gm },\n',
+  ],
+  [
+    'const { initBackend } = await import("@tdrl/tensordict");\n',
+    'const { initBackend } = await import("@tdrl/backend");\n',
+  ],
+  [
+    'import { HostArray, TensorDict } from "@tdrl/tensordict";\n// initBackend() from "@tdrl/tensordict" in prose stays\n',
+    'import { HostArray, TensorDict } from "@tdrl/tensordict";\n// initBackend() from "@tdrl/tensordict" in prose stays\n',
+  ],
+];
+
+function selfTest() {
+  let failed = 0;
+  for (const [before, expected] of SELF_TEST_CASES) {
+    const once = migrateText(before).text;
+    const twice = migrateText(once).text;
+    if (once !== expected || twice !== once) {
+      failed++;
+      console.error(`FAIL\n--- input\n${before}--- expected\n${expected}--- got\n${once}--- second run\n${twice}`);
+    }
+  }
+  console.log(`${SELF_TEST_CASES.length - failed} of ${SELF_TEST_CASES.length} self-test cases pass`);
+  return failed === 0 ? 0 : 1;
+}
+
 function main(args) {
+  if (args[0] === "--self-test") return selfTest();
   const check = args.includes("--check");
   const paths = args.filter((a) => a !== "--check");
   const targets = paths.length > 0 ? paths.map((p) => join(process.cwd(), p)) : [root];
@@ -192,6 +254,7 @@ function main(args) {
       "package.json changed: run `npm install` and `node scripts/complete-lockfile.mjs`, then commit the lockfile",
     );
   }
+  if (changed.length > 0 && !check) console.log("then format the rewritten files: `npm run format`");
   if (changed.length === 0 && manifests.length === 0) console.log("nothing to migrate");
   return check && (changed.length > 0 || manifests.length > 0) ? 1 : 0;
 }
