@@ -9,10 +9,12 @@ export interface DocExampleOptions {
   dropImports?: RegExp;
 }
 
-/** The `@example` blocks of one source file, with the comment's leading ` * ` removed. */
+/** The `@example` blocks of one source file, with the comment's leading ` * ` and any ```ts fence lines removed. */
 export function docExamples(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/\* @example\n((?: \*(?: .*)?\n)+?) \*\//g)].map((m) => m[1]!.replace(/^ \* ?/gm, ""));
+  return [...text.matchAll(/\* @example\n((?: \*(?: .*)?\n)+?) \*\//g)].map((m) =>
+    m[1]!.replace(/^ \* ?/gm, "").replace(/^```(?:ts)?\n/gm, ""),
+  );
 }
 
 /**
@@ -32,7 +34,8 @@ export function describeDocExamples(srcDir: URL, files: readonly string[], optio
         expect(found.length).toBeGreaterThan(0);
         for (const [i, example] of found.entries()) {
           const code = options.dropImports ? example.replace(options.dropImports, "") : example;
-          const path = join(scratch, `${file.replace(".ts", "")}-${i}.ts`);
+          // Files in subfolders (`wasm/x.ts`) get flat scratch names, so the header's relative imports resolve alike.
+          const path = join(scratch, `${file.replace(".ts", "").replaceAll("/", "-")}-${i}.ts`);
           writeFileSync(path, (options.header ?? "") + code);
           await import(/* @vite-ignore */ path);
         }

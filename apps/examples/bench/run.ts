@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { TUNED } from "../src/dqn-cartpole-config";
 import { trainDqnCartPole } from "../src/dqn-cartpole";
 import { FLAGSHIP } from "../src/flagship-config";

@@ -12,7 +12,8 @@
  */
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, HostArray, Rng, TensorDict, initBackend } from "@tdrl/tensordict";
+import { Categorical, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { CartPoleEnv, type EnvFactory } from "@tdrl/envs";
 import {
   EGreedyModule,

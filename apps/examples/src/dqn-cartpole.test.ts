@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
 import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
 import { RunDirectory } from "@tdrl/record";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { dqnWithRnn } from "./dqn-with-rnn";
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { FLAGSHIP, type FlagshipConfig } from "./flagship-config";
 import { buildFlagship, trainFlagship } from "./flagship";
 import { DataParallelLearner, DqnLearner } from "@tdrl/trainers";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { HISTORY_DQN, buildHistoryDqn, trainHistoryDqn } from "./history-dqn";
 import { expectExactResume, expectSmokeRun } from "../test/smoke";
 

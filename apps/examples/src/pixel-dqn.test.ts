@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { PIXEL_DQN, trainPixelDqn } from "./pixel-dqn";
 import { expectExactResume, expectSmokeRun } from "../test/smoke";
 

@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "vite";
-import { formatBackendReport, initBackend, type BackendPreference } from "@tdrl/tensordict";
+import { formatBackendReport, initBackend, type BackendPreference } from "@tdrl/backend";
 import { writeResults, type BenchResult } from "../../../bench/harness";
 import { benchBackend, type BackendBench } from "../src/bench-core";
 import { launchChromium } from "../../../test-support/chromium";

@@ -1,7 +1,7 @@
 // The playground's benchmark cases, run the same way in Node (bench/run.ts) and in a browser (bench.html):
 // one state-DQN gradient step of the tuned recipe, and CartPole env steps, on one backend.
 import * as tf from "@tensorflow/tfjs-core";
-import type { BackendPreference, BackendReport, InitBackendOptions } from "@tdrl/tensordict";
+import type { BackendPreference, BackendReport, InitBackendOptions } from "@tdrl/backend";
 import { CartPoleEnv } from "@tdrl/envs";
 import { SyncDataCollector } from "@tdrl/collectors";
 import { buildDqn } from "../../examples/src/core/build-dqn";

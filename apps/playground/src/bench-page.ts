@@ -1,5 +1,5 @@
 // bench.html: runs the benchmark cases in a Web Worker (where the playground trains) on ?backend=.
-import type { BackendPreference } from "@tdrl/tensordict";
+import type { BackendPreference } from "@tdrl/backend";
 
 const prefer = (new URLSearchParams(location.search).get("backend") ?? "auto") as BackendPreference;
 const worker = new Worker(new URL("./bench-worker.ts", import.meta.url), { type: "module" });

@@ -1,5 +1,5 @@
 // Runs the benchmark cases in a Web Worker, where the playground trains.
-import { formatBackendReport, initBackend, type BackendPreference } from "@tdrl/tensordict";
+import { formatBackendReport, initBackend, type BackendPreference } from "@tdrl/backend";
 import { benchBackend } from "./bench-core";
 import { WASM_PATHS } from "./wasm-paths";
 

@@ -1,5 +1,5 @@
 // The messages between the page (main.ts) and the training worker (worker.ts).
-import type { BackendPreference, BackendReport } from "@tdrl/tensordict";
+import type { BackendPreference, BackendReport } from "@tdrl/backend";
 
 /** The hyperparameters the page lets a user change; the rest come from the tuned state-DQN recipe. */
 export interface PlaygroundSettings {

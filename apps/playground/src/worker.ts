@@ -1,7 +1,8 @@
 // The training worker: builds the tuned state-DQN run (the same core as the Node programs in apps/examples)
 // and trains it one collected batch at a time, so that pause / reset / weights requests are served between
 // batches, posting progress and the cart's states under the current greedy policy to the page.
-import { formatBackendReport, initBackend, type BackendReport, type TensorDict } from "@tdrl/tensordict";
+import type { TensorDict } from "@tdrl/tensordict";
+import { formatBackendReport, initBackend, type BackendReport } from "@tdrl/backend";
 import { CartPoleEnv } from "@tdrl/envs";
 import { SyncDataCollector } from "@tdrl/collectors";
 import { saveWeights } from "@tdrl/modules";

@@ -1,4 +1,4 @@
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { describe, expect, it } from "vitest";
 import * as browser from "./checkpoint.browser";
 import * as node from "./checkpoint";

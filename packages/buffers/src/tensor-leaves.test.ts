@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, TensorDict, initBackend } from "@tdrl/tensordict";
+import { HostArray, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LazyTensorStorage } from "./lazy-tensor-storage";
 import { ListStorage } from "./list-storage";

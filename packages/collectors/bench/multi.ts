@@ -196,7 +196,7 @@ export async function multiBenchmarks(): Promise<BenchResult[]> {
 
 // Run alone with `node --import tsx bench/multi.ts` (bench/run.ts calls multiBenchmarks()).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { initBackend } = await import("@tdrl/tensordict");
+  const { initBackend } = await import("@tdrl/backend");
   const { printResult } = await import("../../../bench/harness");
   await initBackend();
   for (const r of await multiBenchmarks()) printResult(r);

@@ -1,6 +1,6 @@
 // Benchmarks for @tdrl/collectors. Each part returns its results; they are printed and written together to
 // bench/results/collectors.json. Multi-worker and async parts are added beside the sync one.
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { printResult, writeResults, type BenchResult } from "../../../bench/harness";
 import { multiBenchmarks } from "./multi";
 import { syncBenchmarks } from "./sync";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Categorical, HostArray, TensorDict, initBackend } from "@tdrl/tensordict";
+import { Categorical, HostArray, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { EGreedyModule, type ExplorationType } from "@tdrl/modules";
 import { checkPolicyAction, policyName, runPolicy } from "./collector-policy";
 

@@ -3,7 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { pathToFileURL } from "node:url";
 import type { EnvBase } from "@tdrl/envs";
 import type { ResolvedEnvModule } from "@tdrl/envs/internal";
-import { HostArray, initBackend } from "@tdrl/tensordict";
+import { HostArray } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { checkPolicy, type CollectorPolicy } from "./collector-policy";
 import { SharedBatchWriter } from "./collector-worker-batch";
 import {

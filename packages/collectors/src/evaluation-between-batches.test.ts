@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Categorical, HostArray, Rng, type TensorDict, encodeTensorDict, initBackend } from "@tdrl/tensordict";
+import { Categorical, HostArray, Rng, type TensorDict, encodeTensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { CartPoleEnv, CountingEnv } from "@tdrl/envs";
 import { EGreedyModule, LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
 import { Compose, InitTracker, StepCounter, TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Composite, HostArray, Rng, type TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
+import { Composite, HostArray, Rng, type TensorDict, Unbounded } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { CartPoleEnv, CountingEnv } from "@tdrl/envs";
 import { MLP, QValueModule, TensorDictModule, TensorDictSequential, type ExplorationType } from "@tdrl/modules";

@@ -1,6 +1,6 @@
 // Test helpers shared by the worker-collector tests (not loaded by workers: it imports vitest). Helpers that
 // the envs tests share too (thread counts, record comparison) are in the repo's test-support/.
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { afterEach, beforeAll } from "vitest";
 import type { Collector } from "../src/collector";
 

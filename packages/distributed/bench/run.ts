@@ -5,7 +5,8 @@
 //   weights:   publish -> actor-has-it latency for a small MLP and a Nature-CNN-sized weight file
 //   learner:   DQN updates/s alone, with actors running, and with actors running and ingestion; policy lag
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray as HostArrayValue, Rng, initBackend, type HostArray } from "@tdrl/tensordict";
+import { HostArray as HostArrayValue, Rng, type HostArray } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { CartPoleEnv } from "@tdrl/envs";
 import { SyncDataCollector } from "@tdrl/collectors";
 import { LazyTensorStorage, RandomSampler, ReplayBuffer } from "@tdrl/buffers";

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
-import { initBackend, type TensorDict } from "@tdrl/tensordict";
+import type { TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import type { EnvBase } from "@tdrl/envs";
 import { resolveEnvModule } from "@tdrl/envs/internal";
 import { SyncDataCollector, type CollectorPolicy } from "@tdrl/collectors";

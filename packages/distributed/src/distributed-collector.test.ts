@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import { LazyTensorStorage, PrioritizedSampler, ReplayBuffer } from "@tdrl/buffers";
-import { Rng, initBackend } from "@tdrl/tensordict";
+import { Rng } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { startTestRedis, type TestRedis } from "../../../test-support/redis-server";
 import { MarkedPolicy } from "../test/fixtures";
 import { DistributedCollector, WEIGHTS_VERSION_KEY } from "./distributed-collector";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { describeDocExamples } from "../../../test-support/doc-examples";
 import { startTestRedis, type TestRedis } from "../../../test-support/redis-server";
 

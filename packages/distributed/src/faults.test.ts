@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { startTestRedis, type TestRedis } from "../../../test-support/redis-server";
 import { DistributedCollector } from "./distributed-collector";
 import { runActor } from "./actor-runner";

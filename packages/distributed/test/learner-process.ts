@@ -3,7 +3,7 @@
 // as a real learner saves its replay buffer. Restarted, it resumes from the checkpoint.
 // Env: REDIS_URL, CKPT (checkpoint path), TOTAL_FRAMES, RUN.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { DistributedCollector, type DistributedCollectorState } from "../src/index";
 
 const fixtures = new URL("./fixtures.ts", import.meta.url);

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, initBackend, TensorDict, type TensorSpec } from "@tdrl/tensordict";
+import { HostArray, TensorDict, type TensorSpec } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { describe, expect, it } from "vitest";
 import { checkEnvSpecs } from "./check-env-specs";
 import {

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, initBackend, type TensorDict } from "@tdrl/tensordict";
+import { HostArray, type TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CartPoleEnv } from "./cartpole/cartpole-env";
 import { CountingEnv } from "./counting-env";

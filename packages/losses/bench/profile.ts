@@ -5,7 +5,8 @@
 // kernel is exact; kernels run inside another kernel count once, in the outer one). SHAPES=1 also lists
 // the top kernels by input shapes; CALLS (default 4) sets the number of timed updates.
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, Rng, type TensorDict } from "@tdrl/tensordict";
+import { Rng, type TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import type { TensorDictSequential } from "@tdrl/modules";
 import { flagshipCase } from "./flagship-case";
 

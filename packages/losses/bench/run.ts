@@ -2,7 +2,8 @@
 // update); JSON in bench/results/losses.json. Reference figures come from PyTorch on the same machine.
 import * as tf from "@tensorflow/tfjs-core";
 import { measure, printResult, withTarget, writeResults, type BenchResult } from "../../../bench/harness";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { MLP, TensorDictModule } from "@tdrl/modules";
 import { DQNLoss, SoftUpdate, type LossModule } from "../src/index";
 import { flagshipCase } from "./flagship-case";

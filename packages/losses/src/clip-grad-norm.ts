@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
  *
  * @example
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "@tdrl/tensordict";
+ * import { initBackend } from "@tdrl/backend";
  * await initBackend({ prefer: "cpu" });
  * const { grads, norm } = clipGradNorm({ w: tf.tensor1d([3, 4]) }, 1); // norm 5, grads.w ~ [0.6, 0.8]
  * tf.dispose(grads);

@@ -4,7 +4,8 @@ import { describeDocExamples } from "../../../test-support/doc-examples";
 // header of imports is put in front of each (their own imports of these modules are dropped).
 const header = [
   'import * as tf from "@tensorflow/tfjs-core";',
-  'import { HostArray, Rng, TensorDict, initBackend } from "@tdrl/tensordict";',
+  'import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";',
+  'import { initBackend } from "@tdrl/backend";',
   'import { LSTMModule, MLP, TensorDictModule, TensorDictSequential, makeVariable } from "@tdrl/modules";',
   'import { DQNLoss, HardUpdate, RecurrentDQNLoss, NStepEstimator, SoftUpdate, TD0Estimator, TD1Estimator, TDLambdaEstimator, clipGradNorm, distanceLoss } from "@tdrl/losses";',
   'await initBackend({ prefer: "cpu" });',
@@ -24,5 +25,8 @@ describeDocExamples(
     "clip-grad-norm.ts",
     "value-estimators.ts",
   ],
-  { header, dropImports: /^import .* from "(@tensorflow\/tfjs-core|@tdrl\/tensordict|@tdrl\/modules)";\n/gm },
+  {
+    header,
+    dropImports: /^import .* from "(@tensorflow\/tfjs-core|@tdrl\/tensordict|@tdrl\/backend|@tdrl\/modules)";\n/gm,
+  },
 );

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { MLP, TensorDictModule, type NestedKey } from "@tdrl/modules";
 import { DQNLoss } from "./dqn-loss";
 import { TDLambdaEstimator } from "./value-estimators";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { MLP, TensorDictModule } from "@tdrl/modules";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fuzzParams, hostileNumber } from "../../../test-support/fuzz";

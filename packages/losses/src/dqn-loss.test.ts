@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { MLP, TensorDictModule } from "@tdrl/modules";
 import { clipGradNorm } from "./clip-grad-norm";
 import { DQNLoss } from "./dqn-loss";

@@ -19,7 +19,8 @@ export interface HardUpdateOptions {
  * `step()` counts optimizer updates and copies on every `interval`-th one.
  *
  * @example
- * import { initBackend, Rng } from "@tdrl/tensordict";
+ * import { Rng } from "@tdrl/tensordict";
+ * import { initBackend } from "@tdrl/backend";
  * import { MLP, TensorDictModule } from "@tdrl/modules";
  * await initBackend({ prefer: "cpu" });
  * const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] });

@@ -23,7 +23,8 @@ export interface LossModuleOptions {
  *
  * @example
  * import * as tf from "@tensorflow/tfjs-core";
- * import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+ * import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+ * import { initBackend } from "@tdrl/backend";
  * import { MLP, TensorDictModule } from "@tdrl/modules";
  * await initBackend({ prefer: "cpu" });
  * const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, numCells: [16], rng: new Rng(0) }), {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { copyParams, GRUModule, LSTMModule, MLP, TensorDictModule, TensorDictSequential } from "@tdrl/modules";
 import { maxAbsDiff } from "../test/golden";
 import { RecurrentDQNLoss } from "./recurrent-dqn-loss";

@@ -12,7 +12,8 @@ export type SoftUpdateOptions = { eps: number; tau?: never } | { tau: number; ep
  * `target = eps * target + (1 - eps) * online`.
  *
  * @example
- * import { initBackend, Rng } from "@tdrl/tensordict";
+ * import { Rng } from "@tdrl/tensordict";
+ * import { initBackend } from "@tdrl/backend";
  * import { MLP, TensorDictModule } from "@tdrl/modules";
  * await initBackend({ prefer: "cpu" });
  * const qnet = new TensorDictModule(new MLP({ inFeatures: 4, outFeatures: 2, rng: new Rng(0) }), { inKeys: ["observation"], outKeys: ["action_value"] });

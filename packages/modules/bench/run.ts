@@ -10,7 +10,8 @@ import {
   writeResults,
   type BenchResult,
 } from "../../../bench/harness";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { copyParams, LSTMModule, MLP, paramList, QValueModule, TensorDictModule } from "../src/index";
 import { lstmRecurrence } from "../src/lstm-cell";
 import { lstmRecurrenceFused } from "../src/lstm-sequence-kernel";

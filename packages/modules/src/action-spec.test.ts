@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { Categorical, Composite, initBackend, Rng, type TensorDict } from "@tdrl/tensordict";
+import { Categorical, Composite, Rng, type TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { CartPoleEnv } from "@tdrl/envs";
 import { EGreedyModule } from "./e-greedy-module";
 import { QValueModule } from "./q-value-module";

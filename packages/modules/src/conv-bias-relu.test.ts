@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, Rng } from "@tdrl/tensordict";
+import { Rng } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { biasAdd } from "./bias-add";
 import { convBiasRelu } from "./conv-bias-relu";
 

@@ -5,7 +5,8 @@ import { describeDocExamples } from "../../../test-support/doc-examples";
 const header = [
   'import * as tf from "@tensorflow/tfjs-core";',
   'import { readFileSync, writeFileSync } from "node:fs";',
-  'import { Categorical, HostArray, OneHot, Rng, TensorDict, initBackend } from "@tdrl/tensordict";',
+  'import { Categorical, HostArray, OneHot, Rng, TensorDict } from "@tdrl/tensordict";',
+  'import { initBackend } from "@tdrl/backend";',
   'import { ConvNet, DuelingHead, EGreedyModule, GRUModule, LSTMModule, MLP, QValueModule, TensorDictModule, TensorDictSequential, copyParams, lerpParams, loadWeights, natureCnn, saveWeights } from "@tdrl/modules";',
   'await initBackend({ prefer: "cpu" });',
   "void tf, readFileSync, writeFileSync, Categorical, HostArray, OneHot, Rng, TensorDict;",
@@ -27,5 +28,5 @@ describeDocExamples(
     "e-greedy-module.ts",
     "safetensors.ts",
   ],
-  { header, dropImports: /^import .* from "(@tensorflow\/tfjs-core|@tdrl\/tensordict|node:fs)";\n/gm },
+  { header, dropImports: /^import .* from "(@tensorflow\/tfjs-core|@tdrl\/tensordict|@tdrl\/backend|node:fs)";\n/gm },
 );

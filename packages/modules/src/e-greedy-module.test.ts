@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, HostArray, initBackend, OneHot, Rng, TensorDict } from "@tdrl/tensordict";
+import { Categorical, HostArray, OneHot, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EGreedyModule } from "./e-greedy-module";
 

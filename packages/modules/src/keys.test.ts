@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { Categorical, HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EGreedyModule } from "./e-greedy-module";
 import { LSTMModule } from "./lstm-module";

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { CartPoleEnv, stepMdp } from "@tdrl/envs";
-import { HostArray, initBackend, Rng, TensorDict, Unbounded } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict, Unbounded } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "../test/golden";

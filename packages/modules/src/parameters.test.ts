@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, Rng } from "@tdrl/tensordict";
+import { Rng } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flat, loadGolden, maxAbsDiff } from "../test/golden";
 import { MLP } from "./mlp";

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { requireBackend } from "@tdrl/tensordict";
+import { requireBackend } from "@tdrl/backend";
 
 /**
  * Anything that owns named trainable variables. Names are stable, dotted and PyTorch-like

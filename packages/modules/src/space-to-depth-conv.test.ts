@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initBackend, Rng } from "@tdrl/tensordict";
+import { Rng } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { spaceToDepthConv2d, useSpaceToDepth } from "./space-to-depth-conv";
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

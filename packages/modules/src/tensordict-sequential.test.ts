@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, initBackend, Rng, TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MLP } from "./mlp";
 import { QValueModule } from "./q-value-module";

@@ -3,7 +3,7 @@ import { describeDocExamples } from "../../../test-support/doc-examples";
 // Examples use the package's names without importing them; one header of imports goes in front of each.
 const header = [
   'import { Trainer, DqnLearner, TargetSync, nStepTransitions, EpisodeStats, evaluateGreedy, seedStreams, CheckpointManager, saveBestModel, readBestModelInfo, writeCheckpoint, readCheckpoint, saveAdamState, restoreAdamState, writeSynced, DataParallelLearner } from "@tdrl/trainers";',
-  'import { initBackend as initBackendForExamples } from "@tdrl/tensordict";',
+  'import { initBackend as initBackendForExamples } from "@tdrl/backend";',
   'await initBackendForExamples({ prefer: "cpu" });',
   "",
 ].join("\n");

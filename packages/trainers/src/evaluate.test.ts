@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { HostArray, Rng, initBackend, type TensorDict } from "@tdrl/tensordict";
+import { HostArray, Rng, type TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { CartPoleEnv } from "@tdrl/envs";
 import { MLP } from "@tdrl/modules";
 import { evaluateGreedy } from "./evaluate";

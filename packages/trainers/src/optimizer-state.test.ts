@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { beforeAll, describe, expect, it } from "vitest";
 import { restoreAdamState, saveAdamState } from "./optimizer-state";
 

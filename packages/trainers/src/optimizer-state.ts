@@ -45,7 +45,7 @@ function internals(optimizer: tf.Optimizer, what: string): AdamInternals {
  *
  * @example
  * import * as tf from "@tensorflow/tfjs-core";
- * import { initBackend } from "@tdrl/tensordict";
+ * import { initBackend } from "@tdrl/backend";
  * import { restoreAdamState, saveAdamState } from "./optimizer-state";
  *
  * await initBackend({ prefer: "cpu" });

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { Rng, initBackend, type TensorDict } from "@tdrl/tensordict";
+import { Rng, type TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { CartPoleEnv } from "@tdrl/envs";
 import { SyncDataCollector } from "@tdrl/collectors";
 import { EpisodeStats } from "./episode-stats";

@@ -1,7 +1,8 @@
 // The image transforms inside a TransformedEnv: specs stay right (checkEnvSpecs) on a single and a batched
 // pixel CartPole, partial resets transform only what the env produced, and nothing leaks or is written in place.
 import { CartPoleEnv, checkEnvSpecs } from "@tdrl/envs";
-import { Bounded, Composite, HostArray, TensorDict, Unbounded, initBackend, type TensorSpec } from "@tdrl/tensordict";
+import { Bounded, Composite, HostArray, TensorDict, Unbounded, type TensorSpec } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { CenterCrop } from "./center-crop";

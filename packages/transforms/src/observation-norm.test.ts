@@ -1,5 +1,6 @@
 import { CartPoleEnv, GymLikeEnv, checkEnvSpecs, type EnvBase } from "@tdrl/envs";
-import { Bounded, HostArray, TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
+import { Bounded, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Compose } from "./compose";

@@ -1,5 +1,6 @@
 import { CartPoleEnv, type EnvBase, SerialEnv, checkEnvSpecs } from "@tdrl/envs";
-import { Composite, HostArray, type TensorDict, Unbounded, initBackend } from "@tdrl/tensordict";
+import { Composite, HostArray, type TensorDict, Unbounded } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it, vi } from "vitest";
 import { countingEnv, resetMask, values, withAction } from "../test/env-checks";

@@ -23,7 +23,7 @@ describeDocExamples(
         .map(([m, names]) => `import { ${names.join(", ")} } from "${here}${m}.ts";\n`)
         .join("") +
       `import { CLASSIC } from "${here}../dqn-cartpole-config.ts";\n` +
-      `import { initBackend as initBackendForExamples } from "@tdrl/tensordict";\nawait initBackendForExamples({ prefer: "cpu" });\n`,
+      `import { initBackend as initBackendForExamples } from "@tdrl/backend";\nawait initBackendForExamples({ prefer: "cpu" });\n`,
     dropImports: /^import \{[^}]*\} from "\.\.?\/[\w-]+";\n/gm,
   },
 );

@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { formatBackendReport, initBackend, type TensorDict } from "@tdrl/tensordict";
+import type { TensorDict } from "@tdrl/tensordict";
+import { formatBackendReport, initBackend } from "@tdrl/backend";
 import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
 import {

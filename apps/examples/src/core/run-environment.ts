@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BackendReport } from "@tdrl/tensordict";
+import type { BackendReport } from "@tdrl/backend";
 
 /** What a run ran on, recorded in config.json and the report. */
 export interface RunEnvironment {

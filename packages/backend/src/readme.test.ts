@@ -1,0 +1,3 @@
+import { describeReadmeExamples } from "../../../test-support/readme-examples";
+
+describeReadmeExamples(new URL("..", import.meta.url), 3);
