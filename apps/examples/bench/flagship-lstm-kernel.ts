@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/flagship-lstm-kernel.ts    (in apps/examples)
  */
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { FLAGSHIP } from "../src/flagship-config";
 import { trainFlagship } from "../src/flagship";
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { maxAbsDiff } from "../test/golden";
 import { lstmRecurrence } from "./lstm-cell";

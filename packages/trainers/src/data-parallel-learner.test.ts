@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { initBackend, type TensorDict } from "@tdrl/tensordict";
+import type { TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { smallSetup, type SmallLossArgs } from "../test/data-parallel-fixture";
 import { DataParallelLearner } from "./data-parallel-learner";
 import { DqnLearner } from "./dqn-learner";

@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { SharedBatchReader } from "@tdrl/collectors/internal";
 import type { ResolvedEnvModule } from "@tdrl/envs/internal";
-import { initBackend, type InitBackendOptions } from "@tdrl/tensordict";
+import { initBackend, type InitBackendOptions } from "@tdrl/backend";
 import type { LossModule } from "@tdrl/losses";
 import {
   COMMAND_CLOSE,
