@@ -6,7 +6,7 @@ import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectSameRecords } from "../../../test-support/same-records";
 import { settle, threadCount } from "../../../test-support/worker-threads";
-import { LinearPolicy, makeRandomPolicy } from "./collector-worker-fixtures";
+import { LinearPolicy, makeRandomPolicy } from "../test/collector-worker-fixtures";
 import { MultiSyncDataCollector } from "./multi-sync-data-collector";
 import { FIXTURES, LEAN, collect, collectorTestSetup } from "../test/worker-collectors";
 import { SyncDataCollector, TRAJ_IDS_KEY } from "./sync-data-collector";
@@ -275,7 +275,7 @@ describe("MultiSyncDataCollector errors and process exit", () => {
   });
 
   it("lets the process exit, with one collector shut down and one forgotten", () => {
-    const child = spawnSync(process.execPath, ["--import", "tsx", "src/collector-worker-exit-fixture.ts"], {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "test/collector-worker-exit-fixture.ts"], {
       cwd: packageDir,
       encoding: "utf8",
       timeout: 120_000,
