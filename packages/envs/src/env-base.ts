@@ -1,4 +1,5 @@
 import {
+  describeValue,
   brandClass,
   Binary,
   Composite,
@@ -463,7 +464,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
   }
 
   private checkBatch(td: TensorDict, what: string): void {
-    if (!(td instanceof TensorDict)) throw new Error(`${what}: expected a TensorDict, got ${describe(td)}`);
+    if (!(td instanceof TensorDict)) throw new Error(`${what}: expected a TensorDict, got ${describeValue(td)}`);
     if (!shapesEqual(td.batchSize, this.batchSize)) {
       throw new Error(
         `${what}: the TensorDict has batch size ${formatShape(td.batchSize)}, the env has ${formatShape(this.batchSize)}`,
@@ -482,7 +483,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
       const value = td.get(key) as unknown;
       if (!(value instanceof HostArray)) {
         throw new Error(
-          `${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describe(value)}`,
+          `${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describeValue(value)}`,
         );
       }
       const problem = spec.mismatch(value);
@@ -523,7 +524,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     const batch = this.batchSize;
     if (!(value instanceof HostArray) || value.dtype !== "bool") {
       throw new Error(
-        `${what}: "_reset" must be a bool host array of shape ${formatShape([...batch, 1])} or ${formatShape(batch)}, got ${describe(value)}`,
+        `${what}: "_reset" must be a bool host array of shape ${formatShape([...batch, 1])} or ${formatShape(batch)}, got ${describeValue(value)}`,
       );
     }
     const shapeOk =
@@ -549,7 +550,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     const done = next.has("done") ? (next.get("done") as unknown) : undefined;
     if (!(done instanceof HostArray) || done.size !== this.numEnvs) {
       throw new Error(
-        `${what}: _step() must return a "done" host array with ${this.numEnvs} flags, got ${describe(done)}`,
+        `${what}: _step() must return a "done" host array with ${this.numEnvs} flags, got ${describeValue(done)}`,
       );
     }
     const src = done.data;
@@ -619,17 +620,4 @@ function splitIndex(index: string, batchDims: number): string {
   const batch = parts.slice(0, batchDims);
   const event = parts.slice(batchDims);
   return `batch index [${batch.join(", ")}]${event.length > 0 ? ` (element [${event.join(", ")}])` : ""}`;
-}
-
-function describe(value: unknown): string {
-  if (value instanceof HostArray) return `a host array ${value.dtype}${formatShape(value.shape)}`;
-  if (value instanceof TensorDict) return `a TensorDict with batch size ${formatShape(value.batchSize)}`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") {
-    const shape = (value as { shape?: unknown }).shape;
-    if (Array.isArray(shape))
-      return `a tensor ${String((value as { dtype?: unknown }).dtype)}${formatShape(shape as number[])}`;
-    return `a ${(value as object).constructor?.name ?? "object"}`;
-  }
-  return `${typeof value} ${String(value)}`;
 }

@@ -3,7 +3,8 @@ import type { DType } from "../dtype";
 import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
-import { describeValue, formatIndex, formatValue, TensorSpec } from "./spec";
+import { describeValue } from "../describe-value";
+import { formatIndex, formatValue, TensorSpec } from "./spec";
 import { checkOptions, type OptionKeys } from "../check-options";
 
 const ONE_HOT_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<OneHotOptions<DType>>;

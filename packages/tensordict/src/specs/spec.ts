@@ -3,6 +3,7 @@ import { isDType, tfDTypeOf, type DType } from "../dtype";
 import { HostArray } from "../host-array";
 import { isTensor, type Leaf } from "../leaf";
 import type { Rng } from "../rng/rng";
+import { describeValue, leafHint } from "../describe-value";
 import { assertValidShape, formatShape, shapesEqual, sizeOf, type Shape } from "../shape";
 
 /**
@@ -59,7 +60,7 @@ export abstract class TensorSpec<D extends DType = DType> {
   /** Why `x` is not a valid value (shape, dtype or the first value out of the domain), or null if it is. */
   mismatch(x: Leaf): string | null {
     const isHost = x instanceof HostArray;
-    if (!isHost && !isTensor(x)) return `expected a HostArray or a tfjs tensor, got ${describeValue(x)}`;
+    if (!isHost && !isTensor(x)) return `expected a HostArray or a tfjs tensor, got ${describeValue(x)}${leafHint(x)}`;
     if (!shapesEqual(x.shape, this.shape))
       return `expected shape ${formatShape(this.shape)}, got ${formatShape(x.shape)}`;
     if (isHost ? x.dtype !== this.dtype : x.dtype !== tfDTypeOf(this.dtype)) {
@@ -202,20 +203,6 @@ export function fitsDType(v: number, dtype: DType): boolean {
   if (dtype === "float32") return Math.fround(v) === v || Number.isNaN(v);
   const [lo, hi] = DTYPE_RANGE[dtype];
   return Number.isInteger(v) && v >= lo && v <= hi;
-}
-
-/** Short text for an unexpected value in a message. */
-export function describeValue(value: unknown): string {
-  if (value instanceof HostArray) return `a host array ${value.dtype}${formatShape(value.shape)}`;
-  if (isTensor(value)) return `a tensor ${value.dtype}${formatShape(value.shape)}`;
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "a JS array (wrap it in HostArray.from)";
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} (wrap it in a HostArray with a shape)`;
-  if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
-    return name === undefined || name === "Object" ? "a plain object" : `a ${name}`;
-  }
-  return `${typeof value} ${String(value)}`;
 }
 
 /** `[a, b, c]` for short value lists, the head and a count for long ones; one value when all are equal. */
