@@ -1,5 +1,6 @@
 import {
   describeValue,
+  type SpecMismatch,
   brandClass,
   Binary,
   Composite,
@@ -486,7 +487,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
           `${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describeValue(value)}`,
         );
       }
-      const problem = spec.mismatch(value);
+      const problem = spec.findMismatch(value);
       if (problem !== null) throw new Error(`${what}: ${actionProblem(key, value, problem, spec, this.batchSize)}`);
     }
   }
@@ -586,7 +587,13 @@ function checkSeed(seed: number, name: string): void {
  * The spec's problem restated for an action: `action 3 is out of range [0, 2) at batch index [1]`.
  * The spec reports the index within the whole leaf; the leading batch dims of it are the sub-env.
  */
-function actionProblem(key: string, value: HostArray, problem: string, spec: TensorSpec, batchSize: Shape): string {
+function actionProblem(
+  key: string,
+  value: HostArray,
+  problem: SpecMismatch,
+  spec: TensorSpec,
+  batchSize: Shape,
+): string {
   const batchDims = batchSize.length;
   if (value.dtype === "float32") {
     // NaN is the usual sign of a broken policy: name it even when the dtype is also wrong.
@@ -597,27 +604,19 @@ function actionProblem(key: string, value: HostArray, problem: string, spec: Ten
         const at = shapesEqual(value.shape.slice(0, batchDims), batchSize)
           ? ` at batch index ${formatBatchIndex(batchSize, Math.floor(i / eventSize))}`
           : "";
-        return `${key} NaN${at} is not a valid action (${spec.toString()}${spec.dtype === "float32" ? "" : `; ${problem}`})`;
+        return `${key} NaN${at} is not a valid action (${spec.toString()}${spec.dtype === "float32" ? "" : `; ${problem.message}`})`;
       }
     }
   }
-  const valueAt = /^value (\S+) at index \[([^\]]*)\] (.*)$/.exec(problem);
-  if (valueAt !== null) {
-    const [, v, index, rest] = valueAt;
-    return `${key} ${v} ${rest} at ${splitIndex(index!, batchDims)}`;
-  }
-  const rowAt = /^row at index \[([^\]]*)\] (.*)$/.exec(problem);
-  if (rowAt !== null) {
-    const [, index, rest] = rowAt;
-    return `${key} row ${rest} at ${splitIndex(index!, batchDims)}`;
-  }
-  return `"${key}": ${problem} (spec: ${spec.toString()})`;
+  if (problem.kind === "value")
+    return `${key} ${problem.value} ${problem.problem} at ${splitIndex(problem.index, batchDims)}`;
+  if (problem.kind === "row") return `${key} row ${problem.problem} at ${splitIndex(problem.index, batchDims)}`;
+  return `"${key}": ${problem.message} (spec: ${spec.toString()})`;
 }
 
 /** `batch index [1]`, plus the element within the sub-env's action when the action has dims of its own. */
-function splitIndex(index: string, batchDims: number): string {
-  const parts = index.length === 0 ? [] : index.split(", ");
-  const batch = parts.slice(0, batchDims);
-  const event = parts.slice(batchDims);
+function splitIndex(index: readonly number[], batchDims: number): string {
+  const batch = index.slice(0, batchDims);
+  const event = index.slice(batchDims);
   return `batch index [${batch.join(", ")}]${event.length > 0 ? ` (element [${event.join(", ")}])` : ""}`;
 }

@@ -25,6 +25,7 @@ export {
 
 export { Rng, type RngState, type MutableArrayLike, type IntegerArray, type FloatArray } from "./rng/rng";
 export { TensorSpec } from "./specs/spec";
+export type { SpecMismatch } from "./specs/spec-mismatch";
 export { Unbounded, type UnboundedOptions } from "./specs/unbounded";
 export { Bounded, type BoundedOptions } from "./specs/bounded";
 export { Categorical, type CategoricalOptions } from "./specs/categorical";
