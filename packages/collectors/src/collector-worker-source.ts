@@ -7,7 +7,7 @@
  * of its own): the user's env and policy modules and this package must share one copy of
  * `@tdrl/tensordict`, or the records of one would not be `TensorDict`s to the other.
  */
-export const COLLECTOR_WORKER_SOURCE = String.raw`"use strict";
+export const COLLECTOR_WORKER_SOURCE = `"use strict";
 const { workerData, parentPort } = require("node:worker_threads");
 (async () => {
   let during = "loading " + workerData.self.url;
