@@ -6,6 +6,7 @@ export { type DType, type TypedArrayOf, type TfDTypeOf, DTYPES, isDType, tfDType
 export { type Shape, sizeOf, formatShape, shapesEqual } from "./shape";
 export { HostArray, type HostArrayFromOptions, type OutOfRange } from "./host-array";
 export { checkOptions, type OptionKeys } from "./check-options";
+export { closestName } from "./closest-name";
 export { describeValue } from "./describe-value";
 export { checkAllocation, MAX_ALLOCATION_BYTES } from "./allocation";
 export { brandClass } from "./brand";

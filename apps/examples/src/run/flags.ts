@@ -1,3 +1,4 @@
+import { closestName } from "@tdrl/tensordict";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /**
@@ -211,9 +212,9 @@ export function parseCommandLine<const C extends Record<string, CommandSpec>>(
 function commandName<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, name: string): keyof C & string {
   if (Object.hasOwn(spec.commands, name)) return name;
   const names = Object.keys(spec.commands);
-  const guess = closest(name, names);
+  const guess = closestName(name, names);
   throw new FlagError(
-    `unknown command "${name}"${guess === null ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`,
+    `unknown command "${name}"${guess === undefined ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`,
   );
 }
 
@@ -247,8 +248,8 @@ export function parseFlags<const S extends FlagSpecs>(specs: S, argv: readonly s
     const positive = flag.startsWith("no-") ? byCli.get(flag.slice(3)) : undefined;
     const name = byCli.get(flag) ?? positive;
     if (name === undefined) {
-      const guess = closest(flag, [...byCli.keys()]);
-      throw new FlagError(`unknown flag --${flag}${guess === null ? "" : ` (did you mean --${guess}?)`}`);
+      const guess = closestName(flag, [...byCli.keys()]);
+      throw new FlagError(`unknown flag --${flag}${guess === undefined ? "" : ` (did you mean --${guess}?)`}`);
     }
     const s = specs[name]!;
     const negated = name === positive;
@@ -374,32 +375,4 @@ function describeFlag(name: string, s: FlagSpec): string {
   else if (s.default === null) parts.push(`(default: ${s.defaultText ?? "none"})`);
   else if (s.default !== "") parts.push(`(default: ${s.default})`);
   return parts.join(" ");
-}
-
-/** The candidate nearest to `word` by edit distance, if near enough to be a plausible typo. */
-function closest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best !== null && bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let prev = row;
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      // A swap of two neighbours ("trian") is one typo, not two.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        next[j] = Math.min(next[j]!, prev[j - 2]! + 1);
-    }
-    prev = row;
-    row = next;
-  }
-  return row[b.length]!;
 }
