@@ -169,7 +169,7 @@ function casesFor(variant: Variant): BenchResult[] {
       `wasm DQN conv trunk forward+backward (grads of 3 filters), batch ${BATCH} ${tag}`,
       () =>
         tf
-          .tidy(() => tf.grads((...w: tf.Tensor[]) => tf.sum(trunkForward(x, layers)))(filters))
+          .tidy(() => tf.grads((..._w: tf.Tensor[]) => tf.sum(trunkForward(x, layers)))(filters))
           .forEach((g) => g.dispose()),
       backwardFlops,
     ),

@@ -23,20 +23,28 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-type Json = { [key: string]: any };
+/** The parts of a checkpoint manifest the tests edit. */
+interface ManifestComponent {
+  meta: Record<string, unknown>;
+  arrays: Record<string, { sha256: string }>;
+  files: { file: string; sha256: string; bytes: number }[];
+}
+interface Manifest {
+  components: { writer: ManifestComponent; storage: ManifestComponent; sampler: ManifestComponent };
+}
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
 const current = (dir: string) =>
   join(dir, (JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as { current: string }).current);
 
 /** Edits the checkpoint manifest; with `reseal`, also rewrites the pointer's checksum (a consistent but wrong checkpoint). */
-function editManifest(dir: string, edit: (m: Json) => void, reseal: boolean): void {
+function editManifest(dir: string, edit: (m: Manifest) => void, reseal: boolean): void {
   const file = join(current(dir), "manifest.json");
-  const m = JSON.parse(readFileSync(file, "utf8")) as Json;
+  const m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
   edit(m);
   const text = JSON.stringify(m);
   writeFileSync(file, text);
   if (reseal) {
-    const pointer = JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as Json;
+    const pointer = JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as { manifestSha256: string };
     pointer.manifestSha256 = sha(text);
     writeFileSync(join(dir, "checkpoint.json"), JSON.stringify(pointer));
   }
@@ -130,7 +138,7 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     target.extend(transitions(2, 70));
     const before = snapshot(target);
     const inner = join(current(dir), "storage-files", "manifest.json");
-    const m = JSON.parse(readFileSync(inner, "utf8")) as Json;
+    const m = JSON.parse(readFileSync(inner, "utf8")) as { writeCursor: number };
     m.writeCursor = 9;
     const text = JSON.stringify(m);
     writeFileSync(inner, text);
@@ -138,7 +146,7 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     editManifest(
       dir,
       (cm) => {
-        const entry = (cm.components.storage.files as Json[]).find((f) => f.file === "manifest.json")!;
+        const entry = cm.components.storage.files.find((f) => f.file === "manifest.json")!;
         entry.sha256 = sha(text);
         entry.bytes = Buffer.byteLength(text);
       },
@@ -181,7 +189,7 @@ describe("checkpoint metadata is checksummed and range-checked", () => {
     const bytes = readFileSync(writerFile);
     new Int32Array(bytes.buffer, bytes.byteOffset, 1)[0] = 7;
     writeFileSync(writerFile, bytes);
-    editManifest(dir, (m) => (m.components.writer.arrays.heap.sha256 = sha(bytes)), true);
+    editManifest(dir, (m) => (m.components.writer.arrays.heap!.sha256 = sha(bytes)), true);
     expect(() =>
       new ReplayBuffer({ storage: new LazyTensorStorage(10), writer: new MaxValueWriter({ rankKey: "action" }) }).loads(
         dir,

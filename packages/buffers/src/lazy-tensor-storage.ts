@@ -51,8 +51,6 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
   private paths: (readonly string[])[] = [];
   private plan: SamplePlan | null = null;
   private store: PackedRows | null = null;
-  // Keeps the result of touchRows observable, so the compiler cannot drop its loads.
-  private touched = 0;
 
   constructor(maxSize: number, options: LazyTensorStorageOptions = {}) {
     checkOptions("LazyTensorStorage", options, LAZY_TENSOR_STORAGE_OPTION_KEYS);
@@ -85,7 +83,7 @@ export class LazyTensorStorage extends LazyLayoutStorage implements Storage {
     const views = viewsIn(this.dtypes, plan.views);
     const places = this.store!.places;
     const rows = this.store!.rows;
-    if (rows !== null) this.touched = touchRows(rows, this.store!.rowBytes, index);
+    if (rows !== null) touchSink = touchRows(rows, this.store!.rowBytes, index);
     const arrays = new Array<HostArray>(leaves.length);
     for (let i = 0; i < leaves.length; i++) {
       const p = places[i]!;
@@ -254,6 +252,9 @@ function allocateStore(layout: Layout, capacity: number, maxSize: number, what: 
 export function arrayType(dtype: DType): { new (n: number): ElementArray; name: string } {
   return dtype === "float32" ? Float32Array : dtype === "int32" ? Int32Array : Uint8Array;
 }
+
+/** Where `touchRows` results go: an exported binding keeps them observable, so the compiler cannot drop the loads (not in the index). */
+export let touchSink = 0;
 
 /**
  * Reads one byte at each end of every sampled row before the per-leaf copies. The loop does nothing but

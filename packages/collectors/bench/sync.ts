@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Rng, TensorDict } from "@tdrl/tensordict";
 import { CartPoleEnv, type EnvBase } from "@tdrl/envs";
 import { MLP, QValueModule, TensorDictModule, TensorDictSequential, type TensorDictModuleBase } from "@tdrl/modules";
-import { measure, withMetric, withTarget, type BenchResult } from "../../../bench/harness";
+import { withMetric, withTarget, type BenchResult } from "../../../bench/harness";
 import { stackSteps } from "../src/stack-steps";
 import { SyncDataCollector } from "../src/sync-data-collector";
 import { makeFlagshipActor } from "./multi-fixtures";

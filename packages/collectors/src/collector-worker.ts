@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { pathToFileURL } from "node:url";
 import type { EnvBase } from "@tdrl/envs";
 import type { ResolvedEnvModule } from "@tdrl/envs/internal";
-import { HostArray } from "@tdrl/tensordict";
+import { describeValue, HostArray } from "@tdrl/tensordict";
 import { initBackend } from "@tdrl/backend";
 import { checkPolicy, type CollectorPolicy } from "./collector-policy";
 import { SharedBatchWriter } from "./collector-worker-batch";
@@ -146,7 +146,7 @@ export async function buildEnv(ref: ResolvedEnvModule, index: number): Promise<E
     env !== null &&
     typeof env === "object" &&
     ["reset", "step", "setSeed", "close"].every((m) => typeof (env as Record<string, unknown>)[m] === "function");
-  if (!isEnv) throw new Error(`"${ref.exportName}" from ${ref.url} gave ${describe(env)}, not an EnvBase`);
+  if (!isEnv) throw new Error(`"${ref.exportName}" from ${ref.url} gave ${describeValue(env)}, not an EnvBase`);
   return env as EnvBase;
 }
 
@@ -162,13 +162,8 @@ export async function buildPolicy(
     checkPolicy(policy, `"${ref.exportName}" from ${ref.url}`);
   } catch {
     throw new Error(
-      `"${ref.exportName}" from ${ref.url} gave ${describe(policy)}, not a policy (a function (td, exploration) => td or a module with forward(td))`,
+      `"${ref.exportName}" from ${ref.url} gave ${describeValue(policy)}, not a policy (a function (td, exploration) => td or a module with forward(td))`,
     );
   }
   return policy;
-}
-
-function describe(value: unknown): string {
-  if (value === null || typeof value !== "object") return `${typeof value} ${String(value)}`;
-  return `a ${(value as object).constructor?.name ?? "object"}`;
 }

@@ -3,7 +3,7 @@ import type { TensorDict } from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { expectSameRecords } from "../../../test-support/same-records";
 import { AsyncCollector } from "./async-collector";
-import { LinearPolicy, makeRandomPolicy } from "./collector-worker-fixtures";
+import { LinearPolicy, makeRandomPolicy } from "../test/collector-worker-fixtures";
 import { MultiAsyncDataCollector } from "./multi-async-data-collector";
 import { FIXTURES, LEAN, collectorTestSetup } from "../test/worker-collectors";
 import { SyncDataCollector, TRAJ_IDS_KEY } from "./sync-data-collector";

@@ -1,5 +1,6 @@
 import type { EnvModuleRef } from "@tdrl/envs/node";
 import type { PolicyModuleRef } from "./collector-worker-protocol";
+import type { ArrivedBatch } from "./collector-workers";
 import { MultiCollector, type MultiCollectorOptions } from "./multi-collector";
 import type { CollectorOutput } from "./sync-data-collector";
 
@@ -46,7 +47,7 @@ export class MultiAsyncDataCollector<
     // Workers still busy from an earlier loop that ended early (break) deliver into this one.
     for (let w = 0; w < this.numWorkers; w++) if (!this.workers.busy(w)) ask(w);
     while (!this.closed && this.iterations < batches) {
-      let arrived;
+      let arrived: ArrivedBatch;
       try {
         arrived = await this.workers.take(null);
         ask(arrived.worker);

@@ -6,7 +6,7 @@ import { HostArray, type TensorDict } from "@tdrl/tensordict";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectSameRecords } from "../../../test-support/same-records";
 import { settle, threadCount } from "../../../test-support/worker-threads";
-import { LinearPolicy, makeRandomPolicy } from "./collector-worker-fixtures";
+import { LinearPolicy, makeRandomPolicy } from "../test/collector-worker-fixtures";
 import { MultiSyncDataCollector } from "./multi-sync-data-collector";
 import { FIXTURES, LEAN, collect, collectorTestSetup } from "../test/worker-collectors";
 import { SyncDataCollector, TRAJ_IDS_KEY } from "./sync-data-collector";
@@ -235,7 +235,7 @@ describe("MultiSyncDataCollector errors and process exit", () => {
     expect(error?.message).toMatch(
       /^MultiSyncDataCollector: worker 1 failed in collect: TypeError: policy call 15 exploded\n--- worker 1 stack ---\nTypeError: policy call 15 exploded\n\s+at explode /,
     );
-    expect((error?.cause as Error).stack).toMatch(/at explode .*collector-worker-fixtures\.ts/);
+    expect((error?.cause as Error | undefined)?.stack).toMatch(/at explode .*collector-worker-fixtures\.ts/);
     expect(await settle(() => collector.liveWorkers === 0)).toBe(true);
     await expect(collect(collector)).rejects.toThrow("policy call 15 exploded");
   });
@@ -275,7 +275,7 @@ describe("MultiSyncDataCollector errors and process exit", () => {
   });
 
   it("lets the process exit, with one collector shut down and one forgotten", () => {
-    const child = spawnSync(process.execPath, ["--import", "tsx", "src/collector-worker-exit-fixture.ts"], {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "test/collector-worker-exit-fixture.ts"], {
       cwd: packageDir,
       encoding: "utf8",
       timeout: 120_000,

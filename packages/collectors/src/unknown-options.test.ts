@@ -5,6 +5,7 @@ import { MultiSyncDataCollector } from "./multi-sync-data-collector";
 import { splitTrajectories } from "./split-trajectories";
 import { SyncDataCollector } from "./sync-data-collector";
 
+const FIXTURES = new URL("../test/collector-worker-fixtures.ts", import.meta.url);
 const policy = (td: TensorDict) => td.set("action", HostArray.zeros("int32", [...td.batchSize]));
 
 describe("collectors refuse unknown options", () => {
@@ -15,8 +16,8 @@ describe("collectors refuse unknown options", () => {
     expect(
       () => new SyncDataCollector(new CountingEnv(), policy, { framesPerBatch: 4, frames_per_batch: 4 } as never),
     ).toThrow("did you mean framesPerBatch?");
-    const env = { module: new URL("./collector-worker-fixtures.ts", import.meta.url), exportName: "makeCartPole" };
-    const pol = { module: new URL("./collector-worker-fixtures.ts", import.meta.url), exportName: "makeRandomPolicy" };
+    const env = { module: FIXTURES, exportName: "makeCartPole" };
+    const pol = { module: FIXTURES, exportName: "makeRandomPolicy" };
     expect(() => new MultiSyncDataCollector(env, pol, { framesPerBatch: 4, num_workers: 2 } as never)).toThrow(
       'MultiSyncDataCollector: unknown option "num_workers"',
     );

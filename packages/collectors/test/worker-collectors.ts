@@ -5,7 +5,7 @@ import { afterEach, beforeAll } from "vitest";
 import type { Collector } from "../src/collector";
 
 /** Fixture modules for `{ module, exportName }` references. */
-export const FIXTURES = new URL("../src/collector-worker-fixtures.ts", import.meta.url);
+export const FIXTURES = new URL("./collector-worker-fixtures.ts", import.meta.url);
 /** Pushes towards the pole's lean (weights of `LinearPolicy`): deterministic episodes of tens of steps. */
 export const LEAN = [0, 0, 0, 0, -1, 1, 0, 0];
 

@@ -37,7 +37,7 @@ function selfUrl(): string {
 }
 
 // Registers tsx when the package runs from its TypeScript sources, then runs `actorProcessMain`.
-const ACTOR_PROCESS_SOURCE = String.raw`
+const ACTOR_PROCESS_SOURCE = `
 const boot = JSON.parse(process.env.TDRL_ACTOR_BOOT);
 (async () => {
   if (boot.tsx !== null) {

@@ -10,7 +10,7 @@ import { ParallelEnv } from "../src/parallel-env";
 import { SerialEnv } from "../src/serial-env";
 
 const N = 2;
-const fixtures = new URL("../src/parallel-env-fixtures.ts", import.meta.url);
+const fixtures = new URL("../test/parallel-env-fixtures.ts", import.meta.url);
 
 /** A function that steps `env` once per call with alternating actions, resetting finished sub-envs. */
 function stepper(env: EnvBase): () => void {

@@ -1,4 +1,13 @@
-import { Categorical, Composite, HostArray, TensorDict, Unbounded } from "@tdrl/tensordict";
+import {
+  Bounded,
+  Categorical,
+  Composite,
+  HostArray,
+  OneHot,
+  TensorDict,
+  type TensorSpec,
+  Unbounded,
+} from "@tdrl/tensordict";
 import { describe, expect, it } from "vitest";
 import { CountingEnv } from "./counting-env";
 import { EnvBase } from "./env-base";
@@ -221,6 +230,48 @@ describe("EnvBase.rollout", () => {
     expect(Array.from(rollout.getHost("observation").data)).toEqual([1, 2]);
     expect(() => env.rollout(2, undefined, { autoReset: false })).toThrow(
       'pass the starting root record as "tensordict"',
+    );
+  });
+});
+
+describe("EnvBase action errors from the spec's structured mismatch", () => {
+  // An unbatched env whose action spec is given: its errors place the element within the action.
+  class ActionEnv extends EnvBase {
+    constructor(action: TensorSpec) {
+      super({ name: "ActionEnv" });
+      this.setSpecs({
+        observation: new Composite({ observation: new Unbounded({ shape: [1] }) }),
+        action: new Composite({ action }),
+      });
+    }
+    protected _reset(): TensorDict {
+      const flag = () => HostArray.zeros("bool", [1]);
+      const observation = HostArray.zeros("float32", [1]);
+      return new TensorDict({ observation, done: flag(), terminated: flag(), truncated: flag() });
+    }
+    protected _step(): TensorDict {
+      const out = this._reset();
+      out.set("reward", HostArray.zeros("float32", [1]));
+      return out;
+    }
+    protected _setSeed(): void {}
+  }
+  const step = (env: EnvBase, action: HostArray) => {
+    env.reset();
+    return () => env.step(TensorDict.from({ action }, []));
+  };
+
+  it("names the element of a multi-dimensional action that is out of bounds", () => {
+    const env = new ActionEnv(new Bounded({ low: -1, high: 1, shape: [2, 2] }));
+    expect(step(env, HostArray.from("float32", [2, 2], [0, 0, 0.5, 1.5]))).toThrow(
+      "ActionEnv.step(): action 1.5 is out of bounds [-1, 1] at batch index [] (element [1, 1])",
+    );
+  });
+
+  it("names a OneHot row that is not one-hot", () => {
+    const env = new ActionEnv(new OneHot({ n: 3, dtype: "int32" }));
+    expect(step(env, HostArray.from("int32", [3], [1, 1, 0]))).toThrow(
+      "ActionEnv.step(): action row has 2 ones, expected exactly one: [1, 1, 0] at batch index []",
     );
   });
 });

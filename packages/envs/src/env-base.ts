@@ -1,4 +1,6 @@
 import {
+  describeValue,
+  type SpecMismatch,
   brandClass,
   Binary,
   Composite,
@@ -463,7 +465,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
   }
 
   private checkBatch(td: TensorDict, what: string): void {
-    if (!(td instanceof TensorDict)) throw new Error(`${what}: expected a TensorDict, got ${describe(td)}`);
+    if (!(td instanceof TensorDict)) throw new Error(`${what}: expected a TensorDict, got ${describeValue(td)}`);
     if (!shapesEqual(td.batchSize, this.batchSize)) {
       throw new Error(
         `${what}: the TensorDict has batch size ${formatShape(td.batchSize)}, the env has ${formatShape(this.batchSize)}`,
@@ -482,10 +484,10 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
       const value = td.get(key) as unknown;
       if (!(value instanceof HostArray)) {
         throw new Error(
-          `${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describe(value)}`,
+          `${what}: "${key}" must be a host array (envs do not read tfjs tensors; call toHost() first), got ${describeValue(value)}`,
         );
       }
-      const problem = spec.mismatch(value);
+      const problem = spec.findMismatch(value);
       if (problem !== null) throw new Error(`${what}: ${actionProblem(key, value, problem, spec, this.batchSize)}`);
     }
   }
@@ -523,7 +525,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     const batch = this.batchSize;
     if (!(value instanceof HostArray) || value.dtype !== "bool") {
       throw new Error(
-        `${what}: "_reset" must be a bool host array of shape ${formatShape([...batch, 1])} or ${formatShape(batch)}, got ${describe(value)}`,
+        `${what}: "_reset" must be a bool host array of shape ${formatShape([...batch, 1])} or ${formatShape(batch)}, got ${describeValue(value)}`,
       );
     }
     const shapeOk =
@@ -549,7 +551,7 @@ export abstract class EnvBase<S extends Schema = UntypedSchema> {
     const done = next.has("done") ? (next.get("done") as unknown) : undefined;
     if (!(done instanceof HostArray) || done.size !== this.numEnvs) {
       throw new Error(
-        `${what}: _step() must return a "done" host array with ${this.numEnvs} flags, got ${describe(done)}`,
+        `${what}: _step() must return a "done" host array with ${this.numEnvs} flags, got ${describeValue(done)}`,
       );
     }
     const src = done.data;
@@ -585,7 +587,13 @@ function checkSeed(seed: number, name: string): void {
  * The spec's problem restated for an action: `action 3 is out of range [0, 2) at batch index [1]`.
  * The spec reports the index within the whole leaf; the leading batch dims of it are the sub-env.
  */
-function actionProblem(key: string, value: HostArray, problem: string, spec: TensorSpec, batchSize: Shape): string {
+function actionProblem(
+  key: string,
+  value: HostArray,
+  problem: SpecMismatch,
+  spec: TensorSpec,
+  batchSize: Shape,
+): string {
   const batchDims = batchSize.length;
   if (value.dtype === "float32") {
     // NaN is the usual sign of a broken policy: name it even when the dtype is also wrong.
@@ -596,40 +604,19 @@ function actionProblem(key: string, value: HostArray, problem: string, spec: Ten
         const at = shapesEqual(value.shape.slice(0, batchDims), batchSize)
           ? ` at batch index ${formatBatchIndex(batchSize, Math.floor(i / eventSize))}`
           : "";
-        return `${key} NaN${at} is not a valid action (${spec.toString()}${spec.dtype === "float32" ? "" : `; ${problem}`})`;
+        return `${key} NaN${at} is not a valid action (${spec.toString()}${spec.dtype === "float32" ? "" : `; ${problem.message}`})`;
       }
     }
   }
-  const valueAt = /^value (\S+) at index \[([^\]]*)\] (.*)$/.exec(problem);
-  if (valueAt !== null) {
-    const [, v, index, rest] = valueAt;
-    return `${key} ${v} ${rest} at ${splitIndex(index!, batchDims)}`;
-  }
-  const rowAt = /^row at index \[([^\]]*)\] (.*)$/.exec(problem);
-  if (rowAt !== null) {
-    const [, index, rest] = rowAt;
-    return `${key} row ${rest} at ${splitIndex(index!, batchDims)}`;
-  }
-  return `"${key}": ${problem} (spec: ${spec.toString()})`;
+  if (problem.kind === "value")
+    return `${key} ${problem.value} ${problem.problem} at ${splitIndex(problem.index, batchDims)}`;
+  if (problem.kind === "row") return `${key} row ${problem.problem} at ${splitIndex(problem.index, batchDims)}`;
+  return `"${key}": ${problem.message} (spec: ${spec.toString()})`;
 }
 
 /** `batch index [1]`, plus the element within the sub-env's action when the action has dims of its own. */
-function splitIndex(index: string, batchDims: number): string {
-  const parts = index.length === 0 ? [] : index.split(", ");
-  const batch = parts.slice(0, batchDims);
-  const event = parts.slice(batchDims);
+function splitIndex(index: readonly number[], batchDims: number): string {
+  const batch = index.slice(0, batchDims);
+  const event = index.slice(batchDims);
   return `batch index [${batch.join(", ")}]${event.length > 0 ? ` (element [${event.join(", ")}])` : ""}`;
-}
-
-function describe(value: unknown): string {
-  if (value instanceof HostArray) return `a host array ${value.dtype}${formatShape(value.shape)}`;
-  if (value instanceof TensorDict) return `a TensorDict with batch size ${formatShape(value.batchSize)}`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") {
-    const shape = (value as { shape?: unknown }).shape;
-    if (Array.isArray(shape))
-      return `a tensor ${String((value as { dtype?: unknown }).dtype)}${formatShape(shape as number[])}`;
-    return `a ${(value as object).constructor?.name ?? "object"}`;
-  }
-  return `${typeof value} ${String(value)}`;
 }

@@ -193,7 +193,7 @@ describe("GymLikeEnv on a synchronous env", () => {
       "Broken.step(): terminated must be a boolean, got string yes",
     );
     expect(tryStep([[0, 0], 0, false])).toThrow(
-      "Broken.step(): the wrapped env's step() must return [observation, reward, terminated, truncated, info], got an array of 3",
+      "Broken.step(): the wrapped env's step() must return [observation, reward, terminated, truncated, info], got a JS array of 3",
     );
     expect(tryStep([[0, "a"], 0, false, false, {}])).toThrow(
       "Broken.step(): the observation: expected a number, a boolean, nested arrays or a typed array, got string a",
@@ -203,10 +203,10 @@ describe("GymLikeEnv on a synchronous env", () => {
       { name: "Broken" },
     );
     expect(() => env.reset()).toThrow(
-      "Broken.reset(): the wrapped env's reset() must return [observation, info], got a Object",
+      "Broken.reset(): the wrapped env's reset() must return [observation, info], got a plain object",
     );
     expect(() => new GymLikeEnv({} as GymLike, { name: "Empty" })).toThrow(
-      "Empty: the wrapped env must have reset() and step() methods, got a Object",
+      "Empty: the wrapped env must have reset() and step() methods, got a plain object",
     );
   });
 

@@ -1,4 +1,5 @@
 import {
+  describeValue,
   checkOptions,
   Composite,
   HostArray,
@@ -86,12 +87,12 @@ function defaultCheckObservations(): boolean {
 function checkedName(options: GymLikeEnvOptions | undefined): string {
   if (options === undefined || options === null || typeof options !== "object") {
     throw new Error(
-      `GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got ${describe(options)}`,
+      `GymLikeEnv: pass options with at least a name, e.g. new GymLikeEnv(env, { name: "MyEnv" }); got ${describeValue(options)}`,
     );
   }
   checkOptions("GymLikeEnv", options, GYM_LIKE_ENV_OPTION_KEYS);
   if (typeof options.name !== "string" || options.name === "")
-    throw new Error(`GymLikeEnv: options.name must be a non-empty string, got ${describe(options.name)}`);
+    throw new Error(`GymLikeEnv: options.name must be a non-empty string, got ${describeValue(options.name)}`);
   return options.name;
 }
 
@@ -151,7 +152,7 @@ export class GymLikeEnv extends EnvBase {
       typeof wrapped.reset !== "function" ||
       typeof wrapped.step !== "function"
     ) {
-      throw new Error(`${what}: the wrapped env must have reset() and step() methods, got ${describe(wrapped)}`);
+      throw new Error(`${what}: the wrapped env must have reset() and step() methods, got ${describeValue(wrapped)}`);
     }
     if (this.batchSize.length > 1)
       throw new Error(`${what}: batchSize must be [] or [N] (a vectorized env), got ${formatShape(this.batchSize)}`);
@@ -169,7 +170,7 @@ export class GymLikeEnv extends EnvBase {
     this.pendingSeed = options.seed ?? 0;
     this.checkObservations = options.checkObservations ?? defaultCheckObservations();
     if (typeof this.checkObservations !== "boolean")
-      throw new Error(`${what}: checkObservations must be a boolean, got ${describe(options.checkObservations)}`);
+      throw new Error(`${what}: checkObservations must be a boolean, got ${describeValue(options.checkObservations)}`);
     this.isAsync = isAsyncFunction(wrapped.reset) || isAsyncFunction(wrapped.step);
   }
 
@@ -303,7 +304,9 @@ export class GymLikeEnv extends EnvBase {
   private acceptReset(result: unknown, mask: Uint8Array | null): TensorDict {
     const what = `${this.name}.reset()`;
     if (!Array.isArray(result) || result.length < 1)
-      throw new Error(`${what}: the wrapped env's reset() must return [observation, info], got ${describe(result)}`);
+      throw new Error(
+        `${what}: the wrapped env's reset() must return [observation, info], got ${describeValue(result)}`,
+      );
     const observation = this.observationFrom(result[0], what);
     const n = this.numEnvs;
     const flags = { done: new Uint8Array(n), terminated: new Uint8Array(n), truncated: new Uint8Array(n) };
@@ -323,7 +326,7 @@ export class GymLikeEnv extends EnvBase {
     const what = `${this.name}.step()`;
     if (!Array.isArray(result) || result.length < 4) {
       throw new Error(
-        `${what}: the wrapped env's step() must return [observation, reward, terminated, truncated, info], got ${describe(result)}`,
+        `${what}: the wrapped env's step() must return [observation, reward, terminated, truncated, info], got ${describeValue(result)}`,
       );
     }
     const n = this.numEnvs;
@@ -371,16 +374,16 @@ export class GymLikeEnv extends EnvBase {
         ? Array.from(value as ArrayLike<unknown>)
         : [value];
     if (values.length !== n)
-      throw new Error(`${what} must be ${batched ? `an array of ${n}` : "one value"}, got ${describe(value)}`);
+      throw new Error(`${what} must be ${batched ? `an array of ${n}` : "one value"}, got ${describeValue(value)}`);
     return values.map((v, i) => {
       const at = batched ? ` at batch index [${i}]` : "";
       if (kind === "flag") {
         if (v === true || v === 1) return 1;
         if (v === false || v === 0) return 0;
-        throw new Error(`${what} must be a boolean${at}, got ${describe(v)}`);
+        throw new Error(`${what} must be a boolean${at}, got ${describeValue(v)}`);
       }
       if (typeof v !== "number" || Number.isNaN(v))
-        throw new Error(`${what} must be a number${at}, got ${describe(v)}`);
+        throw new Error(`${what} must be a number${at}, got ${describeValue(v)}`);
       return v;
     });
   }
@@ -475,11 +478,4 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === "object" || typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function"
   );
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -1,4 +1,5 @@
 import {
+  describeValue,
   Binary,
   Bounded,
   Categorical,
@@ -196,7 +197,7 @@ function walk(value: unknown, out: number[], what: string): number[] {
     }
     return [value.length, ...(inner ?? [])];
   }
-  throw new Error(`${what}: expected a number, a boolean, nested arrays or a typed array, got ${describe(value)}`);
+  throw new Error(`${what}: expected a number, a boolean, nested arrays or a typed array, got ${describeValue(value)}`);
 }
 
 function broadcastTo(read: { shape: number[]; values: number[] }, shape: readonly number[], what: string): number[] {
@@ -244,10 +245,4 @@ export type NestedNumberArray = (number | NestedNumberArray)[];
 function preview(values: readonly number[]): string {
   const shown = values.slice(0, 6).join(", ");
   return values.length > 6 ? `[${shown}, ...]` : `[${shown}]`;
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -10,7 +10,7 @@ import { CountingEnv } from "./counting-env";
 import { ParallelEnv } from "./parallel-env";
 import { SerialEnv } from "./serial-env";
 
-const fixtures = new URL("./parallel-env-fixtures.ts", import.meta.url);
+const fixtures = new URL("../test/parallel-env-fixtures.ts", import.meta.url);
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 
 /** Every env a test opens, closed after it even when it fails. */
@@ -228,7 +228,7 @@ describe("ParallelEnv close", () => {
 
   it("lets the process exit, after close() and without it", () => {
     for (const mode of ["close", "forgotten"]) {
-      const child = spawnSync(process.execPath, ["--import", "tsx", "src/parallel-env-exit-fixture.ts", mode], {
+      const child = spawnSync(process.execPath, ["--import", "tsx", "test/parallel-env-exit-fixture.ts", mode], {
         cwd: packageDir,
         encoding: "utf8",
         timeout: 60_000,

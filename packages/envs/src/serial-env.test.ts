@@ -66,7 +66,7 @@ describe("SerialEnv batch and specs", () => {
     expect(error.message).toBe("SerialEnv: makeEnv(1) threw: no second env");
     expect(error.cause).toBeInstanceOf(RangeError);
     expect(() => new SerialEnv(2, () => ({}) as unknown as CountingEnv)).toThrow(
-      "SerialEnv: makeEnv(0) returned a Object, not an EnvBase",
+      "SerialEnv: makeEnv(0) returned a plain object, not an EnvBase",
     );
     expect(() => new SerialEnv(0, () => new CountingEnv())).toThrow(
       "SerialEnv: the number of sub-envs must be a positive integer, got 0",

@@ -1,4 +1,5 @@
 import {
+  describeValue,
   checkOptions,
   type OptionKeys,
   HostArray,
@@ -222,10 +223,4 @@ function compositeMismatch(expected: Composite, actual: Composite): string | nul
   }
   for (const path of theirs.keys()) if (!expected.has(path)) return `has an extra key "${path}"`;
   return `has batch size ${formatShape(actual.batchSize)} instead of ${formatShape(expected.batchSize)}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
-  return `${typeof value} ${String(value)}`;
 }

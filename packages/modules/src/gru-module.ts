@@ -1,20 +1,17 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { gruUnroll, type GruLayerWeights } from "./gru-cell";
 import type { RecurrentMode } from "./recurrent-io";
-import { RecurrentModule, type RecurrentModuleOptions, type RecurrentUnrollResult } from "./recurrent-module";
+import {
+  RECURRENT_MODULE_OPTION_KEYS,
+  RecurrentModule,
+  type RecurrentModuleOptions,
+  type RecurrentUnrollResult,
+} from "./recurrent-module";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
 const GRU_MODULE_OPTION_KEYS = {
+  ...RECURRENT_MODULE_OPTION_KEYS,
   stateKey: true,
-  inputSize: true,
-  hiddenSize: true,
-  numLayers: true,
-  inKey: true,
-  outKey: true,
-  mode: true,
-  isInitKey: true,
-  rng: true,
-  shareParamsWith: true,
 } satisfies OptionKeys<GRUModuleOptions>;
 
 export interface GRUModuleOptions extends RecurrentModuleOptions<GRUModule> {

@@ -1,21 +1,18 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { lstmUnroll, type LstmLayerWeights } from "./lstm-cell";
 import type { RecurrentMode } from "./recurrent-io";
-import { RecurrentModule, type RecurrentModuleOptions, type RecurrentUnrollResult } from "./recurrent-module";
+import {
+  RECURRENT_MODULE_OPTION_KEYS,
+  RecurrentModule,
+  type RecurrentModuleOptions,
+  type RecurrentUnrollResult,
+} from "./recurrent-module";
 import { checkOptions, type OptionKeys } from "@tdrl/tensordict";
 
 const LSTM_MODULE_OPTION_KEYS = {
+  ...RECURRENT_MODULE_OPTION_KEYS,
   hKey: true,
   cKey: true,
-  inputSize: true,
-  hiddenSize: true,
-  numLayers: true,
-  inKey: true,
-  outKey: true,
-  mode: true,
-  isInitKey: true,
-  rng: true,
-  shareParamsWith: true,
 } satisfies OptionKeys<LSTMModuleOptions>;
 
 export interface LSTMModuleOptions extends RecurrentModuleOptions<LSTMModule> {

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Categorical, OneHot, type TensorDict, checkOptions, type OptionKeys, type DType } from "@tdrl/tensordict";
+import { Categorical, OneHot, type TensorDict, checkOptions, type OptionKeys } from "@tdrl/tensordict";
 import { discreteActionSpec, type DiscreteActionSpec } from "./action-spec";
 import { keyName, readTensors, writeTensors, type NestedKey } from "./keys";
 import type { TensorDictModuleBase } from "./tensordict-module";

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { Composite, Rng, Unbounded, type TensorDict } from "@tdrl/tensordict";
+import { Composite, Rng, Unbounded, type OptionKeys, type TensorDict } from "@tdrl/tensordict";
 import { forwardTensors, keyName, type NestedKey } from "./keys";
 import { checkPositiveInt, uniformInit } from "./linear";
 import { makeVariable } from "./parameters";
@@ -25,6 +25,19 @@ export interface RecurrentModuleOptions<M extends RecurrentModule> {
   /** Use this module's variables instead of making new ones (what `withMode` does). */
   shareParamsWith?: M;
 }
+
+/** The option keys every recurrent module takes; each module adds the keys of its states to these. */
+export const RECURRENT_MODULE_OPTION_KEYS = {
+  inputSize: true,
+  hiddenSize: true,
+  numLayers: true,
+  inKey: true,
+  outKey: true,
+  mode: true,
+  isInitKey: true,
+  rng: true,
+  shareParamsWith: true,
+} satisfies OptionKeys<RecurrentModuleOptions<RecurrentModule>>;
 
 /** One layer's parameters in PyTorch's layout, the gates stacked along the first dim: `[G*H, I]`, `[G*H, H]`, `[G*H]`, `[G*H]`. */
 export interface RecurrentLayerVariables {

@@ -278,7 +278,10 @@ export class VideoRecorder {
   /** Adds the current frame of `env` (rendered) or of `root` (its pixels). */
   capture(root: TensorDict, env?: object): void {
     const drawn = env === undefined ? null : renderable(env);
-    if (drawn !== null) return this.gif.addFrame(drawn.render(this.index));
+    if (drawn !== null) {
+      this.gif.addFrame(drawn.render(this.index));
+      return;
+    }
     if (!root.has(this.pixelsKey))
       throw new Error(
         `VideoRecorder.capture: the env cannot render and the record has no "${this.pixelsKey}" (keys: ${root.keys({ nested: true, leavesOnly: true }).join(", ")})`,

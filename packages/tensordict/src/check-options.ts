@@ -1,3 +1,5 @@
+import { closestName } from "./closest-name";
+
 /**
  * The option names an options type declares, as an object literal checked against the type:
  * `{ a: true, b: true } satisfies OptionKeys<Options>` fails to compile when a key is missing or extra,
@@ -38,33 +40,4 @@ function describeOptions(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return "a function";
   return `${typeof value} ${String(value)}`;
-}
-
-/** The known name a typo most likely meant: same letters ignoring case and `_`/`-`, else within edit distance 2. */
-function closestName(key: string, names: readonly string[]): string | undefined {
-  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
-  const k = norm(key);
-  const same = names.find((n) => norm(n) === k);
-  if (same !== undefined) return same;
-  let best: string | undefined;
-  let bestDistance = Math.min(2, Math.floor(k.length / 3));
-  for (const name of names) {
-    const d = editDistance(k, norm(name));
-    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++)
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
 }

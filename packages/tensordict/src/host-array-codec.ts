@@ -1,3 +1,4 @@
+import { describeValue } from "./describe-value";
 import { isDType, type DType } from "./dtype";
 import { HostArray } from "./host-array";
 import { formatShape, sizeOf } from "./shape";
@@ -36,7 +37,7 @@ export type EncodedTensorDict = {
 /** Encodes a Float64Array, Float32Array, Int32Array, Uint32Array or Uint8Array losslessly. */
 export function encodeTypedArray(array: CodecTypedArray): EncodedTypedArray {
   const type = typedArrayName(array);
-  if (type === null) throw new Error(`encodeTypedArray: unsupported array ${describe(array)}`);
+  if (type === null) throw new Error(`encodeTypedArray: unsupported array ${describeValue(array)}`);
   return {
     type,
     length: array.length,
@@ -60,7 +61,7 @@ export function decodeTypedArray<T extends TypedArrayName>(
     typeof value.type !== "string" ||
     typeof value.length !== "number"
   ) {
-    throw new Error(`${what}: expected an encoded typed array { type, length, base64 }, got ${describe(value)}`);
+    throw new Error(`${what}: expected an encoded typed array { type, length, base64 }, got ${describeValue(value)}`);
   }
   if (value.type !== type) throw new Error(`${what}: expected a ${type} array, got ${JSON.stringify(value.type)}`);
   if (length !== undefined && value.length !== length)
@@ -89,7 +90,7 @@ export function encodeHostArray(array: HostArray): EncodedHostArray {
 /** Decodes an `encodeHostArray` value; checks dtype, shape, size and (for bool) that every byte is 0 or 1. */
 export function decodeHostArray(value: unknown, what: string): HostArray {
   if (!isRecord(value) || !isDType(value.dtype) || !isShape(value.shape) || typeof value.base64 !== "string") {
-    throw new Error(`${what}: expected an encoded host array { dtype, shape, base64 }, got ${describe(value)}`);
+    throw new Error(`${what}: expected an encoded host array { dtype, shape, base64 }, got ${describeValue(value)}`);
   }
   const size = sizeOf(value.shape);
   const bytes = base64ToBytes(value.base64, what);
@@ -112,7 +113,8 @@ export function encodeTensorDict(td: TensorDict): EncodedTensorDict {
     const value = td.get(key) as unknown;
     if (value instanceof TensorDict) entries[key] = encodeTensorDict(value);
     else if (value instanceof HostArray) entries[key] = encodeHostArray(value);
-    else throw new Error(`encodeTensorDict: "${key}" is ${describe(value)}, not a host array; call toHost() first`);
+    else
+      throw new Error(`encodeTensorDict: "${key}" is ${describeValue(value)}, not a host array; call toHost() first`);
   }
   return { batchSize: [...td.batchSize], entries };
 }
@@ -120,7 +122,7 @@ export function encodeTensorDict(td: TensorDict): EncodedTensorDict {
 /** Decodes an `encodeTensorDict` value; `what` names the field in errors, which name the key too. */
 export function decodeTensorDict(value: unknown, what: string): TensorDict {
   if (!isRecord(value) || !isShape(value.batchSize) || !isRecord(value.entries)) {
-    throw new Error(`${what}: expected an encoded TensorDict { batchSize, entries }, got ${describe(value)}`);
+    throw new Error(`${what}: expected an encoded TensorDict { batchSize, entries }, got ${describeValue(value)}`);
   }
   const source: { [key: string]: HostArray | TensorDict } = {};
   for (const [key, entry] of Object.entries(value.entries)) {
@@ -216,11 +218,4 @@ function isRecord(value: unknown): value is { [key: string]: unknown } {
 
 function isShape(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((d) => Number.isInteger(d) && d >= 0);
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
-  return `${typeof value} ${JSON.stringify(value)}`;
 }

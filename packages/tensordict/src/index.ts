@@ -6,6 +6,8 @@ export { type DType, type TypedArrayOf, type TfDTypeOf, DTYPES, isDType, tfDType
 export { type Shape, sizeOf, formatShape, shapesEqual } from "./shape";
 export { HostArray, type HostArrayFromOptions, type OutOfRange } from "./host-array";
 export { checkOptions, type OptionKeys } from "./check-options";
+export { closestName } from "./closest-name";
+export { describeValue } from "./describe-value";
 export { checkAllocation, MAX_ALLOCATION_BYTES } from "./allocation";
 export { brandClass } from "./brand";
 export { type Leaf, type Float32, type Int32, type UInt8, type Bool, isHostArray, isTensor, isLeaf } from "./leaf";
@@ -24,6 +26,7 @@ export {
 
 export { Rng, type RngState, type MutableArrayLike, type IntegerArray, type FloatArray } from "./rng/rng";
 export { TensorSpec } from "./specs/spec";
+export type { SpecMismatch } from "./specs/spec-mismatch";
 export { Unbounded, type UnboundedOptions } from "./specs/unbounded";
 export { Bounded, type BoundedOptions } from "./specs/bounded";
 export { Categorical, type CategoricalOptions } from "./specs/categorical";

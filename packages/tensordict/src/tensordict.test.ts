@@ -115,7 +115,7 @@ describe("TensorDict records", () => {
     expect(() => td.set("observation.x", f32([4]))).toThrow(
       '"observation" is a host array float32[4, 4], not a TensorDict',
     );
-    expect(() => td.set("z", [1, 2, 3] as unknown as HostArray)).toThrow("a JS array (wrap it in HostArray.from)");
+    expect(() => td.set("z", [1, 2, 3] as unknown as HostArray)).toThrow("a JS array of 3 (wrap it in HostArray.from)");
     expect(() => td.set("z", new Float32Array(4) as unknown as HostArray)).toThrow(
       "a Float32Array (wrap it in a HostArray with a shape)",
     );

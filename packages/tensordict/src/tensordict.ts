@@ -1,6 +1,7 @@
 import { brandClass } from "./brand";
 import * as tf from "@tensorflow/tfjs-core";
 import { indexLeaf, planIndex, type BatchIndex } from "./batch-index";
+import { describeValue, leafHint } from "./describe-value";
 import { isDType, tfDTypeOf, type DType } from "./dtype";
 import { HostArray, resolveReshape } from "./host-array";
 import type { EntryAt, KeyPath, LeafPath, Schema, UntypedSchema } from "./key-path";
@@ -143,7 +144,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const entry = this.lookup(parts, "TensorDict.getHost");
     if (!(entry instanceof HostArray)) {
       throw new Error(
-        `TensorDict.getHost("${joinPath(parts)}"): the entry is ${describe(entry)}, not a host array${isTensor(entry) ? "; call toHost() first" : ""}`,
+        `TensorDict.getHost("${joinPath(parts)}"): the entry is ${describeValue(entry)}, not a host array${isTensor(entry) ? "; call toHost() first" : ""}`,
       );
     }
     return entry;
@@ -156,7 +157,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     const entry = this.lookup(parts, "TensorDict.getTensor");
     if (!isTensor(entry)) {
       throw new Error(
-        `TensorDict.getTensor("${joinPath(parts)}"): the entry is ${describe(entry)}, not a tensor${entry instanceof HostArray ? "; call toTensors() first" : ""}`,
+        `TensorDict.getTensor("${joinPath(parts)}"): the entry is ${describeValue(entry)}, not a tensor${entry instanceof HostArray ? "; call toTensors() first" : ""}`,
       );
     }
     return entry;
@@ -203,7 +204,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       }
       if (missingParents.length > 0 || !(entry instanceof TensorDict)) {
         throw new Error(
-          `TensorDict.set("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`,
+          `TensorDict.set("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describeValue(entry)}, not a TensorDict`,
         );
       }
       node = entry;
@@ -528,7 +529,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       if (i === parts.length - 1) return entry;
       if (!(entry instanceof TensorDict)) {
         throw new Error(
-          `${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describe(entry)}, not a TensorDict`,
+          `${what}("${joinPath(parts)}"): "${joinPath(parts.slice(0, i + 1))}" is ${describeValue(entry)}, not a TensorDict`,
         );
       }
       node = entry;
@@ -594,7 +595,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
     throw entryError(
       method,
       parts,
-      `expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describe(value)}`,
+      `expected a HostArray, a tfjs tensor, a TensorDict or a plain object, got ${describeValue(value)}${leafHint(value)}`,
     );
   }
 
@@ -666,7 +667,7 @@ export class TensorDict<S extends Schema = UntypedSchema> {
       for (let i = 1; i < items.length; i++) {
         if (items[i] instanceof TensorDict !== isDict) {
           throw new Error(
-            `${what}: "${prefix + key}" is ${describe(head)} in element 0 but ${describe(items[i])} in element ${i}`,
+            `${what}: "${prefix + key}" is ${describeValue(head)} in element 0 but ${describeValue(items[i])} in element ${i}`,
           );
         }
       }
@@ -722,16 +723,6 @@ const sameShape = (shape: Shape): Shape => shape;
 
 function entryError(method: string, parts: string | readonly string[], detail: string): Error {
   return new Error(`${method}("${typeof parts === "string" ? parts : joinPath(parts)}"): ${detail}`);
-}
-
-function describe(value: unknown): string {
-  if (value instanceof TensorDict) return `a TensorDict with batch size ${formatShape(value.batchSize)}`;
-  if (value instanceof HostArray) return `a host array ${value.dtype}${formatShape(value.shape)}`;
-  if (isTensor(value)) return `a tensor ${value.dtype}${formatShape(value.shape)}`;
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "a JS array (wrap it in HostArray.from)";
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} (wrap it in a HostArray with a shape)`;
-  return typeof value === "object" ? `a ${value.constructor?.name ?? "object"}` : `${typeof value} ${String(value)}`;
 }
 
 function keyMismatch(tds: readonly TensorDict<Schema>[], i: number, what: string, prefix: string): Error {

@@ -92,7 +92,9 @@ export interface TrainerState {
  */
 export interface TrainerHooks {
   /** A collected `[numEnvs, T]` batch before it is stored; return a replacement (e.g. only the keys the loss reads). */
-  batchProcess: (batch: TensorDict, state: Readonly<TrainerState>) => TensorDict | void;
+  batchProcess:
+    | ((batch: TensorDict, state: Readonly<TrainerState>) => TensorDict)
+    | ((batch: TensorDict, state: Readonly<TrainerState>) => void);
   /** Episodes that ended in the batch (the classic DQN recipe syncs its target every k episodes here). */
   postEpisodes: (episodes: readonly Episode[], state: Readonly<TrainerState>) => void;
   /** Before the gradient steps the replay ratio owes (called only when some are owed). */

@@ -3,7 +3,9 @@ import type { Schema, UntypedSchema } from "@tdrl/tensordict";
 type IsUntyped<S> = string extends keyof S ? true : false;
 type Flat<T> = { [K in keyof T]: T[K] };
 type AsSchema<T> = T extends Schema ? T : UntypedSchema;
-type NextOf<S> = S extends { next: infer N } ? N : {};
+/** `Record<never, never>`: the empty record type (no keys). */
+type NoKeys = Record<never, never>;
+type NextOf<S> = S extends { next: infer N } ? N : NoKeys;
 
 /**
  * Type-level only: the keys a transform adds to (or retypes in) an env's records, at the root and under
@@ -31,5 +33,5 @@ export type ChainAddedKeys<Ts extends readonly unknown[]> = Ts extends readonly 
       ? UntypedSchema
       : Flat<Omit<AddedKeys<H>, keyof ChainAddedKeys<R>> & ChainAddedKeys<R>>
   : Ts extends readonly []
-    ? {}
+    ? NoKeys
     : UntypedSchema;

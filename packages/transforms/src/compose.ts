@@ -1,4 +1,4 @@
-import { brandClass } from "@tdrl/tensordict";
+import { brandClass, describeValue } from "@tdrl/tensordict";
 import type { Composite, TensorDict } from "@tdrl/tensordict";
 import type { EnvBase } from "@tdrl/envs";
 import type { ChainAddedKeys } from "./added-keys";
@@ -92,7 +92,7 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
     const t = this.chain[i]!;
     if (type === undefined) return t;
     if (typeof type !== "function")
-      throw new Error(`Compose.at(${index}): the type must be a Transform class, got ${describe(type)}`);
+      throw new Error(`Compose.at(${index}): the type must be a Transform class, got ${describeValue(type)}`);
     if (!(t instanceof type))
       throw new Error(
         `Compose.at(${index}): expected ${type.name}, got ${(t as Transform).constructor.name} (transform ${i} of ${this.chain.length})`,
@@ -232,7 +232,7 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
     const flat: Transform[] = [];
     const inners: Compose[] = [];
     for (const t of transforms) {
-      if (!(t instanceof Transform)) throw new Error(`${what}: expected a Transform, got ${describe(t)}`);
+      if (!(t instanceof Transform)) throw new Error(`${what}: expected a Transform, got ${describeValue(t)}`);
       if (t instanceof Compose) {
         if (t.container !== null || t === this)
           throw new Error(
@@ -291,12 +291,6 @@ export class Compose<const Ts extends readonly Transform[] = readonly Transform[
     }
     return i;
   }
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
-  return `${typeof value} ${String(value)}`;
 }
 
 /**

@@ -128,12 +128,9 @@ function openRun(path: string): RunDirectory {
 
 /** Starts the backend (a bad TDRL_BACKEND is a user error) and prints which one is in use. */
 async function startBackend(): Promise<RunEnvironment> {
-  let report;
-  try {
-    report = await initBackend();
-  } catch (e) {
+  const report = await initBackend().catch((e: unknown) => {
     throw new FlagError((e as Error).message);
-  }
+  });
   console.log(formatBackendReport(report).split("\n")[0]);
   return runEnvironment(report);
 }

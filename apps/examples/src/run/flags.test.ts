@@ -126,6 +126,15 @@ describe("parseFlags", () => {
     expect(errorOf(() => parseFlags(trainFlags, ["oops"]))).toBe(
       'unexpected argument "oops": flags look like --name value or --name=value',
     );
+    expect(errorOf(() => parseFlags(trainFlags, ["-x"]))).toBe(
+      'unexpected argument "-x": flags look like --name value or --name=value',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--", "--lr", "1"]))).toBe(
+      'unexpected argument "--": flags look like --name value or --name=value',
+    );
+    expect(errorOf(() => parseFlags(trainFlags, ["--gif", "yes"]))).toBe(
+      'unexpected argument "yes": flags look like --name value or --name=value',
+    );
   });
 
   it("refuses a spec whose default breaks its own rules", () => {

@@ -1,3 +1,6 @@
+import { closestName } from "@tdrl/tensordict";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
 /**
  * A small typed command-line flag parser for the example programs: a spec of flags gives the parsed
  * types, the defaults, the validation and the `--help` text, so the four never disagree.
@@ -8,17 +11,11 @@ interface FlagCommon {
   /** Heading the flag is listed under in `--help` (default "Options"). */
   group?: string;
 }
+/** A number, or with `type: "int"` an integer. */
 export interface NumberFlag extends FlagCommon {
-  type: "number";
+  type: "number" | "int";
   default: number;
   /** The value must be > 0. */
-  positive?: boolean;
-  min?: number;
-  max?: number;
-}
-export interface IntFlag extends FlagCommon {
-  type: "int";
-  default: number;
   positive?: boolean;
   min?: number;
   max?: number;
@@ -43,7 +40,7 @@ export interface EnumFlag<V extends string = string> extends FlagCommon {
   values: readonly V[];
   default: V;
 }
-export type FlagSpec = NumberFlag | IntFlag | StringFlag | BoolFlag | EnumFlag;
+export type FlagSpec = NumberFlag | StringFlag | BoolFlag | EnumFlag;
 /** Flags by their camelCase name; on the command line `frameSkip` is `--frame-skip`. */
 export type FlagSpecs = Record<string, FlagSpec>;
 
@@ -108,11 +105,9 @@ type Filled<X> = X extends { type: "enum"; values: readonly (infer V extends str
   ? EnumFlag<V>
   : X extends { type: "bool" }
     ? BoolFlag
-    : X extends { type: "int" }
-      ? IntFlag
-      : X extends { type: "number" }
-        ? NumberFlag
-        : StringFlag;
+    : X extends { type: "string" }
+      ? StringFlag
+      : NumberFlag;
 
 /** A command's flags and the config a parsed command line describes. */
 export interface FlagsToConfig<S extends FlagSpecs, C> {
@@ -217,9 +212,9 @@ export function parseCommandLine<const C extends Record<string, CommandSpec>>(
 function commandName<C extends Record<string, CommandSpec>>(spec: ProgramSpec<C>, name: string): keyof C & string {
   if (Object.hasOwn(spec.commands, name)) return name;
   const names = Object.keys(spec.commands);
-  const guess = closest(name, names);
+  const guess = closestName(name, names);
   throw new FlagError(
-    `unknown command "${name}"${guess === null ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`,
+    `unknown command "${name}"${guess === undefined ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}`,
   );
 }
 
@@ -233,46 +228,40 @@ function parseCommand<C extends Record<string, CommandSpec>>(
   return { kind: "command", command, values } as ParsedCommandLine<C>;
 }
 
-/** Parses flags alone (no command). Values not given take their defaults. */
+/** Parses flags alone (no command) with Node's `util.parseArgs`. Values not given take their defaults. */
 export function parseFlags<const S extends FlagSpecs>(specs: S, argv: readonly string[]): FlagValues<S> {
-  const byCli = new Map<string, string>();
-  for (const name of Object.keys(specs)) byCli.set(cliName(name), name);
+  const byCli = new Map(Object.keys(specs).map((name) => [cliName(name), name]));
+  const options: ParseArgsConfig["options"] = {};
+  for (const [flag, name] of byCli) options[flag] = { type: specs[name]!.type === "bool" ? "boolean" : "string" };
+  // Not strict: the tokens are checked here, for messages that name the flag and the nearest one.
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const values: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(specs)) values[name] = s.default;
   const seen = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--") || arg === "--")
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t]!;
+    if (token.kind !== "option" || !token.rawName.startsWith("--")) {
+      const arg = token.kind === "option" ? token.rawName : token.kind === "positional" ? token.value : "--";
       throw new FlagError(`unexpected argument "${arg}": flags look like --name value or --name=value`);
-    const eq = arg.indexOf("=");
-    const flag = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    let name = byCli.get(flag);
-    let negated = false;
-    if (name === undefined && flag.startsWith("no-")) {
-      const positive = byCli.get(flag.slice(3));
-      if (positive !== undefined && specs[positive]!.type !== "bool")
-        throw new FlagError(`--${flag}: --${flag.slice(3)} is not an on/off flag`);
-      if (positive !== undefined) {
-        name = positive;
-        negated = true;
-      }
     }
+    const flag = token.name;
+    const positive = flag.startsWith("no-") ? byCli.get(flag.slice(3)) : undefined;
+    const name = byCli.get(flag) ?? positive;
     if (name === undefined) {
-      const guess = closest(flag, [...byCli.keys()]);
-      throw new FlagError(`unknown flag --${flag}${guess === null ? "" : ` (did you mean --${guess}?)`}`);
+      const guess = closestName(flag, [...byCli.keys()]);
+      throw new FlagError(`unknown flag --${flag}${guess === undefined ? "" : ` (did you mean --${guess}?)`}`);
     }
+    const s = specs[name]!;
+    const negated = name === positive;
+    if (negated && s.type !== "bool") throw new FlagError(`--${flag}: --${flag.slice(3)} is not an on/off flag`);
     if (seen.has(name)) throw new FlagError(`--${cliName(name)} given twice`);
     seen.add(name);
-    const s = specs[name]!;
-    let text: string | undefined;
-    if (eq >= 0) text = arg.slice(eq + 1);
-    else if (s.type !== "bool") {
-      text = argv[i + 1];
-      if (text?.startsWith("--")) text = undefined;
-      if (text !== undefined) i++;
-    } else if (!negated && (argv[i + 1] === "true" || argv[i + 1] === "false")) {
-      text = argv[++i];
-    }
+    // parseArgs takes the next argument as a value even if it is a flag: that is a missing value here.
+    let text = token.inlineValue === false && token.value?.startsWith("--") ? undefined : token.value;
+    // An on/off flag may be followed by its value: `--gif false`.
+    const next = tokens[t + 1];
+    const onOff = next?.kind === "positional" && /^(true|false)$/.test(next.value) ? next.value : undefined;
+    if (s.type === "bool" && !negated && text === undefined && onOff !== undefined) [text, t] = [onOff, t + 1];
     if (negated && text !== undefined) throw new FlagError(`--${flag}: takes no value, got "${text}"`);
     values[name] = negated ? false : parseValue(cliName(name), s, text);
   }
@@ -303,19 +292,19 @@ function parseValue(flag: string, s: FlagSpec, text: string | undefined): unknow
     case "number":
     case "int": {
       const n = text === undefined || text.trim() === "" ? Number.NaN : Number(text);
-      if (!Number.isFinite(n) || (s.type === "int" && !Number.isInteger(n)) || !inRange(s, n))
-        return fail(describeNumber(s));
-      return n;
+      return fitsNumber(s, n) ? n : fail(describeNumber(s));
     }
   }
 }
 
-function inRange(s: NumberFlag | IntFlag, n: number): boolean {
+/** Whether `n` is a finite number (an integer for "int") inside the flag's bounds. */
+function fitsNumber(s: NumberFlag, n: number): boolean {
+  if (!Number.isFinite(n) || (s.type === "int" && !Number.isInteger(n))) return false;
   return !(s.positive === true && n <= 0) && !(s.min !== undefined && n < s.min) && !(s.max !== undefined && n > s.max);
 }
 
 /** "a positive number", "an integer between 1 and 8", "a number >= 0" ... */
-function describeNumber(s: NumberFlag | IntFlag): string {
+function describeNumber(s: NumberFlag): string {
   const noun = s.type === "int" ? "integer" : "number";
   const low = s.positive === true ? "positive " : "";
   const article = low === "" && noun === "integer" ? "an" : "a";
@@ -326,11 +315,8 @@ function describeNumber(s: NumberFlag | IntFlag): string {
 }
 
 function checkDefault(name: string, s: FlagSpec): void {
-  if (s.type === "number" || s.type === "int") {
-    const ok =
-      Number.isFinite(s.default) && (s.type === "number" || Number.isInteger(s.default)) && inRange(s, s.default);
-    if (!ok) throw new Error(`flag spec "${name}": default ${s.default} is not ${describeNumber(s)}`);
-  }
+  if ((s.type === "number" || s.type === "int") && !fitsNumber(s, s.default))
+    throw new Error(`flag spec "${name}": default ${s.default} is not ${describeNumber(s)}`);
   if (s.type === "enum" && !s.values.includes(s.default)) {
     throw new Error(`flag spec "${name}": default ${JSON.stringify(s.default)} is not one of ${s.values.join(", ")}`);
   }
@@ -374,16 +360,8 @@ export function commandHelp<C extends Record<string, CommandSpec>>(spec: Program
 }
 
 function placeholder(s: FlagSpec): string {
-  switch (s.type) {
-    case "bool":
-      return "";
-    case "enum":
-      return `<${s.values.join("|")}>`;
-    case "string":
-      return `<${s.placeholder ?? "text"}>`;
-    default:
-      return `<${s.type === "int" ? "int" : "number"}>`;
-  }
+  if (s.type === "bool") return "";
+  return `<${s.type === "enum" ? s.values.join("|") : s.type === "string" ? (s.placeholder ?? "text") : s.type}>`;
 }
 
 function describeFlag(name: string, s: FlagSpec): string {
@@ -397,32 +375,4 @@ function describeFlag(name: string, s: FlagSpec): string {
   else if (s.default === null) parts.push(`(default: ${s.defaultText ?? "none"})`);
   else if (s.default !== "") parts.push(`(default: ${s.default})`);
   return parts.join(" ");
-}
-
-/** The candidate nearest to `word` by edit distance, if near enough to be a plausible typo. */
-function closest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best !== null && bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : null;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let prev = row;
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      // A swap of two neighbours ("trian") is one typo, not two.
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        next[j] = Math.min(next[j]!, prev[j - 2]! + 1);
-    }
-    prev = row;
-    row = next;
-  }
-  return row[b.length]!;
 }

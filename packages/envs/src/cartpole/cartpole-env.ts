@@ -112,7 +112,7 @@ export type CartPoleActionSchema<Opt> = [FlagOf<Opt, "categoricalActionEncoding"
  * `new CartPoleEnv({ fromPixels: true }).reset().getHost("pixels")` is typed and a typo fails to compile.
  */
 export interface CartPoleEnvConstructor {
-  new <const Opt extends CartPoleEnvOptions = {}>(
+  new <const Opt extends CartPoleEnvOptions = Record<never, never>>(
     options?: Opt,
   ): CartPoleEnv<StepSchema<CartPoleObservationSchema<Opt>, CartPoleActionSchema<Opt>>>;
   readonly prototype: CartPoleEnv;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CARTPOLE_FRAME_HEIGHT, CARTPOLE_FRAME_WIDTH, renderCartPoleRgb, renderCartPoleSmall } from "./render-cartpole";
-import { areaResize, edgeMask, loadReferenceFrames, meanAbsDiff, toGray, toUnit } from "./render-test-support";
+import { areaResize, edgeMask, loadReferenceFrames, meanAbsDiff, toGray, toUnit } from "../../test/render-reference";
 
 const H = CARTPOLE_FRAME_HEIGHT;
 const W = CARTPOLE_FRAME_WIDTH;

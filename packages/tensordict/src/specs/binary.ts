@@ -3,7 +3,8 @@ import type { DType } from "../dtype";
 import type { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
-import { buildHost, formatIndex, formatValue, TensorSpec } from "./spec";
+import { buildHost, formatValue, TensorSpec, valueMismatch } from "./spec";
+import type { SpecMismatch } from "./spec-mismatch";
 import { checkOptions, type OptionKeys } from "../check-options";
 
 const BINARY_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<BinaryOptions<DType>>;
@@ -66,11 +67,10 @@ export class Binary<D extends DType = "bool"> extends TensorSpec<D> {
     return `Binary(n=${this.n}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
 
-  protected override findViolation(values: ArrayLike<number>): string | null {
+  protected override findViolation(values: ArrayLike<number>): SpecMismatch | null {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (v !== 0 && v !== 1)
-        return `value ${formatValue(v, this.dtype)} at index ${formatIndex(this.shape, i)} is not 0 or 1`;
+      if (v !== 0 && v !== 1) return valueMismatch(this.shape, i, formatValue(v, this.dtype), "is not 0 or 1");
     }
     return null;
   }

@@ -4,7 +4,17 @@ import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, sizeOf, type Shape } from "../shape";
 import { broadcastShapes, broadcastsTo, broadcastValues, readArrayInput, type ArrayInput } from "./broadcast";
-import { buildHost, castValue, fitsDType, formatIndex, formatValue, formatValues, TensorSpec } from "./spec";
+import {
+  buildHost,
+  castValue,
+  fitsDType,
+  formatIndex,
+  formatValue,
+  formatValues,
+  TensorSpec,
+  valueMismatch,
+} from "./spec";
+import type { SpecMismatch } from "./spec-mismatch";
 import { checkOptions, type OptionKeys } from "../check-options";
 
 const BOUNDED_OPTION_KEYS = { low: true, high: true, shape: true, dtype: true } satisfies OptionKeys<
@@ -96,14 +106,15 @@ export class Bounded<D extends DType = "float32"> extends TensorSpec<D> {
     return `Bounded(shape=${formatShape(this.shape)}, dtype=${this.dtype}, low=${low}, high=${high})`;
   }
 
-  protected override findViolation(values: ArrayLike<number>): string | null {
+  protected override findViolation(values: ArrayLike<number>): SpecMismatch | null {
     const lo = this.low.data;
     const hi = this.high.data;
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (!(v >= lo[i]! && v <= hi[i]!)) {
         const d = this.dtype;
-        return `value ${formatValue(v, d)} at index ${formatIndex(this.shape, i)} is out of bounds [${formatValue(lo[i]!, d)}, ${formatValue(hi[i]!, d)}]`;
+        const bounds = `[${formatValue(lo[i]!, d)}, ${formatValue(hi[i]!, d)}]`;
+        return valueMismatch(this.shape, i, formatValue(v, d), `is out of bounds ${bounds}`);
       }
     }
     return null;

@@ -3,7 +3,8 @@ import type { DType } from "../dtype";
 import type { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
-import { buildHost, dtypeRange, formatIndex, formatValue, roundHalfEven, TensorSpec } from "./spec";
+import { buildHost, dtypeRange, formatValue, roundHalfEven, TensorSpec, valueMismatch } from "./spec";
+import type { SpecMismatch } from "./spec-mismatch";
 import { checkOptions, type OptionKeys } from "../check-options";
 
 const CATEGORICAL_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<CategoricalOptions<DType>>;
@@ -68,14 +69,13 @@ export class Categorical<D extends DType = "int32"> extends TensorSpec<D> {
     return `Categorical(n=${this.n}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
 
-  protected override findViolation(values: ArrayLike<number>): string | null {
+  protected override findViolation(values: ArrayLike<number>): SpecMismatch | null {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (!Number.isInteger(v)) {
-        return `value ${formatValue(v, this.dtype)} at index ${formatIndex(this.shape, i)} is not an integer category in [0, ${this.n})`;
+        return valueMismatch(this.shape, i, formatValue(v, this.dtype), `is not an integer category in [0, ${this.n})`);
       }
-      if (v < 0 || v >= this.n)
-        return `value ${v} at index ${formatIndex(this.shape, i)} is out of range [0, ${this.n})`;
+      if (v < 0 || v >= this.n) return valueMismatch(this.shape, i, String(v), `is out of range [0, ${this.n})`);
     }
     return null;
   }

@@ -5,7 +5,8 @@ import type { Leaf } from "../leaf";
 import type { Rng } from "../rng/rng";
 import { assertValidShape, formatShape, shapesEqual, startsWith, type Shape } from "../shape";
 import { TensorDict, type KeysOptions } from "../tensordict";
-import { describeValue, TensorSpec } from "./spec";
+import { describeValue } from "../describe-value";
+import { TensorSpec } from "./spec";
 
 /**
  * Any leaf spec or Composite, whatever its type parameters. Records are typed with this rather than with

@@ -3,7 +3,9 @@ import type { DType } from "../dtype";
 import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import { formatShape, type Shape } from "../shape";
-import { describeValue, formatIndex, formatValue, TensorSpec } from "./spec";
+import { describeValue } from "../describe-value";
+import { formatIndex, formatValue, TensorSpec, valueMismatch } from "./spec";
+import { specMismatch, unravelIndex, type SpecMismatch } from "./spec-mismatch";
 import { checkOptions, type OptionKeys } from "../check-options";
 
 const ONE_HOT_OPTION_KEYS = { n: true, shape: true, dtype: true } satisfies OptionKeys<OneHotOptions<DType>>;
@@ -68,7 +70,7 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
       throw new Error(`OneHot.toCategorical: the last dim of shape ${formatShape(x.shape)} must be n (${this.n})`);
     }
     const problem = this.rowViolation(x.data, x.shape);
-    if (problem !== null) throw new Error(`OneHot.toCategorical: ${problem}`);
+    if (problem !== null) throw new Error(`OneHot.toCategorical: ${problem.message}`);
     const out = HostArray.zeros("int32", x.shape.slice(0, -1));
     for (let row = 0; row < out.size; row++) out.data[row] = argmax(x.data, row * this.n, this.n);
     return out;
@@ -103,7 +105,7 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
     return `OneHot(n=${this.n}, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
   }
 
-  protected override findViolation(values: ArrayLike<number>): string | null {
+  protected override findViolation(values: ArrayLike<number>): SpecMismatch | null {
     return this.rowViolation(values, this.shape);
   }
 
@@ -111,20 +113,19 @@ export class OneHot<D extends DType = "bool"> extends TensorSpec<D> {
     return true; // n is the last dim of the shape, already compared
   }
 
-  private rowViolation(values: ArrayLike<number>, shape: Shape): string | null {
+  private rowViolation(values: ArrayLike<number>, shape: Shape): SpecMismatch | null {
     const n = this.n;
     for (let row = 0; row < values.length; row += n) {
       let ones = 0;
       for (let j = row; j < row + n; j++) {
         const v = values[j]!;
-        if (v !== 0 && v !== 1)
-          return `value ${formatValue(v, this.dtype)} at index ${formatIndex(shape, j)} is not 0 or 1`;
+        if (v !== 0 && v !== 1) return valueMismatch(shape, j, formatValue(v, this.dtype), "is not 0 or 1");
         ones += v;
       }
       if (ones !== 1) {
-        const rowIndex = formatIndex(shape.slice(0, -1), row / n);
+        const index = unravelIndex(shape.slice(0, -1), row / n);
         const shown = Array.prototype.slice.call(values, row, row + Math.min(n, 8)).join(", ") + (n > 8 ? ", ..." : "");
-        return `row at index ${rowIndex} has ${ones} ones, expected exactly one: [${shown}]`;
+        return specMismatch({ kind: "row", index, problem: `has ${ones} ones, expected exactly one: [${shown}]` });
       }
     }
     return null;

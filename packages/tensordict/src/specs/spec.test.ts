@@ -5,6 +5,7 @@ import { HostArray } from "../host-array";
 import type { Leaf } from "../leaf";
 import { Bounded } from "./bounded";
 import { Categorical } from "./categorical";
+import { OneHot } from "./one-hot";
 import { castValue, dtypeRange, fitsDType, formatIndex, formatValue, formatValues, roundHalfEven } from "./spec";
 import { Unbounded } from "./unbounded";
 
@@ -164,5 +165,51 @@ describe("TensorSpec checks shared by every leaf spec", () => {
     expect(spec.equals(new Bounded({ low: 0, high: 1, shape: [2, 2], dtype: "int32" }))).toBe(false);
     expect(spec.equals(new Unbounded({ shape: [2, 2] }))).toBe(false);
     expect(spec.equals("Bounded")).toBe(false);
+  });
+});
+
+describe("findMismatch: the problem as data, with mismatch's message", () => {
+  it("gives the kind, and the index and value, the shapes or the dtypes involved", () => {
+    const bounded = new Bounded({ low: -1, high: 1, shape: [2, 2] });
+    expect(bounded.findMismatch(HostArray.from("float32", [2, 2], [0, 0, 0.1, 3]))).toEqual({
+      kind: "value",
+      index: [1, 1],
+      value: "3",
+      problem: "is out of bounds [-1, 1]",
+      message: "value 3 at index [1, 1] is out of bounds [-1, 1]",
+    });
+    expect(bounded.findMismatch(HostArray.zeros("float32", [2]))).toEqual({
+      kind: "shape",
+      expected: [2, 2],
+      actual: [2],
+      message: "expected shape [2, 2], got [2]",
+    });
+    expect(bounded.findMismatch(HostArray.zeros("int32", [2, 2]))).toMatchObject({
+      kind: "dtype",
+      expected: "float32",
+      actual: "int32",
+    });
+    expect(bounded.findMismatch([1, 2] as unknown as Leaf)).toMatchObject({
+      kind: "type",
+      message: "expected a HostArray or a tfjs tensor, got a JS array of 2 (wrap it in HostArray.from)",
+    });
+    expect(bounded.findMismatch(HostArray.zeros("float32", [2, 2]))).toBeNull();
+  });
+
+  it("reports a OneHot row by its index without the last dim", () => {
+    const spec = new OneHot({ n: 3, shape: [2, 3], dtype: "int32" });
+    expect(spec.findMismatch(HostArray.from("int32", [2, 3], [0, 1, 0, 0, 0, 0]))).toEqual({
+      kind: "row",
+      index: [1],
+      problem: "has 0 ones, expected exactly one: [0, 0, 0]",
+      message: "row at index [1] has 0 ones, expected exactly one: [0, 0, 0]",
+    });
+  });
+
+  it("is what mismatch and assert say", () => {
+    const spec = new Categorical({ n: 2, shape: [3] });
+    const bad = HostArray.from("int32", [3], [0, 5, 1]);
+    expect(spec.mismatch(bad)).toBe(spec.findMismatch(bad)?.message);
+    expect(() => spec.assert(bad, "action")).toThrow(`Categorical.assert("action"): ${spec.mismatch(bad)}`);
   });
 });

@@ -3,7 +3,9 @@ import { isDType, tfDTypeOf, type DType } from "../dtype";
 import { HostArray } from "../host-array";
 import { isTensor, type Leaf } from "../leaf";
 import type { Rng } from "../rng/rng";
+import { describeValue, leafHint } from "../describe-value";
 import { assertValidShape, formatShape, shapesEqual, sizeOf, type Shape } from "../shape";
+import { specMismatch, unravelIndex, type SpecMismatch } from "./spec-mismatch";
 
 /**
  * The base of every leaf spec (`Unbounded`, `Bounded`, `Categorical`, `OneHot`, `Binary`): the shape
@@ -14,6 +16,7 @@ import { assertValidShape, formatShape, shapesEqual, sizeOf, type Shape } from "
  * @example
  * const spec: TensorSpec<"float32"> = new Bounded({ low: -1, high: 1, shape: [2] });
  * spec.mismatch(HostArray.from("float32", [2], [0, 3])); // 'value 3 at index [1] is out of bounds [-1, 1]'
+ * spec.findMismatch(HostArray.from("float32", [2], [0, 3]))?.kind; // "value" (with index [1], value "3", ...)
  */
 export abstract class TensorSpec<D extends DType = DType> {
   static {
@@ -58,15 +61,20 @@ export abstract class TensorSpec<D extends DType = DType> {
 
   /** Why `x` is not a valid value (shape, dtype or the first value out of the domain), or null if it is. */
   mismatch(x: Leaf): string | null {
+    return this.findMismatch(x)?.message ?? null;
+  }
+
+  /** What `mismatch` says, as data: the kind of problem, and the index and value or the shapes or dtypes involved. */
+  findMismatch(x: Leaf): SpecMismatch | null {
     const isHost = x instanceof HostArray;
-    if (!isHost && !isTensor(x)) return `expected a HostArray or a tfjs tensor, got ${describeValue(x)}`;
+    if (!isHost && !isTensor(x)) return specMismatch({ kind: "type", actual: `${describeValue(x)}${leafHint(x)}` });
     if (!shapesEqual(x.shape, this.shape))
-      return `expected shape ${formatShape(this.shape)}, got ${formatShape(x.shape)}`;
+      return specMismatch({ kind: "shape", expected: this.shape, actual: x.shape });
     if (isHost ? x.dtype !== this.dtype : x.dtype !== tfDTypeOf(this.dtype)) {
       const tfDType = tfDTypeOf(this.dtype);
       const expected =
         isHost || (tfDType as DType) === this.dtype ? this.dtype : `${tfDType} (tfjs has no ${this.dtype})`;
-      return `expected dtype ${expected}, got ${isHost ? x.dtype : `a tensor of dtype ${x.dtype}`}`;
+      return specMismatch({ kind: "dtype", expected, actual: isHost ? x.dtype : `a tensor of dtype ${x.dtype}` });
     }
     const values: ArrayLike<number> = isHost ? x.data : (x.dataSync() as ArrayLike<number>);
     return dtypeViolation(this.dtype, this.shape, values) ?? this.findViolation(values);
@@ -98,8 +106,8 @@ export abstract class TensorSpec<D extends DType = DType> {
     );
   }
 
-  /** The first value outside the domain, described for a message; the shape and dtype are already checked. */
-  protected abstract findViolation(values: ArrayLike<number>): string | null;
+  /** The first value outside the domain; the shape and dtype are already checked. */
+  protected abstract findViolation(values: ArrayLike<number>): SpecMismatch | null;
 
   /** Whether the spec-specific parameters (bounds, n) of `other`, of the same kind, equal these. */
   protected abstract sameParameters(other: this): boolean;
@@ -146,13 +154,12 @@ export abstract class TensorSpec<D extends DType = DType> {
 
 /** `[i, j, k]`: the multi-index of flat (row-major) position `flat` in `shape`. */
 export function formatIndex(shape: Shape, flat: number): string {
-  const index = new Array<number>(shape.length);
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d]!;
-    index[d] = flat % n;
-    flat = Math.floor(flat / n);
-  }
-  return `[${index.join(", ")}]`;
+  return formatShape(unravelIndex(shape, flat));
+}
+
+/** A `"value"` mismatch: the element at flat position `flat` of a leaf of `shape`. */
+export function valueMismatch(shape: Shape, flat: number, value: string, problem: string): SpecMismatch {
+  return specMismatch({ kind: "value", index: unravelIndex(shape, flat), value, problem });
 }
 
 /** A number as short as it can be written and still read back as the same `dtype` value (0.1, not 0.10000000149011612). */
@@ -166,16 +173,16 @@ export function formatValue(value: number, dtype: DType): string {
 }
 
 /** Bool data must be 0 or 1 (a Uint8Array can hold any byte); a uint8 spec read from an int32 tensor must fit a byte. */
-function dtypeViolation(dtype: DType, shape: Shape, values: ArrayLike<number>): string | null {
+function dtypeViolation(dtype: DType, shape: Shape, values: ArrayLike<number>): SpecMismatch | null {
   if (dtype === "bool") {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (v !== 0 && v !== 1) return `value ${v} at index ${formatIndex(shape, i)} is not a bool (0 or 1)`;
+      if (v !== 0 && v !== 1) return valueMismatch(shape, i, String(v), "is not a bool (0 or 1)");
     }
   } else if (dtype === "uint8") {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
-      if (!(v >= 0 && v <= 255)) return `value ${v} at index ${formatIndex(shape, i)} does not fit uint8 [0, 255]`;
+      if (!(v >= 0 && v <= 255)) return valueMismatch(shape, i, String(v), "does not fit uint8 [0, 255]");
     }
   }
   return null;
@@ -215,20 +222,6 @@ export function fitsDType(v: number, dtype: DType): boolean {
   if (dtype === "float32") return Math.fround(v) === v || Number.isNaN(v);
   const [lo, hi] = DTYPE_RANGE[dtype];
   return Number.isInteger(v) && v >= lo && v <= hi;
-}
-
-/** Short text for an unexpected value in a message. */
-export function describeValue(value: unknown): string {
-  if (value instanceof HostArray) return `a host array ${value.dtype}${formatShape(value.shape)}`;
-  if (isTensor(value)) return `a tensor ${value.dtype}${formatShape(value.shape)}`;
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value)) return "a JS array (wrap it in HostArray.from)";
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} (wrap it in a HostArray with a shape)`;
-  if (typeof value === "object") {
-    const name = (value as object).constructor?.name;
-    return name === undefined || name === "Object" ? "a plain object" : `a ${name}`;
-  }
-  return `${typeof value} ${String(value)}`;
 }
 
 /** `[a, b, c]` for short value lists, the head and a count for long ones; one value when all are equal. */

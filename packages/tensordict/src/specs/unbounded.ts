@@ -4,6 +4,7 @@ import { HostArray } from "../host-array";
 import type { Rng } from "../rng/rng";
 import type { Shape } from "../shape";
 import { buildHost, castValue, TensorSpec } from "./spec";
+import type { SpecMismatch } from "./spec-mismatch";
 import { checkOptions, type OptionKeys } from "../check-options";
 
 const UNBOUNDED_OPTION_KEYS = { shape: true, dtype: true } satisfies OptionKeys<UnboundedOptions<DType>>;
@@ -73,7 +74,7 @@ export class Unbounded<D extends DType = "float32"> extends TensorSpec<D> {
     return `Unbounded(shape=[${this.shape.join(", ")}], dtype=${this.dtype})`;
   }
 
-  protected override findViolation(): string | null {
+  protected override findViolation(): SpecMismatch | null {
     return null;
   }
 

@@ -2,7 +2,7 @@
 // two collectors of two workers each collect two batches at once; one is shut down, the other forgotten. It
 // prints what it saw as JSON and returns; the test checks that the process then exits by itself, so no
 // worker keeps it alive, whether its collector was shut down or not.
-import { MultiSyncDataCollector } from "./multi-sync-data-collector";
+import { MultiSyncDataCollector } from "../src/multi-sync-data-collector";
 
 const fixtures = new URL("./collector-worker-fixtures.ts", import.meta.url);
 

@@ -1,9 +1,9 @@
 // Env factories the ParallelEnv tests and benchmark load in worker threads (a worker imports a module; it
 // cannot receive a closure). Each one also works directly in the main thread, for SerialEnv comparisons.
 import type { TensorDict } from "@tdrl/tensordict";
-import { CartPoleEnv, type CartPoleEnvOptions } from "./cartpole/cartpole-env";
-import { CountingEnv, type CountingEnvOptions } from "./counting-env";
-import type { EnvFactory } from "./env-module-ref";
+import { CartPoleEnv, type CartPoleEnvOptions } from "../src/cartpole/cartpole-env";
+import { CountingEnv, type CountingEnvOptions } from "../src/counting-env";
+import type { EnvFactory } from "../src/env-module-ref";
 
 export const makeCartPole: EnvFactory<CartPoleEnvOptions | undefined> = (_index, args) => new CartPoleEnv(args);
 

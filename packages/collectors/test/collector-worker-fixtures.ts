@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { CartPoleEnv, CountingEnv, type CountingEnvOptions, type EnvFactory } from "@tdrl/envs";
 import { HostArray, Rng, sizeOf, type TensorDict } from "@tdrl/tensordict";
-import type { PolicyFactory } from "./collector-worker-protocol";
+import type { PolicyFactory } from "../src/collector-worker-protocol";
 
 /** Uniform random actions in [0, n) from an Rng seeded with the worker's seed. */
 export const makeRandomPolicy: PolicyFactory<{ n: number } | undefined> = (_index, args, { seed }) => {

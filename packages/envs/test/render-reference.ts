@@ -9,8 +9,8 @@ import { PNG } from "pngjs";
  * only; nothing in the package imports it.
  */
 
-/** `shared/reference` beside the repository, whose root is three levels above packages/envs/src. */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
+/** `shared/reference` beside the repository, whose root is three levels above packages/envs/test. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const REFERENCE_DIR = resolve(REPO_ROOT, "..", "shared", "reference");
 
 export interface ReferenceFrame {
