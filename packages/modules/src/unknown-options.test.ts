@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { Categorical, initBackend } from "@tdrl/tensordict";
+import { Categorical } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { EGreedyModule } from "./e-greedy-module";
 import { GRUModule } from "./gru-module";
 import { LSTMModule } from "./lstm-module";
