@@ -28,12 +28,13 @@ export function savedTensors<N extends number>(saved: tf.Tensor[], count: N, ker
   return saved.slice(0, count) as Tuple<N, tf.Tensor>;
 }
 
-function describe(value: unknown): string {
+// Kernel attrs are numbers, strings and arrays of them: JSON shows them as written (no @tdrl/tensordict here).
+function formatAttr(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
 function attrError(kernelName: string, name: string, expected: string, value: unknown): Error {
-  return new Error(`${kernelName} gradient: attr '${name}' must be ${expected}, got ${describe(value)}`);
+  return new Error(`${kernelName} gradient: attr '${name}' must be ${expected}, got ${formatAttr(value)}`);
 }
 
 export function numberAttr(attrs: tf.NamedAttrMap, name: string, kernelName: string): number {
