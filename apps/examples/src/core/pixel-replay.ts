@@ -1,4 +1,4 @@
-import { type HostArray, TensorDict } from "@tdrl/tensordict";
+import { HostArray, TensorDict } from "@tdrl/tensordict";
 import type { JsonValue, ReplayBuffer, StateArray } from "@tdrl/buffers";
 import type { ObservationNorm } from "@tdrl/transforms";
 import type { Checkpointable, Trainer } from "@tdrl/trainers";
@@ -26,6 +26,7 @@ export interface StoredKeys {
 export class PixelReplay implements Checkpointable {
   private readonly bytes: BytePixels;
   private readonly frames: NextFrames;
+  private floats: [HostArray<"float32">, HostArray<"float32">] | null = null;
 
   constructor(
     norm: ObservationNorm,
@@ -53,15 +54,32 @@ export class PixelReplay implements Checkpointable {
     ]);
   }
 
-  /** Puts the env's float32 `pixels` and `next.pixels` into a sampled batch. */
+  /**
+   * Puts the env's float32 `pixels` and `next.pixels` into a sampled batch. The two float arrays are this
+   * replay's own and are overwritten by the next `restore` (a batch lives for one update; the loss and
+   * the data-parallel split copy what they keep): ~5 MB an update that is not garbage.
+   */
   restore(batch: TensorDict): void {
     const pixels = batch.get("pixels") as HostArray;
     const index = (batch.get("index") as HostArray).data as Int32Array;
+    const [out, nextOut] = this.decoded(pixels.shape);
     batch.set(
       ["next", "pixels"],
-      this.bytes.decode(this.frames.nextPixels(this.buffer.storage, index, "pixels").reshape([...pixels.shape])),
+      this.bytes.decode(
+        this.frames.nextPixels(this.buffer.storage, index, "pixels").reshape([...pixels.shape]),
+        nextOut,
+      ),
     );
-    batch.set("pixels", this.bytes.decode(pixels));
+    batch.set("pixels", this.bytes.decode(pixels, out));
+  }
+
+  /** The reused `pixels` and `next.pixels` arrays of this shape (new ones when the shape changes). */
+  private decoded(shape: readonly number[]): [HostArray<"float32">, HostArray<"float32">] {
+    const kept = this.floats;
+    if (kept !== null && kept[0].shape.length === shape.length && kept[0].shape.every((d, i) => d === shape[i]))
+      return kept;
+    this.floats = [new HostArray("float32", [...shape]), new HostArray("float32", [...shape])];
+    return this.floats;
   }
 
   /** Registers `store` at "batchProcess" and `restore` at "processOptimBatch". */
