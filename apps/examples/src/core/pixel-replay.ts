@@ -5,6 +5,9 @@ import type { Checkpointable, Trainer } from "@tdrl/trainers";
 import { BytePixels } from "./byte-pixels";
 import { NextFrames } from "./next-frames";
 
+/** A restored batch's float `pixels` and `next.pixels`, and the next frames' bytes, reused across updates. */
+type Reused = [HostArray<"float32">, HostArray<"float32">, HostArray<"uint8">];
+
 /** What of a collected batch is stored besides the pixels. */
 export interface StoredKeys {
   root: readonly string[];
@@ -26,7 +29,7 @@ export interface StoredKeys {
 export class PixelReplay implements Checkpointable {
   private readonly bytes: BytePixels;
   private readonly frames: NextFrames;
-  private floats: [HostArray<"float32">, HostArray<"float32">] | null = null;
+  private reused: Reused | null = null;
 
   constructor(
     norm: ObservationNorm,
@@ -62,24 +65,23 @@ export class PixelReplay implements Checkpointable {
   restore(batch: TensorDict): void {
     const pixels = batch.get("pixels") as HostArray;
     const index = (batch.get("index") as HostArray).data as Int32Array;
-    const [out, nextOut] = this.decoded(pixels.shape);
-    batch.set(
-      ["next", "pixels"],
-      this.bytes.decode(
-        this.frames.nextPixels(this.buffer.storage, index, "pixels").reshape([...pixels.shape]),
-        nextOut,
-      ),
-    );
+    const [out, nextOut, nextBytes] = this.decoded(pixels.shape);
+    this.frames.nextPixels(this.buffer.storage, index, "pixels", { sampled: pixels, out: nextBytes });
+    batch.set(["next", "pixels"], this.bytes.decode(nextBytes, nextOut));
     batch.set("pixels", this.bytes.decode(pixels, out));
   }
 
-  /** The reused `pixels` and `next.pixels` arrays of this shape (new ones when the shape changes). */
-  private decoded(shape: readonly number[]): [HostArray<"float32">, HostArray<"float32">] {
-    const kept = this.floats;
+  /** The reused `pixels`, `next.pixels` and next-frame bytes arrays of this shape (new ones when the shape changes). */
+  private decoded(shape: readonly number[]): Reused {
+    const kept = this.reused;
     if (kept !== null && kept[0].shape.length === shape.length && kept[0].shape.every((d, i) => d === shape[i]))
       return kept;
-    this.floats = [new HostArray("float32", [...shape]), new HostArray("float32", [...shape])];
-    return this.floats;
+    this.reused = [
+      new HostArray("float32", [...shape]),
+      new HostArray("float32", [...shape]),
+      new HostArray("uint8", [...shape]),
+    ];
+    return this.reused;
   }
 
   /** Registers `store` at "batchProcess" and `restore` at "processOptimBatch". */
