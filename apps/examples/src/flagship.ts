@@ -5,6 +5,11 @@
  *   npm start                                   # train with the defaults, writing runs/<name>/
  *   npm start -- train --frames 100000 --seed 1
  *   npm start -- eval --checkpoint runs/<name> --episodes 10
+ *
+ * `npm start` runs Node with `--single-threaded-gc` (apps/examples/package.json): an update's GCs are
+ * triggered by its typed arrays ("external memory pressure"), and V8's parallel GC helper threads then
+ * compete with the two learner threads for 2 cores; one GC thread cut an update's process CPU 8-15% on
+ * 12-07 (bench/flagship-update-gc.ts; README "The flagship").
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { Categorical, HostArray, Rng, type TensorDict } from "@tdrl/tensordict";

@@ -24,6 +24,7 @@ export class BytePixels {
   private readonly norm: ObservationNorm;
   private readonly loc: number;
   private readonly scale: number;
+  private table: Float32Array | null = null;
 
   constructor(fitted: ObservationNorm) {
     const loc = fitted.loc;
@@ -55,8 +56,33 @@ export class BytePixels {
     return bytes;
   }
 
-  /** The float32 pixels the env made of these frames: ToTensorImage, then the ObservationNorm. */
-  decode(bytes: HostArray): HostArray<"float32"> {
+  /**
+   * The float32 pixels the env made of these frames (ToTensorImage, then the ObservationNorm), written into
+   * `out` when given (same element count; a replay reuses its buffers across updates: the transforms'
+   * fresh arrays were ~9 MB of garbage an update), else into a new array.
+   */
+  decode(bytes: HostArray, out?: HostArray<"float32">): HostArray<"float32"> {
+    if (bytes.dtype !== "uint8") throw new Error(`BytePixels.decode: expected uint8 frames, got ${bytes.dtype}`);
+    if (out !== undefined && out.data.length !== bytes.data.length)
+      throw new Error(
+        `BytePixels.decode: out has ${out.data.length} elements, the frames [${bytes.shape.join(", ")}] have ${bytes.data.length}`,
+      );
+    const table = (this.table ??= this.pipeline(
+      HostArray.from(
+        "uint8",
+        [16, 16, 1],
+        Array.from({ length: 256 }, (_, u) => u),
+      ),
+    ).data);
+    const dst = out ?? new HostArray("float32", [...bytes.shape]);
+    const src = bytes.data as Uint8Array;
+    const d = dst.data;
+    for (let i = 0; i < src.length; i++) d[i] = table[src[i]!]!;
+    return dst;
+  }
+
+  /** ToTensorImage then the ObservationNorm, as the env runs them: both map each byte alone, so `decode` looks their 256 results up. */
+  private pipeline(bytes: HostArray<"uint8">): HostArray<"float32"> {
     const td = new TensorDict({ pixels: bytes }, []);
     return this.norm.forward(this.toImage.forward(td)).getHost("pixels") as HostArray<"float32">;
   }

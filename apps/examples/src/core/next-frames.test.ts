@@ -51,7 +51,29 @@ describe("NextFrames", () => {
         Array.from(full.getLeaf("next.pixels", index).data),
       );
       expect(frames.size).toBeLessThan(storage.length);
+      // Slices along each env's stream, as a slice sampler draws them: the next frames mostly come from the batch itself.
+      const slices = Int32Array.from(
+        Array.from({ length: numEnvs * 10 }, (_, i) => (i % 10) * numEnvs + Math.floor(i / 10)).filter(
+          (f) => f < storage.length,
+        ),
+      );
+      const out = new HostArray("uint8", [slices.length, 2]);
+      const got = frames.nextPixels(storage, slices, "pixels", { sampled: storage.getLeaf("pixels", slices), out });
+      expect(got).toBe(out);
+      expect(Array.from(out.data)).toEqual(Array.from(full.getLeaf("next.pixels", slices).data));
     }
+  });
+
+  it("refuses sampled frames or an out of the wrong size, naming them", () => {
+    const storage = new LazyTensorStorage(8, { ndim: 2 });
+    const frames = new NextFrames(1, 8, 1);
+    const index = Int32Array.from([0, 1]);
+    expect(() => frames.nextPixels(storage, index, "pixels", { sampled: HostArray.zeros("uint8", [3]) })).toThrow(
+      "sampled must be uint8 frames of the 2 steps (2 bytes), got uint8 of 3",
+    );
+    expect(() => frames.nextPixels(storage, index, "pixels", { out: HostArray.zeros("uint8", [1]) })).toThrow(
+      "out has 1 bytes, 2 frames need 2",
+    );
   });
 
   it("refuses a batch whose next frames are not the following steps' frames", () => {

@@ -99,21 +99,56 @@ export class NextFrames {
     this.rowsWritten += T;
   }
 
-  /** The `next.pixels` of the stored steps at flat `index`, as uint8 `[index.length, ...frame]`. */
-  nextPixels(storage: Storage, index: Int32Array, key: string): HostArray<"uint8"> {
+  /**
+   * The `next.pixels` of the stored steps at flat `index`, as uint8 `[index.length, ...frame]`. Given
+   * `sampled` (the frames of these same steps, as a sampler gathered them), a step whose successor is the
+   * next sampled step (all but the last step of a slice) copies that frame instead of reading the storage
+   * again; given `out` (same size), the frames are written there (a replay reuses it across updates).
+   */
+  nextPixels(
+    storage: Storage,
+    index: Int32Array,
+    key: string,
+    options: { sampled?: HostArray; out?: HostArray<"uint8"> } = {},
+  ): HostArray<"uint8"> {
     const { numEnvs, rows, frameBytes } = this;
+    const { sampled, out: given } = options;
+    if (sampled !== undefined && (sampled.dtype !== "uint8" || sampled.data.length !== index.length * frameBytes))
+      throw new Error(
+        `NextFrames.nextPixels: sampled must be uint8 frames of the ${index.length} steps (${index.length * frameBytes} bytes), got ${sampled.dtype} of ${sampled.data.length}`,
+      );
+    if (given !== undefined && given.data.length !== index.length * frameBytes)
+      throw new Error(
+        `NextFrames.nextPixels: out has ${given.data.length} bytes, ${index.length} frames need ${index.length * frameBytes}`,
+      );
     // Kept frames need no read (and the newest row's successor may not be written yet): read the step itself.
-    const successor = Int32Array.from(index, (f) =>
-      this.entries.has(f) ? f : ((Math.floor(f / numEnvs) + 1) % rows) * numEnvs + (f % numEnvs),
+    const successor = (f: number) =>
+      this.entries.has(f) ? f : ((Math.floor(f / numEnvs) + 1) % rows) * numEnvs + (f % numEnvs);
+    const inBatch = (i: number) =>
+      sampled !== undefined &&
+      i + 1 < index.length &&
+      !this.entries.has(index[i]!) &&
+      index[i + 1] === successor(index[i]!);
+    const reads: number[] = [];
+    for (let i = 0; i < index.length; i++) if (!inBatch(i)) reads.push(i);
+    const following = storage.getLeaf(
+      key,
+      Int32Array.from(reads, (i) => successor(index[i]!)),
     );
-    const following = storage.getLeaf(key, successor);
-    const out = new HostArray("uint8", [index.length, ...following.shape.slice(1)]);
-    index.forEach((f, i) =>
-      out.data.set(
-        this.entries.get(f) ?? (following.data as Uint8Array).subarray(i * frameBytes, (i + 1) * frameBytes),
-        i * frameBytes,
-      ),
-    );
+    const out = given ?? new HostArray("uint8", [index.length, ...following.shape.slice(1)]);
+    const read = following.data as Uint8Array;
+    const batch = sampled?.data as Uint8Array | undefined;
+    let r = 0;
+    for (let i = 0; i < index.length; i++) {
+      const f = index[i]!;
+      const frame =
+        this.entries.get(f) ??
+        (r < reads.length && reads[r] === i
+          ? read.subarray(r * frameBytes, (r + 1) * frameBytes)
+          : batch!.subarray((i + 1) * frameBytes, (i + 2) * frameBytes));
+      if (r < reads.length && reads[r] === i) r += 1;
+      out.data.set(frame, i * frameBytes);
+    }
     return out;
   }
 
