@@ -103,6 +103,66 @@ const cartpole = () =>
     trainDqnCartPole,
   );
 
+/**
+ * The tuned recipe on 5 seeds (BENCH_SEEDS, e.g. "0,1"), each trained to its full `totalFrames`: the first
+ * solve (frames, wall and process-CPU seconds, evaluations included) and every evaluation after it, so the
+ * figure is whether the solved policy stays solved (the last five evaluations of every seed >= 475).
+ * BENCH_CARTPOLE_CONFIG (JSON) overrides fields of TUNED, for trying a change on the same 5 seeds.
+ */
+async function stateCartpole(): Promise<void> {
+  const seeds = (process.env.BENCH_SEEDS ?? "0,1,2,3,4").split(",").map(Number);
+  const overrides = JSON.parse(process.env.BENCH_CARTPOLE_CONFIG ?? "{}") as Partial<typeof TUNED>;
+  const config = { ...TUNED, ...overrides };
+  const cpuSeconds = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1e6;
+  };
+  const runs = [];
+  for (const seed of seeds) {
+    const curve: { frames: number; seconds: number; cpuSeconds: number; eval: number }[] = [];
+    const cpu0 = cpuSeconds();
+    const { result, built } = await trainDqnCartPole(
+      { ...config, seed },
+      {
+        log: (r) => {
+          if (r.evalMean === undefined) return;
+          curve.push({ frames: r.frames, seconds: r.seconds, cpuSeconds: cpuSeconds() - cpu0, eval: r.evalMean });
+          console.log(JSON.stringify({ seed, ...curve[curve.length - 1] }));
+        },
+      },
+    );
+    built.dispose();
+    const first = curve.find((c) => c.eval >= 475) ?? null;
+    const lastFive = curve.slice(-5).map((c) => c.eval);
+    const run = {
+      seed,
+      firstSolve:
+        first === null ? null : { frames: first.frames, seconds: first.seconds, cpuSeconds: first.cpuSeconds },
+      evalsAfterSolve: first === null ? [] : curve.filter((c) => c.frames > first.frames).map((c) => c.eval),
+      lastFive,
+      steady: lastFive.length === 5 && lastFive.every((e) => e >= 475),
+      seconds: result.seconds,
+      cpuSeconds: cpuSeconds() - cpu0,
+      framesPerSecond: result.state.frames / result.seconds,
+      curve,
+    };
+    console.log(JSON.stringify({ ...run, curve: undefined }));
+    runs.push(run);
+  }
+  const solved = runs.filter((r) => r.firstSolve !== null);
+  save("stateCartpole", {
+    what: `tuned state DQN on CartPole-v1 trained for ${config.totalFrames} frames per seed; solved = greedy mean >= 475 over ${config.evalEpisodes} episodes, evaluated every ${config.evalEvery} frames and at the end; steady = the last five evaluations >= 475`,
+    machine: machine(),
+    overrides,
+    steadySeeds: `${runs.filter((r) => r.steady).length}/${runs.length}`,
+    solvedSeeds: `${solved.length}/${runs.length}`,
+    medianFirstSolveFrames: solved.length > 0 ? median(solved.map((r) => r.firstSolve!.frames)) : null,
+    medianFirstSolveSeconds: solved.length > 0 ? median(solved.map((r) => r.firstSolve!.seconds)) : null,
+    medianFirstSolveCpuSeconds: solved.length > 0 ? median(solved.map((r) => r.firstSolve!.cpuSeconds)) : null,
+    runs,
+  });
+}
+
 const history = () =>
   solveOnSeeds(
     "historyDqn",
@@ -199,7 +259,13 @@ async function flagship(): Promise<void> {
   });
 }
 
-const sections: Record<string, () => Promise<void>> = { cartpole, history, pixel, flagship };
+const sections: Record<string, () => Promise<void>> = {
+  cartpole,
+  "state-cartpole": stateCartpole,
+  history,
+  pixel,
+  flagship,
+};
 
 await initBackend();
 const wanted = process.argv.slice(2);
