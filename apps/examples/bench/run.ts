@@ -1,7 +1,8 @@
 /**
  * Learning benchmarks of the example programs (not CI tests): `npm run bench -w examples [-- section...]`.
  * Sections: `cartpole` and `history` (the tuned state-DQN recipe, and the state-history DQN, on 5 seeds:
- * steps to solve, wall time, frames/s), `pixel` (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k:
+ * steps to solve, wall time, frames/s), `state-cartpole` (the tuned recipe on 5 seeds trained to the end:
+ * first solve in frames, wall and CPU seconds, and whether the last five evaluations stay >= 475), `pixel` (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k:
  * the learning curve and frames/s) and `flagship` (a flagship run of BENCH_FLAGSHIP_FRAMES frames, default
  * 40k: frames/s, update wall and CPU ms, acting ms per frame, and the learning curve; BENCH_FLAGSHIP_UPDATES
  * and BENCH_FLAGSHIP_ACTS set how many updates and acting rollouts are timed); no section given runs them all. Results merge into
