@@ -1,10 +1,12 @@
 /**
  * Learning benchmarks of the example programs (not CI tests): `npm run bench -w examples [-- section...]`.
  * Sections: `cartpole` and `history` (the tuned state-DQN recipe, and the state-history DQN, on 5 seeds:
- * steps to solve, wall time, frames/s), `pixel` (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k:
- * the learning curve and frames/s) and `flagship` (flagship runs of BENCH_FLAGSHIP_FRAMES frames, default
- * 40k, with one learner thread and data-parallel: frames/s, update wall and CPU ms, acting ms per frame,
- * the learning curves and the ratios; BENCH_FLAGSHIP_UPDATES
+ * steps to solve, wall time, frames/s), `state-cartpole` (the tuned recipe on 5 seeds trained to the end:
+ * first solve in frames, wall and CPU seconds, and whether the last five evaluations stay >= 475), `pixel`
+ * (a pixel-DQN run of BENCH_PIXEL_FRAMES frames, default 60k: the learning curve and frames/s) and
+ * `flagship` (flagship runs of BENCH_FLAGSHIP_FRAMES frames, default 40k, with one learner thread and
+ * data-parallel: frames/s, update wall and CPU ms, acting ms per frame, the learning curves and the
+ * ratios; BENCH_FLAGSHIP_UPDATES
  * and BENCH_FLAGSHIP_ACTS set how many updates and acting rollouts are timed); no section given runs them all. Results merge into
  * `bench/results/examples.json` at the repository root, with the machine they came from.
  */
@@ -115,6 +117,66 @@ const cartpole = () =>
     TUNED,
     trainDqnCartPole,
   );
+
+/**
+ * The tuned recipe on 5 seeds (BENCH_SEEDS, e.g. "0,1"), each trained to its full `totalFrames`: the first
+ * solve (frames, wall and process-CPU seconds, evaluations included) and every evaluation after it, so the
+ * figure is whether the solved policy stays solved (the last five evaluations of every seed >= 475).
+ * BENCH_CARTPOLE_CONFIG (JSON) overrides fields of TUNED, for trying a change on the same 5 seeds.
+ */
+async function stateCartpole(): Promise<void> {
+  const seeds = (process.env.BENCH_SEEDS ?? "0,1,2,3,4").split(",").map(Number);
+  const overrides = JSON.parse(process.env.BENCH_CARTPOLE_CONFIG ?? "{}") as Partial<typeof TUNED>;
+  const config = { ...TUNED, ...overrides };
+  const cpuSeconds = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1e6;
+  };
+  const runs = [];
+  for (const seed of seeds) {
+    const curve: { frames: number; seconds: number; cpuSeconds: number; eval: number }[] = [];
+    const cpu0 = cpuSeconds();
+    const { result, built } = await trainDqnCartPole(
+      { ...config, seed },
+      {
+        log: (r) => {
+          if (r.evalMean === undefined) return;
+          curve.push({ frames: r.frames, seconds: r.seconds, cpuSeconds: cpuSeconds() - cpu0, eval: r.evalMean });
+          console.log(JSON.stringify({ seed, ...curve[curve.length - 1] }));
+        },
+      },
+    );
+    built.dispose();
+    const first = curve.find((c) => c.eval >= 475) ?? null;
+    const lastFive = curve.slice(-5).map((c) => c.eval);
+    const run = {
+      seed,
+      firstSolve:
+        first === null ? null : { frames: first.frames, seconds: first.seconds, cpuSeconds: first.cpuSeconds },
+      evalsAfterSolve: first === null ? [] : curve.filter((c) => c.frames > first.frames).map((c) => c.eval),
+      lastFive,
+      steady: lastFive.length === 5 && lastFive.every((e) => e >= 475),
+      seconds: result.seconds,
+      cpuSeconds: cpuSeconds() - cpu0,
+      framesPerSecond: result.state.frames / result.seconds,
+      curve,
+    };
+    console.log(JSON.stringify({ ...run, curve: undefined }));
+    runs.push(run);
+  }
+  const solved = runs.filter((r) => r.firstSolve !== null);
+  save("stateCartpole", {
+    what: `tuned state DQN on CartPole-v1 trained for ${config.totalFrames} frames per seed; solved = greedy mean >= 475 over ${config.evalEpisodes} episodes, evaluated every ${config.evalEvery} frames and at the end; steady = the last five evaluations >= 475`,
+    machine: machine(),
+    overrides,
+    steadySeeds: `${runs.filter((r) => r.steady).length}/${runs.length}`,
+    solvedSeeds: `${solved.length}/${runs.length}`,
+    medianFirstSolveFrames: solved.length > 0 ? median(solved.map((r) => r.firstSolve!.frames)) : null,
+    medianFirstSolveSeconds: solved.length > 0 ? median(solved.map((r) => r.firstSolve!.seconds)) : null,
+    medianFirstSolveCpuSeconds: solved.length > 0 ? median(solved.map((r) => r.firstSolve!.cpuSeconds)) : null,
+    runs,
+  });
+}
 
 const history = () =>
   solveOnSeeds(
@@ -283,7 +345,13 @@ async function flagship(): Promise<void> {
   });
 }
 
-const sections: Record<string, () => Promise<void>> = { cartpole, history, pixel, flagship };
+const sections: Record<string, () => Promise<void>> = {
+  cartpole,
+  "state-cartpole": stateCartpole,
+  history,
+  pixel,
+  flagship,
+};
 
 await initBackend();
 const wanted = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { initBackend } from "@tdrl/backend";
 import { TUNED, type DqnCartPoleConfig } from "./dqn-cartpole-config";
-import { configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
+import { buildDqnCartPole, configFromFlags, main, trainDqnCartPole } from "./dqn-cartpole";
 import { RunDirectory } from "@tdrl/record";
 import { expectBestModel, expectExactResume } from "../test/smoke";
 
@@ -112,6 +112,24 @@ describe("dqn-cartpole flags", () => {
       gamma: 0.98,
     });
     expect(c.target).toEqual({ kind: "hardEpisodes", everyEpisodes: 20 });
+  });
+});
+
+describe("dqn-cartpole learning-rate schedule", () => {
+  it("decays Adam's rate linearly from lr to lrEnd over the run's updates; without lrEnd it stays at lr", () => {
+    const config = { ...TUNED, lr: 2e-3, lrEnd: 1e-4 };
+    const built = buildDqnCartPole(config);
+    const schedule = built.learner.options.lrSchedule!;
+    const total = Math.floor(config.totalFrames * 0.5) - Math.floor(config.initRandomFrames * 0.5); // 24,500
+    expect(schedule(0)).toBe(2e-3);
+    expect(schedule(total / 2)).toBeCloseTo(1.05e-3, 12);
+    expect(schedule(total)).toBeCloseTo(1e-4, 12);
+    expect(schedule(total + 300)).toBeCloseTo(1e-4, 12); // the last batch's few extra updates
+    built.dispose();
+    const { lrEnd: _, ...constant } = config;
+    const plain = buildDqnCartPole(constant);
+    expect(plain.learner.options.lrSchedule).toBeUndefined();
+    plain.dispose();
   });
 });
 

@@ -19,8 +19,10 @@ import { TUNED } from "./dqn-cartpole-config";
 import { PoleAngleReward } from "./pole-angle-reward";
 import { configFlags } from "./run/flags";
 
+// At a constant rate: the figures below were measured before the state recipe's rate decay.
+const { lrEnd: _constantRate, ...TUNED_CONSTANT_LR } = TUNED;
 /** The tuned state recipe on 16 inputs; shaped rewards are small, so gamma and the schedule carry over. */
-export const HISTORY_DQN: DqnConfig & { initStatsFrames: number } = { ...TUNED, initStatsFrames: 1000 };
+export const HISTORY_DQN: DqnConfig & { initStatsFrames: number } = { ...TUNED_CONSTANT_LR, initStatsFrames: 1000 };
 
 function historyEnv(numEnvs: number, seed: number, norm: ObservationNorm, train: boolean): TransformedEnv {
   const carts = new CartPoleEnv({ batchSize: [numEnvs], seed });

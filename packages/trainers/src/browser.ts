@@ -18,6 +18,7 @@ export {
 } from "./trainer";
 export { DqnLearner, type DqnLearnerOptions } from "./dqn-learner";
 export { TargetSync, type TargetSyncConfig } from "./target-sync";
+export { linearLr, withLearningRate, type LrSchedule } from "./lr-schedule";
 export { nStepTransitions } from "./n-step";
 export { EpisodeStats, type Episode, type EpisodeStatsState } from "./episode-stats";
 export { evaluateGreedy, type Evaluation } from "./evaluate";

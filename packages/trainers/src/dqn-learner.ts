@@ -4,6 +4,7 @@ import type { TensorDictReplayBuffer } from "@tdrl/buffers";
 import { clipGradNorm, type DQNLoss } from "@tdrl/losses";
 import { nStepTransitions } from "./n-step";
 import type { TargetSync } from "./target-sync";
+import { withLearningRate, type LrSchedule } from "./lr-schedule";
 import type { Learner, UpdateContext, UpdateStats } from "./trainer";
 
 export interface DqnLearnerOptions {
@@ -21,6 +22,8 @@ export interface DqnLearnerOptions {
   obsKeys: readonly string[];
   /** Feed `td_error` back to a prioritized sampler. */
   prioritized: boolean;
+  /** The learning rate of each step from the updates taken before it (e.g. `linearLr`); none: the optimizer's own. */
+  lrSchedule?: LrSchedule;
 }
 
 /**
@@ -87,7 +90,9 @@ export class DqnLearner implements Learner {
       loss.parameterList(),
     );
     const { grads: clipped, norm } = Number.isFinite(gradClip) ? clipGradNorm(grads, gradClip) : { grads, norm: NaN };
-    optimizer.applyGradients(clipped);
+    const schedule = this.options.lrSchedule;
+    if (schedule === undefined) optimizer.applyGradients(clipped);
+    else withLearningRate(optimizer, schedule(this.count), () => optimizer.applyGradients(clipped));
     const lossValue = value.dataSync()[0]!;
     tf.dispose([value, grads, clipped]);
     const tdError = batch.has("td_error") ? ((batch.get("td_error") as HostArray).data as Float32Array) : null;

@@ -5,9 +5,15 @@ import { LazyTensorStorage, PrioritizedSampler, RandomSampler, TensorDictReplayB
 import { EGreedyModule, type TensorDictModuleBase } from "@tdrl/modules";
 import { DQNLoss, TD0Estimator } from "@tdrl/losses";
 import { QActor } from "./actor";
-import { DqnLearner, TargetSync, evaluateGreedy, type Evaluation } from "@tdrl/trainers";
+import { DqnLearner, TargetSync, evaluateGreedy, linearLr, type Evaluation } from "@tdrl/trainers";
 import type { BuiltRun } from "./train-run";
 import type { DqnConfig } from "./dqn-config";
+
+/** The gradient steps a run takes (the `Trainer` owes `floor(frames * updatesPerFrame)` minus those of the random frames). */
+function totalUpdates(config: DqnConfig): number {
+  const owed = (frames: number) => Math.floor(frames * config.updatesPerFrame);
+  return Math.max(1, owed(config.totalFrames) - owed(config.initRandomFrames));
+}
 
 /** What a flat-replay DQN program supplies: its envs and its network. */
 export interface DqnPieces {
@@ -94,6 +100,9 @@ export function buildDqn(config: DqnConfig, pieces: DqnPieces): DqnRun {
     gamma: config.gamma,
     obsKeys: pieces.obsKeys,
     prioritized: config.prioritized,
+    ...(config.lrEnd === undefined
+      ? {}
+      : { lrSchedule: linearLr({ from: config.lr, to: config.lrEnd, updates: totalUpdates(config) }) }),
   });
   const evaluateEpisodes = (episodes: number, seed: number, onStep?: (root: TensorDict, env: EnvBase) => void) =>
     evaluateGreedy(pieces.makeEvalEnv, actor, { episodes, seed, ...(onStep === undefined ? {} : { onStep }) });

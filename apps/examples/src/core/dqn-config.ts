@@ -15,6 +15,8 @@ export interface DqnConfig {
   batchSize: number;
   numCells: number[];
   lr: number;
+  /** Adam's learning rate after the run's last update, reached linearly from `lr`; absent: `lr` throughout. */
+  lrEnd?: number;
   gamma: number;
   gradClip: number;
   epsInit: number;
