@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { HostArray, Rng, TensorDict, initBackend } from "@tdrl/tensordict";
+import { HostArray, Rng, TensorDict } from "@tdrl/tensordict";
+import { initBackend } from "@tdrl/backend";
 import { LazyTensorStorage, RandomSampler, TensorDictReplayBuffer } from "@tdrl/buffers";
 import { DQNLoss } from "@tdrl/losses";
 import { MLP, TensorDictModule } from "@tdrl/modules";
