@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -235,4 +236,44 @@ describe("programMain", () => {
       'programMain: toy\'s train flag "name" is one every program has already',
     );
   });
+});
+
+describe("runIfMain (a program run as a user runs it)", () => {
+  /** Runs the state-DQN program in a child process, as `npm run dqn-cartpole -w examples` would from `userDir`. */
+  function run(args: string[], env: Record<string, string> = {}) {
+    const userDir = mkdtempSync(join(tmpdir(), "program-user-"));
+    try {
+      const out = spawnSync(process.execPath, ["--import", "tsx", "src/dqn-cartpole.ts", ...args], {
+        cwd: new URL("../..", import.meta.url).pathname,
+        env: { ...process.env, INIT_CWD: userDir, ...env },
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      return { status: out.status, stderr: out.stderr, wroteRuns: existsSync(join(userDir, "runs")) };
+    } finally {
+      rmSync(userDir, { recursive: true, force: true });
+    }
+  }
+  const oneLine = (stderr: string) =>
+    stderr
+      .trimEnd()
+      .split("\n")
+      .filter((l) => !l.includes("ExperimentalWarning"));
+
+  it("prints a user error (bad flag, bad path, bad TDRL_BACKEND) as one line, no stack trace, and exits 2", () => {
+    const badFlag = run(["--frames", "-5"]);
+    expect(badFlag.status).toBe(2);
+    expect(oneLine(badFlag.stderr)).toEqual([expect.stringMatching(/^error: --frames: .* \(see --help\)$/)]);
+
+    const badPath = run(["eval", "--checkpoint", "runs/missing"]);
+    expect(badPath.status).toBe(2);
+    expect(oneLine(badPath.stderr)).toEqual([
+      expect.stringMatching(/^error: \/.*\/runs\/missing: not a run directory \(no config\.json\) \(see --help\)$/),
+    ]);
+
+    const badBackend = run(["--frames", "64"], { TDRL_BACKEND: "gpuu" });
+    expect(badBackend.status).toBe(2);
+    expect(oneLine(badBackend.stderr)).toEqual([expect.stringMatching(/^error: .*TDRL_BACKEND="gpuu"/)]);
+    expect(badBackend.wroteRuns).toBe(false);
+  }, 400_000);
 });
