@@ -172,29 +172,33 @@ function dqnRun(dir: string, options: { stopAtFrames?: number } = {}) {
 }
 
 describe("CheckpointManager before the first gradient step", () => {
-  it("saves and loads a checkpoint of the random warm-up (Adam has no moments yet); the resumed run is bit-exact", async () => {
-    const whole = dqnRun(join(root, "whole"));
-    const wholeResult = await whole.trainer.train();
-    expect(wholeResult.state.updates).toBe((128 - 48) / 4);
+  // Stopped in the middle of the random warm-up (48 frames), and right at its end (no update owed yet).
+  it.each([32, 48])(
+    "saves and loads a checkpoint of the random warm-up at frame %i (Adam has no moments yet); the resumed run is bit-exact",
+    async (stopAt) => {
+      const whole = dqnRun(join(root, `whole-${stopAt}`));
+      const wholeResult = await whole.trainer.train();
+      expect(wholeResult.state.updates).toBe((128 - 48) / 4);
 
-    const first = dqnRun(join(root, "warm-up"), { stopAtFrames: 32 });
-    const part = await first.trainer.train();
-    expect([part.state.frames, part.state.updates]).toEqual([32, 0]);
-    const second = dqnRun(join(root, "warm-up"));
-    const loaded = second.manager.load();
-    expect([loaded.trainer.frames, loaded.trainer.updates, second.optimizer.iterations]).toEqual([32, 0, 0]);
-    const resumed = await second.trainer.train(loaded.trainer);
-    expect(resumed.state.updates).toBe(wholeResult.state.updates);
-    expect(resumed.state.episodes).toBe(wholeResult.state.episodes);
-    expect(second.optimizer.iterations).toBe(whole.optimizer.iterations);
-    const [a, b] = [whole.weights(), second.weights()];
-    expect(b.length).toBe(a.length);
-    for (let i = 0; i < a.length; i++) expect(b[i]!.equals(a[i]!)).toBe(true);
-    // The Adam state after the resume is the uninterrupted run's, bit for bit.
-    const [adamA, adamB] = [await saveAdamState(whole.optimizer), await saveAdamState(second.optimizer)];
-    // (Slot names follow tfjs's variable ids, which differ between the two runs' networks.)
-    const shapes = (m: typeof adamA.meta) => ({ ...m, slots: m.slots.map((x) => x.shape) });
-    expect(shapes(adamB.meta)).toEqual(shapes(adamA.meta));
-    expect(Buffer.from(adamB.data.buffer).equals(Buffer.from(adamA.data.buffer))).toBe(true);
-  });
+      const first = dqnRun(join(root, `warm-up-${stopAt}`), { stopAtFrames: stopAt });
+      const part = await first.trainer.train();
+      expect([part.state.frames, part.state.updates]).toEqual([stopAt, 0]);
+      const second = dqnRun(join(root, `warm-up-${stopAt}`));
+      const loaded = second.manager.load();
+      expect([loaded.trainer.frames, loaded.trainer.updates, second.optimizer.iterations]).toEqual([stopAt, 0, 0]);
+      const resumed = await second.trainer.train(loaded.trainer);
+      expect(resumed.state.updates).toBe(wholeResult.state.updates);
+      expect(resumed.state.episodes).toBe(wholeResult.state.episodes);
+      expect(second.optimizer.iterations).toBe(whole.optimizer.iterations);
+      const [a, b] = [whole.weights(), second.weights()];
+      expect(b.length).toBe(a.length);
+      for (let i = 0; i < a.length; i++) expect(b[i]!.equals(a[i]!)).toBe(true);
+      // The Adam state after the resume is the uninterrupted run's, bit for bit.
+      const [adamA, adamB] = [await saveAdamState(whole.optimizer), await saveAdamState(second.optimizer)];
+      // (Slot names follow tfjs's variable ids, which differ between the two runs' networks.)
+      const shapes = (m: typeof adamA.meta) => ({ ...m, slots: m.slots.map((x) => x.shape) });
+      expect(shapes(adamB.meta)).toEqual(shapes(adamA.meta));
+      expect(Buffer.from(adamB.data.buffer).equals(Buffer.from(adamA.data.buffer))).toBe(true);
+    },
+  );
 });
