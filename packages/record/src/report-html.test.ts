@@ -38,6 +38,20 @@ describe("renderReportHtml", () => {
     expect(renderReportHtml({ ...options, gif: null, curve: null })).not.toContain("<img");
   });
 
+  it("records what the run ran on: backend, Node, tdrl version and git commit", () => {
+    const environment = { backend: 'wasm (tfjs "wasm")', node: "v20.20.2", tdrl: "0.1.0", gitCommit: "04ec0c3a1b2c" };
+    const html = renderReportHtml({ ...options, environment });
+    expect(html).toContain("<h2>Environment</h2>");
+    expect(html).toContain('<tr><th>backend</th><td>wasm (tfjs "wasm")</td></tr>');
+    for (const row of [
+      "<th>node</th><td>v20.20.2</td>",
+      "<th>tdrl</th><td>0.1.0</td>",
+      "<th>gitCommit</th><td>04ec0c3a1b2c</td>",
+    ])
+      expect(html).toContain(row);
+    expect(renderReportHtml(options)).not.toContain('id="environment"');
+  });
+
   it("writeReport shows only the run's files that exist", () => {
     const early = mkdtempSync(join(tmpdir(), "report-early-"));
     try {
