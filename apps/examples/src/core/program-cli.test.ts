@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { RunDirectory } from "@tdrl/record";
 import { configFlags, FlagError } from "../run/flags";
 import { formatRecord, programMain, type ProgramDefinition } from "./program-cli";
-import type { TrainerRecord } from "@tdrl/trainers";
+import { checkpointDir, writeCheckpoint, type TrainerRecord } from "@tdrl/trainers";
 
 const row = (frames: number, evalMean?: number): TrainerRecord => ({
   frames,
@@ -19,6 +19,13 @@ const row = (frames: number, evalMean?: number): TrainerRecord => ({
   loss: 0.0123,
   ...(evalMean === undefined ? {} : { evalMean }),
 });
+
+/** A run directory with a (placeholder) checkpoint, as a stopped run leaves it: `--resume` needs one. */
+function stoppedRun(root: string, config: Record<string, unknown>): RunDirectory {
+  const run = RunDirectory.create({ root, program: "toy", name: "r", config });
+  writeCheckpoint(checkpointDir(run.path), { json: { state: { frames: 0 } } });
+  return run;
+}
 
 describe("formatRecord", () => {
   it("shows frames/s, epsilon, loss, the last evaluation and the time left", () => {
@@ -183,7 +190,7 @@ describe("programMain", () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
     const root = mkdtempSync(join(tmpdir(), "program-resume-"));
     try {
-      const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe, sliceLen: 16 } });
+      const run = stoppedRun(root, { ...recipe, sliceLen: 16 });
       await expect(main(["--resume", run.path, "--lr", "1", "--slice-len=4"])).rejects.toThrow(
         new FlagError(
           "--resume continues a run with its own recipe: --lr, --slice-len cannot change it (only --frames, to extend the run)",
@@ -206,13 +213,20 @@ describe("programMain", () => {
     const root = mkdtempSync(join(tmpdir(), "program-paths-"));
     const saved = { initCwd: process.env.INIT_CWD, backend: process.env.TDRL_BACKEND };
     try {
-      const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe } });
+      const run = stoppedRun(root, { ...recipe });
       process.env.INIT_CWD = root;
       // Relative to INIT_CWD, not to the process's directory (apps/examples under npm).
       await expect(main(["--resume", "r"])).rejects.toThrow("run reached");
       expect(calls.run).toHaveLength(1);
       await expect(main(["eval", "--checkpoint", "runs/missing"])).rejects.toThrow(
         new FlagError(`${join(root, "runs", "missing")}: not a run directory (no config.json)`),
+      );
+      // A run stopped before its first checkpoint: one line, before the backend starts.
+      const early = RunDirectory.create({ root, program: "toy", name: "early", config: { ...recipe } });
+      await expect(main(["--resume", early.path])).rejects.toThrow(
+        new FlagError(
+          `${early.path} has no checkpoint to resume from (the run stopped before writing its first one): start it again without --resume`,
+        ),
       );
       process.env.TDRL_BACKEND = "gpuu";
       await expect(main(["--resume", run.path])).rejects.toThrow(FlagError);

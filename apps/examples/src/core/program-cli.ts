@@ -3,6 +3,8 @@ import { formatBackendReport, initBackend, type TensorDict } from "@tdrl/tensord
 import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
 import {
+  checkpointDir,
+  hasCheckpoint,
   loadPolicyWeights,
   readBestModelInfo,
   type BestModelInfo,
@@ -315,6 +317,11 @@ export function programMain<S extends FlagSpecs, C extends object>(
         );
       }
       const run = openRun(values.resume);
+      // A run stopped before its first checkpoint has nothing to continue from: a user error, not a crash.
+      if (!hasCheckpoint(checkpointDir(run.path)))
+        throw new FlagError(
+          `${run.path} has no checkpoint to resume from (the run stopped before writing its first one): start it again without --resume`,
+        );
       const environment = await startBackend();
       const totalFrames = given.has("frames")
         ? (def.train.config(values) as { totalFrames?: unknown }).totalFrames
