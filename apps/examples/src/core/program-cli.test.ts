@@ -221,6 +221,12 @@ describe("programMain", () => {
       await expect(main(["eval", "--checkpoint", "runs/missing"])).rejects.toThrow(
         new FlagError(`${join(root, "runs", "missing")}: not a run directory (no config.json)`),
       );
+      // Nothing to play yet: one line, before anything is built.
+      await expect(main(["eval", "--checkpoint", "r"])).rejects.toThrow(
+        new FlagError(
+          `${run.path} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`,
+        ),
+      );
       // A run stopped before its first checkpoint: one line, before the backend starts.
       const early = RunDirectory.create({ root, program: "toy", name: "early", config: { ...recipe } });
       await expect(main(["--resume", early.path])).rejects.toThrow(
@@ -228,6 +234,10 @@ describe("programMain", () => {
           `${early.path} has no checkpoint to resume from (the run stopped before writing its first one): start it again without --resume`,
         ),
       );
+      await expect(main(["eval", "--checkpoint", early.path, "--policy", "last"])).rejects.toThrow(
+        new FlagError(`${early.path} has no checkpoint yet (the run stopped before writing its first one)`),
+      );
+      expect(calls.build).toEqual([]);
       process.env.TDRL_BACKEND = "gpuu";
       await expect(main(["--resume", run.path])).rejects.toThrow(FlagError);
       await expect(main(["--resume", run.path])).rejects.toThrow(/TDRL_BACKEND="gpuu"/);

@@ -3,6 +3,7 @@ import { formatBackendReport, initBackend, type TensorDict } from "@tdrl/tensord
 import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
 import {
+  bestModelDir,
   checkpointDir,
   hasCheckpoint,
   loadPolicyWeights,
@@ -101,6 +102,15 @@ export function evalCommand<C, B extends Playable>(
 ): Evaluation {
   if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
   const run = openRun(values.checkpoint);
+  // Weights that are not there yet are the user's to hear about in one line, before anything is built.
+  const weights = values.policy === "best" ? bestModelDir(run.path) : checkpointDir(run.path);
+  if (!hasCheckpoint(weights)) {
+    throw new FlagError(
+      values.policy === "best"
+        ? `${run.path} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`
+        : `${run.path} has no checkpoint yet (the run stopped before writing its first one)`,
+    );
+  }
   const built = build(run.config as unknown as C);
   try {
     loadPolicyWeights(run.path, built.qnet, values.policy);
