@@ -9,7 +9,7 @@ import { EpisodeGif, readGifInfo } from "./video-recorder";
 import { writeSynced } from "@tdrl/trainers";
 import { CHROMIUM, CHROMIUM_ARGS } from "../../../test-support/chromium";
 import { renderReportHtml, writeReport } from "./report-html";
-import { writeRewardCurve } from "./metric-plot";
+import { writeRewardCurve, writeTrainingPlots } from "./metric-plot";
 
 const dir = mkdtempSync(join(tmpdir(), "report-html-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,20 @@ describe("renderReportHtml", () => {
     expect(renderReportHtml({ ...options, gif: null, curve: null })).not.toContain("<img");
   });
 
+  it("records what the run ran on: backend, Node, tdrl version and git commit", () => {
+    const environment = { backend: 'wasm (tfjs "wasm")', node: "v20.20.2", tdrl: "0.1.0", gitCommit: "04ec0c3a1b2c" };
+    const html = renderReportHtml({ ...options, environment });
+    expect(html).toContain("<h2>Environment</h2>");
+    expect(html).toContain('<tr><th>backend</th><td>wasm (tfjs "wasm")</td></tr>');
+    for (const row of [
+      "<th>node</th><td>v20.20.2</td>",
+      "<th>tdrl</th><td>0.1.0</td>",
+      "<th>gitCommit</th><td>04ec0c3a1b2c</td>",
+    ])
+      expect(html).toContain(row);
+    expect(renderReportHtml(options)).not.toContain('id="environment"');
+  });
+
   it("writeReport shows only the run's files that exist", () => {
     const early = mkdtempSync(join(tmpdir(), "report-early-"));
     try {
@@ -47,6 +61,36 @@ describe("renderReportHtml", () => {
       expect(html).toContain('Files: <a href="metrics.csv">metrics.csv</a></p>');
     } finally {
       rmSync(early, { recursive: true, force: true });
+    }
+  });
+
+  it("shows the loss, epsilon and frames/s plots of a run beside its return curve", async () => {
+    const run = mkdtempSync(join(tmpdir(), "report-plots-"));
+    try {
+      const rows = [1000, 2000, 3000].map((frames, i) => ({
+        frames,
+        train_return: 20 + 10 * i,
+        loss: 0.5 / (i + 1),
+        eps: 1 - 0.3 * i,
+        frames_per_second: 200 + i,
+        ...(i === 2 ? { eval_return: 55 } : {}),
+      }));
+      expect(await writeTrainingPlots(run, rows, "toy")).toEqual([
+        "reward-curve.png",
+        "loss.png",
+        "epsilon.png",
+        "frames-per-second.png",
+      ]);
+      const html = readFileSync(writeReport(run, options), "utf8");
+      expect(html).toContain('<img id="reward-curve" src="reward-curve.png"');
+      for (const [src, caption] of [
+        ["loss.png", "Loss: loss (mean per row) vs frames"],
+        ["epsilon.png", "Exploration: epsilon vs frames"],
+        ["frames-per-second.png", "Speed: frames/s vs frames"],
+      ])
+        expect(html).toContain(`<img class="plot" src="${src}" alt="${caption}"`);
+    } finally {
+      rmSync(run, { recursive: true, force: true });
     }
   });
 });

@@ -54,7 +54,8 @@ export function checkpointDir(runDir: string): string {
  * progress, totals) and the recipe. Each is written atomically (`writeCheckpoint`: a crash leaves the
  * previous whole checkpoint); the newest `keepLast` are kept. `load` refuses a checkpoint of another recipe
  * with a message naming the differing keys. Registered at a `Trainer`'s "checkpoint" stage it saves
- * every `checkpointEvery` frames and at the end.
+ * every `checkpointEvery` frames and at the end, the random warm-up included (before the first gradient
+ * step Adam has no moments yet; such a checkpoint resumes as exactly as any other).
  *
  * @example
  * import * as tf from "@tensorflow/tfjs-core";

@@ -56,6 +56,31 @@ describe("Adam state", () => {
     adamB.dispose();
   });
 
+  it("a state saved before the first update (no moments yet) restores, and the next update is a fresh Adam's", async () => {
+    const fresh = tf.train.adam(0.05);
+    const state = await saveAdamState(fresh);
+    expect([state.meta.iterations, state.meta.slots.length, state.data.length]).toEqual([0, 0, 0]);
+    const meta = JSON.parse(JSON.stringify(state.meta)) as typeof state.meta;
+    const a = makeParams();
+    step(fresh, a);
+    // Restored into an optimizer that has already stepped: its moments are freed, it is fresh again.
+    const used = tf.train.adam(0.05);
+    const scratch = makeParams();
+    step(used, scratch);
+    tf.dispose(scratch);
+    const b = makeParams();
+    const before = tf.memory().numTensors;
+    restoreAdamState(used, { meta, data: state.data }, b);
+    expect(used.iterations).toBe(0);
+    expect(tf.memory().numTensors).toBe(before - 4); // the four moments freed
+    step(used, b);
+    const [va, vb] = [values(a), values(b)];
+    for (let i = 0; i < 2; i++) expect(Buffer.from(vb[i]!.buffer).equals(Buffer.from(va[i]!.buffer))).toBe(true);
+    tf.dispose([...a, ...b]);
+    fresh.dispose();
+    used.dispose();
+  });
+
   it("restores the bias-correction products exactly (tfjs setWeights recomputes them)", async () => {
     const a = makeParams();
     const adam = tf.train.adam(0.05, 0.9, 0.999);

@@ -91,7 +91,8 @@ export async function saveAdamState(optimizer: tf.Optimizer): Promise<AdamState>
  * Puts a state from `saveAdamState` into `optimizer` (an Adam with the same hyperparameters), so its next
  * update is bit-identical to the one the saved optimizer would have made. With `params` (the variables it
  * optimizes, in order), the moment shapes are checked against them. Everything is validated before the
- * optimizer changes.
+ * optimizer changes. A state saved before the first update (no moments yet) is valid too: it returns
+ * the optimizer to that fresh state, and its first update creates the moments as a new Adam's would.
  */
 export function restoreAdamState(optimizer: tf.Optimizer, state: AdamState, params?: readonly tf.Variable[]): void {
   const what = "restoreAdamState";
@@ -125,7 +126,8 @@ export function restoreAdamState(optimizer: tf.Optimizer, state: AdamState, para
       );
     }
   }
-  if (params !== undefined && params.length !== half)
+  // Before its first update Adam has no moments (tfjs creates them then): a state of no slots fits any parameters.
+  if (params !== undefined && half > 0 && params.length !== half)
     throw new Error(`${what}: the state has moments for ${half} parameters, ${params.length} were given`);
 
   for (const slot of [...adam.accumulatedFirstMoment, ...adam.accumulatedSecondMoment]) slot?.variable.dispose();

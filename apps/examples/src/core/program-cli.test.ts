@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RunDirectory } from "@tdrl/record";
 import { configFlags, FlagError } from "../run/flags";
 import { formatRecord, programMain, type ProgramDefinition } from "./program-cli";
-import type { TrainerRecord } from "@tdrl/trainers";
+import { checkpointDir, writeCheckpoint, type TrainerRecord } from "@tdrl/trainers";
 
 const row = (frames: number, evalMean?: number): TrainerRecord => ({
   frames,
@@ -18,6 +19,13 @@ const row = (frames: number, evalMean?: number): TrainerRecord => ({
   loss: 0.0123,
   ...(evalMean === undefined ? {} : { evalMean }),
 });
+
+/** A run directory with a (placeholder) checkpoint, as a stopped run leaves it: `--resume` needs one. */
+function stoppedRun(root: string, config: Record<string, unknown>): RunDirectory {
+  const run = RunDirectory.create({ root, program: "toy", name: "r", config });
+  writeCheckpoint(checkpointDir(run.path), { json: { state: { frames: 0 } } });
+  return run;
+}
 
 describe("formatRecord", () => {
   it("shows frames/s, epsilon, loss, the last evaluation and the time left", () => {
@@ -182,7 +190,7 @@ describe("programMain", () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
     const root = mkdtempSync(join(tmpdir(), "program-resume-"));
     try {
-      const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe, sliceLen: 16 } });
+      const run = stoppedRun(root, { ...recipe, sliceLen: 16 });
       await expect(main(["--resume", run.path, "--lr", "1", "--slice-len=4"])).rejects.toThrow(
         new FlagError(
           "--resume continues a run with its own recipe: --lr, --slice-len cannot change it (only --frames, to extend the run)",
@@ -205,7 +213,7 @@ describe("programMain", () => {
     const root = mkdtempSync(join(tmpdir(), "program-paths-"));
     const saved = { initCwd: process.env.INIT_CWD, backend: process.env.TDRL_BACKEND };
     try {
-      const run = RunDirectory.create({ root, program: "toy", name: "r", config: { ...recipe } });
+      const run = stoppedRun(root, { ...recipe });
       process.env.INIT_CWD = root;
       // Relative to INIT_CWD, not to the process's directory (apps/examples under npm).
       await expect(main(["--resume", "r"])).rejects.toThrow("run reached");
@@ -213,6 +221,23 @@ describe("programMain", () => {
       await expect(main(["eval", "--checkpoint", "runs/missing"])).rejects.toThrow(
         new FlagError(`${join(root, "runs", "missing")}: not a run directory (no config.json)`),
       );
+      // Nothing to play yet: one line, before anything is built.
+      await expect(main(["eval", "--checkpoint", "r"])).rejects.toThrow(
+        new FlagError(
+          `${run.path} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`,
+        ),
+      );
+      // A run stopped before its first checkpoint: one line, before the backend starts.
+      const early = RunDirectory.create({ root, program: "toy", name: "early", config: { ...recipe } });
+      await expect(main(["--resume", early.path])).rejects.toThrow(
+        new FlagError(
+          `${early.path} has no checkpoint to resume from (the run stopped before writing its first one): start it again without --resume`,
+        ),
+      );
+      await expect(main(["eval", "--checkpoint", early.path, "--policy", "last"])).rejects.toThrow(
+        new FlagError(`${early.path} has no checkpoint yet (the run stopped before writing its first one)`),
+      );
+      expect(calls.build).toEqual([]);
       process.env.TDRL_BACKEND = "gpuu";
       await expect(main(["--resume", run.path])).rejects.toThrow(FlagError);
       await expect(main(["--resume", run.path])).rejects.toThrow(/TDRL_BACKEND="gpuu"/);
@@ -235,4 +260,44 @@ describe("programMain", () => {
       'programMain: toy\'s train flag "name" is one every program has already',
     );
   });
+});
+
+describe("runIfMain (a program run as a user runs it)", () => {
+  /** Runs the state-DQN program in a child process, as `npm run dqn-cartpole -w examples` would from `userDir`. */
+  function run(args: string[], env: Record<string, string> = {}) {
+    const userDir = mkdtempSync(join(tmpdir(), "program-user-"));
+    try {
+      const out = spawnSync(process.execPath, ["--import", "tsx", "src/dqn-cartpole.ts", ...args], {
+        cwd: new URL("../..", import.meta.url).pathname,
+        env: { ...process.env, INIT_CWD: userDir, ...env },
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      return { status: out.status, stderr: out.stderr, wroteRuns: existsSync(join(userDir, "runs")) };
+    } finally {
+      rmSync(userDir, { recursive: true, force: true });
+    }
+  }
+  const oneLine = (stderr: string) =>
+    stderr
+      .trimEnd()
+      .split("\n")
+      .filter((l) => !l.includes("ExperimentalWarning"));
+
+  it("prints a user error (bad flag, bad path, bad TDRL_BACKEND) as one line, no stack trace, and exits 2", () => {
+    const badFlag = run(["--frames", "-5"]);
+    expect(badFlag.status).toBe(2);
+    expect(oneLine(badFlag.stderr)).toEqual([expect.stringMatching(/^error: --frames: .* \(see --help\)$/)]);
+
+    const badPath = run(["eval", "--checkpoint", "runs/missing"]);
+    expect(badPath.status).toBe(2);
+    expect(oneLine(badPath.stderr)).toEqual([
+      expect.stringMatching(/^error: \/.*\/runs\/missing: not a run directory \(no config\.json\) \(see --help\)$/),
+    ]);
+
+    const badBackend = run(["--frames", "64"], { TDRL_BACKEND: "gpuu" });
+    expect(badBackend.status).toBe(2);
+    expect(oneLine(badBackend.stderr)).toEqual([expect.stringMatching(/^error: .*TDRL_BACKEND="gpuu"/)]);
+    expect(badBackend.wroteRuns).toBe(false);
+  }, 400_000);
 });

@@ -4,6 +4,9 @@ import { formatBackendReport, initBackend } from "@tdrl/backend";
 import type { EnvBase } from "@tdrl/envs";
 import type { HasParameters } from "@tdrl/modules";
 import {
+  bestModelDir,
+  checkpointDir,
+  hasCheckpoint,
   loadPolicyWeights,
   readBestModelInfo,
   type BestModelInfo,
@@ -100,6 +103,15 @@ export function evalCommand<C, B extends Playable>(
 ): Evaluation {
   if (values.checkpoint === "") throw new FlagError("eval needs --checkpoint runs/<name>");
   const run = openRun(values.checkpoint);
+  // Weights that are not there yet are the user's to hear about in one line, before anything is built.
+  const weights = values.policy === "best" ? bestModelDir(run.path) : checkpointDir(run.path);
+  if (!hasCheckpoint(weights)) {
+    throw new FlagError(
+      values.policy === "best"
+        ? `${run.path} has no best model yet (no evaluation has finished): play the last checkpoint with --policy last`
+        : `${run.path} has no checkpoint yet (the run stopped before writing its first one)`,
+    );
+  }
   const built = build(run.config as unknown as C);
   try {
     loadPolicyWeights(run.path, built.qnet, values.policy);
@@ -313,6 +325,11 @@ export function programMain<S extends FlagSpecs, C extends object>(
         );
       }
       const run = openRun(values.resume);
+      // A run stopped before its first checkpoint has nothing to continue from: a user error, not a crash.
+      if (!hasCheckpoint(checkpointDir(run.path)))
+        throw new FlagError(
+          `${run.path} has no checkpoint to resume from (the run stopped before writing its first one): start it again without --resume`,
+        );
       const environment = await startBackend();
       const totalFrames = given.has("frames")
         ? (def.train.config(values) as { totalFrames?: unknown }).totalFrames
