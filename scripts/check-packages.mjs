@@ -12,6 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { undeclaredImports } from "./undeclared-imports.mjs";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const probeDir = join(root, "scripts", "package-check");
@@ -62,6 +63,7 @@ function checkPackages(packages) {
     const result = results.get(manifest.name);
     result.problems.push(...manifestProblems(manifest));
     if (!existsSync(join(dir, "dist"))) result.problems.push(`dist/ missing in ${dir}: run \`npm run build\` first`);
+    else result.problems.push(...undeclaredImports(manifest, join(dir, "dist")));
     if (!existsSync(join(dir, "LICENSE")))
       result.problems.push(
         `LICENSE missing in ${dir}: the tarball would ship without the license its "license" field names`,
