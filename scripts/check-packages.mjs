@@ -392,11 +392,21 @@ function selfTest(targetName) {
       },
       expect: [".require: missing", "CJS require of"],
     },
+    {
+      id: "undeclared-import",
+      // The install still has tfjs-core (every package's peer), so only the static import check can see it.
+      breakExports: () => {},
+      breakManifest: (manifest) => {
+        delete manifest.peerDependencies?.["@tensorflow/tfjs-core"];
+        delete manifest.dependencies?.["@tensorflow/tfjs-core"];
+      },
+      expect: ['imports "@tensorflow/tfjs-core", which package.json does not declare'],
+    },
   ];
 
   const temp = mkdtempSync(join(tmpdir(), "tdrl-check-packages-self-test-"));
   tempDirs.push(temp);
-  const broken = cases.map(({ id, breakExports }) => {
+  const broken = cases.map(({ id, breakExports, breakManifest }) => {
     const dir = join(temp, id);
     cpSync(join(target.dir, "dist"), join(dir, "dist"), { recursive: true });
     const manifest = structuredClone(target.manifest);
@@ -409,6 +419,7 @@ function selfTest(targetName) {
       );
     }
     breakExports(entry, manifest.exports["."]);
+    breakManifest?.(manifest);
     if (manifest.exports["./node"] !== undefined) manifest.exports["./node"] = entry;
     writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2));
     return { dir, manifest };
