@@ -15,7 +15,7 @@ for (const name of names) {
   const g = globalThis as unknown as Record<string, new (...a: unknown[]) => ArrayBufferView>;
   const Base = g[name]!;
   const Counted = class extends Base {
-    static [Symbol.hasInstance](x: unknown): boolean {
+    static override [Symbol.hasInstance](x: unknown): boolean {
       return x instanceof Base;
     }
     constructor(...args: unknown[]) {
@@ -61,3 +61,6 @@ const kb = (bytes: number) => (bytes / updates / 1024).toFixed(0);
 console.log(`typed arrays >= 16 KB: ${kb(rows.reduce((s, [, e]) => s + e.bytes, 0))} KB an update`);
 for (const [site, e] of rows.slice(0, 20))
   console.log(`${kb(e.bytes).padStart(6)} KB  x${(e.n / updates).toFixed(1)}  ${site}`);
+
+// A module (for top-level await), though it imports only dynamically.
+export {};

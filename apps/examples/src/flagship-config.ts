@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import type { LstmRecurrence } from "@tdrl/modules";
 
 /**
  * The flagship's recipe: recurrent DQN on pixel CartPole, chosen for 2 CPU cores. Why each default:
@@ -29,6 +30,9 @@ import { availableParallelism } from "node:os";
  *   before clipping and Adam. Half a batch costs ~half as much (4 slices took 0.49x the CPU of 8, on
  *   12-07). The average equals the one-thread gradient up to float rounding, so a two-thread run repeats
  *   itself exactly (and resumes exactly) but is not bit-identical to a one-thread run of the same seed.
+ *   Halves, not more for the worker: the main thread's other work (acting, sampling, pixel decoding, Adam)
+ *   runs while the worker waits, so it does not balance a larger worker share. Tried on 12-07, the worker
+ *   on 5 of 8 slices gave 204 frames/s against 232 for halves (frames 4k-40k of a run; each thread ~75% busy).
  */
 export interface FlagshipConfig {
   seed: number;
@@ -60,6 +64,8 @@ export interface FlagshipConfig {
   checkpointEvery: number;
   /** 2: the update is data-parallel over two threads (`DataParallelLearner`); 1: `DqnLearner` on this thread. */
   learnerThreads: number;
+  /** How the LSTM runs its recurrence; absent: "auto" (the fused kernel on wasm). "per-step" for before/after measurements. */
+  lstmRecurrence?: LstmRecurrence;
 }
 
 export const FLAGSHIP: FlagshipConfig = {

@@ -19,6 +19,7 @@ export function flagshipLoss(config: FlagshipConfig, rng: Rng): { net: Recurrent
     lstmHidden: config.lstmHidden,
     headCells: config.headCells,
     rng,
+    ...(config.lstmRecurrence === undefined ? {} : { lstmRecurrence: config.lstmRecurrence }),
   });
   const loss = new RecurrentDQNLoss(net.training, {
     lossFunction: "smoothL1",

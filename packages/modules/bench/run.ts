@@ -119,7 +119,8 @@ function addKernelVsPerStep(name: string, fused: () => void, perStep: () => void
 
 // The flagship's LSTM (8 slices of 32 steps, burn-in 8, input 512 -> hidden 128) as RecurrentDQNLoss runs it:
 // the 8 burn-in steps forward without the tape, then the 24 others forward + backward (gradients of the input and
-// every weight). The fused WebAssembly kernel against the per-step path (TDRL_LSTM_KERNEL=0), in alternating rounds.
+// every weight). The fused WebAssembly kernel against the per-step path (`recurrence: "per-step"`, same weights), in
+// alternating rounds.
 {
   const B = 8;
   const T = 32;
@@ -148,9 +149,10 @@ function addKernelVsPerStep(name: string, fused: () => void, perStep: () => void
   );
   const wOut = tf.randomNormal([B, T - K, H], 0, 1, "float32", 1);
   const vars = [...paramList(lstm), xMain];
-  const step = () => {
+  const perStepLstm = lstm.withRecurrence("per-step");
+  const step = (m: LSTMModule = lstm) => {
     const prefix = prefixTd();
-    lstm.forward(prefix);
+    m.forward(prefix);
     const start = (key: string) =>
       tf.tidy(() =>
         tf.pad(tf.slice(prefix.getTensor(["next", key]), [0, K - 1, 0, 0], [B, 1, 1, H]), [
@@ -168,21 +170,14 @@ function addKernelVsPerStep(name: string, fused: () => void, perStep: () => void
         B,
         T - K,
       ]);
-      lstm.forward(td);
+      m.forward(td);
       return tf.sum(tf.mul(td.getTensor("y"), wOut)) as tf.Scalar;
     }, vars);
     g.value.dataSync();
     tf.dispose([g.value, ...Object.values(g.grads), h0, c0]);
   };
-  const perStep = () => {
-    process.env.TDRL_LSTM_KERNEL = "0";
-    try {
-      step();
-    } finally {
-      delete process.env.TDRL_LSTM_KERNEL;
-    }
-  };
-  addKernelVsPerStep("LSTM flagship shape 8x32 (burn-in 8) 512->128, forward + backward", step, perStep, 300);
+  const perStep = () => step(perStepLstm);
+  addKernelVsPerStep("LSTM flagship shape 8x32 (burn-in 8) 512->128, forward + backward", () => step(), perStep, 300);
   tf.dispose([xMain, wOut]);
   lstm.dispose();
 }

@@ -23,6 +23,7 @@ export { MLP, type MLPOptions } from "./mlp";
 export { ConvNet, natureCnn, type ConvNetOptions, type NatureCnnOptions } from "./conv-net";
 export type { RecurrentMode } from "./recurrent-io";
 export { LSTMModule, type LSTMModuleOptions } from "./lstm-module";
+export type { LstmRecurrence } from "./lstm-sequence-kernel";
 export { GRUModule, type GRUModuleOptions } from "./gru-module";
 export { type DiscreteActionSpec, discreteActionSpec } from "./action-spec";
 export { QValueModule, type QValueModuleOptions, type ActionSpace } from "./q-value-module";

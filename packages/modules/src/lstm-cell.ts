@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { hostMatMul, sigmoid } from "./host-math";
-import { lstmRecurrenceFused, useLstmSequenceKernel } from "./lstm-sequence-kernel";
+import { lstmRecurrenceFused, useLstmSequenceKernel, type LstmRecurrence } from "./lstm-sequence-kernel";
 import { matMulWT } from "./mat-mul-wt";
 
 /** One LSTM layer's parameters in PyTorch's layout: gates stacked (i, f, g, o) along the first dim. */
@@ -23,7 +23,7 @@ export interface LstmUnrollResult {
  * Runs a stacked LSTM over `x` [N, T, I] from states `h0`, `c0` [N, L, H]. `isInit` ([N, T] row-major,
  * host values) zeroes every layer's state before the steps where an episode starts. Each layer projects its whole input sequence in one
  * matMul over [N * T, I]; only the recurrence runs per step (`lstmRecurrenceFused` on wasm, else
- * `lstmRecurrence`). Call inside `tf.tidy`.
+ * `lstmRecurrence`; `recurrence: "per-step"` forces the latter). Call inside `tf.tidy`.
  */
 export function lstmUnroll(
   x: tf.Tensor3D,
@@ -31,6 +31,7 @@ export function lstmUnroll(
   c0: tf.Tensor3D,
   layers: readonly LstmLayerWeights[],
   isInit: ArrayLike<number> | null,
+  recurrence: LstmRecurrence = "auto",
 ): LstmUnrollResult {
   const [n, t] = x.shape;
   const numLayers = layers.length;
@@ -45,8 +46,8 @@ export function lstmUnroll(
     const bias = tf.add(w.biasIh, w.biasHh);
     const proj2d = tf.add(matMulWT(tf.reshape(input, [n * t, inFeatures]) as tf.Tensor2D, w.weightIh), bias);
     // On wasm the fused kernel runs all steps in one call each way; elsewhere the per-step path.
-    const recurrence = useLstmSequenceKernel() ? lstmRecurrenceFused : lstmRecurrence;
-    const hc = recurrence(tf.reshape(proj2d, [n, t, 4 * hidden]) as tf.Tensor3D, h0s[k]!, c0s[k]!, w.weightHh, isInit);
+    const recur = useLstmSequenceKernel(recurrence) ? lstmRecurrenceFused : lstmRecurrence;
+    const hc = recur(tf.reshape(proj2d, [n, t, 4 * hidden]) as tf.Tensor3D, h0s[k]!, c0s[k]!, w.weightHh, isInit);
     const [hSeq, cSeq] = tf.split(hc, 2, 2) as [tf.Tensor3D, tf.Tensor3D];
     hLayers.push(hSeq);
     cLayers.push(cSeq);

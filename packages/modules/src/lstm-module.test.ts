@@ -6,6 +6,7 @@ import { TensorDictPrimer, TransformedEnv } from "@tdrl/transforms";
 import { beforeAll, describe, expect, it } from "vitest";
 import { flat, loadGolden, maxAbsDiff, type LstmGolden } from "../test/golden";
 import { LSTMModule } from "./lstm-module";
+import type { LstmRecurrence } from "./lstm-sequence-kernel";
 
 beforeAll(async () => {
   await initBackend({ prefer: "wasm" });
@@ -18,8 +19,8 @@ const T = g.steps;
 const I = g.input_size;
 const H = g.hidden_size;
 
-function goldenModule(mode: "step" | "sequence"): LSTMModule {
-  const m = new LSTMModule({ inputSize: I, hiddenSize: H, inKey: "x", outKey: "y", mode, rng: new Rng(3) });
+function goldenModule(mode: "step" | "sequence", recurrence: LstmRecurrence = "auto"): LSTMModule {
+  const m = new LSTMModule({ inputSize: I, hiddenSize: H, inKey: "x", outKey: "y", mode, rng: new Rng(3), recurrence });
   const p = m.parameters();
   const set = (name: string, values: number[]) =>
     tf.tidy(() => p.get(name)!.assign(tf.tensor(values, p.get(name)!.shape)));
@@ -55,13 +56,12 @@ function lastStep(state: tf.Tensor): number[] {
 }
 
 describe("LSTMModule against PyTorch (golden.json)", () => {
-  // On wasm the fused kernel (lstm-sequence-kernel.ts) runs the recurrence; TDRL_LSTM_KERNEL=0 the per-step path.
-  it.each(["fused kernel", "per-step path"])(
-    "matches outputs, final states and all gradients of nn.LSTM to 1e-5 (%s)",
+  // On wasm the fused kernel (lstm-sequence-kernel.ts) runs the recurrence ("auto"); "per-step" the per-step path.
+  it.each(["auto", "per-step"] as const)(
+    "matches outputs, final states and all gradients of nn.LSTM to 1e-5 (recurrence %s)",
     (path) => {
-      if (path === "per-step path") process.env.TDRL_LSTM_KERNEL = "0";
-      try {
-        const m = goldenModule("sequence");
+      {
+        const m = goldenModule("sequence", path);
         const td = sequenceTd(null);
         const weight = tf.tensor(flat(g.output_weight), [B, T, H]);
         const params = m.parameters();
@@ -85,11 +85,36 @@ describe("LSTMModule against PyTorch (golden.json)", () => {
         tf.dispose([value, weight, ...Object.values(grads)]);
         td.dispose();
         m.dispose();
-      } finally {
-        delete process.env.TDRL_LSTM_KERNEL;
       }
     },
   );
+
+  it("withRecurrence shares the parameters and runs the other path: equal to 1e-6, not bit for bit; bad values refused", () => {
+    const fused = goldenModule("sequence");
+    const perStep = fused.withRecurrence("per-step");
+    expect(perStep.parameters().get("weight_hh_l0")).toBe(fused.parameters().get("weight_hh_l0"));
+    const outputs = [fused, perStep].map((m) => {
+      const td = sequenceTd(null);
+      m.forward(td);
+      const y = Array.from(td.getTensor("y").dataSync());
+      td.dispose();
+      return y;
+    });
+    expect(maxAbsDiff(outputs[0]!, outputs[1]!)).toBeLessThan(1e-6);
+    // The two paths sum in different orders: identical floats would mean the option was ignored.
+    if (tf.getBackend() === "wasm") expect(outputs[0]).not.toEqual(outputs[1]);
+    expect(
+      () =>
+        new LSTMModule({
+          inputSize: 2,
+          hiddenSize: 2,
+          inKey: "x",
+          outKey: "y",
+          recurrence: "fused" as unknown as LstmRecurrence,
+        }),
+    ).toThrow(`LSTMModule: recurrence must be "auto" or "per-step", got "fused"`);
+    fused.dispose(); // and so the parameters perStep shares
+  });
 
   it("zeroes the state at every is_init inside a sequence (lstm_with_resets)", () => {
     const m = goldenModule("sequence");

@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import { lstmUnroll, type LstmLayerWeights } from "./lstm-cell";
+import type { LstmRecurrence } from "./lstm-sequence-kernel";
 import type { RecurrentMode } from "./recurrent-io";
 import {
   RECURRENT_MODULE_OPTION_KEYS,
@@ -13,6 +14,7 @@ const LSTM_MODULE_OPTION_KEYS = {
   ...RECURRENT_MODULE_OPTION_KEYS,
   hKey: true,
   cKey: true,
+  recurrence: true,
 } satisfies OptionKeys<LSTMModuleOptions>;
 
 export interface LSTMModuleOptions extends RecurrentModuleOptions<LSTMModule> {
@@ -20,6 +22,11 @@ export interface LSTMModuleOptions extends RecurrentModuleOptions<LSTMModule> {
   hKey?: string;
   /** Default "recurrent_state_c". */
   cKey?: string;
+  /**
+   * How the recurrence runs: "auto" (default) the fused WebAssembly kernel on the wasm backend, the
+   * per-step path elsewhere; "per-step" always the per-step path. Same results to ~1e-7.
+   */
+  recurrence?: LstmRecurrence;
 }
 
 /**
@@ -50,6 +57,9 @@ export class LSTMModule extends RecurrentModule {
 
   constructor(options: LSTMModuleOptions) {
     checkOptions("LSTMModule", options, LSTM_MODULE_OPTION_KEYS);
+    const recurrence = options.recurrence ?? "auto";
+    if (recurrence !== "auto" && recurrence !== "per-step")
+      throw new Error(`LSTMModule: recurrence must be "auto" or "per-step", got ${JSON.stringify(recurrence)}`);
     super("LSTMModule", 4, [options.hKey ?? "recurrent_state_h", options.cKey ?? "recurrent_state_c"], options);
     this.options = { ...options };
   }
@@ -59,8 +69,13 @@ export class LSTMModule extends RecurrentModule {
     return new LSTMModule({ ...this.options, mode, shareParamsWith: this });
   }
 
+  /** The same module (mode and parameters shared) with its recurrence run another way. */
+  withRecurrence(recurrence: LstmRecurrence): LSTMModule {
+    return new LSTMModule({ ...this.options, recurrence, shareParamsWith: this });
+  }
+
   protected unroll(x: tf.Tensor3D, [h0, c0]: tf.Tensor3D[], isInit: ArrayLike<number> | null): RecurrentUnrollResult {
-    const r = lstmUnroll(x, h0!, c0!, this.layers as unknown as LstmLayerWeights[], isInit);
+    const r = lstmUnroll(x, h0!, c0!, this.layers as unknown as LstmLayerWeights[], isInit, this.options.recurrence);
     return { output: r.output, states: [r.h, r.c] };
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "@tdrl/backend";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { maxAbsDiff } from "../test/golden";
 import { lstmRecurrence } from "./lstm-cell";
 import { lstmRecurrenceFused, useLstmSequenceKernel } from "./lstm-sequence-kernel";
@@ -33,18 +33,13 @@ function resets(n: number, t: number): number[] {
 }
 
 describe("lstmRecurrenceFused (the WebAssembly SIMD kernel)", () => {
-  afterEach(() => {
-    delete process.env.TDRL_LSTM_KERNEL;
-  });
-
   // TDRL_BACKEND overrides initBackend's choice, which this test switches.
   it.skipIf(process.env.TDRL_BACKEND !== undefined)(
-    "is what lstmUnroll uses on wasm; not on cpu, nor with TDRL_LSTM_KERNEL=0",
+    'is what lstmUnroll uses on wasm ("auto"); not on cpu, nor with recurrence "per-step"',
     async () => {
       expect(useLstmSequenceKernel()).toBe(true);
-      process.env.TDRL_LSTM_KERNEL = "0";
-      expect(useLstmSequenceKernel()).toBe(false);
-      delete process.env.TDRL_LSTM_KERNEL;
+      expect(useLstmSequenceKernel("auto")).toBe(true);
+      expect(useLstmSequenceKernel("per-step")).toBe(false);
       await initBackend({ prefer: "cpu" });
       expect(useLstmSequenceKernel()).toBe(false);
       await initBackend({ prefer: "wasm" });

@@ -61,15 +61,16 @@ function lstmKernel(): LstmKernelExports | null {
 }
 
 /**
- * Whether `lstmUnroll` runs its recurrence in the fused kernel: on the wasm backend (where the per-step
- * alternative is dispatch-bound), with WebAssembly SIMD, and unless
- * the environment variable `TDRL_LSTM_KERNEL=0` turns it off (for before/after measurements). Elsewhere
- * (cpu, webgl, tfjs-node) `lstmRecurrence`'s per-step path stays.
+ * Which path runs an LSTM's recurrence: `"auto"` is the fused kernel where it pays (the wasm backend, where
+ * the per-step alternative is dispatch-bound, with WebAssembly SIMD) and the per-step path elsewhere (cpu,
+ * webgl, tfjs-node); `"per-step"` is always the per-step path (`lstmRecurrence`), for before/after
+ * measurements or to repeat arithmetic of before the kernel.
  */
-export function useLstmSequenceKernel(): boolean {
-  if (tf.getBackend() !== "wasm") return false;
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  if (env?.TDRL_LSTM_KERNEL === "0") return false;
+export type LstmRecurrence = "auto" | "per-step";
+
+/** Whether `lstmUnroll` runs its recurrence in the fused kernel, for the choice `recurrence`. */
+export function useLstmSequenceKernel(recurrence: LstmRecurrence = "auto"): boolean {
+  if (recurrence === "per-step" || tf.getBackend() !== "wasm") return false;
   return lstmKernel() !== null;
 }
 

@@ -8,6 +8,7 @@ import {
   TensorDictModule,
   TensorDictSequential,
   natureCnn,
+  type LstmRecurrence,
   type TensorDictModuleBase,
 } from "@tdrl/modules";
 
@@ -104,6 +105,8 @@ export interface RecurrentQNetworkOptions {
   lstmHidden: number;
   headCells: readonly number[];
   rng: Rng;
+  /** How the LSTM runs its recurrence (default "auto": the fused kernel on wasm); see `LSTMModuleOptions`. */
+  lstmRecurrence?: LstmRecurrence;
 }
 
 /** The acting (step mode) and training (sequence mode) views of one recurrent Q-network; they share variables. */
@@ -148,6 +151,7 @@ export function recurrentQNetwork(options: RecurrentQNetworkOptions): RecurrentQ
     inKey: "features",
     outKey: "embed",
     rng,
+    ...(options.lstmRecurrence === undefined ? {} : { recurrence: options.lstmRecurrence }),
   });
   const head = new MLP({
     inFeatures: lstmHidden,

@@ -15,7 +15,7 @@ import {
   saveBestModel,
   type Checkpointable,
   type Evaluation,
-  type Learner,
+  type DqnLearner,
   type TrainerConfig,
   type TrainerRecord,
   type TrainerResult,
@@ -34,7 +34,8 @@ export interface BuiltRun {
   loss: LossModule;
   buffer: ReplayBuffer;
   optimizer: tf.Optimizer;
-  learner: Learner;
+  /** Every program's learner is a DqnLearner (or its data-parallel subclass); benches call `update` directly. */
+  learner: DqnLearner;
   rngs: Record<string, Rng>;
   /** Greedy evaluation number `k` of the run. */
   evaluate: (k: number) => Evaluation;
