@@ -30,9 +30,10 @@ import type { LstmRecurrence } from "@tdrl/modules";
  *   before clipping and Adam. Half a batch costs ~half as much (4 slices took 0.49x the CPU of 8, on
  *   12-07). The average equals the one-thread gradient up to float rounding, so a two-thread run repeats
  *   itself exactly (and resumes exactly) but is not bit-identical to a one-thread run of the same seed.
- *   Halves, not more for the worker: the main thread's other work (acting, sampling, pixel decoding, Adam)
- *   runs while the worker waits, so it does not balance a larger worker share. Tried on 12-07, the worker
- *   on 5 of 8 slices gave 204 frames/s against 232 for halves (frames 4k-40k of a run; each thread ~75% busy).
+ *   Halves, not more for the worker: tried on 12-07 (seed 1), the worker on 5 of 8 slices evened the
+ *   threads' CPU (each ~75% busy, against ~80% main and ~61% worker with halves) but not the frames/s (204
+ *   both, frames 4k-40k): the main thread's other work (acting, sampling, pixel decoding, Adam) runs while
+ *   the worker waits, so a cycle is that work plus the longer part, whichever way the slices are split.
  */
 export interface FlagshipConfig {
   seed: number;
