@@ -32,8 +32,8 @@ import type { LstmRecurrence } from "@tdrl/modules";
  *   itself exactly (and resumes exactly) but is not bit-identical to a one-thread run of the same seed.
  *   Halves, not more for the worker: tried on 12-07 (seed 1), the worker on 5 of 8 slices evened the
  *   threads' CPU (each ~75% busy, against ~80% main and ~61% worker with halves) but not the frames/s (204
- *   both, frames 4k-40k): the main thread's other work (acting, sampling, pixel decoding, Adam) runs while
- *   the worker waits, so a cycle is that work plus the longer part, whichever way the slices are split.
+ *   both, frames 4k-40k), so the split is not what bounds a cycle; the main thread's other work (acting,
+ *   sampling, pixel decoding, Adam), during which the worker waits, is the next thing to overlap.
  */
 export interface FlagshipConfig {
   seed: number;
