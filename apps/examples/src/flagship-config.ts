@@ -51,6 +51,8 @@ export interface FlagshipConfig {
   sliceLen: number;
   burnIn: number;
   lr: number;
+  /** Adam's rate decays linearly from `lr` to this over the run's updates; absent: `lr` throughout. */
+  lrEnd?: number;
   gamma: number;
   tau: number;
   gradClip: number;

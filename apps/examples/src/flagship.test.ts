@@ -90,6 +90,22 @@ describe("flagship smoke run", () => {
     expect(() => buildFlagship({ ...smoke, learnerThreads: 3 })).toThrow(/learnerThreads must be 1 or 2, got 3/);
   }, 60_000);
 
+  it("lrEnd decays Adam's rate linearly over the run's updates, for both learners; without it the rate stays at lr", () => {
+    // smoke: floor(1536 / 32) - floor(512 / 32) = 32 updates.
+    for (const learnerThreads of [1, 2]) {
+      const built = buildFlagship({ ...smoke, learnerThreads, lr: 1e-3, lrEnd: 1e-4 });
+      const schedule = built.learner.options.lrSchedule!;
+      expect(schedule(0)).toBe(1e-3);
+      expect(schedule(16)).toBeCloseTo(5.5e-4, 12);
+      expect(schedule(32)).toBeCloseTo(1e-4, 12);
+      expect(schedule(40)).toBeCloseTo(1e-4, 12);
+      built.dispose();
+    }
+    const plain = buildFlagship(smoke);
+    expect(plain.learner.options.lrSchedule).toBeUndefined();
+    plain.dispose();
+  }, 60_000);
+
   it("a run stopped at a checkpoint and resumed ends with the same weights", async () => {
     // The checkpoint carries the LSTM state of the pending root and the episodes in progress.
     await expectExactResume(root, "flagship", smoke, trainFlagship, 1024);

@@ -32,9 +32,11 @@ import {
   DqnLearner,
   TargetSync,
   evaluateGreedy,
+  linearLr,
   type Evaluation,
   type TrainerResult,
 } from "@tdrl/trainers";
+import { totalUpdates } from "./core/build-dqn";
 import { PixelReplay } from "./core/pixel-replay";
 import { programMain, runIfMain } from "./core/program-cli";
 import type { RecurrentQNetwork } from "./core/q-network";
@@ -138,6 +140,9 @@ export function buildFlagship(config: FlagshipConfig): FlagshipRun {
     gamma: config.gamma,
     obsKeys: ["pixels"],
     prioritized: false,
+    ...(config.lrEnd === undefined
+      ? {}
+      : { lrSchedule: linearLr({ from: config.lr, to: config.lrEnd, updates: totalUpdates(config) }) }),
   };
   const learner =
     threads === 2

@@ -5,6 +5,7 @@ import { initBackend } from "@tdrl/backend";
 import { smallSetup, type SmallLossArgs } from "../test/data-parallel-fixture";
 import { DataParallelLearner } from "./data-parallel-learner";
 import { DqnLearner } from "./dqn-learner";
+import { linearLr } from "./lr-schedule";
 
 const FIXTURE = new URL("../test/data-parallel-fixture.ts", import.meta.url);
 const ARGS: SmallLossArgs = { hidden: 8, seed: 3, burnIn: 2 };
@@ -86,6 +87,34 @@ describe("DataParallelLearner", () => {
       expect(Math.abs(s2.loss - s1.loss)).toBeLessThanOrEqual(1e-5 * Math.abs(s1.loss));
       const w1 = weightsOf(one);
       weightsOf(parts).forEach((w, i) => w.forEach((x, j) => expect(x).toBeCloseTo(w1[i]![j]!, 5)));
+    }
+  }, 180_000);
+
+  it("follows the lrSchedule as DqnLearner does (a rate of 0 leaves the online weights unchanged)", () => {
+    const decay = linearLr({ from: 5e-3, to: 0, updates: 2 });
+    const one = smallSetup(ARGS);
+    open.push(one);
+    const single = new DqnLearner({ ...one, lrSchedule: decay });
+    const parts = smallSetup(ARGS);
+    open.push(parts);
+    const learner = new DataParallelLearner({
+      ...parts,
+      lrSchedule: decay,
+      workerLoss: { module: FIXTURE, exportName: "makeSmallLoss", args: ARGS },
+      startTimeoutMs: START,
+    });
+    open.push(learner);
+    const online = (p: ReturnType<typeof smallSetup>) =>
+      [...p.loss.parameters().values()].map((v) => Array.from(v.dataSync()));
+    for (let k = 0; k < 3; k++) {
+      const before = online(parts);
+      single.update();
+      learner.update();
+      const w1 = weightsOf(one);
+      weightsOf(parts).forEach((w, i) => w.forEach((x, j) => expect(x).toBeCloseTo(w1[i]![j]!, 5)));
+      // Steps 0 and 1 move at 5e-3 and 2.5e-3; the third is at rate 0.
+      if (k === 2) expect(online(parts)).toEqual(before);
+      else expect(online(parts)).not.toEqual(before);
     }
   }, 180_000);
 

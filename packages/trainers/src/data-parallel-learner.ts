@@ -191,7 +191,7 @@ export class DataParallelLearner extends DqnLearner {
   protected override step(batch: TensorDict): UpdateStats {
     const what = this.what;
     this.checkUsable();
-    const { loss, optimizer, gradClip } = this.options;
+    const { loss, gradClip } = this.options;
     const b = batch.batchSize[0] ?? 0;
     if (batch.batchDims === 0 || b < 2)
       throw new Error(`${what}: a batch of size [${batch.batchSize.join(", ")}] cannot be split in two along dim 0`);
@@ -246,7 +246,7 @@ export class DataParallelLearner extends DqnLearner {
       const { grads: clipped, norm } = Number.isFinite(gradClip)
         ? clipGradNorm(combined, gradClip)
         : { grads: combined, norm: Number.NaN };
-      optimizer.applyGradients(clipped);
+      this.applyGradients(clipped);
       const lossValue = w1 * this.scalars[0]! + w2 * mainValue.dataSync()[0]!;
       tf.dispose([combined, clipped]);
       const rest = second.getHost("td_error").data as Float32Array;

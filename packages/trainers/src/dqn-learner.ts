@@ -81,18 +81,23 @@ export class DqnLearner implements Learner {
     return stats;
   }
 
+  /** Applies (clipped) gradients at this step's scheduled learning rate, or the optimizer's own without `lrSchedule`. */
+  protected applyGradients(grads: tf.NamedTensorMap): void {
+    const { optimizer, lrSchedule } = this.options;
+    if (lrSchedule === undefined) optimizer.applyGradients(grads);
+    else withLearningRate(optimizer, lrSchedule(this.count), () => optimizer.applyGradients(grads));
+  }
+
   /** The gradient step on a sampled (and processed) batch: loss, gradients, clipping, the optimizer; `td_error` is left in `batch`. */
   protected step(batch: TensorDict): UpdateStats {
-    const { loss, optimizer, gradClip } = this.options;
+    const { loss, gradClip } = this.options;
     let meanTdError = 0;
     const { value, grads } = tf.variableGrads(
       () => loss.forward(batch).getTensor("loss") as tf.Scalar,
       loss.parameterList(),
     );
     const { grads: clipped, norm } = Number.isFinite(gradClip) ? clipGradNorm(grads, gradClip) : { grads, norm: NaN };
-    const schedule = this.options.lrSchedule;
-    if (schedule === undefined) optimizer.applyGradients(clipped);
-    else withLearningRate(optimizer, schedule(this.count), () => optimizer.applyGradients(clipped));
+    this.applyGradients(clipped);
     const lossValue = value.dataSync()[0]!;
     tf.dispose([value, grads, clipped]);
     const tdError = batch.has("td_error") ? ((batch.get("td_error") as HostArray).data as Float32Array) : null;

@@ -10,7 +10,7 @@ import type { BuiltRun } from "./train-run";
 import type { DqnConfig } from "./dqn-config";
 
 /** The gradient steps a run takes (the `Trainer` owes `floor(frames * updatesPerFrame)` minus those of the random frames). */
-function totalUpdates(config: DqnConfig): number {
+export function totalUpdates(config: Pick<DqnConfig, "totalFrames" | "updatesPerFrame" | "initRandomFrames">): number {
   const owed = (frames: number) => Math.floor(frames * config.updatesPerFrame);
   return Math.max(1, owed(config.totalFrames) - owed(config.initRandomFrames));
 }
