@@ -19,6 +19,10 @@ import type { LstmRecurrence } from "@tdrl/modules";
  *   PyTorch reference's rate, which learned too slowly (eval 80 after 30 min).
  * - **Double DQN, soft target (tau 0.02), Adam 3e-4, gradient clip 10, smooth L1**: the stable DQN
  *   defaults; rewards scaled by 0.1 (RewardScaling) keep Q-values near 10 instead of 100.
+ *   The rate stays constant (`lrEnd` absent): a linear decay to 0 over the run, which steadied the state
+ *   DQN, learned more slowly here (12-07, seed 0: evaluations 58-139 from 200k to 260k frames against
+ *   92-268 at the constant rate; the run was stopped there). The flagship is still learning at 400k
+ *   frames, so a smaller rate late costs more progress than it buys steadiness.
  * - **Epsilon 1 -> 0.05 over 40k frames**, 2000 random frames first.
  * - **Replay of 40k steps**: each 48x48 frame stored once as bytes (BytePixels, NextFrames) with the LSTM
  *   state is ~3.3 KB a step, so ~134 MB (float32 frames with `next` were ~19 KB a step, ~0.75 GB); at the

@@ -28,7 +28,9 @@ describe("BytePixels.decode", () => {
       Array.from({ length: 256 }, (_, u) => u),
     );
     const batch = frames([2, 3, 6, 6, 1], 1);
-    for (const bytes of [all, batch]) {
+    // 75 elements: the decode's four-at-a-time loop leaves a tail of 3.
+    const odd = frames([3, 5, 5, 1], 5);
+    for (const bytes of [all, batch, odd]) {
       const want = envFloats(norm, bytes);
       const got = codec.decode(bytes);
       expect(got.shape).toEqual(want.shape);
@@ -53,5 +55,31 @@ describe("BytePixels.decode", () => {
     expect(() => codec.decode(frames([2, 3], 4), out)).toThrow(/out has 5 elements, the frames \[2, 3\] have 6/);
     expect(() => codec.decode(HostArray.zeros("float32", [5]), out)).toThrow(/expected uint8 frames, got float32/);
     expect([...out.data]).toEqual([7, 7, 7, 7, 7]);
+  });
+});
+
+describe("BytePixels.encode", () => {
+  const norm = new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: 0.3871, scale: 0.1937 });
+  const codec = new BytePixels(norm);
+
+  it("gives back the 8-bit frames the env's floats came from", () => {
+    for (const bytes of [frames([2, 3, 6, 6, 1], 6), frames([3, 5, 5, 1], 7)]) {
+      expect([...codec.encode(envFloats(norm, bytes)).data]).toEqual([...bytes.data]);
+    }
+  });
+
+  it("refuses floats that are not an 8-bit frame's, naming the pixel and its value, down to the sign of zero", () => {
+    const floats = envFloats(norm, frames([2, 2, 1], 8));
+    floats.data[3] = floats.data[3]! + 1e-3;
+    expect(() => codec.encode(floats)).toThrow(/pixel 3 \(.*\) is not an 8-bit frame value/);
+    // loc 0.4 is 102 / 255 in float32, so byte 102 decodes to +0: a -0 (equal under ===) is still refused.
+    const exact = new BytePixels(
+      new ObservationNorm({ standardNormal: true, inKeys: ["pixels"], loc: 0.4, scale: 0.2 }),
+    );
+    expect([...exact.encode(HostArray.from("float32", [1], [0])).data]).toEqual([102]);
+    expect(() => exact.encode(HostArray.from("float32", [1], [-0]))).toThrow(
+      /pixel 0 \(0\) is not an 8-bit frame value/,
+    );
+    expect(() => codec.encode(HostArray.zeros("int32", [2]))).toThrow(/expected float32 pixels, got int32/);
   });
 });
