@@ -45,6 +45,16 @@ describe("reward curve", () => {
     ]);
   });
 
+  it("gives each of up to ten series its own colour", () => {
+    const series = Array.from({ length: 10 }, (_, i) => ({ column: `s${i}`, label: `run ${i}` }));
+    const spec = rewardCurveSpec([{ frames: 0 }], { series }) as {
+      encoding: { color: { scale: { domain: string[]; range: string[] } } };
+    };
+    const { domain, range } = spec.encoding.color.scale;
+    expect(domain).toEqual(series.map((s) => s.label));
+    expect(new Set(range).size).toBe(10);
+  });
+
   it("renders text on this machine (resvg has a sans-serif font)", () => {
     const font = fontOptions();
     if (process.env.CI) expect(font.fontFiles?.length ?? 0).toBeGreaterThan(0);

@@ -33,7 +33,19 @@ const DEFAULT_SERIES: readonly CurveSeries[] = [
   { column: "eval_return", label: "eval (greedy)" },
 ];
 // Train returns are one point per episode and noisy; eval returns are few and matter most: draw them on top.
-const COLORS = ["#9ecae9", "#e45756", "#54a24b", "#b279a2"];
+// The first four are the plots' colours since 12-01; the rest from Tableau 10, so up to ten series differ.
+const COLORS = [
+  "#9ecae9",
+  "#e45756",
+  "#54a24b",
+  "#b279a2",
+  "#f58518",
+  "#4c78a8",
+  "#eeca3b",
+  "#72b7b2",
+  "#ff9da6",
+  "#9d755d",
+];
 
 /** The vega-lite spec of return vs frames, one coloured line per series; rows lacking a column are skipped for it. */
 export function rewardCurveSpec(rows: readonly MetricsRow[], options: RewardCurveOptions = {}): TopLevelSpec {
