@@ -116,6 +116,25 @@ describe("Trainer", () => {
     expect(tf.memory().numTensors).toBeGreaterThanOrEqual(0);
   });
 
+  it("a finished run and its resume report the same wall time, however long the last checkpoint took to write", async () => {
+    await initBackend({ prefer: "cpu" });
+    const { trainer } = makeTrainer();
+    let saved: TrainerState | null = null;
+    trainer.register("checkpoint", async (s) => {
+      saved = s;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a slow disk
+    });
+    const finished = await trainer.train();
+    const state = saved as unknown as TrainerState;
+    expect(state.frames).toBe(96);
+    expect(finished.seconds).toBe(state.seconds);
+    const again = makeTrainer().trainer;
+    again.register("checkpoint", () => {});
+    const resumed = await again.train(JSON.parse(JSON.stringify(state)) as TrainerState);
+    expect(resumed.state.frames).toBe(96);
+    expect(resumed.seconds).toBe(finished.seconds);
+  });
+
   it("refuses a config the collector does not match", () => {
     const env = new CartPoleEnv({ batchSize: [2], seed: 0 });
     const collector = new SyncDataCollector(env, (td: TensorDict) => env.randAction(td), { framesPerBatch: 8 });

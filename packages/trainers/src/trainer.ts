@@ -364,7 +364,9 @@ export class Trainer {
     }
     // The end of a run is a checkpoint too (for eval, and for a resume with more frames).
     if (checkpointedAt !== state.frames) await checkpoint();
-    state.seconds = now();
+    // A run that ends at a checkpoint reports the wall time that checkpoint holds (taken before it was
+    // written), so resuming the finished run reports the same total rather than one a checkpoint's write shorter.
+    if (hooks.checkpoint.length === 0) state.seconds = now();
     return { state, lastEval: state.lastEval, seconds: state.seconds };
   }
 }
