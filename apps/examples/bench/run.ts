@@ -7,7 +7,9 @@
  * `flagship` (flagship runs of BENCH_FLAGSHIP_FRAMES frames, default 40k, with one learner thread and
  * data-parallel: frames/s, update wall and CPU ms, acting ms per frame, the learning curves and the
  * ratios; BENCH_FLAGSHIP_UPDATES
- * and BENCH_FLAGSHIP_ACTS set how many updates and acting rollouts are timed); no section given runs them all. Results merge into
+ * and BENCH_FLAGSHIP_ACTS set how many updates and acting rollouts are timed) and `replay-codec` (the
+ * flagship replay's byte-to-float decode of one batch against the one-lookup loop it replaced, timed in
+ * turns); no section given runs them all. Results merge into
  * `bench/results/examples.json` at the repository root, with the machine they came from.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,6 +26,9 @@ import { PIXEL_DQN, trainPixelDqn } from "../src/pixel-dqn";
 import type { TrainerResult } from "@tdrl/trainers";
 import { SyncDataCollector } from "@tdrl/collectors";
 import type { TrainOptions } from "../src/core/train-run";
+import { HostArray, Rng } from "@tdrl/tensordict";
+import { ObservationNorm } from "@tdrl/transforms";
+import { BytePixels } from "../src/core/byte-pixels";
 
 const here = dirname(fileURLToPath(import.meta.url));
 // The repository's bench/results/, beside every package's benchmark results.
@@ -345,12 +350,64 @@ async function flagship(): Promise<void> {
   });
 }
 
+/**
+ * The flagship replay's `BytePixels.decode` on one sampled batch (8 x 32 frames of 48x48, decoded twice an
+ * update: pixels and next pixels) against the loop it replaced (one table lookup an iteration), in turns,
+ * 200 of each: medians and the ratio. Both write the same floats (checked).
+ */
+async function replayCodec(): Promise<void> {
+  // The flagship's fitted pixel statistics (seed 0), as ObservationNorm.initStats gives them.
+  const norm = new ObservationNorm({
+    standardNormal: true,
+    inKeys: ["pixels"],
+    loc: HostArray.from("float32", [1], [0.98954]),
+    scale: HostArray.from("float32", [1], [0.075637]),
+  });
+  const codec = new BytePixels(norm);
+  const shape = [FLAGSHIP.numSlices, FLAGSHIP.sliceLen, FLAGSHIP.frameSize, FLAGSHIP.frameSize, 1];
+  const rng = new Rng(0);
+  const bytes = new HostArray("uint8", shape);
+  for (let i = 0; i < bytes.data.length; i++) bytes.data[i] = Math.floor(rng.uniform() * 256);
+  const table = codec.decode(HostArray.from("uint8", [256], Array.from({ length: 256 }, (_, u) => u))).data;
+  const fast = new HostArray("float32", shape);
+  // The replaced method's body, as it was: arrays read from its arguments, one lookup an iteration.
+  const oneLookupDecode = (from: HostArray, dst: HostArray<"float32">, lookup: Float32Array) => {
+    const src = from.data as Uint8Array;
+    const d = dst.data;
+    for (let i = 0; i < src.length; i++) d[i] = lookup[src[i]!]!;
+    return dst;
+  };
+  const baselineOut = new HostArray("float32", shape);
+  const baseline = baselineOut.data;
+  const oneLookup = () => oneLookupDecode(bytes, baselineOut, table);
+  const times = { decode: [] as number[], oneLookup: [] as number[] };
+  for (let k = 0; k < 220; k++) {
+    const order = k % 2 === 0 ? (["decode", "oneLookup"] as const) : (["oneLookup", "decode"] as const);
+    for (const which of order) {
+      const t0 = performance.now();
+      if (which === "decode") codec.decode(bytes, fast);
+      else oneLookup();
+      if (k >= 20) times[which].push(performance.now() - t0); // the first 20 warm the JIT
+    }
+  }
+  if (!fast.data.every((v, i) => Object.is(v, baseline[i]))) throw new Error("replay-codec: the two decodes differ");
+  const figures = { decodeMs: median(times.decode), oneLookupMs: median(times.oneLookup) };
+  console.log(JSON.stringify(figures));
+  save("replayCodec", {
+    what: `BytePixels.decode of one flagship batch [${shape.join(", ")}] (an update decodes two) against the one-lookup-an-iteration loop it replaced, 200 of each in turns, median ms; ratio = decode / baseline`,
+    machine: machine(),
+    ...figures,
+    ratio: figures.decodeMs / figures.oneLookupMs,
+  });
+}
+
 const sections: Record<string, () => Promise<void>> = {
   cartpole,
   "state-cartpole": stateCartpole,
   history,
   pixel,
   flagship,
+  "replay-codec": replayCodec,
 };
 
 await initBackend();
