@@ -368,7 +368,13 @@ async function replayCodec(): Promise<void> {
   const rng = new Rng(0);
   const bytes = new HostArray("uint8", shape);
   for (let i = 0; i < bytes.data.length; i++) bytes.data[i] = Math.floor(rng.uniform() * 256);
-  const table = codec.decode(HostArray.from("uint8", [256], Array.from({ length: 256 }, (_, u) => u))).data;
+  const table = codec.decode(
+    HostArray.from(
+      "uint8",
+      [256],
+      Array.from({ length: 256 }, (_, u) => u),
+    ),
+  ).data;
   const fast = new HostArray("float32", shape);
   // The replaced method's body, as it was: arrays read from its arguments, one lookup an iteration.
   const oneLookupDecode = (from: HostArray, dst: HostArray<"float32">, lookup: Float32Array) => {
