@@ -73,7 +73,7 @@ export class BytePixels {
     const dst = out ?? new HostArray("float32", [...bytes.shape]);
     const src = bytes.data as Uint8Array;
     const d = dst.data;
-    // Four lookups an iteration: ~1.8x faster in V8 than one (1.1 against 2.0 ms for a flagship batch of
+    // Four lookups an iteration: ~1.7x faster in V8 than one (1.12 against 1.87 ms for a flagship batch of
     // 8 x 32 frames of 48x48, `npm run bench -w examples -- replay-codec`), and an update decodes two.
     const n = src.length;
     const whole = n - (n % 4);
